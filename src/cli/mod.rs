@@ -1,0 +1,243 @@
+//! The `tilgang` command: serve, migrate, import, config check.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use crate::clock::Clock;
+use crate::config::{Config, Overrides, Profile};
+use crate::domain::import::ImportPolicy;
+use crate::services::App;
+use crate::services::import::{self, ImportActor, ImportError};
+use crate::store::{Store, migrate};
+
+#[derive(Parser)]
+#[command(
+    name = "tilgang",
+    version,
+    about = "An open, Altinn-compatible identity and access platform"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    overrides: Overrides,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default)
+    Serve,
+    /// Apply database migrations and exit
+    Migrate,
+    /// Import reference data (organisations, persons, roles, access packages, resources)
+    Import {
+        /// A JSON document in the import format (docs/demo-data.md, DESIGN §7)
+        file: PathBuf,
+    },
+    /// Inspect the configuration
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration (secrets masked) and where each value came from
+    Check,
+}
+
+/// Exit codes: 0 success, 1 failure while running, 2 bad configuration or usage.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::resolve(&cli.overrides) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("tilgang: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(Command::Config {
+        command: ConfigCommand::Check,
+    }) = cli.command
+    {
+        print!("{}", config.describe());
+        println!(
+            "# the configuration is complete for the {} profile",
+            config.profile
+        );
+        return ExitCode::SUCCESS;
+    }
+    init_logging(&config.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tilgang: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            None | Some(Command::Serve) => serve(config).await,
+            Some(Command::Migrate) => run_migrations(config).await,
+            Some(Command::Import { file }) => import_file(config, file).await,
+            Some(Command::Config { .. }) => Ok(()),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("tilgang: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let app = App::start(config, Clock::System)
+        .await
+        .map_err(|e| e.to_string())?;
+    print_welcome(&app).await;
+    crate::http::serve(app.clone(), listener, shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
+    app.store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// What a newcomer needs after start: where each part is and who to log in as.
+async fn print_welcome(app: &App) {
+    let c = &app.config;
+    println!(
+        "tilgang {} is running ({} profile) at {}",
+        env!("CARGO_PKG_VERSION"),
+        c.profile,
+        c.public_url
+    );
+    for (path, _, en) in crate::http::home::parts(c.profile) {
+        println!("  {en:<45} {}", c.url(path));
+    }
+    if c.profile == Profile::Local {
+        println!(
+            "This is a test instance: every identity is synthetic. Demo identities (see docs/demo-data.md):"
+        );
+        match app.store.main_administrators(8).await {
+            Ok(reps) => {
+                for r in reps {
+                    println!(
+                        "  {:<22} pid {}  {} of {} ({})",
+                        r.person_name, r.pid, r.role, r.org_name, r.org_no
+                    );
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot list the demo identities"),
+        }
+        println!("Stop with Ctrl+C.");
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn run_migrations(config: Config) -> Result<(), String> {
+    let store = Store::connect(&config.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let ran = migrate::run(&store).await.map_err(|e| e.to_string())?;
+    println!(
+        "{ran} migration(s) applied; the schema is at version {}",
+        migrate::latest_version()
+    );
+    store.close().await;
+    Ok(())
+}
+
+async fn import_file(config: Config, file: PathBuf) -> Result<(), String> {
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let doc: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not valid JSON: {e}", file.display()))?;
+    let store = Store::connect(&config.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    migrate::run(&store).await.map_err(|e| e.to_string())?;
+    let policy = ImportPolicy {
+        synthetic_pids_only: config.profile == Profile::Local,
+    };
+    let result = import::import(
+        &store,
+        &Clock::System,
+        &doc,
+        policy,
+        ImportActor {
+            actor: "cli",
+            trace_id: None,
+        },
+    )
+    .await;
+    store.close().await;
+    match result {
+        Ok(counts) => {
+            println!(
+                "imported {} organisation(s), {} person(s), {} role(s), {} access package(s), {} resource(s)",
+                counts.organizations,
+                counts.persons,
+                counts.roles,
+                counts.access_packages,
+                counts.resources
+            );
+            Ok(())
+        }
+        Err(ImportError::Invalid(issues)) => {
+            let mut message = format!("{} is not valid; nothing was imported:", file.display());
+            for i in issues {
+                message.push_str(&format!(
+                    "\n  {}: {}",
+                    if i.path.is_empty() { "/" } else { &i.path },
+                    i.message
+                ));
+            }
+            Err(message)
+        }
+        Err(ImportError::Store(e)) => Err(e.to_string()),
+    }
+}

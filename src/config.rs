@@ -1,0 +1,442 @@
+//! Configuration: defaults, a TOML file, `TILGANG_*` environment variables and command-line
+//! flags, in rising order of precedence. Command-line parsing fills [`Overrides`] (flags and
+//! their environment twins); [`Config::resolve`] merges them with the file and the defaults.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// Embedded stand-ins for every outside service, SQLite, synthetic demo data.
+    Local,
+    /// Real outside services, PostgreSQL, test endpoints off.
+    Production,
+}
+
+impl FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "local" => Ok(Profile::Local),
+            "production" => Ok(Profile::Production),
+            other => Err(format!(
+                "unknown profile '{other}': use 'local' or 'production'"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Profile::Local => "local",
+            Profile::Production => "production",
+        })
+    }
+}
+
+/// Values given on the command line or through the environment (clap reads both).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Overrides {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "TILGANG_LISTEN", global = true)]
+    pub listen: Option<SocketAddr>,
+    /// Directory for the SQLite database and other local state [default: ./tilgang-data]
+    #[arg(long, env = "TILGANG_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// sqlite://… or postgres://… [default: sqlite://<data-dir>/tilgang.db]
+    #[arg(long, env = "TILGANG_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// The URL people and clients use to reach this server [default: http://<listen>]
+    #[arg(long, env = "TILGANG_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// local or production [default: local]
+    #[arg(long, env = "TILGANG_PROFILE", global = true)]
+    pub profile: Option<Profile>,
+    /// A TOML configuration file
+    #[arg(long, env = "TILGANG_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// How long a system-user request may wait for an answer, e.g. 10d, 12h, 90s [default: 10d]
+    #[arg(long, env = "TILGANG_REQUEST_TIMEOUT", global = true, value_parser = parse_duration)]
+    pub request_timeout: Option<Duration>,
+    /// Log filter, e.g. info or tilgang=debug,tower_http=info [default: info]
+    #[arg(long, env = "TILGANG_LOG", global = true)]
+    pub log: Option<String>,
+}
+
+/// The keys accepted in the TOML file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct FileConfig {
+    listen: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    public_url: Option<String>,
+    profile: Option<String>,
+    request_timeout: Option<String>,
+    log: Option<String>,
+}
+
+/// Where an effective value came from, shown by `tilgang config check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Default,
+    File,
+    /// A flag or its environment variable.
+    Command,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Source::Default => "default",
+            Source::File => "config file",
+            Source::Command => "flag or environment",
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub profile: Profile,
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    /// Without a trailing slash.
+    pub public_url: String,
+    pub request_timeout: Duration,
+    pub log: String,
+    pub config_file: Option<PathBuf>,
+    pub sources: Vec<(&'static str, Source)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the configuration file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid value for {key}: {message}")]
+    Invalid { key: &'static str, message: String },
+    #[error(
+        "the production profile needs these settings, which are missing or unsafe:\n{}",
+        .0.iter().map(|m| format!("  - {m}")).collect::<Vec<_>>().join("\n")
+    )]
+    Incomplete(Vec<String>),
+}
+
+impl Config {
+    pub fn resolve(o: &Overrides) -> Result<Self, ConfigError> {
+        let file = match &o.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let mut sources = Vec::new();
+        let mut pick =
+            |key: &'static str, cmd: Option<String>, file: Option<String>| -> Option<String> {
+                let (v, s) = match (cmd, file) {
+                    (Some(v), _) => (Some(v), Source::Command),
+                    (None, Some(v)) => (Some(v), Source::File),
+                    (None, None) => (None, Source::Default),
+                };
+                sources.push((key, s));
+                v
+            };
+
+        let profile = match pick("profile", o.profile.map(|p| p.to_string()), file.profile) {
+            Some(p) => p.parse().map_err(|message| ConfigError::Invalid {
+                key: "profile",
+                message,
+            })?,
+            None => Profile::Local,
+        };
+        let listen = match pick("listen", o.listen.map(|l| l.to_string()), file.listen) {
+            Some(l) => l
+                .parse()
+                .map_err(|e: std::net::AddrParseError| ConfigError::Invalid {
+                    key: "listen",
+                    message: format!("'{l}' is not an address such as 127.0.0.1:8080 ({e})"),
+                })?,
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+        let data_dir = pick(
+            "data-dir",
+            o.data_dir.as_ref().map(|d| d.display().to_string()),
+            file.data_dir.map(|d| d.display().to_string()),
+        )
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("./tilgang-data"));
+        let database_url = pick("database-url", o.database_url.clone(), file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}/tilgang.db", data_dir.display()));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Invalid {
+                key: "database-url",
+                message: "use sqlite://PATH or postgres://USER@HOST/DB".into(),
+            });
+        }
+        let public_url = pick("public-url", o.public_url.clone(), file.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
+        let public_url = check_public_url(&public_url)?;
+        let request_timeout = match pick(
+            "request-timeout",
+            o.request_timeout.map(format_duration),
+            file.request_timeout,
+        ) {
+            Some(t) => parse_duration(&t).map_err(|message| ConfigError::Invalid {
+                key: "request-timeout",
+                message,
+            })?,
+            None => Duration::from_secs(10 * 24 * 3600),
+        };
+        let log = pick("log", o.log.clone(), file.log).unwrap_or_else(|| "info".into());
+
+        let config = Config {
+            profile,
+            listen,
+            data_dir,
+            database_url,
+            public_url,
+            request_timeout,
+            log,
+            config_file: o.config.clone(),
+            sources,
+        };
+        config.check_profile()?;
+        Ok(config)
+    }
+
+    fn source(&self, key: &str) -> Source {
+        self.sources
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, s)| *s)
+            .unwrap_or(Source::Default)
+    }
+
+    /// The production profile refuses defaults that only make sense on a laptop.
+    fn check_profile(&self) -> Result<(), ConfigError> {
+        if self.profile != Profile::Production {
+            return Ok(());
+        }
+        let mut missing = Vec::new();
+        if self.source("database-url") == Source::Default || self.is_sqlite() {
+            missing.push("database-url (TILGANG_DATABASE_URL): a postgres:// URL".to_owned());
+        }
+        if self.source("public-url") == Source::Default {
+            missing.push(
+                "public-url (TILGANG_PUBLIC_URL): the https:// address clients use".to_owned(),
+            );
+        } else if !self.public_url.starts_with("https://") {
+            missing.push(
+                "public-url (TILGANG_PUBLIC_URL): must use https:// in production".to_owned(),
+            );
+        }
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Incomplete(missing))
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+
+    /// `public_url` joined with a path that starts with '/'.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url)
+    }
+
+    /// The effective configuration as `key = value  # source`, secrets masked.
+    pub fn describe(&self) -> String {
+        let mut out = String::new();
+        if let Some(f) = &self.config_file {
+            out.push_str(&format!("# configuration file: {}\n", f.display()));
+        }
+        let rows = [
+            ("profile", self.profile.to_string()),
+            ("listen", self.listen.to_string()),
+            ("data-dir", self.data_dir.display().to_string()),
+            ("database-url", mask_url_password(&self.database_url)),
+            ("public-url", self.public_url.clone()),
+            ("request-timeout", format_duration(self.request_timeout)),
+            ("log", self.log.clone()),
+        ];
+        for (key, value) in rows {
+            out.push_str(&format!("{key} = {value:?}  # {}\n", self.source(key)));
+        }
+        out
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+fn check_public_url(url: &str) -> Result<String, ConfigError> {
+    let trimmed = url.trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .ok_or_else(|| ConfigError::Invalid {
+            key: "public-url",
+            message: format!("'{url}' must start with http:// or https://"),
+        })?;
+    if rest.is_empty() || rest.contains(['?', '#', ' ']) {
+        return Err(ConfigError::Invalid {
+            key: "public-url",
+            message: format!("'{url}' is not a plain base URL"),
+        });
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Hides the password in `scheme://user:password@host/…`.
+pub fn mask_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:****@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+/// Parses `10d`, `12h`, `30m`, `90s` (or a plain number of seconds).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (number, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration such as 10d, 12h, 30m or 90s"))?;
+    let secs = match unit {
+        "" | "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
+        "d" => n.checked_mul(86_400),
+        _ => return Err(format!("'{s}' has an unknown unit; use d, h, m or s")),
+    };
+    match secs {
+        Some(0) => Err("a duration must be longer than zero".into()),
+        Some(secs) => Ok(Duration::from_secs(secs)),
+        None => Err(format!("'{s}' is too long")),
+    }
+}
+
+pub fn format_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_local_profile() {
+        let c = Config::resolve(&Overrides::default()).unwrap();
+        assert_eq!(c.profile, Profile::Local);
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://./tilgang-data/tilgang.db");
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert_eq!(c.request_timeout, Duration::from_secs(864_000));
+    }
+
+    #[test]
+    fn production_names_every_missing_setting() {
+        let o = Overrides {
+            profile: Some(Profile::Production),
+            ..Default::default()
+        };
+        let err = Config::resolve(&o).unwrap_err().to_string();
+        assert!(err.contains("database-url"), "{err}");
+        assert!(err.contains("public-url"), "{err}");
+        let o = Overrides {
+            profile: Some(Profile::Production),
+            database_url: Some("postgres://db/tilgang".into()),
+            public_url: Some("http://example.org".into()),
+            ..Default::default()
+        };
+        let err = Config::resolve(&o).unwrap_err().to_string();
+        assert!(err.contains("https"), "{err}");
+        assert!(!err.contains("database-url"), "{err}");
+    }
+
+    #[test]
+    fn file_values_lose_to_flags() {
+        let dir = std::env::temp_dir().join(format!("tilgang-config-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("t.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\npublic-url = \"http://x.test/\"\n",
+        )
+        .unwrap();
+        let o = Overrides {
+            config: Some(file.clone()),
+            listen: Some("127.0.0.1:9100".parse().unwrap()),
+            ..Default::default()
+        };
+        let c = Config::resolve(&o).unwrap();
+        assert_eq!(c.listen.port(), 9100);
+        assert_eq!(c.public_url, "http://x.test");
+        assert!(
+            c.describe()
+                .contains("public-url = \"http://x.test\"  # config file")
+        );
+        std::fs::write(&file, "lisen = \"x\"\n").unwrap();
+        let err = Config::resolve(&Overrides {
+            config: Some(file),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("lisen"), "{err}");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10d").unwrap(), Duration::from_secs(864_000));
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("10w").is_err());
+        assert!(parse_duration("d").is_err());
+        assert_eq!(format_duration(Duration::from_secs(864_000)), "10d");
+    }
+
+    #[test]
+    fn masks_passwords() {
+        assert_eq!(
+            mask_url_password("postgres://u:secret@h/db"),
+            "postgres://u:****@h/db"
+        );
+        assert_eq!(mask_url_password("postgres://u@h/db"), "postgres://u@h/db");
+    }
+}

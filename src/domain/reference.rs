@@ -1,0 +1,133 @@
+//! Reference data from the central registers (DESIGN §7): organisations, persons, roles, the
+//! access-package catalogue and the resource registry.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use super::urn::{AccessPackageUrn, ResourceId, RoleCode};
+use super::{Localized, OrgNumber, Pid};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organization {
+    pub org_no: OrgNumber,
+    pub name: String,
+    pub org_form: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub pid: Pid,
+    pub name: String,
+}
+
+/// A party named by its public identifier: organisations by org number, persons by pid.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PartyRef {
+    Org(OrgNumber),
+    Person(Pid),
+}
+
+impl FromStr for PartyRef {
+    type Err = String;
+
+    /// Nine digits name an organisation, eleven a person.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.len() {
+            9 => s.parse().map(PartyRef::Org).map_err(|e| e.to_string()),
+            11 => s.parse().map(PartyRef::Person).map_err(|e| e.to_string()),
+            _ => Err("a party is an organisation number (9 digits) or a national identity number (11 digits)".into()),
+        }
+    }
+}
+
+impl fmt::Display for PartyRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PartyRef::Org(o) => o.fmt(f),
+            PartyRef::Person(p) => p.fmt(f),
+        }
+    }
+}
+
+/// `from` (an organisation) has `to` as holder of `role`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleAssignment {
+    pub role: RoleCode,
+    pub from: OrgNumber,
+    pub to: PartyRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessPackage {
+    pub urn: AccessPackageUrn,
+    pub name: Localized,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<Localized>,
+    pub is_delegable: bool,
+    pub is_assignable: bool,
+    /// Holders of these client roles for an organisation get this package for it.
+    pub client_roles: Vec<RoleCode>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ResourceType {
+    GenericAccessResource,
+    AltinnApp,
+    MaskinportenSchema,
+    Systemresource,
+    Consent,
+    CorrespondenceService,
+    BrokerService,
+}
+
+impl ResourceType {
+    pub const ALL: [ResourceType; 7] = [
+        ResourceType::GenericAccessResource,
+        ResourceType::AltinnApp,
+        ResourceType::MaskinportenSchema,
+        ResourceType::Systemresource,
+        ResourceType::Consent,
+        ResourceType::CorrespondenceService,
+        ResourceType::BrokerService,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceType::GenericAccessResource => "GenericAccessResource",
+            ResourceType::AltinnApp => "AltinnApp",
+            ResourceType::MaskinportenSchema => "MaskinportenSchema",
+            ResourceType::Systemresource => "Systemresource",
+            ResourceType::Consent => "Consent",
+            ResourceType::CorrespondenceService => "CorrespondenceService",
+            ResourceType::BrokerService => "BrokerService",
+        }
+    }
+}
+
+impl FromStr for ResourceType {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                let names: Vec<_> = Self::ALL.iter().map(|t| t.as_str()).collect();
+                format!("resourceType must be one of {}", names.join(", "))
+            })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resource {
+    pub identifier: ResourceId,
+    pub title: Localized,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<Localized>,
+    pub resource_type: ResourceType,
+    pub delegable: bool,
+}

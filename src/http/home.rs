@@ -1,0 +1,116 @@
+//! The start page: what runs where, links to each part and, in the local profile, the demo
+//! identities to log in with.
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+
+use super::AppState;
+use super::html::{Lang, esc, page};
+use crate::config::Profile;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/", get(home))
+}
+
+/// The parts this server runs, as (path, Norwegian, English) for the start page and the log.
+pub fn parts(profile: Profile) -> Vec<(&'static str, &'static str, &'static str)> {
+    let mut parts = vec![
+        ("/docs", "API-dokumentasjon", "API documentation"),
+        (
+            "/openapi.json",
+            "OpenAPI-beskrivelse",
+            "OpenAPI description",
+        ),
+        ("/health", "Helsesjekk", "Health check"),
+        ("/metrics", "Måletall (Prometheus)", "Metrics (Prometheus)"),
+        (
+            "/accessmanagement/api/v1/meta/info/accesspackages/export",
+            "Tilgangspakker (hele katalogen)",
+            "Access packages (the whole catalogue)",
+        ),
+        (
+            "/resourceregistry/api/v1/resource/ske-krav-og-betalinger",
+            "Ressursregisteret (eksempel)",
+            "Resource registry (example)",
+        ),
+        (
+            "/authentication/api/v1/openid/.well-known/openid-configuration",
+            "Plattformens token-utsteder",
+            "The platform token issuer",
+        ),
+        (
+            "/admin/api/v1/audit",
+            "Revisjonslogg (for operatører)",
+            "Audit log (for operators)",
+        ),
+    ];
+    if profile == Profile::Local {
+        parts.push((
+            "/api/GetEnterpriseToken?orgNo=317219253&scopes=altinn:register/admin",
+            "Testtokengenerator (virksomhet)",
+            "Test token generator (enterprise)",
+        ));
+    }
+    parts
+}
+
+async fn home(State(state): State<AppState>, lang: Lang) -> Response {
+    let config = &state.app.config;
+    let local = config.profile == Profile::Local;
+    let mut body = format!(
+        "<h1>tilgang</h1><p>{}</p>",
+        lang.t(
+            "En åpen, Altinn-kompatibel plattform for identitet og tilgang: systemregister, systembrukere og Altinn Studio-kontoer.",
+            "An open, Altinn-compatible identity and access platform: system register, system users and Altinn Studio accounts."
+        )
+    );
+    body.push_str(&format!(
+        "<h2>{}</h2><table><tbody>",
+        lang.t("Hva som kjører hvor", "What runs where")
+    ));
+    for (path, nb, en) in parts(config.profile) {
+        body.push_str(&format!(
+            "<tr><td>{}</td><td><a href=\"{href}\"><code>{href}</code></a></td></tr>",
+            esc(lang.t(nb, en)),
+            href = esc(path)
+        ));
+    }
+    body.push_str("</tbody></table>");
+
+    if local {
+        match state.app.store.main_administrators(200).await {
+            Ok(reps) if !reps.is_empty() => {
+                body.push_str(&format!(
+                    "<h2>{}</h2><p>{}</p><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+                    lang.t("Demo-identiteter", "Demo identities"),
+                    lang.t(
+                        "Logg inn med et av disse syntetiske fødselsnumrene. Hele datasettet er beskrevet i docs/demo-data.md.",
+                        "Log in with one of these synthetic national identity numbers. The whole data set is described in docs/demo-data.md."
+                    ),
+                    lang.t("Navn", "Name"),
+                    lang.t("Fødselsnummer", "National identity number"),
+                    lang.t("Rolle", "Role"),
+                    lang.t("Organisasjon", "Organisation"),
+                ));
+                for r in reps {
+                    body.push_str(&format!(
+                        "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{} (<code>{}</code>)</td></tr>",
+                        esc(&r.person_name), esc(&r.pid), esc(&r.role), esc(&r.org_name), esc(&r.org_no)
+                    ));
+                }
+                body.push_str("</tbody></table>");
+            }
+            Ok(_) => body.push_str(&format!(
+                "<p class=\"muted\">{}</p>",
+                lang.t(
+                    "Ingen demo-identiteter er lastet.",
+                    "No demo identities are loaded."
+                )
+            )),
+            Err(e) => tracing::error!(error = %e, "cannot list demo identities"),
+        }
+    }
+    page(lang, "tilgang", local, &body)
+}

@@ -1,0 +1,129 @@
+//! The HTTP layer: one listener serving every part under its path prefix (DESIGN §3).
+//! Handlers stay thin: parse, call one service, render.
+
+pub mod admin;
+pub mod auth;
+pub mod catalogue;
+pub mod home;
+pub mod html;
+pub mod issuer;
+pub mod metrics;
+pub mod ops;
+pub mod problem;
+pub mod register;
+pub mod testtools;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tokio::net::TcpListener;
+
+use crate::config::Profile;
+use crate::services::App;
+use problem::{Problem, TRACE_ID, new_trace_id};
+
+/// Default limit on request bodies (the import endpoint allows more).
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub metrics: Arc<metrics::Metrics>,
+    pub started: Instant,
+}
+
+pub fn router(app: App) -> Router {
+    let state = AppState {
+        app,
+        metrics: Arc::new(metrics::Metrics::default()),
+        started: Instant::now(),
+    };
+    let mut router = Router::new()
+        .merge(home::routes())
+        .merge(ops::routes())
+        .merge(register::routes())
+        .merge(catalogue::routes())
+        .merge(admin::routes())
+        .merge(issuer::routes());
+    if state.app.config.profile == Profile::Local {
+        router = router.merge(testtools::routes());
+    }
+    router
+        .fallback(|| async {
+            Problem::not_found("there is nothing at this address; see /docs for the API")
+        })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+                .with_detail("this address does not answer that method; see /docs")
+        })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+/// Gives each request a trace id (continuing an incoming W3C `traceparent`), logs it and
+/// counts it in the metrics.
+async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let path = req.uri().path().to_owned();
+    let trace_id = req
+        .headers()
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| is_traceparent(v))
+        .map(str::to_owned)
+        .unwrap_or_else(new_trace_id);
+    let mut response = TRACE_ID.scope(trace_id.clone(), next.run(req)).await;
+    let elapsed = started.elapsed();
+    let status = response.status();
+    state
+        .metrics
+        .observe(method.as_str(), &route, status.as_u16(), elapsed);
+    if let Ok(v) = HeaderValue::from_str(&trace_id) {
+        response.headers_mut().insert("traceparent", v);
+    }
+    let ms = elapsed.as_secs_f64() * 1000.0;
+    if status.is_server_error() {
+        tracing::error!(%method, %path, status = status.as_u16(), ms, trace_id, "request");
+    } else {
+        tracing::info!(%method, %path, status = status.as_u16(), ms, trace_id, "request");
+    }
+    response
+}
+
+fn is_traceparent(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('-').collect();
+    parts.len() == 4
+        && [2, 32, 16, 2]
+            .iter()
+            .zip(&parts)
+            .all(|(len, p)| p.len() == *len && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Serves until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    app: App,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Renders a service result that failed in the store as a 500 with the details in the log.
+pub fn internal<E: std::error::Error>(e: E) -> Response {
+    Problem::internal(&e).into_response()
+}

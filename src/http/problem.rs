@@ -1,0 +1,224 @@
+//! Errors as RFC 9457 ProblemDetails in Altinn's shape (`spec/authentication-api.md` §0.4), each
+//! with the trace id of the request, and the JSON body extractor that turns every malformed
+//! body into one.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+
+tokio::task_local! {
+    /// The W3C trace id of the request being served (set by the request middleware).
+    pub static TRACE_ID: String;
+}
+
+/// The current request's trace id in `traceparent` form, or a fresh one outside a request.
+pub fn current_trace_id() -> String {
+    TRACE_ID
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| new_trace_id())
+}
+
+pub fn new_trace_id() -> String {
+    let trace = uuid::Uuid::new_v4().simple().to_string();
+    let span = &uuid::Uuid::new_v4().simple().to_string()[..16];
+    format!("00-{trace}-{span}-01")
+}
+
+/// One entry of a validation problem: a code, what it means and where.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValidationError {
+    pub code: String,
+    pub title: String,
+    pub paths: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub status: StatusCode,
+    pub code: Option<String>,
+    pub title: String,
+    pub detail: Option<String>,
+    pub validation_errors: Vec<ValidationError>,
+    pub extensions: Map<String, Value>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, title: impl Into<String>) -> Self {
+        Self {
+            status,
+            code: None,
+            title: title.into(),
+            detail: None,
+            validation_errors: Vec::new(),
+            extensions: Map::new(),
+        }
+    }
+
+    /// A problem with an `AUTH-xxxxx`-style code.
+    pub fn coded(status: StatusCode, code: &str, title: impl Into<String>) -> Self {
+        Self {
+            code: Some(code.to_owned()),
+            ..Self::new(status, title)
+        }
+    }
+
+    /// Altinn's validation problem (`STD-00000`) carrying every error.
+    pub fn validation(errors: Vec<ValidationError>) -> Self {
+        Self {
+            validation_errors: errors,
+            ..Self::coded(
+                StatusCode::BAD_REQUEST,
+                "STD-00000",
+                "One or more validation errors occurred.",
+            )
+        }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "Bad Request").with_detail(detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "Not Found").with_detail(detail)
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "Unauthorized").with_detail(detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "Forbidden").with_detail(detail)
+    }
+
+    /// For failures that are ours, not the caller's: the details go to the log, not the body.
+    pub fn internal(error: &dyn std::error::Error) -> Self {
+        tracing::error!(error = %error, "request failed");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+            .with_detail("The server could not complete the request. The trace id identifies it in the server log.")
+    }
+
+    pub fn body(&self) -> Value {
+        let status = self.status.as_u16();
+        let kind = match &self.code {
+            Some(code) => format!("urn:altinn:error:{code}"),
+            None => rfc9110_section(status),
+        };
+        let mut body = json!({
+            "type": kind,
+            "title": self.title,
+            "status": status,
+            "traceId": current_trace_id(),
+            "statusDescription": self.status.canonical_reason().unwrap_or(""),
+        });
+        if let Some(map) = body.as_object_mut() {
+            if let Some(code) = &self.code {
+                map.insert("code".into(), json!(code));
+            }
+            if let Some(detail) = &self.detail {
+                map.insert("detail".into(), json!(detail));
+            }
+            if !self.validation_errors.is_empty() {
+                map.insert("validationErrors".into(), json!(self.validation_errors));
+            }
+            for (k, v) in &self.extensions {
+                map.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        body
+    }
+}
+
+fn rfc9110_section(status: u16) -> String {
+    let section = match status {
+        400 => "15.5.1",
+        401 => "15.5.2",
+        403 => "15.5.4",
+        404 => "15.5.5",
+        405 => "15.5.6",
+        409 => "15.5.10",
+        413 => "15.5.14",
+        415 => "15.5.16",
+        422 => "15.5.21",
+        429 => "6.6",
+        500 => "15.6.1",
+        503 => "15.6.4",
+        _ => "15",
+    };
+    format!("https://tools.ietf.org/html/rfc9110#section-{section}")
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let body = self.body().to_string();
+        let mut response = (
+            self.status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+impl From<crate::store::StoreError> for Problem {
+    fn from(e: crate::store::StoreError) -> Self {
+        Problem::internal(&e)
+    }
+}
+
+/// A JSON body. Unlike `axum::Json`, every way a body can be wrong becomes a ProblemDetails:
+/// wrong content type (415), too large (413), not JSON or not UTF-8 (400), wrong shape (400).
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(json_problem(rejection)),
+        }
+    }
+}
+
+fn json_problem(rejection: JsonRejection) -> Problem {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type")
+                .with_detail("send the body as JSON with 'Content-Type: application/json'")
+        }
+        JsonRejection::JsonSyntaxError(e) => {
+            Problem::bad_request(format!("the body is not valid JSON: {}", e.body_text()))
+        }
+        JsonRejection::JsonDataError(e) => Problem::bad_request(format!(
+            "the body does not have the expected shape: {}",
+            e.body_text()
+        )),
+        JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large")
+                .with_detail("the body is larger than this endpoint accepts")
+        }
+        other => Problem::new(
+            other.status(),
+            other.status().canonical_reason().unwrap_or("Bad Request"),
+        )
+        .with_detail(other.body_text()),
+    }
+}

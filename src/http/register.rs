@@ -1,0 +1,107 @@
+//! The register: reference-data import and organisation lookups.
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::auth::Bearer;
+use super::problem::{ApiJson, Problem, ValidationError, current_trace_id};
+use crate::config::Profile;
+use crate::domain::OrgNumber;
+use crate::domain::import::{ImportIssue, ImportPolicy, IssueKind};
+use crate::services::import::{self, ImportActor, ImportError};
+
+pub const SCOPE_REGISTER_ADMIN: &str = "altinn:register/admin";
+/// Import documents may be large (a whole register).
+const IMPORT_BODY_LIMIT: usize = 32 * 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/register/api/v1/admin/import",
+            post(import_document).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+        )
+        .route("/register/api/v1/organizations/{org_no}", get(organization))
+}
+
+async fn import_document(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiJson(doc): ApiJson<Value>,
+) -> Response {
+    let caller = match bearer.require_any(&[SCOPE_REGISTER_ADMIN]) {
+        Ok(c) => c,
+        Err(p) => return p.into_response(),
+    };
+    let policy = ImportPolicy {
+        synthetic_pids_only: state.app.config.profile == Profile::Local,
+    };
+    let actor = caller.audit_name();
+    let trace_id = current_trace_id();
+    let by = ImportActor {
+        actor: &actor,
+        trace_id: Some(&trace_id),
+    };
+    match import::import(&state.app.store, &state.app.clock, &doc, policy, by).await {
+        Ok(counts) => Json(counts).into_response(),
+        Err(ImportError::Invalid(issues)) => import_problem(&issues).into_response(),
+        Err(ImportError::Store(e)) => Problem::from(e).into_response(),
+    }
+}
+
+/// Every bad record of an import, by JSON path, in one validation problem.
+pub fn import_problem(issues: &[ImportIssue]) -> Problem {
+    let errors = issues
+        .iter()
+        .map(|i| {
+            let (code, title) = match i.kind {
+                IssueKind::Invalid => (
+                    "REG.VLD-00001",
+                    "A record in the import document is not valid.",
+                ),
+                IssueKind::UnknownReference => (
+                    "REG.VLD-00002",
+                    "A record refers to an organisation or person that is not in the register.",
+                ),
+            };
+            ValidationError {
+                code: code.into(),
+                title: title.into(),
+                paths: vec![i.path.clone()],
+                detail: Some(i.message.clone()),
+            }
+        })
+        .collect();
+    Problem::validation(errors).with_detail(format!(
+        "{} record(s) are not valid; nothing was imported",
+        issues.len()
+    ))
+}
+
+async fn organization(
+    State(state): State<AppState>,
+    _bearer: Bearer,
+    Path(org_no): Path<String>,
+) -> Response {
+    let org_no: OrgNumber = match org_no.parse() {
+        Ok(o) => o,
+        Err(e) => return Problem::bad_request(format!("'{org_no}': {e}")).into_response(),
+    };
+    match state.app.store.organization(&org_no).await {
+        Ok(Some(p)) => Json(json!({
+            "orgNumber": p.org_no,
+            "name": p.name,
+            "unitType": p.org_form,
+            "partyId": p.party_id,
+            "partyUuid": p.party_uuid,
+        }))
+        .into_response(),
+        Ok(None) => {
+            Problem::not_found(format!("no organisation {org_no} in the register")).into_response()
+        }
+        Err(e) => Problem::from(e).into_response(),
+    }
+}

@@ -1,0 +1,57 @@
+//! Use cases. Each takes typed input and returns a typed error; transactions and authorisation
+//! decisions live here, so the HTTP and CLI layers stay thin.
+
+pub mod audit;
+pub mod demo;
+pub mod import;
+pub mod keys;
+pub mod tokens;
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::config::{Config, Profile};
+use crate::store::{Store, StoreError, migrate};
+
+/// Everything a use case may need, built once at start-up and shared.
+#[derive(Clone)]
+pub struct App {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub clock: Clock,
+    pub keys: Arc<keys::KeyRing>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the database: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot prepare the signing keys: {0}")]
+    Keys(#[from] keys::KeyRingError),
+    #[error("cannot load the demo data: {0}")]
+    Demo(#[from] import::ImportError),
+}
+
+impl App {
+    /// Connects, migrates, loads (or creates) signing keys and, on the first start of the
+    /// local profile, the demo data.
+    pub async fn start(config: Config, clock: Clock) -> Result<Self, StartError> {
+        let store = Store::connect(&config.database_url).await?;
+        migrate::run(&store).await?;
+        let keys = keys::KeyRing::load_or_create(&store, &clock).await?;
+        if config.profile == Profile::Local {
+            demo::load_on_first_start(&store, &clock).await?;
+        }
+        Ok(Self {
+            config: Arc::new(config),
+            store,
+            clock,
+            keys: Arc::new(keys),
+        })
+    }
+
+    /// The issuer of tilgang's own platform tokens.
+    pub fn platform_issuer(&self) -> String {
+        self.config.url("/authentication/api/v1/openid/")
+    }
+}

@@ -1,0 +1,82 @@
+//! Schema migrations, embedded in the binary, one list per engine. Each runs in its own
+//! transaction together with the row that records it, so a crash leaves no half-applied
+//! migration; when two instances start at once, the second finds the row and moves on.
+
+use super::{Engine, Store, StoreError};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../../migrations/postgres/0001_foundation.sql"),
+}];
+
+/// Applies every migration not yet applied; returns how many ran.
+pub async fn run(store: &Store) -> Result<usize, StoreError> {
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (\
+           version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(store.pool())
+    .await?;
+    let mut ran = 0;
+    for m in MIGRATIONS {
+        if is_applied(store, m.version).await? {
+            continue;
+        }
+        let sql = match store.engine() {
+            Engine::Sqlite => m.sqlite,
+            Engine::Postgres => m.postgres,
+        };
+        let result = apply(store, m, sql).await;
+        match result {
+            Ok(()) => {
+                tracing::info!(version = m.version, name = m.name, "migration applied");
+                ran += 1;
+            }
+            // Another instance applied it in the meantime.
+            Err(_) if is_applied(store, m.version).await? => {}
+            Err(source) => {
+                return Err(StoreError::Migration {
+                    version: m.version,
+                    name: m.name,
+                    source,
+                });
+            }
+        }
+    }
+    Ok(ran)
+}
+
+async fn apply(store: &Store, m: &Migration, sql: &'static str) -> Result<(), sqlx::Error> {
+    let mut tx = store.pool().begin().await?;
+    sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+        .bind(m.version)
+        .bind(m.name)
+        .bind(crate::clock::Clock::System.now())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::raw_sql(sql).execute(&mut *tx).await?;
+    tx.commit().await
+}
+
+async fn is_applied(store: &Store, version: i64) -> Result<bool, StoreError> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+            .bind(version)
+            .fetch_optional(store.pool())
+            .await?;
+    Ok(found.is_some())
+}
+
+/// The latest migration this binary knows.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map(|m| m.version).unwrap_or(0)
+}

@@ -1,0 +1,312 @@
+//! Organisations, persons, roles, access packages and resources.
+
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use uuid::Uuid;
+
+use super::{Conn, Store, StoreError, bool_to_int, json_column};
+use crate::clock::Micros;
+use crate::domain::reference::{AccessPackage, Organization, PartyRef, Person, Resource};
+use crate::domain::{Localized, OrgNumber};
+
+/// A party as stored: its public identifier with Altinn's numeric and UUID party ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartyRecord {
+    pub party_id: i64,
+    pub party_uuid: String,
+    pub kind: String,
+    pub org_no: Option<String>,
+    pub pid: Option<String>,
+    pub name: String,
+    pub org_form: Option<String>,
+}
+
+fn party_from_row(row: &AnyRow) -> Result<PartyRecord, StoreError> {
+    Ok(PartyRecord {
+        party_id: row.try_get("party_id")?,
+        party_uuid: row.try_get("party_uuid")?,
+        kind: row.try_get("kind")?,
+        org_no: row.try_get("org_no")?,
+        pid: row.try_get("pid")?,
+        name: row.try_get("name")?,
+        org_form: row.try_get("org_form")?,
+    })
+}
+
+/// Inserts or updates an organisation, keeping its party ids; returns the party id.
+pub async fn upsert_organization(
+    conn: &mut Conn,
+    org: &Organization,
+    now: Micros,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO party (party_uuid, kind, org_no, name, org_form, created_at, updated_at) \
+         VALUES ($1, 'org', $2, $3, $4, $5, $5) \
+         ON CONFLICT (org_no) DO UPDATE SET name = excluded.name, org_form = excluded.org_form, \
+           updated_at = excluded.updated_at \
+         RETURNING party_id",
+    )
+    .bind(Uuid::new_v4().to_string())
+    .bind(org.org_no.as_str())
+    .bind(&org.name)
+    .bind(&org.org_form)
+    .bind(now)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Inserts or updates a person, keeping its party ids; returns the party id.
+pub async fn upsert_person(
+    conn: &mut Conn,
+    person: &Person,
+    now: Micros,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO party (party_uuid, kind, pid, name, created_at, updated_at) \
+         VALUES ($1, 'person', $2, $3, $4, $4) \
+         ON CONFLICT (pid) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at \
+         RETURNING party_id",
+    )
+    .bind(Uuid::new_v4().to_string())
+    .bind(person.pid.as_str())
+    .bind(&person.name)
+    .bind(now)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The party id of an organisation or person, if known.
+pub async fn party_id_of(conn: &mut Conn, party: &PartyRef) -> Result<Option<i64>, StoreError> {
+    let (sql, key) = match party {
+        PartyRef::Org(o) => ("SELECT party_id FROM party WHERE org_no = $1", o.as_str()),
+        PartyRef::Person(p) => ("SELECT party_id FROM party WHERE pid = $1", p.as_str()),
+    };
+    Ok(sqlx::query_scalar(sql)
+        .bind(key)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Records that `from` has `to` as holder of `role`; does nothing when already recorded.
+pub async fn insert_role(
+    conn: &mut Conn,
+    from: i64,
+    role: &str,
+    to: i64,
+    now: Micros,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO party_role (from_party, role, to_party, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (from_party, role, to_party) DO NOTHING",
+    )
+    .bind(from)
+    .bind(role)
+    .bind(to)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn upsert_access_package(
+    conn: &mut Conn,
+    p: &AccessPackage,
+    now: Micros,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO access_package (urn, name, description, is_delegable, is_assignable, client_roles, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (urn) DO UPDATE SET name = excluded.name, description = excluded.description, \
+           is_delegable = excluded.is_delegable, is_assignable = excluded.is_assignable, \
+           client_roles = excluded.client_roles, updated_at = excluded.updated_at",
+    )
+    .bind(p.urn.as_str())
+    .bind(to_json(&p.name))
+    .bind(p.description.as_ref().map(to_json))
+    .bind(bool_to_int(p.is_delegable))
+    .bind(bool_to_int(p.is_assignable))
+    .bind(to_json(&p.client_roles))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn upsert_resource(conn: &mut Conn, r: &Resource, now: Micros) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO resource (id, title, description, resource_type, delegable, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description, \
+           resource_type = excluded.resource_type, delegable = excluded.delegable, \
+           updated_at = excluded.updated_at",
+    )
+    .bind(r.identifier.as_str())
+    .bind(to_json(&r.title))
+    .bind(r.description.as_ref().map(to_json))
+    .bind(r.resource_type.as_str())
+    .bind(bool_to_int(r.delegable))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn to_json<T: Serialize>(v: &T) -> String {
+    // Serialising plain data structures to a string cannot fail.
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+impl Store {
+    pub async fn organization(
+        &self,
+        org_no: &OrgNumber,
+    ) -> Result<Option<PartyRecord>, StoreError> {
+        let row = sqlx::query("SELECT party_id, party_uuid, kind, org_no, pid, name, org_form FROM party WHERE org_no = $1")
+            .bind(org_no.as_str())
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(party_from_row).transpose()
+    }
+
+    pub async fn access_packages(&self) -> Result<Vec<AccessPackage>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT urn, name, description, is_delegable, is_assignable, client_roles \
+             FROM access_package ORDER BY urn",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(package_from_row).collect()
+    }
+
+    pub async fn access_package(&self, urn: &str) -> Result<Option<AccessPackage>, StoreError> {
+        let row = sqlx::query(
+            "SELECT urn, name, description, is_delegable, is_assignable, client_roles \
+             FROM access_package WHERE urn = $1",
+        )
+        .bind(urn)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(package_from_row).transpose()
+    }
+
+    pub async fn resource(&self, id: &str) -> Result<Option<Resource>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, title, description, resource_type, delegable FROM resource WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(resource_from_row).transpose()
+    }
+
+    /// How many rows each reference table holds.
+    pub async fn reference_counts(&self) -> Result<ReferenceCounts, StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM party WHERE kind = 'org') AS organizations, \
+                    (SELECT COUNT(*) FROM party WHERE kind = 'person') AS persons, \
+                    (SELECT COUNT(*) FROM party_role) AS roles, \
+                    (SELECT COUNT(*) FROM access_package) AS access_packages, \
+                    (SELECT COUNT(*) FROM resource) AS resources",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok(ReferenceCounts {
+            organizations: row.try_get("organizations")?,
+            persons: row.try_get("persons")?,
+            roles: row.try_get("roles")?,
+            access_packages: row.try_get("access_packages")?,
+            resources: row.try_get("resources")?,
+        })
+    }
+
+    /// Persons with a main-administrator role (daglig leder, styreleder, innehaver) and the
+    /// organisations they may act for, ordered by person name.
+    pub async fn main_administrators(&self, limit: i64) -> Result<Vec<Representative>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.pid AS pid, p.name AS person_name, r.role AS role, o.org_no AS org_no, o.name AS org_name \
+             FROM party_role r \
+             JOIN party p ON p.party_id = r.to_party AND p.kind = 'person' \
+             JOIN party o ON o.party_id = r.from_party \
+             WHERE r.role IN ('daglig-leder', 'styreleder', 'innehaver') \
+             ORDER BY p.name, p.pid, o.name LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Representative {
+                    pid: row.try_get("pid")?,
+                    person_name: row.try_get("person_name")?,
+                    role: row.try_get("role")?,
+                    org_no: row.try_get("org_no")?,
+                    org_name: row.try_get("org_name")?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReferenceCounts {
+    pub organizations: i64,
+    pub persons: i64,
+    pub roles: i64,
+    pub access_packages: i64,
+    pub resources: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Representative {
+    pub pid: String,
+    pub person_name: String,
+    pub role: String,
+    pub org_no: String,
+    pub org_name: String,
+}
+
+fn package_from_row(row: &AnyRow) -> Result<AccessPackage, StoreError> {
+    let urn: String = row.try_get("urn")?;
+    let description: Option<String> = row.try_get("description")?;
+    let client_roles: Vec<String> =
+        json_column("client_roles", &row.try_get::<String, _>("client_roles")?)?;
+    Ok(AccessPackage {
+        urn: urn
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("access package urn {urn}")))?,
+        name: json_column("name", &row.try_get::<String, _>("name")?)?,
+        description: description
+            .map(|d| json_column::<Localized>("description", &d))
+            .transpose()?,
+        is_delegable: row.try_get::<i64, _>("is_delegable")? != 0,
+        is_assignable: row.try_get::<i64, _>("is_assignable")? != 0,
+        client_roles: client_roles
+            .iter()
+            .map(|r| {
+                r.parse()
+                    .map_err(|_| StoreError::Corrupt(format!("client role {r}")))
+            })
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+fn resource_from_row(row: &AnyRow) -> Result<Resource, StoreError> {
+    let id: String = row.try_get("id")?;
+    let description: Option<String> = row.try_get("description")?;
+    let resource_type: String = row.try_get("resource_type")?;
+    Ok(Resource {
+        identifier: id
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("resource id {id}")))?,
+        title: json_column("title", &row.try_get::<String, _>("title")?)?,
+        description: description
+            .map(|d| json_column::<Localized>("description", &d))
+            .transpose()?,
+        resource_type: resource_type.parse().map_err(StoreError::Corrupt)?,
+        delegable: row.try_get::<i64, _>("delegable")? != 0,
+    })
+}
