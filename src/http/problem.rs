@@ -2,6 +2,8 @@
 //! with the trace id of the request, and the JSON body extractor that turns every malformed
 //! body into one.
 
+use std::borrow::Cow;
+
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
@@ -41,29 +43,30 @@ pub struct ValidationError {
 #[derive(Debug, Clone)]
 pub struct Problem {
     pub status: StatusCode,
-    pub code: Option<String>,
-    pub title: String,
+    pub code: Option<&'static str>,
+    pub title: Cow<'static, str>,
     pub detail: Option<String>,
     pub validation_errors: Vec<ValidationError>,
-    pub extensions: Map<String, Value>,
+    /// Extra top-level members (Altinn writes extension keys at the top level).
+    pub extensions: Option<Box<Map<String, Value>>>,
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, title: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, title: impl Into<Cow<'static, str>>) -> Self {
         Self {
             status,
             code: None,
             title: title.into(),
             detail: None,
             validation_errors: Vec::new(),
-            extensions: Map::new(),
+            extensions: None,
         }
     }
 
     /// A problem with an `AUTH-xxxxx`-style code.
-    pub fn coded(status: StatusCode, code: &str, title: impl Into<String>) -> Self {
+    pub fn coded(status: StatusCode, code: &'static str, title: impl Into<Cow<'static, str>>) -> Self {
         Self {
-            code: Some(code.to_owned()),
+            code: Some(code),
             ..Self::new(status, title)
         }
     }
@@ -131,7 +134,7 @@ impl Problem {
             if !self.validation_errors.is_empty() {
                 map.insert("validationErrors".into(), json!(self.validation_errors));
             }
-            for (k, v) in &self.extensions {
+            for (k, v) in self.extensions.iter().flat_map(|m| m.iter()) {
                 map.entry(k.clone()).or_insert_with(|| v.clone());
             }
         }

@@ -1,0 +1,194 @@
+//! The `tilgang` binary as an operator uses it.
+
+mod common;
+
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use common::{Engine, drop_database, engines, fresh_database};
+
+fn tilgang(args: &[&str], database_url: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tilgang"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TILGANG_DATABASE_URL", database_url)
+        .output()
+        .expect("run tilgang")
+}
+
+fn text(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+#[test]
+fn config_check_prints_the_effective_configuration() {
+    let out = tilgang(
+        &["config", "check", "--listen", "127.0.0.1:9999"],
+        "postgres://u:secret@db/tilgang",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("listen = \"127.0.0.1:9999\"  # flag or environment"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("postgres://u:****@db/tilgang"),
+        "password masked: {stdout}"
+    );
+    assert!(!stdout.contains("secret"));
+    assert!(stdout.contains("profile = \"local\"  # default"));
+}
+
+#[test]
+fn production_refuses_an_incomplete_configuration_with_exit_code_2() {
+    let out = Command::new(env!("CARGO_BIN_EXE_tilgang"))
+        .args(["serve", "--profile", "production"])
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("database-url") && stderr.contains("public-url"),
+        "{stderr}"
+    );
+
+    let out = tilgang(&["serve", "--profile", "nonsense"], "sqlite://x.db");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn import_command_on_both_engines() {
+    for engine in engines().await {
+        let (url, dir, db_name) = fresh_database(engine).await;
+        let good = dir.join("good.json");
+        std::fs::write(
+            &good,
+            r#"{"organizations": [{"orgNo": "910493353", "name": "Testkunde AS", "orgForm": "AS"}],
+                "persons": [{"pid": "01818520030", "name": "Kari Nordmann"}],
+                "roles": [{"role": "daglig-leder", "from": "910493353", "to": "01818520030"}]}"#,
+        )
+        .unwrap();
+        let bad = dir.join("bad.json");
+        std::fs::write(
+            &bad,
+            r#"{"organizations": [{"orgNo": "313872076", "name": "OK AS", "orgForm": "AS"},
+                                  {"orgNo": "910493354", "name": "Feil AS", "orgForm": "AS"}]}"#,
+        )
+        .unwrap();
+        let not_json = dir.join("broken.json");
+        std::fs::write(&not_json, "{").unwrap();
+
+        let out = tilgang(&["migrate"], &url);
+        assert!(out.status.success(), "{engine:?}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("1 migration(s) applied"));
+        let out = tilgang(&["migrate"], &url);
+        assert!(
+            text(&out.stdout).contains("0 migration(s) applied"),
+            "migrate twice is harmless"
+        );
+
+        let out = tilgang(&["import", good.to_str().unwrap()], &url);
+        assert!(out.status.success(), "{engine:?}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains("imported 1 organisation(s), 1 person(s), 1 role(s)"),
+            "{}",
+            text(&out.stdout)
+        );
+
+        let out = tilgang(&["import", bad.to_str().unwrap()], &url);
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("/organizations/1/orgNo") && stderr.contains("nothing was imported"),
+            "{stderr}"
+        );
+
+        let out = tilgang(&["import", not_json.to_str().unwrap()], &url);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(text(&out.stderr).contains("not valid JSON"));
+        let out = tilgang(
+            &["import", dir.join("missing.json").to_str().unwrap()],
+            &url,
+        );
+        assert_eq!(out.status.code(), Some(1));
+        assert!(text(&out.stderr).contains("cannot read"));
+
+        // Only the good document is stored.
+        let store = tilgang::store::Store::connect(&url).await.unwrap();
+        let counts = store.reference_counts().await.unwrap();
+        assert_eq!(
+            (counts.organizations, counts.persons, counts.roles),
+            (1, 1, 1),
+            "{engine:?}"
+        );
+        assert!(
+            store
+                .organization(&"313872076".parse().unwrap())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        store.close().await;
+        if let Some(name) = db_name {
+            drop_database(&name).await;
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+#[tokio::test]
+async fn serve_answers_health_and_stops_gracefully_on_sigterm() {
+    let (url, dir, _) = fresh_database(Engine::Sqlite).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_tilgang"))
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+            dir.to_str().unwrap(),
+        ])
+        .env_clear()
+        .env("TILGANG_DATABASE_URL", &url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let mut healthy = false;
+    for _ in 0..100 {
+        if let Ok(res) = client
+            .get(format!("http://127.0.0.1:{port}/health"))
+            .send()
+            .await
+        {
+            healthy = res.status() == 200;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(healthy, "the server answers /health");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "exit status after SIGTERM: {:?}",
+        out.status
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("is running (local profile)") && stdout.contains("Demo identities"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

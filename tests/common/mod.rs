@@ -1,0 +1,273 @@
+//! Test harness: starts the real server on a free port, on SQLite and on PostgreSQL, and talks
+//! HTTP to it.
+//!
+//! PostgreSQL is reached at `TILGANG_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`); each server gets a database of its own,
+//! dropped when the test stops it. When PostgreSQL is unreachable the PostgreSQL half of a test
+//! is skipped with a warning, except under `CI=true`, where it fails.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use sqlx::Connection;
+use tilgang::clock::Clock;
+use tilgang::config::{Config, Overrides, Profile};
+use tilgang::services::App;
+use tokio::sync::oneshot;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+pub fn admin_url() -> String {
+    std::env::var("TILGANG_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// The engines to run a test on.
+pub async fn engines() -> Vec<Engine> {
+    let reachable = tokio::time::timeout(
+        Duration::from_secs(5),
+        sqlx::PgConnection::connect(&admin_url()),
+    )
+    .await;
+    match reachable {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            vec![Engine::Sqlite, Engine::Postgres]
+        }
+        other => {
+            let why = match other {
+                Ok(Err(e)) => e.to_string(),
+                _ => "timed out".into(),
+            };
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!(
+                    "PostgreSQL at {} is unreachable ({why}); CI must test both engines",
+                    admin_url()
+                );
+            }
+            eprintln!(
+                "WARNING: PostgreSQL at {} is unreachable ({why}); testing SQLite only",
+                admin_url()
+            );
+            vec![Engine::Sqlite]
+        }
+    }
+}
+
+/// A fresh, empty database for `engine`; returns its URL and the scratch directory.
+pub async fn fresh_database(engine: Engine) -> (String, PathBuf, Option<String>) {
+    let dir = std::env::temp_dir().join(format!("tilgang-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    match engine {
+        Engine::Sqlite => (format!("sqlite://{}/tilgang.db", dir.display()), dir, None),
+        Engine::Postgres => {
+            let name = format!("tilgang_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = sqlx::PgConnection::connect(&admin_url())
+                .await
+                .expect("PostgreSQL");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let _ = conn.close().await;
+            let base = admin_url();
+            let url = match base.rsplit_once('/') {
+                Some((prefix, _)) => format!("{prefix}/{name}"),
+                None => panic!("TILGANG_TEST_POSTGRES_URL must end in a database name"),
+            };
+            (url, dir, Some(name))
+        }
+    }
+}
+
+pub async fn drop_database(name: &str) {
+    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url()).await {
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut conn)
+        .await;
+        let _ = conn.close().await;
+    }
+}
+
+pub struct TestServer {
+    pub engine: Engine,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub app: App,
+    pub clock: Clock,
+    pub database_url: String,
+    dir: PathBuf,
+    db_name: Option<String>,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+pub struct Options {
+    pub profile: Profile,
+    pub database: Option<(String, PathBuf, Option<String>)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            profile: Profile::Local,
+            database: None,
+        }
+    }
+}
+
+impl TestServer {
+    pub async fn start(engine: Engine) -> Self {
+        Self::start_with(engine, Options::default()).await
+    }
+
+    pub async fn start_with(engine: Engine, options: Options) -> Self {
+        let (database_url, dir, db_name) = match options.database {
+            Some(db) => db,
+            None => fresh_database(engine).await,
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let public_url = match options.profile {
+            Profile::Local => format!("http://{addr}"),
+            Profile::Production => format!("https://tilgang.test.invalid:{}", addr.port()),
+        };
+        let overrides = Overrides {
+            listen: Some(addr),
+            data_dir: Some(dir.clone()),
+            database_url: Some(database_url.clone()),
+            public_url: Some(public_url),
+            profile: Some(options.profile),
+            ..Default::default()
+        };
+        let config = Config::resolve(&overrides).expect("test configuration");
+        let clock = Clock::manual(time::OffsetDateTime::now_utc());
+        let app = App::start(config, clock.clone())
+            .await
+            .expect("server starts");
+        let (tx, rx) = oneshot::channel();
+        let handle = tokio::spawn(tilgang::http::serve(app.clone(), listener, async {
+            let _ = rx.await;
+        }));
+        Self {
+            engine,
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            app,
+            clock,
+            database_url,
+            dir,
+            db_name,
+            shutdown: Some(tx),
+            handle: Some(handle),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_auth(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A platform token for `org_no` with `scopes`, from the test token generator.
+    pub async fn enterprise_token(&self, org_no: &str, scopes: &str) -> String {
+        let res = self
+            .client
+            .get(self.url("/api/GetEnterpriseToken"))
+            .query(&[("orgNo", org_no), ("scopes", scopes)])
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 200, "token generator");
+        res.text().await.expect("token")
+    }
+
+    /// Stops the server and keeps the database (for a restart on the same data).
+    pub async fn stop_keep_data(mut self) -> (String, PathBuf, Option<String>) {
+        self.shutdown_server().await;
+        (
+            self.database_url.clone(),
+            self.dir.clone(),
+            self.db_name.take(),
+        )
+    }
+
+    /// Stops the server and removes its database.
+    pub async fn stop(mut self) {
+        self.shutdown_server().await;
+        if let Some(name) = self.db_name.take() {
+            drop_database(&name).await;
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+
+    async fn shutdown_server(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), h).await;
+        }
+        self.app.store.close().await;
+    }
+}
+
+/// Asserts that a response is a ProblemDetails with `status`, and returns its body.
+pub async fn problem(res: reqwest::Response, status: u16) -> serde_json::Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert_eq!(ct, "application/problem+json", "content type");
+    let body: serde_json::Value = res.json().await.expect("problem body");
+    assert_eq!(body["status"], status, "{body}");
+    assert!(
+        body["traceId"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("00-")),
+        "{body}"
+    );
+    body
+}

@@ -1,0 +1,547 @@
+//! The foundation end to end: the server on a free port, on SQLite and PostgreSQL.
+
+mod common;
+
+use common::{Engine, Options, TestServer, engines, problem};
+use serde_json::{Value, json};
+use tilgang::config::Profile;
+
+const VENDOR: &str = "317219253";
+const ADMIN_SCOPES: &str = "altinn:register/admin tilgang:admin";
+
+fn import_doc() -> Value {
+    json!({
+      "organizations": [{"orgNo": "910493353", "name": "Testkunde AS", "orgForm": "AS"},
+                        {"orgNo": "313872076", "name": "Testregnskap AS", "orgForm": "AS"}],
+      "persons": [{"pid": "01818520030", "name": "Kari Nordmann"}],
+      "roles": [
+        {"role": "daglig-leder", "from": "910493353", "to": "01818520030"},
+        {"role": "urn:altinn:external-role:ccr:regnskapsforer", "from": "910493353", "to": "313872076"},
+        {"role": "revisor", "from": "910493353", "to": "316980635"}
+      ],
+      "accessPackages": [{"urn": "urn:altinn:accesspackage:testpakke",
+                          "name": {"nb": "Testpakke", "nn": "Testpakke", "en": "Test package"},
+                          "isDelegable": true, "isAssignable": true, "clientRoles": ["regnskapsforer"]}],
+      "resources": [{"id": "test-ressurs", "title": {"nb": "Testressurs"},
+                     "resourceType": "GenericAccessResource", "delegable": true}]
+    })
+}
+
+#[tokio::test]
+async fn health_home_docs_and_metrics() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let res = s.get("/health").await;
+        assert_eq!(res.status(), 200, "{engine:?}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["status"], "ok");
+
+        let home = s.get("/").await.text().await.unwrap();
+        assert!(home.contains("<html lang=\"nb\""), "bokmål by default");
+        assert!(home.contains("Testinstans"), "test banner");
+        assert!(
+            home.contains("Kari Fjellheim") && home.contains("05827536549"),
+            "demo identity listed"
+        );
+        let home_en = s.get("/?lang=en").await.text().await.unwrap();
+        assert!(home_en.contains("<html lang=\"en\"") && home_en.contains("Test instance"));
+
+        let docs = s.get("/docs").await;
+        assert_eq!(docs.status(), 200);
+        let docs = docs.text().await.unwrap();
+        assert!(
+            docs.contains("/register/api/v1/admin/import")
+                && docs.contains("altinn:register/admin")
+        );
+
+        let openapi: Value = s.get("/openapi.json").await.json().await.unwrap();
+        assert_eq!(openapi["openapi"], "3.1.0");
+        assert_eq!(openapi["servers"][0]["url"], s.base);
+        assert!(openapi["paths"]["/api/GetEnterpriseToken"].is_object());
+
+        let metrics = s.get("/metrics").await.text().await.unwrap();
+        assert!(
+            metrics.contains(
+                "tilgang_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 1"
+            ),
+            "{metrics}"
+        );
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn import_through_the_api_is_idempotent_and_audited() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let token = s.enterprise_token(VENDOR, ADMIN_SCOPES).await;
+        let res = s
+            .post_json("/register/api/v1/admin/import", &token, &import_doc())
+            .await;
+        assert_eq!(res.status(), 200, "{engine:?}");
+        let counts: Value = res.json().await.unwrap();
+        assert_eq!(
+            counts,
+            json!({"organizations": 2, "persons": 1, "roles": 3, "accessPackages": 1, "resources": 1})
+        );
+
+        let org: Value = s
+            .get_auth("/register/api/v1/organizations/910493353", &token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(org["name"], "Testkunde AS");
+        assert_eq!(org["unitType"], "AS");
+        let party_id = org["partyId"].as_i64().unwrap();
+        let party_uuid = org["partyUuid"].as_str().unwrap().to_owned();
+
+        // Again, with a changed name: same party ids, updated name, no duplicates.
+        let mut doc = import_doc();
+        doc["organizations"][0]["name"] = json!("Testkunde AS (nytt navn)");
+        let res = s
+            .post_json("/register/api/v1/admin/import", &token, &doc)
+            .await;
+        assert_eq!(res.status(), 200);
+        let org: Value = s
+            .get_auth("/register/api/v1/organizations/910493353", &token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(org["partyId"], party_id);
+        assert_eq!(org["partyUuid"], party_uuid.as_str());
+        assert_eq!(org["name"], "Testkunde AS (nytt navn)");
+        let counts = s.app.store.reference_counts().await.unwrap();
+        assert_eq!(counts.organizations, 47, "45 demo + 2");
+        assert_eq!(counts.roles, 78 + 3);
+
+        let pkg: Value = s.get("/accessmanagement/api/v1/meta/info/accesspackages/package/urn/urn:altinn:accesspackage:testpakke").await.json().await.unwrap();
+        assert_eq!(pkg["clientRoles"], json!(["regnskapsforer"]));
+        let res: Value = s
+            .get("/resourceregistry/api/v1/resource/test-ressurs")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(res["title"]["nb"], "Testressurs");
+
+        let audit: Value = s
+            .get_auth("/admin/api/v1/audit?action=register.import", &token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let entries = audit["data"].as_array().unwrap();
+        assert_eq!(entries.len(), 3, "demo load and two imports: {audit}");
+        assert_eq!(entries[1]["actor"], format!("org:{VENDOR}"));
+        assert_eq!(entries[1]["details"]["counts"]["roles"], 3);
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn one_bad_record_rejects_the_whole_document() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let token = s.enterprise_token(VENDOR, ADMIN_SCOPES).await;
+        let mut doc = import_doc();
+        doc["organizations"][1]["orgNo"] = json!("313872077");
+        doc["roles"][1]["to"] = json!("313872077");
+        let body = problem(
+            s.post_json("/register/api/v1/admin/import", &token, &doc)
+                .await,
+            400,
+        )
+        .await;
+        assert_eq!(body["code"], "STD-00000");
+        let errors = body["validationErrors"].as_array().unwrap();
+        let paths: Vec<&str> = errors
+            .iter()
+            .map(|e| e["paths"][0].as_str().unwrap())
+            .collect();
+        assert_eq!(paths, ["/organizations/1/orgNo", "/roles/1/to"], "{body}");
+        assert_eq!(errors[0]["code"], "REG.VLD-00001");
+        assert!(
+            errors[0]["detail"]
+                .as_str()
+                .unwrap()
+                .contains("check digit")
+        );
+
+        // Nothing from the document was stored, not even its valid records.
+        let res = s
+            .get_auth("/register/api/v1/organizations/910493353", &token)
+            .await;
+        problem(res, 404).await;
+        problem(
+            s.get("/resourceregistry/api/v1/resource/test-ressurs")
+                .await,
+            404,
+        )
+        .await;
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn unknown_references_reject_the_document_and_leave_nothing_behind() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let token = s.enterprise_token(VENDOR, ADMIN_SCOPES).await;
+        let mut doc = import_doc();
+        doc["roles"][0]["to"] = json!("41818520024");
+        let body = problem(
+            s.post_json("/register/api/v1/admin/import", &token, &doc)
+                .await,
+            400,
+        )
+        .await;
+        let errors = body["validationErrors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{body}");
+        assert_eq!(errors[0]["code"], "REG.VLD-00002");
+        assert_eq!(errors[0]["paths"][0], "/roles/0/to");
+        problem(
+            s.get_auth("/register/api/v1/organizations/910493353", &token)
+                .await,
+            404,
+        )
+        .await;
+        let counts = s.app.store.reference_counts().await.unwrap();
+        assert_eq!(
+            (counts.organizations, counts.persons, counts.roles),
+            (45, 31, 78)
+        );
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn tokens_and_scopes_are_checked() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let doc = import_doc();
+        let no_token = s
+            .client
+            .post(s.url("/register/api/v1/admin/import"))
+            .json(&doc)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(no_token.headers()["www-authenticate"], "Bearer");
+        problem(no_token, 401).await;
+        problem(
+            s.post_json("/register/api/v1/admin/import", "not-a-token", &doc)
+                .await,
+            401,
+        )
+        .await;
+        let basic = s
+            .client
+            .post(s.url("/register/api/v1/admin/import"))
+            .header("authorization", "Basic eDp5")
+            .json(&doc)
+            .send()
+            .await
+            .unwrap();
+        problem(basic, 401).await;
+
+        let wrong_scope = s
+            .enterprise_token(VENDOR, "altinn:authentication/systemregister.write")
+            .await;
+        let body = problem(
+            s.post_json("/register/api/v1/admin/import", &wrong_scope, &doc)
+                .await,
+            403,
+        )
+        .await;
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("altinn:register/admin")
+        );
+        problem(s.get_auth("/admin/api/v1/audit", &wrong_scope).await, 403).await;
+
+        // A token from another issuer with the same kid is refused.
+        let good = s.enterprise_token(VENDOR, ADMIN_SCOPES).await;
+        let mut parts: Vec<String> = good.split('.').map(str::to_owned).collect();
+        parts[2] = parts[2].chars().rev().collect();
+        problem(
+            s.post_json("/register/api/v1/admin/import", &parts.join("."), &doc)
+                .await,
+            401,
+        )
+        .await;
+
+        // Expired after its lifetime (the server's clock is moved, not the test's).
+        s.clock.advance(std::time::Duration::from_secs(1800 + 31));
+        let body = problem(
+            s.post_json("/register/api/v1/admin/import", &good, &doc)
+                .await,
+            401,
+        )
+        .await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("expired"),
+            "{body}"
+        );
+        let counts = s.app.store.reference_counts().await.unwrap();
+        assert_eq!(
+            counts.organizations, 45,
+            "nothing imported by refused calls"
+        );
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn malformed_requests_get_problem_details() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let token = s.enterprise_token(VENDOR, ADMIN_SCOPES).await;
+        let url = s.url("/register/api/v1/admin/import");
+        let send = |body: Vec<u8>, ct: &'static str| {
+            s.client
+                .post(&url)
+                .bearer_auth(&token)
+                .header("content-type", ct)
+                .body(body)
+                .send()
+        };
+
+        problem(send(b"{}".to_vec(), "text/plain").await.unwrap(), 415).await;
+        let body = problem(
+            send(b"{\"organizations\": [".to_vec(), "application/json")
+                .await
+                .unwrap(),
+            400,
+        )
+        .await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("not valid JSON"),
+            "{body}"
+        );
+        problem(
+            send(vec![b'"', 0xff, 0xfe, b'"'], "application/json")
+                .await
+                .unwrap(),
+            400,
+        )
+        .await;
+        let body = problem(
+            send(b"[1, 2]".to_vec(), "application/json").await.unwrap(),
+            400,
+        )
+        .await;
+        assert_eq!(body["validationErrors"][0]["paths"][0], "", "{body}");
+        let huge = format!(
+            "{{\"organizations\": [], \"x\": \"{}\"}}",
+            "a".repeat(33 * 1024 * 1024)
+        );
+        problem(
+            send(huge.into_bytes(), "application/json").await.unwrap(),
+            413,
+        )
+        .await;
+
+        problem(s.get("/no/such/page").await, 404).await;
+        problem(s.client.delete(s.url("/health")).send().await.unwrap(), 405).await;
+        problem(s.get("/register/api/v1/organizations/123").await, 401).await;
+        problem(
+            s.get_auth("/register/api/v1/organizations/123", &token)
+                .await,
+            400,
+        )
+        .await;
+        problem(
+            s.get_auth("/register/api/v1/organizations/910493354", &token)
+                .await,
+            400,
+        )
+        .await;
+        problem(
+            s.get("/accessmanagement/api/v1/meta/info/accesspackages/package/urn/skattegrunnlag")
+                .await,
+            400,
+        )
+        .await;
+        problem(s.get("/accessmanagement/api/v1/meta/info/accesspackages/package/urn/urn:altinn:accesspackage:finnes-ikke").await, 404).await;
+        problem(
+            s.get("/resourceregistry/api/v1/resource/Not%20an%20id")
+                .await,
+            400,
+        )
+        .await;
+        problem(s.get("/api/GetEnterpriseToken?scopes=a").await, 400).await;
+        problem(
+            s.get("/api/GetEnterpriseToken?orgNo=910493354&scopes=a")
+                .await,
+            400,
+        )
+        .await;
+        problem(s.get("/api/GetEnterpriseToken?orgNo=910493353").await, 400).await;
+        problem(
+            s.get("/api/GetEnterpriseToken?orgNo=910493353&scopes=a&ttl=0")
+                .await,
+            400,
+        )
+        .await;
+        problem(s.get_auth("/admin/api/v1/audit?limit=0", &token).await, 400).await;
+        problem(
+            s.get_auth("/admin/api/v1/audit?since=yesterday", &token)
+                .await,
+            400,
+        )
+        .await;
+        let counts = s.app.store.reference_counts().await.unwrap();
+        assert_eq!(counts.organizations, 45);
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn catalogue_of_demo_data() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let export: Vec<Value> = s
+            .get("/accessmanagement/api/v1/meta/info/accesspackages/export")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(export.len() >= 25);
+        let skatt = export
+            .iter()
+            .find(|p| p["urn"] == "urn:altinn:accesspackage:skattegrunnlag")
+            .unwrap();
+        assert_eq!(skatt["name"]["nb"], "Skattegrunnlag");
+        let revisor = export
+            .iter()
+            .find(|p| p["urn"] == "urn:altinn:accesspackage:ansvarlig-revisor")
+            .unwrap();
+        assert_eq!(revisor["clientRoles"], json!(["revisor"]));
+        let r: Value = s
+            .get("/resourceregistry/api/v1/resource/ske-krav-og-betalinger")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(r["resourceType"], "GenericAccessResource");
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn demo_data_loads_on_first_start_only() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let first = s.app.store.reference_counts().await.unwrap();
+        let jwks_before: Value = s
+            .get("/authentication/api/v1/openid/.well-known/openid-configuration/jwks")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let db = s.stop_keep_data().await;
+        let s = TestServer::start_with(
+            engine,
+            Options {
+                profile: Profile::Local,
+                database: Some(db),
+            },
+        )
+        .await;
+        assert_eq!(s.app.store.reference_counts().await.unwrap(), first);
+        // The signing key survived the restart.
+        let jwks_after: Value = s
+            .get("/authentication/api/v1/openid/.well-known/openid-configuration/jwks")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(jwks_before, jwks_after);
+        let token = s.enterprise_token(VENDOR, ADMIN_SCOPES).await;
+        let audit: Value = s
+            .get_auth("/admin/api/v1/audit?action=register.import", &token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(audit["data"].as_array().unwrap().len(), 1, "{audit}");
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn audit_pages_neither_skip_nor_repeat() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let token = s.enterprise_token(VENDOR, ADMIN_SCOPES).await;
+        for _ in 0..4 {
+            assert_eq!(
+                s.post_json("/register/api/v1/admin/import", &token, &json!({}))
+                    .await
+                    .status(),
+                200
+            );
+        }
+        let mut seen = Vec::new();
+        let mut next = Some(s.url("/admin/api/v1/audit?limit=2"));
+        while let Some(url) = next {
+            let page: Value = s
+                .client
+                .get(&url)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let data = page["data"].as_array().unwrap();
+            assert!(data.len() <= 2);
+            seen.extend(data.iter().map(|e| e["seq"].as_i64().unwrap()));
+            next = page["links"]["next"].as_str().map(str::to_owned);
+        }
+        let mut sorted = seen.clone();
+        sorted.dedup();
+        assert_eq!(seen.len(), 5, "demo load + 4 imports: {seen:?}");
+        assert_eq!(sorted, seen);
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn production_profile_hides_test_tools() {
+    if !engines().await.contains(&Engine::Postgres) {
+        return;
+    }
+    let s = TestServer::start_with(
+        Engine::Postgres,
+        Options {
+            profile: Profile::Production,
+            database: None,
+        },
+    )
+    .await;
+    problem(
+        s.get("/api/GetEnterpriseToken?orgNo=910493353&scopes=a")
+            .await,
+        404,
+    )
+    .await;
+    let openapi: Value = s.get("/openapi.json").await.json().await.unwrap();
+    assert!(openapi["paths"]["/api/GetEnterpriseToken"].is_null());
+    let home = s.get("/").await.text().await.unwrap();
+    assert!(
+        !home.contains("Testinstans"),
+        "no test banner in production"
+    );
+    assert_eq!(
+        s.app.store.reference_counts().await.unwrap().organizations,
+        0,
+        "no demo data in production"
+    );
+    s.stop().await;
+}
