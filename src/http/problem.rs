@@ -64,7 +64,11 @@ impl Problem {
     }
 
     /// A problem with an `AUTH-xxxxx`-style code.
-    pub fn coded(status: StatusCode, code: &'static str, title: impl Into<Cow<'static, str>>) -> Self {
+    pub fn coded(
+        status: StatusCode,
+        code: &'static str,
+        title: impl Into<Cow<'static, str>>,
+    ) -> Self {
         Self {
             code: Some(code),
             ..Self::new(status, title)
