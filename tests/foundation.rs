@@ -545,3 +545,14 @@ async fn production_profile_hides_test_tools() {
     );
     s.stop().await;
 }
+
+#[tokio::test]
+async fn health_is_503_when_the_database_does_not_answer() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        s.app.store.close().await;
+        let body = problem(s.get("/health").await, 503).await;
+        assert!(body["detail"].as_str().unwrap().contains("database"), "{body}");
+        s.stop().await;
+    }
+}
