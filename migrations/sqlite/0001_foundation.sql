@@ -64,13 +64,16 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_action ON audit_log (action, seq);
 CREATE INDEX audit_log_target ON audit_log (target, seq);
 
--- Signing keys of tilgang's own issuers. A key signs from activate_at on and is published for
--- verification until retire_at.
+-- Signing keys of tilgang's own issuers (platform, maskinporten, idporten, ansattporten, studio).
+-- A key is published from created_at, signs from activate_at on (the newest active key signs),
+-- and is published for verification until retire_at.
 CREATE TABLE signing_key (
     kid         TEXT PRIMARY KEY,
+    issuer      TEXT NOT NULL,
     alg         TEXT NOT NULL,
     private_der TEXT NOT NULL,
     created_at  INTEGER NOT NULL,
     activate_at INTEGER NOT NULL,
     retire_at   INTEGER
 );
+CREATE INDEX signing_key_issuer ON signing_key (issuer, created_at);

@@ -35,7 +35,8 @@ impl FromRequestParts<AppState> for Bearer {
             })?;
         state
             .app
-            .verify_platform_token(token)
+            .verify_bearer(token)
+            .await
             .map(Bearer)
             .map_err(|e| Problem::unauthorized(format!("the token was refused: {e}")))
     }

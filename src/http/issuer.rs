@@ -7,6 +7,7 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::AppState;
+use crate::services::keys::IssuerName;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -33,5 +34,5 @@ async fn discovery(State(state): State<AppState>) -> Json<Value> {
 }
 
 async fn jwks(State(state): State<AppState>) -> Json<Value> {
-    Json(state.app.keys.jwks())
+    Json(state.app.keys.current(IssuerName::Platform).jwks())
 }

@@ -19,7 +19,7 @@ pub struct App {
     pub config: Arc<Config>,
     pub store: Store,
     pub clock: Clock,
-    pub keys: Arc<keys::KeyRing>,
+    pub keys: Arc<keys::Keys>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +38,7 @@ impl App {
     pub async fn start(config: Config, clock: Clock) -> Result<Self, StartError> {
         let store = Store::connect(&config.database_url).await?;
         migrate::run(&store).await?;
-        let keys = keys::KeyRing::load_or_create(&store, &clock).await?;
+        let keys = keys::Keys::load_or_create(&store, &clock).await?;
         if config.profile == Profile::Local {
             demo::load_on_first_start(&store, &clock).await?;
         }
@@ -53,5 +53,10 @@ impl App {
     /// The issuer of tilgang's own platform tokens.
     pub fn platform_issuer(&self) -> String {
         self.config.url("/authentication/api/v1/openid/")
+    }
+
+    /// The issuer of the embedded Maskinporten.
+    pub fn maskinporten_issuer(&self) -> String {
+        self.config.url("/maskinporten/")
     }
 }

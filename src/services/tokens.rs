@@ -1,17 +1,19 @@
-//! tilgang's own platform tokens: issuing them (the test token generator) and checking the
-//! Bearer tokens that callers present.
+//! Tokens tilgang issues for its own platform (the test token generator, the token exchange)
+//! and the checking of every Bearer token a caller presents: tilgang's own platform tokens and
+//! tokens from the embedded Maskinporten.
 
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::App;
+use super::keys::IssuerName;
 use crate::domain::OrgNumber;
 use crate::jose::{self, JwsError};
 
 /// Longest lifetime the test token generator hands out.
 pub const MAX_TEST_TOKEN_TTL_SECS: i64 = 24 * 3600;
 pub const DEFAULT_TEST_TOKEN_TTL_SECS: i64 = 1800;
-/// Tolerated clock difference when checking `iat`/`nbf`/`exp`.
+/// Tolerated clock difference when checking `nbf`/`exp`.
 const LEEWAY_SECS: i64 = 30;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -33,8 +35,28 @@ pub enum TokenError {
 /// A caller whose Bearer token checked out.
 #[derive(Debug, Clone)]
 pub struct Caller {
+    pub issuer: IssuerName,
     pub claims: Map<String, Value>,
     pub scopes: Vec<String>,
+}
+
+/// The organisation in a `consumer`-style claim (`{"authority": "iso6523-actorid-upis",
+/// "ID": "0192:<orgno>"}`), given as a JSON object or as a JSON string holding one; `id` in
+/// lower case is accepted too.
+pub fn org_from_iso6523(value: &Value) -> Option<OrgNumber> {
+    let parsed;
+    let object = match value {
+        Value::String(s) => {
+            parsed = serde_json::from_str::<Value>(s).ok()?;
+            &parsed
+        }
+        other => other,
+    };
+    if object.get("authority")?.as_str()? != "iso6523-actorid-upis" {
+        return None;
+    }
+    let id = object.get("ID").or_else(|| object.get("id"))?.as_str()?;
+    id.strip_prefix("0192:")?.parse().ok()
 }
 
 impl Caller {
@@ -42,26 +64,13 @@ impl Caller {
         self.scopes.iter().any(|s| s == scope)
     }
 
-    /// The organisation behind the token: `consumer.ID` (`0192:<orgno>`), given as a JSON object
-    /// or as a JSON string holding one.
+    /// The organisation behind the token (`consumer.ID`).
     pub fn consumer_org(&self) -> Option<OrgNumber> {
-        let consumer = self.claims.get("consumer")?;
-        let parsed;
-        let object = match consumer {
-            Value::String(s) => {
-                parsed = serde_json::from_str::<Value>(s).ok()?;
-                &parsed
-            }
-            other => other,
-        };
-        if object.get("authority")?.as_str()? != "iso6523-actorid-upis" {
-            return None;
-        }
-        let id = object.get("ID").or_else(|| object.get("id"))?.as_str()?;
-        id.strip_prefix("0192:")?.parse().ok()
+        org_from_iso6523(self.claims.get("consumer")?)
     }
 
-    /// A short description for the audit log: `org:<orgno>`, `pid:<masked>` or `client:<id>`.
+    /// A short description for the audit log: `org:<orgno>`, `person:<birth date>` or
+    /// `client:<id>`.
     pub fn audit_name(&self) -> String {
         if let Some(org) = self.consumer_org() {
             return format!("org:{org}");
@@ -76,16 +85,19 @@ impl Caller {
     }
 }
 
+fn unix_now(app: &App) -> i64 {
+    app.clock.now() / 1_000_000
+}
+
 impl App {
+    /// Signs claims as one of tilgang's issuers.
+    pub fn sign(&self, issuer: IssuerName, claims: &Value) -> Result<String, TokenError> {
+        jose::sign_compact(self.keys.current(issuer).signing_key(), claims).map_err(|_| TokenError::Signing)
+    }
+
     /// A platform token for an organisation (test token generator, local profile).
-    pub fn enterprise_token(
-        &self,
-        org: &OrgNumber,
-        scopes: &str,
-        ttl_secs: i64,
-        client_id: Option<&str>,
-    ) -> Result<String, TokenError> {
-        let now = self.clock.now() / 1_000_000;
+    pub fn enterprise_token(&self, org: &OrgNumber, scopes: &str, ttl_secs: i64, client_id: Option<&str>) -> Result<String, TokenError> {
+        let now = unix_now(self);
         let claims = json!({
             "iss": self.platform_issuer(),
             "consumer": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{org}")},
@@ -100,24 +112,40 @@ impl App {
             "exp": now + ttl_secs,
             "jti": Uuid::new_v4().to_string(),
         });
-        jose::sign_compact(self.keys.signing_key(), &claims).map_err(|_| TokenError::Signing)
+        self.sign(IssuerName::Platform, &claims)
     }
 
-    /// Checks a Bearer token from tilgang's own issuer.
-    pub fn verify_platform_token(&self, token: &str) -> Result<Caller, TokenError> {
-        let claims = jose::verify_compact(token, self.keys.verifying_keys())?;
-        let iss = claims
-            .get("iss")
-            .and_then(Value::as_str)
-            .ok_or(TokenError::MissingClaim("iss"))?;
-        if iss != self.platform_issuer() {
-            return Err(TokenError::Issuer(iss.to_owned()));
+    /// Which of tilgang's issuers `iss` names, if any that is trusted for API calls.
+    fn api_issuer(&self, iss: &str) -> Option<IssuerName> {
+        if iss == self.platform_issuer() {
+            Some(IssuerName::Platform)
+        } else if iss == self.maskinporten_issuer() {
+            Some(IssuerName::Maskinporten)
+        } else {
+            None
         }
-        let now = self.clock.now() / 1_000_000;
-        let exp = claims
-            .get("exp")
-            .and_then(Value::as_i64)
-            .ok_or(TokenError::MissingClaim("exp"))?;
+    }
+
+    /// Checks a Bearer token from tilgang's own issuer or the embedded Maskinporten.
+    pub async fn verify_bearer(&self, token: &str) -> Result<Caller, TokenError> {
+        let jws = jose::decode_unverified(token)?;
+        let iss = jws.claims.get("iss").and_then(Value::as_str).ok_or(TokenError::MissingClaim("iss"))?;
+        let issuer = self.api_issuer(iss).ok_or_else(|| TokenError::Issuer(iss.to_owned()))?;
+        self.verify_issued_by(token, issuer).await
+    }
+
+    /// Checks a token signed by one of tilgang's issuers: signature (reloading the keys once
+    /// when the key id is unknown), `exp` and `nbf`.
+    pub async fn verify_issued_by(&self, token: &str, issuer: IssuerName) -> Result<Caller, TokenError> {
+        let mut result = jose::verify_compact(token, self.keys.current(issuer).verifying_keys());
+        if matches!(result, Err(JwsError::UnknownKey(_)))
+            && self.keys.ring(issuer).reload_for_unknown_kid(&self.store, &self.clock).await
+        {
+            result = jose::verify_compact(token, self.keys.current(issuer).verifying_keys());
+        }
+        let claims = result?;
+        let now = unix_now(self);
+        let exp = claims.get("exp").and_then(Value::as_i64).ok_or(TokenError::MissingClaim("exp"))?;
         if exp + LEEWAY_SECS <= now {
             return Err(TokenError::Expired);
         }
@@ -131,6 +159,24 @@ impl App {
             .and_then(Value::as_str)
             .map(|s| s.split_whitespace().map(str::to_owned).collect())
             .unwrap_or_default();
-        Ok(Caller { claims, scopes })
+        Ok(Caller { issuer, claims, scopes })
+    }
+
+    /// Turns a Maskinporten token into a platform token (spec tokens-idp-delegation §B.5): all
+    /// claims are kept except `aud`, `iss`, `client_amr` and `sid`; Altinn's claims are added.
+    /// The lifetime is not extended.
+    pub fn exchange_maskinporten(&self, caller: &Caller) -> Result<String, TokenError> {
+        let org = caller.consumer_org().ok_or(TokenError::MissingClaim("consumer"))?;
+        let mut claims = caller.claims.clone();
+        for k in ["aud", "iss", "client_amr", "sid"] {
+            claims.remove(k);
+        }
+        claims.insert("iss".into(), json!(self.platform_issuer()));
+        claims.insert("urn:altinn:orgNumber".into(), json!(org.as_str()));
+        claims.insert("urn:altinn:authenticatemethod".into(), json!("maskinporten"));
+        claims.insert("urn:altinn:authlevel".into(), json!(3));
+        claims.insert("sid".into(), json!(Uuid::new_v4().to_string()));
+        claims.insert("iat".into(), json!(unix_now(self)));
+        self.sign(IssuerName::Platform, &Value::Object(claims))
     }
 }

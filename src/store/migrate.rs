@@ -11,12 +11,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "maskinporten",
+        sqlite: include_str!("../../migrations/sqlite/0002_maskinporten.sql"),
+        postgres: include_str!("../../migrations/postgres/0002_maskinporten.sql"),
+    },
+];
 
 /// Applies every migration not yet applied; returns how many ran.
 pub async fn run(store: &Store) -> Result<usize, StoreError> {
