@@ -552,7 +552,10 @@ async fn health_is_503_when_the_database_does_not_answer() {
         let s = TestServer::start(engine).await;
         s.app.store.close().await;
         let body = problem(s.get("/health").await, 503).await;
-        assert!(body["detail"].as_str().unwrap().contains("database"), "{body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains("database"),
+            "{body}"
+        );
         s.stop().await;
     }
 }

@@ -45,7 +45,10 @@ pub struct GrantError {
 
 impl GrantError {
     pub fn new(error: OAuthError, description: impl Into<String>) -> Self {
-        Self { error, description: description.into() }
+        Self {
+            error,
+            description: description.into(),
+        }
     }
 
     fn grant(description: impl Into<String>) -> Self {
@@ -94,7 +97,9 @@ pub fn check_claims(
     }
     let exp = number_claim(claims, "exp")?;
     if exp <= now {
-        return Err(GrantError::grant("the assertion has expired (exp is in the past)"));
+        return Err(GrantError::grant(
+            "the assertion has expired (exp is in the past)",
+        ));
     }
     if exp - iat > MAX_ASSERTION_LIFETIME_SECS {
         return Err(GrantError::grant(format!(
@@ -109,18 +114,38 @@ pub fn check_claims(
 
     let scope = match claims.get("scope") {
         Some(Value::String(s)) => s,
-        Some(_) => return Err(GrantError::new(OAuthError::InvalidRequest, "scope must be a space-separated string")),
-        None => return Err(GrantError::new(OAuthError::InvalidScope, "the assertion has no scope claim")),
+        Some(_) => {
+            return Err(GrantError::new(
+                OAuthError::InvalidRequest,
+                "scope must be a space-separated string",
+            ));
+        }
+        None => {
+            return Err(GrantError::new(
+                OAuthError::InvalidScope,
+                "the assertion has no scope claim",
+            ));
+        }
     };
     let scopes: Vec<String> = scope.split_whitespace().map(str::to_owned).collect();
     if scopes.is_empty() {
-        return Err(GrantError::new(OAuthError::InvalidScope, "the scope claim is empty"));
+        return Err(GrantError::new(
+            OAuthError::InvalidScope,
+            "the scope claim is empty",
+        ));
     }
-    let missing: Vec<&str> = scopes.iter().filter(|s| !registered_scopes.contains(s)).map(String::as_str).collect();
+    let missing: Vec<&str> = scopes
+        .iter()
+        .filter(|s| !registered_scopes.contains(s))
+        .map(String::as_str)
+        .collect();
     if !missing.is_empty() {
         return Err(GrantError::new(
             OAuthError::InvalidScope,
-            format!("the client is not registered for the scope(s): {}", missing.join(" ")),
+            format!(
+                "the client is not registered for the scope(s): {}",
+                missing.join(" ")
+            ),
         ));
     }
 
@@ -128,14 +153,25 @@ pub fn check_claims(
         None => None,
         Some(details) => Some(parse_authorization_details(details)?),
     };
-    Ok(CheckedAssertion { client_id, jti, exp, scopes, system_user, resource: claims.get("resource").cloned() })
+    Ok(CheckedAssertion {
+        client_id,
+        jti,
+        exp,
+        scopes,
+        system_user,
+        resource: claims.get("resource").cloned(),
+    })
 }
 
 fn string_claim(claims: &Map<String, Value>, name: &str) -> Result<String, GrantError> {
     match claims.get(name) {
         Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-        Some(_) => Err(GrantError::grant(format!("the {name} claim must be a non-empty string"))),
-        None => Err(GrantError::grant(format!("the assertion has no {name} claim"))),
+        Some(_) => Err(GrantError::grant(format!(
+            "the {name} claim must be a non-empty string"
+        ))),
+        None => Err(GrantError::grant(format!(
+            "the assertion has no {name} claim"
+        ))),
     }
 }
 
@@ -144,52 +180,93 @@ fn number_claim(claims: &Map<String, Value>, name: &str) -> Result<i64, GrantErr
         Some(v) => v
             .as_i64()
             .or_else(|| v.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
-            .ok_or_else(|| GrantError::grant(format!("the {name} claim must be a number of seconds since 1970"))),
-        None => Err(GrantError::grant(format!("the assertion has no {name} claim"))),
+            .ok_or_else(|| {
+                GrantError::grant(format!(
+                    "the {name} claim must be a number of seconds since 1970"
+                ))
+            }),
+        None => Err(GrantError::grant(format!(
+            "the assertion has no {name} claim"
+        ))),
     }
 }
 
 fn check_audience(aud: Option<&Value>, accepted: &[&str]) -> Result<(), GrantError> {
-    let ok = |a: &str| accepted.iter().any(|x| x.trim_end_matches('/') == a.trim_end_matches('/'));
+    let ok = |a: &str| {
+        accepted
+            .iter()
+            .any(|x| x.trim_end_matches('/') == a.trim_end_matches('/'))
+    };
     let matches = match aud {
         Some(Value::String(a)) => ok(a),
         Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).any(ok),
-        _ => return Err(GrantError::grant(format!("the assertion has no aud claim; use {}", accepted.join(" or ")))),
+        _ => {
+            return Err(GrantError::grant(format!(
+                "the assertion has no aud claim; use {}",
+                accepted.join(" or ")
+            )));
+        }
     };
     if matches {
         Ok(())
     } else {
-        Err(GrantError::grant(format!("aud does not name this Maskinporten; use {}", accepted.join(" or "))))
+        Err(GrantError::grant(format!(
+            "aud does not name this Maskinporten; use {}",
+            accepted.join(" or ")
+        )))
     }
 }
 
 /// `authorization_details` must be a list with one entry of type `urn:altinn:systemuser`.
 pub fn parse_authorization_details(details: &Value) -> Result<SystemUserDetail, GrantError> {
-    let bad = |d: &str| GrantError::new(OAuthError::InvalidRequest, format!("authorization_details: {d}"));
-    let list = details.as_array().ok_or_else(|| bad("must be a JSON array (even for one entry)"))?;
+    let bad = |d: &str| {
+        GrantError::new(
+            OAuthError::InvalidRequest,
+            format!("authorization_details: {d}"),
+        )
+    };
+    let list = details
+        .as_array()
+        .ok_or_else(|| bad("must be a JSON array (even for one entry)"))?;
     let [entry] = list.as_slice() else {
         return Err(bad("must hold exactly one entry"));
     };
-    let entry = entry.as_object().ok_or_else(|| bad("each entry must be a JSON object"))?;
+    let entry = entry
+        .as_object()
+        .ok_or_else(|| bad("each entry must be a JSON object"))?;
     match entry.get("type").and_then(Value::as_str) {
         Some(SYSTEMUSER_TYPE) => {}
-        Some(other) => return Err(bad(&format!("type '{other}' is not supported; use '{SYSTEMUSER_TYPE}'"))),
+        Some(other) => {
+            return Err(bad(&format!(
+                "type '{other}' is not supported; use '{SYSTEMUSER_TYPE}'"
+            )));
+        }
         None => return Err(bad("the entry has no type")),
     }
-    let org_claim = entry.get("systemuser_org").ok_or_else(|| bad("the entry has no systemuser_org"))?;
+    let org_claim = entry
+        .get("systemuser_org")
+        .ok_or_else(|| bad("the entry has no systemuser_org"))?;
     let org = org_claim
         .as_object()
         .filter(|o| o.get("authority").and_then(Value::as_str) == Some("iso6523-actorid-upis"))
         .and_then(|o| o.get("ID").or_else(|| o.get("id")))
         .and_then(Value::as_str)
         .ok_or_else(|| bad("systemuser_org must be {\"authority\": \"iso6523-actorid-upis\", \"ID\": \"0192:<orgno>\"}"))?;
-    let org_no = org.strip_prefix("0192:").ok_or_else(|| bad("systemuser_org.ID must start with '0192:'"))?;
-    let org = org_no.parse().map_err(|e| bad(&format!("systemuser_org.ID: {e}")))?;
+    let org_no = org
+        .strip_prefix("0192:")
+        .ok_or_else(|| bad("systemuser_org.ID must start with '0192:'"))?;
+    let org = org_no
+        .parse()
+        .map_err(|e| bad(&format!("systemuser_org.ID: {e}")))?;
     let external_ref = match entry.get("externalRef") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.is_empty() => None,
         Some(Value::String(s)) if s.len() <= 255 => Some(s.clone()),
-        Some(_) => return Err(bad("externalRef must be a string of at most 255 characters")),
+        Some(_) => {
+            return Err(bad(
+                "externalRef must be a string of at most 255 characters",
+            ));
+        }
     };
     Ok(SystemUserDetail { org, external_ref })
 }
@@ -214,7 +291,12 @@ mod tests {
     }
 
     fn check(extra: Value) -> Result<CheckedAssertion, GrantError> {
-        check_claims(&claims(extra), 1000, AUD, &["a".into(), "b".into(), "c".into()])
+        check_claims(
+            &claims(extra),
+            1000,
+            AUD,
+            &["a".into(), "b".into(), "c".into()],
+        )
     }
 
     #[test]
@@ -224,19 +306,34 @@ mod tests {
         assert_eq!(c.scopes, ["a", "b"]);
         assert!(c.system_user.is_none());
         assert!(check(json!({"aud": ["x", "http://h/maskinporten/token"]})).is_ok());
-        assert!(check(json!({"aud": "http://h/maskinporten"})).is_ok(), "trailing slash optional");
+        assert!(
+            check(json!({"aud": "http://h/maskinporten"})).is_ok(),
+            "trailing slash optional"
+        );
     }
 
     #[test]
     fn refuses_each_bad_claim_with_its_error() {
         let cases = [
-            (json!({"aud": "http://evil/"}), OAuthError::InvalidGrant, "aud"),
+            (
+                json!({"aud": "http://evil/"}),
+                OAuthError::InvalidGrant,
+                "aud",
+            ),
             (json!({"aud": null}), OAuthError::InvalidGrant, "aud"),
             (json!({"iat": 1011}), OAuthError::InvalidGrant, "ahead"),
-            (json!({"iat": 989, "exp": 1050}), OAuthError::InvalidGrant, "behind"),
+            (
+                json!({"iat": 989, "exp": 1050}),
+                OAuthError::InvalidGrant,
+                "behind",
+            ),
             (json!({"iat": "x"}), OAuthError::InvalidGrant, "iat"),
             (json!({"exp": 1000}), OAuthError::InvalidGrant, "expired"),
-            (json!({"exp": 1121}), OAuthError::InvalidGrant, "121 seconds"),
+            (
+                json!({"exp": 1121}),
+                OAuthError::InvalidGrant,
+                "121 seconds",
+            ),
             (json!({"jti": null}), OAuthError::InvalidGrant, "jti"),
             (json!({"iss": null}), OAuthError::InvalidGrant, "iss"),
             (json!({"scope": "a d"}), OAuthError::InvalidScope, "d"),

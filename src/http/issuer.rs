@@ -2,11 +2,14 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Json;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::auth::Bearer;
+use super::problem::Problem;
 use crate::services::keys::IssuerName;
 
 pub fn routes() -> Router<AppState> {
@@ -19,6 +22,35 @@ pub fn routes() -> Router<AppState> {
             "/authentication/api/v1/openid/.well-known/openid-configuration/jwks",
             get(jwks),
         )
+        .route(
+            "/authentication/api/v1/exchange/maskinporten",
+            get(exchange_maskinporten),
+        )
+}
+
+/// A Maskinporten token in, a platform token (text/plain) out (spec tokens-idp-delegation §B.5).
+async fn exchange_maskinporten(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    bearer: Bearer,
+) -> Response {
+    if headers.contains_key("x-altinn-enterpriseuser-authentication") {
+        return Problem::new(StatusCode::GONE, "Gone")
+            .with_detail("enterprise users are no longer supported; use a system user")
+            .into_response();
+    }
+    let caller = bearer.0;
+    if caller.issuer != IssuerName::Maskinporten {
+        return Problem::unauthorized("send a Maskinporten token to exchange").into_response();
+    }
+    if caller.consumer_org().is_none() {
+        return Problem::unauthorized("the Maskinporten token has no valid consumer claim")
+            .into_response();
+    }
+    match state.app.exchange_maskinporten(&caller) {
+        Ok(token) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], token).into_response(),
+        Err(e) => Problem::internal(&e).into_response(),
+    }
 }
 
 async fn discovery(State(state): State<AppState>) -> Json<Value> {

@@ -7,10 +7,12 @@ pub mod catalogue;
 pub mod home;
 pub mod html;
 pub mod issuer;
+pub mod maskinporten;
 pub mod metrics;
 pub mod ops;
 pub mod problem;
 pub mod register;
+pub mod selfservice;
 pub mod testtools;
 
 use std::future::Future;
@@ -52,7 +54,10 @@ pub fn router(app: App) -> Router {
         .merge(admin::routes())
         .merge(issuer::routes());
     if state.app.config.profile == Profile::Local {
-        router = router.merge(testtools::routes());
+        router = router
+            .merge(testtools::routes())
+            .merge(maskinporten::routes())
+            .merge(selfservice::routes());
     }
     router
         .fallback(|| async {

@@ -30,7 +30,12 @@ pub enum IssuerName {
 }
 
 impl IssuerName {
-    pub const ALL: [IssuerName; 4] = [IssuerName::Platform, IssuerName::Maskinporten, IssuerName::IdPorten, IssuerName::Ansattporten];
+    pub const ALL: [IssuerName; 4] = [
+        IssuerName::Platform,
+        IssuerName::Maskinporten,
+        IssuerName::IdPorten,
+        IssuerName::Ansattporten,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -87,14 +92,23 @@ const RELOAD_MIN_INTERVAL: Duration = Duration::from_secs(1);
 
 impl KeyRing {
     /// Loads the issuer's keys, creating the first one when there is none.
-    pub async fn load_or_create(store: &Store, clock: &Clock, issuer: IssuerName) -> Result<Self, KeyRingError> {
+    pub async fn load_or_create(
+        store: &Store,
+        clock: &Clock,
+        issuer: IssuerName,
+    ) -> Result<Self, KeyRingError> {
         let now = clock.now();
         if live_rows(store, issuer, now).await?.is_empty() {
             insert_new_key(store, issuer, now, now).await?;
         }
         let parsed = Mutex::new(HashMap::new());
         let set = load_set(store, issuer, now, &parsed).await?;
-        Ok(KeyRing { issuer, current: RwLock::new(Arc::new(set)), parsed, last_reload: Mutex::new(Instant::now()) })
+        Ok(KeyRing {
+            issuer,
+            current: RwLock::new(Arc::new(set)),
+            parsed,
+            last_reload: Mutex::new(Instant::now()),
+        })
     }
 
     pub fn current(&self) -> Arc<KeySet> {
@@ -120,7 +134,11 @@ impl KeyRing {
     /// Reloads when a token names a key this instance does not know (another instance may
     /// have created it), at most once a second.
     pub async fn reload_for_unknown_kid(&self, store: &Store, clock: &Clock) -> bool {
-        let due = self.last_reload.lock().map(|last| last.elapsed() >= RELOAD_MIN_INTERVAL).unwrap_or(false);
+        let due = self
+            .last_reload
+            .lock()
+            .map(|last| last.elapsed() >= RELOAD_MIN_INTERVAL)
+            .unwrap_or(false);
         if !due {
             return false;
         }
@@ -142,16 +160,24 @@ async fn load_set(
     cache: &Mutex<HashMap<String, Arc<RsaSigningKey>>>,
 ) -> Result<KeySet, KeyRingError> {
     let rows = live_rows(store, issuer, now).await?;
-    let mut cache = cache.lock().map_err(|_| StoreError::Corrupt("key cache lock".into()))?;
+    let mut cache = cache
+        .lock()
+        .map_err(|_| StoreError::Corrupt("key cache lock".into()))?;
     let mut published = Vec::with_capacity(rows.len());
     let mut signing = None;
     for row in rows {
         let key = match cache.get(&row.kid) {
             Some(k) => k.clone(),
             None => {
-                let bytes = B64.decode(&row.der).map_err(|e| StoreError::Corrupt(format!("signing key {}: {e}", row.kid)))?;
-                let key = RsaSigningKey::from_pkcs8(row.kid.clone(), &bytes)
-                    .map_err(|source| KeyRingError::Key { kid: row.kid.clone(), source })?;
+                let bytes = B64
+                    .decode(&row.der)
+                    .map_err(|e| StoreError::Corrupt(format!("signing key {}: {e}", row.kid)))?;
+                let key = RsaSigningKey::from_pkcs8(row.kid.clone(), &bytes).map_err(|source| {
+                    KeyRingError::Key {
+                        kid: row.kid.clone(),
+                        source,
+                    }
+                })?;
                 let key = Arc::new(key);
                 cache.insert(row.kid.clone(), key.clone());
                 key
@@ -205,7 +231,11 @@ struct KeyRow {
 }
 
 /// Keys not retired at `now`, oldest first.
-async fn live_rows(store: &Store, issuer: IssuerName, now: Micros) -> Result<Vec<KeyRow>, StoreError> {
+async fn live_rows(
+    store: &Store,
+    issuer: IssuerName,
+    now: Micros,
+) -> Result<Vec<KeyRow>, StoreError> {
     let rows = sqlx::query(
         "SELECT kid, private_der, activate_at FROM signing_key \
          WHERE issuer = $1 AND alg = 'RS256' AND (retire_at IS NULL OR retire_at > $2) \
@@ -216,18 +246,35 @@ async fn live_rows(store: &Store, issuer: IssuerName, now: Micros) -> Result<Vec
     .fetch_all(store.pool())
     .await?;
     rows.iter()
-        .map(|r| Ok(KeyRow { kid: r.try_get("kid")?, der: r.try_get("private_der")?, activate_at: r.try_get("activate_at")? }))
+        .map(|r| {
+            Ok(KeyRow {
+                kid: r.try_get("kid")?,
+                der: r.try_get("private_der")?,
+                activate_at: r.try_get("activate_at")?,
+            })
+        })
         .collect()
 }
 
-async fn insert_new_key(store: &Store, issuer: IssuerName, now: Micros, activate_at: Micros) -> Result<String, KeyRingError> {
+async fn insert_new_key(
+    store: &Store,
+    issuer: IssuerName,
+    now: Micros,
+    activate_at: Micros,
+) -> Result<String, KeyRingError> {
     let kid = format!("{}-{}", issuer.as_str(), Uuid::new_v4().simple());
     let for_task = kid.clone();
     let key = tokio::task::spawn_blocking(move || RsaSigningKey::generate(for_task))
         .await
         .map_err(|e| StoreError::Corrupt(format!("key generation task: {e}")))?
-        .map_err(|source| KeyRingError::Key { kid: kid.clone(), source })?;
-    let der = key.pkcs8_der().map_err(|source| KeyRingError::Key { kid: kid.clone(), source })?;
+        .map_err(|source| KeyRingError::Key {
+            kid: kid.clone(),
+            source,
+        })?;
+    let der = key.pkcs8_der().map_err(|source| KeyRingError::Key {
+        kid: kid.clone(),
+        source,
+    })?;
     sqlx::query(
         "INSERT INTO signing_key (kid, issuer, alg, private_der, created_at, activate_at) VALUES ($1, $2, 'RS256', $3, $4, $5)",
     )
@@ -239,7 +286,11 @@ async fn insert_new_key(store: &Store, issuer: IssuerName, now: Micros, activate
     .execute(store.pool())
     .await
     .map_err(StoreError::from)?;
-    tracing::info!(kid, issuer = issuer.as_str(), "created a new RS256 signing key");
+    tracing::info!(
+        kid,
+        issuer = issuer.as_str(),
+        "created a new RS256 signing key"
+    );
     Ok(kid)
 }
 
@@ -254,7 +305,12 @@ pub struct Rotation {
 
 /// Adds a new key to every issuer, published now and signing after `publish_ahead`; every key
 /// that signs now is retired `max_token_lifetime` after the new key takes over.
-pub async fn rotate(store: &Store, clock: &Clock, publish_ahead: Duration, max_token_lifetime: Duration) -> Result<Vec<Rotation>, KeyRingError> {
+pub async fn rotate(
+    store: &Store,
+    clock: &Clock,
+    publish_ahead: Duration,
+    max_token_lifetime: Duration,
+) -> Result<Vec<Rotation>, KeyRingError> {
     let now = clock.now();
     let ahead = i64::try_from(publish_ahead.as_micros()).unwrap_or(i64::MAX);
     let lifetime = i64::try_from(max_token_lifetime.as_micros()).unwrap_or(i64::MAX);
@@ -262,7 +318,11 @@ pub async fn rotate(store: &Store, clock: &Clock, publish_ahead: Duration, max_t
     let retire_at = activates_at.saturating_add(lifetime);
     let mut out = Vec::new();
     for issuer in IssuerName::ALL {
-        let old: Vec<String> = live_rows(store, issuer, now).await?.into_iter().map(|r| r.kid).collect();
+        let old: Vec<String> = live_rows(store, issuer, now)
+            .await?
+            .into_iter()
+            .map(|r| r.kid)
+            .collect();
         let new_kid = insert_new_key(store, issuer, now, activates_at).await?;
         let mut retired = Vec::new();
         for kid in old {
@@ -274,7 +334,12 @@ pub async fn rotate(store: &Store, clock: &Clock, publish_ahead: Duration, max_t
                 .map_err(StoreError::from)?;
             retired.push((kid, retire_at));
         }
-        out.push(Rotation { issuer: issuer.as_str(), new_kid, activates_at, retired });
+        out.push(Rotation {
+            issuer: issuer.as_str(),
+            new_kid,
+            activates_at,
+            retired,
+        });
     }
     Ok(out)
 }

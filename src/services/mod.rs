@@ -4,7 +4,9 @@
 pub mod audit;
 pub mod demo;
 pub mod import;
+pub mod jobs;
 pub mod keys;
+pub mod maskinporten;
 pub mod tokens;
 
 use std::sync::Arc;
@@ -20,6 +22,8 @@ pub struct App {
     pub store: Store,
     pub clock: Clock,
     pub keys: Arc<keys::Keys>,
+    /// Answers which system user a Maskinporten grant asks for.
+    pub system_users: Arc<dyn maskinporten::SystemUserLookup>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +51,7 @@ impl App {
             store,
             clock,
             keys: Arc::new(keys),
+            system_users: Arc::new(maskinporten::NoSystemUsers),
         })
     }
 

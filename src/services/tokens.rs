@@ -92,11 +92,18 @@ fn unix_now(app: &App) -> i64 {
 impl App {
     /// Signs claims as one of tilgang's issuers.
     pub fn sign(&self, issuer: IssuerName, claims: &Value) -> Result<String, TokenError> {
-        jose::sign_compact(self.keys.current(issuer).signing_key(), claims).map_err(|_| TokenError::Signing)
+        jose::sign_compact(self.keys.current(issuer).signing_key(), claims)
+            .map_err(|_| TokenError::Signing)
     }
 
     /// A platform token for an organisation (test token generator, local profile).
-    pub fn enterprise_token(&self, org: &OrgNumber, scopes: &str, ttl_secs: i64, client_id: Option<&str>) -> Result<String, TokenError> {
+    pub fn enterprise_token(
+        &self,
+        org: &OrgNumber,
+        scopes: &str,
+        ttl_secs: i64,
+        client_id: Option<&str>,
+    ) -> Result<String, TokenError> {
         let now = unix_now(self);
         let claims = json!({
             "iss": self.platform_issuer(),
@@ -129,23 +136,40 @@ impl App {
     /// Checks a Bearer token from tilgang's own issuer or the embedded Maskinporten.
     pub async fn verify_bearer(&self, token: &str) -> Result<Caller, TokenError> {
         let jws = jose::decode_unverified(token)?;
-        let iss = jws.claims.get("iss").and_then(Value::as_str).ok_or(TokenError::MissingClaim("iss"))?;
-        let issuer = self.api_issuer(iss).ok_or_else(|| TokenError::Issuer(iss.to_owned()))?;
+        let iss = jws
+            .claims
+            .get("iss")
+            .and_then(Value::as_str)
+            .ok_or(TokenError::MissingClaim("iss"))?;
+        let issuer = self
+            .api_issuer(iss)
+            .ok_or_else(|| TokenError::Issuer(iss.to_owned()))?;
         self.verify_issued_by(token, issuer).await
     }
 
     /// Checks a token signed by one of tilgang's issuers: signature (reloading the keys once
     /// when the key id is unknown), `exp` and `nbf`.
-    pub async fn verify_issued_by(&self, token: &str, issuer: IssuerName) -> Result<Caller, TokenError> {
+    pub async fn verify_issued_by(
+        &self,
+        token: &str,
+        issuer: IssuerName,
+    ) -> Result<Caller, TokenError> {
         let mut result = jose::verify_compact(token, self.keys.current(issuer).verifying_keys());
         if matches!(result, Err(JwsError::UnknownKey(_)))
-            && self.keys.ring(issuer).reload_for_unknown_kid(&self.store, &self.clock).await
+            && self
+                .keys
+                .ring(issuer)
+                .reload_for_unknown_kid(&self.store, &self.clock)
+                .await
         {
             result = jose::verify_compact(token, self.keys.current(issuer).verifying_keys());
         }
         let claims = result?;
         let now = unix_now(self);
-        let exp = claims.get("exp").and_then(Value::as_i64).ok_or(TokenError::MissingClaim("exp"))?;
+        let exp = claims
+            .get("exp")
+            .and_then(Value::as_i64)
+            .ok_or(TokenError::MissingClaim("exp"))?;
         if exp + LEEWAY_SECS <= now {
             return Err(TokenError::Expired);
         }
@@ -159,21 +183,30 @@ impl App {
             .and_then(Value::as_str)
             .map(|s| s.split_whitespace().map(str::to_owned).collect())
             .unwrap_or_default();
-        Ok(Caller { issuer, claims, scopes })
+        Ok(Caller {
+            issuer,
+            claims,
+            scopes,
+        })
     }
 
     /// Turns a Maskinporten token into a platform token (spec tokens-idp-delegation §B.5): all
     /// claims are kept except `aud`, `iss`, `client_amr` and `sid`; Altinn's claims are added.
     /// The lifetime is not extended.
     pub fn exchange_maskinporten(&self, caller: &Caller) -> Result<String, TokenError> {
-        let org = caller.consumer_org().ok_or(TokenError::MissingClaim("consumer"))?;
+        let org = caller
+            .consumer_org()
+            .ok_or(TokenError::MissingClaim("consumer"))?;
         let mut claims = caller.claims.clone();
         for k in ["aud", "iss", "client_amr", "sid"] {
             claims.remove(k);
         }
         claims.insert("iss".into(), json!(self.platform_issuer()));
         claims.insert("urn:altinn:orgNumber".into(), json!(org.as_str()));
-        claims.insert("urn:altinn:authenticatemethod".into(), json!("maskinporten"));
+        claims.insert(
+            "urn:altinn:authenticatemethod".into(),
+            json!("maskinporten"),
+        );
         claims.insert("urn:altinn:authlevel".into(), json!(3));
         claims.insert("sid".into(), json!(Uuid::new_v4().to_string()));
         claims.insert("iat".into(), json!(unix_now(self)));

@@ -3,6 +3,7 @@
 //! unchanged on both, and only the migrations differ per engine.
 
 pub mod audit;
+pub mod maskinporten;
 pub mod migrate;
 pub mod reference;
 

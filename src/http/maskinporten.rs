@@ -1,0 +1,97 @@
+//! The embedded Maskinporten (local profile): discovery, keys and the token endpoint.
+
+use axum::Router;
+use axum::extract::State;
+use axum::extract::rejection::FormRejection;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use axum::{Form, extract::DefaultBodyLimit};
+use serde_json::{Value, json};
+
+use super::AppState;
+use crate::domain::grant::{GrantError, JWT_BEARER, OAuthError};
+use crate::services::keys::IssuerName;
+use crate::services::maskinporten::{GrantFailure, TokenForm};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/maskinporten/.well-known/oauth-authorization-server",
+            get(discovery),
+        )
+        .route("/maskinporten/jwk", get(jwks))
+        .route(
+            "/maskinporten/token",
+            post(token).layer(DefaultBodyLimit::max(64 * 1024)),
+        )
+}
+
+async fn discovery(State(state): State<AppState>) -> Json<Value> {
+    let issuer = state.app.maskinporten_issuer();
+    Json(json!({
+        "issuer": issuer,
+        "token_endpoint": format!("{issuer}token"),
+        "jwks_uri": format!("{issuer}jwk"),
+        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "grant_types_supported": [JWT_BEARER],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "RS384", "RS512"],
+        "authorization_details_types_supported": ["urn:altinn:systemuser"],
+    }))
+}
+
+async fn jwks(State(state): State<AppState>) -> Json<Value> {
+    Json(state.app.keys.current(IssuerName::Maskinporten).jwks())
+}
+
+/// An RFC 6749 error response.
+pub fn oauth_error(e: &GrantError) -> Response {
+    let status = match e.error {
+        OAuthError::InvalidClient => StatusCode::UNAUTHORIZED,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    tracing::info!(error = e.error.as_str(), description = %e.description, "token request refused");
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({"error": e.error.as_str(), "error_description": e.description})),
+    )
+        .into_response()
+}
+
+async fn token(
+    State(state): State<AppState>,
+    form: Result<Form<TokenForm>, FormRejection>,
+) -> Response {
+    let Form(form) = match form {
+        Ok(f) => f,
+        Err(e) => {
+            let description = match e {
+                FormRejection::InvalidFormContentType(_) => {
+                    "send the request as application/x-www-form-urlencoded".to_owned()
+                }
+                other => format!("the form cannot be read: {}", other.body_text()),
+            };
+            return oauth_error(&GrantError::new(OAuthError::InvalidRequest, description));
+        }
+    };
+    match state
+        .app
+        .maskinporten_grant(&form, state.app.system_users.as_ref())
+        .await
+    {
+        Ok(body) => (
+            [
+                (header::CACHE_CONTROL, "no-store"),
+                (header::PRAGMA, "no-cache"),
+            ],
+            Json(body),
+        )
+            .into_response(),
+        Err(GrantFailure::Grant(e)) => oauth_error(&e),
+        Err(other) => {
+            tracing::error!(error = %other, "token request failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": "server_error", "error_description": "the token could not be issued; see the server log"}))).into_response()
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! The embedded Maskinporten self-service API (local profile): clients and their keys, owned by
+//! the organisation of the caller's token.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::auth::Bearer;
+use super::problem::{ApiJson, Problem};
+use crate::domain::OrgNumber;
+use crate::services::maskinporten::{ClientInput, SelfServiceError};
+
+pub const SCOPE_DCR_WRITE: &str = "idporten:dcr.write";
+pub const SCOPE_DCR_READ: &str = "idporten:dcr.read";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/selvbetjening/api/v1/clients", post(create).get(list))
+        .route(
+            "/selvbetjening/api/v1/clients/{client_id}",
+            get(read).delete(remove),
+        )
+        .route(
+            "/selvbetjening/api/v1/clients/{client_id}/jwks",
+            post(set_keys).get(keys),
+        )
+}
+
+/// The owning organisation, when the token has one of `scopes`.
+fn owner(bearer: &Bearer, scopes: &[&str]) -> Result<OrgNumber, Problem> {
+    let caller = bearer.require_any(scopes)?;
+    caller
+        .consumer_org()
+        .ok_or_else(|| Problem::forbidden("the token names no organisation (consumer claim)"))
+}
+
+fn problem(e: SelfServiceError) -> Response {
+    match e {
+        SelfServiceError::Invalid(m) => Problem::bad_request(m).into_response(),
+        SelfServiceError::NotFound(_) => Problem::not_found(e.to_string()).into_response(),
+        SelfServiceError::Store(s) => Problem::from(s).into_response(),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiJson(input): ApiJson<ClientInput>,
+) -> Response {
+    let org = match owner(&bearer, &[SCOPE_DCR_WRITE]) {
+        Ok(o) => o,
+        Err(p) => return p.into_response(),
+    };
+    match state.app.create_mp_client(&org, input).await {
+        Ok(c) => (StatusCode::CREATED, Json(c)).into_response(),
+        Err(e) => problem(e),
+    }
+}
+
+async fn list(State(state): State<AppState>, bearer: Bearer) -> Response {
+    let org = match owner(&bearer, &[SCOPE_DCR_READ, SCOPE_DCR_WRITE]) {
+        Ok(o) => o,
+        Err(p) => return p.into_response(),
+    };
+    match state.app.store.mp_clients_of(org.as_str()).await {
+        Ok(list) => Json(list).into_response(),
+        Err(e) => Problem::from(e).into_response(),
+    }
+}
+
+async fn read(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(client_id): Path<String>,
+) -> Response {
+    let org = match owner(&bearer, &[SCOPE_DCR_READ, SCOPE_DCR_WRITE]) {
+        Ok(o) => o,
+        Err(p) => return p.into_response(),
+    };
+    match state.app.owned_mp_client(&org, &client_id).await {
+        Ok(c) => Json(c).into_response(),
+        Err(e) => problem(e),
+    }
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(client_id): Path<String>,
+) -> Response {
+    let org = match owner(&bearer, &[SCOPE_DCR_WRITE]) {
+        Ok(o) => o,
+        Err(p) => return p.into_response(),
+    };
+    match state.app.delete_mp_client(&org, &client_id).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => problem(e),
+    }
+}
+
+async fn set_keys(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(client_id): Path<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> Response {
+    let org = match owner(&bearer, &[SCOPE_DCR_WRITE]) {
+        Ok(o) => o,
+        Err(p) => return p.into_response(),
+    };
+    match state.app.set_mp_client_keys(&org, &client_id, &body).await {
+        Ok(keys) => (StatusCode::CREATED, Json(json!({"keys": keys}))).into_response(),
+        Err(e) => problem(e),
+    }
+}
+
+async fn keys(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(client_id): Path<String>,
+) -> Response {
+    let org = match owner(&bearer, &[SCOPE_DCR_READ, SCOPE_DCR_WRITE]) {
+        Ok(o) => o,
+        Err(p) => return p.into_response(),
+    };
+    if let Err(e) = state.app.owned_mp_client(&org, &client_id).await {
+        return problem(e);
+    }
+    match state.app.store.mp_client_keys(&client_id).await {
+        Ok(keys) => Json(json!({"keys": keys})).into_response(),
+        Err(e) => Problem::from(e).into_response(),
+    }
+}

@@ -1,0 +1,31 @@
+//! Background work of a running server. Every job is idempotent and safe to run in several
+//! instances at once.
+
+use std::time::Duration;
+
+use super::App;
+
+/// How often the jobs run.
+pub const INTERVAL: Duration = Duration::from_secs(60);
+
+/// Runs the jobs every [`INTERVAL`] until the task is dropped.
+pub async fn run(app: App) {
+    let mut tick = tokio::time::interval(INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        run_once(&app).await;
+    }
+}
+
+/// One round: forget expired assertion ids, pick up rotated signing keys.
+pub async fn run_once(app: &App) {
+    match app.store.purge_expired_jtis(app.clock.now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(purged = n, "expired assertion ids forgotten"),
+        Err(e) => tracing::warn!(error = %e, "cannot purge expired assertion ids"),
+    }
+    if let Err(e) = app.keys.reload_all(&app.store, &app.clock).await {
+        tracing::warn!(error = %e, "cannot reload signing keys");
+    }
+}

@@ -1,0 +1,453 @@
+//! The embedded Maskinporten: the self-service API for clients and their keys, and the token
+//! endpoint's JWT-bearer grant (spec tokens-idp-delegation §B.2, §B.4).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::App;
+use super::keys::IssuerName;
+use crate::domain::OrgNumber;
+use crate::domain::grant::{
+    self, CheckedAssertion, GrantError, JWT_BEARER, OAuthError, SystemUserDetail,
+};
+use crate::jose::{self, JwsError, RsaVerifyingKey};
+use crate::store::StoreError;
+use crate::store::maskinporten::{ClientRecord, NewClient};
+
+/// Lifetime of the access tokens the embedded Maskinporten issues.
+pub const ACCESS_TOKEN_LIFETIME_SECS: i64 = 120;
+/// At most this many keys per client (as Maskinporten's self-service API).
+pub const MAX_KEYS_PER_CLIENT: usize = 5;
+
+// ---------------------------------------------------------------------------------------------
+// Self-service API
+
+#[derive(Debug, Deserialize)]
+pub struct ClientInput {
+    pub client_name: Option<String>,
+    pub description: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub integration_type: Option<String>,
+    pub token_endpoint_auth_method: Option<String>,
+    pub grant_types: Option<Vec<String>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SelfServiceError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no client {0} belongs to this organisation")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn invalid(msg: impl Into<String>) -> SelfServiceError {
+    SelfServiceError::Invalid(msg.into())
+}
+
+/// RFC 6749 §3.3 scope-token characters, with a sane length.
+pub fn is_scope_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 200
+        && s.bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+}
+
+impl App {
+    pub async fn create_mp_client(
+        &self,
+        owner: &OrgNumber,
+        input: ClientInput,
+    ) -> Result<ClientRecord, SelfServiceError> {
+        let name = input.client_name.as_deref().map(str::trim).unwrap_or("");
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(invalid("client_name is required: 1 to 100 characters"));
+        }
+        let description = input.description.as_deref().map(str::trim).unwrap_or("");
+        if description.is_empty()
+            || description.chars().count() > 500
+            || description.chars().any(char::is_control)
+        {
+            return Err(invalid("description is required: 1 to 500 characters"));
+        }
+        let scopes = input.scopes.unwrap_or_default();
+        if scopes.len() > 100 {
+            return Err(invalid("at most 100 scopes per client"));
+        }
+        if let Some(bad) = scopes.iter().find(|s| !is_scope_token(s)) {
+            return Err(invalid(format!("'{bad}' is not a scope")));
+        }
+        let mut scopes_sorted = scopes.clone();
+        scopes_sorted.sort();
+        scopes_sorted.dedup();
+        let integration_type = input
+            .integration_type
+            .unwrap_or_else(|| "maskinporten".into());
+        if integration_type != "maskinporten" {
+            return Err(invalid(format!(
+                "integration_type '{integration_type}' is not offered here; use 'maskinporten'"
+            )));
+        }
+        let method = input
+            .token_endpoint_auth_method
+            .unwrap_or_else(|| "private_key_jwt".into());
+        if method != "private_key_jwt" {
+            return Err(invalid(format!(
+                "token_endpoint_auth_method '{method}' is not offered; use 'private_key_jwt'"
+            )));
+        }
+        let grant_types = input.grant_types.unwrap_or_else(|| vec![JWT_BEARER.into()]);
+        if grant_types != [JWT_BEARER] {
+            return Err(invalid(format!("grant_types must be [\"{JWT_BEARER}\"]")));
+        }
+        let client_id = Uuid::new_v4().to_string();
+        let record = self
+            .store
+            .insert_mp_client(
+                &NewClient {
+                    client_id: &client_id,
+                    owner_org: owner.as_str(),
+                    client_name: name,
+                    description,
+                    scopes: &scopes_sorted,
+                    integration_type: &integration_type,
+                    token_endpoint_auth_method: &method,
+                    grant_types: &grant_types,
+                },
+                self.clock.now(),
+            )
+            .await?;
+        Ok(record)
+    }
+
+    /// The client, when it belongs to `owner`.
+    pub async fn owned_mp_client(
+        &self,
+        owner: &OrgNumber,
+        client_id: &str,
+    ) -> Result<ClientRecord, SelfServiceError> {
+        match self.store.mp_client(client_id).await? {
+            Some(c) if c.client_orgno == owner.as_str() => Ok(c),
+            _ => Err(SelfServiceError::NotFound(client_id.to_owned())),
+        }
+    }
+
+    pub async fn delete_mp_client(
+        &self,
+        owner: &OrgNumber,
+        client_id: &str,
+    ) -> Result<(), SelfServiceError> {
+        self.owned_mp_client(owner, client_id).await?;
+        self.store
+            .delete_mp_client(client_id, &format!("org:{owner}"), self.clock.now())
+            .await?;
+        Ok(())
+    }
+
+    /// Replaces the client's keys with `jwks` (`{"keys": [JWK, …]}`): RSA keys of at least 2048
+    /// bits for signing, each with a distinct `kid`. Private parts are refused.
+    pub async fn set_mp_client_keys(
+        &self,
+        owner: &OrgNumber,
+        client_id: &str,
+        jwks: &Value,
+    ) -> Result<Vec<Value>, SelfServiceError> {
+        self.owned_mp_client(owner, client_id).await?;
+        let keys = jwks
+            .get("keys")
+            .and_then(Value::as_array)
+            .ok_or_else(|| invalid("the body must be {\"keys\": [JWK, …]}"))?;
+        if keys.is_empty() || keys.len() > MAX_KEYS_PER_CLIENT {
+            return Err(invalid(format!("give 1 to {MAX_KEYS_PER_CLIENT} keys")));
+        }
+        let mut stored: Vec<(String, Value)> = Vec::new();
+        for (i, jwk) in keys.iter().enumerate() {
+            let at = |m: &str| invalid(format!("keys[{i}]: {m}"));
+            let public = RsaVerifyingKey::from_jwk(jwk)
+                .ok_or_else(|| at("must be an RSA key (kty RSA) with base64url n and e"))?;
+            let kid = jwk
+                .get("kid")
+                .and_then(Value::as_str)
+                .filter(|k| !k.is_empty() && k.len() <= 200)
+                .ok_or_else(|| at("needs a kid of 1 to 200 characters"))?;
+            if ["d", "p", "q", "dp", "dq", "qi"]
+                .iter()
+                .any(|f| jwk.get(f).is_some())
+            {
+                return Err(at("holds a private key; send only the public key"));
+            }
+            if public.n.len() * 8 < 2048 {
+                return Err(at("is shorter than 2048 bits"));
+            }
+            if jwk
+                .get("use")
+                .and_then(Value::as_str)
+                .is_some_and(|u| u != "sig")
+            {
+                return Err(at("must be for signing (use: sig)"));
+            }
+            if stored.iter().any(|(k, _)| k == kid) {
+                return Err(at(&format!("kid '{kid}' appears twice")));
+            }
+            let mut clean = public.jwk();
+            clean["kid"] = json!(kid);
+            if let Some(alg) = jwk.get("alg") {
+                clean["alg"] = alg.clone();
+            }
+            stored.push((kid.to_owned(), clean));
+        }
+        self.store
+            .replace_mp_client_keys(
+                client_id,
+                &stored,
+                &format!("org:{owner}"),
+                self.clock.now(),
+            )
+            .await?;
+        Ok(stored.into_iter().map(|(_, v)| v).collect())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token endpoint
+
+/// The system user a token is issued for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemUserMatch {
+    pub id: String,
+    pub system_id: String,
+}
+
+/// A question to the system-user register: which live system user does this vendor's client
+/// act as for this customer (and reference)?
+pub struct SystemUserQuery<'a> {
+    pub client_id: &'a str,
+    pub vendor_org: &'a str,
+    pub detail: &'a SystemUserDetail,
+}
+
+pub type LookupFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Option<SystemUserMatch>, StoreError>> + Send + 'a>>;
+
+/// Resolves the `authorization_details` of a grant to a system user.
+pub trait SystemUserLookup: Send + Sync {
+    fn find<'a>(&'a self, query: SystemUserQuery<'a>) -> LookupFuture<'a>;
+}
+
+/// The lookup until the system-user register exists: nothing matches.
+pub struct NoSystemUsers;
+
+impl SystemUserLookup for NoSystemUsers {
+    fn find<'a>(&'a self, _query: SystemUserQuery<'a>) -> LookupFuture<'a> {
+        Box::pin(async { Ok(None) })
+    }
+}
+
+/// The form of a token request.
+#[derive(Debug, Default, Deserialize)]
+pub struct TokenForm {
+    pub grant_type: Option<String>,
+    pub assertion: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GrantFailure {
+    #[error(transparent)]
+    Grant(#[from] GrantError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("signing failed")]
+    Signing,
+}
+
+fn fail(error: OAuthError, description: impl Into<String>) -> GrantFailure {
+    GrantFailure::Grant(GrantError::new(error, description))
+}
+
+impl App {
+    /// Runs the JWT-bearer grant and returns the token response.
+    pub async fn maskinporten_grant(
+        &self,
+        form: &TokenForm,
+        lookup: &dyn SystemUserLookup,
+    ) -> Result<Value, GrantFailure> {
+        match form.grant_type.as_deref() {
+            Some(JWT_BEARER) => {}
+            Some(other) => {
+                return Err(fail(
+                    OAuthError::UnsupportedGrantType,
+                    format!("grant_type '{other}' is not supported; use '{JWT_BEARER}'"),
+                ));
+            }
+            None => {
+                return Err(fail(
+                    OAuthError::InvalidRequest,
+                    "the form has no grant_type",
+                ));
+            }
+        }
+        let assertion = form
+            .assertion
+            .as_deref()
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| fail(OAuthError::InvalidRequest, "the form has no assertion"))?;
+        let jws = jose::decode_unverified(assertion).map_err(|e| match e {
+            JwsError::TooLong => fail(
+                OAuthError::InvalidRequest,
+                format!(
+                    "the assertion is longer than {} bytes",
+                    jose::jws::MAX_JWS_LEN
+                ),
+            ),
+            other => fail(
+                OAuthError::InvalidGrant,
+                format!("the assertion is not a signed JWT: {other}"),
+            ),
+        })?;
+        let alg = jws.alg();
+        if !matches!(alg, "RS256" | "RS384" | "RS512") {
+            return Err(fail(
+                OAuthError::InvalidGrant,
+                format!(
+                    "the assertion algorithm '{alg}' is not accepted; sign with RS256, RS384 or RS512"
+                ),
+            ));
+        }
+        if jws.header.contains_key("x5c") && jws.kid().is_none() {
+            return Err(fail(
+                OAuthError::InvalidGrant,
+                "business certificates (x5c) are not supported here; register a key on the client and name it with kid",
+            ));
+        }
+        let kid = jws
+            .kid()
+            .ok_or_else(|| fail(OAuthError::InvalidGrant, "the assertion header has no kid"))?
+            .to_owned();
+        let client_id = jws
+            .claims
+            .get("iss")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                fail(
+                    OAuthError::InvalidGrant,
+                    "the assertion has no iss claim (the client id)",
+                )
+            })?;
+        let client = self.store.grant_client(client_id).await?.ok_or_else(|| {
+            fail(
+                OAuthError::InvalidClient,
+                format!("no client '{client_id}' is registered"),
+            )
+        })?;
+        let key = client
+            .keys
+            .iter()
+            .filter_map(RsaVerifyingKey::from_jwk)
+            .find(|k| k.kid == kid)
+            .ok_or_else(|| {
+                fail(
+                    OAuthError::InvalidClient,
+                    format!("the key '{kid}' is not registered on client '{client_id}'"),
+                )
+            })?;
+        jws.verify_with(&key).map_err(|_| {
+            fail(
+                OAuthError::InvalidGrant,
+                "the assertion signature is not valid",
+            )
+        })?;
+
+        let now = self.clock.now() / 1_000_000;
+        let issuer = self.maskinporten_issuer();
+        let token_endpoint = format!("{issuer}token");
+        let checked: CheckedAssertion = grant::check_claims(
+            &jws.claims,
+            now,
+            &[&issuer, &token_endpoint],
+            &client.scopes,
+        )?;
+
+        let system_user = match &checked.system_user {
+            None => None,
+            Some(detail) => {
+                let query = SystemUserQuery {
+                    client_id: &client.client_id,
+                    vendor_org: &client.owner_org,
+                    detail,
+                };
+                let found = lookup.find(query).await?;
+                let Some(found) = found else {
+                    return Err(fail(
+                        OAuthError::InvalidGrant,
+                        format!(
+                            "no system user of this client's system matches organisation {} and externalRef '{}'",
+                            detail.org,
+                            detail
+                                .external_ref
+                                .as_deref()
+                                .unwrap_or(detail.org.as_str())
+                        ),
+                    ));
+                };
+                Some((detail.clone(), found))
+            }
+        };
+
+        if !self
+            .store
+            .use_jti(
+                &client.client_id,
+                &checked.jti,
+                (checked.exp + 60) * 1_000_000,
+            )
+            .await?
+        {
+            return Err(fail(
+                OAuthError::InvalidGrant,
+                "this assertion was used before (jti replay); sign a new one with a fresh jti",
+            ));
+        }
+
+        let scope = checked.scopes.join(" ");
+        let mut claims = json!({
+            "iss": issuer,
+            "client_amr": "private_key_jwt",
+            "token_type": "Bearer",
+            "scope": scope,
+            "client_id": client.client_id,
+            "consumer": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{}", client.owner_org)},
+            "iat": now,
+            "exp": now + ACCESS_TOKEN_LIFETIME_SECS,
+            "jti": Uuid::new_v4().to_string(),
+        });
+        if let Some(resource) = &checked.resource {
+            claims["aud"] = resource.clone();
+        }
+        if let Some((detail, found)) = system_user {
+            let mut entry = json!({
+                "type": grant::SYSTEMUSER_TYPE,
+                "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{}", detail.org)},
+                "systemuser_id": [found.id],
+                "system_id": found.system_id,
+            });
+            if let Some(r) = detail.external_ref {
+                entry["externalRef"] = json!(r);
+            }
+            claims["authorization_details"] = json!([entry]);
+        }
+        let token = self
+            .sign(IssuerName::Maskinporten, &claims)
+            .map_err(|_| GrantFailure::Signing)?;
+        Ok(json!({
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": ACCESS_TOKEN_LIFETIME_SECS,
+            "scope": scope,
+        }))
+    }
+}

@@ -1,0 +1,613 @@
+//! A vendor end to end against the embedded Maskinporten: its own key, a client registered
+//! through the self-service API, JWT-bearer grants, protected calls, the token exchange, and
+//! every bad assertion refused with its RFC 6749 error.
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use common::{TestServer, claims_of, engines, problem};
+use serde_json::{Value, json};
+use tilgang::jose::{RsaSigningKey, sign_compact};
+
+const VENDOR: &str = "317219253";
+const OTHER_ORG: &str = "315034698";
+const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+struct Vendor {
+    key: RsaSigningKey,
+    client_id: String,
+    dcr_token: String,
+}
+
+async fn register_vendor(s: &TestServer, scopes: Value) -> Vendor {
+    let key = RsaSigningKey::generate("vendor-key-1".into()).unwrap();
+    let dcr_token = s
+        .enterprise_token(VENDOR, "idporten:dcr.write idporten:dcr.read")
+        .await;
+    let res = s
+        .post_json(
+            "/selvbetjening/api/v1/clients",
+            &dcr_token,
+            &json!({"client_name": "Regnskapssystemet integrasjon", "description": "Henter systembrukertokens",
+                    "scopes": scopes, "integration_type": "maskinporten",
+                    "token_endpoint_auth_method": "private_key_jwt", "grant_types": [JWT_BEARER]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let client: Value = res.json().await.unwrap();
+    let client_id = client["client_id"].as_str().unwrap().to_owned();
+    assert_eq!(client["client_orgno"], VENDOR);
+    let res = s
+        .post_json(
+            &format!("/selvbetjening/api/v1/clients/{client_id}/jwks"),
+            &dcr_token,
+            &json!({"keys": [key.public().jwk()]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    Vendor {
+        key,
+        client_id,
+        dcr_token,
+    }
+}
+
+impl Vendor {
+    fn claims(&self, s: &TestServer, extra: Value) -> Value {
+        let now = s.clock.now() / 1_000_000;
+        let mut claims = json!({
+            "iss": self.client_id, "sub": self.client_id, "aud": format!("{}/maskinporten/", s.base),
+            "iat": now, "exp": now + 60, "jti": uuid::Uuid::new_v4().to_string(), "scope": "idporten:dcr.read",
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            if v.is_null() {
+                claims.as_object_mut().unwrap().remove(k);
+            } else {
+                claims[k] = v.clone();
+            }
+        }
+        claims
+    }
+
+    fn assertion(&self, s: &TestServer, extra: Value) -> String {
+        sign_compact(&self.key, &self.claims(s, extra)).unwrap()
+    }
+}
+
+/// A JWT with any header, signed RS256 by `key`.
+fn signed_with_header(key: &RsaSigningKey, header: Value, claims: &Value) -> String {
+    let input = format!(
+        "{}.{}",
+        B64.encode(header.to_string()),
+        B64.encode(claims.to_string())
+    );
+    let sig = key.sign_rs256(input.as_bytes()).unwrap();
+    format!("{input}.{}", B64.encode(sig))
+}
+
+async fn grant(s: &TestServer, assertion: &str) -> reqwest::Response {
+    s.client
+        .post(s.url("/maskinporten/token"))
+        .form(&[("grant_type", JWT_BEARER), ("assertion", assertion)])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn refused(res: reqwest::Response, status: u16, error: &str, words: &str) {
+    assert_eq!(res.status().as_u16(), status);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], error, "{body}");
+    let description = body["error_description"].as_str().unwrap();
+    assert!(
+        description.contains(words),
+        "expected '{words}' in: {description}"
+    );
+}
+
+#[tokio::test]
+async fn vendor_end_to_end() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let discovery: Value = s
+            .get("/maskinporten/.well-known/oauth-authorization-server")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(discovery["issuer"], format!("{}/maskinporten/", s.base));
+        assert_eq!(
+            discovery["token_endpoint"],
+            format!("{}/maskinporten/token", s.base)
+        );
+
+        let vendor = register_vendor(
+            &s,
+            json!([
+                "idporten:dcr.read",
+                "altinn:authentication/systemuser.request.write"
+            ]),
+        )
+        .await;
+        let res = grant(&s, &vendor.assertion(&s, json!({}))).await;
+        assert_eq!(res.status(), 200, "{engine:?}");
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["token_type"], "Bearer");
+        assert_eq!(body["scope"], "idporten:dcr.read");
+        assert_eq!(body["expires_in"], 120);
+        let mp_token = body["access_token"].as_str().unwrap().to_owned();
+        let claims = claims_of(&mp_token);
+        assert_eq!(claims["iss"], format!("{}/maskinporten/", s.base));
+        assert_eq!(claims["client_id"], vendor.client_id.as_str());
+        assert_eq!(claims["client_amr"], "private_key_jwt");
+        assert_eq!(
+            claims["consumer"],
+            json!({"authority": "iso6523-actorid-upis", "ID": format!("0192:{VENDOR}")})
+        );
+        assert_eq!(
+            claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+            120
+        );
+        assert!(claims["jti"].is_string());
+
+        // The token is checked with the published key.
+        let jwks: Value = s.get("/maskinporten/jwk").await.json().await.unwrap();
+        let header: Value =
+            serde_json::from_slice(&B64.decode(mp_token.split('.').next().unwrap()).unwrap())
+                .unwrap();
+        assert!(
+            jwks["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["kid"] == header["kid"])
+        );
+
+        // A protected call with the Maskinporten token.
+        let clients: Vec<Value> = s
+            .get_auth("/selvbetjening/api/v1/clients", &mp_token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(clients.len(), 1);
+        assert_eq!(clients[0]["client_id"], vendor.client_id.as_str());
+
+        // And with the exchanged platform token.
+        let res = s
+            .get_auth("/authentication/api/v1/exchange/maskinporten", &mp_token)
+            .await;
+        assert_eq!(res.status(), 200);
+        let platform = res.text().await.unwrap();
+        let pc = claims_of(&platform);
+        assert_eq!(
+            pc["iss"],
+            format!("{}/authentication/api/v1/openid/", s.base)
+        );
+        assert_eq!(pc["urn:altinn:orgNumber"], VENDOR);
+        assert_eq!(pc["urn:altinn:authenticatemethod"], "maskinporten");
+        assert_eq!(pc["scope"], "idporten:dcr.read");
+        assert!(pc.get("client_amr").is_none());
+        assert_eq!(
+            pc["exp"], claims["exp"],
+            "the exchange does not extend the lifetime"
+        );
+        let clients: Vec<Value> = s
+            .get_auth("/selvbetjening/api/v1/clients", &platform)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(clients.len(), 1);
+
+        // The exchange takes Maskinporten tokens only, and refuses enterprise users.
+        problem(
+            s.get_auth("/authentication/api/v1/exchange/maskinporten", &platform)
+                .await,
+            401,
+        )
+        .await;
+        let res = s
+            .client
+            .get(s.url("/authentication/api/v1/exchange/maskinporten"))
+            .bearer_auth(&mp_token)
+            .header("X-Altinn-EnterpriseUser-Authentication", "x")
+            .send()
+            .await
+            .unwrap();
+        problem(res, 410).await;
+
+        // The Maskinporten token lacks dcr.write, so it may not register clients.
+        problem(
+            s.post_json("/selvbetjening/api/v1/clients", &mp_token, &json!({}))
+                .await,
+            403,
+        )
+        .await;
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn every_bad_assertion_is_refused_with_its_error() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let v = register_vendor(&s, json!(["idporten:dcr.read"])).await;
+        let now = s.clock.now() / 1_000_000;
+
+        let none = format!(
+            "{}.{}.",
+            B64.encode(json!({"alg": "none", "kid": "vendor-key-1"}).to_string()),
+            B64.encode(v.claims(&s, json!({})).to_string())
+        );
+        refused(grant(&s, &none).await, 400, "invalid_grant", "'none'").await;
+        let hmac = format!(
+            "{}.{}.{}",
+            B64.encode(json!({"alg": "HS256", "kid": "vendor-key-1"}).to_string()),
+            B64.encode(v.claims(&s, json!({})).to_string()),
+            B64.encode([7u8; 32])
+        );
+        refused(grant(&s, &hmac).await, 400, "invalid_grant", "'HS256'").await;
+        let unknown_kid = signed_with_header(
+            &v.key,
+            json!({"alg": "RS256", "kid": "other"}),
+            &v.claims(&s, json!({})),
+        );
+        refused(
+            grant(&s, &unknown_kid).await,
+            401,
+            "invalid_client",
+            "'other' is not registered",
+        )
+        .await;
+        let no_kid = signed_with_header(&v.key, json!({"alg": "RS256"}), &v.claims(&s, json!({})));
+        refused(grant(&s, &no_kid).await, 400, "invalid_grant", "no kid").await;
+        let x5c = signed_with_header(
+            &v.key,
+            json!({"alg": "RS256", "x5c": ["MIIB"]}),
+            &v.claims(&s, json!({})),
+        );
+        refused(grant(&s, &x5c).await, 400, "invalid_grant", "x5c").await;
+        let impostor = RsaSigningKey::generate("vendor-key-1".into()).unwrap();
+        refused(
+            grant(
+                &s,
+                &sign_compact(&impostor, &v.claims(&s, json!({}))).unwrap(),
+            )
+            .await,
+            400,
+            "invalid_grant",
+            "signature",
+        )
+        .await;
+        refused(
+            grant(&s, &v.assertion(&s, json!({"iss": "no-such-client"}))).await,
+            401,
+            "invalid_client",
+            "no-such-client",
+        )
+        .await;
+        refused(
+            grant(
+                &s,
+                &v.assertion(&s, json!({"aud": "https://maskinporten.no/"})),
+            )
+            .await,
+            400,
+            "invalid_grant",
+            "aud",
+        )
+        .await;
+        refused(
+            grant(
+                &s,
+                &v.assertion(&s, json!({"iat": now - 200, "exp": now - 100})),
+            )
+            .await,
+            400,
+            "invalid_grant",
+            "behind",
+        )
+        .await;
+        refused(
+            grant(
+                &s,
+                &v.assertion(&s, json!({"iat": now + 30, "exp": now + 60})),
+            )
+            .await,
+            400,
+            "invalid_grant",
+            "ahead",
+        )
+        .await;
+        refused(
+            grant(
+                &s,
+                &v.assertion(&s, json!({"iat": now - 5, "exp": now - 1})),
+            )
+            .await,
+            400,
+            "invalid_grant",
+            "expired",
+        )
+        .await;
+        refused(
+            grant(&s, &v.assertion(&s, json!({"exp": now + 121}))).await,
+            400,
+            "invalid_grant",
+            "at most 120",
+        )
+        .await;
+        refused(
+            grant(&s, &v.assertion(&s, json!({"jti": null}))).await,
+            400,
+            "invalid_grant",
+            "jti",
+        )
+        .await;
+        refused(
+            grant(
+                &s,
+                &v.assertion(
+                    &s,
+                    json!({"scope": "idporten:dcr.read skatteetaten:secret"}),
+                ),
+            )
+            .await,
+            400,
+            "invalid_scope",
+            "skatteetaten:secret",
+        )
+        .await;
+        refused(
+            grant(
+                &s,
+                &v.assertion(
+                    &s,
+                    json!({"authorization_details": {"type": "urn:altinn:systemuser"}}),
+                ),
+            )
+            .await,
+            400,
+            "invalid_request",
+            "array",
+        )
+        .await;
+        refused(grant(&s, &v.assertion(&s, json!({"authorization_details": [{"type": "urn:altinn:systemuser", "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": "0192:910493354"}}]}))).await, 400, "invalid_request", "check digit").await;
+        let wanted = json!([{"type": "urn:altinn:systemuser", "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": "0192:315287138"}}]);
+        refused(
+            grant(
+                &s,
+                &v.assertion(&s, json!({"authorization_details": wanted})),
+            )
+            .await,
+            400,
+            "invalid_grant",
+            "no system user",
+        )
+        .await;
+        refused(
+            grant(&s, &format!("{}.{}.x", "a".repeat(20_000), "b")).await,
+            400,
+            "invalid_request",
+            "longer",
+        )
+        .await;
+        refused(
+            grant(&s, "not-a-jwt").await,
+            400,
+            "invalid_grant",
+            "not a signed JWT",
+        )
+        .await;
+
+        // Replay: the same assertion works once.
+        let once = v.assertion(&s, json!({}));
+        assert_eq!(grant(&s, &once).await.status(), 200);
+        refused(grant(&s, &once).await, 400, "invalid_grant", "replay").await;
+
+        // The form itself.
+        let res = s
+            .client
+            .post(s.url("/maskinporten/token"))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        refused(res, 400, "unsupported_grant_type", "client_credentials").await;
+        let res = s
+            .client
+            .post(s.url("/maskinporten/token"))
+            .form(&[("assertion", "x")])
+            .send()
+            .await
+            .unwrap();
+        refused(res, 400, "invalid_request", "grant_type").await;
+        let res = s
+            .client
+            .post(s.url("/maskinporten/token"))
+            .form(&[("grant_type", JWT_BEARER)])
+            .send()
+            .await
+            .unwrap();
+        refused(res, 400, "invalid_request", "assertion").await;
+        let res = s
+            .client
+            .post(s.url("/maskinporten/token"))
+            .json(&json!({"grant_type": JWT_BEARER}))
+            .send()
+            .await
+            .unwrap();
+        refused(res, 400, "invalid_request", "x-www-form-urlencoded").await;
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn self_service_checks_input_and_ownership() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let v = register_vendor(&s, json!(["idporten:dcr.read"])).await;
+        let token = &v.dcr_token;
+        let base = json!({"client_name": "x", "description": "y", "scopes": ["a:b"]});
+        let with = |k: &str, val: Value| {
+            let mut b = base.clone();
+            b[k] = val;
+            b
+        };
+        for (body, words) in [
+            (with("client_name", json!("")), "client_name"),
+            (with("description", json!(" ")), "description"),
+            (with("scopes", json!(["has space"])), "not a scope"),
+            (
+                with("integration_type", json!("idporten")),
+                "integration_type",
+            ),
+            (
+                with("token_endpoint_auth_method", json!("client_secret_basic")),
+                "private_key_jwt",
+            ),
+            (
+                with("grant_types", json!(["client_credentials"])),
+                "grant_types",
+            ),
+        ] {
+            let p = problem(
+                s.post_json("/selvbetjening/api/v1/clients", token, &body)
+                    .await,
+                400,
+            )
+            .await;
+            assert!(p["detail"].as_str().unwrap().contains(words), "{p}");
+        }
+        let p = problem(
+            s.post_json(
+                "/selvbetjening/api/v1/clients",
+                token,
+                &with("scopes", json!("a")),
+            )
+            .await,
+            400,
+        )
+        .await;
+        assert!(p["detail"].as_str().unwrap().contains("shape"), "{p}");
+
+        let jwks_url = format!("/selvbetjening/api/v1/clients/{}/jwks", v.client_id);
+        let good = v.key.public().jwk();
+        let mut private = good.clone();
+        private["d"] = json!("AQAB");
+        let mut short = good.clone();
+        short["n"] = json!(B64.encode([0xABu8; 128]));
+        let mut no_kid = good.clone();
+        no_kid.as_object_mut().unwrap().remove("kid");
+        for (body, words) in [
+            (json!({"keys": []}), "1 to 5"),
+            (json!([good]), "{\"keys\""),
+            (json!({"keys": [{"kty": "EC", "kid": "e"}]}), "RSA"),
+            (json!({"keys": [private]}), "private"),
+            (json!({"keys": [short]}), "2048"),
+            (json!({"keys": [no_kid]}), "kid"),
+            (json!({"keys": [good, good]}), "twice"),
+        ] {
+            let p = problem(s.post_json(&jwks_url, token, &body).await, 400).await;
+            assert!(
+                p["detail"].as_str().unwrap().contains(words),
+                "{words}: {p}"
+            );
+        }
+        // The rejected key sets changed nothing: the registered key still works.
+        assert_eq!(grant(&s, &v.assertion(&s, json!({}))).await.status(), 200);
+
+        // Another organisation sees nothing of this client.
+        let other = s.enterprise_token(OTHER_ORG, "idporten:dcr.write").await;
+        let client_url = format!("/selvbetjening/api/v1/clients/{}", v.client_id);
+        problem(s.get_auth(&client_url, &other).await, 404).await;
+        problem(
+            s.post_json(&jwks_url, &other, &json!({"keys": [v.key.public().jwk()]}))
+                .await,
+            404,
+        )
+        .await;
+        problem(
+            s.client
+                .delete(s.url(&client_url))
+                .bearer_auth(&other)
+                .send()
+                .await
+                .unwrap(),
+            404,
+        )
+        .await;
+        let list: Vec<Value> = s
+            .get_auth("/selvbetjening/api/v1/clients", &other)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(list.is_empty());
+        let no_scope = s.enterprise_token(VENDOR, "altinn:portal/enduser").await;
+        problem(
+            s.get_auth("/selvbetjening/api/v1/clients", &no_scope).await,
+            403,
+        )
+        .await;
+
+        // The owner reads and deletes; then the client can no longer get tokens.
+        let keys: Value = s.get_auth(&jwks_url, token).await.json().await.unwrap();
+        assert_eq!(keys["keys"][0]["kid"], "vendor-key-1");
+        let res = s
+            .client
+            .delete(s.url(&client_url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204);
+        problem(s.get_auth(&client_url, token).await, 404).await;
+        refused(
+            grant(&s, &v.assertion(&s, json!({}))).await,
+            401,
+            "invalid_client",
+            "no client",
+        )
+        .await;
+
+        let admin = s.enterprise_token(VENDOR, "tilgang:admin").await;
+        let audit: Value = s
+            .get_auth(
+                "/admin/api/v1/audit?target=client:".to_owned().as_str(),
+                &admin,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(audit["data"].as_array().unwrap().is_empty());
+        let audit: Value = s
+            .get_auth(
+                &format!("/admin/api/v1/audit?target=client:{}", v.client_id),
+                &admin,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let actions: Vec<&str> = audit["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "maskinporten.client.create",
+                "maskinporten.client.keys",
+                "maskinporten.client.delete"
+            ]
+        );
+        s.stop().await;
+    }
+}
