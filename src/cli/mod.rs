@@ -37,10 +37,29 @@ enum Command {
         /// A JSON document in the import format (docs/demo-data.md, DESIGN §7)
         file: PathBuf,
     },
+    /// Manage signing keys
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Inspect the configuration
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a new signing key to every issuer. It is published at once and signs after
+    /// --activate-after; the keys in use now are retired --keep-old after that
+    Rotate {
+        /// How long the new key is published before it signs (resource servers cache JWKS)
+        #[arg(long, default_value = "10m", value_parser = crate::config::parse_duration)]
+        activate_after: std::time::Duration,
+        /// How long the old keys stay published after the switch (the longest token lifetime)
+        #[arg(long, default_value = "24h", value_parser = crate::config::parse_duration)]
+        keep_old: std::time::Duration,
     },
 }
 
@@ -87,6 +106,9 @@ pub fn main() -> ExitCode {
             None | Some(Command::Serve) => serve(config).await,
             Some(Command::Migrate) => run_migrations(config).await,
             Some(Command::Import { file }) => import_file(config, file).await,
+            Some(Command::Keys { command: KeysCommand::Rotate { activate_after, keep_old } }) => {
+                rotate_keys(config, activate_after, keep_old).await
+            }
             Some(Command::Config { .. }) => Ok(()),
         }
     });
@@ -188,6 +210,27 @@ async fn run_migrations(config: Config) -> Result<(), String> {
         migrate::latest_version()
     );
     store.close().await;
+    Ok(())
+}
+
+async fn rotate_keys(config: Config, activate_after: std::time::Duration, keep_old: std::time::Duration) -> Result<(), String> {
+    let store = Store::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+    migrate::run(&store).await.map_err(|e| e.to_string())?;
+    let clock = Clock::System;
+    // Make sure every issuer has a key before rotating.
+    crate::services::keys::Keys::load_or_create(&store, &clock).await.map_err(|e| e.to_string())?;
+    let rotations = crate::services::keys::rotate(&store, &clock, activate_after, keep_old).await.map_err(|e| e.to_string())?;
+    store.close().await;
+    for r in rotations {
+        println!(
+            "{:<13} new key {} signs from {}; retiring {}",
+            r.issuer,
+            r.new_kid,
+            crate::clock::format_micros(r.activates_at),
+            r.retired.iter().map(|(kid, at)| format!("{kid} at {}", crate::clock::format_micros(*at))).collect::<Vec<_>>().join(", ")
+        );
+    }
+    println!("Running servers pick the new keys up within a minute.");
     Ok(())
 }
 
