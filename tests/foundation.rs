@@ -559,3 +559,28 @@ async fn health_is_503_when_the_database_does_not_answer() {
         s.stop().await;
     }
 }
+
+#[tokio::test]
+async fn personal_test_tokens() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let res = s.get("/api/GetPersonalToken?pid=05827536549&scopes=altinn:portal/enduser").await;
+        assert_eq!(res.status(), 200);
+        let token = res.text().await.unwrap();
+        let claims = common::claims_of(&token);
+        assert_eq!(claims["pid"], "05827536549");
+        assert_eq!(claims["scope"], "altinn:portal/enduser");
+        assert_eq!(claims["urn:altinn:authlevel"], 3);
+        assert!(claims["urn:altinn:userid"].as_i64().unwrap() > 50_000_000);
+        assert_eq!(claims["urn:altinn:partyid"], claims["urn:altinn:userid"]);
+        // Valid for the API.
+        assert_eq!(s.get_auth("/register/api/v1/organizations/315287138", &token).await.status(), 200);
+
+        problem(s.get("/api/GetPersonalToken?pid=01818520030&scopes=a").await, 404).await;
+        problem(s.get("/api/GetPersonalToken?pid=01818520031&scopes=a").await, 400).await;
+        problem(s.get("/api/GetPersonalToken?scopes=a").await, 400).await;
+        problem(s.get("/api/GetPersonalToken?pid=05827536549").await, 400).await;
+        problem(s.get("/api/GetPersonalToken?pid=05827536549&scopes=a&authLvl=9").await, 400).await;
+        s.stop().await;
+    }
+}

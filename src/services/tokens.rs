@@ -122,6 +122,29 @@ impl App {
         self.sign(IssuerName::Platform, &claims)
     }
 
+    /// A platform token for a person (test token generator, local profile). The person's
+    /// `urn:altinn:userid` is their party id (tilgang has no separate user numbering).
+    pub fn personal_token(&self, person: &crate::store::reference::PartyRecord, scopes: &str, ttl_secs: i64, auth_level: u8) -> Result<String, TokenError> {
+        let now = unix_now(self);
+        let claims = json!({
+            "iss": self.platform_issuer(),
+            "sub": person.party_uuid,
+            "pid": person.pid,
+            "name": person.name,
+            "urn:altinn:userid": person.party_id,
+            "urn:altinn:partyid": person.party_id,
+            "urn:altinn:party:uuid": person.party_uuid,
+            "urn:altinn:authenticatemethod": "IdportenTestId",
+            "urn:altinn:authlevel": auth_level,
+            "scope": scopes,
+            "iat": now,
+            "nbf": now,
+            "exp": now + ttl_secs,
+            "jti": Uuid::new_v4().to_string(),
+        });
+        self.sign(IssuerName::Platform, &claims)
+    }
+
     /// Which of tilgang's issuers `iss` names, if any that is trusted for API calls.
     fn api_issuer(&self, iss: &str) -> Option<IssuerName> {
         if iss == self.platform_issuer() {

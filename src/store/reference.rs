@@ -170,6 +170,14 @@ impl Store {
         row.as_ref().map(party_from_row).transpose()
     }
 
+    pub async fn person(&self, pid: &crate::domain::Pid) -> Result<Option<PartyRecord>, StoreError> {
+        let row = sqlx::query("SELECT party_id, party_uuid, kind, org_no, pid, name, org_form FROM party WHERE pid = $1")
+            .bind(pid.as_str())
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(party_from_row).transpose()
+    }
+
     pub async fn access_packages(&self) -> Result<Vec<AccessPackage>, StoreError> {
         let rows = sqlx::query(
             "SELECT urn, name, description, is_delegable, is_assignable, client_roles \
