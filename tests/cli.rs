@@ -198,33 +198,74 @@ async fn keys_rotate_publishes_first_and_switches_later() {
     use tilgang::services::keys::{IssuerName, Keys, rotate};
     for engine in engines().await {
         let (url, dir, db_name) = fresh_database(engine).await;
-        let out = tilgang(&["keys", "rotate", "--activate-after", "10m", "--keep-old", "2h"], &url);
+        let out = tilgang(
+            &[
+                "keys",
+                "rotate",
+                "--activate-after",
+                "10m",
+                "--keep-old",
+                "2h",
+            ],
+            &url,
+        );
         assert!(out.status.success(), "{}", text(&out.stderr));
         let stdout = text(&out.stdout);
-        assert!(stdout.contains("maskinporten") && stdout.contains("new key") && stdout.contains("retiring"), "{stdout}");
+        assert!(
+            stdout.contains("maskinporten")
+                && stdout.contains("new key")
+                && stdout.contains("retiring"),
+            "{stdout}"
+        );
 
         let store = tilgang::store::Store::connect(&url).await.unwrap();
         let clock = tilgang::clock::Clock::manual(time::OffsetDateTime::now_utc());
         let keys = Keys::load_or_create(&store, &clock).await.unwrap();
         let before = keys.current(IssuerName::Platform);
-        assert_eq!(before.verifying_keys().len(), 2, "the next key is published before it signs");
+        assert_eq!(
+            before.verifying_keys().len(),
+            2,
+            "the next key is published before it signs"
+        );
         let old_kid = before.signing_key().kid().to_owned();
 
         clock.advance(std::time::Duration::from_secs(11 * 60));
         keys.reload_all(&store, &clock).await.unwrap();
         let after = keys.current(IssuerName::Platform);
-        assert_ne!(after.signing_key().kid(), old_kid, "the new key signs after activation");
-        assert_eq!(after.verifying_keys().len(), 2, "the old key is still published");
+        assert_ne!(
+            after.signing_key().kid(),
+            old_kid,
+            "the new key signs after activation"
+        );
+        assert_eq!(
+            after.verifying_keys().len(),
+            2,
+            "the old key is still published"
+        );
 
         clock.advance(std::time::Duration::from_secs(2 * 3600));
         keys.reload_all(&store, &clock).await.unwrap();
-        assert_eq!(keys.current(IssuerName::Platform).verifying_keys().len(), 1, "the old key is retired");
+        assert_eq!(
+            keys.current(IssuerName::Platform).verifying_keys().len(),
+            1,
+            "the old key is retired"
+        );
 
         // A second rotation in-process works the same way.
-        let rotations = rotate(&store, &clock, std::time::Duration::from_secs(0), std::time::Duration::from_secs(60)).await.unwrap();
+        let rotations = rotate(
+            &store,
+            &clock,
+            std::time::Duration::from_secs(0),
+            std::time::Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
         assert_eq!(rotations.len(), 4);
         keys.reload_all(&store, &clock).await.unwrap();
-        assert_eq!(keys.current(IssuerName::Maskinporten).signing_key().kid(), rotations[1].new_kid);
+        assert_eq!(
+            keys.current(IssuerName::Maskinporten).signing_key().kid(),
+            rotations[1].new_kid
+        );
         store.close().await;
         if let Some(name) = db_name {
             drop_database(&name).await;

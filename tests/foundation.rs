@@ -564,7 +564,9 @@ async fn health_is_503_when_the_database_does_not_answer() {
 async fn personal_test_tokens() {
     for engine in engines().await {
         let s = TestServer::start(engine).await;
-        let res = s.get("/api/GetPersonalToken?pid=05827536549&scopes=altinn:portal/enduser").await;
+        let res = s
+            .get("/api/GetPersonalToken?pid=05827536549&scopes=altinn:portal/enduser")
+            .await;
         assert_eq!(res.status(), 200);
         let token = res.text().await.unwrap();
         let claims = common::claims_of(&token);
@@ -574,13 +576,33 @@ async fn personal_test_tokens() {
         assert!(claims["urn:altinn:userid"].as_i64().unwrap() > 50_000_000);
         assert_eq!(claims["urn:altinn:partyid"], claims["urn:altinn:userid"]);
         // Valid for the API.
-        assert_eq!(s.get_auth("/register/api/v1/organizations/315287138", &token).await.status(), 200);
+        assert_eq!(
+            s.get_auth("/register/api/v1/organizations/315287138", &token)
+                .await
+                .status(),
+            200
+        );
 
-        problem(s.get("/api/GetPersonalToken?pid=01818520030&scopes=a").await, 404).await;
-        problem(s.get("/api/GetPersonalToken?pid=01818520031&scopes=a").await, 400).await;
+        problem(
+            s.get("/api/GetPersonalToken?pid=01818520030&scopes=a")
+                .await,
+            404,
+        )
+        .await;
+        problem(
+            s.get("/api/GetPersonalToken?pid=01818520031&scopes=a")
+                .await,
+            400,
+        )
+        .await;
         problem(s.get("/api/GetPersonalToken?scopes=a").await, 400).await;
         problem(s.get("/api/GetPersonalToken?pid=05827536549").await, 400).await;
-        problem(s.get("/api/GetPersonalToken?pid=05827536549&scopes=a&authLvl=9").await, 400).await;
+        problem(
+            s.get("/api/GetPersonalToken?pid=05827536549&scopes=a&authLvl=9")
+                .await,
+            400,
+        )
+        .await;
         s.stop().await;
     }
 }

@@ -106,9 +106,13 @@ pub fn main() -> ExitCode {
             None | Some(Command::Serve) => serve(config).await,
             Some(Command::Migrate) => run_migrations(config).await,
             Some(Command::Import { file }) => import_file(config, file).await,
-            Some(Command::Keys { command: KeysCommand::Rotate { activate_after, keep_old } }) => {
-                rotate_keys(config, activate_after, keep_old).await
-            }
+            Some(Command::Keys {
+                command:
+                    KeysCommand::Rotate {
+                        activate_after,
+                        keep_old,
+                    },
+            }) => rotate_keys(config, activate_after, keep_old).await,
             Some(Command::Config { .. }) => Ok(()),
         }
     });
@@ -213,13 +217,23 @@ async fn run_migrations(config: Config) -> Result<(), String> {
     Ok(())
 }
 
-async fn rotate_keys(config: Config, activate_after: std::time::Duration, keep_old: std::time::Duration) -> Result<(), String> {
-    let store = Store::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+async fn rotate_keys(
+    config: Config,
+    activate_after: std::time::Duration,
+    keep_old: std::time::Duration,
+) -> Result<(), String> {
+    let store = Store::connect(&config.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
     migrate::run(&store).await.map_err(|e| e.to_string())?;
     let clock = Clock::System;
     // Make sure every issuer has a key before rotating.
-    crate::services::keys::Keys::load_or_create(&store, &clock).await.map_err(|e| e.to_string())?;
-    let rotations = crate::services::keys::rotate(&store, &clock, activate_after, keep_old).await.map_err(|e| e.to_string())?;
+    crate::services::keys::Keys::load_or_create(&store, &clock)
+        .await
+        .map_err(|e| e.to_string())?;
+    let rotations = crate::services::keys::rotate(&store, &clock, activate_after, keep_old)
+        .await
+        .map_err(|e| e.to_string())?;
     store.close().await;
     for r in rotations {
         println!(
@@ -227,7 +241,11 @@ async fn rotate_keys(config: Config, activate_after: std::time::Duration, keep_o
             r.issuer,
             r.new_kid,
             crate::clock::format_micros(r.activates_at),
-            r.retired.iter().map(|(kid, at)| format!("{kid} at {}", crate::clock::format_micros(*at))).collect::<Vec<_>>().join(", ")
+            r.retired
+                .iter()
+                .map(|(kid, at)| format!("{kid} at {}", crate::clock::format_micros(*at)))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     println!("Running servers pick the new keys up within a minute.");

@@ -37,12 +37,22 @@ fn text(token: String) -> Response {
 
 /// The common parameters: scopes (space- or comma-separated, at least one) and ttl.
 fn scopes_and_ttl(p: &TokenParams) -> Result<(String, i64), Problem> {
-    let scopes: Vec<&str> = p.scopes.as_deref().unwrap_or("").split([' ', ',']).filter(|s| !s.is_empty()).collect();
+    let scopes: Vec<&str> = p
+        .scopes
+        .as_deref()
+        .unwrap_or("")
+        .split([' ', ','])
+        .filter(|s| !s.is_empty())
+        .collect();
     if scopes.is_empty() {
-        return Err(Problem::bad_request("give at least one scope in 'scopes' (space- or comma-separated)"));
+        return Err(Problem::bad_request(
+            "give at least one scope in 'scopes' (space- or comma-separated)",
+        ));
     }
     if let Some(bad) = scopes.iter().find(|s| !is_scope_token(s)) {
-        return Err(Problem::bad_request(format!("'{bad}' is not a scope (printable ASCII without spaces, quotes or backslashes)")));
+        return Err(Problem::bad_request(format!(
+            "'{bad}' is not a scope (printable ASCII without spaces, quotes or backslashes)"
+        )));
     }
     let ttl = match p.ttl.as_deref() {
         None | Some("") => DEFAULT_TEST_TOKEN_TTL_SECS,
@@ -50,19 +60,35 @@ fn scopes_and_ttl(p: &TokenParams) -> Result<(String, i64), Problem> {
             .parse::<i64>()
             .ok()
             .filter(|t| (1..=MAX_TEST_TOKEN_TTL_SECS).contains(t))
-            .ok_or_else(|| Problem::bad_request(format!("ttl must be a number of seconds from 1 to {MAX_TEST_TOKEN_TTL_SECS}")))?,
+            .ok_or_else(|| {
+                Problem::bad_request(format!(
+                    "ttl must be a number of seconds from 1 to {MAX_TEST_TOKEN_TTL_SECS}"
+                ))
+            })?,
     };
     Ok((scopes.join(" "), ttl))
 }
 
-async fn enterprise_token(State(state): State<AppState>, params: Result<Query<TokenParams>, QueryRejection>) -> Response {
+async fn enterprise_token(
+    State(state): State<AppState>,
+    params: Result<Query<TokenParams>, QueryRejection>,
+) -> Response {
     let result = async {
         let Query(p) = params.map_err(|e| Problem::bad_request(e.body_text()))?;
-        let org_no = p.org_no.as_deref().filter(|o| !o.is_empty()).ok_or_else(|| Problem::bad_request("give the organisation number as 'orgNo'"))?;
-        let org: OrgNumber = org_no.parse().map_err(|e| Problem::bad_request(format!("orgNo '{org_no}': {e}")))?;
+        let org_no = p
+            .org_no
+            .as_deref()
+            .filter(|o| !o.is_empty())
+            .ok_or_else(|| Problem::bad_request("give the organisation number as 'orgNo'"))?;
+        let org: OrgNumber = org_no
+            .parse()
+            .map_err(|e| Problem::bad_request(format!("orgNo '{org_no}': {e}")))?;
         let (scopes, ttl) = scopes_and_ttl(&p)?;
         let client_id = p.client_id.as_deref().filter(|c| !c.is_empty());
-        state.app.enterprise_token(&org, &scopes, ttl, client_id).map_err(|e| Problem::internal(&e))
+        state
+            .app
+            .enterprise_token(&org, &scopes, ttl, client_id)
+            .map_err(|e| Problem::internal(&e))
     };
     match result.await {
         Ok(token) => text(token),
@@ -70,18 +96,35 @@ async fn enterprise_token(State(state): State<AppState>, params: Result<Query<To
     }
 }
 
-async fn personal_token(State(state): State<AppState>, params: Result<Query<TokenParams>, QueryRejection>) -> Response {
+async fn personal_token(
+    State(state): State<AppState>,
+    params: Result<Query<TokenParams>, QueryRejection>,
+) -> Response {
     let result = async {
         let Query(p) = params.map_err(|e| Problem::bad_request(e.body_text()))?;
-        let raw = p.pid.as_deref().filter(|o| !o.is_empty()).ok_or_else(|| Problem::bad_request("give the national identity number as 'pid'"))?;
-        let pid: Pid = raw.parse().map_err(|e| Problem::bad_request(format!("pid: {e}")))?;
+        let raw =
+            p.pid.as_deref().filter(|o| !o.is_empty()).ok_or_else(|| {
+                Problem::bad_request("give the national identity number as 'pid'")
+            })?;
+        let pid: Pid = raw
+            .parse()
+            .map_err(|e| Problem::bad_request(format!("pid: {e}")))?;
         let (scopes, ttl) = scopes_and_ttl(&p)?;
         let level = match p.auth_lvl.as_deref() {
             None | Some("") => 3,
-            Some(l) => l.parse::<u8>().ok().filter(|l| (0..=4).contains(l)).ok_or_else(|| Problem::bad_request("authLvl must be 0 to 4"))?,
+            Some(l) => l
+                .parse::<u8>()
+                .ok()
+                .filter(|l| (0..=4).contains(l))
+                .ok_or_else(|| Problem::bad_request("authLvl must be 0 to 4"))?,
         };
-        let person = state.app.store.person(&pid).await?.ok_or_else(|| Problem::not_found(format!("no person {} in the register", pid.masked())))?;
-        state.app.personal_token(&person, &scopes, ttl, level).map_err(|e| Problem::internal(&e))
+        let person = state.app.store.person(&pid).await?.ok_or_else(|| {
+            Problem::not_found(format!("no person {} in the register", pid.masked()))
+        })?;
+        state
+            .app
+            .personal_token(&person, &scopes, ttl, level)
+            .map_err(|e| Problem::internal(&e))
     };
     match result.await {
         Ok(token) => text(token),

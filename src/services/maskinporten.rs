@@ -1,8 +1,11 @@
 //! The embedded Maskinporten: the self-service API for clients and their keys, and the token
 //! endpoint's JWT-bearer grant (spec tokens-idp-delegation §B.2, §B.4).
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -209,12 +212,84 @@ impl App {
                 self.clock.now(),
             )
             .await?;
+        self.mp_client_cache.forget(client_id);
         Ok(stored.into_iter().map(|(_, v)| v).collect())
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Token endpoint
+
+/// A client as the token endpoint needs it, with its keys parsed.
+pub struct CachedClient {
+    pub client_id: String,
+    pub owner_org: String,
+    pub scopes: Vec<String>,
+    pub keys: Vec<RsaVerifyingKey>,
+}
+
+/// Clients read by the token endpoint, kept for a few seconds so that a burst of grants does
+/// not read the same client again and again. Changes made through this instance take effect
+/// at once; changes made through another instance within [`CLIENT_CACHE_TTL`].
+pub struct ClientCache {
+    entries: Mutex<HashMap<String, (Instant, Arc<CachedClient>)>>,
+}
+
+pub const CLIENT_CACHE_TTL: Duration = Duration::from_secs(5);
+const CLIENT_CACHE_MAX: usize = 10_000;
+
+impl ClientCache {
+    pub fn new() -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub async fn get(
+        &self,
+        store: &crate::store::Store,
+        client_id: &str,
+    ) -> Result<Option<Arc<CachedClient>>, StoreError> {
+        if let Ok(entries) = self.entries.lock()
+            && let Some((at, client)) = entries.get(client_id)
+            && at.elapsed() < CLIENT_CACHE_TTL
+        {
+            return Ok(Some(client.clone()));
+        }
+        let Some(found) = store.grant_client(client_id).await? else {
+            return Ok(None);
+        };
+        let client = Arc::new(CachedClient {
+            keys: found
+                .keys
+                .iter()
+                .filter_map(RsaVerifyingKey::from_jwk)
+                .collect(),
+            client_id: found.client_id,
+            owner_org: found.owner_org,
+            scopes: found.scopes,
+        });
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= CLIENT_CACHE_MAX {
+                entries.clear();
+            }
+            entries.insert(client_id.to_owned(), (Instant::now(), client.clone()));
+        }
+        Ok(Some(client))
+    }
+
+    pub fn forget(&self, client_id: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(client_id);
+        }
+    }
+}
+
+impl Default for ClientCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// The system user a token is issued for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -338,23 +413,22 @@ impl App {
                     "the assertion has no iss claim (the client id)",
                 )
             })?;
-        let client = self.store.grant_client(client_id).await?.ok_or_else(|| {
-            fail(
-                OAuthError::InvalidClient,
-                format!("no client '{client_id}' is registered"),
-            )
-        })?;
-        let key = client
-            .keys
-            .iter()
-            .filter_map(RsaVerifyingKey::from_jwk)
-            .find(|k| k.kid == kid)
+        let client = self
+            .mp_client_cache
+            .get(&self.store, client_id)
+            .await?
             .ok_or_else(|| {
                 fail(
                     OAuthError::InvalidClient,
-                    format!("the key '{kid}' is not registered on client '{client_id}'"),
+                    format!("no client '{client_id}' is registered"),
                 )
             })?;
+        let key = client.keys.iter().find(|k| k.kid == kid).ok_or_else(|| {
+            fail(
+                OAuthError::InvalidClient,
+                format!("the key '{kid}' is not registered on client '{client_id}'"),
+            )
+        })?;
         jws.verify_with(&key).map_err(|_| {
             fail(
                 OAuthError::InvalidGrant,

@@ -24,6 +24,8 @@ pub struct App {
     pub keys: Arc<keys::Keys>,
     /// Answers which system user a Maskinporten grant asks for.
     pub system_users: Arc<dyn maskinporten::SystemUserLookup>,
+    /// Maskinporten clients as the token endpoint reads them.
+    pub mp_client_cache: Arc<maskinporten::ClientCache>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +54,7 @@ impl App {
             clock,
             keys: Arc::new(keys),
             system_users: Arc::new(maskinporten::NoSystemUsers),
+            mp_client_cache: Arc::new(maskinporten::ClientCache::new()),
         })
     }
 

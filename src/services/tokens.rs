@@ -124,7 +124,13 @@ impl App {
 
     /// A platform token for a person (test token generator, local profile). The person's
     /// `urn:altinn:userid` is their party id (tilgang has no separate user numbering).
-    pub fn personal_token(&self, person: &crate::store::reference::PartyRecord, scopes: &str, ttl_secs: i64, auth_level: u8) -> Result<String, TokenError> {
+    pub fn personal_token(
+        &self,
+        person: &crate::store::reference::PartyRecord,
+        scopes: &str,
+        ttl_secs: i64,
+        auth_level: u8,
+    ) -> Result<String, TokenError> {
         let now = unix_now(self);
         let claims = json!({
             "iss": self.platform_issuer(),

@@ -170,7 +170,10 @@ impl Store {
         row.as_ref().map(party_from_row).transpose()
     }
 
-    pub async fn person(&self, pid: &crate::domain::Pid) -> Result<Option<PartyRecord>, StoreError> {
+    pub async fn person(
+        &self,
+        pid: &crate::domain::Pid,
+    ) -> Result<Option<PartyRecord>, StoreError> {
         let row = sqlx::query("SELECT party_id, party_uuid, kind, org_no, pid, name, org_form FROM party WHERE pid = $1")
             .bind(pid.as_str())
             .fetch_optional(self.pool())
