@@ -429,7 +429,7 @@ impl App {
                 format!("the key '{kid}' is not registered on client '{client_id}'"),
             )
         })?;
-        jws.verify_with(&key).map_err(|_| {
+        jws.verify_with(key).map_err(|_| {
             fail(
                 OAuthError::InvalidGrant,
                 "the assertion signature is not valid",
