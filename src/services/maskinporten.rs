@@ -149,6 +149,7 @@ impl App {
         self.store
             .delete_mp_client(client_id, &format!("org:{owner}"), self.clock.now())
             .await?;
+        self.mp_client_cache.forget(client_id);
         Ok(())
     }
 
