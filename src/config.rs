@@ -67,6 +67,43 @@ pub struct Overrides {
     /// Log filter, e.g. info or tilgang=debug,tower_http=info [default: info]
     #[arg(long, env = "TILGANG_LOG", global = true)]
     pub log: Option<String>,
+    /// ID-porten issuer for people's log-in [default: the embedded one, local profile]
+    #[arg(long, env = "TILGANG_IDPORTEN_ISSUER", global = true)]
+    pub idporten_issuer: Option<String>,
+    /// tilgang's client id at ID-porten
+    #[arg(long, env = "TILGANG_IDPORTEN_CLIENT_ID", global = true)]
+    pub idporten_client_id: Option<String>,
+    /// tilgang's client secret at ID-porten
+    #[arg(
+        long,
+        env = "TILGANG_IDPORTEN_CLIENT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub idporten_client_secret: Option<String>,
+    /// Ansattporten issuer for Altinn Studio log-in [default: the embedded one, local profile]
+    #[arg(long, env = "TILGANG_ANSATTPORTEN_ISSUER", global = true)]
+    pub ansattporten_issuer: Option<String>,
+    /// tilgang's client id at Ansattporten
+    #[arg(long, env = "TILGANG_ANSATTPORTEN_CLIENT_ID", global = true)]
+    pub ansattporten_client_id: Option<String>,
+    /// tilgang's client secret at Ansattporten
+    #[arg(
+        long,
+        env = "TILGANG_ANSATTPORTEN_CLIENT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub ansattporten_client_secret: Option<String>,
+}
+
+/// An external OpenID provider tilgang logs people in with (production profile).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalProvider {
+    /// With a trailing slash, as the provider's discovery document says.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
 }
 
 /// The keys accepted in the TOML file.
@@ -80,6 +117,12 @@ struct FileConfig {
     profile: Option<String>,
     request_timeout: Option<String>,
     log: Option<String>,
+    idporten_issuer: Option<String>,
+    idporten_client_id: Option<String>,
+    idporten_client_secret: Option<String>,
+    ansattporten_issuer: Option<String>,
+    ansattporten_client_id: Option<String>,
+    ansattporten_client_secret: Option<String>,
 }
 
 /// Where an effective value came from, shown by `tilgang config check`.
@@ -111,6 +154,9 @@ pub struct Config {
     pub public_url: String,
     pub request_timeout: Duration,
     pub log: String,
+    /// The real ID-porten and Ansattporten (production); `None` means the embedded provider.
+    pub idporten: Option<ExternalProvider>,
+    pub ansattporten: Option<ExternalProvider>,
     pub config_file: Option<PathBuf>,
     pub sources: Vec<(&'static str, Source)>,
 }
@@ -200,6 +246,69 @@ impl Config {
             None => Duration::from_secs(10 * 24 * 3600),
         };
         let log = pick("log", o.log.clone(), file.log).unwrap_or_else(|| "info".into());
+        let mut provider = |name: &'static str,
+                            triple: [(&'static str, Option<String>, Option<String>); 3]|
+         -> Result<Option<ExternalProvider>, ConfigError> {
+            let [issuer, id, secret] = triple.map(|(key, cmd, file)| pick(key, cmd, file));
+            match (issuer, id, secret) {
+                (None, None, None) => Ok(None),
+                (Some(issuer), Some(client_id), Some(client_secret)) => {
+                    let issuer = check_public_url(&issuer).map_err(|_| ConfigError::Invalid {
+                        key: name,
+                        message: format!("'{issuer}' is not an http(s) URL"),
+                    })?;
+                    Ok(Some(ExternalProvider {
+                        issuer: format!("{issuer}/"),
+                        client_id,
+                        client_secret,
+                    }))
+                }
+                _ => Err(ConfigError::Invalid {
+                    key: name,
+                    message: "give the issuer, the client id and the client secret together".into(),
+                }),
+            }
+        };
+        let idporten = provider(
+            "idporten-issuer",
+            [
+                (
+                    "idporten-issuer",
+                    o.idporten_issuer.clone(),
+                    file.idporten_issuer,
+                ),
+                (
+                    "idporten-client-id",
+                    o.idporten_client_id.clone(),
+                    file.idporten_client_id,
+                ),
+                (
+                    "idporten-client-secret",
+                    o.idporten_client_secret.clone(),
+                    file.idporten_client_secret,
+                ),
+            ],
+        )?;
+        let ansattporten = provider(
+            "ansattporten-issuer",
+            [
+                (
+                    "ansattporten-issuer",
+                    o.ansattporten_issuer.clone(),
+                    file.ansattporten_issuer,
+                ),
+                (
+                    "ansattporten-client-id",
+                    o.ansattporten_client_id.clone(),
+                    file.ansattporten_client_id,
+                ),
+                (
+                    "ansattporten-client-secret",
+                    o.ansattporten_client_secret.clone(),
+                    file.ansattporten_client_secret,
+                ),
+            ],
+        )?;
 
         let config = Config {
             profile,
@@ -209,6 +318,8 @@ impl Config {
             public_url,
             request_timeout,
             log,
+            idporten,
+            ansattporten,
             config_file: o.config.clone(),
             sources,
         };
@@ -272,6 +383,48 @@ impl Config {
             ("public-url", self.public_url.clone()),
             ("request-timeout", format_duration(self.request_timeout)),
             ("log", self.log.clone()),
+            (
+                "idporten-issuer",
+                self.idporten
+                    .as_ref()
+                    .map(|p| p.issuer.clone())
+                    .unwrap_or_else(|| "embedded".into()),
+            ),
+            (
+                "idporten-client-id",
+                self.idporten
+                    .as_ref()
+                    .map(|p| p.client_id.clone())
+                    .unwrap_or_default(),
+            ),
+            (
+                "idporten-client-secret",
+                self.idporten
+                    .as_ref()
+                    .map(|_| "****".to_owned())
+                    .unwrap_or_default(),
+            ),
+            (
+                "ansattporten-issuer",
+                self.ansattporten
+                    .as_ref()
+                    .map(|p| p.issuer.clone())
+                    .unwrap_or_else(|| "embedded".into()),
+            ),
+            (
+                "ansattporten-client-id",
+                self.ansattporten
+                    .as_ref()
+                    .map(|p| p.client_id.clone())
+                    .unwrap_or_default(),
+            ),
+            (
+                "ansattporten-client-secret",
+                self.ansattporten
+                    .as_ref()
+                    .map(|_| "****".to_owned())
+                    .unwrap_or_default(),
+            ),
         ];
         for (key, value) in rows {
             out.push_str(&format!("{key} = {value:?}  # {}\n", self.source(key)));

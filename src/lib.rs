@@ -10,5 +10,6 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod jose;
+pub mod secret;
 pub mod services;
 pub mod store;

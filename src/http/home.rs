@@ -17,6 +17,11 @@ pub fn routes() -> Router<AppState> {
 /// The parts this server runs, as (path, Norwegian, English) for the start page and the log.
 pub fn parts(profile: Profile) -> Vec<(&'static str, &'static str, &'static str)> {
     let mut parts = vec![
+        (
+            "/auth/session",
+            "Logg inn (ID-porten eller Ansattporten)",
+            "Log in (ID-porten or Ansattporten)",
+        ),
         ("/docs", "API-dokumentasjon", "API documentation"),
         (
             "/openapi.json",
@@ -47,6 +52,26 @@ pub fn parts(profile: Profile) -> Vec<(&'static str, &'static str, &'static str)
         ),
     ];
     if profile == Profile::Local {
+        parts.push((
+            "/idporten/.well-known/openid-configuration",
+            "Innebygd ID-porten (test)",
+            "Embedded ID-porten (test)",
+        ));
+        parts.push((
+            "/ansattporten/.well-known/openid-configuration",
+            "Innebygd Ansattporten (test)",
+            "Embedded Ansattporten (test)",
+        ));
+        parts.push((
+            "/maskinporten/.well-known/oauth-authorization-server",
+            "Innebygd Maskinporten (test)",
+            "Embedded Maskinporten (test)",
+        ));
+        parts.push((
+            "/selvbetjening/api/v1/clients",
+            "Maskinporten selvbetjening (API)",
+            "Maskinporten self-service (API)",
+        ));
         parts.push((
             "/api/GetEnterpriseToken?orgNo=317219253&scopes=altinn:register/admin",
             "Testtokengenerator (virksomhet)",

@@ -26,6 +26,10 @@ pub fn routes() -> Router<AppState> {
             "/authentication/api/v1/exchange/maskinporten",
             get(exchange_maskinporten),
         )
+        .route(
+            "/authentication/api/v1/exchange/id-porten",
+            get(exchange_idporten),
+        )
 }
 
 /// A Maskinporten token in, a platform token (text/plain) out (spec tokens-idp-delegation §B.5).
@@ -67,4 +71,24 @@ async fn discovery(State(state): State<AppState>) -> Json<Value> {
 
 async fn jwks(State(state): State<AppState>) -> Json<Value> {
     Json(state.app.keys.current(IssuerName::Platform).jwks())
+}
+
+/// An ID-porten access token in, a platform token for the person (text/plain) out.
+async fn exchange_idporten(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let Some(token) = token else {
+        return Problem::unauthorized("send an ID-porten access token as a Bearer token")
+            .into_response();
+    };
+    match state.app.exchange_idporten(token).await {
+        Ok(Some(token)) => {
+            ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], token).into_response()
+        }
+        Ok(None) => Problem::forbidden("the person is not in the register").into_response(),
+        Err(e) => Problem::unauthorized(format!("the token was refused: {e}")).into_response(),
+    }
 }

@@ -6,7 +6,9 @@ pub mod auth;
 pub mod catalogue;
 pub mod home;
 pub mod html;
+pub mod idp;
 pub mod issuer;
+pub mod login;
 pub mod maskinporten;
 pub mod metrics;
 pub mod ops;
@@ -52,12 +54,14 @@ pub fn router(app: App) -> Router {
         .merge(register::routes())
         .merge(catalogue::routes())
         .merge(admin::routes())
-        .merge(issuer::routes());
+        .merge(issuer::routes())
+        .merge(login::routes());
     if state.app.config.profile == Profile::Local {
         router = router
             .merge(testtools::routes())
             .merge(maskinporten::routes())
-            .merge(selfservice::routes());
+            .merge(selfservice::routes())
+            .merge(idp::routes());
     }
     router
         .fallback(|| async {

@@ -3,9 +3,11 @@
 
 pub mod audit;
 pub mod demo;
+pub mod idp;
 pub mod import;
 pub mod jobs;
 pub mod keys;
+pub mod login;
 pub mod maskinporten;
 pub mod tokens;
 
@@ -26,6 +28,10 @@ pub struct App {
     pub system_users: Arc<dyn maskinporten::SystemUserLookup>,
     /// Maskinporten clients as the token endpoint reads them.
     pub mp_client_cache: Arc<maskinporten::ClientCache>,
+    /// Outgoing HTTP (OpenID providers).
+    pub http: reqwest::Client,
+    /// Discovery documents and keys of the OpenID providers tilgang logs people in with.
+    pub provider_metadata: Arc<login::ProviderMetadata>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,14 +54,21 @@ impl App {
         if config.profile == Profile::Local {
             demo::load_on_first_start(&store, &clock).await?;
         }
-        Ok(Self {
+        let app = Self {
             config: Arc::new(config),
             store,
             clock,
             keys: Arc::new(keys),
             system_users: Arc::new(maskinporten::NoSystemUsers),
             mp_client_cache: Arc::new(maskinporten::ClientCache::new()),
-        })
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()
+                .map_err(|e| StoreError::Corrupt(format!("HTTP client: {e}")))?,
+            provider_metadata: Arc::new(login::ProviderMetadata::default()),
+        };
+        app.register_embedded_clients().await?;
+        Ok(app)
     }
 
     /// The issuer of tilgang's own platform tokens.

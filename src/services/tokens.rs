@@ -219,6 +219,53 @@ impl App {
         })
     }
 
+    /// Turns an ID-porten access token into a platform token for the person; `None` when the
+    /// person is not in the register.
+    pub async fn exchange_idporten(&self, token: &str) -> Result<Option<String>, TokenError> {
+        let idp = super::idp::IDPORTEN;
+        let caller = self.verify_issued_by(token, idp.issuer).await?;
+        if caller.claims.get("iss").and_then(Value::as_str) != Some(self.idp_issuer(idp).as_str()) {
+            return Err(TokenError::Issuer(
+                caller
+                    .claims
+                    .get("iss")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
+            ));
+        }
+        if caller.claims.get("token_type").is_none() {
+            return Err(TokenError::MissingClaim("token_type"));
+        }
+        let pid: crate::domain::Pid = caller
+            .claims
+            .get("pid")
+            .and_then(Value::as_str)
+            .and_then(|p| p.parse().ok())
+            .ok_or(TokenError::MissingClaim("pid"))?;
+        let Ok(Some(person)) = self.store.person(&pid).await else {
+            return Ok(None);
+        };
+        let level =
+            if caller.claims.get("acr").and_then(Value::as_str) == Some(super::idp::ACR_HIGH) {
+                4
+            } else {
+                3
+            };
+        let scope = caller
+            .claims
+            .get("scope")
+            .and_then(Value::as_str)
+            .unwrap_or("openid");
+        let exp = caller
+            .claims
+            .get("exp")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        let ttl = (exp - unix_now(self)).clamp(1, MAX_TEST_TOKEN_TTL_SECS);
+        self.personal_token(&person, scope, ttl, level).map(Some)
+    }
+
     /// Turns a Maskinporten token into a platform token (spec tokens-idp-delegation §B.5): all
     /// claims are kept except `aud`, `iss`, `client_amr` and `sid`; Altinn's claims are added.
     /// The lifetime is not extended.

@@ -24,6 +24,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0002_maskinporten.sql"),
         postgres: include_str!("../../migrations/postgres/0002_maskinporten.sql"),
     },
+    Migration {
+        version: 3,
+        name: "oidc",
+        sqlite: include_str!("../../migrations/sqlite/0003_oidc.sql"),
+        postgres: include_str!("../../migrations/postgres/0003_oidc.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied; returns how many ran.

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod maskinporten;
 pub mod migrate;
+pub mod oidc;
 pub mod reference;
 
 use std::path::Path;

@@ -1,0 +1,327 @@
+//! People's log-in to tilgang's pages (as relying party of ID-porten or Ansattporten), their
+//! session page and log-out.
+
+use axum::Router;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::AppState;
+use super::html::{Lang, esc, page};
+use crate::config::Profile;
+use crate::secret;
+use crate::services::idp::Idp;
+use crate::services::login::{LoginError, SESSION_COOKIE, SESSION_LIFETIME_SECS};
+use crate::store::oidc::WebSession;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login/{provider}", get(start))
+        .route("/auth/callback/{provider}", get(callback))
+        .route("/auth/session", get(session_page))
+        .route("/auth/logout", post(logout))
+}
+
+/// The person logged in to this browser, if any.
+pub struct MaybeSession(pub Option<(String, WebSession)>);
+
+impl FromRequestParts<AppState> for MaybeSession {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let id = parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|c| {
+                c.trim()
+                    .strip_prefix(SESSION_COOKIE)
+                    .and_then(|rest| rest.strip_prefix('='))
+            })
+            .map(str::to_owned);
+        let Some(id) = id else {
+            return Ok(MaybeSession(None));
+        };
+        match state.app.session(&id).await {
+            Ok(Some(session)) => Ok(MaybeSession(Some((id, session)))),
+            Ok(None) => Ok(MaybeSession(None)),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the session");
+                Ok(MaybeSession(None))
+            }
+        }
+    }
+}
+
+fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.app.config.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let text = format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    );
+    HeaderValue::from_str(&text)
+        .unwrap_or_else(|_| HeaderValue::from_static("tilgang_session=; Path=/; Max-Age=0"))
+}
+
+fn message_page(
+    lang: Lang,
+    state: &AppState,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    retry: Option<&str>,
+) -> Response {
+    let mut body = format!("<h1>{}</h1><p>{}</p>", esc(title), esc(message));
+    if let Some(href) = retry {
+        body.push_str(&format!(
+            "<p><a href=\"{}\">{}</a></p>",
+            esc(href),
+            lang.t("Prøv å logge inn igjen", "Try logging in again")
+        ));
+    }
+    (
+        status,
+        page(
+            lang,
+            title,
+            state.app.config.profile == Profile::Local,
+            &body,
+        ),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct StartQuery {
+    goto: Option<String>,
+}
+
+async fn start(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(provider): Path<String>,
+    Query(q): Query<StartQuery>,
+) -> Response {
+    let Some(idp) = Idp::by_path(&provider) else {
+        return message_page(
+            lang,
+            &state,
+            StatusCode::NOT_FOUND,
+            lang.t("Ukjent innlogging", "Unknown log-in"),
+            lang.t(
+                "Velg ID-porten eller Ansattporten.",
+                "Choose ID-porten or Ansattporten.",
+            ),
+            None,
+        );
+    };
+    match state.app.start_login(idp, q.goto.as_deref()).await {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the log-in");
+            message_page(
+                lang,
+                &state,
+                StatusCode::BAD_GATEWAY,
+                lang.t(
+                    "Innloggingen kunne ikke starte",
+                    "The log-in could not start",
+                ),
+                &e.to_string(),
+                None,
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+async fn callback(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(provider): Path<String>,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
+    let Some(idp) = Idp::by_path(&provider) else {
+        return message_page(
+            lang,
+            &state,
+            StatusCode::NOT_FOUND,
+            lang.t("Ukjent innlogging", "Unknown log-in"),
+            "",
+            None,
+        );
+    };
+    let retry = format!("/auth/login/{}", idp.path);
+    match state
+        .app
+        .finish_login(
+            idp,
+            q.code.as_deref(),
+            q.state.as_deref(),
+            q.error.as_deref(),
+            q.error_description.as_deref(),
+        )
+        .await
+    {
+        Ok((session_id, goto)) => {
+            let mut response = Redirect::to(&goto).into_response();
+            response.headers_mut().insert(
+                header::SET_COOKIE,
+                cookie(&state, &session_id, SESSION_LIFETIME_SECS),
+            );
+            response
+        }
+        Err(e) => {
+            let (status, title) = match &e {
+                LoginError::Refused { .. } => (
+                    StatusCode::BAD_REQUEST,
+                    lang.t("Innloggingen ble avbrutt", "The log-in was cancelled"),
+                ),
+                LoginError::Expired => (
+                    StatusCode::BAD_REQUEST,
+                    lang.t("Innloggingen er utløpt", "The log-in has expired"),
+                ),
+                LoginError::NotSynthetic => (
+                    StatusCode::FORBIDDEN,
+                    lang.t("Bare testidentiteter", "Test identities only"),
+                ),
+                LoginError::Provider(..) | LoginError::Token(..) => (
+                    StatusCode::BAD_GATEWAY,
+                    lang.t("Innloggingen mislyktes", "The log-in failed"),
+                ),
+                LoginError::Store(_) => (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    lang.t("Innloggingen mislyktes", "The log-in failed"),
+                ),
+            };
+            tracing::warn!(error = %e, "log-in failed");
+            message_page(lang, &state, status, title, &e.to_string(), Some(&retry))
+        }
+    }
+}
+
+async fn session_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeSession(session): MaybeSession,
+) -> Response {
+    let local = state.app.config.profile == Profile::Local;
+    let body = match session {
+        Some((_, s)) => {
+            let idp = Idp::by_path(&s.provider)
+                .map(|i| i.display_name)
+                .unwrap_or("?");
+            let level = if s.acr.ends_with("high") {
+                lang.t("høyt", "high")
+            } else {
+                lang.t("betydelig", "substantial")
+            };
+            let pid = s
+                .pid
+                .parse::<crate::domain::Pid>()
+                .map(|p| p.masked())
+                .unwrap_or_default();
+            format!(
+                "<h1>{}</h1><p>{} <strong id=\"person-name\">{}</strong> ({}).</p><p>{} {idp}, {} {level}.</p>\
+                 <form method=\"post\" action=\"/auth/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">{}</button></form>",
+                lang.t("Min innlogging", "My log-in"),
+                lang.t("Du er logget inn som", "You are logged in as"),
+                esc(&s.name),
+                esc(&pid),
+                lang.t("Innlogget med", "Logged in with"),
+                lang.t("sikkerhetsnivå", "level of assurance"),
+                esc(&s.csrf),
+                lang.t("Logg ut", "Log out"),
+            )
+        }
+        None => format!(
+            "<h1>{}</h1><p>{}</p><ul><li><a href=\"/auth/login/idporten\">{}</a></li><li><a href=\"/auth/login/ansattporten\">{}</a></li></ul>",
+            lang.t("Du er ikke logget inn", "You are not logged in"),
+            lang.t(
+                "Logg inn for å se og godkjenne systemtilganger, eller for å bruke Altinn Studio.",
+                "Log in to see and approve system access, or to use Altinn Studio."
+            ),
+            lang.t("Logg inn med ID-porten", "Log in with ID-porten"),
+            lang.t(
+                "Logg inn med Ansattporten (Altinn Studio)",
+                "Log in with Ansattporten (Altinn Studio)"
+            ),
+        ),
+    };
+    let mut response = page(lang, lang.t("Min innlogging", "My log-in"), local, &body);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+#[derive(Deserialize)]
+struct LogoutForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeSession(session): MaybeSession,
+    form: Result<Form<LogoutForm>, FormRejection>,
+) -> Response {
+    let Some((id, session)) = session else {
+        return Redirect::to("/").into_response();
+    };
+    let csrf_ok = form
+        .as_ref()
+        .is_ok_and(|Form(f)| secret::constant_time_eq(&f.csrf, &session.csrf));
+    if !csrf_ok {
+        return message_page(
+            lang,
+            &state,
+            StatusCode::FORBIDDEN,
+            lang.t("Skjemaet er utløpt", "The form has expired"),
+            lang.t(
+                "Last siden på nytt og prøv igjen.",
+                "Reload the page and try again.",
+            ),
+            Some("/auth/session"),
+        );
+    }
+    match state.app.logout(&id, &session).await {
+        Ok(url) => {
+            let mut response = Redirect::to(&url).into_response();
+            response
+                .headers_mut()
+                .insert(header::SET_COOKIE, cookie(&state, "", 0));
+            response
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "log-out failed");
+            message_page(
+                lang,
+                &state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                lang.t("Utlogging mislyktes", "Log-out failed"),
+                &e.to_string(),
+                None,
+            )
+        }
+    }
+}

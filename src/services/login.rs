@@ -1,0 +1,473 @@
+//! tilgang as relying party: people log in to tilgang's pages through ID-porten (the portal) or
+//! Ansattporten (Altinn Studio) with the OpenID Connect code flow, PKCE S256, `state` and
+//! `nonce`, and get a server-side session. The embedded providers are spoken to over HTTP like
+//! the real ones, so the same code runs in both profiles.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::App;
+use super::idp::{ACR_SUBSTANTIAL, ANSATTPORTEN, IDPORTEN, Idp, append_query};
+use crate::config::Profile;
+use crate::domain::Pid;
+use crate::jose::{self, RsaVerifyingKey};
+use crate::secret;
+use crate::store::oidc::{LoginFlow, OidcClient, WebSession};
+use crate::store::{StoreError, meta_get, meta_set};
+
+pub const SESSION_COOKIE: &str = "tilgang_session";
+pub const SESSION_LIFETIME_SECS: i64 = 3600;
+const FLOW_LIFETIME_SECS: i64 = 600;
+const METADATA_TTL: Duration = Duration::from_secs(3600);
+const JWKS_REFRESH_MIN: Duration = Duration::from_secs(10);
+
+/// How tilgang reaches one provider as a client.
+#[derive(Debug, Clone)]
+pub struct RelyingParty {
+    pub idp: Idp,
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub redirect_uri: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("the log-in was cancelled or refused at {provider}: {description}")]
+    Refused {
+        provider: &'static str,
+        description: String,
+    },
+    #[error("this log-in has expired or was already completed")]
+    Expired,
+    #[error("{0} could not be reached or answered with an error: {1}")]
+    Provider(&'static str, String),
+    #[error("the ID token from {0} was not accepted: {1}")]
+    Token(&'static str, String),
+    #[error("only synthetic national identity numbers can log in to a test instance")]
+    NotSynthetic,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Discovery documents and key sets of the providers, fetched over HTTP and kept a while.
+#[derive(Default)]
+pub struct ProviderMetadata {
+    discovery: Mutex<HashMap<String, (Instant, Value)>>,
+    jwks: Mutex<HashMap<String, (Instant, Vec<RsaVerifyingKey>)>>,
+}
+
+/// Only local paths may be a destination after log-in (no open redirect).
+pub fn safe_goto(goto: Option<&str>) -> String {
+    match goto {
+        Some(g)
+            if g.starts_with('/')
+                && !g.starts_with("//")
+                && !g.contains('\\')
+                && !g.chars().any(char::is_control) =>
+        {
+            g.to_owned()
+        }
+        _ => "/auth/session".to_owned(),
+    }
+}
+
+impl App {
+    /// The relying-party settings for a provider: the configured real one, or the embedded one.
+    pub async fn relying_party(&self, idp: Idp) -> Result<RelyingParty, StoreError> {
+        let redirect_uri = self.config.url(&format!("/auth/callback/{}", idp.path));
+        let external = if idp == IDPORTEN {
+            &self.config.idporten
+        } else {
+            &self.config.ansattporten
+        };
+        if let Some(p) = external {
+            return Ok(RelyingParty {
+                idp,
+                issuer: p.issuer.clone(),
+                client_id: p.client_id.clone(),
+                client_secret: p.client_secret.clone(),
+                redirect_uri,
+            });
+        }
+        let secret = self
+            .store
+            .meta_get(&format!("rp-secret:{}", idp.path))
+            .await?
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "no client secret for the embedded {}",
+                    idp.display_name
+                ))
+            })?;
+        Ok(RelyingParty {
+            idp,
+            issuer: self.idp_issuer(idp),
+            client_id: embedded_client_id(idp).into(),
+            client_secret: secret,
+            redirect_uri,
+        })
+    }
+
+    /// Registers tilgang's own pages as clients of the embedded providers (local profile),
+    /// keeping the secret across restarts and the redirect URIs in step with the public URL.
+    pub async fn register_embedded_clients(&self) -> Result<(), StoreError> {
+        if self.config.profile != Profile::Local {
+            return Ok(());
+        }
+        for idp in [IDPORTEN, ANSATTPORTEN] {
+            let key = format!("rp-secret:{}", idp.path);
+            let mut tx = self.store.begin().await?;
+            let secret = match meta_get(&mut tx, &key).await? {
+                Some(s) => s,
+                None => {
+                    let s = secret::random_token();
+                    meta_set(&mut tx, &key, &s).await?;
+                    s
+                }
+            };
+            tx.commit().await?;
+            let client = OidcClient {
+                issuer: idp.path.into(),
+                client_id: embedded_client_id(idp).into(),
+                client_name: if idp == IDPORTEN {
+                    "Altinn (tilgang)".into()
+                } else {
+                    "Altinn Studio (tilgang)".into()
+                },
+                secret_hash: Some(secret::hash(&secret)),
+                redirect_uris: vec![self.config.url(&format!("/auth/callback/{}", idp.path))],
+                post_logout_redirect_uris: vec![self.config.url("/")],
+                jwks: None,
+            };
+            self.store
+                .upsert_oidc_client(&client, self.clock.now())
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn discovery(&self, issuer: &str, name: &'static str) -> Result<Value, LoginError> {
+        if let Ok(cache) = self.provider_metadata.discovery.lock()
+            && let Some((at, doc)) = cache.get(issuer)
+            && at.elapsed() < METADATA_TTL
+        {
+            return Ok(doc.clone());
+        }
+        let url = format!("{issuer}.well-known/openid-configuration");
+        let doc: Value = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| LoginError::Provider(name, format!("discovery {url}: {e}")))?
+            .json()
+            .await
+            .map_err(|e| LoginError::Provider(name, format!("discovery {url}: {e}")))?;
+        if doc.get("issuer").and_then(Value::as_str) != Some(issuer) {
+            return Err(LoginError::Provider(
+                name,
+                format!("discovery at {url} names another issuer"),
+            ));
+        }
+        if let Ok(mut cache) = self.provider_metadata.discovery.lock() {
+            cache.insert(issuer.to_owned(), (Instant::now(), doc.clone()));
+        }
+        Ok(doc)
+    }
+
+    async fn provider_keys(
+        &self,
+        jwks_uri: &str,
+        name: &'static str,
+        refresh: bool,
+    ) -> Result<Vec<RsaVerifyingKey>, LoginError> {
+        if let Ok(cache) = self.provider_metadata.jwks.lock()
+            && let Some((at, keys)) = cache.get(jwks_uri)
+            && (at.elapsed() < METADATA_TTL && !(refresh && at.elapsed() >= JWKS_REFRESH_MIN))
+        {
+            return Ok(keys.clone());
+        }
+        let doc: Value = self
+            .http
+            .get(jwks_uri)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| LoginError::Provider(name, format!("keys {jwks_uri}: {e}")))?
+            .json()
+            .await
+            .map_err(|e| LoginError::Provider(name, format!("keys {jwks_uri}: {e}")))?;
+        let keys: Vec<RsaVerifyingKey> = doc
+            .get("keys")
+            .and_then(Value::as_array)
+            .map(|ks| ks.iter().filter_map(RsaVerifyingKey::from_jwk).collect())
+            .unwrap_or_default();
+        if let Ok(mut cache) = self.provider_metadata.jwks.lock() {
+            cache.insert(jwks_uri.to_owned(), (Instant::now(), keys.clone()));
+        }
+        Ok(keys)
+    }
+
+    /// Starts a log-in: returns the provider's authorization URL to send the browser to.
+    pub async fn start_login(&self, idp: Idp, goto: Option<&str>) -> Result<String, LoginError> {
+        let rp = self.relying_party(idp).await?;
+        let discovery = self.discovery(&rp.issuer, idp.display_name).await?;
+        let endpoint = discovery
+            .get("authorization_endpoint")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                LoginError::Provider(idp.display_name, "no authorization_endpoint".into())
+            })?;
+        let state = secret::random_token();
+        let flow = LoginFlow {
+            provider: idp.path.into(),
+            nonce: secret::random_token(),
+            code_verifier: secret::random_token(),
+            goto: safe_goto(goto),
+        };
+        self.store
+            .insert_login_flow(
+                &state,
+                &flow,
+                self.clock.now() + FLOW_LIFETIME_SECS * 1_000_000,
+            )
+            .await?;
+        Ok(append_query(
+            endpoint,
+            &[
+                ("response_type", "code".into()),
+                ("client_id", rp.client_id),
+                ("redirect_uri", rp.redirect_uri),
+                ("scope", "openid profile".into()),
+                ("state", state),
+                ("nonce", flow.nonce),
+                (
+                    "code_challenge",
+                    secret::pkce_challenge(&flow.code_verifier),
+                ),
+                ("code_challenge_method", "S256".into()),
+                ("acr_values", ACR_SUBSTANTIAL.into()),
+                ("ui_locales", "nb".into()),
+            ],
+        ))
+    }
+
+    /// Finishes a log-in at the callback: exchanges the code, checks the ID token and creates a
+    /// session. Returns the session id (for the cookie) and where to go.
+    pub async fn finish_login(
+        &self,
+        idp: Idp,
+        code: Option<&str>,
+        state: Option<&str>,
+        error: Option<&str>,
+        error_description: Option<&str>,
+    ) -> Result<(String, String), LoginError> {
+        let now = self.clock.now();
+        let flow = match state {
+            Some(s) => self.store.take_login_flow(s, now).await?,
+            None => None,
+        };
+        if let Some(error) = error {
+            return Err(LoginError::Refused {
+                provider: idp.display_name,
+                description: error_description.unwrap_or(error).to_owned(),
+            });
+        }
+        let flow = flow
+            .filter(|f| f.provider == idp.path)
+            .ok_or(LoginError::Expired)?;
+        let code = code.ok_or(LoginError::Expired)?;
+        let rp = self.relying_party(idp).await?;
+        let name = idp.display_name;
+        let discovery = self.discovery(&rp.issuer, name).await?;
+        let token_endpoint = discovery
+            .get("token_endpoint")
+            .and_then(Value::as_str)
+            .ok_or_else(|| LoginError::Provider(name, "no token_endpoint".into()))?;
+        let jwks_uri = discovery
+            .get("jwks_uri")
+            .and_then(Value::as_str)
+            .ok_or_else(|| LoginError::Provider(name, "no jwks_uri".into()))?;
+        let response = self
+            .http
+            .post(token_endpoint)
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", &rp.redirect_uri),
+                ("code_verifier", &flow.code_verifier),
+                ("client_id", &rp.client_id),
+                ("client_secret", &rp.client_secret),
+            ])
+            .send()
+            .await
+            .map_err(|e| LoginError::Provider(name, e.to_string()))?;
+        let status = response.status();
+        let body: Value = response
+            .json()
+            .await
+            .map_err(|e| LoginError::Provider(name, e.to_string()))?;
+        if !status.is_success() {
+            let desc = body
+                .get("error_description")
+                .or_else(|| body.get("error"))
+                .and_then(Value::as_str)
+                .unwrap_or("no description");
+            return Err(LoginError::Provider(
+                name,
+                format!("token endpoint answered {status}: {desc}"),
+            ));
+        }
+        let id_token = body
+            .get("id_token")
+            .and_then(Value::as_str)
+            .ok_or_else(|| LoginError::Token(name, "the answer has no id_token".into()))?;
+
+        let mut keys = self.provider_keys(jwks_uri, name, false).await?;
+        let mut verified = jose::verify_compact(id_token, &keys);
+        if matches!(verified, Err(jose::JwsError::UnknownKey(_))) {
+            keys = self.provider_keys(jwks_uri, name, true).await?;
+            verified = jose::verify_compact(id_token, &keys);
+        }
+        let claims = verified.map_err(|e| LoginError::Token(name, e.to_string()))?;
+        let secs = now / 1_000_000;
+        let check = |ok: bool, what: &str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(LoginError::Token(name, what.to_owned()))
+            }
+        };
+        check(
+            claims.get("iss").and_then(Value::as_str) == Some(rp.issuer.as_str()),
+            "iss is not the provider",
+        )?;
+        let aud_ok = match claims.get("aud") {
+            Some(Value::String(a)) => *a == rp.client_id,
+            Some(Value::Array(list)) => list
+                .iter()
+                .any(|a| a.as_str() == Some(rp.client_id.as_str())),
+            _ => false,
+        };
+        check(aud_ok, "aud is not this client")?;
+        check(
+            claims
+                .get("exp")
+                .and_then(Value::as_i64)
+                .is_some_and(|e| e + 10 > secs),
+            "the ID token has expired",
+        )?;
+        let nonce_ok = claims
+            .get("nonce")
+            .and_then(Value::as_str)
+            .is_some_and(|n| secret::constant_time_eq(n, &flow.nonce));
+        check(nonce_ok, "nonce does not match")?;
+        let pid: Pid = claims
+            .get("pid")
+            .and_then(Value::as_str)
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| LoginError::Token(name, "no valid pid".into()))?;
+        if self.config.profile == Profile::Local && !pid.is_synthetic() {
+            return Err(LoginError::NotSynthetic);
+        }
+        let person_name = match self.store.person(&pid).await? {
+            Some(p) => p.name,
+            None => format!("Testperson {}", pid.masked()),
+        };
+        let session_id = secret::random_token();
+        let session = WebSession {
+            provider: idp.path.into(),
+            pid: pid.to_string(),
+            name: person_name,
+            acr: claims
+                .get("acr")
+                .and_then(Value::as_str)
+                .unwrap_or(ACR_SUBSTANTIAL)
+                .to_owned(),
+            csrf: secret::random_token(),
+            id_token: id_token.to_owned(),
+            expires_at: now + SESSION_LIFETIME_SECS * 1_000_000,
+        };
+        self.store
+            .insert_session(&secret::hash(&session_id), &session, now)
+            .await?;
+        tracing::info!(provider = idp.path, pid = %pid.masked(), "person logged in");
+        Ok((session_id, flow.goto))
+    }
+
+    pub async fn session(&self, session_id: &str) -> Result<Option<WebSession>, StoreError> {
+        self.store
+            .session(&secret::hash(session_id), self.clock.now())
+            .await
+    }
+
+    /// Ends a session; returns where to send the browser (the provider's end-session endpoint
+    /// when it has one, else the start page).
+    pub async fn logout(
+        &self,
+        session_id: &str,
+        session: &WebSession,
+    ) -> Result<String, StoreError> {
+        self.store.delete_session(&secret::hash(session_id)).await?;
+        let Some(idp) = Idp::by_path(&session.provider) else {
+            return Ok("/".into());
+        };
+        let Ok(rp) = self.relying_party(idp).await else {
+            return Ok("/".into());
+        };
+        match self
+            .discovery(&rp.issuer, idp.display_name)
+            .await
+            .ok()
+            .and_then(|d| {
+                d.get("end_session_endpoint")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            }) {
+            Some(end) => Ok(append_query(
+                &end,
+                &[
+                    ("id_token_hint", session.id_token.clone()),
+                    ("post_logout_redirect_uri", self.config.url("/")),
+                ],
+            )),
+            None => Ok("/".into()),
+        }
+    }
+}
+
+fn embedded_client_id(idp: Idp) -> &'static str {
+    if idp == IDPORTEN {
+        "tilgang-portal"
+    } else {
+        "tilgang-studio"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_destinations() {
+        assert_eq!(
+            safe_goto(Some("/accessmanagement/ui/systemuser/")),
+            "/accessmanagement/ui/systemuser/"
+        );
+        for bad in [
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert_eq!(safe_goto(Some(bad)), "/auth/session", "{bad}");
+        }
+        assert_eq!(safe_goto(None), "/auth/session");
+    }
+}
