@@ -100,6 +100,8 @@ pub struct TestServer {
     pub engine: Engine,
     pub base: String,
     pub client: reqwest::Client,
+    /// A client that does not follow redirects (to walk log-in flows step by step).
+    pub browser: reqwest::Client,
     pub app: App,
     pub clock: Clock,
     pub database_url: String,
@@ -141,7 +143,7 @@ impl TestServer {
             Profile::Local => format!("http://{addr}"),
             Profile::Production => format!("https://tilgang.test.invalid:{}", addr.port()),
         };
-        let overrides = Overrides {
+        let mut overrides = Overrides {
             listen: Some(addr),
             data_dir: Some(dir.clone()),
             database_url: Some(database_url.clone()),
@@ -149,6 +151,14 @@ impl TestServer {
             profile: Some(options.profile),
             ..Default::default()
         };
+        if options.profile == Profile::Production {
+            overrides.idporten_issuer = Some("https://test.idporten.no".into());
+            overrides.idporten_client_id = Some("tilgang".into());
+            overrides.idporten_client_secret = Some("secret".into());
+            overrides.ansattporten_issuer = Some("https://test.ansattporten.no".into());
+            overrides.ansattporten_client_id = Some("tilgang".into());
+            overrides.ansattporten_client_secret = Some("secret".into());
+        }
         let config = Config::resolve(&overrides).expect("test configuration");
         let clock = Clock::manual(time::OffsetDateTime::now_utc());
         let app = App::start(config, clock.clone())
@@ -162,6 +172,10 @@ impl TestServer {
             engine,
             base: format!("http://{addr}"),
             client: reqwest::Client::new(),
+            browser: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
             app,
             clock,
             database_url,
@@ -280,4 +294,60 @@ pub fn claims_of(token: &str) -> serde_json::Value {
         .decode(payload)
         .expect("base64url");
     serde_json::from_slice(&bytes).expect("JSON claims")
+}
+
+/// The `Location` header of a redirect.
+pub fn location(res: &reqwest::Response) -> String {
+    assert!(
+        res.status().is_redirection(),
+        "expected a redirect, got {}",
+        res.status()
+    );
+    res.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned()
+}
+
+/// A query parameter of a URL, decoded.
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == name).then(|| percent_decode(v))
+    })
+}
+
+pub fn percent_decode(v: &str) -> String {
+    let bytes = v.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(b) = hex {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The value of the first `name="…" value="…"` input in an HTML page.
+pub fn input_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(
+        html[start..end]
+            .replace("&amp;", "&")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'"),
+    )
 }

@@ -1,0 +1,581 @@
+//! The embedded ID-porten and Ansattporten, and tilgang's own log-in as their relying party,
+//! spoken to over HTTP step by step.
+
+mod common;
+
+use common::{TestServer, claims_of, engines, input_value, location, problem, query_param};
+use serde_json::{Value, json};
+use tilgang::jose::{RsaSigningKey, sign_compact};
+use tilgang::secret;
+use tilgang::store::oidc::OidcClient;
+
+const KARI: &str = "05827536549";
+
+async fn cookie_of(res: &reqwest::Response) -> String {
+    let set = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    set.split(';').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn relying_party_log_in_and_out_through_idporten() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let b = &s.browser;
+        let res = b
+            .get(s.url("/auth/login/idporten?goto=/auth/session"))
+            .send()
+            .await
+            .unwrap();
+        let authorize = location(&res);
+        assert!(
+            authorize.starts_with(&s.url("/idporten/authorize?")),
+            "{authorize}"
+        );
+        assert_eq!(
+            query_param(&authorize, "code_challenge_method").as_deref(),
+            Some("S256")
+        );
+        assert!(query_param(&authorize, "nonce").is_some());
+
+        let page = b.get(&authorize).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains("Kari Fjellheim") && html.contains("Testinstans"),
+            "demo persons on the log-in page"
+        );
+        let request_id = input_value(&html, "request_id").unwrap();
+
+        // A real (non-synthetic) number is refused on the page, which is shown again.
+        let res = b
+            .post(s.url("/idporten/authorize/login"))
+            .form(&[
+                ("request_id", request_id.as_str()),
+                ("pid_custom", "01018512366"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.unwrap().contains("syntetiske"));
+
+        let res = b
+            .post(s.url("/idporten/authorize/login"))
+            .form(&[("request_id", request_id.as_str()), ("pid", KARI)])
+            .send()
+            .await
+            .unwrap();
+        let callback = location(&res);
+        assert!(
+            callback.starts_with(&s.url("/auth/callback/idporten?code=")),
+            "{callback}"
+        );
+        assert_eq!(query_param(&callback, "iss"), Some(s.url("/idporten/")));
+
+        let res = b.get(&callback).send().await.unwrap();
+        assert_eq!(location(&res), "/auth/session");
+        let cookie = cookie_of(&res).await;
+        let html = b
+            .get(s.url("/auth/session"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("Kari Fjellheim") && html.contains("058275*****"),
+            "{html}"
+        );
+
+        // The callback works once.
+        let again = b.get(&callback).send().await.unwrap();
+        assert_eq!(again.status(), 400);
+        assert!(again.text().await.unwrap().contains("utløpt"));
+
+        // Log-out needs the form's CSRF token.
+        let res = b
+            .post(s.url("/auth/logout"))
+            .header("cookie", &cookie)
+            .form(&[("csrf", "wrong")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
+        let csrf = input_value(&html, "csrf").unwrap();
+        let res = b
+            .post(s.url("/auth/logout"))
+            .header("cookie", &cookie)
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        let end_session = location(&res);
+        assert!(
+            end_session.starts_with(&s.url("/idporten/endsession?id_token_hint=")),
+            "{end_session}"
+        );
+        assert!(
+            res.headers()["set-cookie"]
+                .to_str()
+                .unwrap()
+                .contains("Max-Age=0")
+        );
+        let res = b.get(&end_session).send().await.unwrap();
+        assert_eq!(location(&res), s.url("/"));
+        let html = b
+            .get(s.url("/auth/session"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("ikke logget inn"), "the session is gone");
+
+        // A refusal at the provider, an unknown state, an unknown provider.
+        let res = b
+            .get(s.url(
+                "/auth/callback/idporten?error=access_denied&error_description=avbrutt&state=x",
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.unwrap().contains("avbrutt"));
+        assert_eq!(
+            b.get(s.url("/auth/callback/idporten?code=x&state=unknown"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            400
+        );
+        assert_eq!(
+            b.get(s.url("/auth/login/feide"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+        // No open redirect after log-in.
+        let res = b
+            .get(s.url("/auth/login/ansattporten?goto=https://evil.example/"))
+            .send()
+            .await
+            .unwrap();
+        assert!(location(&res).starts_with(&s.url("/ansattporten/authorize?")));
+        s.stop().await;
+    }
+}
+
+struct TestClient {
+    id: String,
+    secret: String,
+    redirect: String,
+    key: RsaSigningKey,
+}
+
+async fn register_client(s: &TestServer, issuer: &str) -> TestClient {
+    let key = RsaSigningKey::generate("client-key".into()).unwrap();
+    let c = TestClient {
+        id: format!("test-{}", uuid::Uuid::new_v4().simple()),
+        secret: secret::random_token(),
+        redirect: "https://app.example/cb".into(),
+        key,
+    };
+    s.app
+        .store
+        .upsert_oidc_client(
+            &OidcClient {
+                issuer: issuer.into(),
+                client_id: c.id.clone(),
+                client_name: "Testapp".into(),
+                secret_hash: Some(secret::hash(&c.secret)),
+                redirect_uris: vec![c.redirect.clone()],
+                post_logout_redirect_uris: vec!["https://app.example/bye".into()],
+                jwks: Some(json!({"keys": [c.key.public().jwk()]})),
+            },
+            0,
+        )
+        .await
+        .unwrap();
+    c
+}
+
+/// Runs authorize + log-in and returns the code.
+async fn code_for(
+    s: &TestServer,
+    c: &TestClient,
+    verifier: &str,
+    extra: &[(&str, &str)],
+) -> String {
+    let challenge = secret::pkce_challenge(verifier);
+    let mut q = vec![
+        ("response_type", "code"),
+        ("client_id", c.id.as_str()),
+        ("redirect_uri", c.redirect.as_str()),
+        ("scope", "openid"),
+        ("state", "st"),
+        ("nonce", "n0nce"),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ];
+    q.extend_from_slice(extra);
+    let res = s
+        .browser
+        .get(s.url("/idporten/authorize"))
+        .query(&q)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let request_id = input_value(&res.text().await.unwrap(), "request_id").unwrap();
+    let res = s
+        .browser
+        .post(s.url("/idporten/authorize/login"))
+        .form(&[("request_id", request_id.as_str()), ("pid", KARI)])
+        .send()
+        .await
+        .unwrap();
+    let back = location(&res);
+    assert!(back.starts_with("https://app.example/cb?code="), "{back}");
+    assert_eq!(query_param(&back, "state").as_deref(), Some("st"));
+    query_param(&back, "code").unwrap()
+}
+
+async fn token(
+    s: &TestServer,
+    c: &TestClient,
+    form: &[(&str, &str)],
+    basic: bool,
+) -> reqwest::Response {
+    let mut req = s.client.post(s.url("/idporten/token")).form(form);
+    if basic {
+        req = req.basic_auth(&c.id, Some(&c.secret));
+    }
+    req.send().await.unwrap()
+}
+
+async fn oauth_refused(res: reqwest::Response, status: u16, error: &str) -> String {
+    assert_eq!(res.status().as_u16(), status);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], error, "{body}");
+    body["error_description"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn provider_protocol_and_its_errors() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let c = register_client(&s, "idporten").await;
+        let verifier = secret::random_token();
+
+        let discovery: Value = s
+            .get("/idporten/.well-known/openid-configuration")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(discovery["issuer"], s.url("/idporten/"));
+        assert_eq!(
+            discovery["code_challenge_methods_supported"],
+            json!(["S256"])
+        );
+
+        let code = code_for(&s, &c, &verifier, &[("acr_values", "idporten-loa-high")]).await;
+        let form = |code: &str, verifier: &str| {
+            vec![
+                ("grant_type", "authorization_code".to_owned()),
+                ("code", code.to_owned()),
+                ("redirect_uri", c.redirect.clone()),
+                ("code_verifier", verifier.to_owned()),
+            ]
+        };
+        let good = form(&code, &verifier);
+        let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+        let wrong_secret = s
+            .client
+            .post(s.url("/idporten/token"))
+            .form(&good)
+            .basic_auth(&c.id, Some("nope"))
+            .send()
+            .await
+            .unwrap();
+        oauth_refused(wrong_secret, 401, "invalid_client").await;
+        let res = token(&s, &c, &good, true).await;
+        assert_eq!(res.status(), 200);
+        let body: Value = res.json().await.unwrap();
+        let id = claims_of(body["id_token"].as_str().unwrap());
+        assert_eq!(id["iss"], s.url("/idporten/"));
+        assert_eq!(id["aud"], c.id.as_str());
+        assert_eq!(id["pid"], KARI);
+        assert_eq!(id["nonce"], "n0nce");
+        assert_eq!(id["acr"], "idporten-loa-high");
+        assert!(id["auth_time"].is_i64() && id["sid"].is_string() && id["amr"].is_array());
+        let access = body["access_token"].as_str().unwrap().to_owned();
+
+        // Codes are single-use.
+        let d = oauth_refused(token(&s, &c, &good, true).await, 400, "invalid_grant").await;
+        assert!(d.contains("already used"), "{d}");
+
+        // The subject is stable per person and client.
+        let code2 = code_for(&s, &c, &verifier, &[]).await;
+        let f2 = form(&code2, &verifier);
+        let f2: Vec<(&str, &str)> = f2.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let body2: Value = token(&s, &c, &f2, true).await.json().await.unwrap();
+        assert_eq!(
+            claims_of(body2["id_token"].as_str().unwrap())["sub"],
+            id["sub"]
+        );
+        assert_eq!(
+            claims_of(body2["id_token"].as_str().unwrap())["acr"],
+            "idporten-loa-substantial"
+        );
+
+        // PKCE verifier and redirect URI must match; codes expire after 120 s.
+        let code3 = code_for(&s, &c, &verifier, &[]).await;
+        let f3 = form(&code3, "wrong-verifier-wrong-verifier-wrong-verifier");
+        let f3: Vec<(&str, &str)> = f3.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert!(
+            oauth_refused(token(&s, &c, &f3, true).await, 400, "invalid_grant")
+                .await
+                .contains("code_verifier")
+        );
+        let code4 = code_for(&s, &c, &verifier, &[]).await;
+        let mut f4 = form(&code4, &verifier);
+        f4[2].1 = "https://app.example/other".into();
+        let f4: Vec<(&str, &str)> = f4.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert!(
+            oauth_refused(token(&s, &c, &f4, true).await, 400, "invalid_grant")
+                .await
+                .contains("redirect_uri")
+        );
+        let code5 = code_for(&s, &c, &verifier, &[]).await;
+        s.clock.advance(std::time::Duration::from_secs(121));
+        let f5 = form(&code5, &verifier);
+        let f5: Vec<(&str, &str)> = f5.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        oauth_refused(token(&s, &c, &f5, true).await, 400, "invalid_grant").await;
+
+        // client_secret_post and private_key_jwt authenticate too.
+        let code6 = code_for(&s, &c, &verifier, &[]).await;
+        let mut f6 = form(&code6, &verifier);
+        f6.push(("client_id", c.id.clone()));
+        f6.push(("client_secret", c.secret.clone()));
+        let f6: Vec<(&str, &str)> = f6.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(token(&s, &c, &f6, false).await.status(), 200);
+        let now = s.clock.now() / 1_000_000;
+        let assertion = sign_compact(&c.key, &json!({"iss": c.id, "sub": c.id, "aud": s.url("/idporten/"), "iat": now, "exp": now + 60, "jti": "a1"})).unwrap();
+        let code7 = code_for(&s, &c, &verifier, &[]).await;
+        let mut f7 = form(&code7, &verifier);
+        f7.push((
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+        ));
+        f7.push(("client_assertion", assertion.clone()));
+        let f7: Vec<(&str, &str)> = f7.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(token(&s, &c, &f7, false).await.status(), 200);
+        let code8 = code_for(&s, &c, &verifier, &[]).await;
+        let mut f8 = form(&code8, &verifier);
+        f8.push((
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+        ));
+        f8.push(("client_assertion", assertion));
+        let f8: Vec<(&str, &str)> = f8.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert!(
+            oauth_refused(token(&s, &c, &f8, false).await, 401, "invalid_client")
+                .await
+                .contains("used before")
+        );
+        let no_auth: Vec<(&str, &str)> = vec![("grant_type", "authorization_code"), ("code", "x")];
+        oauth_refused(token(&s, &c, &no_auth, false).await, 401, "invalid_client").await;
+        oauth_refused(
+            token(&s, &c, &[("grant_type", "password")], true).await,
+            400,
+            "unsupported_grant_type",
+        )
+        .await;
+
+        // userinfo takes access tokens only.
+        let info: Value = s
+            .get_auth("/idporten/userinfo", &access)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(info["pid"], KARI);
+        assert_eq!(info["sub"], id["sub"]);
+        assert_eq!(
+            s.get_auth("/idporten/userinfo", body["id_token"].as_str().unwrap())
+                .await
+                .status(),
+            401
+        );
+        assert_eq!(s.get("/idporten/userinfo").await.status(), 401);
+
+        // The ID-porten access token can be exchanged for a platform token.
+        let res = s
+            .get_auth("/authentication/api/v1/exchange/id-porten", &access)
+            .await;
+        assert_eq!(res.status(), 200);
+        let platform = claims_of(&res.text().await.unwrap());
+        assert_eq!(platform["pid"], KARI);
+        assert_eq!(platform["iss"], s.url("/authentication/api/v1/openid/"));
+        problem(
+            s.get_auth(
+                "/authentication/api/v1/exchange/id-porten",
+                body["id_token"].as_str().unwrap(),
+            )
+            .await,
+            401,
+        )
+        .await;
+
+        // Authorization errors: shown when the client or redirect URI is wrong, redirected otherwise.
+        let challenge = secret::pkce_challenge(&verifier);
+        let base = vec![
+            ("response_type", "code"),
+            ("client_id", c.id.as_str()),
+            ("redirect_uri", c.redirect.as_str()),
+            ("scope", "openid"),
+            ("state", "st"),
+            ("code_challenge", challenge.as_str()),
+        ];
+        let with = |k: &'static str, v: &'static str| {
+            let mut q = base.clone();
+            q.retain(|(key, _)| *key != k);
+            if !v.is_empty() {
+                q.push((k, v));
+            }
+            q
+        };
+        for (q, status) in [
+            (with("client_id", "unknown"), 400),
+            (with("redirect_uri", "https://evil.example/"), 400),
+            (with("redirect_uri", ""), 400),
+        ] {
+            assert_eq!(
+                s.browser
+                    .get(s.url("/idporten/authorize"))
+                    .query(&q)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status(),
+                status
+            );
+        }
+        for (q, error) in [
+            (with("code_challenge", ""), "invalid_request"),
+            (with("code_challenge_method", "plain"), "invalid_request"),
+            (with("response_type", "token"), "unsupported_response_type"),
+            (with("scope", "profile"), "invalid_scope"),
+            (with("acr_values", "Level4"), "invalid_request"),
+            (with("prompt", "none"), "login_required"),
+        ] {
+            let res = s
+                .browser
+                .get(s.url("/idporten/authorize"))
+                .query(&q)
+                .send()
+                .await
+                .unwrap();
+            let back = location(&res);
+            assert!(back.starts_with("https://app.example/cb?error="), "{back}");
+            assert_eq!(
+                query_param(&back, "error").as_deref(),
+                Some(error),
+                "{back}"
+            );
+            assert_eq!(query_param(&back, "state").as_deref(), Some("st"));
+        }
+
+        // PAR: the pushed request is used by reference.
+        let mut pushed: Vec<(&str, &str)> = base.clone();
+        pushed.push(("nonce", "par-nonce"));
+        let res = s
+            .client
+            .post(s.url("/idporten/par"))
+            .basic_auth(&c.id, Some(&c.secret))
+            .form(&pushed)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let par: Value = res.json().await.unwrap();
+        let request_uri = par["request_uri"].as_str().unwrap();
+        assert!(request_uri.starts_with("urn:ietf:params:oauth:request_uri:"));
+        let res = s
+            .browser
+            .get(s.url("/idporten/authorize"))
+            .query(&[("client_id", c.id.as_str()), ("request_uri", request_uri)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let again = s
+            .browser
+            .get(s.url("/idporten/authorize"))
+            .query(&[("client_id", c.id.as_str()), ("request_uri", request_uri)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 400, "a request_uri is used once");
+        let mut bad: Vec<(&str, &str)> = base.clone();
+        bad.retain(|(k, _)| *k != "redirect_uri");
+        bad.push(("redirect_uri", "https://evil.example/"));
+        let res = s
+            .client
+            .post(s.url("/idporten/par"))
+            .basic_auth(&c.id, Some(&c.secret))
+            .form(&bad)
+            .send()
+            .await
+            .unwrap();
+        oauth_refused(res, 400, "invalid_request").await;
+        let res = s
+            .client
+            .post(s.url("/idporten/par"))
+            .form(&pushed)
+            .send()
+            .await
+            .unwrap();
+        oauth_refused(res, 401, "invalid_client").await;
+
+        // End-session goes back only to a registered address.
+        let hint = body2["id_token"].as_str().unwrap();
+        let res = s
+            .browser
+            .get(s.url("/idporten/endsession"))
+            .query(&[
+                ("id_token_hint", hint),
+                ("post_logout_redirect_uri", "https://app.example/bye"),
+                ("state", "z"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(&res), "https://app.example/bye?state=z");
+        let res = s
+            .browser
+            .get(s.url("/idporten/endsession"))
+            .query(&[
+                ("id_token_hint", hint),
+                ("post_logout_redirect_uri", "https://evil.example/"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "shown, not redirected");
+        s.stop().await;
+    }
+}
