@@ -25,7 +25,7 @@ fn text(out: &[u8]) -> String {
 fn config_check_prints_the_effective_configuration() {
     let out = tilgang(
         &["config", "check", "--listen", "127.0.0.1:9999"],
-        "postgres://u:secret@db/tilgang",
+        "postgres://u:hunter2@db/tilgang",
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
@@ -37,7 +37,7 @@ fn config_check_prints_the_effective_configuration() {
         stdout.contains("postgres://u:****@db/tilgang"),
         "password masked: {stdout}"
     );
-    assert!(!stdout.contains("secret"));
+    assert!(!stdout.contains("hunter2"));
     assert!(stdout.contains("profile = \"local\"  # default"));
 }
 
