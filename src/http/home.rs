@@ -2,8 +2,9 @@
 //! identities to log in with.
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Response;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use super::AppState;
@@ -11,7 +12,37 @@ use super::html::{Lang, esc, page};
 use crate::config::Profile;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(home))
+    Router::new()
+        .route("/", get(home))
+        .route("/lang/{code}", get(set_language))
+}
+
+/// Remembers the chosen language in a cookie and goes back to the page the person came from
+/// (only a page of this server).
+async fn set_language(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let code = if code == "en" { "en" } else { "nb" };
+    let base = &state.app.config.public_url;
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.strip_prefix(base.as_str()))
+        .filter(|path| path.starts_with('/') && !path.starts_with("//"))
+        .map(|path| {
+            // Drop an explicit ?lang= so the cookie decides.
+            path.replace("lang=en", "").replace("lang=nb", "")
+        })
+        .unwrap_or_else(|| "/".to_owned());
+    let mut response = Redirect::to(&back).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "lang={code}; Path=/; Max-Age=31536000; SameSite=Lax"
+    )) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    response
 }
 
 /// The parts this server runs, as (path, Norwegian, English) for the start page and the log.
@@ -97,7 +128,7 @@ async fn home(State(state): State<AppState>, lang: Lang) -> Response {
     ));
     for (path, nb, en) in parts(config.profile) {
         body.push_str(&format!(
-            "<tr><td>{}</td><td><a href=\"{href}\"><code>{href}</code></a></td></tr>",
+            "<tr><td><a href=\"{href}\">{}</a></td><td><code>{href}</code></td></tr>",
             esc(lang.t(nb, en)),
             href = esc(path)
         ));

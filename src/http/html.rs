@@ -102,9 +102,10 @@ pub fn page(lang: Lang, title: &str, test_instance: bool, body: &str) -> Respons
     } else {
         String::new()
     };
+    // The switch sets a cookie and returns to the page it came from (with its query intact).
     let switch = match lang {
-        Lang::Nb => "<a href=\"?lang=en\" hreflang=\"en\" lang=\"en\">English</a>",
-        Lang::En => "<a href=\"?lang=nb\" hreflang=\"nb\" lang=\"nb\">Norsk (bokmål)</a>",
+        Lang::Nb => "<a href=\"/lang/en\" hreflang=\"en\" lang=\"en\">English</a>",
+        Lang::En => "<a href=\"/lang/nb\" hreflang=\"nb\" lang=\"nb\">Norsk (bokmål)</a>",
     };
     let html = format!(
         "<!doctype html>\n<html lang=\"{code}\"><head><meta charset=\"utf-8\">\

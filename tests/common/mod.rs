@@ -7,6 +7,8 @@
 //! is skipped with a warning, except under `CI=true`, where it fails.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
