@@ -18,12 +18,18 @@ pub async fn run(app: App) {
     }
 }
 
-/// One round: forget expired assertion ids, pick up rotated signing keys.
+/// One round: forget expired assertion ids, log-in requests, codes and sessions; pick up
+/// rotated signing keys.
 pub async fn run_once(app: &App) {
     match app.store.purge_expired_jtis(app.clock.now()).await {
         Ok(0) => {}
         Ok(n) => tracing::debug!(purged = n, "expired assertion ids forgotten"),
         Err(e) => tracing::warn!(error = %e, "cannot purge expired assertion ids"),
+    }
+    match app.store.purge_expired_logins(app.clock.now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(purged = n, "expired log-in requests, codes and sessions removed"),
+        Err(e) => tracing::warn!(error = %e, "cannot purge expired log-ins"),
     }
     if let Err(e) = app.keys.reload_all(&app.store, &app.clock).await {
         tracing::warn!(error = %e, "cannot reload signing keys");
