@@ -67,6 +67,9 @@ pub struct Overrides {
     /// Log filter, e.g. info or tilgang=debug,tower_http=info [default: info]
     #[arg(long, env = "TILGANG_LOG", global = true)]
     pub log: Option<String>,
+    /// Algorithm of new signing keys: RS256, ES256 or EdDSA [default: RS256]
+    #[arg(long, env = "TILGANG_SIGNING_ALG", global = true)]
+    pub signing_alg: Option<crate::jose::Alg>,
     /// ID-porten issuer for people's log-in [default: the embedded one, local profile]
     #[arg(long, env = "TILGANG_IDPORTEN_ISSUER", global = true)]
     pub idporten_issuer: Option<String>,
@@ -117,6 +120,7 @@ struct FileConfig {
     profile: Option<String>,
     request_timeout: Option<String>,
     log: Option<String>,
+    signing_alg: Option<String>,
     idporten_issuer: Option<String>,
     idporten_client_id: Option<String>,
     idporten_client_secret: Option<String>,
@@ -154,6 +158,8 @@ pub struct Config {
     pub public_url: String,
     pub request_timeout: Duration,
     pub log: String,
+    /// Algorithm of newly created signing keys (existing keys keep theirs).
+    pub signing_alg: crate::jose::Alg,
     /// The real ID-porten and Ansattporten (production); `None` means the embedded provider.
     pub idporten: Option<ExternalProvider>,
     pub ansattporten: Option<ExternalProvider>,
@@ -246,6 +252,17 @@ impl Config {
             None => Duration::from_secs(10 * 24 * 3600),
         };
         let log = pick("log", o.log.clone(), file.log).unwrap_or_else(|| "info".into());
+        let signing_alg = match pick(
+            "signing-alg",
+            o.signing_alg.map(|a| a.to_string()),
+            file.signing_alg,
+        ) {
+            Some(a) => a.parse().map_err(|message| ConfigError::Invalid {
+                key: "signing-alg",
+                message,
+            })?,
+            None => crate::jose::Alg::Rs256,
+        };
         let mut provider = |name: &'static str,
                             triple: [(&'static str, Option<String>, Option<String>); 3]|
          -> Result<Option<ExternalProvider>, ConfigError> {
@@ -318,6 +335,7 @@ impl Config {
             public_url,
             request_timeout,
             log,
+            signing_alg,
             idporten,
             ansattporten,
             config_file: o.config.clone(),
@@ -383,6 +401,7 @@ impl Config {
             ("public-url", self.public_url.clone()),
             ("request-timeout", format_duration(self.request_timeout)),
             ("log", self.log.clone()),
+            ("signing-alg", self.signing_alg.to_string()),
             (
                 "idporten-issuer",
                 self.idporten

@@ -195,6 +195,7 @@ async fn serve_answers_health_and_stops_gracefully_on_sigterm() {
 
 #[tokio::test]
 async fn keys_rotate_publishes_first_and_switches_later() {
+    use tilgang::jose::Alg;
     use tilgang::services::keys::{IssuerName, Keys, rotate};
     for engine in engines().await {
         let (url, dir, db_name) = fresh_database(engine).await;
@@ -220,7 +221,9 @@ async fn keys_rotate_publishes_first_and_switches_later() {
 
         let store = tilgang::store::Store::connect(&url).await.unwrap();
         let clock = tilgang::clock::Clock::manual(time::OffsetDateTime::now_utc());
-        let keys = Keys::load_or_create(&store, &clock).await.unwrap();
+        let keys = Keys::load_or_create(&store, &clock, Alg::Rs256)
+            .await
+            .unwrap();
         let before = keys.current(IssuerName::Platform);
         assert_eq!(
             before.verifying_keys().len(),
@@ -255,6 +258,7 @@ async fn keys_rotate_publishes_first_and_switches_later() {
         let rotations = rotate(
             &store,
             &clock,
+            Alg::Es256,
             std::time::Duration::from_secs(0),
             std::time::Duration::from_secs(60),
         )
@@ -265,6 +269,11 @@ async fn keys_rotate_publishes_first_and_switches_later() {
         assert_eq!(
             keys.current(IssuerName::Maskinporten).signing_key().kid(),
             rotations[1].new_kid
+        );
+        assert_eq!(
+            keys.current(IssuerName::Maskinporten).signing_key().alg(),
+            Alg::Es256,
+            "rotation can change the algorithm"
         );
         store.close().await;
         if let Some(name) = db_name {

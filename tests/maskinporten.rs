@@ -611,3 +611,53 @@ async fn self_service_checks_input_and_ownership() {
         s.stop().await;
     }
 }
+
+#[tokio::test]
+async fn tokens_can_be_signed_with_es256_or_eddsa() {
+    use tilgang::jose::{Alg, VerifyingKey, verify_compact};
+    for alg in [Alg::Es256, Alg::EdDsa] {
+        let s = TestServer::start_with(
+            common::Engine::Sqlite,
+            common::Options {
+                signing_alg: Some(alg),
+                ..Default::default()
+            },
+        )
+        .await;
+        let vendor = register_vendor(&s, json!(["idporten:dcr.read"])).await;
+        let res = grant(&s, &vendor.assertion(&s, json!({}))).await;
+        assert_eq!(res.status(), 200);
+        let token = res.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let header: Value =
+            serde_json::from_slice(&B64.decode(token.split('.').next().unwrap()).unwrap()).unwrap();
+        assert_eq!(header["alg"], alg.as_str());
+        let jwks: Value = s.get("/maskinporten/jwk").await.json().await.unwrap();
+        let keys: Vec<VerifyingKey> = jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(VerifyingKey::from_jwk)
+            .collect();
+        assert!(
+            verify_compact(&token, &keys).is_ok(),
+            "verifiable with the published {alg} key"
+        );
+        // The API accepts it, and the exchange too.
+        assert_eq!(
+            s.get_auth("/selvbetjening/api/v1/clients", &token)
+                .await
+                .status(),
+            200
+        );
+        assert_eq!(
+            s.get_auth("/authentication/api/v1/exchange/maskinporten", &token)
+                .await
+                .status(),
+            200
+        );
+        s.stop().await;
+    }
+}

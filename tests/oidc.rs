@@ -584,16 +584,47 @@ async fn provider_protocol_and_its_errors() {
 async fn the_cleanup_job_removes_expired_log_ins_and_keeps_live_ones() {
     for engine in engines().await {
         let s = TestServer::start(engine).await;
-        let res = s.browser.get(s.url("/auth/login/idporten")).send().await.unwrap();
+        let res = s
+            .browser
+            .get(s.url("/auth/login/idporten"))
+            .send()
+            .await
+            .unwrap();
         let authorize = location(&res);
-        let html = s.browser.get(&authorize).send().await.unwrap().text().await.unwrap();
+        let html = s
+            .browser
+            .get(&authorize)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let request_id = input_value(&html, "request_id").unwrap();
         tilgang::services::jobs::run_once(&s.app).await;
-        assert!(s.app.pending_login(tilgang::services::idp::IDPORTEN, &request_id).await.unwrap().is_some(), "a live request stays");
+        assert!(
+            s.app
+                .pending_login(tilgang::services::idp::IDPORTEN, &request_id)
+                .await
+                .unwrap()
+                .is_some(),
+            "a live request stays"
+        );
         s.clock.advance(std::time::Duration::from_secs(3600));
         tilgang::services::jobs::run_once(&s.app).await;
-        assert!(s.app.pending_login(tilgang::services::idp::IDPORTEN, &request_id).await.unwrap().is_none());
-        let rows = s.app.store.purge_expired_logins(s.clock.now()).await.unwrap();
+        assert!(
+            s.app
+                .pending_login(tilgang::services::idp::IDPORTEN, &request_id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let rows = s
+            .app
+            .store
+            .purge_expired_logins(s.clock.now())
+            .await
+            .unwrap();
         assert_eq!(rows, 0, "the job left nothing expired behind");
         s.stop().await;
     }

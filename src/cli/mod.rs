@@ -228,12 +228,13 @@ async fn rotate_keys(
     migrate::run(&store).await.map_err(|e| e.to_string())?;
     let clock = Clock::System;
     // Make sure every issuer has a key before rotating.
-    crate::services::keys::Keys::load_or_create(&store, &clock)
+    crate::services::keys::Keys::load_or_create(&store, &clock, config.signing_alg)
         .await
         .map_err(|e| e.to_string())?;
-    let rotations = crate::services::keys::rotate(&store, &clock, activate_after, keep_old)
-        .await
-        .map_err(|e| e.to_string())?;
+    let rotations =
+        crate::services::keys::rotate(&store, &clock, config.signing_alg, activate_after, keep_old)
+            .await
+            .map_err(|e| e.to_string())?;
     store.close().await;
     for r in rotations {
         println!(

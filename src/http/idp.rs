@@ -102,7 +102,7 @@ async fn discovery(State(state): State<AppState>, idp: Idp) -> Json<Value> {
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code"],
         "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported": [state.app.keys.current(idp.issuer).signing_key().alg().as_str()],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
         "code_challenge_methods_supported": ["S256"],
         "acr_values_supported": ["idporten-loa-substantial", "idporten-loa-high"],

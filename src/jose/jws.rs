@@ -4,6 +4,45 @@ use serde_json::{Map, Value};
 
 use super::rsa_key::{KeyError, RsaSigningKey, RsaVerifyingKey};
 
+/// A key that signs JWS.
+pub trait JwsSigner {
+    fn kid(&self) -> &str;
+    fn alg(&self) -> &'static str;
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError>;
+}
+
+/// A key that checks JWS signatures.
+pub trait JwsVerifier {
+    fn kid(&self) -> &str;
+    /// Whether this key is for `alg` (never `none` or HMAC).
+    fn accepts(&self, alg: &str) -> bool;
+    fn verify(&self, alg: &str, message: &[u8], sig: &[u8]) -> bool;
+}
+
+impl JwsSigner for RsaSigningKey {
+    fn kid(&self) -> &str {
+        RsaSigningKey::kid(self)
+    }
+    fn alg(&self) -> &'static str {
+        "RS256"
+    }
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        self.sign_rs256(message)
+    }
+}
+
+impl JwsVerifier for RsaVerifyingKey {
+    fn kid(&self) -> &str {
+        &self.kid
+    }
+    fn accepts(&self, alg: &str) -> bool {
+        matches!(alg, "RS256" | "RS384" | "RS512")
+    }
+    fn verify(&self, alg: &str, message: &[u8], sig: &[u8]) -> bool {
+        RsaVerifyingKey::verify(self, alg, message, sig)
+    }
+}
+
 /// Longest compact JWS accepted anywhere: far above any real token, small enough to refuse
 /// abuse before decoding.
 pub const MAX_JWS_LEN: usize = 16 * 1024;
@@ -46,10 +85,11 @@ impl Unverified<'_> {
         self.header.get("kid").and_then(Value::as_str)
     }
 
-    /// Checks the signature with `key`, for the RSA algorithms only (never `none` or HMAC).
-    pub fn verify_with(&self, key: &RsaVerifyingKey) -> Result<(), JwsError> {
+    /// Checks the signature with `key`, for the algorithm the key is for (never `none` or
+    /// HMAC).
+    pub fn verify_with<K: JwsVerifier + ?Sized>(&self, key: &K) -> Result<(), JwsError> {
         let alg = self.alg();
-        if !matches!(alg, "RS256" | "RS384" | "RS512") {
+        if !key.accepts(alg) {
             return Err(JwsError::Algorithm(alg.to_owned()));
         }
         if key.verify(alg, self.signing_input.as_bytes(), &self.signature) {
@@ -91,29 +131,29 @@ pub fn decode_unverified(token: &str) -> Result<Unverified<'_>, JwsError> {
 }
 
 /// Verifies a compact JWS against a set of keys, chosen by `kid`; returns the claims.
-pub fn verify_compact<'k>(
+pub fn verify_compact<'k, K: JwsVerifier + 'k>(
     token: &str,
-    keys: impl IntoIterator<Item = &'k RsaVerifyingKey>,
+    keys: impl IntoIterator<Item = &'k K>,
 ) -> Result<Map<String, Value>, JwsError> {
     let jws = decode_unverified(token)?;
     let kid = jws.kid().ok_or(JwsError::NoKid)?;
     let key = keys
         .into_iter()
-        .find(|k| k.kid == kid)
+        .find(|k| k.kid() == kid)
         .ok_or_else(|| JwsError::UnknownKey(kid.to_owned()))?;
     jws.verify_with(key)?;
     Ok(jws.claims)
 }
 
-/// Signs `claims` with RS256 under the key's `kid`.
-pub fn sign_compact(key: &RsaSigningKey, claims: &Value) -> Result<String, KeyError> {
-    let header = serde_json::json!({"alg": "RS256", "typ": "JWT", "kid": key.kid()});
+/// Signs `claims` with the key's algorithm under its `kid`.
+pub fn sign_compact<K: JwsSigner + ?Sized>(key: &K, claims: &Value) -> Result<String, KeyError> {
+    let header = serde_json::json!({"alg": key.alg(), "typ": "JWT", "kid": key.kid()});
     let mut token = format!(
         "{}.{}",
         B64.encode(header.to_string()),
         B64.encode(claims.to_string())
     );
-    let sig = key.sign_rs256(token.as_bytes())?;
+    let sig = key.sign(token.as_bytes())?;
     token.push('.');
     token.push_str(&B64.encode(sig));
     Ok(token)

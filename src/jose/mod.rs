@@ -1,8 +1,11 @@
 //! JSON Web Signatures in compact form, over keys that are parsed once and kept.
-//! Only what tilgang needs: RS256 for the tokens it issues, and verification of RS256/384/512.
+//! Only what tilgang needs: RS256 (default), ES256 or EdDSA for the tokens it issues, and
+//! verification of those and of RS384/RS512.
 
 pub mod jws;
+pub mod keys;
 pub mod rsa_key;
 
-pub use jws::{JwsError, decode_unverified, sign_compact, verify_compact};
+pub use jws::{JwsError, JwsSigner, JwsVerifier, decode_unverified, sign_compact, verify_compact};
+pub use keys::{Alg, SigningKey, VerifyingKey};
 pub use rsa_key::{RsaSigningKey, RsaVerifyingKey};

@@ -28,7 +28,10 @@ pub async fn run_once(app: &App) {
     }
     match app.store.purge_expired_logins(app.clock.now()).await {
         Ok(0) => {}
-        Ok(n) => tracing::debug!(purged = n, "expired log-in requests, codes and sessions removed"),
+        Ok(n) => tracing::debug!(
+            purged = n,
+            "expired log-in requests, codes and sessions removed"
+        ),
         Err(e) => tracing::warn!(error = %e, "cannot purge expired log-ins"),
     }
     if let Err(e) = app.keys.reload_all(&app.store, &app.clock).await {

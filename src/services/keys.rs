@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::clock::{Clock, Micros};
 use crate::jose::rsa_key::KeyError;
-use crate::jose::{RsaSigningKey, RsaVerifyingKey};
+use crate::jose::{Alg, SigningKey, VerifyingKey};
 use crate::store::{Store, StoreError};
 
 /// The issuers tilgang signs for.
@@ -59,22 +59,22 @@ pub enum KeyRingError {
 
 /// The parsed keys of one issuer at one moment.
 pub struct KeySet {
-    signing: Arc<RsaSigningKey>,
-    published: Vec<RsaVerifyingKey>,
+    signing: Arc<SigningKey>,
+    published: Vec<VerifyingKey>,
 }
 
 impl KeySet {
-    pub fn signing_key(&self) -> &RsaSigningKey {
+    pub fn signing_key(&self) -> &SigningKey {
         &self.signing
     }
 
-    pub fn verifying_keys(&self) -> &[RsaVerifyingKey] {
+    pub fn verifying_keys(&self) -> &[VerifyingKey] {
         &self.published
     }
 
     /// The JSON Web Key Set of the published keys.
     pub fn jwks(&self) -> Value {
-        json!({ "keys": self.published.iter().map(RsaVerifyingKey::jwk).collect::<Vec<_>>() })
+        json!({ "keys": self.published.iter().map(VerifyingKey::jwk).collect::<Vec<_>>() })
     }
 }
 
@@ -83,7 +83,7 @@ pub struct KeyRing {
     issuer: IssuerName,
     current: RwLock<Arc<KeySet>>,
     /// Parsed keys by kid, so that a reload parses only new keys.
-    parsed: Mutex<HashMap<String, Arc<RsaSigningKey>>>,
+    parsed: Mutex<HashMap<String, Arc<SigningKey>>>,
     last_reload: Mutex<Instant>,
 }
 
@@ -96,10 +96,11 @@ impl KeyRing {
         store: &Store,
         clock: &Clock,
         issuer: IssuerName,
+        alg: Alg,
     ) -> Result<Self, KeyRingError> {
         let now = clock.now();
         if live_rows(store, issuer, now).await?.is_empty() {
-            insert_new_key(store, issuer, now, now).await?;
+            insert_new_key(store, issuer, alg, now, now).await?;
         }
         let parsed = Mutex::new(HashMap::new());
         let set = load_set(store, issuer, now, &parsed).await?;
@@ -157,7 +158,7 @@ async fn load_set(
     store: &Store,
     issuer: IssuerName,
     now: Micros,
-    cache: &Mutex<HashMap<String, Arc<RsaSigningKey>>>,
+    cache: &Mutex<HashMap<String, Arc<SigningKey>>>,
 ) -> Result<KeySet, KeyRingError> {
     let rows = live_rows(store, issuer, now).await?;
     let mut cache = cache
@@ -172,18 +173,20 @@ async fn load_set(
                 let bytes = B64
                     .decode(&row.der)
                     .map_err(|e| StoreError::Corrupt(format!("signing key {}: {e}", row.kid)))?;
-                let key = RsaSigningKey::from_pkcs8(row.kid.clone(), &bytes).map_err(|source| {
-                    KeyRingError::Key {
-                        kid: row.kid.clone(),
-                        source,
-                    }
-                })?;
+                let alg: Alg = row.alg.parse().map_err(StoreError::Corrupt)?;
+                let key =
+                    SigningKey::from_pkcs8(alg, row.kid.clone(), &bytes).map_err(|source| {
+                        KeyRingError::Key {
+                            kid: row.kid.clone(),
+                            source,
+                        }
+                    })?;
                 let key = Arc::new(key);
                 cache.insert(row.kid.clone(), key.clone());
                 key
             }
         };
-        published.push(key.public().clone());
+        published.push(key.public());
         // Rows are in activation order: the last active one is the newest.
         if row.activate_at <= now {
             signing = Some(key);
@@ -199,10 +202,17 @@ pub struct Keys {
 }
 
 impl Keys {
-    pub async fn load_or_create(store: &Store, clock: &Clock) -> Result<Self, KeyRingError> {
+    pub async fn load_or_create(
+        store: &Store,
+        clock: &Clock,
+        alg: Alg,
+    ) -> Result<Self, KeyRingError> {
         let mut rings = HashMap::new();
         for issuer in IssuerName::ALL {
-            rings.insert(issuer, KeyRing::load_or_create(store, clock, issuer).await?);
+            rings.insert(
+                issuer,
+                KeyRing::load_or_create(store, clock, issuer, alg).await?,
+            );
         }
         Ok(Self { rings })
     }
@@ -226,6 +236,7 @@ impl Keys {
 
 struct KeyRow {
     kid: String,
+    alg: String,
     der: String,
     activate_at: Micros,
 }
@@ -237,8 +248,8 @@ async fn live_rows(
     now: Micros,
 ) -> Result<Vec<KeyRow>, StoreError> {
     let rows = sqlx::query(
-        "SELECT kid, private_der, activate_at FROM signing_key \
-         WHERE issuer = $1 AND alg = 'RS256' AND (retire_at IS NULL OR retire_at > $2) \
+        "SELECT kid, alg, private_der, activate_at FROM signing_key \
+         WHERE issuer = $1 AND (retire_at IS NULL OR retire_at > $2) \
          ORDER BY activate_at, created_at, kid",
     )
     .bind(issuer.as_str())
@@ -249,6 +260,7 @@ async fn live_rows(
         .map(|r| {
             Ok(KeyRow {
                 kid: r.try_get("kid")?,
+                alg: r.try_get("alg")?,
                 der: r.try_get("private_der")?,
                 activate_at: r.try_get("activate_at")?,
             })
@@ -259,12 +271,13 @@ async fn live_rows(
 async fn insert_new_key(
     store: &Store,
     issuer: IssuerName,
+    alg: Alg,
     now: Micros,
     activate_at: Micros,
 ) -> Result<String, KeyRingError> {
     let kid = format!("{}-{}", issuer.as_str(), Uuid::new_v4().simple());
     let for_task = kid.clone();
-    let key = tokio::task::spawn_blocking(move || RsaSigningKey::generate(for_task))
+    let key = tokio::task::spawn_blocking(move || SigningKey::generate(alg, for_task))
         .await
         .map_err(|e| StoreError::Corrupt(format!("key generation task: {e}")))?
         .map_err(|source| KeyRingError::Key {
@@ -276,10 +289,11 @@ async fn insert_new_key(
         source,
     })?;
     sqlx::query(
-        "INSERT INTO signing_key (kid, issuer, alg, private_der, created_at, activate_at) VALUES ($1, $2, 'RS256', $3, $4, $5)",
+        "INSERT INTO signing_key (kid, issuer, alg, private_der, created_at, activate_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&kid)
     .bind(issuer.as_str())
+    .bind(alg.as_str())
     .bind(B64.encode(der))
     .bind(now)
     .bind(activate_at)
@@ -289,7 +303,8 @@ async fn insert_new_key(
     tracing::info!(
         kid,
         issuer = issuer.as_str(),
-        "created a new RS256 signing key"
+        alg = alg.as_str(),
+        "created a new signing key"
     );
     Ok(kid)
 }
@@ -308,6 +323,7 @@ pub struct Rotation {
 pub async fn rotate(
     store: &Store,
     clock: &Clock,
+    alg: Alg,
     publish_ahead: Duration,
     max_token_lifetime: Duration,
 ) -> Result<Vec<Rotation>, KeyRingError> {
@@ -323,7 +339,7 @@ pub async fn rotate(
             .into_iter()
             .map(|r| r.kid)
             .collect();
-        let new_kid = insert_new_key(store, issuer, now, activates_at).await?;
+        let new_kid = insert_new_key(store, issuer, alg, now, activates_at).await?;
         let mut retired = Vec::new();
         for kid in old {
             sqlx::query("UPDATE signing_key SET retire_at = $1 WHERE kid = $2 AND (retire_at IS NULL OR retire_at > $1)")

@@ -50,7 +50,7 @@ impl App {
     pub async fn start(config: Config, clock: Clock) -> Result<Self, StartError> {
         let store = Store::connect(&config.database_url).await?;
         migrate::run(&store).await?;
-        let keys = keys::Keys::load_or_create(&store, &clock).await?;
+        let keys = keys::Keys::load_or_create(&store, &clock, config.signing_alg).await?;
         if config.profile == Profile::Local {
             demo::load_on_first_start(&store, &clock).await?;
         }

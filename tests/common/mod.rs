@@ -116,6 +116,7 @@ pub struct TestServer {
 pub struct Options {
     pub profile: Profile,
     pub database: Option<(String, PathBuf, Option<String>)>,
+    pub signing_alg: Option<tilgang::jose::Alg>,
 }
 
 impl Default for Options {
@@ -123,6 +124,7 @@ impl Default for Options {
         Self {
             profile: Profile::Local,
             database: None,
+            signing_alg: None,
         }
     }
 }
@@ -151,6 +153,7 @@ impl TestServer {
             database_url: Some(database_url.clone()),
             public_url: Some(public_url),
             profile: Some(options.profile),
+            signing_alg: options.signing_alg,
             ..Default::default()
         };
         if options.profile == Profile::Production {
