@@ -447,8 +447,8 @@ async fn demo_data_loads_on_first_start_only() {
         let s = TestServer::start_with(
             engine,
             Options {
-                profile: Profile::Local,
                 database: Some(db),
+                ..Default::default()
             },
         )
         .await;
@@ -521,7 +521,7 @@ async fn production_profile_hides_test_tools() {
         Engine::Postgres,
         Options {
             profile: Profile::Production,
-            database: None,
+            ..Default::default()
         },
     )
     .await;
