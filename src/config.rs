@@ -70,6 +70,12 @@ pub struct Overrides {
     /// Algorithm of new signing keys: RS256, ES256 or EdDSA [default: RS256]
     #[arg(long, env = "TILGANG_SIGNING_ALG", global = true)]
     pub signing_alg: Option<crate::jose::Alg>,
+    /// An external Maskinporten whose tokens the API accepts, e.g. https://test.maskinporten.no/
+    #[arg(long, env = "TILGANG_MASKINPORTEN_ISSUER", global = true)]
+    pub maskinporten_issuer: Option<String>,
+    /// The JWKS address of that Maskinporten, e.g. https://test.maskinporten.no/jwk
+    #[arg(long, env = "TILGANG_MASKINPORTEN_JWKS_URL", global = true)]
+    pub maskinporten_jwks_url: Option<String>,
     /// ID-porten issuer for people's log-in [default: the embedded one, local profile]
     #[arg(long, env = "TILGANG_IDPORTEN_ISSUER", global = true)]
     pub idporten_issuer: Option<String>,
@@ -121,6 +127,8 @@ struct FileConfig {
     request_timeout: Option<String>,
     log: Option<String>,
     signing_alg: Option<String>,
+    maskinporten_issuer: Option<String>,
+    maskinporten_jwks_url: Option<String>,
     idporten_issuer: Option<String>,
     idporten_client_id: Option<String>,
     idporten_client_secret: Option<String>,
@@ -161,6 +169,9 @@ pub struct Config {
     /// Algorithm of newly created signing keys (existing keys keep theirs).
     pub signing_alg: crate::jose::Alg,
     /// The real ID-porten and Ansattporten (production); `None` means the embedded provider.
+    /// An external Maskinporten (issuer with trailing slash, JWKS URL) whose tokens the API
+    /// accepts besides the embedded one's.
+    pub maskinporten: Option<(String, String)>,
     pub idporten: Option<ExternalProvider>,
     pub ansattporten: Option<ExternalProvider>,
     pub config_file: Option<PathBuf>,
@@ -263,6 +274,36 @@ impl Config {
             })?,
             None => crate::jose::Alg::Rs256,
         };
+        let maskinporten = match (
+            pick(
+                "maskinporten-issuer",
+                o.maskinporten_issuer.clone(),
+                file.maskinporten_issuer,
+            ),
+            pick(
+                "maskinporten-jwks-url",
+                o.maskinporten_jwks_url.clone(),
+                file.maskinporten_jwks_url,
+            ),
+        ) {
+            (None, None) => None,
+            (Some(issuer), Some(jwks)) => {
+                let bad = |key: &'static str, v: &str| ConfigError::Invalid {
+                    key,
+                    message: format!("'{v}' is not an http(s) URL"),
+                };
+                let issuer_checked =
+                    check_public_url(&issuer).map_err(|_| bad("maskinporten-issuer", &issuer))?;
+                check_public_url(&jwks).map_err(|_| bad("maskinporten-jwks-url", &jwks))?;
+                Some((format!("{issuer_checked}/"), jwks))
+            }
+            _ => {
+                return Err(ConfigError::Invalid {
+                    key: "maskinporten-issuer",
+                    message: "give maskinporten-issuer and maskinporten-jwks-url together".into(),
+                });
+            }
+        };
         let mut provider = |name: &'static str,
                             triple: [(&'static str, Option<String>, Option<String>); 3]|
          -> Result<Option<ExternalProvider>, ConfigError> {
@@ -336,6 +377,7 @@ impl Config {
             request_timeout,
             log,
             signing_alg,
+            maskinporten,
             idporten,
             ansattporten,
             config_file: o.config.clone(),
@@ -371,6 +413,15 @@ impl Config {
                 "public-url (TILGANG_PUBLIC_URL): must use https:// in production".to_owned(),
             );
         }
+        if self.idporten.is_none() {
+            missing.push("idporten-issuer, idporten-client-id, idporten-client-secret (TILGANG_IDPORTEN_*): the real ID-porten".to_owned());
+        }
+        if self.ansattporten.is_none() {
+            missing.push("ansattporten-issuer, ansattporten-client-id, ansattporten-client-secret (TILGANG_ANSATTPORTEN_*): the real Ansattporten".to_owned());
+        }
+        if self.maskinporten.is_none() {
+            missing.push("maskinporten-issuer, maskinporten-jwks-url (TILGANG_MASKINPORTEN_*): the real Maskinporten".to_owned());
+        }
         if missing.is_empty() {
             Ok(())
         } else {
@@ -402,6 +453,20 @@ impl Config {
             ("request-timeout", format_duration(self.request_timeout)),
             ("log", self.log.clone()),
             ("signing-alg", self.signing_alg.to_string()),
+            (
+                "maskinporten-issuer",
+                self.maskinporten
+                    .as_ref()
+                    .map(|(i, _)| i.clone())
+                    .unwrap_or_else(|| "embedded only".into()),
+            ),
+            (
+                "maskinporten-jwks-url",
+                self.maskinporten
+                    .as_ref()
+                    .map(|(_, j)| j.clone())
+                    .unwrap_or_default(),
+            ),
             (
                 "idporten-issuer",
                 self.idporten
@@ -547,8 +612,15 @@ mod tests {
             ..Default::default()
         };
         let err = Config::resolve(&o).unwrap_err().to_string();
-        assert!(err.contains("database-url"), "{err}");
-        assert!(err.contains("public-url"), "{err}");
+        for setting in [
+            "database-url",
+            "public-url",
+            "idporten-issuer",
+            "ansattporten-issuer",
+            "maskinporten-issuer",
+        ] {
+            assert!(err.contains(setting), "{setting} missing from: {err}");
+        }
         let o = Overrides {
             profile: Some(Profile::Production),
             database_url: Some("postgres://db/tilgang".into()),

@@ -661,3 +661,49 @@ async fn tokens_can_be_signed_with_es256_or_eddsa() {
         s.stop().await;
     }
 }
+
+/// A second server trusts the first one's Maskinporten as its external Maskinporten (as a
+/// production server trusts the real one through its JWKS).
+#[tokio::test]
+async fn tokens_from_a_configured_external_maskinporten_are_accepted() {
+    let a = TestServer::start(common::Engine::Sqlite).await;
+    let vendor = register_vendor(&a, json!(["idporten:dcr.read"])).await;
+    let body: Value = grant(&a, &vendor.assertion(&a, json!({})))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = body["access_token"].as_str().unwrap().to_owned();
+
+    let b = TestServer::start_with(
+        common::Engine::Sqlite,
+        common::Options {
+            external_maskinporten: Some((a.url("/maskinporten/"), a.url("/maskinporten/jwk"))),
+            ..Default::default()
+        },
+    )
+    .await;
+    let res = b.get_auth("/selvbetjening/api/v1/clients", &token).await;
+    assert_eq!(res.status(), 200, "B accepts A's Maskinporten token");
+    let list: Vec<Value> = res.json().await.unwrap();
+    assert!(
+        list.is_empty(),
+        "B has no clients of its own for this organisation"
+    );
+    // A token signed by a key A never published is refused.
+    let rogue = RsaSigningKey::generate("rogue".into()).unwrap();
+    let now = b.clock.now() / 1_000_000;
+    let forged = sign_compact(
+        &rogue,
+        &json!({"iss": a.url("/maskinporten/"), "scope": "idporten:dcr.read", "exp": now + 60,
+        "consumer": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{VENDOR}")}}),
+    )
+    .unwrap();
+    problem(
+        b.get_auth("/selvbetjening/api/v1/clients", &forged).await,
+        401,
+    )
+    .await;
+    a.stop().await;
+    b.stop().await;
+}

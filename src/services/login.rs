@@ -13,7 +13,7 @@ use super::App;
 use super::idp::{ACR_SUBSTANTIAL, ANSATTPORTEN, IDPORTEN, Idp, append_query};
 use crate::config::Profile;
 use crate::domain::Pid;
-use crate::jose::{self, RsaVerifyingKey};
+use crate::jose::{self, VerifyingKey};
 use crate::secret;
 use crate::store::oidc::{LoginFlow, OidcClient, WebSession};
 use crate::store::{StoreError, meta_get, meta_set};
@@ -57,7 +57,7 @@ pub enum LoginError {
 #[derive(Default)]
 pub struct ProviderMetadata {
     discovery: Mutex<HashMap<String, (Instant, Value)>>,
-    jwks: Mutex<HashMap<String, (Instant, Vec<RsaVerifyingKey>)>>,
+    jwks: Mutex<HashMap<String, (Instant, Vec<VerifyingKey>)>>,
 }
 
 /// Only local paths may be a destination after log-in (no open redirect).
@@ -180,12 +180,12 @@ impl App {
         Ok(doc)
     }
 
-    async fn provider_keys(
+    pub(crate) async fn provider_keys(
         &self,
         jwks_uri: &str,
         name: &'static str,
         refresh: bool,
-    ) -> Result<Vec<RsaVerifyingKey>, LoginError> {
+    ) -> Result<Vec<VerifyingKey>, LoginError> {
         if let Ok(cache) = self.provider_metadata.jwks.lock()
             && let Some((at, keys)) = cache.get(jwks_uri)
             && (at.elapsed() < METADATA_TTL && !(refresh && at.elapsed() >= JWKS_REFRESH_MIN))
@@ -202,10 +202,10 @@ impl App {
             .json()
             .await
             .map_err(|e| LoginError::Provider(name, format!("keys {jwks_uri}: {e}")))?;
-        let keys: Vec<RsaVerifyingKey> = doc
+        let keys: Vec<VerifyingKey> = doc
             .get("keys")
             .and_then(Value::as_array)
-            .map(|ks| ks.iter().filter_map(RsaVerifyingKey::from_jwk).collect())
+            .map(|ks| ks.iter().filter_map(VerifyingKey::from_jwk).collect())
             .unwrap_or_default();
         if let Ok(mut cache) = self.provider_metadata.jwks.lock() {
             cache.insert(jwks_uri.to_owned(), (Instant::now(), keys.clone()));

@@ -30,6 +30,8 @@ pub enum TokenError {
     MissingClaim(&'static str),
     #[error("signing failed")]
     Signing,
+    #[error("the issuer's keys could not be fetched: {0}")]
+    Keys(String),
 }
 
 /// A caller whose Bearer token checked out.
@@ -170,6 +172,11 @@ impl App {
             .get("iss")
             .and_then(Value::as_str)
             .ok_or(TokenError::MissingClaim("iss"))?;
+        if let Some((external, jwks_url)) = &self.config.maskinporten
+            && iss == external
+        {
+            return self.verify_external(token, jwks_url).await;
+        }
         let issuer = self
             .api_issuer(iss)
             .ok_or_else(|| TokenError::Issuer(iss.to_owned()))?;
@@ -193,7 +200,33 @@ impl App {
         {
             result = jose::verify_compact(token, self.keys.current(issuer).verifying_keys());
         }
-        let claims = result?;
+        self.checked_caller(result?, issuer)
+    }
+
+    /// Checks a token from the configured external Maskinporten against its JWKS (cached;
+    /// fetched again, at most every 10 s, when the token names an unknown key).
+    async fn verify_external(&self, token: &str, jwks_url: &str) -> Result<Caller, TokenError> {
+        let keys = self
+            .provider_keys(jwks_url, "Maskinporten", false)
+            .await
+            .map_err(|e| TokenError::Keys(e.to_string()))?;
+        let mut result = jose::verify_compact(token, &keys);
+        if matches!(result, Err(JwsError::UnknownKey(_))) {
+            let keys = self
+                .provider_keys(jwks_url, "Maskinporten", true)
+                .await
+                .map_err(|e| TokenError::Keys(e.to_string()))?;
+            result = jose::verify_compact(token, &keys);
+        }
+        self.checked_caller(result?, IssuerName::Maskinporten)
+    }
+
+    /// Checks `exp` and `nbf` of verified claims and reads the scopes.
+    fn checked_caller(
+        &self,
+        claims: Map<String, Value>,
+        issuer: IssuerName,
+    ) -> Result<Caller, TokenError> {
         let now = unix_now(self);
         let exp = claims
             .get("exp")

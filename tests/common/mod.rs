@@ -117,6 +117,8 @@ pub struct Options {
     pub profile: Profile,
     pub database: Option<(String, PathBuf, Option<String>)>,
     pub signing_alg: Option<tilgang::jose::Alg>,
+    /// (issuer, JWKS URL) of an external Maskinporten to trust.
+    pub external_maskinporten: Option<(String, String)>,
 }
 
 impl Default for Options {
@@ -125,6 +127,7 @@ impl Default for Options {
             profile: Profile::Local,
             database: None,
             signing_alg: None,
+            external_maskinporten: None,
         }
     }
 }
@@ -154,6 +157,14 @@ impl TestServer {
             public_url: Some(public_url),
             profile: Some(options.profile),
             signing_alg: options.signing_alg,
+            maskinporten_issuer: options
+                .external_maskinporten
+                .as_ref()
+                .map(|(i, _)| i.clone()),
+            maskinporten_jwks_url: options
+                .external_maskinporten
+                .as_ref()
+                .map(|(_, j)| j.clone()),
             ..Default::default()
         };
         if options.profile == Profile::Production {
@@ -163,6 +174,8 @@ impl TestServer {
             overrides.ansattporten_issuer = Some("https://test.ansattporten.no".into());
             overrides.ansattporten_client_id = Some("tilgang".into());
             overrides.ansattporten_client_secret = Some("secret".into());
+            overrides.maskinporten_issuer = Some("https://test.maskinporten.no/".into());
+            overrides.maskinporten_jwks_url = Some("https://test.maskinporten.no/jwk".into());
         }
         let config = Config::resolve(&overrides).expect("test configuration");
         let clock = Clock::manual(time::OffsetDateTime::now_utc());
