@@ -380,6 +380,33 @@ async fn every_bad_assertion_is_refused_with_its_error() {
         refused(
             grant(
                 &s,
+                &v.assertion(&s, json!({"authorization_details": wanted.clone()})),
+            )
+            .await,
+            400,
+            "invalid_grant",
+            "no live system",
+        )
+        .await;
+        // Once the client is on a registered system, the lookup of the system user decides.
+        let register = s
+            .enterprise_token(VENDOR, "altinn:authentication/systemregister.write")
+            .await;
+        let system = json!({"id": format!("{VENDOR}_fuzz"), "vendor": {"ID": format!("0192:{VENDOR}")},
+            "name": {"nb": "a", "nn": "a", "en": "a"}, "description": {"nb": "a", "nn": "a", "en": "a"}, "clientId": [v.client_id]});
+        assert_eq!(
+            s.post_json(
+                "/authentication/api/v1/systemregister/vendor",
+                &register,
+                &system
+            )
+            .await
+            .status(),
+            200
+        );
+        refused(
+            grant(
+                &s,
                 &v.assertion(&s, json!({"authorization_details": wanted})),
             )
             .await,

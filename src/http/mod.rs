@@ -15,6 +15,7 @@ pub mod ops;
 pub mod problem;
 pub mod register;
 pub mod selfservice;
+pub mod system_register;
 pub mod testtools;
 
 use std::future::Future;
@@ -55,7 +56,8 @@ pub fn router(app: App) -> Router {
         .merge(catalogue::routes())
         .merge(admin::routes())
         .merge(issuer::routes())
-        .merge(login::routes());
+        .merge(login::routes())
+        .merge(system_register::routes());
     if state.app.config.profile == Profile::Local {
         router = router
             .merge(testtools::routes())

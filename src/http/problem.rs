@@ -38,6 +38,9 @@ pub struct ValidationError {
     pub paths: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Extension members, written at the error's top level (Altinn's style).
+    #[serde(flatten)]
+    pub extensions: Map<String, Value>,
 }
 
 #[derive(Debug, Clone)]

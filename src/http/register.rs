@@ -72,6 +72,7 @@ pub fn import_problem(issues: &[ImportIssue]) -> Problem {
                 title: title.into(),
                 paths: vec![i.path.clone()],
                 detail: Some(i.message.clone()),
+                extensions: Default::default(),
             }
         })
         .collect();

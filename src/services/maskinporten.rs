@@ -450,6 +450,20 @@ impl App {
         let system_user = match &checked.system_user {
             None => None,
             Some(detail) => {
+                if self
+                    .store
+                    .system_of_client(&client.client_id)
+                    .await?
+                    .is_none()
+                {
+                    return Err(fail(
+                        OAuthError::InvalidGrant,
+                        format!(
+                            "client '{}' belongs to no live system in the system register; add it to the system's clientId list",
+                            client.client_id
+                        ),
+                    ));
+                }
                 let query = SystemUserQuery {
                     client_id: &client.client_id,
                     vendor_org: &client.owner_org,

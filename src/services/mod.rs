@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod keys;
 pub mod login;
 pub mod maskinporten;
+pub mod system_register;
 pub mod tokens;
 
 use std::sync::Arc;

@@ -30,6 +30,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0003_oidc.sql"),
         postgres: include_str!("../../migrations/postgres/0003_oidc.sql"),
     },
+    Migration {
+        version: 4,
+        name: "system_register",
+        sqlite: include_str!("../../migrations/sqlite/0004_system_register.sql"),
+        postgres: include_str!("../../migrations/postgres/0004_system_register.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied; returns how many ran.

@@ -7,6 +7,7 @@ pub mod maskinporten;
 pub mod migrate;
 pub mod oidc;
 pub mod reference;
+pub mod system;
 
 use std::path::Path;
 use std::str::FromStr;

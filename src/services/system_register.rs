@@ -1,0 +1,375 @@
+//! The system register's use cases (spec authentication-api §2.1, with DESIGN §5's fixes):
+//! vendors create, read, update and delete their systems; customers see the visible ones.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::App;
+use super::tokens::Caller;
+use crate::domain::system::{self, PackageRef, Right, System, SystemInput, Violation};
+use crate::store::StoreError;
+use crate::store::audit::{self, AuditEntry};
+use crate::store::system as db;
+
+pub const SCOPE_WRITE: &str = "altinn:authentication/systemregister.write";
+pub const SCOPE_ADMIN: &str = "altinn:authentication/systemregister.admin";
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error("the system is not valid")]
+    Invalid(Vec<Violation>),
+    #[error("the token may not change systems of this vendor")]
+    Forbidden,
+    #[error("System with ID '{0}' not found.")]
+    NotFound(String),
+    #[error("Cannot update a system marked as deleted.")]
+    Deleted,
+    #[error("The System already exist: {0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn may_write(caller: &Caller, vendor_org: &str) -> bool {
+    caller.has_scope(SCOPE_ADMIN)
+        || caller
+            .consumer_org()
+            .is_some_and(|o| o.as_str() == vendor_org)
+}
+
+fn actor(caller: &Caller) -> String {
+    caller
+        .consumer_org()
+        .map(|o| o.to_string())
+        .unwrap_or_default()
+}
+
+fn client_id_of(caller: &Caller) -> Option<String> {
+    caller
+        .claims
+        .get("client_id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+impl App {
+    async fn check_rights_and_packages(
+        &self,
+        rights: &[Right],
+        packages: &[PackageRef],
+        is_visible: bool,
+    ) -> Result<Vec<Violation>, StoreError> {
+        let found = self
+            .store
+            .resources_by_id(&system::resource_ids(rights))
+            .await?;
+        let catalogue: HashMap<String, _> = self
+            .store
+            .access_packages()
+            .await?
+            .into_iter()
+            .map(|p| (p.urn.as_str().to_owned(), p))
+            .collect();
+        let mut out = system::check_rights(rights, &found);
+        out.extend(system::check_packages(packages, is_visible, &catalogue));
+        Ok(out)
+    }
+
+    /// SR5: registers a system; returns its internal id.
+    pub async fn create_system(
+        &self,
+        caller: &Caller,
+        input: SystemInput,
+    ) -> Result<String, RegisterError> {
+        let input = input.trimmed();
+        let Some(vendor) = system::vendor_org(&input.vendor) else {
+            return Err(RegisterError::Invalid(vec![
+                system::vendor_identifier_invalid(),
+            ]));
+        };
+        let mut violations = system::check_shape(&input, &vendor, true);
+        if violations.iter().any(|v| v.code == system::TOO_MANY) {
+            // Lists this long are not looked up item by item.
+            return Err(RegisterError::Invalid(violations));
+        }
+        if violations.iter().all(|v| v.code != "AUTH.VLD-00001")
+            && self.store.system(&input.id).await?.is_some()
+        {
+            violations.push(system::system_id_exists());
+        }
+        if !self.store.client_owners(&input.client_id).await?.is_empty() {
+            violations.push(system::client_id_taken());
+        }
+        if system::has_duplicate_client_ids(&input.client_id) {
+            violations.push(system::duplicate_client_ids());
+        }
+        violations.extend(
+            self.check_rights_and_packages(&input.rights, &input.access_packages, input.is_visible)
+                .await?,
+        );
+        if !may_write(caller, vendor.as_str()) {
+            return Err(RegisterError::Forbidden);
+        }
+        if !violations.is_empty() {
+            return Err(RegisterError::Invalid(violations));
+        }
+        let sys = System {
+            internal_id: Uuid::new_v4().to_string(),
+            system_id: input.id.clone(),
+            vendor_org: vendor.to_string(),
+            name: input.name.clone(),
+            description: input.description.clone(),
+            rights: input.rights.clone(),
+            access_packages: input.access_packages.clone(),
+            client_ids: input.client_id.clone(),
+            is_visible: input.is_visible,
+            allowed_redirect_urls: input.allowed_redirect_urls.clone(),
+            is_deleted: false,
+        };
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        if let Err(e) = db::insert_system(&mut tx, &sys, now).await {
+            return Err(if e.is_unique_violation() {
+                RegisterError::Conflict(sys.system_id)
+            } else {
+                e.into()
+            });
+        }
+        let data = serde_json::to_value(&input).unwrap_or(Value::Null);
+        self.record_change(&mut tx, caller, &sys, "create", &data, now)
+            .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(sys.internal_id)
+    }
+
+    async fn record_change(
+        &self,
+        tx: &mut crate::store::Conn,
+        caller: &Caller,
+        sys: &System,
+        change: &str,
+        data: &Value,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        db::log_change(
+            tx,
+            &sys.internal_id,
+            &actor(caller),
+            change,
+            data,
+            client_id_of(caller).as_deref(),
+            now,
+        )
+        .await?;
+        let entry = AuditEntry {
+            actor: &caller.audit_name(),
+            action: &format!("systemregister.{change}"),
+            target: &format!("system:{}", sys.system_id),
+            details: json!({"systemInternalId": sys.internal_id}),
+            trace_id: None,
+        };
+        audit::record(tx, &entry, now).await
+    }
+
+    /// A system the caller may change: it exists and the caller is its vendor (or admin).
+    async fn writable_system(
+        &self,
+        caller: &Caller,
+        system_id: &str,
+    ) -> Result<System, RegisterError> {
+        let sys = self
+            .store
+            .system(system_id)
+            .await?
+            .ok_or_else(|| RegisterError::NotFound(system_id.to_owned()))?;
+        if !may_write(caller, &sys.vendor_org) {
+            return Err(RegisterError::Forbidden);
+        }
+        Ok(sys)
+    }
+
+    /// SR4: the full system, for its vendor.
+    pub async fn vendor_system(
+        &self,
+        caller: &Caller,
+        system_id: &str,
+    ) -> Result<System, RegisterError> {
+        self.writable_system(caller, system_id).await
+    }
+
+    /// SR6: replaces a system, in Altinn's order of checks.
+    pub async fn update_system(
+        &self,
+        caller: &Caller,
+        system_id: &str,
+        input: SystemInput,
+    ) -> Result<(), RegisterError> {
+        let input = input.trimmed();
+        let stored = self.writable_system(caller, system_id).await?;
+        if input.vendor.id != format!("0192:{}", stored.vendor_org) {
+            return Err(RegisterError::NotFound(system_id.to_owned()));
+        }
+        if input.id != system_id {
+            return Err(RegisterError::Invalid(vec![system::system_id_mismatch()]));
+        }
+        if stored.is_deleted {
+            return Err(RegisterError::Deleted);
+        }
+        let vendor = system::vendor_org(&input.vendor)
+            .ok_or_else(|| RegisterError::Invalid(vec![system::vendor_identifier_invalid()]))?;
+        let mut violations = system::check_shape(&input, &vendor, false);
+        if violations.iter().any(|v| v.code == system::TOO_MANY) {
+            return Err(RegisterError::Invalid(violations));
+        }
+        violations.extend(
+            self.check_rights_and_packages(&input.rights, &input.access_packages, input.is_visible)
+                .await?,
+        );
+        if system::has_duplicate_client_ids(&input.client_id) {
+            violations.push(system::duplicate_client_ids());
+        }
+        for (_, owner) in self.store.client_owners(&input.client_id).await? {
+            if owner != stored.internal_id {
+                violations.push(system::client_id_taken());
+            }
+        }
+        if !violations.is_empty() {
+            return Err(RegisterError::Invalid(violations));
+        }
+        let sys = System {
+            name: input.name.clone(),
+            description: input.description.clone(),
+            rights: input.rights.clone(),
+            access_packages: input.access_packages.clone(),
+            client_ids: input.client_id.clone(),
+            is_visible: input.is_visible,
+            allowed_redirect_urls: input.allowed_redirect_urls.clone(),
+            ..stored
+        };
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        match db::update_system(&mut tx, &sys, now).await {
+            Ok(true) => {}
+            Ok(false) => return Err(RegisterError::Deleted),
+            Err(e) if e.is_unique_violation() => {
+                return Err(RegisterError::Invalid(vec![system::client_id_taken()]));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let data = serde_json::to_value(&input).unwrap_or(Value::Null);
+        self.record_change(&mut tx, caller, &sys, "update", &data, now)
+            .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// SR7: replaces a system's rights.
+    pub async fn update_system_rights(
+        &self,
+        caller: &Caller,
+        system_id: &str,
+        rights: Vec<Right>,
+    ) -> Result<(), RegisterError> {
+        let stored = self.writable_system(caller, system_id).await?;
+        if stored.is_deleted {
+            return Err(RegisterError::Deleted);
+        }
+        if rights.len() > system::MAX_LIST {
+            return Err(RegisterError::Invalid(vec![system::too_many()]));
+        }
+        let violations = self.check_rights_and_packages(&rights, &[], false).await?;
+        if !violations.is_empty() {
+            return Err(RegisterError::Invalid(violations));
+        }
+        self.update_one_list(
+            caller,
+            &stored,
+            true,
+            serde_json::to_value(&rights).unwrap_or(Value::Null),
+        )
+        .await
+    }
+
+    /// SR8: replaces a system's access packages (checked against the stored `isVisible`).
+    pub async fn update_system_packages(
+        &self,
+        caller: &Caller,
+        system_id: &str,
+        packages: Vec<PackageRef>,
+    ) -> Result<(), RegisterError> {
+        let stored = self.writable_system(caller, system_id).await?;
+        if stored.is_deleted {
+            return Err(RegisterError::Deleted);
+        }
+        if packages.len() > system::MAX_LIST {
+            return Err(RegisterError::Invalid(vec![system::too_many()]));
+        }
+        let violations = self
+            .check_rights_and_packages(&[], &packages, stored.is_visible)
+            .await?;
+        if !violations.is_empty() {
+            return Err(RegisterError::Invalid(violations));
+        }
+        self.update_one_list(
+            caller,
+            &stored,
+            false,
+            serde_json::to_value(&packages).unwrap_or(Value::Null),
+        )
+        .await
+    }
+
+    async fn update_one_list(
+        &self,
+        caller: &Caller,
+        stored: &System,
+        rights: bool,
+        value: Value,
+    ) -> Result<(), RegisterError> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        if !db::update_list(&mut tx, &stored.internal_id, rights, &value, now).await? {
+            return Err(RegisterError::Deleted);
+        }
+        let change = if rights {
+            "rightsupdate"
+        } else {
+            "accesspackageupdate"
+        };
+        self.record_change(&mut tx, caller, stored, change, &value, now)
+            .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// SR9: marks a system deleted and frees its client ids. Deleting it again changes nothing.
+    pub async fn delete_system(
+        &self,
+        caller: &Caller,
+        system_id: &str,
+    ) -> Result<(), RegisterError> {
+        let stored = self.writable_system(caller, system_id).await?;
+        if stored.is_deleted {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        db::soft_delete(&mut tx, &stored.internal_id, now).await?;
+        self.record_change(&mut tx, caller, &stored, "delete", &Value::Null, now)
+            .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// SR12: the system's change log, newest first.
+    pub async fn system_change_log(
+        &self,
+        caller: &Caller,
+        system_id: &str,
+    ) -> Result<Vec<db::ChangeLogEntry>, RegisterError> {
+        let stored = self.writable_system(caller, system_id).await?;
+        Ok(self.store.change_log(&stored.internal_id).await?)
+    }
+}
