@@ -70,6 +70,10 @@ pub struct Overrides {
     /// Algorithm of new signing keys: RS256, ES256 or EdDSA [default: RS256]
     #[arg(long, env = "TILGANG_SIGNING_ALG", global = true)]
     pub signing_alg: Option<crate::jose::Alg>,
+    /// The platform operator's organisation: its daglig leder, styreleder or innehaver may use
+    /// the operator pages at /admin/ [default: the demo operator 315177340, local profile]
+    #[arg(long, env = "TILGANG_OPERATOR_ORG", global = true)]
+    pub operator_org: Option<String>,
     /// An external Maskinporten whose tokens the API accepts, e.g. https://test.maskinporten.no/
     #[arg(long, env = "TILGANG_MASKINPORTEN_ISSUER", global = true)]
     pub maskinporten_issuer: Option<String>,
@@ -127,6 +131,7 @@ struct FileConfig {
     request_timeout: Option<String>,
     log: Option<String>,
     signing_alg: Option<String>,
+    operator_org: Option<String>,
     maskinporten_issuer: Option<String>,
     maskinporten_jwks_url: Option<String>,
     idporten_issuer: Option<String>,
@@ -169,6 +174,8 @@ pub struct Config {
     /// Algorithm of newly created signing keys (existing keys keep theirs).
     pub signing_alg: crate::jose::Alg,
     /// The real ID-porten and Ansattporten (production); `None` means the embedded provider.
+    /// Whose main administrators may use the operator pages.
+    pub operator_org: Option<crate::domain::OrgNumber>,
     /// An external Maskinporten (issuer with trailing slash, JWKS URL) whose tokens the API
     /// accepts besides the embedded one's.
     pub maskinporten: Option<(String, String)>,
@@ -274,6 +281,16 @@ impl Config {
             })?,
             None => crate::jose::Alg::Rs256,
         };
+        let operator_org = match pick("operator-org", o.operator_org.clone(), file.operator_org) {
+            Some(o) => Some(o.parse().map_err(
+                |e: crate::domain::org_number::OrgNumberError| ConfigError::Invalid {
+                    key: "operator-org",
+                    message: format!("'{o}': {e}"),
+                },
+            )?),
+            None if profile == Profile::Local => "315177340".parse().ok(),
+            None => None,
+        };
         let maskinporten = match (
             pick(
                 "maskinporten-issuer",
@@ -377,6 +394,7 @@ impl Config {
             request_timeout,
             log,
             signing_alg,
+            operator_org,
             maskinporten,
             idporten,
             ansattporten,
@@ -453,6 +471,13 @@ impl Config {
             ("request-timeout", format_duration(self.request_timeout)),
             ("log", self.log.clone()),
             ("signing-alg", self.signing_alg.to_string()),
+            (
+                "operator-org",
+                self.operator_org
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_else(|| "none".into()),
+            ),
             (
                 "maskinporten-issuer",
                 self.maskinporten

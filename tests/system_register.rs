@@ -658,3 +658,51 @@ async fn ownership_unknown_systems_and_bad_bodies() {
         s.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_operator_page_lists_systems_for_operators_only() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let t = s.enterprise_token(VENDOR, WRITE).await;
+        let id = format!("{VENDOR}_operator");
+        assert_eq!(
+            s.post_json(&format!("{BASE}/vendor"), &t, &system(&id))
+                .await
+                .status(),
+            200
+        );
+
+        let res = s.browser.get(s.url("/admin/")).send().await.unwrap();
+        assert_eq!(
+            common::location(&res),
+            "/auth/login/idporten?goto=/admin/",
+            "log in first"
+        );
+
+        let operator = s.login_as("14836835388").await;
+        let res = s
+            .browser
+            .get(s.url("/admin/"))
+            .header("cookie", &operator)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains(&id) && html.contains("Regnskap Pluss") && html.contains("synlig"),
+            "{html}"
+        );
+
+        let customer = s.login_as("05827536549").await;
+        let res = s
+            .browser
+            .get(s.url("/admin/"))
+            .header("cookie", &customer)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
+        s.stop().await;
+    }
+}

@@ -9,16 +9,126 @@ use serde_json::json;
 
 use super::AppState;
 use super::auth::Bearer;
+use super::html::{Lang, esc, page};
+use super::login::MaybeSession;
 use super::problem::Problem;
 use crate::clock::parse_rfc3339;
 use crate::services::audit::{self, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::store::audit::AuditQuery;
+use axum::http::StatusCode;
 
 /// The operator scope: read the audit log and other operator data.
 pub const SCOPE_ADMIN: &str = "tilgang:admin";
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/admin/api/v1/audit", get(list_audit))
+    Router::new()
+        .route("/admin/api/v1/audit", get(list_audit))
+        .route("/admin/", get(operator_page))
+        .route(
+            "/admin",
+            get(|| async { axum::response::Redirect::permanent("/admin/") }),
+        )
+}
+
+/// The operator's overview: the register's contents and every registered system. Only the
+/// main administrators of the operator organisation (`operator-org`) may see it.
+async fn operator_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeSession(session): MaybeSession,
+) -> Response {
+    let local = state.app.config.profile == crate::config::Profile::Local;
+    let Some((_, session)) = session else {
+        return axum::response::Redirect::to("/auth/login/idporten?goto=/admin/").into_response();
+    };
+    let allowed = match &state.app.config.operator_org {
+        Some(org) => state
+            .app
+            .store
+            .is_main_administrator(&session.pid, org.as_str())
+            .await
+            .unwrap_or(false),
+        None => false,
+    };
+    if !allowed {
+        let body = format!(
+            "<h1>{}</h1><p>{}</p>",
+            lang.t("Ikke tilgang", "No access"),
+            lang.t(
+                "Operatørsidene er for daglig leder, styreleder eller innehaver i plattformoperatørens organisasjon (innstillingen operator-org).",
+                "The operator pages are for the daglig leder, styreleder or innehaver of the platform operator's organisation (the operator-org setting)."
+            )
+        );
+        return (
+            StatusCode::FORBIDDEN,
+            page(lang, lang.t("Ikke tilgang", "No access"), local, &body),
+        )
+            .into_response();
+    }
+    let (counts, systems) = match (
+        state.app.store.reference_counts().await,
+        state.app.store.all_systems().await,
+    ) {
+        (Ok(c), Ok(s)) => (c, s),
+        (Err(e), _) | (_, Err(e)) => return Problem::from(e).into_response(),
+    };
+    let mut body = format!(
+        "<h1>{}</h1><p>{}: {} {}, {} {}, {} {}, {} {}, {} {}.</p>",
+        lang.t("Operatør", "Operator"),
+        lang.t("Registeret", "The register"),
+        counts.organizations,
+        lang.t("organisasjoner", "organisations"),
+        counts.persons,
+        lang.t("personer", "persons"),
+        counts.roles,
+        lang.t("roller", "roles"),
+        counts.access_packages,
+        lang.t("tilgangspakker", "access packages"),
+        counts.resources,
+        lang.t("ressurser", "resources"),
+    );
+    body.push_str(&format!(
+        "<h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        lang.t("Registrerte systemer", "Registered systems"),
+        lang.t("System", "System"),
+        lang.t("Navn", "Name"),
+        lang.t("Leverandør", "Vendor"),
+        lang.t("Klient-id-er", "Client ids"),
+        lang.t("Status", "Status"),
+    ));
+    if systems.is_empty() {
+        body.push_str(&format!(
+            "<tr><td colspan=\"5\" class=\"muted\">{}</td></tr>",
+            lang.t(
+                "Ingen systemer er registrert ennå.",
+                "No systems are registered yet."
+            )
+        ));
+    }
+    for s in &systems {
+        let status = match (s.is_deleted, s.is_visible) {
+            (true, _) => lang.t("slettet", "deleted"),
+            (false, true) => lang.t("synlig", "visible"),
+            (false, false) => lang.t("skjult", "hidden"),
+        };
+        let name = s
+            .name
+            .get(lang.code())
+            .or_else(|| s.name.get("nb"))
+            .cloned()
+            .unwrap_or_default();
+        body.push_str(&format!(
+            "<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            esc(&s.system_id), esc(&name), esc(&s.vendor_org), s.client_ids.len(), status
+        ));
+    }
+    body.push_str("</tbody></table>");
+    body.push_str(&format!(
+        "<p>{} <a href=\"/docs\"><code>GET /admin/api/v1/audit</code></a> ({} <code>{SCOPE_ADMIN}</code>).</p>",
+        lang.t("Revisjonsloggen leses gjennom", "The audit log is read through"),
+        lang.t("scope", "scope"),
+    ));
+    page(lang, lang.t("Operatør", "Operator"), local, &body)
 }
 
 #[derive(Deserialize)]

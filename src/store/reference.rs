@@ -181,6 +181,19 @@ impl Store {
         row.as_ref().map(party_from_row).transpose()
     }
 
+    /// Whether the person is daglig leder, styreleder or innehaver of the organisation.
+    pub async fn is_main_administrator(&self, pid: &str, org_no: &str) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM party_role r JOIN party p ON p.party_id = r.to_party JOIN party o ON o.party_id = r.from_party \
+             WHERE p.pid = $1 AND o.org_no = $2 AND r.role IN ('daglig-leder', 'styreleder', 'innehaver') LIMIT 1",
+        )
+        .bind(pid)
+        .bind(org_no)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(found.is_some())
+    }
+
     pub async fn access_packages(&self) -> Result<Vec<AccessPackage>, StoreError> {
         let rows = sqlx::query(
             "SELECT urn, name, description, is_delegable, is_assignable, client_roles \

@@ -91,6 +91,15 @@ impl Store {
         self.with_clients(rows).await
     }
 
+    /// Every system, deleted ones too (operators).
+    pub async fn all_systems(&self) -> Result<Vec<System>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM system_register ORDER BY vendor_org, system_id"
+        ));
+        let rows = sqlx::query(sql).fetch_all(self.pool()).await?;
+        self.with_clients(rows).await
+    }
+
     /// Every live, visible system (what customers may choose from).
     pub async fn visible_systems(&self) -> Result<Vec<System>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!(

@@ -369,3 +369,39 @@ pub fn input_value(html: &str, name: &str) -> Option<String> {
             .replace("&#39;", "'"),
     )
 }
+
+impl TestServer {
+    /// Logs a person in through the embedded ID-porten, step by step, and returns the session
+    /// cookie (`tilgang_session=…`).
+    pub async fn login_as(&self, pid: &str) -> String {
+        let b = &self.browser;
+        let res = b
+            .get(self.url("/auth/login/idporten"))
+            .send()
+            .await
+            .expect("login");
+        let authorize = location(&res);
+        let html = b
+            .get(&authorize)
+            .send()
+            .await
+            .expect("authorize")
+            .text()
+            .await
+            .expect("page");
+        let request_id = input_value(&html, "request_id").expect("request_id on the log-in page");
+        let res = b
+            .post(self.url("/idporten/authorize/login"))
+            .form(&[("request_id", request_id.as_str()), ("pid", pid)])
+            .send()
+            .await
+            .expect("log in");
+        let callback = location(&res);
+        let res = b.get(&callback).send().await.expect("callback");
+        let set = res.headers()["set-cookie"]
+            .to_str()
+            .expect("cookie")
+            .to_owned();
+        set.split(';').next().expect("cookie value").to_owned()
+    }
+}
