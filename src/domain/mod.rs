@@ -7,6 +7,7 @@ pub mod localized;
 pub mod org_number;
 pub mod pid;
 pub mod reference;
+pub mod request;
 pub mod system;
 pub mod urn;
 

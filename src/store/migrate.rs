@@ -36,6 +36,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0004_system_register.sql"),
         postgres: include_str!("../../migrations/postgres/0004_system_register.sql"),
     },
+    Migration {
+        version: 5,
+        name: "system_users",
+        sqlite: include_str!("../../migrations/sqlite/0005_system_users.sql"),
+        postgres: include_str!("../../migrations/postgres/0005_system_users.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied; returns how many ran.
