@@ -16,6 +16,7 @@ pub mod problem;
 pub mod register;
 pub mod selfservice;
 pub mod system_register;
+pub mod systemuser_api;
 pub mod testtools;
 
 use std::future::Future;
@@ -57,7 +58,8 @@ pub fn router(app: App) -> Router {
         .merge(admin::routes())
         .merge(issuer::routes())
         .merge(login::routes())
-        .merge(system_register::routes());
+        .merge(system_register::routes())
+        .merge(systemuser_api::routes());
     if state.app.config.profile == Profile::Local {
         router = router
             .merge(testtools::routes())

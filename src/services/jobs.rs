@@ -34,6 +34,11 @@ pub async fn run_once(app: &App) {
         ),
         Err(e) => tracing::warn!(error = %e, "cannot purge expired log-ins"),
     }
+    match app.time_out_requests().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(timed_out = n, "system-user requests timed out"),
+        Err(e) => tracing::warn!(error = %e, "cannot time out requests"),
+    }
     if let Err(e) = app.keys.reload_all(&app.store, &app.clock).await {
         tracing::warn!(error = %e, "cannot reload signing keys");
     }

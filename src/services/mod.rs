@@ -10,6 +10,7 @@ pub mod keys;
 pub mod login;
 pub mod maskinporten;
 pub mod system_register;
+pub mod system_users;
 pub mod tokens;
 
 use std::sync::Arc;
@@ -57,10 +58,10 @@ impl App {
         }
         let app = Self {
             config: Arc::new(config),
-            store,
+            store: store.clone(),
             clock,
             keys: Arc::new(keys),
-            system_users: Arc::new(maskinporten::NoSystemUsers),
+            system_users: Arc::new(system_users::RegisterLookup { store: store.clone() }),
             mp_client_cache: Arc::new(maskinporten::ClientCache::new()),
             http: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(10))

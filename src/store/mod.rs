@@ -8,6 +8,7 @@ pub mod migrate;
 pub mod oidc;
 pub mod reference;
 pub mod system;
+pub mod system_user;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -1,0 +1,347 @@
+//! System users end to end (spec authentication-api §2.2, §2.4, §3.3, §3.4, §4): vendors ask
+//! for a system user, the customer's representative approves or rejects, requests time out,
+//! vendors verify, and Maskinporten finds the system user for a token.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::App;
+use super::maskinporten::{LookupFuture, SystemUserLookup, SystemUserMatch, SystemUserQuery};
+use super::tokens::Caller;
+use crate::clock::format_micros;
+use crate::domain::request::{self, RequestProblem, RequestStatus, effective_external_ref, effective_status, live_key};
+use crate::domain::system::{PackageRef, Right};
+use crate::domain::OrgNumber;
+use crate::store::system_user::{self as db, RequestRecord, SystemUserRecord};
+use crate::store::audit::{self, AuditEntry};
+use crate::store::{Store, StoreError};
+
+pub const SCOPE_REQUEST_WRITE: &str = "altinn:authentication/systemuser.request.write";
+pub const SCOPE_REQUEST_READ: &str = "altinn:authentication/systemuser.request.read";
+pub const SCOPE_LOOKUP: &str = "altinn:maskinporten/systemuser.read";
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SuError {
+    #[error("{}", .0.title)]
+    Problem(RequestProblem),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn p(code: &'static str, status: u16, title: &'static str) -> SuError {
+    SuError::Problem(RequestProblem { code, status, title, detail: None })
+}
+
+pub fn request_not_found() -> SuError {
+    p("AUTH-00010", 404, "The Id does not refer to a Request in our system.")
+}
+
+pub fn system_not_found() -> SuError {
+    p("AUTH-00011", 404, "The Id does not refer to a Registered System.")
+}
+
+/// The body of `POST systemuser/request/vendor`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateRequest {
+    pub system_id: String,
+    pub party_org_no: String,
+    #[serde(default)]
+    pub external_ref: Option<String>,
+    #[serde(default)]
+    pub integration_title: Option<String>,
+    #[serde(default)]
+    pub rights: Option<Vec<Right>>,
+    #[serde(default)]
+    pub access_packages: Option<Vec<PackageRef>>,
+    #[serde(default)]
+    pub redirect_url: Option<String>,
+}
+
+impl App {
+    fn timeout_micros(&self) -> i64 {
+        i64::try_from(self.config.request_timeout.as_micros()).unwrap_or(i64::MAX)
+    }
+
+    /// The request's status as of now (a `New` request past the timeout has timed out).
+    pub fn request_status(&self, r: &RequestRecord) -> RequestStatus {
+        effective_status(r.status, r.created_at, self.clock.now(), self.timeout_micros())
+    }
+
+    /// The page where the customer answers a request.
+    pub fn confirm_url(&self, id: &str) -> String {
+        self.config.url(&format!("/accessmanagement/ui/systemuser/request?id={id}&DONTCHOOSEREPORTEE=true"))
+    }
+
+    /// `RequestSystemResponse`; with the confirm URL for vendor answers.
+    pub fn request_json(&self, r: &RequestRecord, with_confirm_url: bool) -> Value {
+        let status = self.request_status(r);
+        let mut v = json!({
+            "id": r.id, "integrationTitle": r.integration_title, "externalRef": r.external_ref,
+            "systemId": r.system_id, "partyOrgNo": r.party_org_no, "rights": r.rights,
+            "accessPackages": r.access_packages, "status": status.as_str(), "escalated": r.escalated,
+            "created": format_micros(r.created_at), "timedOut": status == RequestStatus::Timedout,
+        });
+        if let Some(u) = &r.redirect_url {
+            v["redirectUrl"] = json!(u);
+        }
+        if with_confirm_url {
+            v["confirmUrl"] = json!(self.confirm_url(&r.id));
+        }
+        v
+    }
+
+    /// Times out old requests (the job; also run before a create, so a new request with the
+    /// key of a timed-out one gets 201).
+    pub async fn time_out_requests(&self) -> Result<u64, StoreError> {
+        let now = self.clock.now();
+        self.store.time_out_requests(now.saturating_sub(self.timeout_micros()), now).await
+    }
+
+    /// R1: creates a request, or returns the live one with the same key (`false`).
+    pub async fn create_request(&self, caller: &Caller, input: CreateRequest) -> Result<(RequestRecord, bool), SuError> {
+        let vendor = caller.consumer_org().ok_or_else(|| p("AUTH-00023", 401, "Can't resolve the Organisation Number for the Vendor from the Token."))?;
+        let system_id = input.system_id.trim().to_owned();
+        let party_org_no = input.party_org_no.trim().to_owned();
+        let external_ref = effective_external_ref(input.external_ref.as_deref(), &party_org_no);
+        if external_ref.len() > 255 {
+            return Err(SuError::Problem(RequestProblem { code: "AUTH-00101", status: 400, title: "externalRef may be at most 255 characters", detail: None }));
+        }
+        let key = live_key(&system_id, &party_org_no, &external_ref);
+        if self.store.live_system_user(&key).await?.is_some() {
+            return Err(p("AUTH-00004", 400, "Failed to create new SystemUser, existing SystemUser tied to the given System-Id."));
+        }
+        self.time_out_requests().await?;
+        let system = self.store.system(&system_id).await?.filter(|s| !s.is_deleted).ok_or_else(system_not_found)?;
+        if system.vendor_org != vendor.as_str() {
+            return Err(system_not_found());
+        }
+        if let Some(existing) = self.store.live_request(&key).await? {
+            return Ok((existing, false));
+        }
+        let org: OrgNumber = party_org_no.parse().map_err(|_| p("AUTH-00000", 400, "Can't resolve the Organisation Number from the logged in Reportee PartyId."))?;
+        if self.store.organization(&org).await?.is_none() {
+            return Err(p("AUTH-00000", 400, "Can't resolve the Organisation Number from the logged in Reportee PartyId."));
+        }
+        let redirect_url = input.redirect_url.as_deref().map(str::trim).filter(|u| !u.is_empty()).map(str::to_owned);
+        if let Some(url) = &redirect_url {
+            request::check_redirect(url, &system.allowed_redirect_urls).map_err(SuError::Problem)?;
+        }
+        let catalogue = self.store.access_packages().await?;
+        request::check_requested(input.rights.as_deref(), input.access_packages.as_deref(), &system, |urn| {
+            catalogue.iter().find(|p| p.urn.as_str() == urn).map(|p| p.is_assignable)
+        })
+        .map_err(SuError::Problem)?;
+        let title = input.integration_title.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).or_else(|| system.name.get("nb").cloned()).unwrap_or_default();
+        let now = self.clock.now();
+        let record = RequestRecord {
+            id: Uuid::new_v4().to_string(),
+            system_id,
+            party_org_no,
+            external_ref,
+            integration_title: title.chars().take(255).collect(),
+            rights: input.rights.unwrap_or_default(),
+            access_packages: input.access_packages.unwrap_or_default(),
+            status: RequestStatus::New,
+            redirect_url,
+            escalated: false,
+            created_at: now,
+            is_deleted: false,
+        };
+        let mut tx = self.store.begin().await?;
+        match db::insert_request(&mut tx, &record, &key, now).await {
+            Ok(()) => {}
+            Err(e) if e.is_unique_violation() => {
+                // Another call with the same key won: answer with its request.
+                drop(tx);
+                let existing = self.store.live_request(&key).await?.ok_or_else(request_not_found)?;
+                return Ok((existing, false));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        audit_in(&mut tx, &caller.audit_name(), "systemuser.request.create", &record, now).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok((record, true))
+    }
+
+    /// A request as its vendor sees it: unknown, deleted and timed-out requests are 404
+    /// AUTH-00010; another vendor's request is 404 AUTH-00011.
+    pub async fn vendor_request(&self, caller: &Caller, id: &str) -> Result<RequestRecord, SuError> {
+        let r = self.store.request(id).await?.filter(|r| !r.is_deleted).ok_or_else(request_not_found)?;
+        self.check_vendor_owns(caller, &r.system_id).await?;
+        if self.request_status(&r) == RequestStatus::Timedout {
+            return Err(request_not_found());
+        }
+        Ok(r)
+    }
+
+    async fn check_vendor_owns(&self, caller: &Caller, system_id: &str) -> Result<(), SuError> {
+        let vendor = caller.consumer_org().ok_or_else(|| p("AUTH-00023", 401, "Can't resolve the Organisation Number for the Vendor from the Token."))?;
+        match self.store.system(system_id).await? {
+            Some(s) if s.vendor_org == vendor.as_str() => Ok(()),
+            _ => Err(system_not_found()),
+        }
+    }
+
+    /// R5.
+    pub async fn vendor_request_by_ref(&self, caller: &Caller, system_id: &str, org: &str, external_ref: &str) -> Result<RequestRecord, SuError> {
+        self.check_vendor_owns(caller, system_id).await?;
+        self.time_out_requests().await?;
+        self.store.live_request(&live_key(system_id, org, external_ref)).await?.ok_or_else(request_not_found)
+    }
+
+    /// R7: a page of the system's requests after `after`, and the cursor of the next page.
+    pub async fn vendor_requests_of_system(&self, caller: &Caller, system_id: &str, after: &str) -> Result<(Vec<RequestRecord>, Option<String>), SuError> {
+        self.check_vendor_owns(caller, system_id).await?;
+        let mut page = self.store.requests_of_system(system_id, after, PAGE_SIZE + 1).await?;
+        let next = if page.len() as i64 > PAGE_SIZE {
+            page.truncate(PAGE_SIZE as usize);
+            page.last().map(|r| r.id.clone())
+        } else {
+            None
+        };
+        Ok((page, next))
+    }
+
+    /// R9: deletes the vendor's own request (any status).
+    pub async fn delete_vendor_request(&self, caller: &Caller, id: &str) -> Result<(), SuError> {
+        let r = self.store.request(id).await?.filter(|r| !r.is_deleted).ok_or_else(request_not_found)?;
+        self.check_vendor_owns(caller, &r.system_id).await.map_err(|_| request_not_found())?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        if !db::delete_request(&mut tx, id, now).await? {
+            return Err(request_not_found());
+        }
+        audit_in(&mut tx, &caller.audit_name(), "systemuser.request.delete", &r, now).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// Whether the person may answer for the organisation (DESIGN §7: daglig leder, styreleder
+    /// or innehaver).
+    pub async fn has_authority(&self, pid: &str, org_no: &str) -> Result<bool, StoreError> {
+        self.store.is_main_administrator(pid, org_no).await
+    }
+
+    /// Approves (creating the system user, whose id is the request's) or rejects a request,
+    /// for a person with authority for its organisation (§3.4).
+    pub async fn decide_request(&self, pid: &str, id: &str, approve: bool) -> Result<RequestRecord, SuError> {
+        let r = self.store.request(id).await?.filter(|r| !r.is_deleted).ok_or_else(request_not_found)?;
+        if !self.has_authority(pid, &r.party_org_no).await? {
+            return Err(p("AUTH-00041", 403, "Party does not match request's orgno"));
+        }
+        if self.request_status(&r) != RequestStatus::New {
+            return Err(p("AUTH-00013", 409, "The Status of the Request is not New."));
+        }
+        let now = self.clock.now();
+        let cutoff = now.saturating_sub(self.timeout_micros());
+        let actor = format!("person:{}", pid.get(..6).unwrap_or(pid));
+        let mut tx = self.store.begin().await?;
+        if !approve {
+            if !db::decide_request(&mut tx, id, RequestStatus::Rejected, &actor, cutoff, now).await? {
+                return Err(p("AUTH-00013", 409, "The Status of the Request is not New."));
+            }
+            audit_in(&mut tx, &actor, "systemuser.request.reject", &r, now).await?;
+            tx.commit().await.map_err(StoreError::from)?;
+            return Ok(RequestRecord { status: RequestStatus::Rejected, ..r });
+        }
+        let system = self.store.system(&r.system_id).await?.filter(|s| !s.is_deleted).ok_or_else(system_not_found)?;
+        let org: OrgNumber = r.party_org_no.parse().map_err(|_| p("AUTH-00000", 400, "Can't resolve the Organisation Number from the logged in Reportee PartyId."))?;
+        let party = self.store.organization(&org).await?.ok_or_else(|| p("AUTH-00000", 400, "Can't resolve the Organisation Number from the logged in Reportee PartyId."))?;
+        let key = live_key(&r.system_id, &r.party_org_no, &r.external_ref);
+        if !db::decide_request(&mut tx, id, RequestStatus::Accepted, &actor, cutoff, now).await? {
+            return Err(p("AUTH-00013", 409, "The Status of the Request is not New."));
+        }
+        let user = SystemUserRecord {
+            id: r.id.clone(),
+            system_internal_id: system.internal_id.clone(),
+            system_id: r.system_id.clone(),
+            party_org_no: r.party_org_no.clone(),
+            party_id: party.party_id,
+            external_ref: r.external_ref.clone(),
+            integration_title: r.integration_title.clone(),
+            user_type: "standard".into(),
+            rights: r.rights.clone(),
+            access_packages: r.access_packages.clone(),
+            created_at: now,
+            is_deleted: false,
+            vendor_org: system.vendor_org.clone(),
+        };
+        match db::insert_system_user(&mut tx, &user, &key, &actor, now).await {
+            Ok(()) => {}
+            Err(e) if e.is_unique_violation() => return Err(p("AUTH-00004", 400, "Failed to create new SystemUser, existing SystemUser tied to the given System-Id.")),
+            Err(e) => return Err(e.into()),
+        }
+        audit_in(&mut tx, &actor, "systemuser.request.approve", &r, now).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(RequestRecord { status: RequestStatus::Accepted, ..r })
+    }
+
+    /// U7: the vendor's system user for a customer (and reference).
+    pub async fn vendor_system_user(&self, caller: &Caller, system_id: &str, org: &str, external_ref: Option<&str>) -> Result<SystemUserRecord, SuError> {
+        let vendor = caller.consumer_org().ok_or_else(|| p("AUTH-00023", 401, "Can't resolve the Organisation Number for the Vendor from the Token."))?;
+        let ext = effective_external_ref(external_ref, org);
+        match self.store.live_system_user(&live_key(system_id, org, &ext)).await? {
+            Some(u) if u.vendor_org == vendor.as_str() => Ok(u),
+            _ => Err(p("AUTH-00015", 404, "The SystemUser was not found.")),
+        }
+    }
+
+    /// U4: the organisation's representative deletes a system user (and its request).
+    pub async fn delete_system_user(&self, pid: &str, org_no: &str, id: &str) -> Result<(), SuError> {
+        if !self.has_authority(pid, org_no).await? {
+            return Err(p("AUTH-00024", 403, "you don't have rights to delete this systemuser"));
+        }
+        let u = self.store.system_user(id).await?.filter(|u| !u.is_deleted && u.party_org_no == org_no).ok_or_else(|| p("AUTH-00015", 404, "The SystemUser was not found."))?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        db::delete_system_user(&mut tx, &u.id, &live_key(&u.system_id, &u.party_org_no, &u.external_ref), now).await?;
+        let entry = AuditEntry {
+            actor: &format!("person:{}", pid.get(..6).unwrap_or(pid)),
+            action: "systemuser.delete",
+            target: &format!("systemuser:{}", u.id),
+            details: json!({"systemId": u.system_id, "partyOrgNo": u.party_org_no}),
+            trace_id: None,
+        };
+        audit::record(&mut tx, &entry, now).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+}
+
+/// `SystemUserExternalDTO`.
+pub fn system_user_json(u: &SystemUserRecord, product_name: &str) -> Value {
+    json!({
+        "id": u.id, "integrationTitle": u.integration_title, "systemId": u.system_id, "productName": product_name,
+        "reporteeOrgNo": u.party_org_no, "created": format_micros(u.created_at), "isDeleted": u.is_deleted,
+        "supplierName": "", "supplierOrgno": u.vendor_org, "externalRef": u.external_ref, "userType": u.user_type,
+    })
+}
+
+async fn audit_in(tx: &mut crate::store::Conn, actor: &str, action: &str, r: &RequestRecord, now: i64) -> Result<(), StoreError> {
+    let entry = AuditEntry {
+        actor,
+        action,
+        target: &format!("request:{}", r.id),
+        details: json!({"systemId": r.system_id, "partyOrgNo": r.party_org_no, "externalRef": r.external_ref}),
+        trace_id: None,
+    };
+    audit::record(tx, &entry, now).await
+}
+
+/// Finds system users for the Maskinporten grant in the register.
+pub struct RegisterLookup {
+    pub store: Store,
+}
+
+impl SystemUserLookup for RegisterLookup {
+    fn find<'a>(&'a self, q: SystemUserQuery<'a>) -> LookupFuture<'a> {
+        Box::pin(async move {
+            let ext = effective_external_ref(q.detail.external_ref.as_deref(), q.detail.org.as_str());
+            let found = self.store.system_user_for_client(q.client_id, q.vendor_org, q.detail.org.as_str(), &ext).await?;
+            Ok(found.map(|u| SystemUserMatch { id: u.id, system_id: u.system_id }))
+        })
+    }
+}
