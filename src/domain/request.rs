@@ -47,7 +47,12 @@ impl fmt::Display for RequestStatus {
 }
 
 /// The status as of `now`: a request still `New` after `timeout_micros` has timed out.
-pub fn effective_status(stored: RequestStatus, created_at: i64, now: i64, timeout_micros: i64) -> RequestStatus {
+pub fn effective_status(
+    stored: RequestStatus,
+    created_at: i64,
+    now: i64,
+    timeout_micros: i64,
+) -> RequestStatus {
     if stored == RequestStatus::New && now.saturating_sub(created_at) >= timeout_micros {
         RequestStatus::Timedout
     } else {
@@ -78,15 +83,27 @@ pub struct RequestProblem {
 }
 
 fn problem(code: &'static str, status: u16, title: &'static str) -> RequestProblem {
-    RequestProblem { code, status, title, detail: None }
+    RequestProblem {
+        code,
+        status,
+        title,
+        detail: None,
+    }
 }
 
 pub fn rights_not_found() -> RequestProblem {
-    problem("AUTH-00001", 400, "One or more Right not found or not delegable.")
+    problem(
+        "AUTH-00001",
+        400,
+        "One or more Right not found or not delegable.",
+    )
 }
 
 fn pair_set(pairs: &[AttributePair]) -> HashSet<(&str, &str)> {
-    pairs.iter().map(|p| (p.id.as_str(), p.value.as_str())).collect()
+    pairs
+        .iter()
+        .map(|p| (p.id.as_str(), p.value.as_str()))
+        .collect()
 }
 
 /// §3.3 step 6 (standard requests): the rights and packages asked for must be among the
@@ -103,18 +120,54 @@ pub fn check_requested(
     let rights = rights.unwrap_or_default();
     let packages = packages.unwrap_or_default();
     if rights.is_empty() && packages.is_empty() {
-        return Err(problem("AUTH-00059", 400, "No AccessPackages or Single Rights found, a SystemUser must have at least one"));
+        return Err(problem(
+            "AUTH-00059",
+            400,
+            "No AccessPackages or Single Rights found, a SystemUser must have at least one",
+        ));
     }
-    if rights.len() > system.rights.len() || rights.iter().any(|r| !system.rights.iter().any(|s| pair_set(&s.resource) == pair_set(&r.resource))) {
+    if rights.len() > system.rights.len()
+        || rights.iter().any(|r| {
+            !system
+                .rights
+                .iter()
+                .any(|s| pair_set(&s.resource) == pair_set(&r.resource))
+        })
+    {
         return Err(rights_not_found());
     }
-    let not_in_system: Vec<&str> = packages.iter().filter(|p| !system.access_packages.contains(p)).map(|p| p.urn.as_str()).collect();
+    let not_in_system: Vec<&str> = packages
+        .iter()
+        .filter(|p| !system.access_packages.contains(p))
+        .map(|p| p.urn.as_str())
+        .collect();
     if packages.len() > system.access_packages.len() || !not_in_system.is_empty() {
-        return Err(RequestProblem { detail: Some(format!("NotFoundPackages: {}", not_in_system.join(", "))), ..problem("AUTH-00063", 400, "One or more access packages are not found on the system") });
+        return Err(RequestProblem {
+            detail: Some(format!("NotFoundPackages: {}", not_in_system.join(", "))),
+            ..problem(
+                "AUTH-00063",
+                400,
+                "One or more access packages are not found on the system",
+            )
+        });
     }
-    let not_assignable: Vec<&str> = packages.iter().filter(|p| is_assignable(&p.urn) != Some(true)).map(|p| p.urn.as_str()).collect();
+    let not_assignable: Vec<&str> = packages
+        .iter()
+        .filter(|p| is_assignable(&p.urn) != Some(true))
+        .map(|p| p.urn.as_str())
+        .collect();
     if !not_assignable.is_empty() {
-        return Err(RequestProblem { detail: Some(format!("NotDelegablePackages: {}", not_assignable.join(", "))), ..problem("AUTH-00064", 400, "One or more access packages can not be delegated") });
+        return Err(RequestProblem {
+            detail: Some(format!(
+                "NotDelegablePackages: {}",
+                not_assignable.join(", ")
+            )),
+            ..problem(
+                "AUTH-00064",
+                400,
+                "One or more access packages can not be delegated",
+            )
+        });
     }
     Ok(())
 }
@@ -123,7 +176,11 @@ pub fn check_requested(
 /// path (the query may differ). A relative or malformed URL is refused too (not a 500).
 pub fn check_redirect(url: &str, allowed: &[String]) -> Result<(), RequestProblem> {
     if allowed.is_empty() {
-        return Err(problem("AUTH-00026", 400, "No redirect uris are set for the system"));
+        return Err(problem(
+            "AUTH-00026",
+            400,
+            "No redirect uris are set for the system",
+        ));
     }
     let base = |u: &str| -> Option<String> {
         let (scheme, rest) = u.split_once("://")?;
@@ -134,22 +191,41 @@ pub fn check_redirect(url: &str, allowed: &[String]) -> Result<(), RequestProble
         let end = rest.find(['?', '#']).unwrap_or(rest.len());
         let rest = &rest[..end];
         let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-        if authority.is_empty() || authority.contains('@') || authority.chars().any(char::is_whitespace) {
+        if authority.is_empty()
+            || authority.contains('@')
+            || authority.chars().any(char::is_whitespace)
+        {
             return None;
         }
         let authority = authority.to_ascii_lowercase();
         let authority = match scheme.as_str() {
-            "https" => authority.strip_suffix(":443").unwrap_or(&authority).to_owned(),
-            _ => authority.strip_suffix(":80").unwrap_or(&authority).to_owned(),
+            "https" => authority
+                .strip_suffix(":443")
+                .unwrap_or(&authority)
+                .to_owned(),
+            _ => authority
+                .strip_suffix(":80")
+                .unwrap_or(&authority)
+                .to_owned(),
         };
         let path = if path.is_empty() { "/" } else { path };
         Some(format!("{scheme}://{authority}{path}"))
     };
-    let wanted = base(url).ok_or_else(|| problem("AUTH-00021", 400, "The RedirectUri was not found or not valid."))?;
+    let wanted = base(url).ok_or_else(|| {
+        problem(
+            "AUTH-00021",
+            400,
+            "The RedirectUri was not found or not valid.",
+        )
+    })?;
     if allowed.iter().filter_map(|a| base(a)).any(|a| a == wanted) {
         Ok(())
     } else {
-        Err(problem("AUTH-00021", 400, "The RedirectUri was not found or not valid."))
+        Err(problem(
+            "AUTH-00021",
+            400,
+            "The RedirectUri was not found or not valid.",
+        ))
     }
 }
 
@@ -159,15 +235,34 @@ mod tests {
     use std::collections::HashMap;
 
     fn system() -> System {
-        let pair = |v: &str| AttributePair { id: "urn:altinn:resource".into(), value: v.into() };
+        let pair = |v: &str| AttributePair {
+            id: "urn:altinn:resource".into(),
+            value: v.into(),
+        };
         System {
             internal_id: "i".into(),
             system_id: "317219253_s".into(),
             vendor_org: "317219253".into(),
             name: HashMap::new(),
             description: HashMap::new(),
-            rights: vec![Right { action: None, resource: vec![pair("a")] }, Right { action: None, resource: vec![pair("b")] }],
-            access_packages: vec![PackageRef { urn: "urn:altinn:accesspackage:skatt".into() }, PackageRef { urn: "urn:altinn:accesspackage:regnskap".into() }],
+            rights: vec![
+                Right {
+                    action: None,
+                    resource: vec![pair("a")],
+                },
+                Right {
+                    action: None,
+                    resource: vec![pair("b")],
+                },
+            ],
+            access_packages: vec![
+                PackageRef {
+                    urn: "urn:altinn:accesspackage:skatt".into(),
+                },
+                PackageRef {
+                    urn: "urn:altinn:accesspackage:regnskap".into(),
+                },
+            ],
             client_ids: vec![],
             is_visible: true,
             allowed_redirect_urls: vec!["https://vendor.example/done".into()],
@@ -181,30 +276,94 @@ mod tests {
 
     #[test]
     fn status_times_out_only_when_new() {
-        assert_eq!(effective_status(RequestStatus::New, 0, 10, 10), RequestStatus::Timedout);
-        assert_eq!(effective_status(RequestStatus::New, 0, 9, 10), RequestStatus::New);
-        assert_eq!(effective_status(RequestStatus::Accepted, 0, 100, 10), RequestStatus::Accepted);
+        assert_eq!(
+            effective_status(RequestStatus::New, 0, 10, 10),
+            RequestStatus::Timedout
+        );
+        assert_eq!(
+            effective_status(RequestStatus::New, 0, 9, 10),
+            RequestStatus::New
+        );
+        assert_eq!(
+            effective_status(RequestStatus::Accepted, 0, 100, 10),
+            RequestStatus::Accepted
+        );
     }
 
     #[test]
     fn empty_external_ref_means_the_org_number() {
         assert_eq!(effective_external_ref(None, "910493353"), "910493353");
         assert_eq!(effective_external_ref(Some(""), "910493353"), "910493353");
-        assert_eq!(effective_external_ref(Some(" kunde-1 "), "910493353"), "kunde-1");
+        assert_eq!(
+            effective_external_ref(Some(" kunde-1 "), "910493353"),
+            "kunde-1"
+        );
     }
 
     #[test]
     fn requested_rights_and_packages() {
         let s = system();
-        let r = |v: &str| Right { action: Some("read".into()), resource: vec![AttributePair { id: "urn:altinn:resource".into(), value: v.into() }] };
+        let r = |v: &str| Right {
+            action: Some("read".into()),
+            resource: vec![AttributePair {
+                id: "urn:altinn:resource".into(),
+                value: v.into(),
+            }],
+        };
         let p = |u: &str| PackageRef { urn: u.into() };
-        assert!(check_requested(Some(&[r("a")]), None, &s, assignable).is_ok(), "action is ignored");
-        assert_eq!(check_requested(None, None, &s, assignable).unwrap_err().code, "AUTH-00001");
-        assert_eq!(check_requested(Some(&[]), Some(&[]), &s, assignable).unwrap_err().code, "AUTH-00059");
-        assert_eq!(check_requested(Some(&[r("c")]), None, &s, assignable).unwrap_err().code, "AUTH-00001");
-        assert_eq!(check_requested(None, Some(&[p("urn:altinn:accesspackage:annet")]), &s, assignable).unwrap_err().code, "AUTH-00063");
-        assert_eq!(check_requested(None, Some(&[p("urn:altinn:accesspackage:regnskap")]), &s, assignable).unwrap_err().code, "AUTH-00064");
-        assert!(check_requested(None, Some(&[p("urn:altinn:accesspackage:skatt")]), &s, assignable).is_ok());
+        assert!(
+            check_requested(Some(&[r("a")]), None, &s, assignable).is_ok(),
+            "action is ignored"
+        );
+        assert_eq!(
+            check_requested(None, None, &s, assignable)
+                .unwrap_err()
+                .code,
+            "AUTH-00001"
+        );
+        assert_eq!(
+            check_requested(Some(&[]), Some(&[]), &s, assignable)
+                .unwrap_err()
+                .code,
+            "AUTH-00059"
+        );
+        assert_eq!(
+            check_requested(Some(&[r("c")]), None, &s, assignable)
+                .unwrap_err()
+                .code,
+            "AUTH-00001"
+        );
+        assert_eq!(
+            check_requested(
+                None,
+                Some(&[p("urn:altinn:accesspackage:annet")]),
+                &s,
+                assignable
+            )
+            .unwrap_err()
+            .code,
+            "AUTH-00063"
+        );
+        assert_eq!(
+            check_requested(
+                None,
+                Some(&[p("urn:altinn:accesspackage:regnskap")]),
+                &s,
+                assignable
+            )
+            .unwrap_err()
+            .code,
+            "AUTH-00064"
+        );
+        assert!(
+            check_requested(
+                None,
+                Some(&[p("urn:altinn:accesspackage:skatt")]),
+                &s,
+                assignable
+            )
+            .is_ok()
+        );
     }
 
     #[test]
@@ -212,9 +371,24 @@ mod tests {
         let allowed = vec!["https://vendor.example/done".to_owned()];
         assert!(check_redirect("https://vendor.example/done?x=1", &allowed).is_ok());
         assert!(check_redirect("https://VENDOR.example:443/done", &allowed).is_ok());
-        for bad in ["https://vendor.example/other", "https://evil.example/done", "/done", "javascript:alert(1)", "https://vendor.example@evil.example/done"] {
-            assert_eq!(check_redirect(bad, &allowed).unwrap_err().code, "AUTH-00021", "{bad}");
+        for bad in [
+            "https://vendor.example/other",
+            "https://evil.example/done",
+            "/done",
+            "javascript:alert(1)",
+            "https://vendor.example@evil.example/done",
+        ] {
+            assert_eq!(
+                check_redirect(bad, &allowed).unwrap_err().code,
+                "AUTH-00021",
+                "{bad}"
+            );
         }
-        assert_eq!(check_redirect("https://vendor.example/done", &[]).unwrap_err().code, "AUTH-00026");
+        assert_eq!(
+            check_redirect("https://vendor.example/done", &[])
+                .unwrap_err()
+                .code,
+            "AUTH-00026"
+        );
     }
 }

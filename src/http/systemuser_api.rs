@@ -15,7 +15,9 @@ use super::AppState;
 use super::auth::Bearer;
 use super::problem::{ApiJson, Problem};
 use crate::services::system_register::{SCOPE_ADMIN, SCOPE_WRITE};
-use crate::services::system_users::{CreateRequest, SCOPE_LOOKUP, SCOPE_REQUEST_READ, SCOPE_REQUEST_WRITE, SuError, system_user_json};
+use crate::services::system_users::{
+    CreateRequest, SCOPE_LOOKUP, SCOPE_REQUEST_READ, SCOPE_REQUEST_WRITE, SuError, system_user_json,
+};
 use crate::services::tokens::Caller;
 use crate::store::system_user::SystemUserRecord;
 
@@ -25,16 +27,34 @@ pub const SCOPE_PORTAL: &str = "altinn:portal/enduser";
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(&format!("{BASE}/request/vendor"), post(create))
-        .route(&format!("{BASE}/request/vendor/{{id}}"), get(read).delete(remove))
-        .route(&format!("{BASE}/request/vendor/byexternalref/{{system_id}}/{{org}}/{{external_ref}}"), get(by_ref))
-        .route(&format!("{BASE}/request/vendor/bysystem/{{system_id}}"), get(by_system))
+        .route(
+            &format!("{BASE}/request/vendor/{{id}}"),
+            get(read).delete(remove),
+        )
+        .route(
+            &format!("{BASE}/request/vendor/byexternalref/{{system_id}}/{{org}}/{{external_ref}}"),
+            get(by_ref),
+        )
+        .route(
+            &format!("{BASE}/request/vendor/bysystem/{{system_id}}"),
+            get(by_system),
+        )
         .route(&format!("{BASE}/request/{{party}}/{{id}}"), get(party_read))
-        .route(&format!("{BASE}/request/{{party}}/{{id}}/approve"), post(approve))
-        .route(&format!("{BASE}/request/{{party}}/{{id}}/reject"), post(reject))
+        .route(
+            &format!("{BASE}/request/{{party}}/{{id}}/approve"),
+            post(approve),
+        )
+        .route(
+            &format!("{BASE}/request/{{party}}/{{id}}/reject"),
+            post(reject),
+        )
         .route(&format!("{BASE}/vendor/byquery"), get(by_query))
         .route(&format!("{BASE}/byExternalId"), get(by_external_id))
         .route(&format!("{BASE}/{{party}}"), get(party_users))
-        .route(&format!("{BASE}/{{party}}/{{id}}"), get(party_user).delete(party_delete))
+        .route(
+            &format!("{BASE}/{{party}}/{{id}}"),
+            get(party_user).delete(party_delete),
+        )
 }
 
 pub fn su_problem(e: SuError) -> Response {
@@ -61,12 +81,21 @@ macro_rules! scope {
 }
 
 /// R1: 201 with `Location` for a new request, 200 with the stored one for a known key.
-async fn create(State(state): State<AppState>, bearer: Bearer, ApiJson(input): ApiJson<CreateRequest>) -> Response {
+async fn create(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiJson(input): ApiJson<CreateRequest>,
+) -> Response {
     let caller = scope!(bearer, SCOPE_REQUEST_WRITE);
     match state.app.create_request(caller, input).await {
         Ok((r, true)) => {
             let location = state.app.config.url(&format!("{BASE}/request/{}", r.id));
-            (StatusCode::CREATED, [(header::LOCATION, location)], Json(state.app.request_json(&r, true))).into_response()
+            (
+                StatusCode::CREATED,
+                [(header::LOCATION, location)],
+                Json(state.app.request_json(&r, true)),
+            )
+                .into_response()
         }
         Ok((r, false)) => Json(state.app.request_json(&r, true)).into_response(),
         Err(e) => su_problem(e),
@@ -81,9 +110,17 @@ async fn read(State(state): State<AppState>, bearer: Bearer, Path(id): Path<Stri
     }
 }
 
-async fn by_ref(State(state): State<AppState>, bearer: Bearer, Path((system_id, org, external_ref)): Path<(String, String, String)>) -> Response {
+async fn by_ref(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path((system_id, org, external_ref)): Path<(String, String, String)>,
+) -> Response {
     let caller = scope!(bearer, SCOPE_REQUEST_READ);
-    match state.app.vendor_request_by_ref(caller, &system_id, &org, &external_ref).await {
+    match state
+        .app
+        .vendor_request_by_ref(caller, &system_id, &org, &external_ref)
+        .await
+    {
         Ok(r) => Json(state.app.request_json(&r, true)).into_response(),
         Err(e) => su_problem(e),
     }
@@ -95,19 +132,43 @@ struct PageQuery {
 }
 
 /// R7: pages of `{links: {next}, data}`; the token is base64url of the JSON of the last id seen.
-async fn by_system(State(state): State<AppState>, bearer: Bearer, Path(system_id): Path<String>, Query(q): Query<PageQuery>) -> Response {
+async fn by_system(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(system_id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
     let caller = scope!(bearer, SCOPE_REQUEST_READ);
     let after = match q.token.as_deref() {
         None | Some("") => String::new(),
-        Some(t) => match B64.decode(t).ok().and_then(|b| serde_json::from_slice::<String>(&b).ok()) {
+        Some(t) => match B64
+            .decode(t)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<String>(&b).ok())
+        {
             Some(id) => id,
-            None => return Problem::bad_request("token is not a page token from links.next").into_response(),
+            None => {
+                return Problem::bad_request("token is not a page token from links.next")
+                    .into_response();
+            }
         },
     };
-    match state.app.vendor_requests_of_system(caller, &system_id, &after).await {
+    match state
+        .app
+        .vendor_requests_of_system(caller, &system_id, &after)
+        .await
+    {
         Ok((page, next)) => {
-            let next = next.map(|id| state.app.config.url(&format!("{BASE}/request/vendor/bysystem/{system_id}?token={}", B64.encode(json!(id).to_string()))));
-            let data: Vec<Value> = page.iter().map(|r| state.app.request_json(r, false)).collect();
+            let next = next.map(|id| {
+                state.app.config.url(&format!(
+                    "{BASE}/request/vendor/bysystem/{system_id}?token={}",
+                    B64.encode(json!(id).to_string())
+                ))
+            });
+            let data: Vec<Value> = page
+                .iter()
+                .map(|r| state.app.request_json(r, false))
+                .collect();
             Json(json!({"links": {"next": next}, "data": data})).into_response()
         }
         Err(e) => su_problem(e),
@@ -124,16 +185,50 @@ async fn remove(State(state): State<AppState>, bearer: Bearer, Path(id): Path<St
 }
 
 /// The person of an end-user token, and the organisation `{party}` (a party id) names.
-async fn person_and_party(state: &AppState, caller: &Caller, party: &str) -> Result<(String, String), Response> {
-    let pid = caller.claims.get("pid").and_then(Value::as_str).ok_or_else(|| Problem::forbidden("this needs a person's token (pid claim)").into_response())?.to_owned();
-    let party_id: i64 = party.parse().map_err(|_| Problem::coded(StatusCode::BAD_REQUEST, "AUTH-00000", "Can't resolve the Organisation Number from the logged in Reportee PartyId.").into_response())?;
-    let org = state.app.store.organization_by_party_id(party_id).await.map_err(|e| Problem::from(e).into_response())?;
-    let org = org.and_then(|o| o.org_no).ok_or_else(|| Problem::coded(StatusCode::BAD_REQUEST, "AUTH-00000", "Can't resolve the Organisation Number from the logged in Reportee PartyId.").into_response())?;
+async fn person_and_party(
+    state: &AppState,
+    caller: &Caller,
+    party: &str,
+) -> Result<(String, String), Response> {
+    let pid = caller
+        .claims
+        .get("pid")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            Problem::forbidden("this needs a person's token (pid claim)").into_response()
+        })?
+        .to_owned();
+    let party_id: i64 = party.parse().map_err(|_| {
+        Problem::coded(
+            StatusCode::BAD_REQUEST,
+            "AUTH-00000",
+            "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
+        )
+        .into_response()
+    })?;
+    let org = state
+        .app
+        .store
+        .organization_by_party_id(party_id)
+        .await
+        .map_err(|e| Problem::from(e).into_response())?;
+    let org = org.and_then(|o| o.org_no).ok_or_else(|| {
+        Problem::coded(
+            StatusCode::BAD_REQUEST,
+            "AUTH-00000",
+            "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
+        )
+        .into_response()
+    })?;
     Ok((pid, org))
 }
 
 /// R10.
-async fn party_read(State(state): State<AppState>, bearer: Bearer, Path((party, id)): Path<(String, String)>) -> Response {
+async fn party_read(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path((party, id)): Path<(String, String)>,
+) -> Response {
     let caller = scope!(bearer, SCOPE_PORTAL);
     let (pid, org) = match person_and_party(&state, caller, &party).await {
         Ok(x) => x,
@@ -142,7 +237,8 @@ async fn party_read(State(state): State<AppState>, bearer: Bearer, Path((party, 
     match state.app.store.request(&id).await {
         Ok(Some(r)) if !r.is_deleted && r.party_org_no == org => {
             if !state.app.has_authority(&pid, &org).await.unwrap_or(false) {
-                return Problem::forbidden("you have no authority for this organisation").into_response();
+                return Problem::forbidden("you have no authority for this organisation")
+                    .into_response();
             }
             Json(state.app.request_json(&r, false)).into_response()
         }
@@ -151,7 +247,13 @@ async fn party_read(State(state): State<AppState>, bearer: Bearer, Path((party, 
     }
 }
 
-async fn decide(state: AppState, caller: &Caller, party: &str, id: &str, approve: bool) -> Response {
+async fn decide(
+    state: AppState,
+    caller: &Caller,
+    party: &str,
+    id: &str,
+    approve: bool,
+) -> Response {
     let (pid, org) = match person_and_party(&state, caller, party).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -159,7 +261,12 @@ async fn decide(state: AppState, caller: &Caller, party: &str, id: &str, approve
     match state.app.store.request(id).await {
         Ok(Some(r)) if !r.is_deleted => {
             if r.party_org_no != org {
-                return Problem::coded(StatusCode::FORBIDDEN, "AUTH-00041", "Party does not match request's orgno").into_response();
+                return Problem::coded(
+                    StatusCode::FORBIDDEN,
+                    "AUTH-00041",
+                    "Party does not match request's orgno",
+                )
+                .into_response();
             }
         }
         Ok(_) => return su_problem(crate::services::system_users::request_not_found()),
@@ -172,13 +279,21 @@ async fn decide(state: AppState, caller: &Caller, party: &str, id: &str, approve
 }
 
 /// R14: 200 `true`; the system user gets the request's id.
-async fn approve(State(state): State<AppState>, bearer: Bearer, Path((party, id)): Path<(String, String)>) -> Response {
+async fn approve(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path((party, id)): Path<(String, String)>,
+) -> Response {
     let caller = scope!(bearer, SCOPE_PORTAL);
     decide(state.clone(), caller, &party, &id, true).await
 }
 
 /// R16.
-async fn reject(State(state): State<AppState>, bearer: Bearer, Path((party, id)): Path<(String, String)>) -> Response {
+async fn reject(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path((party, id)): Path<(String, String)>,
+) -> Response {
     let caller = scope!(bearer, SCOPE_PORTAL);
     decide(state.clone(), caller, &party, &id, false).await
 }
@@ -193,12 +308,26 @@ struct ByQuery {
 }
 
 /// U7: the vendor verifies that a customer's system user exists.
-async fn by_query(State(state): State<AppState>, bearer: Bearer, Query(q): Query<ByQuery>) -> Response {
+async fn by_query(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Query(q): Query<ByQuery>,
+) -> Response {
     let caller = scope!(bearer, SCOPE_REQUEST_WRITE, SCOPE_REQUEST_READ);
-    let (Some(system_id), Some(org)) = (q.system_id.filter(|s| !s.is_empty()), q.orgno.filter(|s| !s.is_empty())) else {
-        return Problem::bad_request("give system-id and orgno (and external-ref when the request had one)").into_response();
+    let (Some(system_id), Some(org)) = (
+        q.system_id.filter(|s| !s.is_empty()),
+        q.orgno.filter(|s| !s.is_empty()),
+    ) else {
+        return Problem::bad_request(
+            "give system-id and orgno (and external-ref when the request had one)",
+        )
+        .into_response();
     };
-    match state.app.vendor_system_user(caller, &system_id, &org, q.external_ref.as_deref()).await {
+    match state
+        .app
+        .vendor_system_user(caller, &system_id, &org, q.external_ref.as_deref())
+        .await
+    {
         Ok(u) => Json(system_user_json(&u, "")).into_response(),
         Err(e) => su_problem(e),
     }
@@ -214,19 +343,40 @@ struct ByExternalId {
 }
 
 /// U9: the lookup Maskinporten makes; `productName` carries the system id.
-async fn by_external_id(State(state): State<AppState>, bearer: Bearer, Query(q): Query<ByExternalId>) -> Response {
+async fn by_external_id(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Query(q): Query<ByExternalId>,
+) -> Response {
     scope!(bearer, SCOPE_LOOKUP);
     let (Some(client), Some(vendor), Some(owner)) = (
         q.client_id.filter(|s| !s.is_empty()),
         q.system_provider_org_no.filter(|s| !s.is_empty()),
         q.system_user_owner_org_no.filter(|s| !s.is_empty()),
     ) else {
-        return Problem::bad_request("clientId, systemProviderOrgNo and systemUserOwnerOrgNo are required").into_response();
+        return Problem::bad_request(
+            "clientId, systemProviderOrgNo and systemUserOwnerOrgNo are required",
+        )
+        .into_response();
     };
     let ext = crate::domain::request::effective_external_ref(q.external_ref.as_deref(), &owner);
-    match state.app.store.system_user_for_client(&client, &vendor, &owner, &ext).await {
-        Ok(Some(u)) => ([(header::CACHE_CONTROL, "no-store")], Json(system_user_json(&u, &u.system_id))).into_response(),
-        Ok(None) => Problem::coded(StatusCode::NOT_FOUND, "AUTH-00015", "The SystemUser was not found.").into_response(),
+    match state
+        .app
+        .store
+        .system_user_for_client(&client, &vendor, &owner, &ext)
+        .await
+    {
+        Ok(Some(u)) => (
+            [(header::CACHE_CONTROL, "no-store")],
+            Json(system_user_json(&u, &u.system_id)),
+        )
+            .into_response(),
+        Ok(None) => Problem::coded(
+            StatusCode::NOT_FOUND,
+            "AUTH-00015",
+            "The SystemUser was not found.",
+        )
+        .into_response(),
         Err(e) => Problem::from(e).into_response(),
     }
 }
@@ -241,7 +391,11 @@ fn internal_json(u: &SystemUserRecord) -> Value {
 }
 
 /// U1: the organisation's system users.
-async fn party_users(State(state): State<AppState>, bearer: Bearer, Path(party): Path<String>) -> Response {
+async fn party_users(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(party): Path<String>,
+) -> Response {
     let caller = scope!(bearer, SCOPE_PORTAL, SCOPE_ADMIN, SCOPE_WRITE);
     let (pid, org) = match person_and_party(&state, caller, &party).await {
         Ok(x) => x,
@@ -257,7 +411,11 @@ async fn party_users(State(state): State<AppState>, bearer: Bearer, Path(party):
 }
 
 /// U3.
-async fn party_user(State(state): State<AppState>, bearer: Bearer, Path((party, id)): Path<(String, String)>) -> Response {
+async fn party_user(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path((party, id)): Path<(String, String)>,
+) -> Response {
     let caller = scope!(bearer, SCOPE_PORTAL);
     let (pid, org) = match person_and_party(&state, caller, &party).await {
         Ok(x) => x,
@@ -267,14 +425,25 @@ async fn party_user(State(state): State<AppState>, bearer: Bearer, Path((party, 
         return Problem::forbidden("you have no authority for this organisation").into_response();
     }
     match state.app.store.system_user(&id).await {
-        Ok(Some(u)) if !u.is_deleted && u.party_org_no == org => Json(internal_json(&u)).into_response(),
-        Ok(_) => Problem::coded(StatusCode::NOT_FOUND, "AUTH-00015", "The SystemUser was not found.").into_response(),
+        Ok(Some(u)) if !u.is_deleted && u.party_org_no == org => {
+            Json(internal_json(&u)).into_response()
+        }
+        Ok(_) => Problem::coded(
+            StatusCode::NOT_FOUND,
+            "AUTH-00015",
+            "The SystemUser was not found.",
+        )
+        .into_response(),
         Err(e) => Problem::from(e).into_response(),
     }
 }
 
 /// U4: 202.
-async fn party_delete(State(state): State<AppState>, bearer: Bearer, Path((party, id)): Path<(String, String)>) -> Response {
+async fn party_delete(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path((party, id)): Path<(String, String)>,
+) -> Response {
     let caller = scope!(bearer, SCOPE_PORTAL);
     let (pid, org) = match person_and_party(&state, caller, &party).await {
         Ok(x) => x,

@@ -61,7 +61,9 @@ impl App {
             store: store.clone(),
             clock,
             keys: Arc::new(keys),
-            system_users: Arc::new(system_users::RegisterLookup { store: store.clone() }),
+            system_users: Arc::new(system_users::RegisterLookup {
+                store: store.clone(),
+            }),
             mp_client_cache: Arc::new(maskinporten::ClientCache::new()),
             http: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(10))

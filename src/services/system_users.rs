@@ -10,11 +10,13 @@ use super::App;
 use super::maskinporten::{LookupFuture, SystemUserLookup, SystemUserMatch, SystemUserQuery};
 use super::tokens::Caller;
 use crate::clock::format_micros;
-use crate::domain::request::{self, RequestProblem, RequestStatus, effective_external_ref, effective_status, live_key};
-use crate::domain::system::{PackageRef, Right};
 use crate::domain::OrgNumber;
-use crate::store::system_user::{self as db, RequestRecord, SystemUserRecord};
+use crate::domain::request::{
+    self, RequestProblem, RequestStatus, effective_external_ref, effective_status, live_key,
+};
+use crate::domain::system::{PackageRef, Right};
 use crate::store::audit::{self, AuditEntry};
+use crate::store::system_user::{self as db, RequestRecord, SystemUserRecord};
 use crate::store::{Store, StoreError};
 
 pub const SCOPE_REQUEST_WRITE: &str = "altinn:authentication/systemuser.request.write";
@@ -31,15 +33,28 @@ pub enum SuError {
 }
 
 fn p(code: &'static str, status: u16, title: &'static str) -> SuError {
-    SuError::Problem(RequestProblem { code, status, title, detail: None })
+    SuError::Problem(RequestProblem {
+        code,
+        status,
+        title,
+        detail: None,
+    })
 }
 
 pub fn request_not_found() -> SuError {
-    p("AUTH-00010", 404, "The Id does not refer to a Request in our system.")
+    p(
+        "AUTH-00010",
+        404,
+        "The Id does not refer to a Request in our system.",
+    )
 }
 
 pub fn system_not_found() -> SuError {
-    p("AUTH-00011", 404, "The Id does not refer to a Registered System.")
+    p(
+        "AUTH-00011",
+        404,
+        "The Id does not refer to a Registered System.",
+    )
 }
 
 /// The body of `POST systemuser/request/vendor`.
@@ -67,12 +82,19 @@ impl App {
 
     /// The request's status as of now (a `New` request past the timeout has timed out).
     pub fn request_status(&self, r: &RequestRecord) -> RequestStatus {
-        effective_status(r.status, r.created_at, self.clock.now(), self.timeout_micros())
+        effective_status(
+            r.status,
+            r.created_at,
+            self.clock.now(),
+            self.timeout_micros(),
+        )
     }
 
     /// The page where the customer answers a request.
     pub fn confirm_url(&self, id: &str) -> String {
-        self.config.url(&format!("/accessmanagement/ui/systemuser/request?id={id}&DONTCHOOSEREPORTEE=true"))
+        self.config.url(&format!(
+            "/accessmanagement/ui/systemuser/request?id={id}&DONTCHOOSEREPORTEE=true"
+        ))
     }
 
     /// `RequestSystemResponse`; with the confirm URL for vendor answers.
@@ -97,44 +119,101 @@ impl App {
     /// key of a timed-out one gets 201).
     pub async fn time_out_requests(&self) -> Result<u64, StoreError> {
         let now = self.clock.now();
-        self.store.time_out_requests(now.saturating_sub(self.timeout_micros()), now).await
+        self.store
+            .time_out_requests(now.saturating_sub(self.timeout_micros()), now)
+            .await
     }
 
     /// R1: creates a request, or returns the live one with the same key (`false`).
-    pub async fn create_request(&self, caller: &Caller, input: CreateRequest) -> Result<(RequestRecord, bool), SuError> {
-        let vendor = caller.consumer_org().ok_or_else(|| p("AUTH-00023", 401, "Can't resolve the Organisation Number for the Vendor from the Token."))?;
+    pub async fn create_request(
+        &self,
+        caller: &Caller,
+        input: CreateRequest,
+    ) -> Result<(RequestRecord, bool), SuError> {
+        let vendor = caller.consumer_org().ok_or_else(|| {
+            p(
+                "AUTH-00023",
+                401,
+                "Can't resolve the Organisation Number for the Vendor from the Token.",
+            )
+        })?;
         let system_id = input.system_id.trim().to_owned();
         let party_org_no = input.party_org_no.trim().to_owned();
         let external_ref = effective_external_ref(input.external_ref.as_deref(), &party_org_no);
         if external_ref.len() > 255 {
-            return Err(SuError::Problem(RequestProblem { code: "AUTH-00101", status: 400, title: "externalRef may be at most 255 characters", detail: None }));
+            return Err(SuError::Problem(RequestProblem {
+                code: "AUTH-00101",
+                status: 400,
+                title: "externalRef may be at most 255 characters",
+                detail: None,
+            }));
         }
         let key = live_key(&system_id, &party_org_no, &external_ref);
         if self.store.live_system_user(&key).await?.is_some() {
-            return Err(p("AUTH-00004", 400, "Failed to create new SystemUser, existing SystemUser tied to the given System-Id."));
+            return Err(p(
+                "AUTH-00004",
+                400,
+                "Failed to create new SystemUser, existing SystemUser tied to the given System-Id.",
+            ));
         }
         self.time_out_requests().await?;
-        let system = self.store.system(&system_id).await?.filter(|s| !s.is_deleted).ok_or_else(system_not_found)?;
+        let system = self
+            .store
+            .system(&system_id)
+            .await?
+            .filter(|s| !s.is_deleted)
+            .ok_or_else(system_not_found)?;
         if system.vendor_org != vendor.as_str() {
             return Err(system_not_found());
         }
         if let Some(existing) = self.store.live_request(&key).await? {
             return Ok((existing, false));
         }
-        let org: OrgNumber = party_org_no.parse().map_err(|_| p("AUTH-00000", 400, "Can't resolve the Organisation Number from the logged in Reportee PartyId."))?;
+        let org: OrgNumber = party_org_no.parse().map_err(|_| {
+            p(
+                "AUTH-00000",
+                400,
+                "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
+            )
+        })?;
         if self.store.organization(&org).await?.is_none() {
-            return Err(p("AUTH-00000", 400, "Can't resolve the Organisation Number from the logged in Reportee PartyId."));
+            return Err(p(
+                "AUTH-00000",
+                400,
+                "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
+            ));
         }
-        let redirect_url = input.redirect_url.as_deref().map(str::trim).filter(|u| !u.is_empty()).map(str::to_owned);
+        let redirect_url = input
+            .redirect_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned);
         if let Some(url) = &redirect_url {
-            request::check_redirect(url, &system.allowed_redirect_urls).map_err(SuError::Problem)?;
+            request::check_redirect(url, &system.allowed_redirect_urls)
+                .map_err(SuError::Problem)?;
         }
         let catalogue = self.store.access_packages().await?;
-        request::check_requested(input.rights.as_deref(), input.access_packages.as_deref(), &system, |urn| {
-            catalogue.iter().find(|p| p.urn.as_str() == urn).map(|p| p.is_assignable)
-        })
+        request::check_requested(
+            input.rights.as_deref(),
+            input.access_packages.as_deref(),
+            &system,
+            |urn| {
+                catalogue
+                    .iter()
+                    .find(|p| p.urn.as_str() == urn)
+                    .map(|p| p.is_assignable)
+            },
+        )
         .map_err(SuError::Problem)?;
-        let title = input.integration_title.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).or_else(|| system.name.get("nb").cloned()).unwrap_or_default();
+        let title = input
+            .integration_title
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .or_else(|| system.name.get("nb").cloned())
+            .unwrap_or_default();
         let now = self.clock.now();
         let record = RequestRecord {
             id: Uuid::new_v4().to_string(),
@@ -156,20 +235,40 @@ impl App {
             Err(e) if e.is_unique_violation() => {
                 // Another call with the same key won: answer with its request.
                 drop(tx);
-                let existing = self.store.live_request(&key).await?.ok_or_else(request_not_found)?;
+                let existing = self
+                    .store
+                    .live_request(&key)
+                    .await?
+                    .ok_or_else(request_not_found)?;
                 return Ok((existing, false));
             }
             Err(e) => return Err(e.into()),
         }
-        audit_in(&mut tx, &caller.audit_name(), "systemuser.request.create", &record, now).await?;
+        audit_in(
+            &mut tx,
+            &caller.audit_name(),
+            "systemuser.request.create",
+            &record,
+            now,
+        )
+        .await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok((record, true))
     }
 
     /// A request as its vendor sees it: unknown, deleted and timed-out requests are 404
     /// AUTH-00010; another vendor's request is 404 AUTH-00011.
-    pub async fn vendor_request(&self, caller: &Caller, id: &str) -> Result<RequestRecord, SuError> {
-        let r = self.store.request(id).await?.filter(|r| !r.is_deleted).ok_or_else(request_not_found)?;
+    pub async fn vendor_request(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<RequestRecord, SuError> {
+        let r = self
+            .store
+            .request(id)
+            .await?
+            .filter(|r| !r.is_deleted)
+            .ok_or_else(request_not_found)?;
         self.check_vendor_owns(caller, &r.system_id).await?;
         if self.request_status(&r) == RequestStatus::Timedout {
             return Err(request_not_found());
@@ -178,7 +277,13 @@ impl App {
     }
 
     async fn check_vendor_owns(&self, caller: &Caller, system_id: &str) -> Result<(), SuError> {
-        let vendor = caller.consumer_org().ok_or_else(|| p("AUTH-00023", 401, "Can't resolve the Organisation Number for the Vendor from the Token."))?;
+        let vendor = caller.consumer_org().ok_or_else(|| {
+            p(
+                "AUTH-00023",
+                401,
+                "Can't resolve the Organisation Number for the Vendor from the Token.",
+            )
+        })?;
         match self.store.system(system_id).await? {
             Some(s) if s.vendor_org == vendor.as_str() => Ok(()),
             _ => Err(system_not_found()),
@@ -186,16 +291,33 @@ impl App {
     }
 
     /// R5.
-    pub async fn vendor_request_by_ref(&self, caller: &Caller, system_id: &str, org: &str, external_ref: &str) -> Result<RequestRecord, SuError> {
+    pub async fn vendor_request_by_ref(
+        &self,
+        caller: &Caller,
+        system_id: &str,
+        org: &str,
+        external_ref: &str,
+    ) -> Result<RequestRecord, SuError> {
         self.check_vendor_owns(caller, system_id).await?;
         self.time_out_requests().await?;
-        self.store.live_request(&live_key(system_id, org, external_ref)).await?.ok_or_else(request_not_found)
+        self.store
+            .live_request(&live_key(system_id, org, external_ref))
+            .await?
+            .ok_or_else(request_not_found)
     }
 
     /// R7: a page of the system's requests after `after`, and the cursor of the next page.
-    pub async fn vendor_requests_of_system(&self, caller: &Caller, system_id: &str, after: &str) -> Result<(Vec<RequestRecord>, Option<String>), SuError> {
+    pub async fn vendor_requests_of_system(
+        &self,
+        caller: &Caller,
+        system_id: &str,
+        after: &str,
+    ) -> Result<(Vec<RequestRecord>, Option<String>), SuError> {
         self.check_vendor_owns(caller, system_id).await?;
-        let mut page = self.store.requests_of_system(system_id, after, PAGE_SIZE + 1).await?;
+        let mut page = self
+            .store
+            .requests_of_system(system_id, after, PAGE_SIZE + 1)
+            .await?;
         let next = if page.len() as i64 > PAGE_SIZE {
             page.truncate(PAGE_SIZE as usize);
             page.last().map(|r| r.id.clone())
@@ -207,14 +329,28 @@ impl App {
 
     /// R9: deletes the vendor's own request (any status).
     pub async fn delete_vendor_request(&self, caller: &Caller, id: &str) -> Result<(), SuError> {
-        let r = self.store.request(id).await?.filter(|r| !r.is_deleted).ok_or_else(request_not_found)?;
-        self.check_vendor_owns(caller, &r.system_id).await.map_err(|_| request_not_found())?;
+        let r = self
+            .store
+            .request(id)
+            .await?
+            .filter(|r| !r.is_deleted)
+            .ok_or_else(request_not_found)?;
+        self.check_vendor_owns(caller, &r.system_id)
+            .await
+            .map_err(|_| request_not_found())?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         if !db::delete_request(&mut tx, id, now).await? {
             return Err(request_not_found());
         }
-        audit_in(&mut tx, &caller.audit_name(), "systemuser.request.delete", &r, now).await?;
+        audit_in(
+            &mut tx,
+            &caller.audit_name(),
+            "systemuser.request.delete",
+            &r,
+            now,
+        )
+        .await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }
@@ -227,32 +363,76 @@ impl App {
 
     /// Approves (creating the system user, whose id is the request's) or rejects a request,
     /// for a person with authority for its organisation (§3.4).
-    pub async fn decide_request(&self, pid: &str, id: &str, approve: bool) -> Result<RequestRecord, SuError> {
-        let r = self.store.request(id).await?.filter(|r| !r.is_deleted).ok_or_else(request_not_found)?;
+    pub async fn decide_request(
+        &self,
+        pid: &str,
+        id: &str,
+        approve: bool,
+    ) -> Result<RequestRecord, SuError> {
+        let r = self
+            .store
+            .request(id)
+            .await?
+            .filter(|r| !r.is_deleted)
+            .ok_or_else(request_not_found)?;
         if !self.has_authority(pid, &r.party_org_no).await? {
             return Err(p("AUTH-00041", 403, "Party does not match request's orgno"));
         }
         if self.request_status(&r) != RequestStatus::New {
-            return Err(p("AUTH-00013", 409, "The Status of the Request is not New."));
+            return Err(p(
+                "AUTH-00013",
+                409,
+                "The Status of the Request is not New.",
+            ));
         }
         let now = self.clock.now();
         let cutoff = now.saturating_sub(self.timeout_micros());
         let actor = format!("person:{}", pid.get(..6).unwrap_or(pid));
         let mut tx = self.store.begin().await?;
         if !approve {
-            if !db::decide_request(&mut tx, id, RequestStatus::Rejected, &actor, cutoff, now).await? {
-                return Err(p("AUTH-00013", 409, "The Status of the Request is not New."));
+            if !db::decide_request(&mut tx, id, RequestStatus::Rejected, &actor, cutoff, now)
+                .await?
+            {
+                return Err(p(
+                    "AUTH-00013",
+                    409,
+                    "The Status of the Request is not New.",
+                ));
             }
             audit_in(&mut tx, &actor, "systemuser.request.reject", &r, now).await?;
             tx.commit().await.map_err(StoreError::from)?;
-            return Ok(RequestRecord { status: RequestStatus::Rejected, ..r });
+            return Ok(RequestRecord {
+                status: RequestStatus::Rejected,
+                ..r
+            });
         }
-        let system = self.store.system(&r.system_id).await?.filter(|s| !s.is_deleted).ok_or_else(system_not_found)?;
-        let org: OrgNumber = r.party_org_no.parse().map_err(|_| p("AUTH-00000", 400, "Can't resolve the Organisation Number from the logged in Reportee PartyId."))?;
-        let party = self.store.organization(&org).await?.ok_or_else(|| p("AUTH-00000", 400, "Can't resolve the Organisation Number from the logged in Reportee PartyId."))?;
+        let system = self
+            .store
+            .system(&r.system_id)
+            .await?
+            .filter(|s| !s.is_deleted)
+            .ok_or_else(system_not_found)?;
+        let org: OrgNumber = r.party_org_no.parse().map_err(|_| {
+            p(
+                "AUTH-00000",
+                400,
+                "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
+            )
+        })?;
+        let party = self.store.organization(&org).await?.ok_or_else(|| {
+            p(
+                "AUTH-00000",
+                400,
+                "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
+            )
+        })?;
         let key = live_key(&r.system_id, &r.party_org_no, &r.external_ref);
         if !db::decide_request(&mut tx, id, RequestStatus::Accepted, &actor, cutoff, now).await? {
-            return Err(p("AUTH-00013", 409, "The Status of the Request is not New."));
+            return Err(p(
+                "AUTH-00013",
+                409,
+                "The Status of the Request is not New.",
+            ));
         }
         let user = SystemUserRecord {
             id: r.id.clone(),
@@ -271,33 +451,78 @@ impl App {
         };
         match db::insert_system_user(&mut tx, &user, &key, &actor, now).await {
             Ok(()) => {}
-            Err(e) if e.is_unique_violation() => return Err(p("AUTH-00004", 400, "Failed to create new SystemUser, existing SystemUser tied to the given System-Id.")),
+            Err(e) if e.is_unique_violation() => {
+                return Err(p(
+                    "AUTH-00004",
+                    400,
+                    "Failed to create new SystemUser, existing SystemUser tied to the given System-Id.",
+                ));
+            }
             Err(e) => return Err(e.into()),
         }
         audit_in(&mut tx, &actor, "systemuser.request.approve", &r, now).await?;
         tx.commit().await.map_err(StoreError::from)?;
-        Ok(RequestRecord { status: RequestStatus::Accepted, ..r })
+        Ok(RequestRecord {
+            status: RequestStatus::Accepted,
+            ..r
+        })
     }
 
     /// U7: the vendor's system user for a customer (and reference).
-    pub async fn vendor_system_user(&self, caller: &Caller, system_id: &str, org: &str, external_ref: Option<&str>) -> Result<SystemUserRecord, SuError> {
-        let vendor = caller.consumer_org().ok_or_else(|| p("AUTH-00023", 401, "Can't resolve the Organisation Number for the Vendor from the Token."))?;
+    pub async fn vendor_system_user(
+        &self,
+        caller: &Caller,
+        system_id: &str,
+        org: &str,
+        external_ref: Option<&str>,
+    ) -> Result<SystemUserRecord, SuError> {
+        let vendor = caller.consumer_org().ok_or_else(|| {
+            p(
+                "AUTH-00023",
+                401,
+                "Can't resolve the Organisation Number for the Vendor from the Token.",
+            )
+        })?;
         let ext = effective_external_ref(external_ref, org);
-        match self.store.live_system_user(&live_key(system_id, org, &ext)).await? {
+        match self
+            .store
+            .live_system_user(&live_key(system_id, org, &ext))
+            .await?
+        {
             Some(u) if u.vendor_org == vendor.as_str() => Ok(u),
             _ => Err(p("AUTH-00015", 404, "The SystemUser was not found.")),
         }
     }
 
     /// U4: the organisation's representative deletes a system user (and its request).
-    pub async fn delete_system_user(&self, pid: &str, org_no: &str, id: &str) -> Result<(), SuError> {
+    pub async fn delete_system_user(
+        &self,
+        pid: &str,
+        org_no: &str,
+        id: &str,
+    ) -> Result<(), SuError> {
         if !self.has_authority(pid, org_no).await? {
-            return Err(p("AUTH-00024", 403, "you don't have rights to delete this systemuser"));
+            return Err(p(
+                "AUTH-00024",
+                403,
+                "you don't have rights to delete this systemuser",
+            ));
         }
-        let u = self.store.system_user(id).await?.filter(|u| !u.is_deleted && u.party_org_no == org_no).ok_or_else(|| p("AUTH-00015", 404, "The SystemUser was not found."))?;
+        let u = self
+            .store
+            .system_user(id)
+            .await?
+            .filter(|u| !u.is_deleted && u.party_org_no == org_no)
+            .ok_or_else(|| p("AUTH-00015", 404, "The SystemUser was not found."))?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
-        db::delete_system_user(&mut tx, &u.id, &live_key(&u.system_id, &u.party_org_no, &u.external_ref), now).await?;
+        db::delete_system_user(
+            &mut tx,
+            &u.id,
+            &live_key(&u.system_id, &u.party_org_no, &u.external_ref),
+            now,
+        )
+        .await?;
         let entry = AuditEntry {
             actor: &format!("person:{}", pid.get(..6).unwrap_or(pid)),
             action: "systemuser.delete",
@@ -320,7 +545,13 @@ pub fn system_user_json(u: &SystemUserRecord, product_name: &str) -> Value {
     })
 }
 
-async fn audit_in(tx: &mut crate::store::Conn, actor: &str, action: &str, r: &RequestRecord, now: i64) -> Result<(), StoreError> {
+async fn audit_in(
+    tx: &mut crate::store::Conn,
+    actor: &str,
+    action: &str,
+    r: &RequestRecord,
+    now: i64,
+) -> Result<(), StoreError> {
     let entry = AuditEntry {
         actor,
         action,
@@ -339,9 +570,16 @@ pub struct RegisterLookup {
 impl SystemUserLookup for RegisterLookup {
     fn find<'a>(&'a self, q: SystemUserQuery<'a>) -> LookupFuture<'a> {
         Box::pin(async move {
-            let ext = effective_external_ref(q.detail.external_ref.as_deref(), q.detail.org.as_str());
-            let found = self.store.system_user_for_client(q.client_id, q.vendor_org, q.detail.org.as_str(), &ext).await?;
-            Ok(found.map(|u| SystemUserMatch { id: u.id, system_id: u.system_id }))
+            let ext =
+                effective_external_ref(q.detail.external_ref.as_deref(), q.detail.org.as_str());
+            let found = self
+                .store
+                .system_user_for_client(q.client_id, q.vendor_org, q.detail.org.as_str(), &ext)
+                .await?;
+            Ok(found.map(|u| SystemUserMatch {
+                id: u.id,
+                system_id: u.system_id,
+            }))
         })
     }
 }

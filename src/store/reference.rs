@@ -170,7 +170,10 @@ impl Store {
         row.as_ref().map(party_from_row).transpose()
     }
 
-    pub async fn organization_by_party_id(&self, party_id: i64) -> Result<Option<PartyRecord>, StoreError> {
+    pub async fn organization_by_party_id(
+        &self,
+        party_id: i64,
+    ) -> Result<Option<PartyRecord>, StoreError> {
         let row = sqlx::query("SELECT party_id, party_uuid, kind, org_no, pid, name, org_form FROM party WHERE party_id = $1 AND kind = 'org'")
             .bind(party_id)
             .fetch_optional(self.pool())

@@ -37,7 +37,10 @@ fn request_from_row(row: &AnyRow) -> Result<RequestRecord, StoreError> {
         external_ref: row.try_get("external_ref")?,
         integration_title: row.try_get("integration_title")?,
         rights: json_column("rights", &row.try_get::<String, _>("rights")?)?,
-        access_packages: json_column("access_packages", &row.try_get::<String, _>("access_packages")?)?,
+        access_packages: json_column(
+            "access_packages",
+            &row.try_get::<String, _>("access_packages")?,
+        )?,
         status: status.parse().map_err(StoreError::Corrupt)?,
         redirect_url: row.try_get("redirect_url")?,
         escalated: row.try_get::<i64, _>("escalated")? != 0,
@@ -81,7 +84,10 @@ fn user_from_row(row: &AnyRow) -> Result<SystemUserRecord, StoreError> {
         integration_title: row.try_get("integration_title")?,
         user_type: row.try_get("user_type")?,
         rights: json_column("rights", &row.try_get::<String, _>("rights")?)?,
-        access_packages: json_column("access_packages", &row.try_get::<String, _>("access_packages")?)?,
+        access_packages: json_column(
+            "access_packages",
+            &row.try_get::<String, _>("access_packages")?,
+        )?,
         created_at: row.try_get("created_at")?,
         is_deleted: row.try_get::<i64, _>("is_deleted")? != 0,
         vendor_org: row.try_get("vendor_org")?,
@@ -94,34 +100,60 @@ fn json<T: Serialize>(v: &T) -> String {
 
 impl Store {
     pub async fn request(&self, id: &str) -> Result<Option<RequestRecord>, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {REQUEST_COLUMNS} FROM systemuser_request WHERE id = $1 AND user_type = 'standard'"));
-        let row = sqlx::query(sql).bind(id).fetch_optional(self.pool()).await?;
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLUMNS} FROM systemuser_request WHERE id = $1 AND user_type = 'standard'"
+        ));
+        let row = sqlx::query(sql)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(request_from_row).transpose()
     }
 
     /// The live request with this key.
     pub async fn live_request(&self, key: &str) -> Result<Option<RequestRecord>, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {REQUEST_COLUMNS} FROM systemuser_request WHERE live_key = $1"));
-        let row = sqlx::query(sql).bind(key).fetch_optional(self.pool()).await?;
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLUMNS} FROM systemuser_request WHERE live_key = $1"
+        ));
+        let row = sqlx::query(sql)
+            .bind(key)
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(request_from_row).transpose()
     }
 
     /// A system's live requests with ids after `after`, in id order, at most `limit`.
-    pub async fn requests_of_system(&self, system_id: &str, after: &str, limit: i64) -> Result<Vec<RequestRecord>, StoreError> {
+    pub async fn requests_of_system(
+        &self,
+        system_id: &str,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<RequestRecord>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {REQUEST_COLUMNS} FROM systemuser_request WHERE system_id = $1 AND id > $2 AND is_deleted = 0 \
              AND user_type = 'standard' ORDER BY id LIMIT $3"
         ));
-        let rows = sqlx::query(sql).bind(system_id).bind(after).bind(limit).fetch_all(self.pool()).await?;
+        let rows = sqlx::query(sql)
+            .bind(system_id)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(request_from_row).collect()
     }
 
     /// New requests for an organisation.
-    pub async fn pending_requests(&self, party_org_no: &str) -> Result<Vec<RequestRecord>, StoreError> {
+    pub async fn pending_requests(
+        &self,
+        party_org_no: &str,
+    ) -> Result<Vec<RequestRecord>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {REQUEST_COLUMNS} FROM systemuser_request WHERE party_org_no = $1 AND status = 'New' AND is_deleted = 0 ORDER BY created_at"
         ));
-        let rows = sqlx::query(sql).bind(party_org_no).fetch_all(self.pool()).await?;
+        let rows = sqlx::query(sql)
+            .bind(party_org_no)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(request_from_row).collect()
     }
 
@@ -139,43 +171,79 @@ impl Store {
         .rows_affected())
     }
 
-    pub async fn live_system_user(&self, key: &str) -> Result<Option<SystemUserRecord>, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM system_user u JOIN system_register s ON s.internal_id = u.system_internal_id WHERE u.live_key = $1"));
-        let row = sqlx::query(sql).bind(key).fetch_optional(self.pool()).await?;
+    pub async fn live_system_user(
+        &self,
+        key: &str,
+    ) -> Result<Option<SystemUserRecord>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM system_user u JOIN system_register s ON s.internal_id = u.system_internal_id WHERE u.live_key = $1"
+        ));
+        let row = sqlx::query(sql)
+            .bind(key)
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
     pub async fn system_user(&self, id: &str) -> Result<Option<SystemUserRecord>, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM system_user u JOIN system_register s ON s.internal_id = u.system_internal_id WHERE u.id = $1"));
-        let row = sqlx::query(sql).bind(id).fetch_optional(self.pool()).await?;
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM system_user u JOIN system_register s ON s.internal_id = u.system_internal_id WHERE u.id = $1"
+        ));
+        let row = sqlx::query(sql)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
     /// An organisation's live system users.
-    pub async fn system_users_of(&self, party_org_no: &str) -> Result<Vec<SystemUserRecord>, StoreError> {
+    pub async fn system_users_of(
+        &self,
+        party_org_no: &str,
+    ) -> Result<Vec<SystemUserRecord>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS} FROM system_user u JOIN system_register s ON s.internal_id = u.system_internal_id \
              WHERE u.party_org_no = $1 AND u.is_deleted = 0 ORDER BY u.created_at"
         ));
-        let rows = sqlx::query(sql).bind(party_org_no).fetch_all(self.pool()).await?;
+        let rows = sqlx::query(sql)
+            .bind(party_org_no)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(user_from_row).collect()
     }
 
     /// The Maskinporten lookup (U9): the live system user of a live system that lists
     /// `client_id`, from `vendor_org`, for `owner_org` and `external_ref`.
-    pub async fn system_user_for_client(&self, client_id: &str, vendor_org: &str, owner_org: &str, external_ref: &str) -> Result<Option<SystemUserRecord>, StoreError> {
+    pub async fn system_user_for_client(
+        &self,
+        client_id: &str,
+        vendor_org: &str,
+        owner_org: &str,
+        external_ref: &str,
+    ) -> Result<Option<SystemUserRecord>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS} FROM system_user u JOIN system_register s ON s.internal_id = u.system_internal_id \
              JOIN system_client c ON c.system_internal_id = s.internal_id \
              WHERE c.client_id = $1 AND s.vendor_org = $2 AND u.party_org_no = $3 AND u.external_ref = $4 \
                AND u.is_deleted = 0 AND s.is_deleted = 0 LIMIT 1"
         ));
-        let row = sqlx::query(sql).bind(client_id).bind(vendor_org).bind(owner_org).bind(external_ref).fetch_optional(self.pool()).await?;
+        let row = sqlx::query(sql)
+            .bind(client_id)
+            .bind(vendor_org)
+            .bind(owner_org)
+            .bind(external_ref)
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 }
 
-pub async fn insert_request(conn: &mut Conn, r: &RequestRecord, key: &str, now: Micros) -> Result<(), StoreError> {
+pub async fn insert_request(
+    conn: &mut Conn,
+    r: &RequestRecord,
+    key: &str,
+    now: Micros,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO systemuser_request (id, system_id, party_org_no, external_ref, integration_title, rights, access_packages, \
            status, redirect_url, escalated, user_type, created_at, updated_at, is_deleted, live_key) \
@@ -198,7 +266,14 @@ pub async fn insert_request(conn: &mut Conn, r: &RequestRecord, key: &str, now: 
 
 /// Moves a `New` request to `status`, once: `false` when it was no longer `New` (another
 /// decision came first) or had timed out.
-pub async fn decide_request(conn: &mut Conn, id: &str, status: RequestStatus, by: &str, not_before: Micros, now: Micros) -> Result<bool, StoreError> {
+pub async fn decide_request(
+    conn: &mut Conn,
+    id: &str,
+    status: RequestStatus,
+    by: &str,
+    not_before: Micros,
+    now: Micros,
+) -> Result<bool, StoreError> {
     // A rejected request keeps its key (the vendor must delete it to ask again); an accepted
     // one gives the key to the system user.
     let sql = if status == RequestStatus::Accepted {
@@ -208,7 +283,14 @@ pub async fn decide_request(conn: &mut Conn, id: &str, status: RequestStatus, by
         "UPDATE systemuser_request SET status = $2, decided_by = $3, updated_at = $5 \
          WHERE id = $1 AND status = 'New' AND is_deleted = 0 AND created_at > $4"
     };
-    let r = sqlx::query(sql).bind(id).bind(status.as_str()).bind(by).bind(not_before).bind(now).execute(conn).await?;
+    let r = sqlx::query(sql)
+        .bind(id)
+        .bind(status.as_str())
+        .bind(by)
+        .bind(not_before)
+        .bind(now)
+        .execute(conn)
+        .await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -221,7 +303,13 @@ pub async fn delete_request(conn: &mut Conn, id: &str, now: Micros) -> Result<bo
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn insert_system_user(conn: &mut Conn, u: &SystemUserRecord, key: &str, created_by: &str, now: Micros) -> Result<(), StoreError> {
+pub async fn insert_system_user(
+    conn: &mut Conn,
+    u: &SystemUserRecord,
+    key: &str,
+    created_by: &str,
+    now: Micros,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO system_user (id, system_internal_id, system_id, party_org_no, party_id, external_ref, integration_title, \
            user_type, rights, access_packages, created_at, updated_at, created_by, is_deleted, live_key) \
@@ -247,7 +335,12 @@ pub async fn insert_system_user(conn: &mut Conn, u: &SystemUserRecord, key: &str
 
 /// Soft-deletes a system user and the live request with its key (so the vendor may ask
 /// again).
-pub async fn delete_system_user(conn: &mut Conn, id: &str, key: &str, now: Micros) -> Result<bool, StoreError> {
+pub async fn delete_system_user(
+    conn: &mut Conn,
+    id: &str,
+    key: &str,
+    now: Micros,
+) -> Result<bool, StoreError> {
     let r = sqlx::query("UPDATE system_user SET is_deleted = 1, live_key = NULL, updated_at = $2 WHERE id = $1 AND is_deleted = 0")
         .bind(id)
         .bind(now)

@@ -1,0 +1,651 @@
+//! The seed's story through the API: a vendor registers a system, asks for a system user, the
+//! customer's daglig leder approves (or rejects, or lets it time out), the vendor verifies and
+//! fetches a system-user token. On both engines.
+
+mod common;
+
+use common::{TestServer, claims_of, engines, problem};
+use serde_json::{Value, json};
+use tilgang::jose::{RsaSigningKey, sign_compact};
+
+const VENDOR: &str = "317219253";
+const OTHER_VENDOR: &str = "315034698";
+const KARI: &str = "05827536549"; // daglig leder, Fjellbekk Bakeri AS
+const BAKERY: &str = "315287138";
+const ANDERS: &str = "28878205660"; // daglig leder, Nordlys Elektro AS
+const ELECTRIC: &str = "312882930";
+const CAMILLA: &str = "25908741695"; // daglig leder, Berg Frisør og Velvære AS
+const SALON: &str = "315472253";
+const SIRI: &str = "28849440200"; // no roles
+const REQ: &str = "/authentication/api/v1/systemuser/request";
+const SYSTEM: &str = "317219253_regnskap";
+const RESOURCE_SCOPE: &str = "krr:global/kontaktinformasjon.read";
+
+struct Vendor {
+    key: RsaSigningKey,
+    client_id: String,
+}
+
+impl Vendor {
+    fn assertion(&self, s: &TestServer, extra: Value) -> String {
+        let now = s.clock.now() / 1_000_000;
+        let mut claims = json!({"iss": self.client_id, "aud": s.url("/maskinporten/"), "iat": now, "exp": now + 60,
+            "jti": uuid::Uuid::new_v4().to_string(),
+            "scope": "altinn:authentication/systemuser.request.write altinn:authentication/systemuser.request.read"});
+        for (k, v) in extra.as_object().unwrap() {
+            claims[k] = v.clone();
+        }
+        sign_compact(&self.key, &claims).unwrap()
+    }
+
+    async fn token(&self, s: &TestServer, extra: Value) -> reqwest::Response {
+        s.client
+            .post(s.url("/maskinporten/token"))
+            .form(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                ("assertion", self.assertion(s, extra).as_str()),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn access_token(&self, s: &TestServer) -> String {
+        let res: Value = self.token(s, json!({})).await.json().await.unwrap();
+        res["access_token"].as_str().unwrap().to_owned()
+    }
+}
+
+/// The vendor's Maskinporten client and its registered system.
+async fn vendor_with_system(s: &TestServer) -> Vendor {
+    let dcr = s.enterprise_token(VENDOR, "idporten:dcr.write").await;
+    let scopes = json!([
+        "altinn:authentication/systemuser.request.write",
+        "altinn:authentication/systemuser.request.read",
+        RESOURCE_SCOPE
+    ]);
+    let client: Value = s
+        .post_json(
+            "/selvbetjening/api/v1/clients",
+            &dcr,
+            &json!({"client_name": "Regnskap", "description": "d", "scopes": scopes}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let client_id = client["client_id"].as_str().unwrap().to_owned();
+    let key = RsaSigningKey::generate("vendor".into()).unwrap();
+    s.post_json(
+        &format!("/selvbetjening/api/v1/clients/{client_id}/jwks"),
+        &dcr,
+        &json!({"keys": [key.public().jwk()]}),
+    )
+    .await;
+    let register = s
+        .enterprise_token(VENDOR, "altinn:authentication/systemregister.write")
+        .await;
+    let system = json!({"id": SYSTEM, "vendor": {"ID": format!("0192:{VENDOR}")},
+        "name": {"nb": "Regnskap Pluss", "nn": "Rekneskap Pluss", "en": "Accounting Plus"},
+        "description": {"nb": "Fører regnskap", "nn": "Fører rekneskap", "en": "Keeps the books"},
+        "rights": [{"resource": [{"id": "urn:altinn:resource", "value": "ske-krav-og-betalinger"}]}],
+        "accessPackages": [{"urn": "urn:altinn:accesspackage:skattegrunnlag"}],
+        "clientId": [client_id], "allowedRedirectUrls": ["https://regnskap.example/ferdig"]});
+    assert_eq!(
+        s.post_json(
+            "/authentication/api/v1/systemregister/vendor",
+            &register,
+            &system
+        )
+        .await
+        .status(),
+        200
+    );
+    Vendor { key, client_id }
+}
+
+fn request_body(org: &str) -> Value {
+    json!({"systemId": SYSTEM, "partyOrgNo": org, "externalRef": format!("kunde-{org}"),
+           "rights": [{"resource": [{"id": "urn:altinn:resource", "value": "ske-krav-og-betalinger"}]}],
+           "accessPackages": [{"urn": "urn:altinn:accesspackage:skattegrunnlag"}],
+           "redirectUrl": "https://regnskap.example/ferdig?kunde=1"})
+}
+
+async fn person_token(s: &TestServer, pid: &str) -> String {
+    s.client
+        .get(s.url("/api/GetPersonalToken"))
+        .query(&[("pid", pid), ("scopes", "altinn:portal/enduser")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn party_id(s: &TestServer, org: &str) -> i64 {
+    s.app
+        .store
+        .organization(&org.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .party_id
+}
+
+async fn decide(s: &TestServer, pid: &str, org: &str, id: &str, what: &str) -> reqwest::Response {
+    let token = person_token(s, pid).await;
+    let party = party_id(s, org).await;
+    s.client
+        .post(s.url(&format!("{REQ}/{party}/{id}/{what}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn request_approve_verify_and_token() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let vendor = vendor_with_system(&s).await;
+        let mp = vendor.access_token(&s).await;
+
+        let res = s
+            .post_json(&format!("{REQ}/vendor"), &mp, &request_body(BAKERY))
+            .await;
+        assert_eq!(res.status(), 201, "{engine:?}");
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        let created: Value = res.json().await.unwrap();
+        let id = created["id"].as_str().unwrap().to_owned();
+        assert!(location.ends_with(&format!("/authentication/api/v1/systemuser/request/{id}")));
+        assert_eq!(created["status"], "New");
+        assert_eq!(
+            created["confirmUrl"],
+            s.url(&format!(
+                "/accessmanagement/ui/systemuser/request?id={id}&DONTCHOOSEREPORTEE=true"
+            ))
+        );
+        assert_eq!(
+            created["integrationTitle"], "Regnskap Pluss",
+            "defaults to the system's nb name"
+        );
+
+        // The same key again: 200 with the stored request.
+        let res = s
+            .post_json(&format!("{REQ}/vendor"), &mp, &request_body(BAKERY))
+            .await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.json::<Value>().await.unwrap()["id"], id.as_str());
+        let got: Value = s
+            .get_auth(&format!("{REQ}/vendor/{id}"), &mp)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(got["id"], id.as_str());
+        let by_ref: Value = s
+            .get_auth(
+                &format!("{REQ}/vendor/byexternalref/{SYSTEM}/{BAKERY}/kunde-{BAKERY}"),
+                &mp,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(by_ref["id"], id.as_str());
+
+        // Someone without authority cannot decide; the daglig leder can, once.
+        problem(decide(&s, SIRI, BAKERY, &id, "approve").await, 403).await;
+        let res = decide(&s, KARI, BAKERY, &id, "approve").await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.json::<Value>().await.unwrap(), json!(true));
+        assert_eq!(
+            problem(decide(&s, KARI, BAKERY, &id, "approve").await, 409).await["code"],
+            "AUTH-00013"
+        );
+        let got: Value = s
+            .get_auth(&format!("{REQ}/vendor/{id}"), &mp)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(got["status"], "Accepted");
+
+        // The vendor verifies, and a new request with the same key is refused.
+        let user: Value = s
+            .get_auth(&format!("/authentication/api/v1/systemuser/vendor/byquery?system-id={SYSTEM}&orgno={BAKERY}&external-ref=kunde-{BAKERY}"), &mp)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            user["id"],
+            id.as_str(),
+            "the system user keeps the request's id"
+        );
+        assert_eq!(user["supplierOrgno"], VENDOR);
+        assert_eq!(
+            problem(
+                s.post_json(&format!("{REQ}/vendor"), &mp, &request_body(BAKERY))
+                    .await,
+                400
+            )
+            .await["code"],
+            "AUTH-00004"
+        );
+
+        // The system-user token from Maskinporten.
+        let details = json!([{"type": "urn:altinn:systemuser", "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{BAKERY}")}, "externalRef": format!("kunde-{BAKERY}")}]);
+        let res = vendor
+            .token(
+                &s,
+                json!({"scope": RESOURCE_SCOPE, "authorization_details": details}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let token: Value = res.json().await.unwrap();
+        let claims = claims_of(token["access_token"].as_str().unwrap());
+        let detail = &claims["authorization_details"][0];
+        assert_eq!(detail["type"], "urn:altinn:systemuser");
+        assert_eq!(detail["systemuser_id"], json!([id]));
+        assert_eq!(detail["system_id"], SYSTEM);
+        assert_eq!(
+            detail["systemuser_org"],
+            json!({"authority": "iso6523-actorid-upis", "ID": format!("0192:{BAKERY}")})
+        );
+        assert_eq!(claims["consumer"]["ID"], format!("0192:{VENDOR}"));
+        assert_eq!(claims["scope"], RESOURCE_SCOPE);
+        // Without the external reference there is no match (it defaults to the org number).
+        let plain = json!([{"type": "urn:altinn:systemuser", "systemuser_org": {"authority": "iso6523-actorid-upis", "id": format!("0192:{BAKERY}")}}]);
+        assert_eq!(
+            vendor
+                .token(
+                    &s,
+                    json!({"scope": RESOURCE_SCOPE, "authorization_details": plain})
+                )
+                .await
+                .status(),
+            400
+        );
+
+        // Maskinporten's own lookup.
+        let lookup = s
+            .enterprise_token("991825827", "altinn:maskinporten/systemuser.read")
+            .await;
+        let res = s
+            .get_auth(&format!("/authentication/api/v1/systemuser/byExternalId?clientId={}&systemProviderOrgNo={VENDOR}&systemUserOwnerOrgNo={BAKERY}&externalRef=kunde-{BAKERY}", vendor.client_id), &lookup)
+            .await;
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        assert_eq!(res.json::<Value>().await.unwrap()["productName"], SYSTEM);
+        problem(s.get_auth(&format!("/authentication/api/v1/systemuser/byExternalId?clientId={}&systemProviderOrgNo={VENDOR}", vendor.client_id), &lookup).await, 400).await;
+
+        // The organisation lists and deletes its system user; the vendor may then ask again.
+        let kari = person_token(&s, KARI).await;
+        let party = party_id(&s, BAKERY).await;
+        let list: Vec<Value> = s
+            .get_auth(&format!("/authentication/api/v1/systemuser/{party}"), &kari)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(
+            list[0]["accessPackages"],
+            json!([{"urn": "urn:altinn:accesspackage:skattegrunnlag"}])
+        );
+        let siri = person_token(&s, SIRI).await;
+        problem(
+            s.client
+                .delete(s.url(&format!("/authentication/api/v1/systemuser/{party}/{id}")))
+                .bearer_auth(&siri)
+                .send()
+                .await
+                .unwrap(),
+            403,
+        )
+        .await;
+        let res = s
+            .client
+            .delete(s.url(&format!("/authentication/api/v1/systemuser/{party}/{id}")))
+            .bearer_auth(&kari)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 202);
+        problem(s.get_auth(&format!("/authentication/api/v1/systemuser/vendor/byquery?system-id={SYSTEM}&orgno={BAKERY}&external-ref=kunde-{BAKERY}"), &mp).await, 404).await;
+        assert_eq!(
+            vendor
+                .token(
+                    &s,
+                    json!({"scope": RESOURCE_SCOPE, "authorization_details": details})
+                )
+                .await
+                .status(),
+            400,
+            "no token for a deleted system user"
+        );
+        assert_eq!(
+            s.post_json(&format!("{REQ}/vendor"), &mp, &request_body(BAKERY))
+                .await
+                .status(),
+            201
+        );
+
+        let admin = s.enterprise_token(VENDOR, "tilgang:admin").await;
+        let audit: Value = s
+            .get_auth(&format!("/admin/api/v1/audit?target=request:{id}"), &admin)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let actions: Vec<&str> = audit["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            ["systemuser.request.create", "systemuser.request.approve"]
+        );
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn reject_timeout_delete_and_refusals() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let vendor = vendor_with_system(&s).await;
+        let mp = vendor.access_token(&s).await;
+
+        // Reject: the key stays taken by the rejected request until the vendor deletes it.
+        let id = s
+            .post_json(&format!("{REQ}/vendor"), &mp, &request_body(ELECTRIC))
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            decide(&s, ANDERS, ELECTRIC, &id, "reject").await.status(),
+            200
+        );
+        let again = s
+            .post_json(&format!("{REQ}/vendor"), &mp, &request_body(ELECTRIC))
+            .await;
+        assert_eq!(again.status(), 200);
+        assert_eq!(again.json::<Value>().await.unwrap()["status"], "Rejected");
+        assert_eq!(
+            problem(decide(&s, ANDERS, ELECTRIC, &id, "approve").await, 409).await["code"],
+            "AUTH-00013"
+        );
+        assert_eq!(
+            s.client
+                .delete(s.url(&format!("{REQ}/vendor/{id}")))
+                .bearer_auth(&mp)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            202
+        );
+        assert_eq!(
+            problem(s.get_auth(&format!("{REQ}/vendor/{id}"), &mp).await, 404).await["code"],
+            "AUTH-00010"
+        );
+        assert_eq!(
+            problem(
+                s.client
+                    .delete(s.url(&format!("{REQ}/vendor/{id}")))
+                    .bearer_auth(&mp)
+                    .send()
+                    .await
+                    .unwrap(),
+                404
+            )
+            .await["code"],
+            "AUTH-00010"
+        );
+        assert_eq!(
+            s.post_json(&format!("{REQ}/vendor"), &mp, &request_body(ELECTRIC))
+                .await
+                .status(),
+            201,
+            "a new request after delete"
+        );
+
+        // Timeout after 10 days: gone for the vendor, cannot be approved, the key is free again.
+        let id = s
+            .post_json(&format!("{REQ}/vendor"), &mp, &request_body(SALON))
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        s.clock
+            .advance(std::time::Duration::from_secs(10 * 24 * 3600));
+        let mp = vendor.access_token(&s).await;
+        assert_eq!(
+            problem(s.get_auth(&format!("{REQ}/vendor/{id}"), &mp).await, 404).await["code"],
+            "AUTH-00010"
+        );
+        assert_eq!(
+            problem(decide(&s, CAMILLA, SALON, &id, "approve").await, 409).await["code"],
+            "AUTH-00013"
+        );
+        let res = s
+            .post_json(&format!("{REQ}/vendor"), &mp, &request_body(SALON))
+            .await;
+        assert_eq!(res.status(), 201);
+        assert_ne!(res.json::<Value>().await.unwrap()["id"], id.as_str());
+        tilgang::services::jobs::run_once(&s.app).await;
+        let stored = s.app.store.request(&id).await.unwrap().unwrap();
+        assert_eq!(
+            stored.status.as_str(),
+            "Timedout",
+            "the job writes the status"
+        );
+
+        // Refusals, each with its code; none stores anything.
+        let with = |k: &str, v: Value| {
+            let mut b = request_body("310000000");
+            b[k] = v;
+            b
+        };
+        let cases = [
+            (
+                with("systemId", json!("317219253_finnes_ikke")),
+                404,
+                "AUTH-00011",
+            ),
+            (with("partyOrgNo", json!("910493353")), 400, "AUTH-00000"),
+            (with("partyOrgNo", json!("123")), 400, "AUTH-00000"),
+            (
+                with("redirectUrl", json!("https://evil.example/")),
+                400,
+                "AUTH-00021",
+            ),
+            (with("redirectUrl", json!("/relative")), 400, "AUTH-00021"),
+            (
+                with(
+                    "rights",
+                    json!([{"resource": [{"id": "urn:altinn:resource", "value": "annet"}]}]),
+                ),
+                400,
+                "AUTH-00001",
+            ),
+            (
+                with(
+                    "accessPackages",
+                    json!([{"urn": "urn:altinn:accesspackage:regnskapsforer-lonn"}]),
+                ),
+                400,
+                "AUTH-00063",
+            ),
+        ];
+        for (body, status, code) in cases {
+            let mut body = body;
+            if body["partyOrgNo"] == "310000000" {
+                body["partyOrgNo"] = json!(ELECTRIC);
+                body["externalRef"] = json!("annen-ref");
+            }
+            assert_eq!(
+                problem(
+                    s.post_json(&format!("{REQ}/vendor"), &mp, &body).await,
+                    status
+                )
+                .await["code"],
+                code,
+                "{body}"
+            );
+        }
+        let mut neither = request_body(ELECTRIC);
+        neither["externalRef"] = json!("x");
+        neither.as_object_mut().unwrap().remove("rights");
+        neither.as_object_mut().unwrap().remove("accessPackages");
+        assert_eq!(
+            problem(
+                s.post_json(&format!("{REQ}/vendor"), &mp, &neither).await,
+                400
+            )
+            .await["code"],
+            "AUTH-00001"
+        );
+        // Another vendor's token: the system is not theirs.
+        let other = s.enterprise_token(OTHER_VENDOR, "altinn:authentication/systemuser.request.write altinn:authentication/systemuser.request.read").await;
+        assert_eq!(
+            problem(
+                s.post_json(&format!("{REQ}/vendor"), &other, &request_body(BAKERY))
+                    .await,
+                404
+            )
+            .await["code"],
+            "AUTH-00011"
+        );
+        let existing = s
+            .post_json(&format!("{REQ}/vendor"), &mp, &request_body(BAKERY))
+            .await
+            .json::<Value>()
+            .await
+            .unwrap();
+        assert_eq!(
+            problem(
+                s.get_auth(
+                    &format!("{REQ}/vendor/{}", existing["id"].as_str().unwrap()),
+                    &other
+                )
+                .await,
+                404
+            )
+            .await["code"],
+            "AUTH-00011"
+        );
+        assert_eq!(
+            problem(
+                s.client
+                    .delete(s.url(&format!(
+                        "{REQ}/vendor/{}",
+                        existing["id"].as_str().unwrap()
+                    )))
+                    .bearer_auth(&other)
+                    .send()
+                    .await
+                    .unwrap(),
+                404
+            )
+            .await["code"],
+            "AUTH-00010"
+        );
+        // A person's token has no vendor.
+        let person = s
+            .client
+            .get(s.url("/api/GetPersonalToken"))
+            .query(&[
+                ("pid", KARI),
+                ("scopes", "altinn:authentication/systemuser.request.write"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            problem(
+                s.post_json(&format!("{REQ}/vendor"), &person, &request_body(BAKERY))
+                    .await,
+                401
+            )
+            .await["code"],
+            "AUTH-00023"
+        );
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn concurrent_creates_give_one_request_and_concurrent_approvals_one_system_user() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let vendor = vendor_with_system(&s).await;
+        let mp = vendor.access_token(&s).await;
+        let url = s.url(&format!("{REQ}/vendor"));
+        let posts = (0..50).map(|_| {
+            s.client
+                .post(&url)
+                .bearer_auth(&mp)
+                .json(&request_body(BAKERY))
+                .send()
+        });
+        let results = futures_join_all(posts).await;
+        let mut ids = std::collections::HashSet::new();
+        let mut created = 0;
+        for res in results {
+            let res = res.unwrap();
+            let status = res.status().as_u16();
+            assert!(status == 200 || status == 201, "{status}");
+            if status == 201 {
+                created += 1;
+            }
+            ids.insert(
+                res.json::<Value>().await.unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+        assert_eq!(created, 1, "{engine:?}");
+        assert_eq!(ids.len(), 1);
+        let id = ids.into_iter().next().unwrap();
+
+        let (a, b) = tokio::join!(
+            decide(&s, KARI, BAKERY, &id, "approve"),
+            decide(&s, KARI, BAKERY, &id, "approve")
+        );
+        let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, [200, 409], "{engine:?}");
+        assert_eq!(s.app.store.system_users_of(BAKERY).await.unwrap().len(), 1);
+        s.stop().await;
+    }
+}
+
+/// Runs futures concurrently (a small join_all, to keep dependencies lean).
+async fn futures_join_all<F>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for h in handles {
+        out.push(h.await.expect("task"));
+    }
+    out
+}
