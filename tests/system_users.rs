@@ -649,3 +649,134 @@ where
     }
     out
 }
+
+#[tokio::test]
+async fn the_approval_pages_at_the_confirm_url() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let vendor = vendor_with_system(&s).await;
+        let mp = vendor.access_token(&s).await;
+        let created: Value = s
+            .post_json(&format!("{REQ}/vendor"), &mp, &request_body(BAKERY))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let confirm = created["confirmUrl"].as_str().unwrap().to_owned();
+        let id = created["id"].as_str().unwrap().to_owned();
+        let b = &s.browser;
+
+        // Not logged in: to ID-porten, and back here afterwards.
+        let res = b.get(&confirm).send().await.unwrap();
+        let login = common::location(&res);
+        assert!(
+            login.starts_with(
+                "/auth/login/idporten?goto=%2Faccessmanagement%2Fui%2Fsystemuser%2Frequest%3Fid%3D"
+            ),
+            "{login}"
+        );
+
+        // Someone without authority is told who can approve.
+        let siri = s.login_as(SIRI).await;
+        let res = b
+            .get(&confirm)
+            .header("cookie", &siri)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
+        assert!(res.text().await.unwrap().contains("daglig leder"));
+
+        let kari = s.login_as(KARI).await;
+        let res = b
+            .get(&confirm)
+            .header("cookie", &kari)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let html = res.text().await.unwrap();
+        for shown in [
+            "Regnskap Pluss",
+            "Fører regnskap",
+            "Regnskapssystemet AS",
+            VENDOR,
+            "Fjellbekk Bakeri AS",
+            "Krav og betalinger",
+            "Skattegrunnlag",
+        ] {
+            assert!(html.contains(shown), "the page shows {shown}");
+        }
+        let csrf = common::input_value(&html, "csrf").unwrap();
+        let decide_url = s.url("/accessmanagement/ui/systemuser/request/decide");
+        let res = b
+            .post(&decide_url)
+            .header("cookie", &kari)
+            .form(&[
+                ("id", id.as_str()),
+                ("csrf", "forged"),
+                ("decision", "approve"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "a forged form is refused");
+        let res = b
+            .post(&decide_url)
+            .header("cookie", &kari)
+            .form(&[
+                ("id", id.as_str()),
+                ("csrf", csrf.as_str()),
+                ("decision", "approve"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let receipt = res.text().await.unwrap();
+        assert!(receipt.contains("Systemtilgangen er godkjent"));
+        assert!(
+            receipt.contains("href=\"https://regnskap.example/ferdig?kunde=1\""),
+            "back to the vendor: {receipt}"
+        );
+        let user: Value = s.get_auth(&format!("/authentication/api/v1/systemuser/vendor/byquery?system-id={SYSTEM}&orgno={BAKERY}&external-ref=kunde-{BAKERY}"), &mp).await.json().await.unwrap();
+        assert_eq!(user["id"], id.as_str());
+
+        // Opening the link again says it is done; unknown and expired requests have their own pages.
+        let res = b
+            .get(&confirm)
+            .header("cookie", &kari)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 409);
+        assert!(res.text().await.unwrap().contains("allerede godkjent"));
+        let res = b
+            .get(s.url(
+                "/accessmanagement/ui/systemuser/request?id=00000000-0000-0000-0000-000000000000",
+            ))
+            .header("cookie", &kari)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404);
+        let anders_req: Value = s
+            .post_json(&format!("{REQ}/vendor"), &mp, &request_body(ELECTRIC))
+            .await
+            .json()
+            .await
+            .unwrap();
+        s.clock
+            .advance(std::time::Duration::from_secs(11 * 24 * 3600));
+        let anders = s.login_as(ANDERS).await;
+        let res = b
+            .get(anders_req["confirmUrl"].as_str().unwrap())
+            .header("cookie", &anders)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 410);
+        assert!(res.text().await.unwrap().contains("utløpt"));
+        s.stop().await;
+    }
+}

@@ -2,6 +2,7 @@
 //! Handlers stay thin: parse, call one service, render.
 
 pub mod admin;
+pub mod approval;
 pub mod auth;
 pub mod catalogue;
 pub mod home;
@@ -59,7 +60,8 @@ pub fn router(app: App) -> Router {
         .merge(issuer::routes())
         .merge(login::routes())
         .merge(system_register::routes())
-        .merge(systemuser_api::routes());
+        .merge(systemuser_api::routes())
+        .merge(approval::routes());
     if state.app.config.profile == Profile::Local {
         router = router
             .merge(testtools::routes())

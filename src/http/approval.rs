@@ -1,0 +1,371 @@
+//! The pages at the `confirmUrl`: the customer's representative logs in, sees what the vendor's
+//! system asks for, and approves or rejects; then a receipt, and back to the vendor.
+
+use axum::Router;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, OriginalUri, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::AppState;
+use super::html::{Lang, esc, page};
+use super::login::MaybeSession;
+use crate::config::Profile;
+use crate::domain::request::RequestStatus;
+use crate::domain::system::System;
+use crate::secret;
+use crate::services::system_users::SuError;
+use crate::store::system_user::RequestRecord;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/accessmanagement/ui/systemuser/request", get(show))
+        .route(
+            "/accessmanagement/ui/systemuser/request/decide",
+            post(decide),
+        )
+}
+
+fn message(state: &AppState, lang: Lang, status: StatusCode, title: &str, text: &str) -> Response {
+    let body = format!(
+        "<h1>{}</h1><p>{}</p><p><a href=\"/auth/session\">{}</a></p>",
+        esc(title),
+        esc(text),
+        lang.t("Min innlogging", "My log-in")
+    );
+    (
+        status,
+        page(
+            lang,
+            title,
+            state.app.config.profile == Profile::Local,
+            &body,
+        ),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct ShowQuery {
+    id: Option<String>,
+}
+
+fn text(map: &std::collections::HashMap<String, String>, lang: Lang) -> String {
+    map.get(lang.code())
+        .or_else(|| map.get("nb"))
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Explains why a request cannot be answered, or `None` when it can.
+fn not_answerable(state: &AppState, lang: Lang, r: &RequestRecord) -> Option<Response> {
+    match state.app.request_status(r) {
+        RequestStatus::New => None,
+        RequestStatus::Timedout => Some(message(state, lang, StatusCode::GONE, lang.t("Forespørselen er utløpt", "The request has expired"), lang.t(
+            "Forespørsler som ikke er besvart innen fristen, kan ikke lenger godkjennes. Be leverandøren sende en ny forespørsel.",
+            "Requests not answered in time can no longer be approved. Ask the vendor to send a new request.",
+        ))),
+        RequestStatus::Accepted => Some(message(state, lang, StatusCode::CONFLICT, lang.t("Forespørselen er allerede godkjent", "The request is already approved"), lang.t(
+            "Systembrukeren er opprettet. Du finner den blant virksomhetens systembrukere.",
+            "The system user has been created. You find it among the organisation's system users.",
+        ))),
+        RequestStatus::Rejected => Some(message(state, lang, StatusCode::CONFLICT, lang.t("Forespørselen er allerede avvist", "The request is already rejected"), lang.t(
+            "Leverandøren må sende en ny forespørsel om dere likevel vil gi tilgang.",
+            "The vendor must send a new request if you want to give access after all.",
+        ))),
+    }
+}
+
+async fn show(
+    State(state): State<AppState>,
+    lang: Lang,
+    OriginalUri(uri): OriginalUri,
+    MaybeSession(session): MaybeSession,
+    Query(q): Query<ShowQuery>,
+) -> Response {
+    let Some((_, session)) = session else {
+        let goto = uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into());
+        return Redirect::to(&format!(
+            "/auth/login/idporten?goto={}",
+            crate::services::idp::percent_encode(&goto)
+        ))
+        .into_response();
+    };
+    let not_found = || {
+        message(&state, lang, StatusCode::NOT_FOUND, lang.t("Fant ikke forespørselen", "Request not found"), lang.t(
+        "Lenken peker ikke til en forespørsel om systemtilgang. Den kan være slettet av leverandøren.",
+        "The link does not point to a request for system access. The vendor may have deleted it.",
+    ))
+    };
+    let Some(id) = q.id.filter(|i| !i.is_empty()) else {
+        return not_found();
+    };
+    let r = match state.app.store.request(&id).await {
+        Ok(Some(r)) if !r.is_deleted => r,
+        Ok(_) => return not_found(),
+        Err(e) => return super::problem::Problem::from(e).into_response(),
+    };
+    if let Some(response) = not_answerable(&state, lang, &r) {
+        return response;
+    }
+    let customer = match r.party_org_no.parse() {
+        Ok(org) => state
+            .app
+            .store
+            .organization(&org)
+            .await
+            .ok()
+            .flatten()
+            .map(|o| o.name)
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    if !state
+        .app
+        .has_authority(&session.pid, &r.party_org_no)
+        .await
+        .unwrap_or(false)
+    {
+        return message(&state, lang, StatusCode::FORBIDDEN, lang.t("Du kan ikke godkjenne denne forespørselen", "You cannot approve this request"), &format!(
+            "{} {} ({}). {}",
+            lang.t("Forespørselen gjelder", "The request concerns"),
+            customer,
+            r.party_org_no,
+            lang.t(
+                "Bare daglig leder, styreleder eller innehaver kan godkjenne den. Be en av dem åpne lenken.",
+                "Only the daglig leder, styreleder or innehaver may approve it. Ask one of them to open the link.",
+            )
+        ));
+    }
+    let Ok(Some(system)) = state.app.store.system(&r.system_id).await else {
+        return not_found();
+    };
+    let body = request_page(&state, lang, &r, &system, &customer, &session.csrf).await;
+    page(
+        lang,
+        lang.t("Forespørsel om systemtilgang", "Request for system access"),
+        state.app.config.profile == Profile::Local,
+        &body,
+    )
+}
+
+async fn request_page(
+    state: &AppState,
+    lang: Lang,
+    r: &RequestRecord,
+    system: &System,
+    customer: &str,
+    csrf: &str,
+) -> String {
+    let vendor = match system.vendor_org.parse() {
+        Ok(org) => state
+            .app
+            .store
+            .organization(&org)
+            .await
+            .ok()
+            .flatten()
+            .map(|o| o.name)
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let mut body = format!(
+        "<h1>{}</h1><p><strong>{}</strong> ({} <code>{}</code>) {} <strong>{}</strong> ({} <code>{}</code>).</p>\
+         <h2 id=\"system-name\">{}</h2><p>{}</p><p>{} <strong>{}</strong></p>",
+        lang.t("Forespørsel om systemtilgang", "Request for system access"),
+        esc(&vendor),
+        lang.t("org.nr.", "org. no."),
+        esc(&system.vendor_org),
+        lang.t("ber om en systembruker for", "asks for a system user for"),
+        esc(customer),
+        lang.t("org.nr.", "org. no."),
+        esc(&r.party_org_no),
+        esc(&text(&system.name, lang)),
+        esc(&text(&system.description, lang)),
+        lang.t("Navn på integrasjonen:", "Name of the integration:"),
+        esc(&r.integration_title),
+    );
+    body.push_str(&format!(
+        "<h3>{}</h3><ul>",
+        lang.t(
+            "Systemet får disse tilgangene",
+            "The system gets these rights"
+        )
+    ));
+    for right in &r.rights {
+        for pair in &right.resource {
+            let title = state
+                .app
+                .store
+                .resource(&pair.value)
+                .await
+                .ok()
+                .flatten()
+                .map(|res| res.title.get(lang.code()).to_owned())
+                .unwrap_or_else(|| pair.value.clone());
+            body.push_str(&format!(
+                "<li>{} <span class=\"muted\">({})</span></li>",
+                esc(&title),
+                esc(&pair.value)
+            ));
+        }
+    }
+    for p in &r.access_packages {
+        let name = state
+            .app
+            .store
+            .access_package(&p.urn)
+            .await
+            .ok()
+            .flatten()
+            .map(|pkg| pkg.name.get(lang.code()).to_owned())
+            .unwrap_or_else(|| p.urn.clone());
+        body.push_str(&format!(
+            "<li>{} {} <span class=\"muted\">({})</span></li>",
+            lang.t("Tilgangspakke:", "Access package:"),
+            esc(&name),
+            esc(&p.urn)
+        ));
+    }
+    body.push_str("</ul>");
+    body.push_str(&format!(
+        "<form method=\"post\" action=\"/accessmanagement/ui/systemuser/request/decide\">\
+         <input type=\"hidden\" name=\"id\" value=\"{id}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <button type=\"submit\" name=\"decision\" value=\"approve\">{approve}</button> \
+         <button type=\"submit\" name=\"decision\" value=\"reject\">{reject}</button></form>",
+        id = esc(&r.id),
+        csrf = esc(csrf),
+        approve = lang.t("Godkjenn", "Approve"),
+        reject = lang.t("Avvis", "Reject"),
+    ));
+    body
+}
+
+#[derive(Deserialize)]
+struct DecideForm {
+    id: String,
+    csrf: String,
+    decision: String,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeSession(session): MaybeSession,
+    form: Result<Form<DecideForm>, FormRejection>,
+) -> Response {
+    let Some((_, session)) = session else {
+        return message(
+            &state,
+            lang,
+            StatusCode::UNAUTHORIZED,
+            lang.t("Du er ikke logget inn", "You are not logged in"),
+            lang.t(
+                "Åpne lenken fra leverandøren på nytt.",
+                "Open the vendor's link again.",
+            ),
+        );
+    };
+    let Ok(Form(form)) = form else {
+        return message(
+            &state,
+            lang,
+            StatusCode::BAD_REQUEST,
+            lang.t("Ugyldig skjema", "Invalid form"),
+            lang.t(
+                "Last siden på nytt og prøv igjen.",
+                "Reload the page and try again.",
+            ),
+        );
+    };
+    if !secret::constant_time_eq(&form.csrf, &session.csrf) {
+        return message(
+            &state,
+            lang,
+            StatusCode::FORBIDDEN,
+            lang.t("Skjemaet er utløpt", "The form has expired"),
+            lang.t(
+                "Last siden på nytt og prøv igjen.",
+                "Reload the page and try again.",
+            ),
+        );
+    }
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => {
+            return message(
+                &state,
+                lang,
+                StatusCode::BAD_REQUEST,
+                lang.t("Ugyldig skjema", "Invalid form"),
+                "",
+            );
+        }
+    };
+    match state
+        .app
+        .decide_request(&session.pid, &form.id, approve)
+        .await
+    {
+        Ok(r) => receipt(&state, lang, &r, approve),
+        Err(SuError::Problem(p)) if p.code == "AUTH-00013" => {
+            match state.app.store.request(&form.id).await {
+                Ok(Some(r)) => not_answerable(&state, lang, &r)
+                    .unwrap_or_else(|| message(&state, lang, StatusCode::CONFLICT, p.title, "")),
+                _ => message(&state, lang, StatusCode::CONFLICT, p.title, ""),
+            }
+        }
+        Err(SuError::Problem(p)) => message(
+            &state,
+            lang,
+            StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST),
+            lang.t(
+                "Forespørselen kunne ikke besvares",
+                "The request could not be answered",
+            ),
+            p.title,
+        ),
+        Err(SuError::Store(e)) => super::problem::Problem::from(e).into_response(),
+    }
+}
+
+fn receipt(state: &AppState, lang: Lang, r: &RequestRecord, approved: bool) -> Response {
+    let (title, text) = if approved {
+        (
+            lang.t("Systemtilgangen er godkjent", "System access approved"),
+            lang.t(
+                "Systembrukeren er opprettet, og leverandøren kan nå bruke den.",
+                "The system user has been created, and the vendor can now use it.",
+            ),
+        )
+    } else {
+        (
+            lang.t("Forespørselen er avvist", "The request is rejected"),
+            lang.t(
+                "Leverandøren får ingen tilgang.",
+                "The vendor gets no access.",
+            ),
+        )
+    };
+    let mut body = format!("<h1 id=\"receipt\">{}</h1><p>{}</p>", esc(title), esc(text));
+    if let Some(url) = &r.redirect_url {
+        // The receipt stays a moment, then the browser goes back to the vendor by itself.
+        body.push_str(&format!(
+            "<meta http-equiv=\"refresh\" content=\"3;url={url}\"><p><a id=\"continue\" href=\"{url}\">{}</a></p>",
+            lang.t("Gå tilbake til leverandøren", "Back to the vendor"),
+            url = esc(url)
+        ));
+    }
+    page(
+        lang,
+        title,
+        state.app.config.profile == Profile::Local,
+        &body,
+    )
+}
