@@ -74,3 +74,81 @@ async fn the_language_switch_keeps_the_page() {
     browser.quit().await;
     s.stop().await;
 }
+
+/// The seed's story in the browser: the vendor's confirmUrl, log-in through ID-porten, the
+/// request page, approval, the receipt, and back at the vendor's redirect URL.
+#[tokio::test]
+async fn approve_a_system_user_request_in_the_browser() {
+    use serde_json::{Value, json};
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let s = TestServer::start(Engine::Sqlite).await;
+    let vendor = "317219253";
+    let back = s.url("/auth/session?from=vendor");
+    let register = s
+        .enterprise_token(vendor, "altinn:authentication/systemregister.write")
+        .await;
+    let system = json!({"id": format!("{vendor}_nettleser"), "vendor": {"ID": format!("0192:{vendor}")},
+        "name": {"nb": "Lønn Direkte", "nn": "Løn Direkte", "en": "Payroll Direct"},
+        "description": {"nb": "Sender lønnsopplysninger", "nn": "Sender lønsopplysningar", "en": "Sends payroll data"},
+        "rights": [{"resource": [{"id": "urn:altinn:resource", "value": "ske-krav-og-betalinger"}]}],
+        "allowedRedirectUrls": [back]});
+    assert_eq!(
+        s.post_json(
+            "/authentication/api/v1/systemregister/vendor",
+            &register,
+            &system
+        )
+        .await
+        .status(),
+        200
+    );
+    let requester = s
+        .enterprise_token(vendor, "altinn:authentication/systemuser.request.write")
+        .await;
+    let request = json!({"systemId": format!("{vendor}_nettleser"), "partyOrgNo": "315287138",
+        "rights": [{"resource": [{"id": "urn:altinn:resource", "value": "ske-krav-og-betalinger"}]}], "redirectUrl": back});
+    let created: Value = s
+        .post_json(
+            "/authentication/api/v1/systemuser/request/vendor",
+            &requester,
+            &request,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let confirm = created["confirmUrl"].as_str().unwrap().to_owned();
+
+    browser.goto(&confirm).await;
+    browser
+        .wait_url(|u| u.contains("/idporten/authorize"))
+        .await;
+    browser.click_css("button[value=\"05827536549\"]").await;
+    browser.wait_text("Forespørsel om systemtilgang").await;
+    assert_eq!(browser.text_of("#system-name").await, "Lønn Direkte");
+    assert!(browser.source().await.contains("Krav og betalinger"));
+    browser.screenshot("approval-request").await;
+    browser.click_css("button[value=approve]").await;
+    browser.wait_text("Systemtilgangen er godkjent").await;
+    browser.screenshot("approval-receipt").await;
+    browser.wait_url(|u| u.ends_with("from=vendor")).await;
+
+    let status: Value = s
+        .get_auth(
+            &format!(
+                "/authentication/api/v1/systemuser/request/vendor/{}",
+                created["id"].as_str().unwrap()
+            ),
+            &s.enterprise_token(vendor, "altinn:authentication/systemuser.request.read")
+                .await,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["status"], "Accepted");
+    browser.quit().await;
+    s.stop().await;
+}

@@ -207,6 +207,17 @@ pub fn vendor_org(vendor: &Vendor) -> Option<OrgNumber> {
 
 /// Checks that need no register: system id shape, redirect URLs, texts, list sizes.
 pub fn check_shape(input: &SystemInput, vendor: &OrgNumber, creating: bool) -> Vec<Violation> {
+    check_shape_with(input, vendor, creating, false)
+}
+
+/// [`check_shape`], optionally also accepting `http://localhost` and `http://127.0.0.1`
+/// redirect URLs (test instances, where vendors develop on their own machine; RFC 8252 §7.3).
+pub fn check_shape_with(
+    input: &SystemInput,
+    vendor: &OrgNumber,
+    creating: bool,
+    loopback_http: bool,
+) -> Vec<Violation> {
     let mut out = Vec::new();
     if creating {
         if input.id.contains(char::is_whitespace) {
@@ -219,7 +230,10 @@ pub fn check_shape(input: &SystemInput, vendor: &OrgNumber, creating: bool) -> V
             out.push(system_id_format());
         }
     }
-    if input.allowed_redirect_urls.iter().any(|u| !is_https_url(u))
+    if input
+        .allowed_redirect_urls
+        .iter()
+        .any(|u| !(is_https_url(u) || (loopback_http && is_loopback_http_url(u))))
         || input.allowed_redirect_urls.len() > MAX_LIST
     {
         out.push(redirect_url_invalid());
@@ -276,6 +290,26 @@ pub fn check_shape(input: &SystemInput, vendor: &OrgNumber, creating: bool) -> V
         ));
     }
     out
+}
+
+/// `http://localhost…` or `http://127.0.0.1…` (any port).
+pub fn is_loopback_http_url(u: &str) -> bool {
+    let Some(rest) = u.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let name = host
+        .rsplit_once(':')
+        .map(|(h, port)| {
+            if port.bytes().all(|b| b.is_ascii_digit()) {
+                h
+            } else {
+                host
+            }
+        })
+        .unwrap_or(host);
+    matches!(name, "localhost" | "127.0.0.1" | "[::1]")
+        && !u.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// An absolute `https://host…` URL without spaces.
@@ -509,6 +543,24 @@ mod tests {
         let mut i = input();
         i.allowed_redirect_urls = vec!["/relative".into()];
         assert_eq!(codes(&check_shape(&i, &org, true)), ["AUTH.VLD-00005"]);
+        i.allowed_redirect_urls = vec![
+            "http://127.0.0.1:8080/cb".into(),
+            "http://localhost/cb".into(),
+        ];
+        assert_eq!(
+            codes(&check_shape(&i, &org, true)),
+            ["AUTH.VLD-00005"],
+            "no plain http in production"
+        );
+        assert!(
+            check_shape_with(&i, &org, true, true).is_empty(),
+            "loopback http in test instances"
+        );
+        i.allowed_redirect_urls = vec!["http://localhost.evil.example/cb".into()];
+        assert_eq!(
+            codes(&check_shape_with(&i, &org, true, true)),
+            ["AUTH.VLD-00005"]
+        );
         i.allowed_redirect_urls = vec!["http://vendor.example/".into()];
         assert_eq!(
             codes(&check_shape(&i, &org, false)),

@@ -131,7 +131,9 @@ header a{color:#fff}.brand{font-weight:700;font-size:1.25rem;text-decoration:non
 .banner{background:#ffdf6b;padding:.5rem 1.5rem;font-weight:600}\
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}\
 code{background:#f2f2f2;padding:0 .25rem;border-radius:3px}a{color:#0062ba}\
-.method{font-weight:700;font-family:monospace}.muted{color:#555}";
+.method{font-weight:700;font-family:monospace}.muted{color:#555}\
+button{font-size:1rem;padding:.4rem 1rem;margin:.15rem .4rem .15rem 0;cursor:pointer}\
+.error{color:#b00020}";
 
 #[cfg(test)]
 mod tests {

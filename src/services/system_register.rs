@@ -89,7 +89,12 @@ impl App {
                 system::vendor_identifier_invalid(),
             ]));
         };
-        let mut violations = system::check_shape(&input, &vendor, true);
+        let mut violations = system::check_shape_with(
+            &input,
+            &vendor,
+            true,
+            self.config.profile == crate::config::Profile::Local,
+        );
         if violations.iter().any(|v| v.code == system::TOO_MANY) {
             // Lists this long are not looked up item by item.
             return Err(RegisterError::Invalid(violations));
@@ -219,7 +224,12 @@ impl App {
         }
         let vendor = system::vendor_org(&input.vendor)
             .ok_or_else(|| RegisterError::Invalid(vec![system::vendor_identifier_invalid()]))?;
-        let mut violations = system::check_shape(&input, &vendor, false);
+        let mut violations = system::check_shape_with(
+            &input,
+            &vendor,
+            false,
+            self.config.profile == crate::config::Profile::Local,
+        );
         if violations.iter().any(|v| v.code == system::TOO_MANY) {
             return Err(RegisterError::Invalid(violations));
         }
