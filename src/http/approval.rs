@@ -26,6 +26,10 @@ pub fn routes() -> Router<AppState> {
             "/accessmanagement/ui/systemuser/request/decide",
             post(decide),
         )
+        .route(
+            "/accessmanagement/ui/systemuser/request/escalate",
+            post(escalate),
+        )
 }
 
 fn message(state: &AppState, lang: Lang, status: StatusCode, title: &str, text: &str) -> Response {
@@ -131,16 +135,70 @@ async fn show(
         .await
         .unwrap_or(false)
     {
-        return message(&state, lang, StatusCode::FORBIDDEN, lang.t("Du kan ikke godkjenne denne forespørselen", "You cannot approve this request"), &format!(
+        let explanation = format!(
             "{} {} ({}). {}",
             lang.t("Forespørselen gjelder", "The request concerns"),
             customer,
             r.party_org_no,
             lang.t(
-                "Bare daglig leder, styreleder eller innehaver kan godkjenne den. Be en av dem åpne lenken.",
-                "Only the daglig leder, styreleder or innehaver may approve it. Ask one of them to open the link.",
+                "Bare daglig leder, styreleder eller innehaver kan godkjenne den.",
+                "Only the daglig leder, styreleder or innehaver may approve it.",
             )
-        ));
+        );
+        if !state
+            .app
+            .store
+            .has_any_role(&session.pid, &r.party_org_no)
+            .await
+            .unwrap_or(false)
+        {
+            return message(
+                &state,
+                lang,
+                StatusCode::FORBIDDEN,
+                lang.t(
+                    "Du kan ikke godkjenne denne forespørselen",
+                    "You cannot approve this request",
+                ),
+                &format!(
+                    "{explanation} {}",
+                    lang.t(
+                        "Be en av dem åpne lenken.",
+                        "Ask one of them to open the link."
+                    )
+                ),
+            );
+        }
+        // Related to the organisation, but without authority: may send it on (escalate).
+        let body = format!(
+            "<h1>{}</h1><p>{}</p><form method=\"post\" action=\"/accessmanagement/ui/systemuser/request/escalate\">\
+             <input type=\"hidden\" name=\"id\" value=\"{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <button type=\"submit\">{}</button></form>",
+            lang.t(
+                "Du kan ikke godkjenne denne forespørselen",
+                "You cannot approve this request"
+            ),
+            esc(&explanation),
+            esc(&r.id),
+            esc(&session.csrf),
+            lang.t(
+                "Send til virksomhetens administratorer",
+                "Send to the organisation's administrators"
+            ),
+        );
+        return (
+            StatusCode::FORBIDDEN,
+            page(
+                lang,
+                lang.t(
+                    "Du kan ikke godkjenne denne forespørselen",
+                    "You cannot approve this request",
+                ),
+                state.app.config.profile == Profile::Local,
+                &body,
+            ),
+        )
+            .into_response();
     }
     let Ok(Some(system)) = state.app.store.system(&r.system_id).await else {
         return not_found();
@@ -368,4 +426,51 @@ fn receipt(state: &AppState, lang: Lang, r: &RequestRecord, approved: bool) -> R
         state.app.config.profile == Profile::Local,
         &body,
     )
+}
+
+#[derive(Deserialize)]
+struct EscalateForm {
+    id: String,
+    csrf: String,
+}
+
+async fn escalate(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeSession(session): MaybeSession,
+    form: Result<Form<EscalateForm>, FormRejection>,
+) -> Response {
+    let (Some((_, session)), Ok(Form(form))) = (session, form) else {
+        return message(
+            &state,
+            lang,
+            StatusCode::BAD_REQUEST,
+            lang.t("Ugyldig skjema", "Invalid form"),
+            lang.t(
+                "Åpne lenken fra leverandøren på nytt.",
+                "Open the vendor's link again.",
+            ),
+        );
+    };
+    if !secret::constant_time_eq(&form.csrf, &session.csrf) {
+        return message(
+            &state,
+            lang,
+            StatusCode::FORBIDDEN,
+            lang.t("Skjemaet er utløpt", "The form has expired"),
+            lang.t(
+                "Last siden på nytt og prøv igjen.",
+                "Reload the page and try again.",
+            ),
+        );
+    }
+    match state.app.escalate_request(&session.pid, &form.id).await {
+        Ok(true) => message(&state, lang, StatusCode::OK, lang.t("Sendt videre", "Sent on"), lang.t(
+            "Virksomhetens administratorer ser nå forespørselen blant systemtilgangene som venter.",
+            "The organisation's administrators now see the request among the system access requests waiting.",
+        )),
+        Ok(false) => message(&state, lang, StatusCode::CONFLICT, lang.t("Kunne ikke sendes videre", "Could not be sent on"), lang.t("Forespørselen er besvart, utløpt eller slettet.", "The request is answered, expired or deleted.")),
+        Err(SuError::Problem(p)) => message(&state, lang, StatusCode::BAD_REQUEST, p.title, ""),
+        Err(SuError::Store(e)) => super::problem::Problem::from(e).into_response(),
+    }
 }

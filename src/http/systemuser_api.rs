@@ -48,6 +48,16 @@ pub fn routes() -> Router<AppState> {
             &format!("{BASE}/request/{{party}}/{{id}}/reject"),
             post(reject),
         )
+        .route(
+            &format!("{BASE}/request/{{party}}/{{id}}/escalate"),
+            post(escalate),
+        )
+        .route(
+            &format!("{BASE}/request/{{party}}/{{id}}/pending"),
+            get(pending),
+        )
+        .route(&format!("{BASE}/request/{{party}}"), get(portal_request))
+        .route(&format!("{BASE}/{{party}}/create"), post(create_direct))
         .route(&format!("{BASE}/vendor/byquery"), get(by_query))
         .route(&format!("{BASE}/byExternalId"), get(by_external_id))
         .route(&format!("{BASE}/{{party}}"), get(party_users))
@@ -451,6 +461,131 @@ async fn party_delete(
     };
     match state.app.delete_system_user(&pid, &org, &id).await {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
+        Err(e) => su_problem(e),
+    }
+}
+
+/// R12: a request as the person answering it sees it, with whether they may only escalate.
+async fn portal_request(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> Response {
+    let caller = scope!(bearer, SCOPE_PORTAL);
+    let Some(pid) = caller.claims.get("pid").and_then(Value::as_str) else {
+        return Problem::forbidden("this needs a person's token (pid claim)").into_response();
+    };
+    let r = match state.app.store.request(&id).await {
+        Ok(Some(r)) if !r.is_deleted => r,
+        Ok(_) => return su_problem(crate::services::system_users::request_not_found()),
+        Err(e) => return Problem::from(e).into_response(),
+    };
+    let authority = state
+        .app
+        .has_authority(pid, &r.party_org_no)
+        .await
+        .unwrap_or(false);
+    let related = authority
+        || state
+            .app
+            .store
+            .has_any_role(pid, &r.party_org_no)
+            .await
+            .unwrap_or(false);
+    if !related {
+        return Problem::coded(
+            StatusCode::FORBIDDEN,
+            "AUTH-00066",
+            "The user is neither an access manager nor related to the party",
+        )
+        .into_response();
+    }
+    let party = match r.party_org_no.parse() {
+        Ok(org) => state.app.store.organization(&org).await.ok().flatten(),
+        Err(_) => None,
+    };
+    let mut v = state.app.request_json(&r, false);
+    v["partyId"] = json!(party.as_ref().map(|p| p.party_id));
+    v["partyUuid"] = json!(party.as_ref().map(|p| p.party_uuid.clone()));
+    v["userMayEscalateButNotApprove"] = json!(!authority);
+    Json(v).into_response()
+}
+
+/// R18: 200 `true` when the request was sent on to the organisation's administrators.
+async fn escalate(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path((_party, id)): Path<(String, String)>,
+) -> Response {
+    let caller = scope!(bearer, SCOPE_PORTAL);
+    let Some(pid) = caller.claims.get("pid").and_then(Value::as_str) else {
+        return su_problem(crate::services::system_users::request_not_found());
+    };
+    match state.app.escalate_request(pid, &id).await {
+        Ok(done) => Json(json!(done)).into_response(),
+        Err(e) => su_problem(e),
+    }
+}
+
+/// R20: the organisation's requests waiting for an answer (`{orgno}` must be `{party}`'s).
+async fn pending(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path((party, orgno)): Path<(String, String)>,
+) -> Response {
+    let caller = scope!(bearer, SCOPE_PORTAL);
+    let (pid, org) = match person_and_party(&state, caller, &party).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if org != orgno || !state.app.has_authority(&pid, &org).await.unwrap_or(false) {
+        return Problem::forbidden("you have no authority for this organisation").into_response();
+    }
+    if let Err(e) = state.app.time_out_requests().await {
+        return Problem::from(e).into_response();
+    }
+    match state.app.store.pending_requests(&org).await {
+        Ok(list) => Json(
+            list.iter()
+                .map(|r| state.app.request_json(r, false))
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(e) => Problem::from(e).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DirectCreate {
+    system_id: String,
+    #[serde(default)]
+    integration_title: Option<String>,
+}
+
+/// U6: 200 with the new system user.
+async fn create_direct(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(party): Path<String>,
+    ApiJson(body): ApiJson<DirectCreate>,
+) -> Response {
+    let caller = scope!(bearer, SCOPE_PORTAL);
+    let (pid, org) = match person_and_party(&state, caller, &party).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    match state
+        .app
+        .create_system_user_directly(
+            &pid,
+            &org,
+            &body.system_id,
+            body.integration_title.as_deref(),
+        )
+        .await
+    {
+        Ok(u) => Json(internal_json(&u)).into_response(),
         Err(e) => su_problem(e),
     }
 }

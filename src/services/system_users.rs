@@ -468,6 +468,118 @@ impl App {
         })
     }
 
+    /// R18: someone related to the organisation but without authority sends the request on
+    /// to its administrators. `false` when they may not, or the request is not `New`.
+    pub async fn escalate_request(&self, pid: &str, id: &str) -> Result<bool, SuError> {
+        let Some(r) = self.store.request(id).await?.filter(|r| !r.is_deleted) else {
+            return Ok(false);
+        };
+        if self.request_status(&r) != RequestStatus::New
+            || !self.store.has_any_role(pid, &r.party_org_no).await?
+        {
+            return Ok(false);
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        if !db::escalate_request(&mut tx, id, now).await? {
+            return Ok(false);
+        }
+        audit_in(
+            &mut tx,
+            &format!("person:{}", pid.get(..6).unwrap_or(pid)),
+            "systemuser.request.escalate",
+            &r,
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(true)
+    }
+
+    /// U6: the organisation creates a system user itself from a visible system (seed method
+    /// B); it gets all of the system's rights and access packages.
+    pub async fn create_system_user_directly(
+        &self,
+        pid: &str,
+        org_no: &str,
+        system_id: &str,
+        title: Option<&str>,
+    ) -> Result<SystemUserRecord, SuError> {
+        if !self.has_authority(pid, org_no).await? {
+            return Err(p(
+                "AUTH-00024",
+                403,
+                "you don't have rights to create system users for this organisation",
+            ));
+        }
+        let system = self
+            .store
+            .system(system_id)
+            .await?
+            .filter(|s| !s.is_deleted && s.is_visible)
+            .ok_or_else(system_not_found)?;
+        let org: OrgNumber = org_no.parse().map_err(|_| {
+            p(
+                "AUTH-00000",
+                400,
+                "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
+            )
+        })?;
+        let party = self.store.organization(&org).await?.ok_or_else(|| {
+            p(
+                "AUTH-00000",
+                400,
+                "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
+            )
+        })?;
+        let key = live_key(system_id, org_no, org_no);
+        let now = self.clock.now();
+        let title = title
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .or_else(|| system.name.get("nb").cloned())
+            .unwrap_or_default();
+        let user = SystemUserRecord {
+            id: Uuid::new_v4().to_string(),
+            system_internal_id: system.internal_id.clone(),
+            system_id: system.system_id.clone(),
+            party_org_no: org_no.to_owned(),
+            party_id: party.party_id,
+            external_ref: org_no.to_owned(),
+            integration_title: title.chars().take(255).collect(),
+            user_type: "standard".into(),
+            rights: system.rights.clone(),
+            access_packages: system.access_packages.clone(),
+            created_at: now,
+            is_deleted: false,
+            vendor_org: system.vendor_org.clone(),
+        };
+        let actor = format!("person:{}", pid.get(..6).unwrap_or(pid));
+        let mut tx = self.store.begin().await?;
+        match db::insert_system_user(&mut tx, &user, &key, &actor, now).await {
+            Ok(()) => {}
+            Err(e) if e.is_unique_violation() => {
+                return Err(p(
+                    "AUTH-00004",
+                    400,
+                    "Failed to create new SystemUser, existing SystemUser tied to the given System-Id.",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let entry = AuditEntry {
+            actor: &actor,
+            action: "systemuser.create",
+            target: &format!("systemuser:{}", user.id),
+            details: json!({"systemId": user.system_id, "partyOrgNo": org_no}),
+            trace_id: None,
+        };
+        audit::record(&mut tx, &entry, now).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(user)
+    }
+
     /// U7: the vendor's system user for a customer (and reference).
     pub async fn vendor_system_user(
         &self,

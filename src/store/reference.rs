@@ -205,6 +205,36 @@ impl Store {
         Ok(found.is_some())
     }
 
+    /// Whether the person holds any role for the organisation (it is among their parties).
+    pub async fn has_any_role(&self, pid: &str, org_no: &str) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM party_role r JOIN party p ON p.party_id = r.to_party JOIN party o ON o.party_id = r.from_party \
+             WHERE p.pid = $1 AND o.org_no = $2 LIMIT 1",
+        )
+        .bind(pid)
+        .bind(org_no)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(found.is_some())
+    }
+
+    /// The organisations the person is daglig leder, styreleder or innehaver of.
+    pub async fn organizations_represented(
+        &self,
+        pid: &str,
+    ) -> Result<Vec<PartyRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT o.party_id AS party_id, o.party_uuid AS party_uuid, o.kind AS kind, o.org_no AS org_no, o.pid AS pid, \
+                    o.name AS name, o.org_form AS org_form \
+             FROM party_role r JOIN party p ON p.party_id = r.to_party JOIN party o ON o.party_id = r.from_party \
+             WHERE p.pid = $1 AND r.role IN ('daglig-leder', 'styreleder', 'innehaver') ORDER BY o.name",
+        )
+        .bind(pid)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(party_from_row).collect()
+    }
+
     pub async fn access_packages(&self) -> Result<Vec<AccessPackage>, StoreError> {
         let rows = sqlx::query(
             "SELECT urn, name, description, is_delegable, is_assignable, client_roles \

@@ -353,3 +353,13 @@ pub async fn delete_system_user(
         .await?;
     Ok(r.rows_affected() == 1)
 }
+
+/// Marks a `New` request as escalated to the organisation's administrators.
+pub async fn escalate_request(conn: &mut Conn, id: &str, now: Micros) -> Result<bool, StoreError> {
+    let r = sqlx::query("UPDATE systemuser_request SET escalated = 1, updated_at = $2 WHERE id = $1 AND status = 'New' AND is_deleted = 0")
+        .bind(id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
