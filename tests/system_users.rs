@@ -780,3 +780,238 @@ async fn the_approval_pages_at_the_confirm_url() {
         s.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_portal_creates_lists_and_deletes_system_users_and_requests_can_be_escalated() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let vendor = vendor_with_system(&s).await;
+        let mp = vendor.access_token(&s).await;
+        let b = &s.browser;
+        let home = s.url("/accessmanagement/ui/systemuser/");
+        assert!(
+            common::location(&b.get(&home).send().await.unwrap())
+                .starts_with("/auth/login/idporten?goto=")
+        );
+
+        let kari = s.login_as(KARI).await;
+        let html = b
+            .get(&home)
+            .header("cookie", &kari)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("Systemtilganger for Fjellbekk Bakeri AS")
+                && html.contains("ingen systembrukere"),
+            "{html}"
+        );
+        let list = b
+            .get(s.url(&format!("/accessmanagement/ui/systemuser/new?org={BAKERY}")))
+            .header("cookie", &kari)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            list.contains("Regnskap Pluss"),
+            "the visible system is offered"
+        );
+        let confirm = b
+            .get(s.url(&format!(
+                "/accessmanagement/ui/systemuser/new?org={BAKERY}&system={SYSTEM}"
+            )))
+            .header("cookie", &kari)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            confirm.contains("Krav og betalinger") && confirm.contains("Skattegrunnlag"),
+            "everything the system gets is shown first"
+        );
+        let csrf = common::input_value(&confirm, "csrf").unwrap();
+        let create = |csrf: String| {
+            b.post(s.url("/accessmanagement/ui/systemuser/new"))
+                .header("cookie", &kari)
+                .form(&[
+                    ("org", BAKERY.to_owned()),
+                    ("system", SYSTEM.to_owned()),
+                    ("csrf", csrf),
+                    ("title", "Bakeriets regnskap".to_owned()),
+                ])
+                .send()
+        };
+        assert_eq!(create("forged".into()).await.unwrap().status(), 403);
+        let res = create(csrf.clone()).await.unwrap();
+        assert_eq!(
+            common::location(&res),
+            format!("/accessmanagement/ui/systemuser/?org={BAKERY}")
+        );
+        let res = create(csrf.clone()).await.unwrap();
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.unwrap().contains("allerede"));
+        let html = b
+            .get(format!("{home}?org={BAKERY}"))
+            .header("cookie", &kari)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("Bakeriets regnskap") && html.contains("Krav og betalinger"),
+            "{html}"
+        );
+        // The vendor sees it (its external reference is the org number), and can get tokens.
+        let user: Value = s.get_auth(&format!("/authentication/api/v1/systemuser/vendor/byquery?system-id={SYSTEM}&orgno={BAKERY}"), &mp).await.json().await.unwrap();
+        assert_eq!(user["integrationTitle"], "Bakeriets regnskap");
+        let details = json!([{"type": "urn:altinn:systemuser", "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{BAKERY}")}}]);
+        assert_eq!(
+            vendor
+                .token(
+                    &s,
+                    json!({"scope": RESOURCE_SCOPE, "authorization_details": details})
+                )
+                .await
+                .status(),
+            200
+        );
+        // Delete from the portal.
+        let user_id = user["id"].as_str().unwrap();
+        let res = b
+            .post(s.url("/accessmanagement/ui/systemuser/delete"))
+            .header("cookie", &kari)
+            .form(&[("org", BAKERY), ("id", user_id), ("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_redirection());
+        let html = b
+            .get(format!("{home}?org={BAKERY}"))
+            .header("cookie", &kari)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!html.contains("Bakeriets regnskap"));
+
+        // Hanne represents several organisations and chooses; Siri represents none.
+        let hanne = s.login_as("12927044860").await;
+        let html = b
+            .get(&home)
+            .header("cookie", &hanne)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("Velg virksomhet")
+                && html.contains("Bjørklund Holding AS")
+                && html.contains("Havbris Sjømat AS"),
+            "{html}"
+        );
+        let siri = s.login_as(SIRI).await;
+        assert_eq!(
+            b.get(&home)
+                .header("cookie", &siri)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+
+        // Escalation: Siri is made contact person for the bakery; she may send a request on.
+        let admin = s.enterprise_token(VENDOR, "altinn:register/admin").await;
+        let doc = json!({"roles": [{"role": "kontaktperson", "from": BAKERY, "to": SIRI}]});
+        assert_eq!(
+            s.post_json("/register/api/v1/admin/import", &admin, &doc)
+                .await
+                .status(),
+            200
+        );
+        let created: Value = s
+            .post_json(&format!("{REQ}/vendor"), &mp, &request_body(BAKERY))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let id = created["id"].as_str().unwrap();
+        let siri_token = person_token(&s, SIRI).await;
+        let seen: Value = s
+            .get_auth(&format!("{REQ}/{id}"), &siri_token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(seen["userMayEscalateButNotApprove"], true);
+        let page = b
+            .get(created["confirmUrl"].as_str().unwrap())
+            .header("cookie", &siri)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 403);
+        let page = page.text().await.unwrap();
+        assert!(page.contains("Send til virksomhetens administratorer"));
+        let csrf = common::input_value(&page, "csrf").unwrap();
+        let res = b
+            .post(s.url("/accessmanagement/ui/systemuser/request/escalate"))
+            .header("cookie", &siri)
+            .form(&[("id", id), ("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let html = b
+            .get(format!("{home}?org={BAKERY}"))
+            .header("cookie", &kari)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("sendt videre til deg"),
+            "the administrator sees the escalated request: {html}"
+        );
+        let kari_token = person_token(&s, KARI).await;
+        let party = party_id(&s, BAKERY).await;
+        let pending: Vec<Value> = s
+            .get_auth(&format!("{REQ}/{party}/{BAKERY}/pending"), &kari_token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0]["escalated"], true);
+        let unrelated = person_token(&s, ANDERS).await;
+        assert_eq!(
+            problem(s.get_auth(&format!("{REQ}/{id}"), &unrelated).await, 403).await["code"],
+            "AUTH-00066"
+        );
+        let res = s
+            .client
+            .post(s.url(&format!("{REQ}/{party}/{id}/escalate")))
+            .bearer_auth(&unrelated)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.json::<Value>().await.unwrap(), json!(false));
+        s.stop().await;
+    }
+}

@@ -53,6 +53,11 @@ pub fn parts(profile: Profile) -> Vec<(&'static str, &'static str, &'static str)
             "Logg inn (ID-porten eller Ansattporten)",
             "Log in (ID-porten or Ansattporten)",
         ),
+        (
+            "/accessmanagement/ui/systemuser/",
+            "Systemtilganger for din virksomhet",
+            "System access for your organisation",
+        ),
         ("/docs", "API-dokumentasjon", "API documentation"),
         (
             "/openapi.json",

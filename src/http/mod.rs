@@ -13,6 +13,7 @@ pub mod login;
 pub mod maskinporten;
 pub mod metrics;
 pub mod ops;
+pub mod portal;
 pub mod problem;
 pub mod register;
 pub mod selfservice;
@@ -61,7 +62,8 @@ pub fn router(app: App) -> Router {
         .merge(login::routes())
         .merge(system_register::routes())
         .merge(systemuser_api::routes())
-        .merge(approval::routes());
+        .merge(approval::routes())
+        .merge(portal::routes());
     if state.app.config.profile == Profile::Local {
         router = router
             .merge(testtools::routes())
