@@ -1015,3 +1015,168 @@ async fn the_portal_creates_lists_and_deletes_system_users_and_requests_can_be_e
         s.stop().await;
     }
 }
+
+#[tokio::test]
+async fn vendor_and_internal_lists_of_system_users() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let vendor = vendor_with_system(&s).await;
+        let mp = vendor.access_token(&s).await;
+        // Three customers approve a request each.
+        let mut ids = Vec::new();
+        for (pid, org) in [(KARI, BAKERY), (ANDERS, ELECTRIC), (CAMILLA, SALON)] {
+            let created: Value = s
+                .post_json(&format!("{REQ}/vendor"), &mp, &request_body(org))
+                .await
+                .json()
+                .await
+                .unwrap();
+            let id = created["id"].as_str().unwrap().to_owned();
+            assert_eq!(decide(&s, pid, org, &id, "approve").await.status(), 200);
+            ids.push(id);
+        }
+        let register = s
+            .enterprise_token(VENDOR, "altinn:authentication/systemregister.write")
+            .await;
+        let page: Value = s
+            .get_auth(
+                &format!("/authentication/api/v1/systemuser/vendor/bysystem/{SYSTEM}"),
+                &register,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let got: Vec<&str> = page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(got, ids.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(page["links"]["next"].is_null());
+        let other = s
+            .enterprise_token(OTHER_VENDOR, "altinn:authentication/systemregister.write")
+            .await;
+        assert_eq!(
+            problem(
+                s.get_auth(
+                    &format!("/authentication/api/v1/systemuser/vendor/bysystem/{SYSTEM}"),
+                    &other
+                )
+                .await,
+                404
+            )
+            .await["code"],
+            "AUTH-00011"
+        );
+
+        // The internal stream carries every change, deleted users too.
+        let kari = person_token(&s, KARI).await;
+        let party = party_id(&s, BAKERY).await;
+        let delegations: Value = s
+            .get_auth(
+                &format!(
+                    "/authentication/api/v1/systemuser/{party}/{}/delegations",
+                    ids[0]
+                ),
+                &kari,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            delegations["accessPackages"],
+            json!([{"urn": "urn:altinn:accesspackage:skattegrunnlag"}])
+        );
+        assert_eq!(
+            s.client
+                .delete(s.url(&format!(
+                    "/authentication/api/v1/systemuser/{party}/{}",
+                    ids[0]
+                )))
+                .bearer_auth(&kari)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            202
+        );
+        let internal = s
+            .enterprise_token("991825827", "altinn:authentication/systemuser.admin")
+            .await;
+        let stream: Value = s
+            .get_auth(
+                "/authentication/api/v1/systemuser/internal/systemusers/stream",
+                &internal,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let seqs: Vec<i64> = stream["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["sequenceNo"].as_i64().unwrap())
+            .collect();
+        assert_eq!(seqs.len(), 3);
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+        let last = stream["data"].as_array().unwrap().last().unwrap();
+        assert_eq!(
+            last["id"],
+            ids[0].as_str(),
+            "the deletion moved it to the end"
+        );
+        assert_eq!(last["isDeleted"], true);
+        assert_eq!(stream["stats"]["sequenceMax"], seqs[2]);
+        let next = stream["links"]["next"].as_str().unwrap();
+        let rest: Value = s
+            .client
+            .get(next)
+            .bearer_auth(&internal)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(rest["data"].as_array().unwrap().is_empty());
+        assert!(rest["links"]["next"].is_null());
+        assert_eq!(
+            s.get_auth(
+                &format!(
+                    "/authentication/api/v1/systemuser/internal/systemusers/{}",
+                    ids[1]
+                ),
+                &internal
+            )
+            .await
+            .status(),
+            200
+        );
+        problem(
+            s.get_auth(
+                &format!(
+                    "/authentication/api/v1/systemuser/internal/systemusers/{}",
+                    ids[0]
+                ),
+                &internal,
+            )
+            .await,
+            410,
+        )
+        .await;
+        problem(
+            s.get_auth(
+                "/authentication/api/v1/systemuser/internal/systemusers/stream",
+                &mp,
+            )
+            .await,
+            403,
+        )
+        .await;
+        s.stop().await;
+    }
+}

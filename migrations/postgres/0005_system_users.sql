@@ -39,7 +39,17 @@ CREATE TABLE system_user (
     updated_at         BIGINT NOT NULL,
     created_by         TEXT NOT NULL,
     is_deleted         BIGINT NOT NULL DEFAULT 0,
-    live_key           TEXT UNIQUE
+    live_key           TEXT UNIQUE,
+    -- Taken from the counter 'system_user' on every insert and change: the order of the
+    -- internal stream (U10) and of the vendor's list (U8).
+    seq                BIGINT NOT NULL UNIQUE
 );
 CREATE INDEX system_user_party ON system_user (party_org_no, is_deleted);
 CREATE INDEX system_user_system ON system_user (system_id, created_at);
+
+-- Monotonic counters (shared by every instance; a row lock serialises writers).
+CREATE TABLE counter (
+    name  TEXT PRIMARY KEY,
+    value BIGINT NOT NULL
+);
+INSERT INTO counter (name, value) VALUES ('system_user', 0);

@@ -59,6 +59,19 @@ pub fn routes() -> Router<AppState> {
         .route(&format!("{BASE}/request/{{party}}"), get(portal_request))
         .route(&format!("{BASE}/{{party}}/create"), post(create_direct))
         .route(&format!("{BASE}/vendor/byquery"), get(by_query))
+        .route(
+            &format!("{BASE}/vendor/bysystem/{{system_id}}"),
+            get(users_by_system),
+        )
+        .route(&format!("{BASE}/internal/systemusers/stream"), get(stream))
+        .route(
+            &format!("{BASE}/internal/systemusers/{{id}}"),
+            get(internal_one),
+        )
+        .route(
+            &format!("{BASE}/{{party}}/{{id}}/delegations"),
+            get(delegations),
+        )
         .route(&format!("{BASE}/byExternalId"), get(by_external_id))
         .route(&format!("{BASE}/{{party}}"), get(party_users))
         .route(
@@ -587,5 +600,155 @@ async fn create_direct(
     {
         Ok(u) => Json(internal_json(&u)).into_response(),
         Err(e) => su_problem(e),
+    }
+}
+
+pub const SCOPE_SYSTEMUSER_ADMIN: &str = "altinn:authentication/systemuser.admin";
+
+/// U8: the vendor's system users of a system, in sequence order, paged by an opaque token.
+async fn users_by_system(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(system_id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let caller = scope!(bearer, SCOPE_WRITE, SCOPE_ADMIN);
+    let owner = caller.consumer_org().map(|o| o.to_string());
+    match state.app.store.system(&system_id).await {
+        Ok(Some(s)) if Some(&s.vendor_org) == owner.as_ref() || caller.has_scope(SCOPE_ADMIN) => {}
+        Ok(_) => return su_problem(crate::services::system_users::system_not_found()),
+        Err(e) => return Problem::from(e).into_response(),
+    }
+    let from = match q.token.as_deref() {
+        None | Some("") => 0,
+        Some(t) => match B64
+            .decode(t)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<i64>(&b).ok())
+        {
+            Some(n) => n,
+            None => {
+                return Problem::bad_request("token is not a page token from links.next")
+                    .into_response();
+            }
+        },
+    };
+    let size = crate::services::system_users::PAGE_SIZE;
+    match state
+        .app
+        .store
+        .system_users_of_system(&system_id, from, size + 1)
+        .await
+    {
+        Ok(mut page) => {
+            let next = if page.len() as i64 > size {
+                let first_of_next = page[size as usize].seq;
+                page.truncate(size as usize);
+                Some(state.app.config.url(&format!(
+                    "{BASE}/vendor/bysystem/{system_id}?token={}",
+                    B64.encode(first_of_next.to_string())
+                )))
+            } else {
+                None
+            };
+            let data: Vec<Value> = page.iter().map(|u| system_user_json(u, "")).collect();
+            Json(json!({"links": {"next": next}, "data": data})).into_response()
+        }
+        Err(e) => Problem::from(e).into_response(),
+    }
+}
+
+/// `SystemUserRegisterDTO`.
+fn register_json(u: &SystemUserRecord) -> Value {
+    json!({
+        "id": u.id, "partyOrgNo": u.party_org_no, "partyId": u.party_id.to_string(), "integrationTitle": u.integration_title,
+        "isDeleted": u.is_deleted, "lastChanged": crate::clock::format_micros(u.updated_at), "created": crate::clock::format_micros(u.created_at),
+        "sequenceNo": u.seq, "systemUserType": u.user_type,
+    })
+}
+
+/// U10: every change to system users, 100 at a time, deleted ones included.
+async fn stream(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    scope!(bearer, SCOPE_SYSTEMUSER_ADMIN);
+    let after = match q.token.as_deref() {
+        None | Some("") => 0,
+        Some(t) => match B64
+            .decode(t)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<i64>(&b).ok())
+            .or_else(|| t.parse().ok())
+        {
+            Some(n) => n,
+            None => {
+                return Problem::bad_request("token is not a page token from links.next")
+                    .into_response();
+            }
+        },
+    };
+    match state.app.store.system_user_stream(after, 100).await {
+        Ok((page, max)) => {
+            let (start, end) = match (page.first(), page.last()) {
+                (Some(f), Some(l)) => (f.seq, l.seq),
+                _ => (max, max),
+            };
+            let next = page.last().map(|l| {
+                state.app.config.url(&format!(
+                    "{BASE}/internal/systemusers/stream?token={}",
+                    B64.encode(l.seq.to_string())
+                ))
+            });
+            let data: Vec<Value> = page.iter().map(register_json).collect();
+            Json(json!({"links": {"next": next}, "stats": {"pageStart": start, "pageEnd": end, "sequenceMax": max}, "data": data})).into_response()
+        }
+        Err(e) => Problem::from(e).into_response(),
+    }
+}
+
+/// U11: one system user for internal use; 410 when gone.
+async fn internal_one(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> Response {
+    scope!(bearer, SCOPE_SYSTEMUSER_ADMIN);
+    match state.app.store.system_user(&id).await {
+        Ok(Some(u)) if !u.is_deleted => Json(register_json(&u)).into_response(),
+        Ok(_) => Problem::new(StatusCode::GONE, "Gone")
+            .with_detail("the system user does not exist or was deleted")
+            .into_response(),
+        Err(e) => Problem::from(e).into_response(),
+    }
+}
+
+/// U18: what the system user has been given.
+async fn delegations(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path((party, id)): Path<(String, String)>,
+) -> Response {
+    let caller = scope!(bearer, SCOPE_PORTAL);
+    let (pid, org) = match person_and_party(&state, caller, &party).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !state.app.has_authority(&pid, &org).await.unwrap_or(false) {
+        return Problem::forbidden("you have no authority for this organisation").into_response();
+    }
+    match state.app.store.system_user(&id).await {
+        Ok(Some(u)) if !u.is_deleted && u.party_org_no == org => Json(
+            json!({"systemUserId": u.id, "rights": u.rights, "accessPackages": u.access_packages}),
+        )
+        .into_response(),
+        Ok(_) => Problem::coded(
+            StatusCode::NOT_FOUND,
+            "AUTH-00015",
+            "The SystemUser was not found.",
+        )
+        .into_response(),
+        Err(e) => Problem::from(e).into_response(),
     }
 }

@@ -446,7 +446,9 @@ impl App {
             rights: r.rights.clone(),
             access_packages: r.access_packages.clone(),
             created_at: now,
+            updated_at: now,
             is_deleted: false,
+            seq: 0,
             vendor_org: system.vendor_org.clone(),
         };
         match db::insert_system_user(&mut tx, &user, &key, &actor, now).await {
@@ -552,7 +554,9 @@ impl App {
             rights: system.rights.clone(),
             access_packages: system.access_packages.clone(),
             created_at: now,
+            updated_at: now,
             is_deleted: false,
+            seq: 0,
             vendor_org: system.vendor_org.clone(),
         };
         let actor = format!("person:{}", pid.get(..6).unwrap_or(pid));

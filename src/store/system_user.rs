@@ -62,7 +62,9 @@ pub struct SystemUserRecord {
     pub rights: Vec<Right>,
     pub access_packages: Vec<PackageRef>,
     pub created_at: Micros,
+    pub updated_at: Micros,
     pub is_deleted: bool,
+    pub seq: i64,
     /// The system's vendor (joined in).
     pub vendor_org: String,
 }
@@ -70,7 +72,8 @@ pub struct SystemUserRecord {
 const USER_COLUMNS: &str = "u.id AS id, u.system_internal_id AS system_internal_id, u.system_id AS system_id, \
      u.party_org_no AS party_org_no, u.party_id AS party_id, u.external_ref AS external_ref, \
      u.integration_title AS integration_title, u.user_type AS user_type, u.rights AS rights, \
-     u.access_packages AS access_packages, u.created_at AS created_at, u.is_deleted AS is_deleted, \
+     u.access_packages AS access_packages, u.created_at AS created_at, u.updated_at AS updated_at, \
+     u.is_deleted AS is_deleted, u.seq AS seq, \
      s.vendor_org AS vendor_org";
 
 fn user_from_row(row: &AnyRow) -> Result<SystemUserRecord, StoreError> {
@@ -89,7 +92,9 @@ fn user_from_row(row: &AnyRow) -> Result<SystemUserRecord, StoreError> {
             &row.try_get::<String, _>("access_packages")?,
         )?,
         created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
         is_deleted: row.try_get::<i64, _>("is_deleted")? != 0,
+        seq: row.try_get("seq")?,
         vendor_org: row.try_get("vendor_org")?,
     })
 }
@@ -212,6 +217,51 @@ impl Store {
         rows.iter().map(user_from_row).collect()
     }
 
+    /// A system's live system users from `seq` on (U8), at most `limit`.
+    pub async fn system_users_of_system(
+        &self,
+        system_id: &str,
+        from_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<SystemUserRecord>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM system_user u JOIN system_register s ON s.internal_id = u.system_internal_id \
+             WHERE u.system_id = $1 AND u.seq >= $2 AND u.is_deleted = 0 ORDER BY u.seq LIMIT $3"
+        ));
+        let rows = sqlx::query(sql)
+            .bind(system_id)
+            .bind(from_seq)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    /// Every system user changed after `after_seq` (deleted ones too), for the stream (U10);
+    /// and the highest sequence number.
+    pub async fn system_user_stream(
+        &self,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<(Vec<SystemUserRecord>, i64), StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM system_user u JOIN system_register s ON s.internal_id = u.system_internal_id \
+             WHERE u.seq > $1 ORDER BY u.seq LIMIT $2"
+        ));
+        let rows = sqlx::query(sql)
+            .bind(after_seq)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        let max: i64 = sqlx::query_scalar("SELECT value FROM counter WHERE name = 'system_user'")
+            .fetch_one(self.pool())
+            .await?;
+        Ok((
+            rows.iter().map(user_from_row).collect::<Result<_, _>>()?,
+            max,
+        ))
+    }
+
     /// The Maskinporten lookup (U9): the live system user of a live system that lists
     /// `client_id`, from `vendor_org`, for `owner_org` and `external_ref`.
     pub async fn system_user_for_client(
@@ -310,10 +360,11 @@ pub async fn insert_system_user(
     created_by: &str,
     now: Micros,
 ) -> Result<(), StoreError> {
+    let seq = next_seq(&mut *conn).await?;
     sqlx::query(
         "INSERT INTO system_user (id, system_internal_id, system_id, party_org_no, party_id, external_ref, integration_title, \
-           user_type, rights, access_packages, created_at, updated_at, created_by, is_deleted, live_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, 0, $13)",
+           user_type, rights, access_packages, created_at, updated_at, created_by, is_deleted, live_key, seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, 0, $13, $14)",
     )
     .bind(&u.id)
     .bind(&u.system_internal_id)
@@ -328,9 +379,19 @@ pub async fn insert_system_user(
     .bind(now)
     .bind(created_by)
     .bind(key)
+    .bind(seq)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The next value of the system-user counter (inside the caller's transaction).
+pub async fn next_seq(conn: &mut Conn) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "UPDATE counter SET value = value + 1 WHERE name = 'system_user' RETURNING value",
+    )
+    .fetch_one(conn)
+    .await?)
 }
 
 /// Soft-deletes a system user and the live request with its key (so the vendor may ask
@@ -341,9 +402,11 @@ pub async fn delete_system_user(
     key: &str,
     now: Micros,
 ) -> Result<bool, StoreError> {
-    let r = sqlx::query("UPDATE system_user SET is_deleted = 1, live_key = NULL, updated_at = $2 WHERE id = $1 AND is_deleted = 0")
+    let seq = next_seq(&mut *conn).await?;
+    let r = sqlx::query("UPDATE system_user SET is_deleted = 1, live_key = NULL, updated_at = $2, seq = $3 WHERE id = $1 AND is_deleted = 0")
         .bind(id)
         .bind(now)
+        .bind(seq)
         .execute(&mut *conn)
         .await?;
     sqlx::query("UPDATE systemuser_request SET is_deleted = 1, live_key = NULL, updated_at = $2 WHERE live_key = $1")
