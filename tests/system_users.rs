@@ -1180,3 +1180,137 @@ async fn vendor_and_internal_lists_of_system_users() {
         s.stop().await;
     }
 }
+
+#[tokio::test]
+async fn every_creation_and_approval_code() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let vendor = vendor_with_system(&s).await;
+        let mp = vendor.access_token(&s).await;
+        let register = s
+            .enterprise_token(VENDOR, "altinn:authentication/systemregister.write")
+            .await;
+        let url = s.url(&format!("{REQ}/vendor"));
+        let post = |body: Value| s.client.post(&url).bearer_auth(&mp).json(&body).send();
+
+        // A system without redirect URLs (AUTH-00026); both lists empty (AUTH-00059); a package
+        // that is not assignable (AUTH-00064).
+        let bare = json!({"id": format!("{VENDOR}_bar"), "vendor": {"ID": format!("0192:{VENDOR}")},
+            "name": {"nb": "Bar", "nn": "Bar", "en": "Bar"}, "description": {"nb": "b", "nn": "b", "en": "b"},
+            "accessPackages": [{"urn": "urn:altinn:accesspackage:regnskapsforer-lonn"}], "isVisible": false});
+        assert_eq!(
+            s.post_json(
+                "/authentication/api/v1/systemregister/vendor",
+                &register,
+                &bare
+            )
+            .await
+            .status(),
+            200
+        );
+        let mut body = request_body(BAKERY);
+        body["systemId"] = json!(format!("{VENDOR}_bar"));
+        body.as_object_mut().unwrap().remove("rights");
+        body["accessPackages"] = json!([{"urn": "urn:altinn:accesspackage:regnskapsforer-lonn"}]);
+        assert_eq!(
+            problem(post(body.clone()).await.unwrap(), 400).await["code"],
+            "AUTH-00026"
+        );
+        body.as_object_mut().unwrap().remove("redirectUrl");
+        assert_eq!(
+            problem(post(body.clone()).await.unwrap(), 400).await["code"],
+            "AUTH-00064"
+        );
+        let mut empty = request_body(BAKERY);
+        empty["rights"] = json!([]);
+        empty["accessPackages"] = json!([]);
+        assert_eq!(
+            problem(post(empty).await.unwrap(), 400).await["code"],
+            "AUTH-00059"
+        );
+
+        // Approval: unknown party (AUTH-00000), party of another organisation (AUTH-00041),
+        // a deleted request (AUTH-00010), a deleted system (AUTH-00011).
+        let id = post(request_body(BAKERY))
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let kari = person_token(&s, KARI).await;
+        let res = s
+            .client
+            .post(s.url(&format!("{REQ}/99999999/{id}/approve")))
+            .bearer_auth(&kari)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(problem(res, 400).await["code"], "AUTH-00000");
+        let electric = party_id(&s, ELECTRIC).await;
+        let res = s
+            .client
+            .post(s.url(&format!("{REQ}/{electric}/{id}/approve")))
+            .bearer_auth(&kari)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(problem(res, 403).await["code"], "AUTH-00041");
+        let deleted = post(request_body(ELECTRIC))
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            s.client
+                .delete(s.url(&format!("{REQ}/vendor/{deleted}")))
+                .bearer_auth(&mp)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            202
+        );
+        assert_eq!(
+            problem(decide(&s, ANDERS, ELECTRIC, &deleted, "approve").await, 404).await["code"],
+            "AUTH-00010"
+        );
+        assert_eq!(
+            s.client
+                .delete(s.url(&format!(
+                    "/authentication/api/v1/systemregister/vendor/{SYSTEM}"
+                )))
+                .bearer_auth(&register)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        assert_eq!(
+            problem(decide(&s, KARI, BAKERY, &id, "approve").await, 404).await["code"],
+            "AUTH-00011"
+        );
+        assert!(
+            s.app
+                .store
+                .system_users_of(BAKERY)
+                .await
+                .unwrap()
+                .is_empty(),
+            "nothing was created"
+        );
+        // Deleted systems are not offered to new requests either.
+        assert_eq!(
+            problem(post(request_body(SALON)).await.unwrap(), 404).await["code"],
+            "AUTH-00011"
+        );
+        s.stop().await;
+    }
+}
