@@ -1314,3 +1314,140 @@ async fn every_creation_and_approval_code() {
         s.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_daglig_leder_appoints_an_access_manager_who_may_then_approve() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let vendor = vendor_with_system(&s).await;
+        let mp = vendor.access_token(&s).await;
+        let b = &s.browser;
+        let home = s.url(&format!("/accessmanagement/ui/systemuser/?org={BAKERY}"));
+        let id = s
+            .post_json(&format!("{REQ}/vendor"), &mp, &request_body(BAKERY))
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            problem(decide(&s, SIRI, BAKERY, &id, "approve").await, 403).await["code"],
+            "AUTH-00041"
+        );
+
+        let kari = s.login_as(KARI).await;
+        let html = b
+            .get(&home)
+            .header("cookie", &kari)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = common::input_value(&html, "csrf").unwrap();
+        let url = s.url("/accessmanagement/ui/systemuser/accessmanagers");
+        let res = b
+            .post(&url)
+            .header("cookie", &kari)
+            .form(&[
+                ("org", BAKERY),
+                ("pid", "01818520031"),
+                ("csrf", csrf.as_str()),
+                ("action", "grant"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "a bad number is refused");
+        let res = b
+            .post(&url)
+            .header("cookie", &kari)
+            .form(&[
+                ("org", BAKERY),
+                ("pid", SIRI),
+                ("csrf", csrf.as_str()),
+                ("action", "grant"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_redirection());
+        let html = b
+            .get(&home)
+            .header("cookie", &kari)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("Siri Vik"));
+
+        // Now Siri may approve, but not appoint others.
+        assert_eq!(decide(&s, SIRI, BAKERY, &id, "approve").await.status(), 200);
+        let siri = s.login_as(SIRI).await;
+        let html = b
+            .get(&home)
+            .header("cookie", &siri)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("Systemtilganger for Fjellbekk Bakeri AS") && !html.contains("Legg til")
+        );
+        let siri_csrf = common::input_value(&html, "csrf").unwrap();
+        let res = b
+            .post(&url)
+            .header("cookie", &siri)
+            .form(&[
+                ("org", BAKERY),
+                ("pid", ANDERS),
+                ("csrf", siri_csrf.as_str()),
+                ("action", "grant"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
+
+        // Removed again, she may not answer any more.
+        let res = b
+            .post(&url)
+            .header("cookie", &kari)
+            .form(&[
+                ("org", BAKERY),
+                ("pid", SIRI),
+                ("csrf", csrf.as_str()),
+                ("action", "revoke"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_redirection());
+        let other = s
+            .post_json(&format!("{REQ}/vendor"), &mp, &{
+                let mut b = request_body(BAKERY);
+                b["externalRef"] = json!("ny");
+                b
+            })
+            .await
+            .json::<Value>()
+            .await
+            .unwrap();
+        assert_eq!(
+            problem(
+                decide(&s, SIRI, BAKERY, other["id"].as_str().unwrap(), "approve").await,
+                403
+            )
+            .await["code"],
+            "AUTH-00041"
+        );
+        s.stop().await;
+    }
+}

@@ -33,6 +33,10 @@ pub fn routes() -> Router<AppState> {
             "/accessmanagement/ui/systemuser/new",
             get(choose_system).post(create),
         )
+        .route(
+            "/accessmanagement/ui/systemuser/accessmanagers",
+            axum::routing::post(access_managers),
+        )
 }
 
 #[derive(Deserialize, Default)]
@@ -277,6 +281,41 @@ async fn overview(
             lang.t("Slett", "Delete"),
         ));
     }
+    if state
+        .app
+        .store
+        .is_main_administrator(&session.pid, &org_no)
+        .await
+        .unwrap_or(false)
+    {
+        let managers = state
+            .app
+            .store
+            .access_managers(&org_no)
+            .await
+            .unwrap_or_default();
+        body.push_str(&format!(
+            "<h2>{}</h2><p>{}</p><ul>",
+            lang.t("Tilgangsstyrere", "Access managers"),
+            lang.t("Tilgangsstyrere kan godkjenne forespørsler og forvalte systembrukere for virksomheten.", "Access managers may approve requests and manage system users for the organisation.")
+        ));
+        for (pid, name) in &managers {
+            body.push_str(&format!(
+                "<li>{} <form method=\"post\" action=\"/accessmanagement/ui/systemuser/accessmanagers\">\
+                 <input type=\"hidden\" name=\"org\" value=\"{org_no}\"><input type=\"hidden\" name=\"pid\" value=\"{}\">\
+                 <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\" name=\"action\" value=\"revoke\">{}</button></form></li>",
+                esc(name), esc(pid), esc(&session.csrf), lang.t("Fjern", "Remove")
+            ));
+        }
+        body.push_str(&format!(
+            "</ul><form method=\"post\" action=\"/accessmanagement/ui/systemuser/accessmanagers\"><input type=\"hidden\" name=\"org\" value=\"{org_no}\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\"><label for=\"manager-pid\">{}</label><br>\
+             <input id=\"manager-pid\" name=\"pid\" inputmode=\"numeric\" maxlength=\"11\"> <button type=\"submit\" name=\"action\" value=\"grant\">{}</button></form>",
+            esc(&session.csrf),
+            lang.t("Fødselsnummer til ny tilgangsstyrer", "National identity number of the new access manager"),
+            lang.t("Legg til", "Add")
+        ));
+    }
     frame(
         &state,
         lang,
@@ -284,6 +323,70 @@ async fn overview(
         lang.t("Systemtilganger", "System access"),
         &body,
     )
+}
+
+#[derive(Deserialize)]
+struct ManagerForm {
+    org: String,
+    pid: String,
+    csrf: String,
+    action: String,
+}
+
+async fn access_managers(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeSession(session): MaybeSession,
+    form: Result<Form<ManagerForm>, FormRejection>,
+) -> Response {
+    let (Some((_, session)), Ok(Form(form))) = (session, form) else {
+        return frame(
+            &state,
+            lang,
+            StatusCode::BAD_REQUEST,
+            lang.t("Ugyldig skjema", "Invalid form"),
+            lang.t(
+                "<p>Last siden på nytt og prøv igjen.</p>",
+                "<p>Reload the page and try again.</p>",
+            ),
+        );
+    };
+    if !secret::constant_time_eq(&form.csrf, &session.csrf) {
+        return frame(
+            &state,
+            lang,
+            StatusCode::FORBIDDEN,
+            lang.t("Skjemaet er utløpt", "The form has expired"),
+            lang.t(
+                "<p>Last siden på nytt og prøv igjen.</p>",
+                "<p>Reload the page and try again.</p>",
+            ),
+        );
+    }
+    match state
+        .app
+        .set_access_manager(&session.pid, &form.org, &form.pid, form.action == "grant")
+        .await
+    {
+        Ok(()) => Redirect::to(&format!(
+            "{HOME}?org={}",
+            crate::services::idp::percent_encode(&form.org)
+        ))
+        .into_response(),
+        Err(SuError::Problem(p)) => frame(
+            &state,
+            lang,
+            StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST),
+            p.title,
+            &format!(
+                "<h1>{}</h1><p><a href=\"{HOME}?org={}\">{}</a></p>",
+                esc(p.title),
+                esc(&form.org),
+                lang.t("Tilbake", "Back")
+            ),
+        ),
+        Err(SuError::Store(e)) => super::problem::Problem::from(e).into_response(),
+    }
 }
 
 #[derive(Deserialize)]

@@ -356,9 +356,84 @@ impl App {
     }
 
     /// Whether the person may answer for the organisation (DESIGN §7: daglig leder, styreleder
-    /// or innehaver).
+    /// or innehaver, or an access manager one of them appointed).
     pub async fn has_authority(&self, pid: &str, org_no: &str) -> Result<bool, StoreError> {
-        self.store.is_main_administrator(pid, org_no).await
+        self.store.has_authority_role(pid, org_no).await
+    }
+
+    /// A main administrator makes (or, with `grant = false`, unmakes) a person access manager
+    /// for the organisation.
+    pub async fn set_access_manager(
+        &self,
+        by_pid: &str,
+        org_no: &str,
+        pid: &str,
+        grant: bool,
+    ) -> Result<(), SuError> {
+        if !self.store.is_main_administrator(by_pid, org_no).await? {
+            return Err(p(
+                "AUTH-00024",
+                403,
+                "only the daglig leder, styreleder or innehaver may appoint access managers",
+            ));
+        }
+        let pid: crate::domain::Pid = pid
+            .trim()
+            .parse()
+            .map_err(|_| p("AUTH-00102", 400, "not a valid national identity number"))?;
+        let person = self
+            .store
+            .person(&pid)
+            .await?
+            .ok_or_else(|| p("AUTH-00103", 404, "no such person in the register"))?;
+        let org: OrgNumber = org_no.parse().map_err(|_| {
+            p(
+                "AUTH-00000",
+                400,
+                "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
+            )
+        })?;
+        let org_party = self.store.organization(&org).await?.ok_or_else(|| {
+            p(
+                "AUTH-00000",
+                400,
+                "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
+            )
+        })?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        if grant {
+            crate::store::reference::insert_role(
+                &mut tx,
+                org_party.party_id,
+                "tilgangsstyrer",
+                person.party_id,
+                now,
+            )
+            .await?;
+        } else {
+            crate::store::reference::delete_role(
+                &mut tx,
+                org_party.party_id,
+                "tilgangsstyrer",
+                person.party_id,
+            )
+            .await?;
+        }
+        let entry = AuditEntry {
+            actor: &format!("person:{}", by_pid.get(..6).unwrap_or(by_pid)),
+            action: if grant {
+                "accessmanager.grant"
+            } else {
+                "accessmanager.revoke"
+            },
+            target: &format!("org:{org_no}"),
+            details: json!({"person": pid.masked()}),
+            trace_id: None,
+        };
+        audit::record(&mut tx, &entry, now).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
     }
 
     /// Approves (creating the system user, whose id is the request's) or rejects a request,

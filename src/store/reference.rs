@@ -205,6 +205,34 @@ impl Store {
         Ok(found.is_some())
     }
 
+    /// Whether the person may answer for the organisation: a main administrator, or an access
+    /// manager (`tilgangsstyrer`) one of them appointed.
+    pub async fn has_authority_role(&self, pid: &str, org_no: &str) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM party_role r JOIN party p ON p.party_id = r.to_party JOIN party o ON o.party_id = r.from_party \
+             WHERE p.pid = $1 AND o.org_no = $2 AND r.role IN ('daglig-leder', 'styreleder', 'innehaver', 'tilgangsstyrer') LIMIT 1",
+        )
+        .bind(pid)
+        .bind(org_no)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(found.is_some())
+    }
+
+    /// The organisation's access managers: (pid, name).
+    pub async fn access_managers(&self, org_no: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.pid AS pid, p.name AS name FROM party_role r JOIN party p ON p.party_id = r.to_party \
+             JOIN party o ON o.party_id = r.from_party WHERE o.org_no = $1 AND r.role = 'tilgangsstyrer' ORDER BY p.name",
+        )
+        .bind(org_no)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("pid")?, r.try_get("name")?)))
+            .collect()
+    }
+
     /// Whether the person holds any role for the organisation (it is among their parties).
     pub async fn has_any_role(&self, pid: &str, org_no: &str) -> Result<bool, StoreError> {
         let found: Option<i64> = sqlx::query_scalar(
@@ -227,7 +255,7 @@ impl Store {
             "SELECT DISTINCT o.party_id AS party_id, o.party_uuid AS party_uuid, o.kind AS kind, o.org_no AS org_no, o.pid AS pid, \
                     o.name AS name, o.org_form AS org_form \
              FROM party_role r JOIN party p ON p.party_id = r.to_party JOIN party o ON o.party_id = r.from_party \
-             WHERE p.pid = $1 AND r.role IN ('daglig-leder', 'styreleder', 'innehaver') ORDER BY o.name",
+             WHERE p.pid = $1 AND r.role IN ('daglig-leder', 'styreleder', 'innehaver', 'tilgangsstyrer') ORDER BY o.name",
         )
         .bind(pid)
         .fetch_all(self.pool())
@@ -374,4 +402,21 @@ fn resource_from_row(row: &AnyRow) -> Result<Resource, StoreError> {
         resource_type: resource_type.parse().map_err(StoreError::Corrupt)?,
         delegable: row.try_get::<i64, _>("delegable")? != 0,
     })
+}
+
+/// Removes a role; returns whether it was there.
+pub async fn delete_role(
+    conn: &mut Conn,
+    from: i64,
+    role: &str,
+    to: i64,
+) -> Result<bool, StoreError> {
+    let r =
+        sqlx::query("DELETE FROM party_role WHERE from_party = $1 AND role = $2 AND to_party = $3")
+            .bind(from)
+            .bind(role)
+            .bind(to)
+            .execute(conn)
+            .await?;
+    Ok(r.rows_affected() == 1)
 }
