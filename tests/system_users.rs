@@ -707,6 +707,36 @@ async fn the_approval_pages_at_the_confirm_url() {
         ] {
             assert!(html.contains(shown), "the page shows {shown}");
         }
+        let nynorsk = b
+            .get(&confirm)
+            .header("cookie", format!("{kari}; lang=nn"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            nynorsk.contains("Rekneskap Pluss")
+                && nynorsk.contains("Krav og betalingar")
+                && nynorsk.contains("<html lang=\"nn\""),
+            "nynorsk: {nynorsk}"
+        );
+        let english = b
+            .get(&confirm)
+            .header("cookie", format!("{kari}; lang=en"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            english.contains("Accounting Plus")
+                && english.contains("Claims and payments")
+                && english.contains("Approve"),
+            "English"
+        );
         let csrf = common::input_value(&html, "csrf").unwrap();
         let decide_url = s.url("/accessmanagement/ui/systemuser/request/decide");
         let res = b

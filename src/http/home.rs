@@ -24,7 +24,11 @@ async fn set_language(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let code = if code == "en" { "en" } else { "nb" };
+    let code = match code.as_str() {
+        "en" => "en",
+        "nn" => "nn",
+        _ => "nb",
+    };
     let base = &state.app.config.public_url;
     let back = headers
         .get(header::REFERER)
@@ -33,7 +37,9 @@ async fn set_language(
         .filter(|path| path.starts_with('/') && !path.starts_with("//"))
         .map(|path| {
             // Drop an explicit ?lang= so the cookie decides.
-            path.replace("lang=en", "").replace("lang=nb", "")
+            path.replace("lang=en", "")
+                .replace("lang=nb", "")
+                .replace("lang=nn", "")
         })
         .unwrap_or_else(|| "/".to_owned());
     let mut response = Redirect::to(&back).into_response();

@@ -25,6 +25,9 @@ pub fn esc(s: &str) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
     Nb,
+    /// Nynorsk: data (names of systems, rights, packages) in nynorsk; the pages' own words
+    /// fall back to bokmål.
+    Nn,
     En,
 }
 
@@ -32,6 +35,7 @@ impl Lang {
     pub fn code(self) -> &'static str {
         match self {
             Lang::Nb => "nb",
+            Lang::Nn => "nn",
             Lang::En => "en",
         }
     }
@@ -39,7 +43,7 @@ impl Lang {
     /// Picks the text for this language.
     pub fn t<'a>(self, nb: &'a str, en: &'a str) -> &'a str {
         match self {
-            Lang::Nb => nb,
+            Lang::Nb | Lang::Nn => nb,
             Lang::En => en,
         }
     }
@@ -53,7 +57,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
         let from_query = parts.uri.query().and_then(|q| {
             q.split('&').find_map(|kv| match kv {
                 "lang=en" => Some(Lang::En),
-                "lang=nb" | "lang=no" | "lang=nn" => Some(Lang::Nb),
+                "lang=nn" => Some(Lang::Nn),
+                "lang=nb" | "lang=no" => Some(Lang::Nb),
                 _ => None,
             })
         });
@@ -68,6 +73,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
             .split(';')
             .find_map(|c| match c.trim() {
                 "lang=en" => Some(Lang::En),
+                "lang=nn" => Some(Lang::Nn),
                 "lang=nb" => Some(Lang::Nb),
                 _ => None,
             });
@@ -80,6 +86,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
                 .to_ascii_lowercase();
             if first.starts_with("en") {
                 Lang::En
+            } else if first.starts_with("nn") {
+                Lang::Nn
             } else {
                 Lang::Nb
             }
@@ -104,8 +112,15 @@ pub fn page(lang: Lang, title: &str, test_instance: bool, body: &str) -> Respons
     };
     // The switch sets a cookie and returns to the page it came from (with its query intact).
     let switch = match lang {
-        Lang::Nb => "<a href=\"/lang/en\" hreflang=\"en\" lang=\"en\">English</a>",
-        Lang::En => "<a href=\"/lang/nb\" hreflang=\"nb\" lang=\"nb\">Norsk (bokmål)</a>",
+        Lang::Nb => {
+            "<a href=\"/lang/nn\" hreflang=\"nn\" lang=\"nn\">Nynorsk</a> · <a href=\"/lang/en\" hreflang=\"en\" lang=\"en\">English</a>"
+        }
+        Lang::Nn => {
+            "<a href=\"/lang/nb\" hreflang=\"nb\" lang=\"nb\">Bokmål</a> · <a href=\"/lang/en\" hreflang=\"en\" lang=\"en\">English</a>"
+        }
+        Lang::En => {
+            "<a href=\"/lang/nb\" hreflang=\"nb\" lang=\"nb\">Norsk (bokmål)</a> · <a href=\"/lang/nn\" hreflang=\"nn\" lang=\"nn\">Nynorsk</a>"
+        }
     };
     let html = format!(
         "<!doctype html>\n<html lang=\"{code}\"><head><meta charset=\"utf-8\">\

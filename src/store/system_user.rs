@@ -263,7 +263,8 @@ impl Store {
     }
 
     /// The Maskinporten lookup (U9): the live system user of a live system that lists
-    /// `client_id`, from `vendor_org`, for `owner_org` and `external_ref`.
+    /// `client_id`, from `vendor_org`, for `owner_org` and `external_ref`. Two look-ups by
+    /// unique key (the client id, then the system user's key), whatever the number of users.
     pub async fn system_user_for_client(
         &self,
         client_id: &str,
@@ -271,20 +272,25 @@ impl Store {
         owner_org: &str,
         external_ref: &str,
     ) -> Result<Option<SystemUserRecord>, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS} FROM system_user u JOIN system_register s ON s.internal_id = u.system_internal_id \
-             JOIN system_client c ON c.system_internal_id = s.internal_id \
-             WHERE c.client_id = $1 AND s.vendor_org = $2 AND u.party_org_no = $3 AND u.external_ref = $4 \
-               AND u.is_deleted = 0 AND s.is_deleted = 0 LIMIT 1"
-        ));
-        let row = sqlx::query(sql)
-            .bind(client_id)
-            .bind(vendor_org)
-            .bind(owner_org)
-            .bind(external_ref)
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(user_from_row).transpose()
+        let system_id: Option<String> = sqlx::query_scalar(
+            "SELECT s.system_id FROM system_client c JOIN system_register s ON s.internal_id = c.system_internal_id \
+             WHERE c.client_id = $1 AND s.vendor_org = $2 AND s.is_deleted = 0",
+        )
+        .bind(client_id)
+        .bind(vendor_org)
+        .fetch_optional(self.pool())
+        .await?;
+        match system_id {
+            Some(system_id) => {
+                self.live_system_user(&crate::domain::request::live_key(
+                    &system_id,
+                    owner_org,
+                    external_ref,
+                ))
+                .await
+            }
+            None => Ok(None),
+        }
     }
 }
 
