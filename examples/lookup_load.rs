@@ -38,25 +38,50 @@ async fn main() {
     let vendor = "317219253";
     let system_id = format!("{vendor}_lookupbench");
     let client_id = "lookup-bench-client";
-    let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().expect("client");
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .expect("client");
     let token = |scopes: &str| {
         let http = http.clone();
         let url = url.clone();
         let scopes = scopes.to_owned();
         async move {
-            http.get(format!("{url}/api/GetEnterpriseToken")).query(&[("orgNo", vendor), ("scopes", scopes.as_str())]).send().await.expect("token").text().await.expect("token")
+            http.get(format!("{url}/api/GetEnterpriseToken"))
+                .query(&[("orgNo", vendor), ("scopes", scopes.as_str())])
+                .send()
+                .await
+                .expect("token")
+                .text()
+                .await
+                .expect("token")
         }
     };
     let register = token("altinn:authentication/systemregister.write").await;
     let system = json!({"id": system_id, "vendor": {"ID": format!("0192:{vendor}")},
         "name": {"nb": "Oppslag", "nn": "Oppslag", "en": "Lookup"}, "description": {"nb": "b", "nn": "b", "en": "b"},
         "clientId": [client_id], "isVisible": false});
-    let res = http.post(format!("{url}/authentication/api/v1/systemregister/vendor")).bearer_auth(&register).json(&system).send().await.expect("register");
+    let res = http
+        .post(format!("{url}/authentication/api/v1/systemregister/vendor"))
+        .bearer_auth(&register)
+        .json(&system)
+        .send()
+        .await
+        .expect("register");
     println!("system registered: {}", res.status());
 
     let store = Store::connect(&db_url).await.expect("database");
-    let internal: String = sqlx::query_scalar("SELECT internal_id FROM system_register WHERE system_id = $1").bind(&system_id).fetch_one(store.pool()).await.expect("system");
-    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM system_user WHERE system_id = $1").bind(&system_id).fetch_one(store.pool()).await.expect("count");
+    let internal: String =
+        sqlx::query_scalar("SELECT internal_id FROM system_register WHERE system_id = $1")
+            .bind(&system_id)
+            .fetch_one(store.pool())
+            .await
+            .expect("system");
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM system_user WHERE system_id = $1")
+        .bind(&system_id)
+        .fetch_one(store.pool())
+        .await
+        .expect("count");
     if (existing as u64) < users {
         let started = Instant::now();
         let sql = match store.engine() {
@@ -76,8 +101,15 @@ async fn main() {
                 from = existing + 1
             ),
         };
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(store.pool()).await.expect("bulk insert");
-        println!("stored {} system users in {:.1} s", users - existing as u64, started.elapsed().as_secs_f64());
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(store.pool())
+            .await
+            .expect("bulk insert");
+        println!(
+            "stored {} system users in {:.1} s",
+            users - existing as u64,
+            started.elapsed().as_secs_f64()
+        );
     }
     store.close().await;
 
