@@ -1481,3 +1481,32 @@ async fn a_daglig_leder_appoints_an_access_manager_who_may_then_approve() {
         s.stop().await;
     }
 }
+
+#[tokio::test]
+async fn page_forms_need_a_session_and_a_whole_form() {
+    let s = TestServer::start(common::Engine::Sqlite).await;
+    let b = &s.browser;
+    for path in [
+        "/accessmanagement/ui/systemuser/request/decide",
+        "/accessmanagement/ui/systemuser/new",
+        "/accessmanagement/ui/systemuser/delete",
+    ] {
+        let res = b
+            .post(s.url(path))
+            .form(&[("id", "x"), ("csrf", "y")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401, "{path} without a session");
+    }
+    let kari = s.login_as(KARI).await;
+    let res = b
+        .post(s.url("/accessmanagement/ui/systemuser/request/decide"))
+        .header("cookie", &kari)
+        .form(&[("id", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400, "a form without its fields");
+    s.stop().await;
+}

@@ -11,11 +11,10 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::html::{Lang, esc, page};
-use super::login::MaybeSession;
+use super::login::{CsrfForm, MaybeSession, checked_form};
 use crate::config::Profile;
 use crate::domain::request::RequestStatus;
 use crate::domain::system::System;
-use crate::secret;
 use crate::services::system_users::SuError;
 use crate::store::system_user::RequestRecord;
 
@@ -317,42 +316,10 @@ async fn decide(
     MaybeSession(session): MaybeSession,
     form: Result<Form<DecideForm>, FormRejection>,
 ) -> Response {
-    let Some((_, session)) = session else {
-        return message(
-            &state,
-            lang,
-            StatusCode::UNAUTHORIZED,
-            lang.t("Du er ikke logget inn", "You are not logged in"),
-            lang.t(
-                "Åpne lenken fra leverandøren på nytt.",
-                "Open the vendor's link again.",
-            ),
-        );
+    let (session, form) = match checked_form(&state, lang, session, form) {
+        Ok(x) => x,
+        Err(r) => return r,
     };
-    let Ok(Form(form)) = form else {
-        return message(
-            &state,
-            lang,
-            StatusCode::BAD_REQUEST,
-            lang.t("Ugyldig skjema", "Invalid form"),
-            lang.t(
-                "Last siden på nytt og prøv igjen.",
-                "Reload the page and try again.",
-            ),
-        );
-    };
-    if !secret::constant_time_eq(&form.csrf, &session.csrf) {
-        return message(
-            &state,
-            lang,
-            StatusCode::FORBIDDEN,
-            lang.t("Skjemaet er utløpt", "The form has expired"),
-            lang.t(
-                "Last siden på nytt og prøv igjen.",
-                "Reload the page and try again.",
-            ),
-        );
-    }
     let approve = match form.decision.as_str() {
         "approve" => true,
         "reject" => false,
@@ -440,30 +407,10 @@ async fn escalate(
     MaybeSession(session): MaybeSession,
     form: Result<Form<EscalateForm>, FormRejection>,
 ) -> Response {
-    let (Some((_, session)), Ok(Form(form))) = (session, form) else {
-        return message(
-            &state,
-            lang,
-            StatusCode::BAD_REQUEST,
-            lang.t("Ugyldig skjema", "Invalid form"),
-            lang.t(
-                "Åpne lenken fra leverandøren på nytt.",
-                "Open the vendor's link again.",
-            ),
-        );
+    let (session, form) = match checked_form(&state, lang, session, form) {
+        Ok(x) => x,
+        Err(r) => return r,
     };
-    if !secret::constant_time_eq(&form.csrf, &session.csrf) {
-        return message(
-            &state,
-            lang,
-            StatusCode::FORBIDDEN,
-            lang.t("Skjemaet er utløpt", "The form has expired"),
-            lang.t(
-                "Last siden på nytt og prøv igjen.",
-                "Reload the page and try again.",
-            ),
-        );
-    }
     match state.app.escalate_request(&session.pid, &form.id).await {
         Ok(true) => message(&state, lang, StatusCode::OK, lang.t("Sendt videre", "Sent on"), lang.t(
             "Virksomhetens administratorer ser nå forespørselen blant systemtilgangene som venter.",
@@ -472,5 +419,17 @@ async fn escalate(
         Ok(false) => message(&state, lang, StatusCode::CONFLICT, lang.t("Kunne ikke sendes videre", "Could not be sent on"), lang.t("Forespørselen er besvart, utløpt eller slettet.", "The request is answered, expired or deleted.")),
         Err(SuError::Problem(p)) => message(&state, lang, StatusCode::BAD_REQUEST, p.title, ""),
         Err(SuError::Store(e)) => super::problem::Problem::from(e).into_response(),
+    }
+}
+
+impl CsrfForm for DecideForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl CsrfForm for EscalateForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
     }
 }

@@ -325,3 +325,56 @@ async fn logout(
         }
     }
 }
+
+/// A form posted by a logged-in person from one of tilgang's pages, carrying the session's
+/// CSRF token.
+pub trait CsrfForm {
+    fn csrf(&self) -> &str;
+}
+
+/// The person and the form, when both are there and the form's CSRF token is the session's;
+/// otherwise the page that says what went wrong (401, 400 or 403).
+// The error is the response every caller returns at once; boxing it buys nothing.
+#[allow(clippy::result_large_err)]
+pub fn checked_form<T: CsrfForm>(
+    state: &AppState,
+    lang: Lang,
+    session: Option<(String, WebSession)>,
+    form: Result<Form<T>, FormRejection>,
+) -> Result<(WebSession, T), Response> {
+    let again = lang.t(
+        "Last siden på nytt og prøv igjen.",
+        "Reload the page and try again.",
+    );
+    let Some((_, session)) = session else {
+        return Err(message_page(
+            lang,
+            state,
+            StatusCode::UNAUTHORIZED,
+            lang.t("Du er ikke logget inn", "You are not logged in"),
+            again,
+            None,
+        ));
+    };
+    let Ok(Form(form)) = form else {
+        return Err(message_page(
+            lang,
+            state,
+            StatusCode::BAD_REQUEST,
+            lang.t("Ugyldig skjema", "Invalid form"),
+            again,
+            None,
+        ));
+    };
+    if !secret::constant_time_eq(form.csrf(), &session.csrf) {
+        return Err(message_page(
+            lang,
+            state,
+            StatusCode::FORBIDDEN,
+            lang.t("Skjemaet er utløpt", "The form has expired"),
+            again,
+            None,
+        ));
+    }
+    Ok((session, form))
+}

@@ -12,10 +12,9 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::html::{Lang, esc, page};
-use super::login::MaybeSession;
+use super::login::{CsrfForm, MaybeSession, checked_form};
 use crate::config::Profile;
 use crate::domain::system::{PackageRef, Right, System};
-use crate::secret;
 use crate::services::system_users::SuError;
 use crate::store::oidc::WebSession;
 use crate::store::reference::PartyRecord;
@@ -339,30 +338,10 @@ async fn access_managers(
     MaybeSession(session): MaybeSession,
     form: Result<Form<ManagerForm>, FormRejection>,
 ) -> Response {
-    let (Some((_, session)), Ok(Form(form))) = (session, form) else {
-        return frame(
-            &state,
-            lang,
-            StatusCode::BAD_REQUEST,
-            lang.t("Ugyldig skjema", "Invalid form"),
-            lang.t(
-                "<p>Last siden på nytt og prøv igjen.</p>",
-                "<p>Reload the page and try again.</p>",
-            ),
-        );
+    let (session, form) = match checked_form(&state, lang, session, form) {
+        Ok(x) => x,
+        Err(r) => return r,
     };
-    if !secret::constant_time_eq(&form.csrf, &session.csrf) {
-        return frame(
-            &state,
-            lang,
-            StatusCode::FORBIDDEN,
-            lang.t("Skjemaet er utløpt", "The form has expired"),
-            lang.t(
-                "<p>Last siden på nytt og prøv igjen.</p>",
-                "<p>Reload the page and try again.</p>",
-            ),
-        );
-    }
     match state
         .app
         .set_access_manager(&session.pid, &form.org, &form.pid, form.action == "grant")
@@ -402,30 +381,10 @@ async fn delete(
     MaybeSession(session): MaybeSession,
     form: Result<Form<DeleteForm>, FormRejection>,
 ) -> Response {
-    let (Some((_, session)), Ok(Form(form))) = (session, form) else {
-        return frame(
-            &state,
-            lang,
-            StatusCode::BAD_REQUEST,
-            lang.t("Ugyldig skjema", "Invalid form"),
-            lang.t(
-                "<p>Last siden på nytt og prøv igjen.</p>",
-                "<p>Reload the page and try again.</p>",
-            ),
-        );
+    let (session, form) = match checked_form(&state, lang, session, form) {
+        Ok(x) => x,
+        Err(r) => return r,
     };
-    if !secret::constant_time_eq(&form.csrf, &session.csrf) {
-        return frame(
-            &state,
-            lang,
-            StatusCode::FORBIDDEN,
-            lang.t("Skjemaet er utløpt", "The form has expired"),
-            lang.t(
-                "<p>Last siden på nytt og prøv igjen.</p>",
-                "<p>Reload the page and try again.</p>",
-            ),
-        );
-    }
     match state
         .app
         .delete_system_user(&session.pid, &form.org, &form.id)
@@ -567,30 +526,10 @@ async fn create(
     MaybeSession(session): MaybeSession,
     form: Result<Form<CreateForm>, FormRejection>,
 ) -> Response {
-    let (Some((_, session)), Ok(Form(form))) = (session, form) else {
-        return frame(
-            &state,
-            lang,
-            StatusCode::BAD_REQUEST,
-            lang.t("Ugyldig skjema", "Invalid form"),
-            lang.t(
-                "<p>Last siden på nytt og prøv igjen.</p>",
-                "<p>Reload the page and try again.</p>",
-            ),
-        );
+    let (session, form) = match checked_form(&state, lang, session, form) {
+        Ok(x) => x,
+        Err(r) => return r,
     };
-    if !secret::constant_time_eq(&form.csrf, &session.csrf) {
-        return frame(
-            &state,
-            lang,
-            StatusCode::FORBIDDEN,
-            lang.t("Skjemaet er utløpt", "The form has expired"),
-            lang.t(
-                "<p>Last siden på nytt og prøv igjen.</p>",
-                "<p>Reload the page and try again.</p>",
-            ),
-        );
-    }
     match state
         .app
         .create_system_user_directly(&session.pid, &form.org, &form.system, form.title.as_deref())
@@ -631,5 +570,23 @@ async fn create(
             )
         }
         Err(SuError::Store(e)) => super::problem::Problem::from(e).into_response(),
+    }
+}
+
+impl CsrfForm for ManagerForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl CsrfForm for DeleteForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl CsrfForm for CreateForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
     }
 }
