@@ -246,6 +246,21 @@ async fn person_and_party(
     Ok((pid, org))
 }
 
+/// As [`person_and_party`], and the person must have authority for the organisation.
+async fn authorized_party(
+    state: &AppState,
+    caller: &Caller,
+    party: &str,
+) -> Result<(String, String), Response> {
+    let (pid, org) = person_and_party(state, caller, party).await?;
+    if !state.app.has_authority(&pid, &org).await.unwrap_or(false) {
+        return Err(
+            Problem::forbidden("you have no authority for this organisation").into_response(),
+        );
+    }
+    Ok((pid, org))
+}
+
 /// R10.
 async fn party_read(
     State(state): State<AppState>,
@@ -420,13 +435,10 @@ async fn party_users(
     Path(party): Path<String>,
 ) -> Response {
     let caller = scope!(bearer, SCOPE_PORTAL, SCOPE_ADMIN, SCOPE_WRITE);
-    let (pid, org) = match person_and_party(&state, caller, &party).await {
+    let (_pid, org) = match authorized_party(&state, caller, &party).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if !state.app.has_authority(&pid, &org).await.unwrap_or(false) {
-        return Problem::forbidden("you have no authority for this organisation").into_response();
-    }
     match state.app.store.system_users_of(&org).await {
         Ok(list) => Json(list.iter().map(internal_json).collect::<Vec<_>>()).into_response(),
         Err(e) => Problem::from(e).into_response(),
@@ -440,13 +452,10 @@ async fn party_user(
     Path((party, id)): Path<(String, String)>,
 ) -> Response {
     let caller = scope!(bearer, SCOPE_PORTAL);
-    let (pid, org) = match person_and_party(&state, caller, &party).await {
+    let (_pid, org) = match authorized_party(&state, caller, &party).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if !state.app.has_authority(&pid, &org).await.unwrap_or(false) {
-        return Problem::forbidden("you have no authority for this organisation").into_response();
-    }
     match state.app.store.system_user(&id).await {
         Ok(Some(u)) if !u.is_deleted && u.party_org_no == org => {
             Json(internal_json(&u)).into_response()
@@ -731,13 +740,10 @@ async fn delegations(
     Path((party, id)): Path<(String, String)>,
 ) -> Response {
     let caller = scope!(bearer, SCOPE_PORTAL);
-    let (pid, org) = match person_and_party(&state, caller, &party).await {
+    let (_pid, org) = match authorized_party(&state, caller, &party).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if !state.app.has_authority(&pid, &org).await.unwrap_or(false) {
-        return Problem::forbidden("you have no authority for this organisation").into_response();
-    }
     match state.app.store.system_user(&id).await {
         Ok(Some(u)) if !u.is_deleted && u.party_org_no == org => Json(
             json!({"systemUserId": u.id, "rights": u.rights, "accessPackages": u.access_packages}),
