@@ -8,6 +8,7 @@ pub mod org_number;
 pub mod pid;
 pub mod reference;
 pub mod request;
+pub mod studio;
 pub mod system;
 pub mod urn;
 

@@ -1,0 +1,413 @@
+//! Altinn Studio accounts (spec studio-accounts §2.4): the registration form's rules for user
+//! names, e-mail addresses and passwords, each failure a field-level message in bokmål and
+//! English. (Groundwork for the Studio issue; the pages and the store come with it.)
+
+use std::fmt;
+
+/// Longest user name.
+pub const MAX_USERNAME: usize = 40;
+/// Longest e-mail address.
+pub const MAX_EMAIL: usize = 254;
+/// Longest password.
+pub const MAX_PASSWORD: usize = 255;
+/// Gitea's default shortest password.
+pub const DEFAULT_MIN_PASSWORD: usize = 8;
+
+const RESERVED: [&str; 29] = [
+    ".",
+    "..",
+    ".well-known",
+    "api",
+    "metrics",
+    "v2",
+    "assets",
+    "attachments",
+    "avatar",
+    "avatars",
+    "repo-avatars",
+    "captcha",
+    "login",
+    "org",
+    "repo",
+    "user",
+    "explore",
+    "issues",
+    "pulls",
+    "milestones",
+    "notifications",
+    "favicon.ico",
+    "manifest.json",
+    "robots.txt",
+    "sitemap.xml",
+    "ssh_info",
+    "swagger.v1.json",
+    "ghost",
+    "gitea-actions",
+];
+const RESERVED_SUFFIXES: [&str; 5] = [".keys", ".gpg", ".rss", ".atom", ".png"];
+const SPECIALS: &str = " !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+
+/// A form field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Username,
+    Email,
+    Password,
+    Retype,
+}
+
+/// What is wrong with a field, by Gitea's message key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    Required,
+    TooLong(usize),
+    UsernameChars,
+    NameReserved,
+    NamePatternNotAllowed,
+    EmailInvalid,
+    PasswordNotMatch,
+    PasswordTooShort(usize),
+    /// The missing character classes.
+    PasswordComplexity(Vec<CharClass>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CharClass {
+    Lower,
+    Upper,
+    Digit,
+    Special,
+}
+
+impl Problem {
+    /// Gitea's message key (`form.require_error`, …).
+    pub fn key(&self) -> &'static str {
+        match self {
+            Problem::Required => "form.require_error",
+            Problem::TooLong(_) => "form.max_size_error",
+            Problem::UsernameChars => "form.username_error",
+            Problem::NameReserved => "user.form.name_reserved",
+            Problem::NamePatternNotAllowed => "user.form.name_pattern_not_allowed",
+            Problem::EmailInvalid => "form.email_invalid",
+            Problem::PasswordNotMatch => "form.password_not_match",
+            Problem::PasswordTooShort(_) => "auth.password_too_short",
+            Problem::PasswordComplexity(_) => "form.password_complexity",
+        }
+    }
+
+    /// The message in bokmål (`en = false`) or English.
+    pub fn message(&self, en: bool) -> String {
+        let t = |nb: &str, e: &str| if en { e.to_owned() } else { nb.to_owned() };
+        match self {
+            Problem::Required => t("Feltet kan ikke være tomt.", "This field cannot be empty."),
+            Problem::TooLong(n) => {
+                if en {
+                    format!("Must be at most {n} characters.")
+                } else {
+                    format!("Kan ikke være lenger enn {n} tegn.")
+                }
+            }
+            Problem::UsernameChars => t(
+                "Brukernavnet kan bare inneholde bokstaver (a–z), tall, bindestrek, understrek og punktum, må begynne med bokstav eller tall og kan ikke slutte med eller ha to like skilletegn etter hverandre.",
+                "The user name may only contain letters (a–z), digits, dashes, underscores and dots, must start with a letter or digit, and may not end with or repeat a separator.",
+            ),
+            Problem::NameReserved => t("Brukernavnet er reservert.", "This user name is reserved."),
+            Problem::NamePatternNotAllowed => t(
+                "Brukernavnet kan ikke slutte på .keys, .gpg, .rss, .atom eller .png.",
+                "The user name may not end in .keys, .gpg, .rss, .atom or .png.",
+            ),
+            Problem::EmailInvalid => t(
+                "E-postadressen er ikke gyldig.",
+                "The e-mail address is not valid.",
+            ),
+            Problem::PasswordNotMatch => {
+                t("Passordene er ikke like.", "The passwords do not match.")
+            }
+            Problem::PasswordTooShort(n) => {
+                if en {
+                    format!("The password must be at least {n} characters.")
+                } else {
+                    format!("Passordet må ha minst {n} tegn.")
+                }
+            }
+            Problem::PasswordComplexity(missing) => {
+                let parts: Vec<String> = missing
+                    .iter()
+                    .map(|c| match c {
+                        CharClass::Lower => t("én liten bokstav", "one lowercase letter"),
+                        CharClass::Upper => t("én stor bokstav", "one uppercase letter"),
+                        CharClass::Digit => t("ett tall", "one digit"),
+                        CharClass::Special => t("ett spesialtegn", "one special character"),
+                    })
+                    .collect();
+                if en {
+                    format!("The password must contain at least {}.", parts.join(", "))
+                } else {
+                    format!("Passordet må inneholde minst {}.", parts.join(", "))
+                }
+            }
+        }
+    }
+}
+
+/// A user name that follows the rules (kept as typed; compare with [`Username::key`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(s: &str) -> Result<Self, Problem> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(Problem::Required);
+        }
+        if s.chars().count() > MAX_USERNAME {
+            return Err(Problem::TooLong(MAX_USERNAME));
+        }
+        let lower = s.to_ascii_lowercase();
+        if RESERVED.contains(&lower.as_str()) {
+            return Err(Problem::NameReserved);
+        }
+        if RESERVED_SUFFIXES.iter().any(|p| lower.ends_with(p)) {
+            return Err(Problem::NamePatternNotAllowed);
+        }
+        let bytes = s.as_bytes();
+        let is_sep = |b: u8| matches!(b, b'-' | b'_' | b'.');
+        let chars_ok = bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || is_sep(*b));
+        let starts_ok = bytes[0].is_ascii_alphanumeric();
+        let ends_ok = !is_sep(bytes[bytes.len() - 1]);
+        let no_double = !bytes.windows(2).any(|w| is_sep(w[0]) && is_sep(w[1]));
+        if !(chars_ok && starts_ok && ends_ok && no_double) {
+            return Err(Problem::UsernameChars);
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The case-insensitive key for uniqueness across users and organisations.
+    pub fn key(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
+}
+
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An e-mail address, stored lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(s: &str) -> Result<Self, Problem> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(Problem::Required);
+        }
+        if s.len() > MAX_EMAIL {
+            return Err(Problem::TooLong(MAX_EMAIL));
+        }
+        let Some((local, domain)) = s.rsplit_once('@') else {
+            return Err(Problem::EmailInvalid);
+        };
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+        let labels: Vec<&str> = domain.split('.').collect();
+        let domain_ok = labels.len() >= 2
+            && labels.iter().all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            })
+            && labels
+                .last()
+                .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
+        if local_ok && domain_ok {
+            Ok(Self(s.to_ascii_lowercase()))
+        } else {
+            Err(Problem::EmailInvalid)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Checks a new password and its repetition (`min_len` is configurable).
+pub fn check_password(
+    password: &str,
+    retype: &str,
+    min_len: usize,
+) -> Result<(), (Field, Problem)> {
+    if password.is_empty() {
+        return Err((Field::Password, Problem::Required));
+    }
+    if password.chars().count() > MAX_PASSWORD {
+        return Err((Field::Password, Problem::TooLong(MAX_PASSWORD)));
+    }
+    if password != retype {
+        return Err((Field::Retype, Problem::PasswordNotMatch));
+    }
+    if password.chars().count() < min_len {
+        return Err((Field::Password, Problem::PasswordTooShort(min_len)));
+    }
+    let mut missing = Vec::new();
+    if !password.chars().any(|c| c.is_lowercase()) {
+        missing.push(CharClass::Lower);
+    }
+    if !password.chars().any(|c| c.is_uppercase()) {
+        missing.push(CharClass::Upper);
+    }
+    if !password.chars().any(|c| c.is_ascii_digit()) {
+        missing.push(CharClass::Digit);
+    }
+    if !password.chars().any(|c| SPECIALS.contains(c)) {
+        missing.push(CharClass::Special);
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err((Field::Password, Problem::PasswordComplexity(missing)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        for ok in ["kari", "Kari.Nordmann", "k-1_2.3", "a", &"a".repeat(40)] {
+            assert!(Username::parse(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(Username::parse("  ").unwrap_err(), Problem::Required);
+        assert_eq!(
+            Username::parse(&"a".repeat(41)).unwrap_err(),
+            Problem::TooLong(40)
+        );
+        for bad in [
+            "-kari", "kari-", "ka--ri", "ka._ri", "kåre", "ka ri", "kari!",
+        ] {
+            assert_eq!(
+                Username::parse(bad).unwrap_err(),
+                Problem::UsernameChars,
+                "{bad}"
+            );
+        }
+        for reserved in ["api", "Login", "GHOST", "favicon.ico"] {
+            assert_eq!(
+                Username::parse(reserved).unwrap_err(),
+                Problem::NameReserved,
+                "{reserved}"
+            );
+        }
+        assert_eq!(
+            Username::parse("kari.keys").unwrap_err(),
+            Problem::NamePatternNotAllowed
+        );
+        assert_eq!(Username::parse("Kari").unwrap().key(), "kari");
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            Email::parse("Kari.Nordmann@Digdir.NO").unwrap().as_str(),
+            "kari.nordmann@digdir.no"
+        );
+        for bad in [
+            "kari",
+            "kari@",
+            "@digdir.no",
+            "kari@digdir",
+            "ka..ri@digdir.no",
+            "kari@-digdir.no",
+            "kari@digdir.n0",
+            "ka ri@digdir.no",
+        ] {
+            assert_eq!(
+                Email::parse(bad).unwrap_err(),
+                Problem::EmailInvalid,
+                "{bad}"
+            );
+        }
+        assert_eq!(Email::parse("").unwrap_err(), Problem::Required);
+        assert_eq!(
+            Email::parse(&format!("{}@digdir.no", "a".repeat(250))).unwrap_err(),
+            Problem::TooLong(254)
+        );
+    }
+
+    #[test]
+    fn passwords() {
+        assert!(check_password("Sterkt#Passord1", "Sterkt#Passord1", 8).is_ok());
+        assert_eq!(
+            check_password("", "", 8).unwrap_err(),
+            (Field::Password, Problem::Required)
+        );
+        assert_eq!(
+            check_password("Abcdef1!", "Abcdef1?", 8).unwrap_err(),
+            (Field::Retype, Problem::PasswordNotMatch)
+        );
+        assert_eq!(
+            check_password("Ab1!", "Ab1!", 8).unwrap_err(),
+            (Field::Password, Problem::PasswordTooShort(8))
+        );
+        let (_, p) = check_password("abcdefgh", "abcdefgh", 8).unwrap_err();
+        assert_eq!(
+            p,
+            Problem::PasswordComplexity(vec![
+                CharClass::Upper,
+                CharClass::Digit,
+                CharClass::Special
+            ])
+        );
+        assert_eq!(p.key(), "form.password_complexity");
+        assert_eq!(
+            p.message(false),
+            "Passordet må inneholde minst én stor bokstav, ett tall, ett spesialtegn."
+        );
+        assert_eq!(
+            p.message(true),
+            "The password must contain at least one uppercase letter, one digit, one special character."
+        );
+        let long = "Aa1!".repeat(64);
+        assert_eq!(
+            check_password(&long, &long, 8).unwrap_err(),
+            (Field::Password, Problem::TooLong(255))
+        );
+    }
+
+    #[test]
+    fn every_problem_has_a_key_and_two_messages() {
+        let all = [
+            Problem::Required,
+            Problem::TooLong(3),
+            Problem::UsernameChars,
+            Problem::NameReserved,
+            Problem::NamePatternNotAllowed,
+            Problem::EmailInvalid,
+            Problem::PasswordNotMatch,
+            Problem::PasswordTooShort(8),
+            Problem::PasswordComplexity(vec![CharClass::Lower]),
+        ];
+        for p in all {
+            assert!(!p.key().is_empty());
+            assert_ne!(p.message(false), p.message(true), "{p:?}");
+        }
+    }
+}
