@@ -1,6 +1,7 @@
 //! Pure types and rules: no I/O. Identifiers parse rather than validate, so a value of one of
 //! these types is always well-formed.
 
+pub mod activation;
 pub mod captcha;
 pub mod grant;
 pub mod import;
