@@ -32,6 +32,12 @@ pub enum RegisterError {
     Store(#[from] StoreError),
 }
 
+/// What SR7 or SR8 replaces.
+enum ListChange {
+    Rights(Vec<Right>),
+    Packages(Vec<PackageRef>),
+}
+
 fn may_write(caller: &Caller, vendor_org: &str) -> bool {
     caller.has_scope(SCOPE_ADMIN)
         || caller
@@ -282,24 +288,8 @@ impl App {
         system_id: &str,
         rights: Vec<Right>,
     ) -> Result<(), RegisterError> {
-        let stored = self.writable_system(caller, system_id).await?;
-        if stored.is_deleted {
-            return Err(RegisterError::Deleted);
-        }
-        if rights.len() > system::MAX_LIST {
-            return Err(RegisterError::Invalid(vec![system::too_many()]));
-        }
-        let violations = self.check_rights_and_packages(&rights, &[], false).await?;
-        if !violations.is_empty() {
-            return Err(RegisterError::Invalid(violations));
-        }
-        self.update_one_list(
-            caller,
-            &stored,
-            true,
-            serde_json::to_value(&rights).unwrap_or(Value::Null),
-        )
-        .await
+        self.replace_list(caller, system_id, ListChange::Rights(rights))
+            .await
     }
 
     /// SR8: replaces a system's access packages (checked against the stored `isVisible`).
@@ -309,26 +299,40 @@ impl App {
         system_id: &str,
         packages: Vec<PackageRef>,
     ) -> Result<(), RegisterError> {
+        self.replace_list(caller, system_id, ListChange::Packages(packages))
+            .await
+    }
+
+    async fn replace_list(
+        &self,
+        caller: &Caller,
+        system_id: &str,
+        change: ListChange,
+    ) -> Result<(), RegisterError> {
         let stored = self.writable_system(caller, system_id).await?;
         if stored.is_deleted {
             return Err(RegisterError::Deleted);
         }
-        if packages.len() > system::MAX_LIST {
+        let (rights, packages, is_visible): (&[Right], &[PackageRef], bool) = match &change {
+            ListChange::Rights(r) => (r, &[], false),
+            ListChange::Packages(p) => (&[], p, stored.is_visible),
+        };
+        // Lists this long are not looked up item by item.
+        if rights.len() > system::MAX_LIST || packages.len() > system::MAX_LIST {
             return Err(RegisterError::Invalid(vec![system::too_many()]));
         }
         let violations = self
-            .check_rights_and_packages(&[], &packages, stored.is_visible)
+            .check_rights_and_packages(rights, packages, is_visible)
             .await?;
+        let (is_rights, value) = match &change {
+            ListChange::Rights(r) => (true, serde_json::to_value(r)),
+            ListChange::Packages(p) => (false, serde_json::to_value(p)),
+        };
         if !violations.is_empty() {
             return Err(RegisterError::Invalid(violations));
         }
-        self.update_one_list(
-            caller,
-            &stored,
-            false,
-            serde_json::to_value(&packages).unwrap_or(Value::Null),
-        )
-        .await
+        self.update_one_list(caller, &stored, is_rights, value.unwrap_or(Value::Null))
+            .await
     }
 
     async fn update_one_list(
