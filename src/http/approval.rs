@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::html::{Lang, esc, page};
-use super::login::{CsrfForm, MaybeSession, checked_form};
+use super::login::{MaybeSession, checked_form, csrf_forms};
 use crate::config::Profile;
 use crate::domain::request::RequestStatus;
 use crate::domain::system::System;
@@ -422,14 +422,4 @@ async fn escalate(
     }
 }
 
-impl CsrfForm for DecideForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
-impl CsrfForm for EscalateForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
+csrf_forms!(DecideForm, EscalateForm);

@@ -332,6 +332,18 @@ pub trait CsrfForm {
     fn csrf(&self) -> &str;
 }
 
+/// Implements [`CsrfForm`] for form structs with a `csrf` field.
+macro_rules! csrf_forms {
+    ($($t:ty),+) => {$(
+        impl $crate::http::login::CsrfForm for $t {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        }
+    )+};
+}
+pub(crate) use csrf_forms;
+
 /// The person and the form, when both are there and the form's CSRF token is the session's;
 /// otherwise the page that says what went wrong (401, 400 or 403).
 // The error is the response every caller returns at once; boxing it buys nothing.

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::html::{Lang, esc, page};
-use super::login::{CsrfForm, MaybeSession, checked_form};
+use super::login::{MaybeSession, checked_form, csrf_forms};
 use crate::config::Profile;
 use crate::domain::system::{PackageRef, Right, System};
 use crate::services::system_users::SuError;
@@ -129,6 +129,32 @@ async fn what_it_may_do(
     out
 }
 
+/// The person and the organisation they act for on a page at `path`: a redirect to log in,
+/// a page saying they represent none, or the chooser when it is not yet clear. The count is
+/// how many organisations they represent.
+async fn chosen_org(
+    state: &AppState,
+    lang: Lang,
+    session: Option<(String, WebSession)>,
+    wanted: Option<&str>,
+    path: &str,
+) -> Result<(WebSession, PartyRecord, usize), Response> {
+    let (session, orgs) = represented(state, session, path).await?;
+    if orgs.is_empty() {
+        return Err(no_orgs(state, lang));
+    }
+    match chosen(&orgs, wanted) {
+        Some(org) => Ok((session, org.clone(), orgs.len())),
+        None => Err(frame(
+            state,
+            lang,
+            StatusCode::OK,
+            lang.t("Velg virksomhet", "Choose organisation"),
+            &org_chooser(lang, &orgs, path),
+        )),
+    }
+}
+
 fn org_chooser(lang: Lang, orgs: &[PartyRecord], path: &str) -> String {
     let mut out = format!(
         "<h1>{}</h1><p>{}</p><ul>",
@@ -172,22 +198,11 @@ async fn overview(
     MaybeSession(session): MaybeSession,
     Query(q): Query<OrgQuery>,
 ) -> Response {
-    let (session, orgs) = match represented(&state, session, HOME).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    if orgs.is_empty() {
-        return no_orgs(&state, lang);
-    }
-    let Some(org) = chosen(&orgs, q.org.as_deref()) else {
-        return frame(
-            &state,
-            lang,
-            StatusCode::OK,
-            lang.t("Velg virksomhet", "Choose organisation"),
-            &org_chooser(lang, &orgs, HOME),
-        );
-    };
+    let (session, org, represented_count) =
+        match chosen_org(&state, lang, session, q.org.as_deref(), HOME).await {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
     let org_no = org.org_no.clone().unwrap_or_default();
     let users = match state.app.store.system_users_of(&org_no).await {
         Ok(u) => u,
@@ -205,7 +220,7 @@ async fn overview(
         lang.t("Systemtilganger for", "System access for"),
         esc(&org.name)
     );
-    if orgs.len() > 1 {
+    if represented_count > 1 {
         body.push_str(&format!(
             "<p><a href=\"{HOME}\">{}</a></p>",
             lang.t("Bytt virksomhet", "Change organisation")
@@ -413,21 +428,9 @@ async fn choose_system(
     Query(q): Query<OrgQuery>,
 ) -> Response {
     let back = "/accessmanagement/ui/systemuser/new";
-    let (session, orgs) = match represented(&state, session, back).await {
+    let (session, org, _) = match chosen_org(&state, lang, session, q.org.as_deref(), back).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    if orgs.is_empty() {
-        return no_orgs(&state, lang);
-    }
-    let Some(org) = chosen(&orgs, q.org.as_deref()) else {
-        return frame(
-            &state,
-            lang,
-            StatusCode::OK,
-            lang.t("Velg virksomhet", "Choose organisation"),
-            &org_chooser(lang, &orgs, back),
-        );
     };
     let org_no = org.org_no.clone().unwrap_or_default();
     let systems = match state.app.store.visible_systems().await {
@@ -573,20 +576,4 @@ async fn create(
     }
 }
 
-impl CsrfForm for ManagerForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
-impl CsrfForm for DeleteForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
-impl CsrfForm for CreateForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
+csrf_forms!(ManagerForm, DeleteForm, CreateForm);

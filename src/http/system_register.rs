@@ -142,6 +142,14 @@ async fn portal(state: &AppState, s: &System) -> Value {
     })
 }
 
+async fn portal_list(state: &AppState, systems: &[System]) -> Vec<Value> {
+    let mut out = Vec::with_capacity(systems.len());
+    for s in systems {
+        out.push(portal(state, s).await);
+    }
+    out
+}
+
 macro_rules! scope {
     ($bearer:expr, $($scope:expr),+) => {
         match $bearer.require_any(&[$($scope),+]) {
@@ -155,13 +163,11 @@ macro_rules! scope {
 async fn list_visible(State(state): State<AppState>, bearer: Bearer) -> Response {
     scope!(bearer, SCOPE_PORTAL);
     match state.app.store.visible_systems().await {
-        Ok(list) => {
-            let mut out = Vec::with_capacity(list.len());
-            for s in &list {
-                out.push(portal(&state, s).await);
-            }
-            ([(header::CACHE_CONTROL, "no-store")], Json(out)).into_response()
-        }
+        Ok(list) => (
+            [(header::CACHE_CONTROL, "no-store")],
+            Json(portal_list(&state, &list).await),
+        )
+            .into_response(),
         Err(e) => Problem::from(e).into_response(),
     }
 }
@@ -174,13 +180,7 @@ async fn list_vendor(State(state): State<AppState>, bearer: Bearer) -> Response 
             .into_response();
     };
     match state.app.store.systems_of_vendor(org.as_str()).await {
-        Ok(list) => {
-            let mut out = Vec::with_capacity(list.len());
-            for s in &list {
-                out.push(portal(&state, s).await);
-            }
-            Json(out).into_response()
-        }
+        Ok(list) => Json(portal_list(&state, &list).await).into_response(),
         Err(e) => Problem::from(e).into_response(),
     }
 }

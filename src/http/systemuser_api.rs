@@ -456,17 +456,27 @@ async fn party_user(
         Ok(x) => x,
         Err(r) => return r,
     };
-    match state.app.store.system_user(&id).await {
-        Ok(Some(u)) if !u.is_deleted && u.party_org_no == org => {
-            Json(internal_json(&u)).into_response()
-        }
-        Ok(_) => Problem::coded(
+    match party_system_user(&state, &org, &id).await {
+        Ok(u) => Json(internal_json(&u)).into_response(),
+        Err(r) => r,
+    }
+}
+
+/// The organisation's live system user `id`; 404 AUTH-00015 otherwise.
+async fn party_system_user(
+    state: &AppState,
+    org: &str,
+    id: &str,
+) -> Result<SystemUserRecord, Response> {
+    match state.app.store.system_user(id).await {
+        Ok(Some(u)) if !u.is_deleted && u.party_org_no == org => Ok(u),
+        Ok(_) => Err(Problem::coded(
             StatusCode::NOT_FOUND,
             "AUTH-00015",
             "The SystemUser was not found.",
         )
-        .into_response(),
-        Err(e) => Problem::from(e).into_response(),
+        .into_response()),
+        Err(e) => Err(Problem::from(e).into_response()),
     }
 }
 
@@ -744,17 +754,11 @@ async fn delegations(
         Ok(x) => x,
         Err(r) => return r,
     };
-    match state.app.store.system_user(&id).await {
-        Ok(Some(u)) if !u.is_deleted && u.party_org_no == org => Json(
+    match party_system_user(&state, &org, &id).await {
+        Ok(u) => Json(
             json!({"systemUserId": u.id, "rights": u.rights, "accessPackages": u.access_packages}),
         )
         .into_response(),
-        Ok(_) => Problem::coded(
-            StatusCode::NOT_FOUND,
-            "AUTH-00015",
-            "The SystemUser was not found.",
-        )
-        .into_response(),
-        Err(e) => Problem::from(e).into_response(),
+        Err(r) => r,
     }
 }
