@@ -108,6 +108,80 @@ pub struct Overrides {
         hide_env_values = true
     )]
     pub ansattporten_client_secret: Option<String>,
+    /// SMTP server for outgoing e-mail, e.g. smtp.example.no [default: none; the local profile
+    /// keeps mail in an outbox shown at /dev/mail]
+    #[arg(long, env = "TILGANG_SMTP_HOST", global = true)]
+    pub smtp_host: Option<String>,
+    /// SMTP port [default: 587 with starttls, 465 with tls, 25 with none]
+    #[arg(long, env = "TILGANG_SMTP_PORT", global = true)]
+    pub smtp_port: Option<u16>,
+    /// starttls, tls or none [default: starttls]
+    #[arg(long, env = "TILGANG_SMTP_SECURITY", global = true)]
+    pub smtp_security: Option<SmtpSecurity>,
+    /// SMTP user name (AUTH PLAIN)
+    #[arg(long, env = "TILGANG_SMTP_USERNAME", global = true)]
+    pub smtp_username: Option<String>,
+    /// SMTP password
+    #[arg(
+        long,
+        env = "TILGANG_SMTP_PASSWORD",
+        global = true,
+        hide_env_values = true
+    )]
+    pub smtp_password: Option<String>,
+    /// Sender of e-mail [default: Altinn Studio <studio@altinn.no>]
+    #[arg(long, env = "TILGANG_MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
+    /// How long an activation link works, e.g. 180m, 3h [default: 180m]
+    #[arg(long, env = "TILGANG_ACTIVATION_LIFETIME", global = true, value_parser = parse_duration)]
+    pub activation_lifetime: Option<Duration>,
+    /// Captcha difficulty: the largest secret number the browser searches for [default: 50000]
+    #[arg(long, env = "TILGANG_CAPTCHA_DIFFICULTY", global = true)]
+    pub captcha_difficulty: Option<u64>,
+}
+
+/// How tilgang talks to the SMTP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (refused when the server does not offer it).
+    StartTls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
+    /// No encryption (a local relay or a test sink only).
+    None,
+}
+
+impl FromStr for SmtpSecurity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "starttls" => Ok(SmtpSecurity::StartTls),
+            "tls" => Ok(SmtpSecurity::Tls),
+            "none" => Ok(SmtpSecurity::None),
+            other => Err(format!(
+                "unknown SMTP security '{other}': use starttls, tls or none"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for SmtpSecurity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SmtpSecurity::StartTls => "starttls",
+            SmtpSecurity::Tls => "tls",
+            SmtpSecurity::None => "none",
+        })
+    }
+}
+
+/// An SMTP server to deliver mail through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub credentials: Option<(String, String)>,
 }
 
 /// An external OpenID provider tilgang logs people in with (production profile).
@@ -140,6 +214,14 @@ struct FileConfig {
     ansattporten_issuer: Option<String>,
     ansattporten_client_id: Option<String>,
     ansattporten_client_secret: Option<String>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    smtp_security: Option<String>,
+    smtp_username: Option<String>,
+    smtp_password: Option<String>,
+    mail_from: Option<String>,
+    activation_lifetime: Option<String>,
+    captcha_difficulty: Option<u64>,
 }
 
 /// Where an effective value came from, shown by `tilgang config check`.
@@ -181,6 +263,12 @@ pub struct Config {
     pub maskinporten: Option<(String, String)>,
     pub idporten: Option<ExternalProvider>,
     pub ansattporten: Option<ExternalProvider>,
+    /// `None`: mail is only kept in the outbox (local profile).
+    pub smtp: Option<Smtp>,
+    pub mail_from: String,
+    /// How long an activation link works (Gitea's ACTIVE_CODE_LIVE_MINUTES).
+    pub activation_lifetime: Duration,
+    pub captcha_difficulty: u64,
     pub config_file: Option<PathBuf>,
     pub sources: Vec<(&'static str, Source)>,
 }
@@ -384,6 +472,104 @@ impl Config {
                 ),
             ],
         )?;
+        let smtp_security = match pick(
+            "smtp-security",
+            o.smtp_security.map(|s| s.to_string()),
+            file.smtp_security,
+        ) {
+            Some(s) => s.parse().map_err(|message| ConfigError::Invalid {
+                key: "smtp-security",
+                message,
+            })?,
+            None => SmtpSecurity::StartTls,
+        };
+        let smtp_port = pick(
+            "smtp-port",
+            o.smtp_port.map(|p| p.to_string()),
+            file.smtp_port.map(|p| p.to_string()),
+        );
+        let smtp_user = pick("smtp-username", o.smtp_username.clone(), file.smtp_username);
+        let smtp_password = pick("smtp-password", o.smtp_password.clone(), file.smtp_password);
+        let smtp = match pick("smtp-host", o.smtp_host.clone(), file.smtp_host) {
+            None => None,
+            Some(host) => {
+                if host.is_empty() || host.contains(['/', ' ', ':']) {
+                    return Err(ConfigError::Invalid {
+                        key: "smtp-host",
+                        message: format!("'{host}' is not a host name or address"),
+                    });
+                }
+                let port = match smtp_port {
+                    Some(p) => p.parse().map_err(|_| ConfigError::Invalid {
+                        key: "smtp-port",
+                        message: format!("'{p}' is not a port number"),
+                    })?,
+                    None => match smtp_security {
+                        SmtpSecurity::StartTls => 587,
+                        SmtpSecurity::Tls => 465,
+                        SmtpSecurity::None => 25,
+                    },
+                };
+                let credentials = match (smtp_user, smtp_password) {
+                    (None, None) => None,
+                    (Some(u), Some(p)) => Some((u, p)),
+                    _ => {
+                        return Err(ConfigError::Invalid {
+                            key: "smtp-username",
+                            message: "give smtp-username and smtp-password together".into(),
+                        });
+                    }
+                };
+                Some(Smtp {
+                    host,
+                    port,
+                    security: smtp_security,
+                    credentials,
+                })
+            }
+        };
+        let mail_from = pick("mail-from", o.mail_from.clone(), file.mail_from)
+            .unwrap_or_else(|| "Altinn Studio <studio@altinn.no>".into());
+        if !mail_from.contains('@') || mail_from.contains(['\r', '\n']) {
+            return Err(ConfigError::Invalid {
+                key: "mail-from",
+                message: format!("'{mail_from}' is not an e-mail address"),
+            });
+        }
+        let activation_lifetime = match pick(
+            "activation-lifetime",
+            o.activation_lifetime.map(format_duration),
+            file.activation_lifetime,
+        ) {
+            Some(t) => parse_duration(&t)
+                .and_then(|d| {
+                    if d.as_secs() >= 60 {
+                        Ok(d)
+                    } else {
+                        Err("must be at least one minute".into())
+                    }
+                })
+                .map_err(|message| ConfigError::Invalid {
+                    key: "activation-lifetime",
+                    message,
+                })?,
+            None => Duration::from_secs(180 * 60),
+        };
+        let captcha_difficulty = match pick(
+            "captcha-difficulty",
+            o.captcha_difficulty.map(|d| d.to_string()),
+            file.captcha_difficulty.map(|d| d.to_string()),
+        ) {
+            Some(d) => d
+                .parse::<u64>()
+                .ok()
+                .filter(|d| (1..=10_000_000).contains(d))
+                .ok_or_else(|| ConfigError::Invalid {
+                    key: "captcha-difficulty",
+                    message: format!("'{d}' is not a number from 1 to 10000000"),
+                })?,
+            None => 50_000,
+        };
 
         let config = Config {
             profile,
@@ -398,6 +584,10 @@ impl Config {
             maskinporten,
             idporten,
             ansattporten,
+            smtp,
+            mail_from,
+            activation_lifetime,
+            captcha_difficulty,
             config_file: o.config.clone(),
             sources,
         };
@@ -436,6 +626,11 @@ impl Config {
         }
         if self.ansattporten.is_none() {
             missing.push("ansattporten-issuer, ansattporten-client-id, ansattporten-client-secret (TILGANG_ANSATTPORTEN_*): the real Ansattporten".to_owned());
+        }
+        if self.smtp.is_none() {
+            missing.push(
+                "smtp-host (TILGANG_SMTP_HOST): an SMTP server for activation e-mail".to_owned(),
+            );
         }
         if self.maskinporten.is_none() {
             missing.push("maskinporten-issuer, maskinporten-jwks-url (TILGANG_MASKINPORTEN_*): the real Maskinporten".to_owned());
@@ -534,6 +729,49 @@ impl Config {
                     .map(|_| "****".to_owned())
                     .unwrap_or_default(),
             ),
+            (
+                "smtp-host",
+                self.smtp
+                    .as_ref()
+                    .map(|s| s.host.clone())
+                    .unwrap_or_else(|| "none (outbox only)".into()),
+            ),
+            (
+                "smtp-port",
+                self.smtp
+                    .as_ref()
+                    .map(|s| s.port.to_string())
+                    .unwrap_or_default(),
+            ),
+            (
+                "smtp-security",
+                self.smtp
+                    .as_ref()
+                    .map(|s| s.security.to_string())
+                    .unwrap_or_default(),
+            ),
+            (
+                "smtp-username",
+                self.smtp
+                    .as_ref()
+                    .and_then(|s| s.credentials.as_ref())
+                    .map(|(u, _)| u.clone())
+                    .unwrap_or_default(),
+            ),
+            (
+                "smtp-password",
+                self.smtp
+                    .as_ref()
+                    .and_then(|s| s.credentials.as_ref())
+                    .map(|_| "****".to_owned())
+                    .unwrap_or_default(),
+            ),
+            ("mail-from", self.mail_from.clone()),
+            (
+                "activation-lifetime",
+                format_duration(self.activation_lifetime),
+            ),
+            ("captcha-difficulty", self.captcha_difficulty.to_string()),
         ];
         for (key, value) in rows {
             out.push_str(&format!("{key} = {value:?}  # {}\n", self.source(key)));

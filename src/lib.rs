@@ -12,4 +12,5 @@ pub mod http;
 pub mod jose;
 pub mod secret;
 pub mod services;
+pub mod smtp;
 pub mod store;

@@ -83,7 +83,7 @@ async fn import_command_on_both_engines() {
 
         let out = tilgang(&["migrate"], &url);
         assert!(out.status.success(), "{engine:?}: {}", text(&out.stderr));
-        assert!(text(&out.stdout).contains("5 migration(s) applied"));
+        assert!(text(&out.stdout).contains("6 migration(s) applied"));
         let out = tilgang(&["migrate"], &url);
         assert!(
             text(&out.stdout).contains("0 migration(s) applied"),

@@ -69,6 +69,8 @@ pub enum Problem {
     PasswordTooShort(usize),
     /// The missing character classes.
     PasswordComplexity(Vec<CharClass>),
+    UsernameTaken,
+    EmailUsed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +94,8 @@ impl Problem {
             Problem::PasswordNotMatch => "form.password_not_match",
             Problem::PasswordTooShort(_) => "auth.password_too_short",
             Problem::PasswordComplexity(_) => "form.password_complexity",
+            Problem::UsernameTaken => "form.username_been_taken",
+            Problem::EmailUsed => "form.email_been_used",
         }
     }
 
@@ -119,6 +123,14 @@ impl Problem {
             Problem::EmailInvalid => t(
                 "E-postadressen er ikke gyldig.",
                 "The e-mail address is not valid.",
+            ),
+            Problem::UsernameTaken => t(
+                "Brukernavnet er allerede tatt.",
+                "The user name is already taken.",
+            ),
+            Problem::EmailUsed => t(
+                "E-postadressen er allerede i bruk.",
+                "The e-mail address is already used.",
             ),
             Problem::PasswordNotMatch => {
                 t("Passordene er ikke like.", "The passwords do not match.")
@@ -404,6 +416,8 @@ mod tests {
             Problem::PasswordNotMatch,
             Problem::PasswordTooShort(8),
             Problem::PasswordComplexity(vec![CharClass::Lower]),
+            Problem::UsernameTaken,
+            Problem::EmailUsed,
         ];
         for p in all {
             assert!(!p.key().is_empty());

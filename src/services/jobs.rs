@@ -39,6 +39,17 @@ pub async fn run_once(app: &App) {
         Ok(n) => tracing::info!(timed_out = n, "system-user requests timed out"),
         Err(e) => tracing::warn!(error = %e, "cannot time out requests"),
     }
+    match app.store.purge_studio(app.clock.now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(
+            purged = n,
+            "expired Studio sessions, captchas and codes removed"
+        ),
+        Err(e) => tracing::warn!(error = %e, "cannot purge Studio sessions"),
+    }
+    if let Err(e) = app.deliver_due_mail().await {
+        tracing::warn!(error = %e, "cannot retry mail delivery");
+    }
     if let Err(e) = app.keys.reload_all(&app.store, &app.clock).await {
         tracing::warn!(error = %e, "cannot reload signing keys");
     }

@@ -27,14 +27,17 @@ pub enum IssuerName {
     Maskinporten,
     IdPorten,
     Ansattporten,
+    /// Altinn Studio as OAuth2/OIDC provider for Studio accounts.
+    Studio,
 }
 
 impl IssuerName {
-    pub const ALL: [IssuerName; 4] = [
+    pub const ALL: [IssuerName; 5] = [
         IssuerName::Platform,
         IssuerName::Maskinporten,
         IssuerName::IdPorten,
         IssuerName::Ansattporten,
+        IssuerName::Studio,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +46,7 @@ impl IssuerName {
             IssuerName::Maskinporten => "maskinporten",
             IssuerName::IdPorten => "idporten",
             IssuerName::Ansattporten => "ansattporten",
+            IssuerName::Studio => "studio",
         }
     }
 }

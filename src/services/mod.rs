@@ -8,7 +8,11 @@ pub mod import;
 pub mod jobs;
 pub mod keys;
 pub mod login;
+pub mod mail;
 pub mod maskinporten;
+pub mod studio;
+pub mod studio_oauth;
+pub mod studio_orgs;
 pub mod system_register;
 pub mod system_users;
 pub mod tokens;
@@ -34,6 +38,10 @@ pub struct App {
     pub http: reqwest::Client,
     /// Discovery documents and keys of the OpenID providers tilgang logs people in with.
     pub provider_metadata: Arc<login::ProviderMetadata>,
+    /// Studio's secret key (activation codes, captchas).
+    pub studio: Arc<studio::StudioSecrets>,
+    /// Attempts per minute on log-in, sign-up and resend.
+    pub limits: Arc<studio::RateLimits>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,8 +78,11 @@ impl App {
                 .build()
                 .map_err(|e| StoreError::Corrupt(format!("HTTP client: {e}")))?,
             provider_metadata: Arc::new(login::ProviderMetadata::default()),
+            studio: Arc::new(App::studio_secrets(&store).await?),
+            limits: Arc::new(studio::RateLimits::default()),
         };
         app.register_embedded_clients().await?;
+        app.register_studio_designer().await?;
         Ok(app)
     }
 

@@ -42,6 +42,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0005_system_users.sql"),
         postgres: include_str!("../../migrations/postgres/0005_system_users.sql"),
     },
+    Migration {
+        version: 6,
+        name: "studio",
+        sqlite: include_str!("../../migrations/sqlite/0006_studio.sql"),
+        postgres: include_str!("../../migrations/postgres/0006_studio.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied; returns how many ran.

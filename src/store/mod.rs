@@ -3,10 +3,13 @@
 //! unchanged on both, and only the migrations differ per engine.
 
 pub mod audit;
+pub mod mail;
 pub mod maskinporten;
 pub mod migrate;
 pub mod oidc;
 pub mod reference;
+pub mod studio;
+pub mod studio_oauth;
 pub mod system;
 pub mod system_user;
 

@@ -1,0 +1,634 @@
+//! Altinn Studio accounts (spec studio-accounts §2): sessions, sign-up through Ansattporten
+//! with the registration form and captcha, linking an existing account, password log-in,
+//! activation by e-mailed link (with the resend limit), argon2id password hashes and rate
+//! limits.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::App;
+use crate::clock::Micros;
+use crate::domain::activation;
+use crate::domain::captcha::{self, Challenge};
+use crate::domain::studio::{self, Email, Field, Problem, Username};
+use crate::secret;
+use crate::store::studio::{self as st, Account, NewUser, Session};
+use crate::store::{StoreError, meta_get, meta_set};
+
+pub const ACCOUNT_COOKIE: &str = "i_like_gitea";
+pub const DESIGNER_COOKIE: &str = "AltinnStudioDesigner";
+pub const ACCOUNT_SESSION_SECS: i64 = 24 * 3600;
+pub const DESIGNER_SESSION_SECS: i64 = 59 * 60;
+pub const KIND_ACCOUNT: &str = "account";
+pub const KIND_DESIGNER: &str = "designer";
+/// Gitea's `MailResendLimit`: one activation mail per user per 3 minutes.
+pub const RESEND_LIMIT_SECS: i64 = 180;
+const CAPTCHA_LIFETIME_SECS: i64 = 600;
+pub const ANSATTPORTEN_SOURCE: &str = "ansattporten";
+
+/// An eID identity waiting to be linked to a Studio account (Gitea's `linkAccountGothUser`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingIdentity {
+    pub source: String,
+    pub sub: String,
+    pub pid: String,
+    pub name: String,
+}
+
+/// The secrets of Studio: the HMAC key of activation codes and captchas.
+pub struct StudioSecrets {
+    pub key: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StudioError {
+    #[error("{}", .1.message(true))]
+    Field(Field, Problem),
+    #[error("the captcha was not solved")]
+    Captcha,
+    #[error("the user name or password is incorrect")]
+    Credentials,
+    #[error("too many attempts; wait a minute and try again")]
+    RateLimited,
+    #[error("could not hash the password: {0}")]
+    Hash(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What the registration form carries.
+pub struct Signup<'a> {
+    pub user_name: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    pub retype: &'a str,
+    pub captcha: &'a str,
+    pub ip: Option<&'a str>,
+    pub agent: Option<&'a str>,
+}
+
+/// Counting limits per key in fixed one-minute windows (per instance).
+#[derive(Default)]
+pub struct RateLimits {
+    windows: Mutex<HashMap<String, (Micros, u32)>>,
+}
+
+impl RateLimits {
+    /// Counts one attempt; false when `key` has used up `per_minute` in this minute.
+    pub fn allow(&self, key: &str, per_minute: u32, now: Micros) -> bool {
+        let Ok(mut map) = self.windows.lock() else {
+            return true;
+        };
+        let window = now / 60_000_000;
+        if map.len() > 100_000 {
+            map.retain(|_, (w, _)| *w == window);
+        }
+        let entry = map.entry(key.to_owned()).or_insert((window, 0));
+        if entry.0 != window {
+            *entry = (window, 0);
+        }
+        entry.1 += 1;
+        entry.1 <= per_minute
+    }
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    if SystemRandom::new().fill(&mut b).is_err() {
+        return secret::random_token();
+    }
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn random_below(max: u64) -> u64 {
+    let mut b = [0u8; 8];
+    let _ = SystemRandom::new().fill(&mut b);
+    u64::from_le_bytes(b) % (max + 1)
+}
+
+/// An argon2id hash (PHC string) of a password.
+pub fn hash_password(password: &str) -> Result<String, StudioError> {
+    let mut salt = [0u8; 16];
+    SystemRandom::new()
+        .fill(&mut salt)
+        .map_err(|_| StudioError::Hash("no randomness".into()))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| StudioError::Hash(e.to_string()))?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| StudioError::Hash(e.to_string()))
+}
+
+/// Checks a password against a stored hash (false for an empty or unreadable hash).
+pub fn password_matches(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|h| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+impl App {
+    /// Creates Studio's secret key on first start; reads it afterwards.
+    pub async fn studio_secrets(store: &crate::store::Store) -> Result<StudioSecrets, StoreError> {
+        let mut tx = store.begin().await?;
+        let key = match meta_get(&mut tx, "studio-secret-key").await? {
+            Some(k) => k,
+            None => {
+                let k = random_hex(32);
+                meta_set(&mut tx, "studio-secret-key", &k).await?;
+                k
+            }
+        };
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(StudioSecrets {
+            key: key.into_bytes(),
+        })
+    }
+
+    /// Writes an audit entry in the caller's transaction.
+    pub async fn audit_in(
+        &self,
+        conn: &mut crate::store::Conn,
+        actor: &str,
+        action: &str,
+        target: &str,
+        details: &Value,
+    ) -> Result<(), StoreError> {
+        let entry = crate::store::audit::AuditEntry {
+            actor,
+            action,
+            target,
+            details: details.clone(),
+            trace_id: None,
+        };
+        crate::store::audit::record(conn, &entry, self.clock.now()).await
+    }
+
+    // ---- sessions -------------------------------------------------------------------------
+
+    /// Starts a new session (a new id every time: sessions rotate at log-in and activation).
+    pub async fn new_studio_session(
+        &self,
+        kind: &str,
+        user_id: Option<i64>,
+        data: Value,
+    ) -> Result<(String, Session), StoreError> {
+        let now = self.clock.now();
+        let lifetime = if kind == KIND_DESIGNER {
+            DESIGNER_SESSION_SECS
+        } else {
+            ACCOUNT_SESSION_SECS
+        };
+        let id = secret::random_token();
+        let session = Session {
+            kind: kind.to_owned(),
+            user_id,
+            data,
+            csrf: secret::random_token(),
+            expires_at: now + lifetime * 1_000_000,
+        };
+        self.store
+            .insert_studio_session(&secret::hash(&id), &session, now)
+            .await?;
+        Ok((id, session))
+    }
+
+    pub async fn studio_session(
+        &self,
+        id: &str,
+        kind: &str,
+    ) -> Result<Option<Session>, StoreError> {
+        self.store
+            .studio_session(&secret::hash(id), kind, self.clock.now())
+            .await
+    }
+
+    pub async fn set_studio_session_data(&self, id: &str, data: &Value) -> Result<(), StoreError> {
+        self.store
+            .update_studio_session_data(&secret::hash(id), data)
+            .await
+    }
+
+    pub async fn end_studio_session(&self, id: &str) -> Result<(), StoreError> {
+        self.store.delete_studio_session(&secret::hash(id)).await
+    }
+
+    // ---- captcha --------------------------------------------------------------------------
+
+    pub fn new_captcha(&self) -> Challenge {
+        let expires = self.clock.now() / 1_000_000 + CAPTCHA_LIFETIME_SECS;
+        let max = self.config.captcha_difficulty;
+        captcha::create(
+            &self.studio.key,
+            &random_hex(12),
+            random_below(max),
+            max,
+            expires,
+        )
+    }
+
+    /// Checks a captcha answer and spends it (each challenge counts once).
+    pub async fn spend_captcha(&self, payload: &str) -> Result<(), StudioError> {
+        let now = self.clock.now();
+        let solution = captcha::verify(&self.studio.key, payload, now / 1_000_000)
+            .map_err(|_| StudioError::Captcha)?;
+        let expires = now + CAPTCHA_LIFETIME_SECS * 1_000_000;
+        if self.store.use_captcha(&solution.challenge, expires).await? {
+            Ok(())
+        } else {
+            Err(StudioError::Captcha)
+        }
+    }
+
+    // ---- sign-up, link, log-in ------------------------------------------------------------
+
+    /// The Studio user linked to an eID identity, if any.
+    pub async fn studio_user_for(
+        &self,
+        who: &PendingIdentity,
+    ) -> Result<Option<Account>, StoreError> {
+        self.store
+            .studio_user_by_external(&who.source, &who.sub)
+            .await
+    }
+
+    /// The registration form (spec §2.4): checks in Gitea's order, creates the inactive user
+    /// linked to the identity and sends the activation mail.
+    pub async fn studio_signup(
+        &self,
+        who: &PendingIdentity,
+        form: &Signup<'_>,
+    ) -> Result<Account, StudioError> {
+        let now = self.clock.now();
+        if !self
+            .limits
+            .allow(&format!("signup:{}", form.ip.unwrap_or("-")), 10, now)
+        {
+            return Err(StudioError::RateLimited);
+        }
+        let field = |f, p| Err(StudioError::Field(f, p));
+        // 1. Binding: required fields and lengths.
+        for (f, v, max) in [
+            (Field::Username, form.user_name.trim(), studio::MAX_USERNAME),
+            (Field::Email, form.email.trim(), studio::MAX_EMAIL),
+            (Field::Password, form.password, studio::MAX_PASSWORD),
+            (Field::Retype, form.retype, studio::MAX_PASSWORD),
+        ] {
+            if v.is_empty() {
+                return field(f, Problem::Required);
+            }
+            if v.chars().count() > max {
+                return field(f, Problem::TooLong(max));
+            }
+        }
+        // 2. Captcha.
+        self.spend_captcha(form.captcha).await?;
+        // 3. Password.
+        if let Err((f, p)) =
+            studio::check_password(form.password, form.retype, studio::DEFAULT_MIN_PASSWORD)
+        {
+            return field(f, p);
+        }
+        // 4. Name and e-mail.
+        let name =
+            Username::parse(form.user_name).map_err(|p| StudioError::Field(Field::Username, p))?;
+        let email = Email::parse(form.email).map_err(|p| StudioError::Field(Field::Email, p))?;
+        if self
+            .store
+            .studio_account_by_name(name.as_str())
+            .await?
+            .is_some()
+        {
+            return field(Field::Username, Problem::UsernameTaken);
+        }
+        if self
+            .store
+            .studio_user_by_email(email.as_str())
+            .await?
+            .is_some()
+        {
+            return field(Field::Email, Problem::EmailUsed);
+        }
+        let passwd = hash_password(form.password)?;
+        let rands = random_hex(16);
+        let mut tx = self.store.begin().await?;
+        let created = st::insert_user(
+            &mut tx,
+            &NewUser {
+                name: name.as_str(),
+                full_name: &who.name,
+                email: email.as_str(),
+                passwd: &passwd,
+                rands: &rands,
+                login_source: &who.source,
+                login_name: &who.sub,
+                signup_ip: form.ip,
+                signup_agent: form.agent,
+            },
+            now,
+        )
+        .await;
+        let id = match created {
+            Ok(id) => id,
+            Err(e) if e.is_unique_violation() => {
+                drop(tx);
+                // Someone took the name or address between the checks and the insert.
+                return if self
+                    .store
+                    .studio_account_by_name(name.as_str())
+                    .await?
+                    .is_some()
+                {
+                    field(Field::Username, Problem::UsernameTaken)
+                } else {
+                    field(Field::Email, Problem::EmailUsed)
+                };
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if let Err(e) = st::link_external(
+            &mut tx,
+            &who.source,
+            &who.sub,
+            id,
+            &secret::hash(&who.pid),
+            now,
+        )
+        .await
+        {
+            if e.is_unique_violation() {
+                // The identity was linked meanwhile (a second tab): keep the first account.
+                return Err(StudioError::Credentials);
+            }
+            return Err(e.into());
+        }
+        self.audit_in(
+            &mut tx,
+            &format!("studio-user:{}", name.as_str()),
+            "studio.user.created",
+            &format!("studio-user:{}", name.as_str()),
+            &json!({"user": name.as_str(), "source": who.source}),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        let account = self
+            .store
+            .studio_account(id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("the new user is gone".into()))?;
+        tracing::info!(user = %account.name, "Studio account created (inactive)");
+        self.send_activation_mail(&account).await?;
+        Ok(account)
+    }
+
+    /// "Link an existing account": name and password of an account, then the identity is
+    /// linked to it.
+    pub async fn studio_link_existing(
+        &self,
+        who: &PendingIdentity,
+        user_name: &str,
+        password: &str,
+        ip: Option<&str>,
+    ) -> Result<Account, StudioError> {
+        let user = self.studio_check_password(user_name, password, ip).await?;
+        let mut tx = self.store.begin().await?;
+        st::link_external(
+            &mut tx,
+            &who.source,
+            &who.sub,
+            user.id,
+            &secret::hash(&who.pid),
+            self.clock.now(),
+        )
+        .await
+        .map_err(|e| {
+            if e.is_unique_violation() {
+                StudioError::Credentials
+            } else {
+                e.into()
+            }
+        })?;
+        self.audit_in(
+            &mut tx,
+            &format!("studio-user:{}", user.name),
+            "studio.user.linked",
+            &format!("studio-user:{}", user.name),
+            &json!({"user": user.name, "source": who.source}),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(user)
+    }
+
+    /// Checks a user name and password (rate-limited per address and per name).
+    pub async fn studio_check_password(
+        &self,
+        user_name: &str,
+        password: &str,
+        ip: Option<&str>,
+    ) -> Result<Account, StudioError> {
+        let now = self.clock.now();
+        let lower = user_name.trim().to_lowercase();
+        if !self
+            .limits
+            .allow(&format!("login-ip:{}", ip.unwrap_or("-")), 20, now)
+            || !self.limits.allow(&format!("login-user:{lower}"), 10, now)
+        {
+            return Err(StudioError::RateLimited);
+        }
+        let user = self.store.studio_account_by_name(&lower).await?;
+        match user {
+            Some(u) if u.kind == st::KIND_USER && password_matches(password, &u.passwd) => Ok(u),
+            _ => {
+                // Spend the same time whether or not the user exists.
+                if user.is_none() {
+                    let _ = password_matches(password, &DUMMY_HASH);
+                }
+                Err(StudioError::Credentials)
+            }
+        }
+    }
+
+    // ---- activation -----------------------------------------------------------------------
+
+    fn activation_subject<'a>(u: &'a Account) -> activation::Subject<'a> {
+        activation::Subject {
+            user_id: u.id,
+            email: &u.email,
+            name: &u.name,
+            password_hash: &u.passwd,
+            rands: &u.rands,
+        }
+    }
+
+    /// Sends the activation mail unless one went out in the last 3 minutes; false then.
+    pub async fn send_activation_mail(&self, u: &Account) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        if !self
+            .store
+            .claim_studio_mail(u.id, now, now - RESEND_LIMIT_SECS * 1_000_000)
+            .await?
+        {
+            return Ok(false);
+        }
+        let minutes = u32::try_from(self.config.activation_lifetime.as_secs() / 60).unwrap_or(180);
+        let code = activation::create(
+            &self.studio.key,
+            &Self::activation_subject(u),
+            now / 1_000_000,
+            minutes,
+        );
+        let link = self
+            .config
+            .url(&format!("/studio/user/activate?code={code}"));
+        let lifetime = lifetime_text(minutes);
+        let body = format!(
+            "Hei {name},\n\n\
+             takk for at du registrerte deg i Altinn Studio. Aktiver kontoen din ved å åpne denne lenken innen {nb}:\n\n\
+             {link}\n\n\
+             Kopier lenken inn i adressefeltet i nettleseren hvis den ikke kan åpnes direkte. \
+             Er lenken utløpt, logger du inn på nytt med Ansattporten og ber om en ny.\n\n\
+             ---\n\n\
+             Hi {name},\n\n\
+             thank you for registering with Altinn Studio. Activate your account by opening this link within {en}:\n\n\
+             {link}\n\n\
+             If the link has expired, log in again with Ansattporten and ask for a new one.\n",
+            name = u.name,
+            nb = lifetime.0,
+            en = lifetime.1,
+        );
+        self.send_mail(
+            &u.email,
+            "Aktiver kontoen din i Altinn Studio / Please activate your account",
+            &body,
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// Activates the account a code is for. `None` for every unknown, tampered, expired or used
+    /// code (the same answer for all).
+    pub async fn studio_activate(&self, code: &str) -> Result<Option<Account>, StoreError> {
+        let Some(name) = activation::user_name(code) else {
+            return Ok(None);
+        };
+        let Some(user) = self.store.studio_account_by_name(&name).await? else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        if user.kind != st::KIND_USER
+            || user.is_active
+            || !activation::verify(
+                &self.studio.key,
+                code,
+                &Self::activation_subject(&user),
+                now / 1_000_000,
+            )
+        {
+            return Ok(None);
+        }
+        if !self
+            .store
+            .activate_studio_user(user.id, &user.rands, &random_hex(16), now)
+            .await?
+        {
+            return Ok(None);
+        }
+        let mut tx = self.store.begin().await?;
+        self.audit_in(
+            &mut tx,
+            &format!("studio-user:{}", user.name),
+            "studio.user.activated",
+            &format!("studio-user:{}", user.name),
+            &json!({"user": user.name}),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        tracing::info!(user = %user.name, "Studio account activated");
+        self.store.studio_account(user.id).await
+    }
+
+    /// Changes the address of an account that is not active yet, and sends a new link.
+    pub async fn studio_change_email(
+        &self,
+        u: &Account,
+        email: &str,
+    ) -> Result<Account, StudioError> {
+        let email = Email::parse(email).map_err(|p| StudioError::Field(Field::Email, p))?;
+        if let Some(other) = self.store.studio_user_by_email(email.as_str()).await?
+            && other.id != u.id
+        {
+            return Err(StudioError::Field(Field::Email, Problem::EmailUsed));
+        }
+        self.store
+            .set_studio_email(u.id, email.as_str(), &random_hex(16), self.clock.now())
+            .await?;
+        let updated = self
+            .store
+            .studio_account(u.id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("the user is gone".into()))?;
+        self.send_activation_mail(&updated).await?;
+        Ok(updated)
+    }
+}
+
+/// A hash to check against when the user does not exist (the same work either way).
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password("no such user").unwrap_or_default());
+
+/// "3 timer" / "3 hours" for whole hours, else minutes.
+fn lifetime_text(minutes: u32) -> (String, String) {
+    if minutes % 60 == 0 {
+        let h = minutes / 60;
+        (
+            format!("{h} {}", if h == 1 { "time" } else { "timer" }),
+            format!("{h} {}", if h == 1 { "hour" } else { "hours" }),
+        )
+    } else {
+        (format!("{minutes} minutter"), format!("{minutes} minutes"))
+    }
+}
+
+pub fn activation_lifetime_text(app: &App) -> (String, String) {
+    lifetime_text(u32::try_from(app.config.activation_lifetime.as_secs() / 60).unwrap_or(180))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let h = hash_password("Sterkt-Passord1").expect("hash");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(password_matches("Sterkt-Passord1", &h));
+        assert!(!password_matches("sterkt-passord1", &h));
+        assert!(!password_matches("x", ""));
+        assert_ne!(h, hash_password("Sterkt-Passord1").expect("hash"), "salted");
+    }
+
+    #[test]
+    fn rate_limits_count_per_minute() {
+        let l = RateLimits::default();
+        for _ in 0..3 {
+            assert!(l.allow("k", 3, 0));
+        }
+        assert!(!l.allow("k", 3, 1));
+        assert!(l.allow("other", 3, 1));
+        assert!(l.allow("k", 3, 60_000_000), "a new minute");
+    }
+
+    #[test]
+    fn lifetimes_read_naturally() {
+        assert_eq!(lifetime_text(180), ("3 timer".into(), "3 hours".into()));
+        assert_eq!(lifetime_text(60).1, "1 hour");
+        assert_eq!(lifetime_text(90).0, "90 minutter");
+    }
+}

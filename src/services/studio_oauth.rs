@@ -1,0 +1,472 @@
+//! Studio as OAuth2/OIDC provider for Studio accounts (spec studio-accounts §2.6, §6): the
+//! pre-registered confidential client "Altinn Studio", authorization with consent asked once,
+//! codes with PKCE (S256 or plain), access, refresh (rotated) and ID tokens, userinfo.
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::App;
+use super::keys::IssuerName;
+use crate::secret;
+use crate::store::studio::Account;
+use crate::store::studio_oauth::{Code, Grant, OauthApp};
+use crate::store::{StoreError, meta_get, meta_set};
+
+pub const DESIGNER_NAME: &str = "Altinn Studio";
+/// What Altinn Studio (Designer) asks for.
+pub const DESIGNER_SCOPE: &str = "openid profile write:activitypub write:admin write:issue write:misc write:notification write:organization write:package write:repository write:user";
+const CODE_LIFETIME_SECS: i64 = 600;
+pub const ACCESS_LIFETIME_SECS: i64 = 3600;
+const REFRESH_LIFETIME_SECS: i64 = 730 * 3600;
+
+/// An authorization request as the client sent it.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct AuthorizeParams {
+    pub client_id: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub response_type: Option<String>,
+    pub scope: Option<String>,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+}
+
+/// What an authorization request leads to.
+pub enum Authorize {
+    /// Shown as an error page; no redirect (unknown client, unregistered redirect URI …).
+    ErrorPage {
+        error: &'static str,
+        description: String,
+    },
+    /// Sent back to the client with `error=` (its redirect URI is known to be right).
+    RedirectError(String),
+    /// Valid: ask the user (or skip the question when consent was given before).
+    Valid(OauthApp, AuthorizeParams),
+}
+
+/// A token-endpoint failure (RFC 6749 §5.2).
+#[derive(Debug)]
+pub struct TokenError {
+    pub status: u16,
+    pub error: &'static str,
+    pub description: String,
+}
+
+fn token_error(status: u16, error: &'static str, description: impl Into<String>) -> TokenError {
+    TokenError {
+        status,
+        error,
+        description: description.into(),
+    }
+}
+
+impl From<StoreError> for TokenError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "token endpoint");
+        token_error(500, "server_error", "the server could not answer")
+    }
+}
+
+/// `url?key=value&…` (or `&` when the URL has a query already), values percent-encoded.
+pub fn with_query(url: &str, params: &[(&str, &str)]) -> String {
+    super::idp::append_query(
+        url,
+        &params
+            .iter()
+            .map(|(k, v)| (*k, (*v).to_owned()))
+            .collect::<Vec<_>>(),
+    )
+}
+
+impl App {
+    pub fn studio_issuer(&self) -> String {
+        self.config.url("/studio/")
+    }
+
+    /// Registers "Altinn Studio" as a confidential client (its id and secret kept across
+    /// restarts, the redirect URI in step with the public URL); returns (client id, secret).
+    pub async fn register_studio_designer(&self) -> Result<(String, String), StoreError> {
+        let mut tx = self.store.begin().await?;
+        let id = match meta_get(&mut tx, "studio-designer-client-id").await? {
+            Some(id) => id,
+            None => {
+                let id = Uuid::new_v4().to_string();
+                meta_set(&mut tx, "studio-designer-client-id", &id).await?;
+                id
+            }
+        };
+        let secret = match meta_get(&mut tx, "studio-designer-secret").await? {
+            Some(s) => s,
+            None => {
+                let s = secret::random_token();
+                meta_set(&mut tx, "studio-designer-secret", &s).await?;
+                s
+            }
+        };
+        tx.commit().await?;
+        let app = OauthApp {
+            id: 0,
+            client_id: id.clone(),
+            name: DESIGNER_NAME.into(),
+            secret_hash: secret::hash(&secret),
+            redirect_uris: vec![self.config.url("/studio/signin-oidc")],
+            confidential: true,
+            trusted: false,
+        };
+        self.store.upsert_oauth_app(&app, self.clock.now()).await?;
+        Ok((id, secret))
+    }
+
+    /// The designer client's id and secret.
+    pub async fn studio_designer_client(&self) -> Result<(String, String), StoreError> {
+        let id = self.store.meta_get("studio-designer-client-id").await?;
+        let secret = self.store.meta_get("studio-designer-secret").await?;
+        match (id, secret) {
+            (Some(i), Some(s)) => Ok((i, s)),
+            _ => self.register_studio_designer().await,
+        }
+    }
+
+    /// Checks an authorization request in Gitea's order (spec §2.6 step 3).
+    pub async fn studio_authorize(&self, p: AuthorizeParams) -> Result<Authorize, StoreError> {
+        let (Some(client_id), Some(response_type)) = (p.client_id.clone(), p.response_type.clone())
+        else {
+            return Ok(Authorize::ErrorPage {
+                error: "invalid_request",
+                description: "client_id and response_type are required".into(),
+            });
+        };
+        let Some(app) = self.store.oauth_app(&client_id).await? else {
+            return Ok(Authorize::ErrorPage {
+                error: "unauthorized_client",
+                description: "Client ID not registered".into(),
+            });
+        };
+        let redirect = p.redirect_uri.clone().unwrap_or_default();
+        if !app.redirect_uris.iter().any(|u| *u == redirect) {
+            return Ok(Authorize::ErrorPage {
+                error: "invalid_request",
+                description: "Unregistered Redirect URI".into(),
+            });
+        }
+        let state = p.state.clone().unwrap_or_default();
+        let back = |error: &str, description: &str| {
+            let mut q = vec![("error", error), ("error_description", description)];
+            if !state.is_empty() {
+                q.push(("state", state.as_str()));
+            }
+            Authorize::RedirectError(with_query(&redirect, &q))
+        };
+        if response_type != "code" {
+            return Ok(back(
+                "unsupported_response_type",
+                "Only code response type is supported.",
+            ));
+        }
+        let challenge = p.code_challenge.clone().unwrap_or_default();
+        if !app.confidential && challenge.is_empty() {
+            return Ok(back(
+                "invalid_request",
+                "PKCE is required for public clients",
+            ));
+        }
+        if !challenge.is_empty() {
+            match p.code_challenge_method.as_deref() {
+                Some("S256") | Some("plain") | None => {}
+                Some(_) => {
+                    return Ok(back("invalid_request", "unsupported code challenge method"));
+                }
+            }
+        }
+        Ok(Authorize::Valid(app, p))
+    }
+
+    /// Whether the user has consented before and the client may skip the question.
+    pub async fn studio_consent_known(
+        &self,
+        app: &OauthApp,
+        user: &Account,
+    ) -> Result<bool, StoreError> {
+        Ok((app.confidential || app.trusted)
+            && self.store.oauth_grant(user.id, app.id).await?.is_some())
+    }
+
+    /// Records consent (once) and issues a code; returns the redirect with `code` and `state`.
+    pub async fn studio_issue_code(
+        &self,
+        app: &OauthApp,
+        user: &Account,
+        p: &AuthorizeParams,
+    ) -> Result<String, StoreError> {
+        let now = self.clock.now();
+        let scope = p.scope.clone().unwrap_or_default();
+        let grant = self
+            .store
+            .ensure_oauth_grant(user.id, app.id, &scope, now)
+            .await?;
+        let code = secret::random_token();
+        let challenge = p.code_challenge.clone().unwrap_or_default();
+        self.store
+            .insert_oauth_code(
+                &secret::hash(&code),
+                &Code {
+                    grant_id: grant.id,
+                    redirect_uri: p.redirect_uri.clone().unwrap_or_default(),
+                    method: if challenge.is_empty() {
+                        String::new()
+                    } else {
+                        p.code_challenge_method
+                            .clone()
+                            .unwrap_or_else(|| "plain".into())
+                    },
+                    code_challenge: challenge,
+                    nonce: p.nonce.clone().unwrap_or_default(),
+                },
+                now + CODE_LIFETIME_SECS * 1_000_000,
+            )
+            .await?;
+        let mut q = vec![("code", code.as_str())];
+        if let Some(state) = p.state.as_deref().filter(|s| !s.is_empty()) {
+            q.push(("state", state));
+        }
+        Ok(with_query(
+            p.redirect_uri.as_deref().unwrap_or_default(),
+            &q,
+        ))
+    }
+
+    fn studio_client_checked(
+        app: Option<OauthApp>,
+        secret_given: Option<&str>,
+    ) -> Result<OauthApp, TokenError> {
+        let app =
+            app.ok_or_else(|| token_error(401, "invalid_client", "client is not registered"))?;
+        match secret_given {
+            Some(s) if secret::constant_time_eq(&secret::hash(s), &app.secret_hash) => Ok(app),
+            None if !app.confidential => Ok(app),
+            _ => Err(token_error(401, "invalid_client", "invalid client secret")),
+        }
+    }
+
+    /// The token endpoint: `authorization_code` and `refresh_token`.
+    pub async fn studio_token(
+        &self,
+        form: &std::collections::HashMap<String, String>,
+        basic: Option<(String, String)>,
+    ) -> Result<Value, TokenError> {
+        let get = |k: &str| form.get(k).map(String::as_str).filter(|v| !v.is_empty());
+        let (client_id, client_secret) = match &basic {
+            Some((id, secret)) => (Some(id.as_str()), Some(secret.as_str())),
+            None => (get("client_id"), get("client_secret")),
+        };
+        let client_id =
+            client_id.ok_or_else(|| token_error(401, "invalid_client", "client_id is missing"))?;
+        let app =
+            Self::studio_client_checked(self.store.oauth_app(client_id).await?, client_secret)?;
+        let now = self.clock.now();
+        let grant = match get("grant_type") {
+            Some("authorization_code") => {
+                let code = get("code")
+                    .ok_or_else(|| token_error(400, "invalid_request", "code is missing"))?;
+                let record = self
+                    .store
+                    .take_oauth_code(&secret::hash(code), now)
+                    .await?
+                    .ok_or_else(|| {
+                        token_error(400, "invalid_grant", "the code is unknown, used or expired")
+                    })?;
+                let grant = self
+                    .store
+                    .oauth_grant_by_id(record.grant_id)
+                    .await?
+                    .filter(|g| g.app_id == app.id)
+                    .ok_or_else(|| {
+                        token_error(
+                            400,
+                            "invalid_grant",
+                            "the code was issued to another client",
+                        )
+                    })?;
+                if get("redirect_uri") != Some(record.redirect_uri.as_str()) {
+                    return Err(token_error(
+                        400,
+                        "invalid_grant",
+                        "redirect_uri differs from the authorization request",
+                    ));
+                }
+                if !record.code_challenge.is_empty() {
+                    let verifier = get("code_verifier").ok_or_else(|| {
+                        token_error(400, "invalid_request", "code_verifier is missing")
+                    })?;
+                    let computed = if record.method == "S256" {
+                        secret::pkce_challenge(verifier)
+                    } else {
+                        verifier.to_owned()
+                    };
+                    if !secret::constant_time_eq(&computed, &record.code_challenge) {
+                        return Err(token_error(
+                            400,
+                            "invalid_grant",
+                            "failed PKCE code challenge",
+                        ));
+                    }
+                }
+                (grant, record.nonce)
+            }
+            Some("refresh_token") => {
+                let token = get("refresh_token").ok_or_else(|| {
+                    token_error(400, "invalid_request", "refresh_token is missing")
+                })?;
+                let grant_id = self
+                    .store
+                    .take_refresh_token(&secret::hash(token), now)
+                    .await?
+                    .ok_or_else(|| {
+                        token_error(
+                            400,
+                            "invalid_grant",
+                            "the refresh token is unknown, used or expired",
+                        )
+                    })?;
+                let grant = self
+                    .store
+                    .oauth_grant_by_id(grant_id)
+                    .await?
+                    .filter(|g| g.app_id == app.id)
+                    .ok_or_else(|| token_error(400, "invalid_grant", "the grant was revoked"))?;
+                (grant, String::new())
+            }
+            Some(_) => {
+                return Err(token_error(
+                    400,
+                    "unsupported_grant_type",
+                    "use authorization_code or refresh_token",
+                ));
+            }
+            None => return Err(token_error(400, "invalid_request", "grant_type is missing")),
+        };
+        let (grant, nonce) = grant;
+        let user = self
+            .store
+            .studio_account(grant.user_id)
+            .await?
+            .filter(|u| u.is_active)
+            .ok_or_else(|| token_error(400, "invalid_grant", "the user is not active"))?;
+        self.studio_tokens(&app, &grant, &user, &nonce).await
+    }
+
+    async fn studio_tokens(
+        &self,
+        app: &OauthApp,
+        grant: &Grant,
+        user: &Account,
+        nonce: &str,
+    ) -> Result<Value, TokenError> {
+        let now = self.clock.now();
+        let secs = now / 1_000_000;
+        let issuer = self.studio_issuer();
+        let sign = |c: &Value| {
+            self.sign(IssuerName::Studio, c)
+                .map_err(|e| token_error(500, "server_error", e.to_string()))
+        };
+        let access = sign(&json!({
+            "iss": issuer, "aud": app.client_id, "sub": user.id.to_string(), "gnt": grant.id,
+            "scope": grant.scope, "tt": 0, "iat": secs, "nbf": secs, "exp": secs + ACCESS_LIFETIME_SECS,
+            "jti": Uuid::new_v4().to_string(),
+        }))?;
+        let refresh = secret::random_token();
+        self.store
+            .insert_refresh_token(
+                &secret::hash(&refresh),
+                grant.id,
+                now + REFRESH_LIFETIME_SECS * 1_000_000,
+            )
+            .await?;
+        let mut body = json!({
+            "access_token": access,
+            "token_type": "bearer",
+            "expires_in": ACCESS_LIFETIME_SECS,
+            "refresh_token": refresh,
+            "scope": grant.scope,
+        });
+        if grant.scope.split_whitespace().any(|s| s == "openid") {
+            let mut id = json!({
+                "iss": issuer, "aud": app.client_id, "sub": user.id.to_string(),
+                "iat": secs, "exp": secs + ACCESS_LIFETIME_SECS,
+                "name": user.full_name, "preferred_username": user.name,
+                "email": user.email, "email_verified": user.is_active,
+            });
+            if !nonce.is_empty() {
+                id["nonce"] = json!(nonce);
+            }
+            body["id_token"] = json!(sign(&id)?);
+        }
+        Ok(body)
+    }
+
+    /// The user behind a Studio access token, if the token is valid, its grant still exists
+    /// and the account is active.
+    pub async fn studio_bearer(&self, token: &str) -> Result<Option<Account>, StoreError> {
+        let Ok(caller) = self.verify_issued_by(token, IssuerName::Studio).await else {
+            return Ok(None);
+        };
+        let grant_id = caller.claims.get("gnt").and_then(Value::as_i64);
+        let user_id = caller
+            .claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse::<i64>().ok());
+        let (Some(grant_id), Some(user_id)) = (grant_id, user_id) else {
+            return Ok(None);
+        };
+        let Some(grant) = self.store.oauth_grant_by_id(grant_id).await? else {
+            return Ok(None);
+        };
+        if grant.user_id != user_id {
+            return Ok(None);
+        }
+        self.store.studio_account(user_id).await
+    }
+
+    /// OIDC userinfo: Gitea's claims, with `groups` as `org` and `org:team`.
+    pub async fn studio_userinfo(&self, user: &Account) -> Result<Value, StoreError> {
+        let mut groups = Vec::new();
+        for org in self.store.studio_orgs_of(user.id).await? {
+            groups.push(org.name.clone());
+            for team in self.store.studio_teams_of(user.id).await? {
+                if team.org_id == org.id {
+                    groups.push(format!("{}:{}", org.name, team.name.to_lowercase()));
+                }
+            }
+        }
+        Ok(json!({
+            "sub": user.id.to_string(),
+            "name": user.full_name,
+            "preferred_username": user.name,
+            "email": user.email,
+            "picture": self.config.url(&format!("/studio/avatars/{}", user.name)),
+            "groups": groups,
+        }))
+    }
+
+    /// Discovery for Studio's provider.
+    pub fn studio_discovery(&self) -> Value {
+        let issuer = self.studio_issuer();
+        json!({
+            "issuer": issuer,
+            "authorization_endpoint": self.config.url("/studio/login/oauth/authorize"),
+            "token_endpoint": self.config.url("/studio/login/oauth/access_token"),
+            "jwks_uri": self.config.url("/studio/login/oauth/keys"),
+            "userinfo_endpoint": self.config.url("/studio/login/oauth/userinfo"),
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "id_token_signing_alg_values_supported": [self.keys.current(IssuerName::Studio).signing_key().alg().to_string()],
+            "subject_types_supported": ["public"],
+            "scopes_supported": ["openid", "profile", "email", "groups"],
+            "claims_supported": ["aud", "exp", "iat", "iss", "sub", "name", "preferred_username", "email", "email_verified", "groups"],
+            "code_challenge_methods_supported": ["plain", "S256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        })
+    }
+}

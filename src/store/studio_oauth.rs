@@ -1,0 +1,271 @@
+//! Studio as OAuth2/OIDC provider: registered applications, grants (consent), authorization
+//! codes and refresh tokens. Secrets, codes and tokens are stored as SHA-256 hashes only.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Store, StoreError, bool_to_int, json_column};
+use crate::clock::Micros;
+
+#[derive(Debug, Clone)]
+pub struct OauthApp {
+    pub id: i64,
+    pub client_id: String,
+    pub name: String,
+    pub secret_hash: String,
+    pub redirect_uris: Vec<String>,
+    pub confidential: bool,
+    pub trusted: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub id: i64,
+    pub user_id: i64,
+    pub app_id: i64,
+    pub app_name: String,
+    pub scope: String,
+    pub created_at: Micros,
+}
+
+#[derive(Debug, Clone)]
+pub struct Code {
+    pub grant_id: i64,
+    pub redirect_uri: String,
+    pub code_challenge: String,
+    pub method: String,
+    pub nonce: String,
+}
+
+fn app(row: &AnyRow) -> Result<OauthApp, StoreError> {
+    Ok(OauthApp {
+        id: row.try_get("id")?,
+        client_id: row.try_get("client_id")?,
+        name: row.try_get("name")?,
+        secret_hash: row.try_get("secret_hash")?,
+        redirect_uris: json_column("redirect_uris", &row.try_get::<String, _>("redirect_uris")?)?,
+        confidential: row.try_get::<i64, _>("confidential")? != 0,
+        trusted: row.try_get::<i64, _>("trusted")? != 0,
+    })
+}
+
+fn grant(row: &AnyRow) -> Result<Grant, StoreError> {
+    Ok(Grant {
+        id: row.try_get("id")?,
+        user_id: row.try_get("user_id")?,
+        app_id: row.try_get("app_id")?,
+        app_name: row.try_get("app_name")?,
+        scope: row.try_get("scope")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+const GRANT_SELECT: &str = "SELECT g.id, g.user_id, g.app_id, a.name AS app_name, g.scope, g.created_at \
+     FROM studio_oauth_grant g JOIN studio_oauth_app a ON a.id = g.app_id";
+
+impl Store {
+    /// Registers an application, or updates the one with this client id.
+    pub async fn upsert_oauth_app(&self, a: &OauthApp, now: Micros) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO studio_oauth_app (client_id, name, secret_hash, redirect_uris, confidential, trusted, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (client_id) DO UPDATE SET name = excluded.name, \
+             secret_hash = excluded.secret_hash, redirect_uris = excluded.redirect_uris, \
+             confidential = excluded.confidential, trusted = excluded.trusted",
+        )
+        .bind(&a.client_id)
+        .bind(&a.name)
+        .bind(&a.secret_hash)
+        .bind(serde_json::to_string(&a.redirect_uris).unwrap_or_default())
+        .bind(bool_to_int(a.confidential))
+        .bind(bool_to_int(a.trusted))
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn oauth_app(&self, client_id: &str) -> Result<Option<OauthApp>, StoreError> {
+        sqlx::query("SELECT id, client_id, name, secret_hash, redirect_uris, confidential, trusted FROM studio_oauth_app WHERE client_id = $1")
+            .bind(client_id)
+            .fetch_optional(self.pool())
+            .await?
+            .as_ref()
+            .map(app)
+            .transpose()
+    }
+
+    pub async fn oauth_grant(
+        &self,
+        user_id: i64,
+        app_id: i64,
+    ) -> Result<Option<Grant>, StoreError> {
+        let sql = format!("{GRANT_SELECT} WHERE g.user_id = $1 AND g.app_id = $2");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(user_id)
+            .bind(app_id)
+            .fetch_optional(self.pool())
+            .await?
+            .as_ref()
+            .map(grant)
+            .transpose()
+    }
+
+    pub async fn oauth_grant_by_id(&self, id: i64) -> Result<Option<Grant>, StoreError> {
+        let sql = format!("{GRANT_SELECT} WHERE g.id = $1");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .as_ref()
+            .map(grant)
+            .transpose()
+    }
+
+    pub async fn oauth_grants_of(&self, user_id: i64) -> Result<Vec<Grant>, StoreError> {
+        let sql = format!("{GRANT_SELECT} WHERE g.user_id = $1 ORDER BY g.created_at");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(user_id)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(grant)
+            .collect()
+    }
+
+    /// The user's grant to the application, created when missing.
+    pub async fn ensure_oauth_grant(
+        &self,
+        user_id: i64,
+        app_id: i64,
+        scope: &str,
+        now: Micros,
+    ) -> Result<Grant, StoreError> {
+        sqlx::query(
+            "INSERT INTO studio_oauth_grant (user_id, app_id, scope, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (user_id, app_id) DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(app_id)
+        .bind(scope)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        self.oauth_grant(user_id, app_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("the grant just written is gone".into()))
+    }
+
+    /// Revokes a grant with its codes and refresh tokens; false when there was none.
+    pub async fn delete_oauth_grant(
+        &self,
+        user_id: i64,
+        grant_id: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("DELETE FROM studio_oauth_grant WHERE id = $1 AND user_id = $2")
+            .bind(grant_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 1 {
+            for table in ["studio_oauth_code", "studio_oauth_refresh"] {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM {table} WHERE grant_id = $1"
+                )))
+                .bind(grant_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn insert_oauth_code(
+        &self,
+        code_hash: &str,
+        c: &Code,
+        expires_at: Micros,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO studio_oauth_code (code_hash, grant_id, redirect_uri, code_challenge, method, nonce, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(code_hash)
+        .bind(c.grant_id)
+        .bind(&c.redirect_uri)
+        .bind(&c.code_challenge)
+        .bind(&c.method)
+        .bind(&c.nonce)
+        .bind(expires_at)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Takes a code once: marks it used and returns it if it was unused and unexpired.
+    pub async fn take_oauth_code(
+        &self,
+        code_hash: &str,
+        now: Micros,
+    ) -> Result<Option<Code>, StoreError> {
+        let done = sqlx::query("UPDATE studio_oauth_code SET used = 1 WHERE code_hash = $1 AND used = 0 AND expires_at > $2")
+            .bind(code_hash)
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        if done.rows_affected() != 1 {
+            return Ok(None);
+        }
+        let row = sqlx::query("SELECT grant_id, redirect_uri, code_challenge, method, nonce FROM studio_oauth_code WHERE code_hash = $1")
+            .bind(code_hash)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| {
+            Ok(Code {
+                grant_id: r.try_get("grant_id")?,
+                redirect_uri: r.try_get("redirect_uri")?,
+                code_challenge: r.try_get("code_challenge")?,
+                method: r.try_get("method")?,
+                nonce: r.try_get("nonce")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn insert_refresh_token(
+        &self,
+        token_hash: &str,
+        grant_id: i64,
+        expires_at: Micros,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO studio_oauth_refresh (token_hash, grant_id, expires_at) VALUES ($1, $2, $3)")
+            .bind(token_hash)
+            .bind(grant_id)
+            .bind(expires_at)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Takes a refresh token once (it is rotated on use); returns its grant id.
+    pub async fn take_refresh_token(
+        &self,
+        token_hash: &str,
+        now: Micros,
+    ) -> Result<Option<i64>, StoreError> {
+        let done = sqlx::query("UPDATE studio_oauth_refresh SET used = 1 WHERE token_hash = $1 AND used = 0 AND expires_at > $2")
+            .bind(token_hash)
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        if done.rows_affected() != 1 {
+            return Ok(None);
+        }
+        let row = sqlx::query("SELECT grant_id FROM studio_oauth_refresh WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(Some(row.try_get(0)?))
+    }
+}
