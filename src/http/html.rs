@@ -134,7 +134,7 @@ pub fn page(lang: Lang, title: &str, test_instance: bool, body: &str) -> Respons
     let mut response = Html(html).into_response();
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
-        header::HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'"),
+        header::HeaderValue::from_static("default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'"),
     );
     response
 }

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod approval;
 pub mod auth;
 pub mod catalogue;
+pub mod devmail;
 pub mod home;
 pub mod html;
 pub mod idp;
@@ -17,6 +18,11 @@ pub mod portal;
 pub mod problem;
 pub mod register;
 pub mod selfservice;
+pub mod studio;
+pub mod studio_admin;
+pub mod studio_api;
+pub mod studio_dashboard;
+pub mod studio_oauth;
 pub mod system_register;
 pub mod systemuser_api;
 pub mod testtools;
@@ -63,13 +69,19 @@ pub fn router(app: App) -> Router {
         .merge(system_register::routes())
         .merge(systemuser_api::routes())
         .merge(approval::routes())
-        .merge(portal::routes());
+        .merge(portal::routes())
+        .merge(studio::routes())
+        .merge(studio_oauth::routes())
+        .merge(studio_dashboard::routes())
+        .merge(studio_api::routes())
+        .merge(studio_admin::routes());
     if state.app.config.profile == Profile::Local {
         router = router
             .merge(testtools::routes())
             .merge(maskinporten::routes())
             .merge(selfservice::routes())
-            .merge(idp::routes());
+            .merge(idp::routes())
+            .merge(devmail::routes());
     }
     router
         .fallback(|| async {
@@ -135,9 +147,12 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Renders a service result that failed in the store as a 500 with the details in the log.

@@ -585,7 +585,7 @@ static DUMMY_HASH: std::sync::LazyLock<String> =
 
 /// "3 timer" / "3 hours" for whole hours, else minutes.
 fn lifetime_text(minutes: u32) -> (String, String) {
-    if minutes % 60 == 0 {
+    if minutes.is_multiple_of(60) {
         let h = minutes / 60;
         (
             format!("{h} {}", if h == 1 { "time" } else { "timer" }),

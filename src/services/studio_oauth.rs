@@ -42,7 +42,7 @@ pub enum Authorize {
     /// Sent back to the client with `error=` (its redirect URI is known to be right).
     RedirectError(String),
     /// Valid: ask the user (or skip the question when consent was given before).
-    Valid(OauthApp, AuthorizeParams),
+    Valid(Box<(OauthApp, AuthorizeParams)>),
 }
 
 /// A token-endpoint failure (RFC 6749 §5.2).
@@ -144,7 +144,7 @@ impl App {
             });
         };
         let redirect = p.redirect_uri.clone().unwrap_or_default();
-        if !app.redirect_uris.iter().any(|u| *u == redirect) {
+        if !app.redirect_uris.contains(&redirect) {
             return Ok(Authorize::ErrorPage {
                 error: "invalid_request",
                 description: "Unregistered Redirect URI".into(),
@@ -179,7 +179,7 @@ impl App {
                 }
             }
         }
-        Ok(Authorize::Valid(app, p))
+        Ok(Authorize::Valid(Box::new((app, p))))
     }
 
     /// Whether the user has consented before and the client may skip the question.

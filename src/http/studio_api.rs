@@ -1,0 +1,603 @@
+//! The Gitea-compatible JSON API for Studio users, organisations and teams (spec
+//! studio-accounts §4.2) under `/studio/api/v1/`. Callers authenticate with a Studio access
+//! token (Bearer), or Basic user name and password; the admin endpoints also take a platform
+//! token with the operator scope `tilgang:admin`. Errors are Gitea's `{message, url}`.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use base64::Engine;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::admin::SCOPE_ADMIN;
+use super::studio_oauth::bearer;
+use crate::clock::format_micros;
+use crate::services::studio_orgs::{Actor, NewOrgInput, OrgError};
+use crate::store::StoreError;
+use crate::store::studio::{Account, KIND_ORG, KIND_USER, Team};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/studio/api/v1/user", get(current_user))
+        .route("/studio/api/v1/user/orgs", get(my_orgs))
+        .route("/studio/api/v1/user/teams", get(my_teams))
+        .route("/studio/api/v1/users/{username}", get(user_by_name))
+        .route("/studio/api/v1/orgs", post(create_org_as_user))
+        .route("/studio/api/v1/orgs/{org}", get(org))
+        .route(
+            "/studio/api/v1/orgs/{org}/teams",
+            get(org_teams).post(create_team),
+        )
+        .route("/studio/api/v1/orgs/{org}/members", get(org_members))
+        .route(
+            "/studio/api/v1/orgs/{org}/members/{username}",
+            get(is_org_member).delete(remove_org_member),
+        )
+        .route("/studio/api/v1/teams/{id}", get(team))
+        .route("/studio/api/v1/teams/{id}/members", get(team_members))
+        .route(
+            "/studio/api/v1/teams/{id}/members/{username}",
+            put(add_team_member)
+                .get(team_member)
+                .delete(remove_team_member),
+        )
+        .route("/studio/api/v1/admin/orgs", get(admin_orgs))
+        .route(
+            "/studio/api/v1/admin/users/{username}/orgs",
+            post(admin_create_org),
+        )
+}
+
+/// Gitea's error body.
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.0,
+            Json(json!({"message": self.1, "url": "/studio/api/swagger"})),
+        )
+            .into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "Studio API");
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal server error".into(),
+        )
+    }
+}
+
+impl From<OrgError> for ApiError {
+    fn from(e: OrgError) -> Self {
+        let status = match &e {
+            OrgError::Store(_) => return ApiError::from(StoreError::Corrupt(e.to_string())),
+            OrgError::Forbidden => StatusCode::FORBIDDEN,
+            OrgError::NotFound | OrgError::UserNotExist(_) | OrgError::NotMember(_) => {
+                StatusCode::NOT_FOUND
+            }
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        ApiError(status, e.to_string())
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+fn not_found(what: &str) -> ApiError {
+    ApiError(StatusCode::NOT_FOUND, format!("{what} does not exist"))
+}
+
+/// The authenticated caller: a Studio user, or an operator with a platform token.
+pub enum Caller {
+    User(Account),
+    Operator(String),
+}
+
+impl Caller {
+    fn user(&self) -> Result<&Account, ApiError> {
+        match self {
+            Caller::User(u) => Ok(u),
+            Caller::Operator(_) => Err(ApiError(
+                StatusCode::FORBIDDEN,
+                "this endpoint is for Studio users".into(),
+            )),
+        }
+    }
+
+    fn actor(&self) -> Actor {
+        match self {
+            Caller::User(u) => Actor::User(u.clone()),
+            Caller::Operator(o) => Actor::Operator(o.clone()),
+        }
+    }
+
+    fn is_admin(&self) -> bool {
+        match self {
+            Caller::User(u) => u.is_admin,
+            Caller::Operator(_) => true,
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let unauthorized = || ApiError(StatusCode::UNAUTHORIZED, "token is required".into());
+        let headers: &HeaderMap = &parts.headers;
+        let user = if let Some(token) = bearer(headers) {
+            match state.app.studio_bearer(token).await? {
+                Some(u) => u,
+                None => {
+                    // A platform token with the operator scope works for the admin endpoints.
+                    if let Ok(c) = state.app.verify_bearer(token).await
+                        && c.has_scope(SCOPE_ADMIN)
+                    {
+                        return Ok(Caller::Operator(c.audit_name()));
+                    }
+                    return Err(unauthorized());
+                }
+            }
+        } else if let Some(basic) = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Basic "))
+        {
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(basic.trim())
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(unauthorized)?;
+            let (name, password) = decoded.split_once(':').ok_or_else(unauthorized)?;
+            let ip = super::studio::client_ip(&parts.extensions);
+            state
+                .app
+                .studio_check_password(name, password, ip.as_deref())
+                .await
+                .map_err(|_| {
+                    ApiError(
+                        StatusCode::UNAUTHORIZED,
+                        "user name or password is wrong".into(),
+                    )
+                })?
+        } else {
+            return Err(unauthorized());
+        };
+        if !user.is_active {
+            return Err(ApiError(
+                StatusCode::FORBIDDEN,
+                "This account is not activated.".into(),
+            ));
+        }
+        Ok(Caller::User(user))
+    }
+}
+
+fn avatar(state: &AppState, name: &str) -> String {
+    state.app.config.url(&format!("/studio/avatars/{name}"))
+}
+
+fn user_json(state: &AppState, u: &Account, show_email: bool) -> Value {
+    json!({
+        "id": u.id, "login": u.name, "username": u.name, "login_name": "", "full_name": u.full_name,
+        "email": if show_email { u.email.clone() } else { format!("{}@noreply.altinn.no", u.name.to_lowercase()) },
+        "avatar_url": avatar(state, &u.name), "language": "nb-NO", "is_admin": u.is_admin,
+        "active": u.is_active, "prohibit_login": false, "restricted": false, "visibility": "public",
+        "created": format_micros(u.created_at),
+    })
+}
+
+async fn org_json(state: &AppState, o: &Account) -> Result<Value, StoreError> {
+    Ok(json!({
+        "id": o.id, "name": o.name, "username": o.name, "full_name": o.full_name, "email": "",
+        "avatar_url": avatar(state, &o.name), "description": o.description, "website": "", "location": "",
+        "visibility": "public", "repo_admin_change_team_access": false,
+        // tilgang's additions: what Designer reads from altinn-orgs.json.
+        "org_number": o.org_number, "service_owner": o.service_owner,
+        "environments": state.app.store.studio_org_envs(o.id).await?,
+    }))
+}
+
+async fn team_json(state: &AppState, t: &Team) -> Result<Value, StoreError> {
+    let org = match state.app.store.studio_account(t.org_id).await? {
+        Some(o) => org_json(state, &o).await?,
+        None => Value::Null,
+    };
+    let units = [
+        "repo.code",
+        "repo.issues",
+        "repo.pulls",
+        "repo.releases",
+        "repo.wiki",
+        "repo.ext_wiki",
+        "repo.ext_issues",
+        "repo.projects",
+        "repo.packages",
+        "repo.actions",
+    ];
+    let mode = if t.permission == "owner" {
+        "owner"
+    } else {
+        t.permission.as_str()
+    };
+    let units_map: serde_json::Map<String, Value> = units
+        .iter()
+        .map(|u| ((*u).to_owned(), json!(mode)))
+        .collect();
+    Ok(json!({
+        "id": t.id, "name": t.name, "description": t.description, "organization": org,
+        "includes_all_repositories": t.includes_all_repositories, "permission": t.permission,
+        "units": units, "units_map": units_map, "can_create_org_repo": t.can_create_org_repo,
+    }))
+}
+
+async fn current_user(State(state): State<AppState>, caller: Caller) -> ApiResult {
+    Ok(Json(user_json(&state, caller.user()?, true)).into_response())
+}
+
+async fn my_orgs(State(state): State<AppState>, caller: Caller) -> ApiResult {
+    let mut out = Vec::new();
+    for o in state.app.store.studio_orgs_of(caller.user()?.id).await? {
+        out.push(org_json(&state, &o).await?);
+    }
+    Ok(Json(out).into_response())
+}
+
+async fn my_teams(State(state): State<AppState>, caller: Caller) -> ApiResult {
+    let mut out = Vec::new();
+    for t in state.app.store.studio_teams_of(caller.user()?.id).await? {
+        out.push(team_json(&state, &t).await?);
+    }
+    Ok(Json(out).into_response())
+}
+
+async fn user_by_name(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult {
+    let u = state
+        .app
+        .store
+        .studio_account_by_name(&name)
+        .await?
+        .filter(|u| u.kind == KIND_USER)
+        .ok_or_else(|| not_found("user"))?;
+    let own = matches!(&caller, Caller::User(me) if me.id == u.id) || caller.is_admin();
+    Ok(Json(user_json(&state, &u, own)).into_response())
+}
+
+async fn find_org(state: &AppState, name: &str) -> Result<Account, ApiError> {
+    state
+        .app
+        .store
+        .studio_account_by_name(name)
+        .await?
+        .filter(|a| a.kind == KIND_ORG)
+        .ok_or_else(|| not_found("organization"))
+}
+
+async fn find_team(state: &AppState, id: &str) -> Result<Team, ApiError> {
+    let id: i64 = id.parse().map_err(|_| not_found("team"))?;
+    state
+        .app
+        .store
+        .studio_team(id)
+        .await?
+        .ok_or_else(|| not_found("team"))
+}
+
+/// Members of the organisation (and operators) may look at it.
+async fn require_member(state: &AppState, caller: &Caller, org_id: i64) -> Result<(), ApiError> {
+    if caller.is_admin() {
+        return Ok(());
+    }
+    let u = caller.user()?;
+    if state
+        .app
+        .store
+        .studio_teams_of(u.id)
+        .await?
+        .iter()
+        .any(|t| t.org_id == org_id)
+    {
+        Ok(())
+    } else {
+        Err(not_found("organization"))
+    }
+}
+
+async fn org(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult {
+    let o = find_org(&state, &name).await?;
+    require_member(&state, &caller, o.id).await?;
+    Ok(Json(org_json(&state, &o).await?).into_response())
+}
+
+async fn org_teams(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult {
+    let o = find_org(&state, &name).await?;
+    require_member(&state, &caller, o.id).await?;
+    let mut out = Vec::new();
+    for t in state.app.store.studio_teams(o.id).await? {
+        out.push(team_json(&state, &t).await?);
+    }
+    Ok(Json(out).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct NewTeam {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    permission: Option<String>,
+    #[serde(default)]
+    can_create_org_repo: bool,
+}
+
+fn bad_json(e: JsonRejection) -> ApiError {
+    ApiError(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        format!("invalid JSON body: {}", e.body_text()),
+    )
+}
+
+async fn create_team(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    body: Result<Json<NewTeam>, JsonRejection>,
+) -> ApiResult {
+    let Json(b) = body.map_err(bad_json)?;
+    let o = find_org(&state, &name).await?;
+    require_member(&state, &caller, o.id).await?;
+    let permission = b.permission.as_deref().unwrap_or("read");
+    if !matches!(permission, "read" | "write" | "admin") {
+        return Err(ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "permission must be read, write or admin".into(),
+        ));
+    }
+    let t = state
+        .app
+        .studio_create_team(
+            &caller.actor(),
+            &o,
+            &b.name,
+            &b.description,
+            permission,
+            b.can_create_org_repo,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(team_json(&state, &t).await?)).into_response())
+}
+
+async fn org_members(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult {
+    let o = find_org(&state, &name).await?;
+    require_member(&state, &caller, o.id).await?;
+    let members: Vec<Value> = state
+        .app
+        .store
+        .studio_org_members(o.id)
+        .await?
+        .iter()
+        .map(|u| user_json(&state, u, false))
+        .collect();
+    Ok(Json(members).into_response())
+}
+
+async fn is_org_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((name, user)): Path<(String, String)>,
+) -> ApiResult {
+    let o = find_org(&state, &name).await?;
+    require_member(&state, &caller, o.id).await?;
+    let found = state
+        .app
+        .store
+        .studio_org_members(o.id)
+        .await?
+        .iter()
+        .any(|u| u.name.eq_ignore_ascii_case(&user));
+    Ok(if found {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::NOT_FOUND
+    }
+    .into_response())
+}
+
+async fn remove_org_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((name, user)): Path<(String, String)>,
+) -> ApiResult {
+    let o = find_org(&state, &name).await?;
+    require_member(&state, &caller, o.id).await?;
+    let target = state
+        .app
+        .store
+        .studio_account_by_name(&user)
+        .await?
+        .ok_or_else(|| not_found("user"))?;
+    let teams: Vec<Team> = state
+        .app
+        .store
+        .studio_teams_of(target.id)
+        .await?
+        .into_iter()
+        .filter(|t| t.org_id == o.id)
+        .collect();
+    if teams.is_empty() {
+        return Err(not_found("membership"));
+    }
+    for t in &teams {
+        state
+            .app
+            .studio_remove_member(&caller.actor(), t, &target.name)
+            .await?;
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn team(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult {
+    let t = find_team(&state, &id).await?;
+    require_member(&state, &caller, t.org_id).await?;
+    Ok(Json(team_json(&state, &t).await?).into_response())
+}
+
+async fn team_members(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let t = find_team(&state, &id).await?;
+    require_member(&state, &caller, t.org_id).await?;
+    let members: Vec<Value> = state
+        .app
+        .store
+        .studio_team_members(t.id)
+        .await?
+        .iter()
+        .map(|u| user_json(&state, u, false))
+        .collect();
+    Ok(Json(members).into_response())
+}
+
+async fn team_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, user)): Path<(String, String)>,
+) -> ApiResult {
+    let t = find_team(&state, &id).await?;
+    require_member(&state, &caller, t.org_id).await?;
+    let m = state
+        .app
+        .store
+        .studio_team_members(t.id)
+        .await?
+        .into_iter()
+        .find(|u| u.name.eq_ignore_ascii_case(&user))
+        .ok_or_else(|| not_found("team member"))?;
+    Ok(Json(user_json(&state, &m, false)).into_response())
+}
+
+async fn add_team_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, user)): Path<(String, String)>,
+) -> ApiResult {
+    let t = find_team(&state, &id).await?;
+    require_member(&state, &caller, t.org_id).await?;
+    match state
+        .app
+        .studio_add_member(&caller.actor(), &t, &user)
+        .await
+    {
+        // Gitea answers 204 also when the user already is a member.
+        Ok(_) | Err(OrgError::AlreadyMember(_)) => Ok(StatusCode::NO_CONTENT.into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn remove_team_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, user)): Path<(String, String)>,
+) -> ApiResult {
+    let t = find_team(&state, &id).await?;
+    require_member(&state, &caller, t.org_id).await?;
+    state
+        .app
+        .studio_remove_member(&caller.actor(), &t, &user)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn admin_orgs(State(state): State<AppState>, caller: Caller) -> ApiResult {
+    if !caller.is_admin() {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            "only site administrators may list every organization".into(),
+        ));
+    }
+    let mut out = Vec::new();
+    for o in state.app.store.studio_accounts(KIND_ORG).await? {
+        out.push(org_json(&state, &o).await?);
+    }
+    Ok(Json(out).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct NewOrgBody {
+    username: String,
+    #[serde(default)]
+    full_name: String,
+    /// tilgang: the organisation number (9 digits).
+    #[serde(default)]
+    org_number: String,
+    /// tilgang: a service owner gets the environments tt02 and production.
+    #[serde(default)]
+    service_owner: bool,
+}
+
+async fn create_org_as_user(State(_state): State<AppState>, caller: Caller) -> ApiResult {
+    // Regular organisation creation is disabled (DISABLE_REGULAR_ORG_CREATION).
+    let _ = caller;
+    Err(ApiError(
+        StatusCode::FORBIDDEN,
+        "organizations are created by the platform operator; ask for one at /studio/orgs/request"
+            .into(),
+    ))
+}
+
+async fn admin_create_org(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(admin): Path<String>,
+    body: Result<Json<NewOrgBody>, JsonRejection>,
+) -> ApiResult {
+    if !caller.is_admin() {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            "only site administrators may create organizations".into(),
+        ));
+    }
+    let Json(b) = body.map_err(bad_json)?;
+    let full_name = if b.full_name.trim().is_empty() {
+        b.username.clone()
+    } else {
+        b.full_name.clone()
+    };
+    let o = state
+        .app
+        .studio_create_org(
+            &caller.actor(),
+            &NewOrgInput {
+                name: &b.username,
+                full_name: &full_name,
+                org_number: &b.org_number,
+                service_owner: b.service_owner,
+                admin: &admin,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(org_json(&state, &o).await?)).into_response())
+}

@@ -1,0 +1,484 @@
+//! Studio's OAuth2/OIDC endpoints (spec studio-accounts §2.6): authorize with the consent page,
+//! grant, token, userinfo, keys, discovery; and the Altinn Studio application's side of it
+//! (`/studio/login`, `/studio/signin-oidc`, `/studio/logout`).
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::html::{Lang, esc};
+use super::studio::{
+    DesignerSession, MaybeAccount, MaybeDesigner, cookie_value, inactive_page, message,
+    server_error, studio_cookie, studio_page, with_cookie,
+};
+use crate::secret;
+use crate::services::keys::IssuerName;
+use crate::services::studio::{DESIGNER_COOKIE, DESIGNER_SESSION_SECS, KIND_DESIGNER};
+use crate::services::studio_oauth::{Authorize, AuthorizeParams, DESIGNER_SCOPE, with_query};
+
+const FLOW_COOKIE: &str = "AltinnStudioDesignerFlow";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/studio/login/oauth/authorize", get(authorize))
+        .route("/studio/login/oauth/grant", post(grant))
+        .route("/studio/login/oauth/access_token", post(access_token))
+        .route("/studio/login/oauth/userinfo", get(userinfo).post(userinfo))
+        .route("/studio/login/oauth/keys", get(keys))
+        .route("/studio/.well-known/openid-configuration", get(discovery))
+        .route("/studio/login", get(designer_login))
+        .route("/studio/signin-oidc", get(designer_callback))
+        .route("/studio/logout", get(designer_logout))
+}
+
+async fn authorize(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeAccount(s): MaybeAccount,
+    uri: axum::http::Uri,
+    Query(p): Query<AuthorizeParams>,
+) -> Response {
+    let checked = match state.app.studio_authorize(p).await {
+        Ok(c) => c,
+        Err(e) => return server_error(&state, lang, &e),
+    };
+    let (app, p) = match checked {
+        Authorize::ErrorPage { error, description } => {
+            return message(
+                &state,
+                lang,
+                StatusCode::BAD_REQUEST,
+                lang.t("Autorisering feilet", "Authorization failed"),
+                &format!("{error}: {description}"),
+                None,
+            );
+        }
+        Authorize::RedirectError(url) => return Redirect::to(&url).into_response(),
+        Authorize::Valid(valid) => *valid,
+    };
+    let here = uri
+        .path_and_query()
+        .map(|pq| pq.as_str().to_owned())
+        .unwrap_or_else(|| "/studio/login/oauth/authorize".into());
+    let Some(s) = s else {
+        let to = with_query("/studio/user/login", &[("redirect_to", &here)]);
+        return Redirect::to(&to).into_response();
+    };
+    let Some(user) = s.user.clone() else {
+        let to = with_query("/studio/user/login", &[("redirect_to", &here)]);
+        return Redirect::to(&to).into_response();
+    };
+    if !user.is_active {
+        return inactive_page(&state, lang, &s, &user).await;
+    }
+    match state.app.studio_consent_known(&app, &user).await {
+        Ok(true) => {
+            return match state.app.studio_issue_code(&app, &user, &p).await {
+                Ok(url) => Redirect::to(&url).into_response(),
+                Err(e) => server_error(&state, lang, &e),
+            };
+        }
+        Ok(false) => {}
+        Err(e) => return server_error(&state, lang, &e),
+    }
+    // Keep the request in the session: the grant must match it.
+    let mut data = s.session.data.clone();
+    data["oauth"] = json!(p);
+    if let Err(e) = state.app.set_studio_session_data(&s.id, &data).await {
+        return server_error(&state, lang, &e);
+    }
+    let redirect = p.redirect_uri.clone().unwrap_or_default();
+    let hidden = |k: &str, v: &Option<String>| {
+        format!(
+            "<input type=\"hidden\" name=\"{k}\" value=\"{}\">",
+            esc(v.as_deref().unwrap_or(""))
+        )
+    };
+    let body = format!(
+        "<h1>{title}</h1><p>{desc}</p><p class=\"muted\">{by}</p><p class=\"muted\">{to} <code>{redirect}</code></p>\
+         <form method=\"post\" action=\"/studio/login/oauth/grant\">\
+         <input type=\"hidden\" name=\"_csrf\" value=\"{csrf}\">{h1}{h2}{h3}{h4}{h5}\
+         <button type=\"submit\" name=\"granted\" value=\"true\" id=\"authorize\">{yes}</button>\
+         <button type=\"submit\" name=\"granted\" value=\"false\" id=\"cancel\">{no}</button></form>",
+        title = esc(&if lang == Lang::En {
+            format!("Do you want to give \"{}\" access to your account ({})?", app.name, user.name)
+        } else {
+            format!("Vil du gi «{}» tilgang til kontoen din ({})?", app.name, user.name)
+        }),
+        desc = lang.t(
+            "Applikasjonen vil kunne lese og endre all informasjon i kontoen din, også private applikasjoner og organisasjoner.",
+            "The application will be able to read and write all your account information, including private applications and organisations."
+        ),
+        by = lang.t("Applikasjonen er registrert av plattformoperatøren.", "This application was registered by the platform operator."),
+        to = lang.t("Du blir sendt videre til", "You will be redirected to"),
+        redirect = esc(&redirect),
+        csrf = esc(&s.session.csrf),
+        h1 = hidden("client_id", &p.client_id),
+        h2 = hidden("state", &p.state),
+        h3 = hidden("scope", &p.scope),
+        h4 = hidden("nonce", &p.nonce),
+        h5 = hidden("redirect_uri", &p.redirect_uri),
+        yes = lang.t("Autoriser applikasjon", "Authorize Application"),
+        no = lang.t("Avbryt", "Cancel"),
+    );
+    studio_page(
+        &state,
+        lang,
+        StatusCode::OK,
+        lang.t("Autoriser applikasjon", "Authorize application"),
+        &body,
+    )
+}
+
+async fn grant(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeAccount(s): MaybeAccount,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Response {
+    let Some(s) = s else {
+        return Redirect::to("/studio/user/login").into_response();
+    };
+    let Some(user) = s.user.clone().filter(|u| u.is_active) else {
+        return Redirect::to("/studio/user/login").into_response();
+    };
+    let Ok(Form(f)) = form else {
+        return (StatusCode::BAD_REQUEST, "invalid form").into_response();
+    };
+    let field = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
+    if !secret::constant_time_eq(field("_csrf"), &s.session.csrf) {
+        return message(
+            &state,
+            lang,
+            StatusCode::FORBIDDEN,
+            lang.t("Skjemaet er utløpt", "The form has expired"),
+            lang.t("Start innloggingen på nytt.", "Start the log-in again."),
+            Some(("/studio/login", lang.t("Logg inn", "Log in"))),
+        );
+    }
+    let stored: Option<AuthorizeParams> = s
+        .session
+        .data
+        .get("oauth")
+        .and_then(|v| serde_json::from_value(v.clone()).ok());
+    let Some(p) = stored.filter(|p| {
+        p.client_id.as_deref().unwrap_or("") == field("client_id")
+            && p.state.as_deref().unwrap_or("") == field("state")
+            && p.redirect_uri.as_deref().unwrap_or("") == field("redirect_uri")
+    }) else {
+        return message(
+            &state,
+            lang,
+            StatusCode::BAD_REQUEST,
+            lang.t("Forespørselen stemmer ikke", "The request does not match"),
+            lang.t("Autoriseringen stemmer ikke med den som ble startet. Start innloggingen på nytt.", "The authorization does not match the one that was started. Start the log-in again."),
+            Some(("/studio/login", lang.t("Logg inn", "Log in"))),
+        );
+    };
+    let mut data = s.session.data.clone();
+    if let Some(o) = data.as_object_mut() {
+        o.remove("oauth");
+    }
+    let _ = state.app.set_studio_session_data(&s.id, &data).await;
+    let redirect = p.redirect_uri.clone().unwrap_or_default();
+    if field("granted") != "true" {
+        let mut q = vec![
+            ("error", "access_denied"),
+            ("error_description", "the request is denied"),
+        ];
+        if let Some(st) = p.state.as_deref().filter(|s| !s.is_empty()) {
+            q.push(("state", st));
+        }
+        return Redirect::to(&with_query(&redirect, &q)).into_response();
+    }
+    let Ok(Some(app)) = state.app.store.oauth_app(field("client_id")).await else {
+        return (StatusCode::BAD_REQUEST, "unknown client").into_response();
+    };
+    match state.app.studio_issue_code(&app, &user, &p).await {
+        Ok(url) => (StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response(),
+        Err(e) => server_error(&state, lang, &e),
+    }
+}
+
+fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
+}
+
+async fn access_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Response {
+    let Ok(Form(f)) = form else {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": "invalid_request", "error_description": "send application/x-www-form-urlencoded"}))).into_response();
+    };
+    match state.app.studio_token(&f, basic_auth(&headers)).await {
+        Ok(body) => ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response(),
+        Err(e) => (
+            StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+            [(header::CACHE_CONTROL, "no-store")],
+            Json(json!({"error": e.error, "error_description": e.description})),
+        )
+            .into_response(),
+    }
+}
+
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    v.strip_prefix("Bearer ")
+        .or_else(|| v.strip_prefix("bearer "))
+        .map(str::trim)
+}
+
+async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let unauthorized = || {
+        (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
+            Json(json!({"error": "invalid_token", "error_description": "send a valid Studio access token"})),
+        )
+            .into_response()
+    };
+    let Some(token) = bearer(&headers) else {
+        return unauthorized();
+    };
+    match state.app.studio_bearer(token).await {
+        Ok(Some(user)) if user.is_active => match state.app.studio_userinfo(&user).await {
+            Ok(info) => Json(info).into_response(),
+            Err(e) => super::internal(e),
+        },
+        Ok(_) => unauthorized(),
+        Err(e) => super::internal(e),
+    }
+}
+
+async fn keys(State(state): State<AppState>) -> Json<Value> {
+    Json(state.app.keys.current(IssuerName::Studio).jwks())
+}
+
+async fn discovery(State(state): State<AppState>) -> Json<Value> {
+    Json(state.app.studio_discovery())
+}
+
+// ---- the Altinn Studio application (Designer) as the client -----------------------------------
+
+/// `/studio/login`: starts the code flow with PKCE against Studio's own provider.
+async fn designer_login(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeDesigner(d): MaybeDesigner,
+) -> Response {
+    if d.is_some() {
+        return Redirect::to("/studio/dashboard").into_response();
+    }
+    let (client_id, _) = match state.app.studio_designer_client().await {
+        Ok(c) => c,
+        Err(e) => return server_error(&state, lang, &e),
+    };
+    let flow_state = secret::random_token();
+    let verifier = secret::random_token();
+    let nonce = secret::random_token();
+    let flow = json!({"state": flow_state, "verifier": verifier, "nonce": nonce});
+    let id = match state
+        .app
+        .new_studio_session("designer-flow", None, flow)
+        .await
+    {
+        Ok((id, _)) => id,
+        Err(e) => return server_error(&state, lang, &e),
+    };
+    let url = with_query(
+        "/studio/login/oauth/authorize",
+        &[
+            ("client_id", &client_id),
+            ("redirect_uri", &state.app.config.url("/studio/signin-oidc")),
+            ("response_type", "code"),
+            ("scope", DESIGNER_SCOPE),
+            ("state", &flow_state),
+            ("nonce", &nonce),
+            ("code_challenge", &secret::pkce_challenge(&verifier)),
+            ("code_challenge_method", "S256"),
+        ],
+    );
+    with_cookie(
+        Redirect::to(&url).into_response(),
+        studio_cookie(&state, FLOW_COOKIE, &id, 600),
+    )
+}
+
+#[derive(serde::Deserialize)]
+struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// `/studio/signin-oidc`: exchanges the code and starts the application's session.
+async fn designer_callback(
+    State(state): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
+    let flow_id = cookie_value(&headers, FLOW_COOKIE);
+    let flow = match &flow_id {
+        Some(id) => state
+            .app
+            .studio_session(id, "designer-flow")
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    if let Some(id) = &flow_id {
+        let _ = state.app.end_studio_session(id).await;
+    }
+    let again = Some(("/studio/login", lang.t("Prøv igjen", "Try again")));
+    if q.error.as_deref() == Some("access_denied") {
+        return message(
+            &state,
+            lang,
+            StatusCode::FORBIDDEN,
+            lang.t(
+                "Altinn Studio fikk ikke tilgang",
+                "Altinn Studio was not given access",
+            ),
+            lang.t(
+                "Du må gi Altinn Studio tilgang til kontoen din for å bruke Altinn Studio.",
+                "You must give Altinn Studio access to your account to use Altinn Studio.",
+            ),
+            again,
+        );
+    }
+    let Some(flow) = flow.filter(|f| {
+        f.data
+            .get("state")
+            .and_then(Value::as_str)
+            .is_some_and(|s| Some(s) == q.state.as_deref())
+    }) else {
+        return message(
+            &state,
+            lang,
+            StatusCode::BAD_REQUEST,
+            lang.t("Innloggingen er utløpt", "The log-in has expired"),
+            lang.t("Start innloggingen på nytt.", "Start the log-in again."),
+            again,
+        );
+    };
+    let (client_id, client_secret) = match state.app.studio_designer_client().await {
+        Ok(c) => c,
+        Err(e) => return server_error(&state, lang, &e),
+    };
+    let mut form = HashMap::new();
+    form.insert("grant_type".to_owned(), "authorization_code".to_owned());
+    form.insert("code".to_owned(), q.code.clone().unwrap_or_default());
+    form.insert(
+        "redirect_uri".to_owned(),
+        state.app.config.url("/studio/signin-oidc"),
+    );
+    form.insert(
+        "code_verifier".to_owned(),
+        flow.data
+            .get("verifier")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned(),
+    );
+    let tokens = match state
+        .app
+        .studio_token(&form, Some((client_id, client_secret)))
+        .await
+    {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::warn!(error = e.error, description = %e.description, "Altinn Studio could not exchange the code");
+            return message(
+                &state,
+                lang,
+                StatusCode::BAD_REQUEST,
+                lang.t("Innloggingen mislyktes", "The log-in failed"),
+                &e.description,
+                again,
+            );
+        }
+    };
+    let access = tokens
+        .get("access_token")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let nonce_ok = tokens
+        .get("id_token")
+        .and_then(Value::as_str)
+        .and_then(|t| {
+            crate::jose::verify_compact(
+                t,
+                state.app.keys.current(IssuerName::Studio).verifying_keys(),
+            )
+            .ok()
+        })
+        .and_then(|c| c.get("nonce").and_then(Value::as_str).map(str::to_owned))
+        .is_some_and(|n| Some(n.as_str()) == flow.data.get("nonce").and_then(Value::as_str));
+    let user = match state.app.studio_bearer(access).await {
+        Ok(Some(u)) if nonce_ok => u,
+        Ok(_) => {
+            return message(
+                &state,
+                lang,
+                StatusCode::BAD_REQUEST,
+                lang.t("Innloggingen mislyktes", "The log-in failed"),
+                lang.t("Tokenet ble ikke godtatt.", "The token was not accepted."),
+                again,
+            );
+        }
+        Err(e) => return server_error(&state, lang, &e),
+    };
+    match state
+        .app
+        .new_studio_session(
+            KIND_DESIGNER,
+            Some(user.id),
+            json!({"access_token": access}),
+        )
+        .await
+    {
+        Ok((id, _)) => {
+            let response = with_cookie(
+                Redirect::to("/studio/dashboard").into_response(),
+                studio_cookie(&state, DESIGNER_COOKIE, &id, DESIGNER_SESSION_SECS),
+            );
+            with_cookie(response, studio_cookie(&state, FLOW_COOKIE, "", 0))
+        }
+        Err(e) => server_error(&state, lang, &e),
+    }
+}
+
+/// `/studio/logout` (Designer's): ends the application's session, then the account's.
+async fn designer_logout(
+    State(state): State<AppState>,
+    MaybeDesigner(d): MaybeDesigner,
+) -> Response {
+    if let Some(DesignerSession { id, .. }) = d {
+        let _ = state.app.end_studio_session(&id).await;
+    }
+    with_cookie(
+        Redirect::to("/studio/").into_response(),
+        studio_cookie(&state, DESIGNER_COOKIE, "", 0),
+    )
+}
