@@ -633,6 +633,14 @@ async fn render_team(
             action("add"), esc(&ctx.csrf), lang.t("Brukernavn", "User name"), lang.t("Legg til teammedlem", "Add Team Member"),
         ));
     }
+    if members.iter().any(|m| m.id == ctx.user.id) {
+        body.push_str(&format!(
+            "<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"_csrf\" value=\"{}\"><button type=\"submit\" id=\"leave\">{}</button></form>",
+            action("leave"),
+            esc(&ctx.csrf),
+            lang.t("Forlat teamet", "Leave team"),
+        ));
+    }
     body.push_str(&format!(
         "<p><a href=\"/studio/org/{}/teams\">{}</a></p>",
         esc(&ctx.org.name),

@@ -268,7 +268,7 @@ impl App {
         let now = self.clock.now();
         if !self
             .limits
-            .allow(&format!("signup:{}", form.ip.unwrap_or("-")), 10, now)
+            .allow(&format!("signup:{}", form.ip.unwrap_or("-")), 30, now)
         {
             return Err(StudioError::RateLimited);
         }
@@ -515,7 +515,9 @@ impl App {
     /// Activates the account a code is for. `None` for every unknown, tampered, expired or used
     /// code (the same answer for all).
     pub async fn studio_activate(&self, code: &str) -> Result<Option<Account>, StoreError> {
-        let Some(name) = activation::user_name(code) else {
+        let Some(name) = activation::user_name(code)
+            .filter(|n| Username::parse(n).is_ok_and(|u| u.as_str() == n))
+        else {
             return Ok(None);
         };
         let Some(user) = self.store.studio_account_by_name(&name).await? else {

@@ -153,6 +153,10 @@ pub async fn account_by_name_in(
     conn: &mut Conn,
     lower_name: &str,
 ) -> Result<Option<Account>, StoreError> {
+    // PostgreSQL refuses NUL in text; no name contains one.
+    if lower_name.contains('\0') {
+        return Ok(None);
+    }
     let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM studio_user WHERE lower_name = $1");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(lower_name)
@@ -350,6 +354,9 @@ impl Store {
     }
 
     pub async fn studio_user_by_email(&self, email: &str) -> Result<Option<Account>, StoreError> {
+        if email.contains('\0') {
+            return Ok(None);
+        }
         let sql =
             format!("SELECT {ACCOUNT_COLUMNS} FROM studio_user WHERE email = $1 AND kind = 0");
         sqlx::query(sqlx::AssertSqlSafe(sql))

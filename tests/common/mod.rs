@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod studio;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -119,6 +120,8 @@ pub struct Options {
     pub signing_alg: Option<tilgang::jose::Alg>,
     /// (issuer, JWKS URL) of an external Maskinporten to trust.
     pub external_maskinporten: Option<(String, String)>,
+    /// Deliver mail through SMTP (no TLS) to this port on 127.0.0.1.
+    pub smtp_port: Option<u16>,
 }
 
 impl Default for Options {
@@ -128,6 +131,7 @@ impl Default for Options {
             database: None,
             signing_alg: None,
             external_maskinporten: None,
+            smtp_port: None,
         }
     }
 }
@@ -167,7 +171,13 @@ impl TestServer {
                 .map(|(_, j)| j.clone()),
             ..Default::default()
         };
+        if let Some(port) = options.smtp_port {
+            overrides.smtp_host = Some("127.0.0.1".into());
+            overrides.smtp_port = Some(port);
+            overrides.smtp_security = Some(tilgang::config::SmtpSecurity::None);
+        }
         if options.profile == Profile::Production {
+            overrides.smtp_host = Some("smtp.test.invalid".into());
             overrides.idporten_issuer = Some("https://test.idporten.no".into());
             overrides.idporten_client_id = Some("tilgang".into());
             overrides.idporten_client_secret = Some("secret".into());

@@ -1,0 +1,1474 @@
+//! Altinn Studio accounts end to end over HTTP, on SQLite and PostgreSQL: sign-up through the
+//! embedded Ansattporten with every form rule, the activation mail delivered over real SMTP to
+//! a listener, activation (once), consent and the OAuth2 provider's error cases, the
+//! dashboard, organisations and teams through pages and the Gitea API, organisation requests.
+
+mod common;
+
+use std::time::Duration;
+
+use common::studio::{SmtpSink, Visitor, activation_link};
+use common::{Options, TestServer, engines, input_value, location};
+use serde_json::{Value, json};
+
+const KARI: &str = "05827536549";
+const ANDERS: &str = "28878205660";
+const CAMILLA: &str = "25908741695";
+const MARIT: &str = "14836835388";
+const PASSWORD: &str = "Sterkt-Passord1";
+
+async fn server_with_smtp(engine: common::Engine) -> (TestServer, SmtpSink) {
+    let sink = SmtpSink::start(0).await;
+    let server = TestServer::start_with(
+        engine,
+        Options {
+            smtp_port: Some(sink.port),
+            ..Default::default()
+        },
+    )
+    .await;
+    (server, sink)
+}
+
+/// Signs a person up and activates the account; returns the visitor (signed in to the account).
+async fn new_user<'a>(
+    server: &'a TestServer,
+    sink: &SmtpSink,
+    pid: &str,
+    name: &str,
+    email: &str,
+) -> Visitor<'a> {
+    let mut v = Visitor::new(server);
+    let before = sink.mails.lock().expect("lock").len();
+    let (url, _, page) = v.ansattporten(pid).await;
+    assert!(url.ends_with("/studio/user/link_account"), "{url}");
+    let (_, status, page) = v.sign_up(&page, name, email, PASSWORD, PASSWORD).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Aktiver kontoen din"), "{page}");
+    let mails = sink.wait_for(before + 1).await;
+    let link = activation_link(&mails[before].body);
+    let (_, _, page) = v.open(&link).await;
+    assert!(page.contains("Kontoen er aktivert"), "{page}");
+    v
+}
+
+/// Authorises Altinn Studio (consent if asked) and returns the dashboard page.
+async fn open_studio(v: &mut Visitor<'_>) -> String {
+    let (url, _, page) = v.open("/studio/login").await;
+    if url.contains("/studio/login/oauth/authorize") {
+        let csrf = input_value(&page, "_csrf").expect("csrf");
+        let field = |n: &str| input_value(&page, n).unwrap_or_default();
+        let res = v
+            .post(
+                "/studio/login/oauth/grant",
+                &[
+                    ("_csrf", &csrf),
+                    ("client_id", &field("client_id")),
+                    ("state", &field("state")),
+                    ("scope", &field("scope")),
+                    ("nonce", &field("nonce")),
+                    ("redirect_uri", &field("redirect_uri")),
+                    ("granted", "true"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let (url, _, page) = v.follow(res).await;
+        assert!(url.ends_with("/studio/dashboard"), "{url}");
+        return page;
+    }
+    assert!(url.ends_with("/studio/dashboard"), "{url}: {page}");
+    page
+}
+
+#[tokio::test]
+async fn sign_up_activate_consent_and_dashboard() {
+    for engine in engines().await {
+        let (server, sink) = server_with_smtp(engine).await;
+        let mut v = Visitor::new(&server);
+
+        let (_, status, start) = v.open("/studio/").await;
+        assert_eq!(status, 200);
+        assert!(start.contains("Logg inn") && start.contains("Opprett ny bruker"));
+        let (_, _, signup) = v.open("/studio/user/sign_up").await;
+        assert!(signup.contains("Ansattporten"));
+        assert_eq!(
+            server
+                .browser
+                .post(server.url("/studio/user/sign_up"))
+                .send()
+                .await
+                .expect("post")
+                .status(),
+            403
+        );
+        // Without an eID identity the form is not there.
+        let res = server
+            .browser
+            .get(server.url("/studio/user/link_account"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(location(&res), "/studio/user/login");
+
+        let (url, _, mut page) = v.ansattporten(KARI).await;
+        assert!(url.ends_with("/studio/user/link_account"), "{url}");
+        assert!(
+            page.contains("Registrer ny konto") && page.contains("Koble til eksisterende konto")
+        );
+
+        // Every rule of the form, in order, with the values kept and the password never echoed.
+        let long_name = "a".repeat(41);
+        let cases: Vec<(&str, &str, &str, &str, &str)> = vec![
+            (
+                "",
+                "kari@example.no",
+                PASSWORD,
+                PASSWORD,
+                "Feltet kan ikke være tomt.",
+            ),
+            (
+                &long_name,
+                "kari@example.no",
+                PASSWORD,
+                PASSWORD,
+                "Kan ikke være lenger enn 40 tegn.",
+            ),
+            ("kari", "", PASSWORD, PASSWORD, "Feltet kan ikke være tomt."),
+            (
+                "kari",
+                "kari@example.no",
+                "",
+                "",
+                "Feltet kan ikke være tomt.",
+            ),
+            (
+                "kari",
+                "kari@example.no",
+                PASSWORD,
+                "Annet-Passord1",
+                "Passordene er ikke like.",
+            ),
+            (
+                "kari",
+                "kari@example.no",
+                "Ab1!",
+                "Ab1!",
+                "Passordet må ha minst 8 tegn.",
+            ),
+            (
+                "kari",
+                "kari@example.no",
+                "abcdefgh",
+                "abcdefgh",
+                "Passordet må inneholde minst én stor bokstav, ett tall, ett spesialtegn.",
+            ),
+            (
+                "-kari",
+                "kari@example.no",
+                PASSWORD,
+                PASSWORD,
+                "Brukernavnet kan bare inneholde",
+            ),
+            (
+                "kari..b",
+                "kari@example.no",
+                PASSWORD,
+                PASSWORD,
+                "Brukernavnet kan bare inneholde",
+            ),
+            (
+                "api",
+                "kari@example.no",
+                PASSWORD,
+                PASSWORD,
+                "Brukernavnet er reservert.",
+            ),
+            (
+                "kari.png",
+                "kari@example.no",
+                PASSWORD,
+                PASSWORD,
+                "Brukernavnet kan ikke slutte på .keys",
+            ),
+            (
+                "kari",
+                "ikke-en-adresse",
+                PASSWORD,
+                PASSWORD,
+                "E-postadressen er ikke gyldig.",
+            ),
+        ];
+        for (user, email, pw, retype, expected) in cases {
+            let (_, status, next) = v.sign_up(&page, user, email, pw, retype).await;
+            assert_eq!(status, 200, "{user}");
+            assert!(
+                next.contains(expected),
+                "{user}/{email}: expected {expected:?}"
+            );
+            assert!(
+                next.contains("aria-invalid=\"true\""),
+                "the field is marked"
+            );
+            if !user.is_empty() {
+                assert!(
+                    next.contains(&format!("value=\"{user}\"")),
+                    "the user name is kept"
+                );
+            }
+            assert!(
+                !next.contains(&format!("value=\"{PASSWORD}\"")),
+                "the password is not echoed"
+            );
+            page = next;
+        }
+        // A wrong or reused captcha.
+        let csrf = input_value(&page, "_csrf").expect("csrf");
+        let answer = common::studio::solve_captcha(&page);
+        let form = |captcha: &str| {
+            vec![
+                ("_csrf", csrf.clone()),
+                ("user_name", "kari".to_owned()),
+                ("email", "kari@example.no".to_owned()),
+                ("password", PASSWORD.to_owned()),
+                ("retype", "x".to_owned()),
+                ("captcha", captcha.to_owned()),
+            ]
+        };
+        let res = server
+            .browser
+            .post(server.url("/studio/user/link_account_signup"))
+            .header("cookie", v.jar.header())
+            .form(&form("bm90IGFuIGFuc3dlcg=="))
+            .send()
+            .await
+            .expect("post");
+        assert!(
+            res.text()
+                .await
+                .expect("body")
+                .contains("Captcha-koden er feil")
+        );
+        let res = server
+            .browser
+            .post(server.url("/studio/user/link_account_signup"))
+            .header("cookie", v.jar.header())
+            .form(&form(&answer))
+            .send()
+            .await
+            .expect("post");
+        assert!(
+            res.text()
+                .await
+                .expect("body")
+                .contains("Passordene er ikke like"),
+            "the answer counted once"
+        );
+        let res = server
+            .browser
+            .post(server.url("/studio/user/link_account_signup"))
+            .header("cookie", v.jar.header())
+            .form(&form(&answer))
+            .send()
+            .await
+            .expect("post");
+        let page2 = res.text().await.expect("body");
+        assert!(
+            page2.contains("Captcha-koden er feil"),
+            "a used answer is refused"
+        );
+        // A form without the session's CSRF token changes nothing.
+        let res = server
+            .browser
+            .post(server.url("/studio/user/link_account_signup"))
+            .header("cookie", v.jar.header())
+            .form(&[("_csrf", "forged"), ("user_name", "kari")])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), 403);
+
+        // In English.
+        v.get("/lang/en").await;
+        let (_, _, en) = v.open("/studio/user/link_account").await;
+        let (_, _, en) = v
+            .sign_up(&en, "kari", "kari@example.no", "abcdefgh1", "abcdefgh1")
+            .await;
+        assert!(
+            en.contains(
+                "The password must contain at least one uppercase letter, one special character."
+            ),
+            "{en}"
+        );
+        v.get("/lang/nb").await;
+
+        // Success: inactive account, mail over SMTP.
+        let (_, _, fresh) = v.open("/studio/user/link_account").await;
+        let (_, status, prompt) = v
+            .sign_up(&fresh, "Kari", "Kari@Example.no", PASSWORD, PASSWORD)
+            .await;
+        assert_eq!(status, 200);
+        assert!(
+            prompt.contains("En bekreftelse er sendt til kari@example.no")
+                && prompt.contains("3 timer"),
+            "{prompt}"
+        );
+        let mails = sink.wait_for(1).await;
+        assert_eq!(mails[0].to, "kari@example.no");
+        assert_eq!(mails[0].from, "studio@altinn.no");
+        assert!(mails[0].headers.contains("Subject: "));
+        let link = activation_link(&mails[0].body);
+        assert!(link.starts_with(&server.base), "{link}");
+        let mut status = String::new();
+        for _ in 0..100 {
+            status = server.app.store.mails(10).await.expect("outbox")[0]
+                .status
+                .clone();
+            if status == "sent" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(status, "sent", "the outbox records the delivery");
+
+        // While inactive: the API refuses, authorising Studio shows the activation page.
+        let basic = server
+            .client
+            .get(server.url("/studio/api/v1/user"))
+            .basic_auth("kari", Some(PASSWORD))
+            .send()
+            .await
+            .expect("api");
+        assert_eq!(basic.status(), 403);
+        assert_eq!(
+            basic.json::<Value>().await.expect("json")["message"],
+            "This account is not activated."
+        );
+        let (_, _, held) = v.open("/studio/login").await;
+        assert!(held.contains("Aktiver kontoen din"), "{held}");
+
+        // Names and addresses are unique, case-insensitively, across users and organisations.
+        let mut other = Visitor::new(&server);
+        let (_, _, p) = other.ansattporten(ANDERS).await;
+        let (_, _, p) = other
+            .sign_up(&p, "KARI", "anders@example.no", PASSWORD, PASSWORD)
+            .await;
+        assert!(p.contains("Brukernavnet er allerede tatt."));
+        let (_, _, p) = other
+            .sign_up(&p, "anders", "KARI@example.no", PASSWORD, PASSWORD)
+            .await;
+        assert!(p.contains("E-postadressen er allerede i bruk."));
+
+        // Activation works once; unknown and tampered codes get the same page.
+        let (_, status, done) = v.open(&link).await;
+        assert_eq!(status, 200);
+        assert!(done.contains("Kontoen er aktivert"), "{done}");
+        for bad in [
+            link.clone(),
+            format!("{link}00"),
+            server.url("/studio/user/activate?code=123"),
+        ] {
+            let (_, status, again) = v.open(&bad).await;
+            assert_eq!(status, 200);
+            assert!(
+                again.contains("Bekreftelseskoden er ugyldig eller utløpt"),
+                "{bad}"
+            );
+        }
+
+        // Consent: cancel first, then authorise; the dashboard is empty.
+        let (url, _, consent) = v.open("/studio/login").await;
+        assert!(url.contains("/studio/login/oauth/authorize"), "{url}");
+        assert!(consent.contains("Vil du gi «Altinn Studio» tilgang til kontoen din"));
+        let csrf = input_value(&consent, "_csrf").expect("csrf");
+        let f = |n: &str| input_value(&consent, n).unwrap_or_default();
+        let bad_state = v
+            .post(
+                "/studio/login/oauth/grant",
+                &[
+                    ("_csrf", &csrf),
+                    ("client_id", &f("client_id")),
+                    ("state", "other"),
+                    ("redirect_uri", &f("redirect_uri")),
+                    ("granted", "true"),
+                ],
+            )
+            .await;
+        assert_eq!(bad_state.status(), 400);
+        let (url, _, consent) = v.open("/studio/login").await;
+        assert!(url.contains("authorize"));
+        let csrf = input_value(&consent, "_csrf").expect("csrf");
+        let f = |n: &str| input_value(&consent, n).unwrap_or_default();
+        let res = v
+            .post(
+                "/studio/login/oauth/grant",
+                &[
+                    ("_csrf", &csrf),
+                    ("client_id", &f("client_id")),
+                    ("state", &f("state")),
+                    ("redirect_uri", &f("redirect_uri")),
+                    ("granted", "false"),
+                ],
+            )
+            .await;
+        assert!(location(&res).contains("error=access_denied"));
+        let (_, status, denied) = v.follow(res).await;
+        assert_eq!(status, 403);
+        assert!(denied.contains("Du må gi Altinn Studio tilgang"));
+        let dashboard = open_studio(&mut v).await;
+        assert!(
+            dashboard.contains("Du har ingen applikasjoner ennå"),
+            "{dashboard}"
+        );
+        assert!(dashboard.contains("Du er ikke medlem av noen organisasjon ennå"));
+        // Consent is asked once: the next log-in goes straight through.
+        let res = v.get("/studio/logout").await;
+        assert_eq!(location(&res), "/studio/");
+        let (url, _, _) = v.open("/studio/login").await;
+        assert!(url.ends_with("/studio/dashboard"), "{url}");
+        let (url, _, _) = v.open("/studio/").await;
+        assert!(
+            url.ends_with("/studio/dashboard"),
+            "a signed-in user goes to the dashboard"
+        );
+        let dashboard = open_studio(&mut v).await;
+
+        // Creating an application.
+        let csrf = input_value(&dashboard, "_csrf").expect("csrf");
+        let res = v
+            .post(
+                "/studio/dashboard/apps",
+                &[
+                    ("_csrf", &csrf),
+                    ("owner", "Kari"),
+                    ("name", "min-forste-app"),
+                ],
+            )
+            .await;
+        assert_eq!(location(&res), "/studio/dashboard");
+        let (_, _, dashboard) = v.open("/studio/dashboard").await;
+        assert!(dashboard.contains("min-forste-app"));
+        let res = v
+            .post(
+                "/studio/dashboard/apps",
+                &[
+                    ("_csrf", &csrf),
+                    ("owner", "Kari"),
+                    ("name", "min-forste-app"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.expect("body").contains("finnes allerede"));
+        let res = v
+            .post(
+                "/studio/dashboard/apps",
+                &[
+                    ("_csrf", &csrf),
+                    ("owner", "Kari"),
+                    ("name", "med mellomrom"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 400);
+        let res = v
+            .post(
+                "/studio/dashboard/apps",
+                &[("_csrf", &csrf), ("owner", "ukjent-org"), ("name", "app")],
+            )
+            .await;
+        assert_eq!(res.status(), 400);
+
+        // Revoking consent in the account settings ends the application's session.
+        let (_, _, apps) = v.open("/studio/user/settings/applications").await;
+        assert!(apps.contains("Altinn Studio"));
+        let csrf = input_value(&apps, "_csrf").expect("csrf");
+        let id = input_value(&apps, "id").expect("grant id");
+        let res = v
+            .post(
+                "/studio/user/settings/applications/revoke",
+                &[("_csrf", &csrf), ("id", &id)],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let (_, _, apps) = v.open("/studio/user/settings/applications").await;
+        assert!(apps.contains("Ingen applikasjoner har tilgang"));
+        let (url, _, _) = v.open("/studio/dashboard").await;
+        assert!(
+            url.contains("/studio/login/oauth/authorize"),
+            "consent is asked again: {url}"
+        );
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_oauth_provider_checks_every_request() {
+    for engine in engines().await {
+        let (server, sink) = server_with_smtp(engine).await;
+        let mut v = new_user(&server, &sink, KARI, "kari", "kari@example.no").await;
+        let (client_id, secret) = server.app.studio_designer_client().await.expect("client");
+        let redirect = server.url("/studio/signin-oidc");
+
+        let discovery: Value = server
+            .client
+            .get(server.url("/studio/.well-known/openid-configuration"))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(discovery["issuer"], server.url("/studio/"));
+        let jwks: Value = server
+            .client
+            .get(discovery["jwks_uri"].as_str().expect("jwks"))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert!(!jwks["keys"].as_array().expect("keys").is_empty());
+
+        let authorize = |q: &[(&str, &str)]| {
+            let mut url = server.url("/studio/login/oauth/authorize?");
+            for (k, val) in q {
+                url.push_str(&format!("{k}={}&", urlencode(val)));
+            }
+            url
+        };
+        // Error pages without redirect.
+        let res = v.get(&authorize(&[("client_id", &client_id)])).await;
+        assert_eq!(res.status(), 400);
+        let res = v
+            .get(&authorize(&[
+                ("client_id", "nope"),
+                ("response_type", "code"),
+                ("redirect_uri", &redirect),
+            ]))
+            .await;
+        assert!(
+            res.text()
+                .await
+                .expect("body")
+                .contains("Client ID not registered")
+        );
+        let res = v
+            .get(&authorize(&[
+                ("client_id", &client_id),
+                ("response_type", "code"),
+                ("redirect_uri", "https://evil.example/cb"),
+            ]))
+            .await;
+        assert_eq!(res.status(), 400);
+        assert!(
+            res.text()
+                .await
+                .expect("body")
+                .contains("Unregistered Redirect URI")
+        );
+        // Errors sent back to the client.
+        let res = v
+            .get(&authorize(&[
+                ("client_id", &client_id),
+                ("response_type", "token"),
+                ("redirect_uri", &redirect),
+                ("state", "s1"),
+            ]))
+            .await;
+        assert!(
+            location(&res).contains("error=unsupported_response_type")
+                && location(&res).contains("state=s1")
+        );
+        let res = v
+            .get(&authorize(&[
+                ("client_id", &client_id),
+                ("response_type", "code"),
+                ("redirect_uri", &redirect),
+                ("code_challenge", "abc"),
+                ("code_challenge_method", "S512"),
+            ]))
+            .await;
+        assert!(location(&res).contains("error=invalid_request"));
+
+        // A full code flow with PKCE over HTTP, as another client would do it.
+        let verifier = "a-verifier-that-is-long-enough-for-pkce-0123456789";
+        let challenge = tilgang::secret::pkce_challenge(verifier);
+        let flow = |state: &'static str| {
+            authorize(&[
+                ("client_id", &client_id),
+                ("response_type", "code"),
+                ("redirect_uri", &redirect),
+                ("scope", "openid profile"),
+                ("state", state),
+                ("nonce", "n-1"),
+                ("code_challenge", &challenge),
+                ("code_challenge_method", "S256"),
+            ])
+        };
+        let (_, _, consent) = v.open(&flow("s2")).await;
+        let csrf = input_value(&consent, "_csrf").expect("consent page");
+        let res = v
+            .post(
+                "/studio/login/oauth/grant",
+                &[
+                    ("_csrf", &csrf),
+                    ("client_id", &client_id),
+                    ("state", "s2"),
+                    ("redirect_uri", &redirect),
+                    ("granted", "true"),
+                ],
+            )
+            .await;
+        let back = location(&res);
+        assert!(
+            back.starts_with(&redirect) && back.contains("state=s2"),
+            "{back}"
+        );
+        let code = common::query_param(&back, "code").expect("code");
+        let token = |form: Vec<(&'static str, String)>| {
+            let c = server.client.clone();
+            let url = server.url("/studio/login/oauth/access_token");
+            async move { c.post(url).form(&form).send().await.expect("token") }
+        };
+        let base = |code: &str, verifier: &str, secret: &str| {
+            vec![
+                ("grant_type", "authorization_code".to_owned()),
+                ("code", code.to_owned()),
+                ("redirect_uri", redirect.clone()),
+                ("code_verifier", verifier.to_owned()),
+                ("client_id", client_id.clone()),
+                ("client_secret", secret.to_owned()),
+            ]
+        };
+        let res = token(base(&code, verifier, "wrong")).await;
+        assert_eq!(res.status(), 401);
+        assert_eq!(
+            res.json::<Value>().await.expect("json")["error"],
+            "invalid_client"
+        );
+        let res = token(base(
+            &code,
+            "another-verifier-0123456789-0123456789-0123",
+            &secret,
+        ))
+        .await;
+        assert_eq!(
+            res.json::<Value>().await.expect("json")["error"],
+            "invalid_grant"
+        );
+        // The code was spent by the failed attempt: a new one (no consent page this time).
+        let res = v.get(&flow("s3")).await;
+        let code = common::query_param(&location(&res), "code").expect("consent is remembered");
+        let mut missing = base(&code, verifier, &secret);
+        missing.retain(|(k, _)| *k != "grant_type");
+        assert_eq!(
+            token(missing).await.json::<Value>().await.expect("json")["error"],
+            "invalid_request"
+        );
+        let res = token(base(&code, verifier, &secret)).await;
+        assert_eq!(res.status(), 200);
+        let tokens: Value = res.json().await.expect("json");
+        assert_eq!(tokens["token_type"], "bearer");
+        let id = common::claims_of(tokens["id_token"].as_str().expect("id token"));
+        assert_eq!(id["preferred_username"], "kari");
+        assert_eq!(id["nonce"], "n-1");
+        assert_eq!(id["aud"], client_id.as_str());
+        let reuse = token(base(&code, verifier, &secret)).await;
+        assert_eq!(
+            reuse.json::<Value>().await.expect("json")["error"],
+            "invalid_grant"
+        );
+        let access = tokens["access_token"].as_str().expect("access").to_owned();
+
+        let info: Value = server
+            .client
+            .get(server.url("/studio/login/oauth/userinfo"))
+            .bearer_auth(&access)
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(info["preferred_username"], "kari");
+        assert_eq!(info["email"], "kari@example.no");
+        let res = server
+            .client
+            .get(server.url("/studio/login/oauth/userinfo"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(res.status(), 401);
+        let me: Value = server
+            .client
+            .get(server.url("/studio/api/v1/user"))
+            .bearer_auth(&access)
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(me["login"], "kari");
+        let res = server
+            .client
+            .get(server.url("/studio/api/v1/user"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(res.status(), 401);
+        let res = server
+            .client
+            .get(server.url("/studio/api/v1/user"))
+            .basic_auth("kari", Some("wrong"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(res.status(), 401);
+
+        // Refresh tokens rotate.
+        let refresh = tokens["refresh_token"]
+            .as_str()
+            .expect("refresh")
+            .to_owned();
+        let form = |r: &str| {
+            vec![
+                ("grant_type", "refresh_token".to_owned()),
+                ("refresh_token", r.to_owned()),
+                ("client_id", client_id.clone()),
+                ("client_secret", secret.clone()),
+            ]
+        };
+        let res = token(form(&refresh)).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            token(form(&refresh))
+                .await
+                .json::<Value>()
+                .await
+                .expect("json")["error"],
+            "invalid_grant"
+        );
+        let res = token(vec![
+            ("grant_type", "password".to_owned()),
+            ("client_id", client_id.clone()),
+            ("client_secret", secret.clone()),
+        ])
+        .await;
+        assert_eq!(
+            res.json::<Value>().await.expect("json")["error"],
+            "unsupported_grant_type"
+        );
+
+        // Revoked consent ends the tokens.
+        let user = server
+            .app
+            .store
+            .studio_account_by_name("kari")
+            .await
+            .expect("db")
+            .expect("kari");
+        let grants = server
+            .app
+            .store
+            .oauth_grants_of(user.id)
+            .await
+            .expect("grants");
+        for g in grants {
+            server
+                .app
+                .store
+                .delete_oauth_grant(user.id, g.id)
+                .await
+                .expect("revoke");
+        }
+        let res = server
+            .client
+            .get(server.url("/studio/api/v1/user"))
+            .bearer_auth(&access)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(res.status(), 401);
+        server.stop().await;
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_expired_link_and_a_new_login_lead_to_resend() {
+    for engine in engines().await {
+        let (server, sink) = server_with_smtp(engine).await;
+        let mut v = Visitor::new(&server);
+        let (_, _, page) = v.ansattporten(CAMILLA).await;
+        v.sign_up(&page, "camilla", "camilla@example.no", PASSWORD, PASSWORD)
+            .await;
+        let first = activation_link(&sink.wait_for(1).await[0].body);
+
+        // 181 minutes later the link has expired.
+        server.clock.advance(Duration::from_secs(181 * 60));
+        let mut later = Visitor::new(&server);
+        let (_, status, page) = later.open(&first).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Bekreftelseskoden er ugyldig eller utløpt"));
+        // Logging in again lands on the activation page, with resend.
+        let (url, _, page) = later.ansattporten(CAMILLA).await;
+        assert!(url.ends_with("/studio/user/activate"), "{url}");
+        assert!(
+            page.contains("Kontoen camilla er ikke aktivert ennå"),
+            "{page}"
+        );
+        let csrf = input_value(&page, "_csrf").expect("csrf");
+        let res = later
+            .post(
+                "/studio/user/activate",
+                &[("_csrf", &csrf), ("action", "resend")],
+            )
+            .await;
+        assert!(
+            res.text()
+                .await
+                .expect("body")
+                .contains("En bekreftelse er sendt til camilla@example.no")
+        );
+        let second = activation_link(&sink.wait_for(2).await[1].body);
+        // At most one mail per 3 minutes.
+        let res = later
+            .post(
+                "/studio/user/activate",
+                &[("_csrf", &csrf), ("action", "resend")],
+            )
+            .await;
+        assert!(res.text().await.expect("body").contains("Vent 3 minutter"));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            sink.mails.lock().expect("lock").len(),
+            2,
+            "no mail inside the limit"
+        );
+        // Changing the address: a bad one is refused, a good one gets a new link and kills the old.
+        let res = later
+            .post(
+                "/studio/user/activate",
+                &[
+                    ("_csrf", &csrf),
+                    ("action", "change_email"),
+                    ("email", "ikke gyldig"),
+                ],
+            )
+            .await;
+        assert!(
+            res.text()
+                .await
+                .expect("body")
+                .contains("E-postadressen er ikke gyldig.")
+        );
+        let res = later
+            .post(
+                "/studio/user/activate",
+                &[
+                    ("_csrf", &csrf),
+                    ("action", "change_email"),
+                    ("email", "camilla.berg@example.no"),
+                ],
+            )
+            .await;
+        assert!(
+            res.text()
+                .await
+                .expect("body")
+                .contains("camilla.berg@example.no")
+        );
+        let mails = sink.wait_for(3).await;
+        assert_eq!(mails[2].to, "camilla.berg@example.no");
+        let third = activation_link(&mails[2].body);
+        let (_, _, page) = later.open(&second).await;
+        assert!(
+            page.contains("ugyldig eller utløpt"),
+            "a new address invalidates the earlier link"
+        );
+        let (_, _, page) = later.open(&third).await;
+        assert!(page.contains("Kontoen er aktivert"));
+        // A password log-in works now.
+        let (_, _, login) = later.open("/studio/user/login").await;
+        let csrf = input_value(&login, "_csrf").expect("csrf");
+        let res = later
+            .post(
+                "/studio/user/login",
+                &[
+                    ("_csrf", &csrf),
+                    ("user_name", "camilla"),
+                    ("password", "feil"),
+                ],
+            )
+            .await;
+        assert!(
+            res.text()
+                .await
+                .expect("body")
+                .contains("Brukernavnet eller passordet er feil.")
+        );
+        let res = later
+            .post(
+                "/studio/user/login",
+                &[
+                    ("_csrf", &csrf),
+                    ("user_name", "camilla"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(location(&res), "/studio/login");
+        // Guessing is slowed down: ten tries a minute per user name, then 429.
+        let mut last = 0;
+        for _ in 0..11 {
+            last = later
+                .post(
+                    "/studio/user/login",
+                    &[
+                        ("_csrf", &csrf),
+                        ("user_name", "camilla"),
+                        ("password", "gjett\u{0}"),
+                    ],
+                )
+                .await
+                .status()
+                .as_u16();
+        }
+        assert_eq!(last, 429);
+        let res = later
+            .post(
+                "/studio/user/login",
+                &[
+                    ("_csrf", &csrf),
+                    ("user_name", "camilla"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert!(res.text().await.expect("body").contains("For mange forsøk"));
+        server.clock.advance(Duration::from_secs(60));
+        let res = later
+            .post(
+                "/studio/user/login",
+                &[
+                    ("_csrf", &csrf),
+                    ("user_name", "camilla"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(
+            location(&res),
+            "/studio/login",
+            "a minute later it works again"
+        );
+        let res = later
+            .post(
+                "/studio/user/login",
+                &[
+                    ("_csrf", "forged"),
+                    ("user_name", "camilla"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 403);
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn operators_create_organisations_and_owners_manage_teams() {
+    for engine in engines().await {
+        let (server, sink) = server_with_smtp(engine).await;
+        let mut kari = new_user(&server, &sink, KARI, "kari", "kari@example.no").await;
+        let mut anders = new_user(&server, &sink, ANDERS, "anders", "anders@example.no").await;
+
+        // The operator (main administrator of the operator organisation) at /admin/studio.
+        let op_cookie = server.login_as(MARIT).await;
+        let admin_page = server
+            .browser
+            .get(server.url("/admin/studio"))
+            .header("cookie", &op_cookie)
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("page");
+        let csrf = input_value(&admin_page, "csrf").unwrap_or_else(|| panic!("{admin_page}"));
+        let create = |fields: Vec<(&'static str, &'static str)>| {
+            let mut form = fields;
+            let c = csrf.clone();
+            let browser = server.browser.clone();
+            let url = server.url("/admin/studio/orgs");
+            let cookie = op_cookie.clone();
+            async move {
+                form.push(("csrf", Box::leak(c.into_boxed_str())));
+                browser
+                    .post(url)
+                    .header("cookie", cookie)
+                    .form(&form)
+                    .send()
+                    .await
+                    .expect("post")
+            }
+        };
+        for (fields, expected) in [
+            (
+                vec![
+                    ("name", "fjellbekk"),
+                    ("full_name", "Fjellbekk Bakeri AS"),
+                    ("org_number", "123"),
+                    ("admin", "kari"),
+                ],
+                "ikke et gyldig organisasjonsnummer",
+            ),
+            (
+                vec![("name", "fjellbekk"), ("full_name", ""), ("admin", "kari")],
+                "Fullt navn må fylles ut",
+            ),
+            (
+                vec![
+                    ("name", "fjellbekk"),
+                    ("full_name", "Fjellbekk Bakeri AS"),
+                    ("admin", "ingen"),
+                ],
+                "Brukeren «ingen» finnes ikke",
+            ),
+            (
+                vec![("name", "Kari"), ("full_name", "X"), ("admin", "kari")],
+                "allerede brukt",
+            ),
+            (
+                vec![("name", "-x"), ("full_name", "X"), ("admin", "kari")],
+                "Kortnavnet er ikke gyldig",
+            ),
+        ] {
+            let res = create(fields).await;
+            assert_eq!(res.status(), 422);
+            assert!(
+                res.text().await.expect("body").contains(expected),
+                "{expected}"
+            );
+        }
+        let res = create(vec![
+            ("name", "fjellbekk"),
+            ("full_name", "Fjellbekk Bakeri AS"),
+            ("org_number", "315287138"),
+            ("service_owner", "on"),
+            ("admin", "kari"),
+        ])
+        .await;
+        assert_eq!(res.status(), 200);
+        assert!(
+            res.text()
+                .await
+                .expect("body")
+                .contains("Organisasjonen fjellbekk er opprettet")
+        );
+        let res = create(vec![
+            ("name", "utviklerne"),
+            ("full_name", "Utviklerne i staten"),
+            ("admin", "kari"),
+        ])
+        .await;
+        assert_eq!(res.status(), 200);
+        // Someone who is not the operator.
+        let not_op = server.login_as(ANDERS).await;
+        let res = server
+            .browser
+            .get(server.url("/admin/studio"))
+            .header("cookie", &not_op)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(res.status(), 403);
+
+        // The admin (Owners) adds the colleague to Devs on the team page.
+        let (_, _, teams) = kari.open("/studio/org/fjellbekk/teams").await;
+        for team in ["Owners", "Devs", "Deploy-TT02", "Deploy-Production"] {
+            assert!(teams.contains(team), "{team}");
+        }
+        assert!(teams.contains("production, tt02") || teams.contains("tt02, production"));
+        let (_, _, devs) = kari.open("/studio/org/fjellbekk/teams/devs").await;
+        let csrf = input_value(&devs, "_csrf").expect("csrf");
+        for (uname, expected) in [
+            ("ingen-slik", "Brukeren «ingen-slik» finnes ikke"),
+            ("anders", "anders er lagt til i Devs"),
+            ("anders", "allerede medlem"),
+        ] {
+            let res = kari
+                .post(
+                    "/studio/org/fjellbekk/teams/devs/action/add",
+                    &[("_csrf", &csrf), ("uname", uname)],
+                )
+                .await;
+            assert!(
+                res.text().await.expect("body").contains(expected),
+                "{expected}"
+            );
+        }
+        // The last owner stays; a member who is not an owner cannot add.
+        let res = kari
+            .post(
+                "/studio/org/fjellbekk/teams/owners/action/remove",
+                &[("_csrf", &csrf), ("uname", "kari")],
+            )
+            .await;
+        assert!(res.text().await.expect("body").contains("Den siste eieren"));
+        let (_, _, devs_a) = anders.open("/studio/org/fjellbekk/teams/devs").await;
+        assert!(!devs_a.contains("add-member"), "no management for members");
+        let csrf_a = input_value(&devs_a, "_csrf").expect("csrf");
+        let res = anders
+            .post(
+                "/studio/org/fjellbekk/teams/deploy-tt02/action/add",
+                &[("_csrf", &csrf_a), ("uname", "anders")],
+            )
+            .await;
+        assert_eq!(res.status(), 403);
+        let (_, status, _) = anders.open("/studio/org/utviklerne/teams").await;
+        assert_eq!(status, 404, "not a member of that organisation");
+
+        // The organisation and its environments show on the colleague's dashboard.
+        let dashboard = open_studio(&mut anders).await;
+        assert!(dashboard.contains("data-org=\"fjellbekk\""), "{dashboard}");
+        assert!(dashboard.contains("production, tt02") || dashboard.contains("tt02, production"));
+        assert!(dashboard.contains("lage applikasjoner"));
+        assert!(!dashboard.contains("publisere til"), "Devs may not deploy");
+        let csrf = input_value(&dashboard, "_csrf").expect("csrf");
+        let res = anders
+            .post(
+                "/studio/dashboard/apps",
+                &[
+                    ("_csrf", &csrf),
+                    ("owner", "fjellbekk"),
+                    ("name", "bestilling"),
+                ],
+            )
+            .await;
+        assert_eq!(location(&res), "/studio/dashboard");
+        let res = anders
+            .post(
+                "/studio/dashboard/apps",
+                &[("_csrf", &csrf), ("owner", "utviklerne"), ("name", "x")],
+            )
+            .await;
+        assert_eq!(res.status(), 400);
+
+        // The Gitea API with Basic authentication.
+        let api = |path: &str| server.url(&format!("/studio/api/v1{path}"));
+        let orgs: Value = server
+            .client
+            .get(api("/user/orgs"))
+            .basic_auth("anders", Some(PASSWORD))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(orgs[0]["username"], "fjellbekk");
+        assert_eq!(orgs[0]["environments"], json!(["tt02", "production"]));
+        let teams: Value = server
+            .client
+            .get(api("/orgs/fjellbekk/teams"))
+            .basic_auth("kari", Some(PASSWORD))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        let id_of = |name: &str| {
+            teams
+                .as_array()
+                .expect("teams")
+                .iter()
+                .find(|t| t["name"] == name)
+                .expect("team")["id"]
+                .as_i64()
+                .expect("id")
+        };
+        let deploy = id_of("Deploy-TT02");
+        let owners = id_of("Owners");
+        let put = |id: i64, who: &str, user: &str| {
+            server
+                .client
+                .put(api(&format!("/teams/{id}/members/{user}")))
+                .basic_auth(who, Some(PASSWORD))
+                .send()
+        };
+        assert_eq!(
+            put(deploy, "anders", "anders").await.expect("put").status(),
+            403
+        );
+        assert_eq!(
+            put(deploy, "kari", "nobody").await.expect("put").status(),
+            404
+        );
+        assert_eq!(
+            put(deploy, "kari", "anders").await.expect("put").status(),
+            204
+        );
+        let member = server
+            .client
+            .get(api(&format!("/teams/{deploy}/members/anders")))
+            .basic_auth("kari", Some(PASSWORD))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(member.status(), 200);
+        let my_teams: Value = server
+            .client
+            .get(api("/user/teams"))
+            .basic_auth("anders", Some(PASSWORD))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(my_teams.as_array().expect("teams").len(), 2);
+        let (_, _, dashboard) = anders.open("/studio/dashboard").await;
+        assert!(dashboard.contains("publisere til tt02"));
+        let last = server
+            .client
+            .delete(api(&format!("/teams/{owners}/members/kari")))
+            .basic_auth("kari", Some(PASSWORD))
+            .send()
+            .await
+            .expect("delete");
+        assert_eq!(last.status(), 422);
+        let res = server
+            .client
+            .post(api("/orgs"))
+            .basic_auth("kari", Some(PASSWORD))
+            .json(&json!({"username": "egen"}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(
+            res.status(),
+            403,
+            "regular organisation creation is disabled"
+        );
+        let res = server
+            .client
+            .post(api("/admin/users/kari/orgs"))
+            .basic_auth("kari", Some(PASSWORD))
+            .json(&json!({"username": "egen"}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), 403);
+        // An operator token may use the admin endpoints.
+        let token = server.enterprise_token("315177340", "tilgang:admin").await;
+        let res = server.client.post(api("/admin/users/anders/orgs")).bearer_auth(&token).json(&json!({"username": "nordlys", "full_name": "Nordlys Elektro", "service_owner": false})).send().await.expect("post");
+        assert_eq!(res.status(), 201);
+        let created: Value = res.json().await.expect("json");
+        assert_eq!(created["environments"], json!([]));
+        let res = server
+            .client
+            .post(api("/admin/users/anders/orgs"))
+            .bearer_auth(&token)
+            .json(&json!({"username": "nordlys"}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), 422);
+        let res = server
+            .client
+            .delete(api(&format!("/teams/{deploy}/members/anders")))
+            .basic_auth("kari", Some(PASSWORD))
+            .send()
+            .await
+            .expect("delete");
+        assert_eq!(res.status(), 204);
+
+        // Asking for an organisation: the operator approves, the requester gets mail.
+        let before = sink.mails.lock().expect("lock").len();
+        let (_, _, form) = anders.open("/studio/orgs/request").await;
+        let csrf = input_value(&form, "_csrf").expect("csrf");
+        let res = anders
+            .post(
+                "/studio/orgs/request",
+                &[
+                    ("_csrf", &csrf),
+                    ("name", "fjellbekk"),
+                    ("full_name", "X"),
+                    ("admin", "anders"),
+                ],
+            )
+            .await;
+        assert!(res.text().await.expect("body").contains("allerede brukt"));
+        let res = anders
+            .post(
+                "/studio/orgs/request",
+                &[
+                    ("_csrf", &csrf),
+                    ("name", "lysverket"),
+                    ("full_name", "Lysverket AS"),
+                    ("org_number", "312882930"),
+                    ("service_owner", "on"),
+                    ("admin", "anders"),
+                ],
+            )
+            .await;
+        assert!(
+            res.text()
+                .await
+                .expect("body")
+                .contains("Forespørselen er sendt")
+        );
+        let queue = server
+            .browser
+            .get(server.url("/admin/studio"))
+            .header("cookie", &op_cookie)
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("page");
+        assert!(queue.contains("lysverket"));
+        let request = server.app.store.org_requests(None).await.expect("requests");
+        let id = &request[0].id;
+        let res = server
+            .browser
+            .post(server.url(&format!("/admin/studio/requests/{id}")))
+            .header("cookie", &op_cookie)
+            .form(&[("csrf", csrf_of(&queue).as_str()), ("decision", "approve")])
+            .send()
+            .await
+            .expect("post");
+        assert!(
+            res.text()
+                .await
+                .expect("body")
+                .contains("lysverket er godkjent")
+        );
+        let res = server
+            .browser
+            .post(server.url(&format!("/admin/studio/requests/{id}")))
+            .header("cookie", &op_cookie)
+            .form(&[("csrf", csrf_of(&queue).as_str()), ("decision", "decline")])
+            .send()
+            .await
+            .expect("post");
+        assert!(
+            res.text()
+                .await
+                .expect("body")
+                .contains("allerede behandlet")
+        );
+        let mails = sink.wait_for(before + 1).await;
+        assert_eq!(mails[before].to, "anders@example.no");
+        assert!(mails[before].body.contains("lysverket"));
+        let (_, _, dashboard) = anders.open("/studio/dashboard").await;
+        assert!(dashboard.contains("data-org=\"lysverket\""));
+        server.stop().await;
+    }
+}
+
+fn csrf_of(page: &str) -> String {
+    input_value(page, "csrf").expect("csrf")
+}
+
+#[tokio::test]
+async fn mail_is_retried_when_the_smtp_server_refuses_for_a_while() {
+    let sink = SmtpSink::start(1).await;
+    let server = TestServer::start_with(
+        common::Engine::Sqlite,
+        Options {
+            smtp_port: Some(sink.port),
+            ..Default::default()
+        },
+    )
+    .await;
+    let id = server
+        .app
+        .send_mail("someone@example.no", "Hei", "Linje én\n.\nSiste linje æøå")
+        .await
+        .expect("queue");
+    // The first attempt is refused with 451 and leaves the mail pending.
+    let mut pending = None;
+    for _ in 0..100 {
+        let m = server.app.store.mail(&id).await.expect("db").expect("mail");
+        if m.attempts >= 1 && m.last_error.is_some() {
+            pending = Some(m);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let m = pending.expect("the first attempt was made");
+    assert_eq!(m.status, "pending");
+    assert!(m.last_error.as_deref().unwrap_or("").contains("451"));
+    // The job retries once the back-off has passed.
+    server.app.deliver_due_mail().await.expect("retry");
+    assert_eq!(
+        server
+            .app
+            .store
+            .mail(&id)
+            .await
+            .expect("db")
+            .expect("mail")
+            .status,
+        "pending",
+        "not before the back-off"
+    );
+    server.clock.advance(Duration::from_secs(61));
+    server.app.deliver_due_mail().await.expect("retry");
+    let got = sink.wait_for(1).await;
+    assert_eq!(got[0].body, "Linje én\r\n.\r\nSiste linje æøå");
+    assert_eq!(
+        server
+            .app
+            .store
+            .mail(&id)
+            .await
+            .expect("db")
+            .expect("mail")
+            .status,
+        "sent"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_local_outbox_shows_mail_without_smtp() {
+    let server = TestServer::start(common::Engine::Sqlite).await;
+    let (_, status, page) = Visitor::new(&server).open("/dev/mail").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Ingen e-post ennå"));
+    let id = server
+        .app
+        .send_mail(
+            "x@example.no",
+            "Aktiver",
+            "Åpne http://127.0.0.1/studio/user/activate?code=abc",
+        )
+        .await
+        .expect("queue");
+    let (_, _, page) = Visitor::new(&server).open("/dev/mail").await;
+    assert!(page.contains("x@example.no") && page.contains("kept"));
+    let (_, _, one) = Visitor::new(&server).open(&format!("/dev/mail/{id}")).await;
+    assert!(one.contains("<a href=\"http://127.0.0.1/studio/user/activate?code=abc\">"));
+    let (_, status, _) = Visitor::new(&server).open("/dev/mail/nope").await;
+    assert_eq!(status, 404);
+    server.stop().await;
+}
