@@ -152,3 +152,117 @@ async fn approve_a_system_user_request_in_the_browser() {
     browser.quit().await;
     s.stop().await;
 }
+
+/// The seed story "Create user in Altinn Studio", as a new user would try it, in the local
+/// profile: start page → "Opprett ny bruker" → Ansattporten → form with captcha → the mail in
+/// the outbox → activation link → authorise Altinn Studio → empty dashboard; an expired link
+/// and a re-login lead to resend; the operator creates a service-owner organisation with the
+/// user's colleague as administrator, who adds the user to Devs; the organisation with its
+/// environments shows on the user's dashboard.
+#[tokio::test]
+async fn create_a_user_in_altinn_studio() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let s = TestServer::start(Engine::Sqlite).await;
+    let sign_up = |pid: &'static str, name: &'static str, email: &'static str| {
+        let b = &b;
+        let s = &s;
+        async move {
+            b.goto(&s.url("/studio/")).await;
+            b.click_link("Opprett ny bruker").await;
+            b.wait_text("bare registreres gjennom Ansattporten").await;
+            b.click_link("Logg inn med Ansattporten").await;
+            b.wait_url(|u| u.contains("/ansattporten/authorize")).await;
+            b.click_css(&format!("button[value=\"{pid}\"]")).await;
+            b.wait_url(|u| u.ends_with("/studio/user/link_account"))
+                .await;
+            b.type_into("#user_name", name).await;
+            b.type_into("#email", email).await;
+            b.type_into("#password", "Sterkt-Passord1").await;
+            b.type_into("#retype", "Sterkt-Passord1").await;
+            b.wait_text("data-state=\"verified\"").await;
+            b.screenshot("studio-sign-up").await;
+            b.click_css("#signup-submit").await;
+            b.wait_text("Aktiver kontoen din").await;
+            assert!(b.source().await.contains(email));
+        }
+    };
+    let open_newest_mail = || async {
+        b.goto(&s.url("/dev/mail")).await;
+        b.click_link("Aktiver kontoen din i Altinn Studio / Please activate your account")
+            .await;
+        b.wait_text("activate?code=").await;
+        b.click_css("#body a").await;
+    };
+
+    // Kari signs up, activates and authorises Altinn Studio.
+    sign_up("05827536549", "kari", "kari@example.no").await;
+    open_newest_mail().await;
+    b.wait_text("Kontoen er aktivert").await;
+    b.click_css("#continue").await;
+    b.wait_text("tilgang til kontoen din").await;
+    b.screenshot("studio-consent").await;
+    b.click_css("#authorize").await;
+    b.wait_url(|u| u.ends_with("/studio/dashboard")).await;
+    b.wait_text("Du har ingen applikasjoner ennå").await;
+    b.screenshot("studio-empty-dashboard").await;
+    b.click_link("Logg ut").await;
+    b.wait_url(|u| u.ends_with("/studio/")).await;
+
+    // Anders signs up, but opens the link too late; logging in again offers a new one.
+    sign_up("28878205660", "anders", "anders@example.no").await;
+    s.clock.advance(std::time::Duration::from_secs(181 * 60));
+    open_newest_mail().await;
+    b.wait_text("Bekreftelseskoden er ugyldig eller utløpt")
+        .await;
+    b.click_link("Logg inn med Ansattporten").await;
+    b.click_css("button[value=\"28878205660\"]").await;
+    b.wait_url(|u| u.ends_with("/studio/user/activate")).await;
+    b.click_css("#resend").await;
+    b.wait_text("En bekreftelse er sendt til anders@example.no")
+        .await;
+    open_newest_mail().await;
+    b.wait_text("Kontoen er aktivert").await;
+
+    // The operator creates the service owner with Anders as its administrator.
+    b.goto(&s.url("/admin/studio")).await;
+    b.click_css("button[value=\"14836835388\"]").await;
+    b.wait_url(|u| u.ends_with("/admin/studio")).await;
+    b.type_into("#name", "fjellbekk").await;
+    b.type_into("#full_name", "Fjellbekk Bakeri AS").await;
+    b.type_into("#org_number", "315287138").await;
+    b.click_css("#service_owner").await;
+    b.type_into("#admin", "anders").await;
+    b.click_css("#create").await;
+    b.wait_text("Organisasjonen fjellbekk er opprettet").await;
+
+    // Anders adds Kari to Devs.
+    b.goto(&s.url("/studio/org/fjellbekk/teams/devs")).await;
+    b.type_into("#uname", "kari").await;
+    b.click_css("#add-member").await;
+    b.wait_text("kari er lagt til i Devs").await;
+    b.screenshot("studio-team").await;
+    b.goto(&s.url("/studio/logout")).await;
+
+    // Kari logs in again: the organisation and its environments are on her dashboard.
+    b.goto(&s.url("/studio/user/login")).await;
+    b.click_link("Logg inn med Ansattporten").await;
+    b.click_css("button[value=\"05827536549\"]").await;
+    b.wait_url(|u| u.ends_with("/studio/dashboard")).await;
+    b.wait_text("data-org=\"fjellbekk\"").await;
+    let envs = b.text_of("tr[data-org=fjellbekk] .envs").await;
+    assert!(
+        envs.contains("tt02") && envs.contains("production"),
+        "{envs}"
+    );
+    assert!(
+        b.text_of("tr[data-org=fjellbekk] .can")
+            .await
+            .contains("lage applikasjoner")
+    );
+    b.screenshot("studio-dashboard-with-org").await;
+
+    b.quit().await;
+    s.stop().await;
+}

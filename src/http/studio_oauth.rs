@@ -469,16 +469,25 @@ async fn designer_callback(
     }
 }
 
-/// `/studio/logout` (Designer's): ends the application's session, then the account's.
+/// `/studio/logout` (Designer's): ends the application's session and the account's, so that
+/// the next person on this browser starts from the log-in.
 async fn designer_logout(
     State(state): State<AppState>,
     MaybeDesigner(d): MaybeDesigner,
+    MaybeAccount(a): MaybeAccount,
 ) -> Response {
     if let Some(DesignerSession { id, .. }) = d {
         let _ = state.app.end_studio_session(&id).await;
     }
-    with_cookie(
+    if let Some(a) = a {
+        let _ = state.app.end_studio_session(&a.id).await;
+    }
+    let response = with_cookie(
         Redirect::to("/studio/").into_response(),
         studio_cookie(&state, DESIGNER_COOKIE, "", 0),
+    );
+    with_cookie(
+        response,
+        studio_cookie(&state, crate::services::studio::ACCOUNT_COOKIE, "", 0),
     )
 }
