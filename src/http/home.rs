@@ -64,6 +64,16 @@ pub fn parts(profile: Profile) -> Vec<(&'static str, &'static str, &'static str)
             "Systemtilganger for din virksomhet",
             "System access for your organisation",
         ),
+        (
+            "/studio/",
+            "Altinn Studio (opprett bruker, logg inn)",
+            "Altinn Studio (create user, log in)",
+        ),
+        (
+            "/admin/studio",
+            "Altinn Studio-organisasjoner (for operatører)",
+            "Altinn Studio organisations (for operators)",
+        ),
         ("/docs", "API-dokumentasjon", "API documentation"),
         (
             "/openapi.json",
@@ -108,6 +118,11 @@ pub fn parts(profile: Profile) -> Vec<(&'static str, &'static str, &'static str)
             "/maskinporten/.well-known/oauth-authorization-server",
             "Innebygd Maskinporten (test)",
             "Embedded Maskinporten (test)",
+        ));
+        parts.push((
+            "/dev/mail",
+            "E-post fra testinstansen (utboks)",
+            "Mail from the test instance (outbox)",
         ));
         parts.push((
             "/selvbetjening/api/v1/clients",
