@@ -425,6 +425,11 @@ async fn sign_up_activate_consent_and_dashboard() {
         let res = v.get("/studio/logout").await;
         assert_eq!(location(&res), "/studio/");
         let (url, _, _) = v.open("/studio/login").await;
+        assert!(
+            url.contains("/studio/user/login"),
+            "log-out ends the account session: {url}"
+        );
+        let (url, _, _) = v.ansattporten(KARI).await;
         assert!(url.ends_with("/studio/dashboard"), "{url}");
         let (url, _, _) = v.open("/studio/").await;
         assert!(
@@ -901,6 +906,42 @@ async fn an_expired_link_and_a_new_login_lead_to_resend() {
         );
         let (_, _, page) = later.open(&third).await;
         assert!(page.contains("Kontoen er aktivert"));
+        // Another eID identity links itself to the existing account by name and password.
+        let mut hanne = Visitor::new(&server);
+        let (_, _, page) = hanne.ansattporten("12927044860").await;
+        let csrf = input_value(&page, "_csrf").expect("csrf");
+        let res = hanne
+            .post(
+                "/studio/user/link_account_signin",
+                &[
+                    ("_csrf", &csrf),
+                    ("user_name", "camilla"),
+                    ("password", "feil"),
+                ],
+            )
+            .await;
+        let wrong = res.text().await.expect("body");
+        assert!(
+            wrong.contains("Brukernavnet eller passordet er feil.")
+                && wrong.contains("value=\"camilla\"")
+        );
+        let res = hanne
+            .post(
+                "/studio/user/link_account_signin",
+                &[
+                    ("_csrf", &csrf),
+                    ("user_name", "camilla"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(location(&res), "/studio/login");
+        let mut again = Visitor::new(&server);
+        let (url, _, _) = again.ansattporten("12927044860").await;
+        assert!(
+            url.contains("/studio/login/oauth/authorize"),
+            "the linked identity signs in: {url}"
+        );
         // A password log-in works now.
         let (_, _, login) = later.open("/studio/user/login").await;
         let csrf = input_value(&login, "_csrf").expect("csrf");
