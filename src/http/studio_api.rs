@@ -58,11 +58,7 @@ pub struct ApiError(StatusCode, String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.0,
-            Json(json!({"message": self.1, "url": "/studio/api/swagger"})),
-        )
-            .into_response()
+        (self.0, Json(json!({"message": self.1, "url": "/docs"}))).into_response()
     }
 }
 
