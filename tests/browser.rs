@@ -208,6 +208,7 @@ async fn create_a_user_in_altinn_studio() {
     b.wait_text("Du har ingen applikasjoner ennå").await;
     b.screenshot("studio-empty-dashboard").await;
     b.click_link("Logg ut").await;
+    b.click_css("#logout").await;
     b.wait_url(|u| u.ends_with("/studio/")).await;
 
     // Anders signs up, but opens the link too late; logging in again offers a new one.
@@ -244,6 +245,8 @@ async fn create_a_user_in_altinn_studio() {
     b.wait_text("kari er lagt til i Devs").await;
     b.screenshot("studio-team").await;
     b.goto(&s.url("/studio/logout")).await;
+    b.click_css("#logout").await;
+    b.wait_url(|u| u.ends_with("/studio/")).await;
 
     // Kari logs in again: the organisation and its environments are on her dashboard.
     b.goto(&s.url("/studio/user/login")).await;

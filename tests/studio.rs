@@ -422,7 +422,11 @@ async fn sign_up_activate_consent_and_dashboard() {
         );
         assert!(dashboard.contains("Du er ikke medlem av noen organisasjon ennå"));
         // Consent is asked once: the next log-in goes straight through.
-        let res = v.get("/studio/logout").await;
+        let forged = v.post("/studio/logout", &[("_csrf", "forged")]).await;
+        assert_eq!(forged.status(), 403, "log-out needs the form");
+        let (_, _, confirm) = v.open("/studio/logout").await;
+        let csrf = input_value(&confirm, "_csrf").expect("csrf");
+        let res = v.post("/studio/logout", &[("_csrf", &csrf)]).await;
         assert_eq!(location(&res), "/studio/");
         let (url, _, _) = v.open("/studio/login").await;
         assert!(
@@ -685,6 +689,34 @@ async fn the_oauth_provider_checks_every_request() {
             reuse.json::<Value>().await.expect("json")["error"],
             "invalid_grant"
         );
+        let replayed_refresh = tokens["refresh_token"]
+            .as_str()
+            .expect("refresh")
+            .to_owned();
+        let form = |r: &str| {
+            vec![
+                ("grant_type", "refresh_token".to_owned()),
+                ("refresh_token", r.to_owned()),
+                ("client_id", client_id.clone()),
+                ("client_secret", secret.clone()),
+            ]
+        };
+        assert_eq!(
+            token(form(&replayed_refresh))
+                .await
+                .json::<Value>()
+                .await
+                .expect("json")["error"],
+            "invalid_grant",
+            "a replayed code revokes the refresh tokens it gave"
+        );
+        let res = v.get(&flow("s4")).await;
+        let code = common::query_param(&location(&res), "code").expect("code");
+        let tokens: Value = token(base(&code, verifier, &secret))
+            .await
+            .json()
+            .await
+            .expect("json");
         let access = tokens["access_token"].as_str().expect("access").to_owned();
 
         let info: Value = server
@@ -738,14 +770,6 @@ async fn the_oauth_provider_checks_every_request() {
             .as_str()
             .expect("refresh")
             .to_owned();
-        let form = |r: &str| {
-            vec![
-                ("grant_type", "refresh_token".to_owned()),
-                ("refresh_token", r.to_owned()),
-                ("client_id", client_id.clone()),
-                ("client_secret", secret.clone()),
-            ]
-        };
         let res = token(form(&refresh)).await;
         assert_eq!(res.status(), 200);
         assert_eq!(
@@ -890,11 +914,23 @@ async fn an_expired_link_and_a_new_login_lead_to_resend() {
                 ],
             )
             .await;
+        let changed = res.text().await.expect("body");
+        assert!(
+            changed.contains("camilla.berg@example.no") && changed.contains("Vent 3 minutter"),
+            "a new address does not lift the limit"
+        );
+        server.clock.advance(Duration::from_secs(181));
+        let res = later
+            .post(
+                "/studio/user/activate",
+                &[("_csrf", &csrf), ("action", "resend")],
+            )
+            .await;
         assert!(
             res.text()
                 .await
                 .expect("body")
-                .contains("camilla.berg@example.no")
+                .contains("En bekreftelse er sendt til camilla.berg@example.no")
         );
         let mails = sink.wait_for(3).await;
         assert_eq!(mails[2].to, "camilla.berg@example.no");
@@ -904,8 +940,14 @@ async fn an_expired_link_and_a_new_login_lead_to_resend() {
             page.contains("ugyldig eller utløpt"),
             "a new address invalidates the earlier link"
         );
-        let (_, _, page) = later.open(&third).await;
+        // The link opened in another browser activates, but signs nobody in there.
+        let mut elsewhere = Visitor::new(&server);
+        let (_, _, page) = elsewhere.open(&third).await;
         assert!(page.contains("Kontoen er aktivert"));
+        assert!(
+            !elsewhere.jar.has("i_like_gitea"),
+            "no session from the link alone"
+        );
         // Another eID identity links itself to the existing account by name and password.
         let mut hanne = Visitor::new(&server);
         let (_, _, page) = hanne.ansattporten("12927044860").await;

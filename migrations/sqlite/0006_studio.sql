@@ -4,7 +4,7 @@
 -- sessions, used captcha challenges, organisation requests, and the mail outbox.
 
 CREATE TABLE studio_user (
-    id             INTEGER PRIMARY KEY,
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
     kind           INTEGER NOT NULL,
     name           TEXT NOT NULL,
     lower_name     TEXT NOT NULL UNIQUE,
@@ -45,7 +45,7 @@ CREATE TABLE studio_org_env (
 );
 
 CREATE TABLE studio_team (
-    id                        INTEGER PRIMARY KEY,
+    id                        INTEGER PRIMARY KEY AUTOINCREMENT,
     org_id                    INTEGER NOT NULL REFERENCES studio_user (id),
     name                      TEXT NOT NULL,
     lower_name                TEXT NOT NULL,
@@ -66,7 +66,7 @@ CREATE TABLE studio_team_user (
 CREATE INDEX studio_team_user_user ON studio_team_user (user_id);
 
 CREATE TABLE studio_repo (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     owner_id    INTEGER NOT NULL REFERENCES studio_user (id),
     name        TEXT NOT NULL,
     lower_name  TEXT NOT NULL,
@@ -77,7 +77,7 @@ CREATE TABLE studio_repo (
 );
 
 CREATE TABLE studio_oauth_app (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     client_id     TEXT NOT NULL UNIQUE,
     name          TEXT NOT NULL,
     secret_hash   TEXT NOT NULL,
@@ -89,7 +89,7 @@ CREATE TABLE studio_oauth_app (
 
 -- Consent: a user's grant to an application.
 CREATE TABLE studio_oauth_grant (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id    INTEGER NOT NULL REFERENCES studio_user (id),
     app_id     INTEGER NOT NULL REFERENCES studio_oauth_app (id),
     scope      TEXT NOT NULL,

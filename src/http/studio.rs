@@ -1100,10 +1100,10 @@ async fn activate_get(
     if let Some(code) = q.code.as_deref().filter(|c| !c.is_empty()) {
         return match state.app.studio_activate(code).await {
             Ok(Some(user)) => {
-                let old = s.as_ref().map(|s| s.id.clone());
-                if let Some(old) = old {
-                    let _ = state.app.end_studio_session(&old).await;
-                }
+                // Only the browser that is already signed in as this account stays signed in
+                // (with a new session id); a link opened elsewhere (another person, a mail
+                // scanner) activates the account but signs nobody in.
+                let same_user = s.as_ref().is_some_and(|s| s.session.user_id == Some(user.id));
                 let body = format!(
                     "<h1>{}</h1><p id=\"flash\" role=\"status\">{}</p><p><a class=\"button\" id=\"continue\" href=\"/studio/login\">{}</a></p>",
                     lang.t("Kontoen er aktivert", "Your account has been activated"),
@@ -1114,11 +1114,13 @@ async fn activate_get(
                     }),
                     lang.t("Fortsett til Altinn Studio", "Continue to Altinn Studio"),
                 );
+                let page = studio_page(&state, lang, StatusCode::OK, lang.t("Kontoen er aktivert", "Account activated"), &body);
+                let Some(old) = s.as_ref().filter(|_| same_user).map(|s| s.id.clone()) else {
+                    return page;
+                };
+                let _ = state.app.end_studio_session(&old).await;
                 match state.app.new_studio_session(KIND_ACCOUNT, Some(user.id), json!({})).await {
-                    Ok((id, _)) => with_cookie(
-                        studio_page(&state, lang, StatusCode::OK, lang.t("Kontoen er aktivert", "Account activated"), &body),
-                        studio_cookie(&state, ACCOUNT_COOKIE, &id, ACCOUNT_SESSION_SECS),
-                    ),
+                    Ok((id, _)) => with_cookie(page, studio_cookie(&state, ACCOUNT_COOKIE, &id, ACCOUNT_SESSION_SECS)),
                     Err(e) => server_error(&state, lang, &e),
                 }
             }
@@ -1185,7 +1187,8 @@ async fn activate_post(
             .studio_change_email(&user, form_field(&f, "email"))
             .await
         {
-            Ok(updated) => activation_prompt(&state, lang, &updated, Some(Sent::New)),
+            Ok((updated, true)) => activation_prompt(&state, lang, &updated, Some(Sent::New)),
+            Ok((updated, false)) => activation_prompt(&state, lang, &updated, Some(Sent::Limited)),
             Err(StudioError::Field(_, p)) => {
                 let mut r = activation_prompt(&state, lang, &user, None);
                 // Show the problem above the form.

@@ -36,7 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/studio/.well-known/openid-configuration", get(discovery))
         .route("/studio/login", get(designer_login))
         .route("/studio/signin-oidc", get(designer_callback))
-        .route("/studio/logout", get(designer_logout))
+        .route("/studio/logout", get(logout_page).post(designer_logout))
 }
 
 async fn authorize(
@@ -469,13 +469,74 @@ async fn designer_callback(
     }
 }
 
-/// `/studio/logout` (Designer's): ends the application's session and the account's, so that
-/// the next person on this browser starts from the log-in.
-async fn designer_logout(
+/// `GET /studio/logout`: asks before logging out (a link elsewhere cannot log people out).
+async fn logout_page(
     State(state): State<AppState>,
+    lang: Lang,
     MaybeDesigner(d): MaybeDesigner,
     MaybeAccount(a): MaybeAccount,
 ) -> Response {
+    let csrf = d
+        .as_ref()
+        .map(|d| d.session.csrf.clone())
+        .or_else(|| a.as_ref().map(|a| a.session.csrf.clone()));
+    let Some(csrf) = csrf else {
+        return Redirect::to("/studio/").into_response();
+    };
+    let body = format!(
+        "<h1>{}</h1><form method=\"post\" action=\"/studio/logout\"><input type=\"hidden\" name=\"_csrf\" value=\"{}\">\
+         <button type=\"submit\" id=\"logout\">{}</button></form>",
+        lang.t(
+            "Vil du logge ut av Altinn Studio?",
+            "Do you want to log out of Altinn Studio?"
+        ),
+        esc(&csrf),
+        lang.t("Logg ut", "Log out"),
+    );
+    studio_page(
+        &state,
+        lang,
+        StatusCode::OK,
+        lang.t("Logg ut", "Log out"),
+        &body,
+    )
+}
+
+/// `POST /studio/logout` (Designer's): ends the application's session and the account's, so
+/// that the next person on this browser starts from the log-in.
+async fn designer_logout(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeDesigner(d): MaybeDesigner,
+    MaybeAccount(a): MaybeAccount,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Response {
+    let token = form
+        .as_ref()
+        .ok()
+        .and_then(|Form(f)| f.get("_csrf").cloned())
+        .unwrap_or_default();
+    let ok = d
+        .as_ref()
+        .is_some_and(|d| secret::constant_time_eq(&token, &d.session.csrf))
+        || a.as_ref()
+            .is_some_and(|a| secret::constant_time_eq(&token, &a.session.csrf));
+    if !ok {
+        if d.is_none() && a.is_none() {
+            return Redirect::to("/studio/").into_response();
+        }
+        return message(
+            &state,
+            lang,
+            StatusCode::FORBIDDEN,
+            lang.t("Skjemaet er utløpt", "The form has expired"),
+            lang.t(
+                "Last siden på nytt og prøv igjen.",
+                "Reload the page and try again.",
+            ),
+            Some(("/studio/logout", lang.t("Logg ut", "Log out"))),
+        );
+    }
     if let Some(DesignerSession { id, .. }) = d {
         let _ = state.app.end_studio_session(&id).await;
     }

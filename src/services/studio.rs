@@ -196,10 +196,11 @@ impl App {
         data: Value,
     ) -> Result<(String, Session), StoreError> {
         let now = self.clock.now();
-        let lifetime = if kind == KIND_DESIGNER {
-            DESIGNER_SESSION_SECS
-        } else {
-            ACCOUNT_SESSION_SECS
+        let lifetime = match kind {
+            KIND_DESIGNER => DESIGNER_SESSION_SECS,
+            KIND_ACCOUNT => ACCOUNT_SESSION_SECS,
+            // A log-in under way (the designer's code flow).
+            _ => 600,
         };
         let id = secret::random_token();
         let session = Session {
@@ -577,12 +578,13 @@ impl App {
         self.store.studio_account(user.id).await
     }
 
-    /// Changes the address of an account that is not active yet, and sends a new link.
+    /// Changes the address of an account that is not active yet, and sends a new link (unless
+    /// the resend limit holds it back); returns the account and whether the mail went out.
     pub async fn studio_change_email(
         &self,
         u: &Account,
         email: &str,
-    ) -> Result<Account, StudioError> {
+    ) -> Result<(Account, bool), StudioError> {
         let email = Email::parse(email).map_err(|p| StudioError::Field(Field::Email, p))?;
         if let Some(other) = self.store.studio_user_by_email(email.as_str()).await?
             && other.id != u.id
@@ -597,8 +599,8 @@ impl App {
             .studio_account(u.id)
             .await?
             .ok_or_else(|| StoreError::Corrupt("the user is gone".into()))?;
-        self.send_activation_mail(&updated).await?;
-        Ok(updated)
+        let sent = self.send_activation_mail(&updated).await?;
+        Ok((updated, sent))
     }
 }
 

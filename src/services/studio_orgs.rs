@@ -171,6 +171,18 @@ impl App {
         actor: &Actor,
         o: &NewOrgInput<'_>,
     ) -> Result<Account, OrgError> {
+        self.create_org(actor, o, None).await
+    }
+
+    /// Creates the organisation; with `approving` (request id, operator), marks that request
+    /// approved in the same transaction, so that a concurrent decision cannot leave an
+    /// organisation behind a declined request.
+    async fn create_org(
+        &self,
+        actor: &Actor,
+        o: &NewOrgInput<'_>,
+        approving: Option<(&str, &str)>,
+    ) -> Result<Account, OrgError> {
         let (name, number, admin) = self.checked_org(o).await?;
         let now = self.clock.now();
         let envs: &[&str] = if o.service_owner {
@@ -179,6 +191,11 @@ impl App {
             &[]
         };
         let mut tx = self.store.begin().await?;
+        if let Some((id, operator)) = approving
+            && !st::decide_org_request(&mut tx, id, "approved", "", operator, now).await?
+        {
+            return Err(OrgError::AlreadyDecided);
+        }
         let org_id = match st::insert_org(
             &mut tx,
             &NewOrg {
@@ -364,6 +381,9 @@ impl App {
             .await?
             .ok_or_else(|| OrgError::UserNotExist(user_name.trim().to_owned()))?;
         let mut tx = self.store.begin().await?;
+        // Take the team's row lock first (PostgreSQL; SQLite's write transaction is already
+        // exclusive), so that two owners removing each other count one after the other.
+        st::lock_team(&mut tx, team.id).await?;
         if team.name.eq_ignore_ascii_case(OWNERS)
             && st::count_team_members(&mut tx, team.id).await? <= 1
         {
@@ -528,7 +548,7 @@ impl App {
         }
         let actor = Actor::Operator(operator.to_owned());
         if approve {
-            self.studio_create_org(
+            self.create_org(
                 &actor,
                 &NewOrgInput {
                     name: &request.short_name,
@@ -537,24 +557,25 @@ impl App {
                     service_owner: request.service_owner,
                     admin: &request.admin_name,
                 },
+                Some((id, operator)),
             )
             .await?;
+        } else {
+            let mut tx = self.store.begin().await?;
+            if !st::decide_org_request(
+                &mut tx,
+                id,
+                "declined",
+                reason.trim(),
+                operator,
+                self.clock.now(),
+            )
+            .await?
+            {
+                return Err(OrgError::AlreadyDecided);
+            }
+            tx.commit().await.map_err(StoreError::from)?;
         }
-        let status = if approve { "approved" } else { "declined" };
-        let mut tx = self.store.begin().await?;
-        if !st::decide_org_request(
-            &mut tx,
-            id,
-            status,
-            reason.trim(),
-            operator,
-            self.clock.now(),
-        )
-        .await?
-        {
-            return Err(OrgError::AlreadyDecided);
-        }
-        tx.commit().await.map_err(StoreError::from)?;
         let (subject, body) = if approve {
             (
                 format!(

@@ -294,6 +294,15 @@ pub async fn delete_team_member(
     Ok(done.rows_affected() == 1)
 }
 
+/// Locks a team's row until the transaction ends (a no-op update takes the row lock).
+pub async fn lock_team(conn: &mut Conn, team_id: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE studio_team SET created_at = created_at WHERE id = $1")
+        .bind(team_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn count_team_members(conn: &mut Conn, team_id: i64) -> Result<i64, StoreError> {
     let row = sqlx::query("SELECT COUNT(*) FROM studio_team_user WHERE team_id = $1")
         .bind(team_id)
@@ -429,7 +438,7 @@ impl Store {
         rands: &str,
         now: Micros,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE studio_user SET email = $1, rands = $2, updated_at = $3, last_mail_at = NULL WHERE id = $4")
+        sqlx::query("UPDATE studio_user SET email = $1, rands = $2, updated_at = $3 WHERE id = $4")
             .bind(email.to_lowercase())
             .bind(rands)
             .bind(now)

@@ -215,6 +215,15 @@ impl Store {
             .execute(self.pool())
             .await?;
         if done.rows_affected() != 1 {
+            // A code presented twice: what the first use got is not to be trusted either
+            // (RFC 6749 §4.1.2); its refresh tokens go.
+            sqlx::query(
+                "DELETE FROM studio_oauth_refresh WHERE grant_id IN \
+                 (SELECT grant_id FROM studio_oauth_code WHERE code_hash = $1 AND used = 1)",
+            )
+            .bind(code_hash)
+            .execute(self.pool())
+            .await?;
             return Ok(None);
         }
         let row = sqlx::query("SELECT grant_id, redirect_uri, code_challenge, method, nonce FROM studio_oauth_code WHERE code_hash = $1")
