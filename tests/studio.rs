@@ -313,6 +313,15 @@ async fn sign_up_activate_consent_and_dashboard() {
                 && prompt.contains("3 timer"),
             "{prompt}"
         );
+        // The prompt's own forms carry the new session's token.
+        let csrf = input_value(&prompt, "_csrf").expect("csrf on the prompt");
+        let res = v
+            .post(
+                "/studio/user/activate",
+                &[("_csrf", &csrf), ("action", "resend")],
+            )
+            .await;
+        assert!(res.text().await.expect("body").contains("Vent 3 minutter"));
         let mails = sink.wait_for(1).await;
         assert_eq!(mails[0].to, "kari@example.no");
         assert_eq!(mails[0].from, "studio@altinn.no");
@@ -516,7 +525,7 @@ async fn the_oauth_provider_checks_every_request() {
     for engine in engines().await {
         let (server, sink) = server_with_smtp(engine).await;
         let mut v = new_user(&server, &sink, KARI, "kari", "kari@example.no").await;
-        let (client_id, secret) = server.app.studio_designer_client().await.expect("client");
+        let (client_id, secret) = server.app.studio_designer_client();
         let redirect = server.url("/studio/signin-oidc");
 
         let discovery: Value = server
@@ -1463,6 +1472,38 @@ async fn operators_create_organisations_and_owners_manage_teams() {
         assert!(mails[before].body.contains("lysverket"));
         let (_, _, dashboard) = anders.open("/studio/dashboard").await;
         assert!(dashboard.contains("data-org=\"lysverket\""));
+        // Forms without the session's token change nothing.
+        for path in ["/studio/dashboard/apps", "/studio/orgs/request"] {
+            let res = anders
+                .post(path, &[("_csrf", "forged"), ("name", "x")])
+                .await;
+            assert_eq!(res.status(), 403, "{path}");
+        }
+        let res = kari
+            .post(
+                "/studio/org/fjellbekk/teams/devs/action/add",
+                &[("_csrf", "forged"), ("uname", "camilla")],
+            )
+            .await;
+        assert_eq!(res.status(), 403);
+        let res = server
+            .browser
+            .post(server.url("/admin/studio/orgs"))
+            .header("cookie", &op_cookie)
+            .form(&[("csrf", "forged"), ("name", "forged")])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), 403);
+        assert!(
+            server
+                .app
+                .store
+                .studio_account_by_name("forged")
+                .await
+                .expect("db")
+                .is_none()
+        );
         server.stop().await;
     }
 }

@@ -41,15 +41,7 @@ async fn operator_page(
     let Some((_, session)) = session else {
         return axum::response::Redirect::to("/auth/login/idporten?goto=/admin/").into_response();
     };
-    let allowed = match &state.app.config.operator_org {
-        Some(org) => state
-            .app
-            .store
-            .is_main_administrator(&session.pid, org.as_str())
-            .await
-            .unwrap_or(false),
-        None => false,
-    };
+    let allowed = state.app.is_operator(&session.pid).await;
     if !allowed {
         let body = format!(
             "<h1>{}</h1><p>{}</p>",

@@ -26,6 +26,21 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/logout", post(logout))
 }
 
+/// The value of the cookie `name`, if the request carries it.
+pub fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            c.trim()
+                .strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('='))
+        })
+        .map(str::to_owned)
+}
+
 /// The person logged in to this browser, if any.
 pub struct MaybeSession(pub Option<(String, WebSession)>);
 
@@ -36,18 +51,7 @@ impl FromRequestParts<AppState> for MaybeSession {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let id = parts
-            .headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .find_map(|c| {
-                c.trim()
-                    .strip_prefix(SESSION_COOKIE)
-                    .and_then(|rest| rest.strip_prefix('='))
-            })
-            .map(str::to_owned);
+        let id = cookie_value(&parts.headers, SESSION_COOKIE);
         let Some(id) = id else {
             return Ok(MaybeSession(None));
         };

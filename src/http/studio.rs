@@ -16,7 +16,7 @@ use serde_json::json;
 
 use super::AppState;
 use super::html::{Lang, esc, page};
-use super::login::MaybeSession;
+use super::login::{MaybeSession, cookie_value};
 use crate::config::Profile;
 use crate::domain::studio::Field;
 use crate::secret;
@@ -57,20 +57,6 @@ pub fn routes() -> Router<AppState> {
 }
 
 // ---- shared helpers ------------------------------------------------------------------------
-
-pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| {
-            c.trim()
-                .strip_prefix(name)
-                .and_then(|rest| rest.strip_prefix('='))
-        })
-        .map(str::to_owned)
-}
 
 /// A Studio cookie: HttpOnly, SameSite=Lax, Path=/studio, Secure unless served over plain
 /// HTTP on loopback.
@@ -147,7 +133,8 @@ pub fn server_error(state: &AppState, lang: Lang, e: &dyn std::error::Error) -> 
     )
 }
 
-fn expired_form(state: &AppState, lang: Lang) -> Response {
+/// The "form has expired" page (403) for a form without the right CSRF token, with a way back.
+pub fn expired_form(state: &AppState, lang: Lang, back: Option<(&str, &str)>) -> Response {
     message(
         state,
         lang,
@@ -157,8 +144,27 @@ fn expired_form(state: &AppState, lang: Lang) -> Response {
             "Last siden på nytt og prøv igjen.",
             "Reload the page and try again.",
         ),
-        Some(("/studio/", lang.t("Til startsiden", "To the start page"))),
+        back,
     )
+}
+
+fn to_start(lang: Lang) -> Option<(&'static str, &'static str)> {
+    Some(("/studio/", lang.t("Til startsiden", "To the start page")))
+}
+
+/// The posted fields, when the form could be read and carries `csrf` as `_csrf`; otherwise
+/// the "form has expired" page.
+#[allow(clippy::result_large_err)]
+fn checked_form(
+    state: &AppState,
+    lang: Lang,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+    csrf: &str,
+) -> Result<HashMap<String, String>, Response> {
+    match form {
+        Ok(Form(f)) if secret::constant_time_eq(form_field(&f, "_csrf"), csrf) => Ok(f),
+        _ => Err(expired_form(state, lang, to_start(lang))),
+    }
 }
 
 /// The signed-in Studio account (Gitea's session), if any.
@@ -237,7 +243,7 @@ fn anon_csrf(headers: &HeaderMap) -> (String, bool) {
     }
 }
 
-fn form_field<'a>(f: &'a HashMap<String, String>, key: &str) -> &'a str {
+pub fn form_field<'a>(f: &'a HashMap<String, String>, key: &str) -> &'a str {
     f.get(key).map(String::as_str).unwrap_or("")
 }
 
@@ -447,11 +453,11 @@ async fn login_post(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
     let Ok(Form(f)) = form else {
-        return expired_form(&state, lang);
+        return expired_form(&state, lang, to_start(lang));
     };
     let (csrf, _) = anon_csrf(&headers);
     if !secret::constant_time_eq(form_field(&f, "_csrf"), &csrf) {
-        return expired_form(&state, lang);
+        return expired_form(&state, lang, to_start(lang));
     }
     let goto = studio_goto(Some(form_field(&f, "redirect_to")));
     let name = form_field(&f, "user_name");
@@ -829,12 +835,10 @@ async fn link_signup(
     let Some(who) = pending_of(&s) else {
         return no_pending(&state, lang);
     };
-    let Ok(Form(f)) = form else {
-        return expired_form(&state, lang);
+    let f = match checked_form(&state, lang, form, &s.session.csrf) {
+        Ok(f) => f,
+        Err(r) => return r,
     };
-    if !secret::constant_time_eq(form_field(&f, "_csrf"), &s.session.csrf) {
-        return expired_form(&state, lang);
-    }
     let ip = addr.ip().to_string();
     let agent = headers
         .get(header::USER_AGENT)
@@ -881,8 +885,8 @@ async fn link_signup(
                 .new_studio_session(KIND_ACCOUNT, Some(user.id), json!({}))
                 .await
             {
-                Ok((id, _)) => with_cookie(
-                    activation_prompt(&state, lang, &user, Some(Sent::New)),
+                Ok((id, session)) => with_cookie(
+                    activation_prompt(&state, lang, &user, &session.csrf, Some(Notice::Sent)),
                     studio_cookie(&state, ACCOUNT_COOKIE, &id, ACCOUNT_SESSION_SECS),
                 ),
                 Err(e) => server_error(&state, lang, &e),
@@ -931,12 +935,10 @@ async fn link_signin(
     let Some(who) = pending_of(&s) else {
         return no_pending(&state, lang);
     };
-    let Ok(Form(f)) = form else {
-        return expired_form(&state, lang);
+    let f = match checked_form(&state, lang, form, &s.session.csrf) {
+        Ok(f) => f,
+        Err(r) => return r,
     };
-    if !secret::constant_time_eq(form_field(&f, "_csrf"), &s.session.csrf) {
-        return expired_form(&state, lang);
-    }
     let ip = addr.ip().to_string();
     match state
         .app
@@ -989,20 +991,29 @@ async fn link_signin(
 
 // ---- activation ---------------------------------------------------------------------------
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Sent {
-    New,
-    Again,
+/// What the activation page says above its forms.
+enum Notice {
+    /// A mail with a new link went out.
+    Sent,
+    /// The resend limit held the mail back.
     Limited,
+    /// The new address was refused.
+    Error(String),
 }
 
 /// The activation page: the prompt after sign-up, and what every signed-in page shows while
 /// the account is not active.
-fn activation_prompt(state: &AppState, lang: Lang, user: &Account, sent: Option<Sent>) -> Response {
+fn activation_prompt(
+    state: &AppState,
+    lang: Lang,
+    user: &Account,
+    csrf: &str,
+    notice: Option<Notice>,
+) -> Response {
     let (nb, en) = activation_lifetime_text(&state.app);
     let lifetime = if lang == Lang::En { en } else { nb };
-    let notice = match sent {
-        Some(Sent::New) | Some(Sent::Again) => format!(
+    let notice = match notice {
+        Some(Notice::Sent) => format!(
             "<p id=\"flash\" role=\"status\">{}</p>",
             esc(&if lang == Lang::En {
                 format!(
@@ -1016,12 +1027,16 @@ fn activation_prompt(state: &AppState, lang: Lang, user: &Account, sent: Option<
                 )
             })
         ),
-        Some(Sent::Limited) => format!(
+        Some(Notice::Limited) => format!(
             "<p id=\"flash\" class=\"error\" role=\"alert\">{}</p>",
             lang.t(
                 "Vi har nettopp sendt deg en e-post. Vent 3 minutter før du ber om en ny.",
                 "We have just sent you an e-mail. Wait 3 minutes before asking for another."
             )
+        ),
+        Some(Notice::Error(e)) => format!(
+            "<p id=\"flash\" class=\"error\" role=\"alert\">{}</p>",
+            esc(&e)
         ),
         None => String::new(),
     };
@@ -1038,9 +1053,9 @@ fn activation_prompt(state: &AppState, lang: Lang, user: &Account, sent: Option<
     };
     let body = format!(
         "<h1>{title}</h1>{notice}<p>{text}</p>\
-         <form method=\"post\" action=\"/studio/user/activate\"><input type=\"hidden\" name=\"_csrf\" value=\"{{CSRF}}\">\
+         <form method=\"post\" action=\"/studio/user/activate\"><input type=\"hidden\" name=\"_csrf\" value=\"{csrf}\">\
          <input type=\"hidden\" name=\"action\" value=\"resend\"><button type=\"submit\" id=\"resend\">{resend}</button></form>\
-         <h2>{change}</h2><form method=\"post\" action=\"/studio/user/activate\"><input type=\"hidden\" name=\"_csrf\" value=\"{{CSRF}}\">\
+         <h2>{change}</h2><form method=\"post\" action=\"/studio/user/activate\"><input type=\"hidden\" name=\"_csrf\" value=\"{csrf}\">\
          <input type=\"hidden\" name=\"action\" value=\"change_email\">\
          <p><label for=\"email\">{newaddr}</label><br><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"email\" value=\"{email}\"></p>\
          <p><button type=\"submit\">{save}</button></p></form>",
@@ -1054,6 +1069,7 @@ fn activation_prompt(state: &AppState, lang: Lang, user: &Account, sent: Option<
         newaddr = lang.t("Ny e-postadresse", "New e-mail address"),
         email = esc(&user.email),
         save = lang.t("Lagre og send ny lenke", "Save and send a new link"),
+        csrf = esc(csrf),
     );
     studio_page(
         state,
@@ -1064,18 +1080,6 @@ fn activation_prompt(state: &AppState, lang: Lang, user: &Account, sent: Option<
     )
 }
 
-/// Fills in the session's CSRF token in a page rendered by [`activation_prompt`].
-async fn with_csrf(response: Response, csrf: &str) -> Response {
-    let (parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
-    };
-    let text = String::from_utf8_lossy(&bytes).replace("{CSRF}", &esc(csrf));
-    let mut parts = parts;
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, axum::body::Body::from(text))
-}
-
 /// Shows the activation page for an inactive signed-in user (with the session's CSRF token).
 pub async fn inactive_page(
     state: &AppState,
@@ -1083,7 +1087,7 @@ pub async fn inactive_page(
     s: &AccountSession,
     user: &Account,
 ) -> Response {
-    with_csrf(activation_prompt(state, lang, user, None), &s.session.csrf).await
+    activation_prompt(state, lang, user, &s.session.csrf, None)
 }
 
 #[derive(serde::Deserialize)]
@@ -1163,61 +1167,43 @@ async fn activate_post(
     if user.is_active {
         return Redirect::to("/studio/login").into_response();
     }
-    let Ok(Form(f)) = form else {
-        return expired_form(&state, lang);
+    let f = match checked_form(&state, lang, form, &s.session.csrf) {
+        Ok(f) => f,
+        Err(r) => return r,
     };
-    if !secret::constant_time_eq(form_field(&f, "_csrf"), &s.session.csrf) {
-        return expired_form(&state, lang);
-    }
+    let csrf = &s.session.csrf;
     let now = state.app.clock.now();
     if !state
         .app
         .limits
         .allow(&format!("resend:{}", user.id), 10, now)
     {
-        return with_csrf(
-            activation_prompt(&state, lang, &user, Some(Sent::Limited)),
-            &s.session.csrf,
-        )
-        .await;
+        return activation_prompt(&state, lang, &user, csrf, Some(Notice::Limited));
     }
-    let response = match form_field(&f, "action") {
+    match form_field(&f, "action") {
         "change_email" => match state
             .app
             .studio_change_email(&user, form_field(&f, "email"))
             .await
         {
-            Ok((updated, true)) => activation_prompt(&state, lang, &updated, Some(Sent::New)),
-            Ok((updated, false)) => activation_prompt(&state, lang, &updated, Some(Sent::Limited)),
-            Err(StudioError::Field(_, p)) => {
-                let mut r = activation_prompt(&state, lang, &user, None);
-                // Show the problem above the form.
-                let (parts, body) = r.into_parts();
-                let bytes = axum::body::to_bytes(body, 1 << 20)
-                    .await
-                    .unwrap_or_default();
-                let html = String::from_utf8_lossy(&bytes).replacen(
-                    "</h1>",
-                    &format!(
-                        "</h1><p id=\"flash\" class=\"error\" role=\"alert\">{}</p>",
-                        esc(&p.message(lang == Lang::En))
-                    ),
-                    1,
-                );
-                let mut parts = parts;
-                parts.headers.remove(header::CONTENT_LENGTH);
-                r = Response::from_parts(parts, axum::body::Body::from(html));
-                r
+            Ok((updated, sent)) => {
+                let notice = if sent { Notice::Sent } else { Notice::Limited };
+                activation_prompt(&state, lang, &updated, csrf, Some(notice))
             }
-            Err(e) => return server_error(&state, lang, &e),
+            Err(StudioError::Field(_, p)) => {
+                let error = Notice::Error(p.message(lang == Lang::En));
+                activation_prompt(&state, lang, &user, csrf, Some(error))
+            }
+            Err(e) => server_error(&state, lang, &e),
         },
         _ => match state.app.send_activation_mail(&user).await {
-            Ok(true) => activation_prompt(&state, lang, &user, Some(Sent::Again)),
-            Ok(false) => activation_prompt(&state, lang, &user, Some(Sent::Limited)),
-            Err(e) => return server_error(&state, lang, &e),
+            Ok(sent) => {
+                let notice = if sent { Notice::Sent } else { Notice::Limited };
+                activation_prompt(&state, lang, &user, csrf, Some(notice))
+            }
+            Err(e) => server_error(&state, lang, &e),
         },
-    };
-    with_csrf(response, &s.session.csrf).await
+    }
 }
 
 async fn logout(
@@ -1228,7 +1214,7 @@ async fn logout(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
     let Ok(Form(f)) = form else {
-        return expired_form(&state, lang);
+        return expired_form(&state, lang, to_start(lang));
     };
     let token = form_field(&f, "_csrf");
     let ok = s
@@ -1237,7 +1223,7 @@ async fn logout(
         || d.as_ref()
             .is_some_and(|d| secret::constant_time_eq(token, &d.session.csrf));
     if !ok && (s.is_some() || d.is_some()) {
-        return expired_form(&state, lang);
+        return expired_form(&state, lang, to_start(lang));
     }
     if let Some(s) = &s {
         let _ = state.app.end_studio_session(&s.id).await;
@@ -1326,14 +1312,12 @@ async fn revoke_application(
     let Some(user) = s.user.clone() else {
         return Redirect::to("/studio/user/login").into_response();
     };
-    let Ok(Form(f)) = form else {
-        return expired_form(&state, lang);
+    let f = match checked_form(&state, lang, form, &s.session.csrf) {
+        Ok(f) => f,
+        Err(r) => return r,
     };
-    if !secret::constant_time_eq(form_field(&f, "_csrf"), &s.session.csrf) {
-        return expired_form(&state, lang);
-    }
     let Ok(id) = form_field(&f, "id").parse::<i64>() else {
-        return expired_form(&state, lang);
+        return expired_form(&state, lang, to_start(lang));
     };
     match state.app.store.delete_oauth_grant(user.id, id).await {
         Ok(_) => {

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use super::AppState;
 use super::html::{Lang, esc};
 use super::login::MaybeSession;
-use super::studio::{message, server_error, studio_page};
+use super::studio::{expired_form, form_field, message, server_error, studio_page};
 use crate::secret;
 use crate::services::studio_orgs::{Actor, NewOrgInput, OrgError};
 use crate::store::oidc::WebSession;
@@ -25,10 +25,6 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/studio", get(studio_admin_page))
         .route("/admin/studio/orgs", post(create_org))
         .route("/admin/studio/requests/{id}", post(decide))
-}
-
-fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> &'a str {
-    f.get(k).map(String::as_str).unwrap_or("")
 }
 
 /// The operator behind the session (a main administrator of `operator-org`), or the page
@@ -42,15 +38,7 @@ async fn operator(
     let Some((_, s)) = session else {
         return Err(Redirect::to("/auth/login/idporten?goto=/admin/studio").into_response());
     };
-    let allowed = match &state.app.config.operator_org {
-        Some(org) => state
-            .app
-            .store
-            .is_main_administrator(&s.pid, org.as_str())
-            .await
-            .unwrap_or(false),
-        None => false,
-    };
+    let allowed = state.app.is_operator(&s.pid).await;
     if allowed {
         Ok(s)
     } else {
@@ -98,7 +86,7 @@ async fn render(
         })
         .unwrap_or_default();
     let csrf = esc(&s.csrf);
-    let checked = if field(f, "service_owner") == "on" {
+    let checked = if form_field(f, "service_owner") == "on" {
         " checked"
     } else {
         ""
@@ -117,11 +105,11 @@ async fn render(
         ),
         lang.t("Opprett organisasjon", "Create organisation"),
         lang.t("Kortnavn (f.eks. ttd)", "Short name (e.g. ttd)"),
-        esc(field(f, "name")),
+        esc(form_field(f, "name")),
         lang.t("Fullt navn", "Full name"),
-        esc(field(f, "full_name")),
+        esc(form_field(f, "full_name")),
         lang.t("Organisasjonsnummer", "Organisation number"),
-        esc(field(f, "org_number")),
+        esc(form_field(f, "org_number")),
         lang.t(
             "Tjenesteeier (får miljøene tt02 og production)",
             "Service owner (gets the environments tt02 and production)"
@@ -130,7 +118,7 @@ async fn render(
             "Første administrator (brukernavn i Altinn Studio)",
             "First administrator (Altinn Studio user name)"
         ),
-        esc(field(f, "admin")),
+        esc(form_field(f, "admin")),
         lang.t("Opprett", "Create"),
     );
     body.push_str(&format!("<h2>{}</h2>", lang.t("Forespørsler", "Requests")));
@@ -206,7 +194,7 @@ async fn studio_admin_page(
 }
 
 fn checked_csrf(s: &WebSession, f: &HashMap<String, String>) -> bool {
-    secret::constant_time_eq(field(f, "csrf"), &s.csrf)
+    secret::constant_time_eq(form_field(f, "csrf"), &s.csrf)
 }
 
 async fn create_org(
@@ -221,24 +209,14 @@ async fn create_org(
     };
     let f = form.map(|Form(f)| f).unwrap_or_default();
     if !checked_csrf(&s, &f) {
-        return message(
-            &state,
-            lang,
-            StatusCode::FORBIDDEN,
-            lang.t("Skjemaet er utløpt", "The form has expired"),
-            lang.t(
-                "Last siden på nytt og prøv igjen.",
-                "Reload the page and try again.",
-            ),
-            Some(("/admin/studio", "Altinn Studio")),
-        );
+        return expired_form(&state, lang, Some(("/admin/studio", "Altinn Studio")));
     }
     let input = NewOrgInput {
-        name: field(&f, "name"),
-        full_name: field(&f, "full_name"),
-        org_number: field(&f, "org_number"),
-        service_owner: field(&f, "service_owner") == "on",
-        admin: field(&f, "admin"),
+        name: form_field(&f, "name"),
+        full_name: form_field(&f, "full_name"),
+        org_number: form_field(&f, "org_number"),
+        service_owner: form_field(&f, "service_owner") == "on",
+        admin: form_field(&f, "admin"),
     };
     match state
         .app
@@ -280,22 +258,12 @@ async fn decide(
     };
     let f = form.map(|Form(f)| f).unwrap_or_default();
     if !checked_csrf(&s, &f) {
-        return message(
-            &state,
-            lang,
-            StatusCode::FORBIDDEN,
-            lang.t("Skjemaet er utløpt", "The form has expired"),
-            lang.t(
-                "Last siden på nytt og prøv igjen.",
-                "Reload the page and try again.",
-            ),
-            Some(("/admin/studio", "Altinn Studio")),
-        );
+        return expired_form(&state, lang, Some(("/admin/studio", "Altinn Studio")));
     }
-    let approve = field(&f, "decision") == "approve";
+    let approve = form_field(&f, "decision") == "approve";
     match state
         .app
-        .studio_decide_org_request(&operator_name(&s), &id, approve, field(&f, "reason"))
+        .studio_decide_org_request(&operator_name(&s), &id, approve, form_field(&f, "reason"))
         .await
     {
         Ok(r) => {

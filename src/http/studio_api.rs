@@ -6,16 +6,15 @@
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use base64::Engine;
 use serde_json::{Value, json};
 
 use super::AppState;
 use super::admin::SCOPE_ADMIN;
-use super::studio_oauth::bearer;
+use super::studio_oauth::{basic_auth, bearer};
 use crate::clock::format_micros;
 use crate::services::studio_orgs::{Actor, NewOrgInput, OrgError};
 use crate::store::StoreError;
@@ -143,21 +142,11 @@ impl FromRequestParts<AppState> for Caller {
                     return Err(unauthorized());
                 }
             }
-        } else if let Some(basic) = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Basic "))
-        {
-            let decoded = base64::engine::general_purpose::STANDARD
-                .decode(basic.trim())
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(unauthorized)?;
-            let (name, password) = decoded.split_once(':').ok_or_else(unauthorized)?;
+        } else if let Some((name, password)) = basic_auth(headers) {
             let ip = super::studio::client_ip(&parts.extensions);
             state
                 .app
-                .studio_check_password(name, password, ip.as_deref())
+                .studio_check_password(&name, &password, ip.as_deref())
                 .await
                 .map_err(|_| {
                     ApiError(
@@ -190,6 +179,11 @@ fn user_json(state: &AppState, u: &Account, show_email: bool) -> Value {
         "active": u.is_active, "prohibit_login": false, "restricted": false, "visibility": "public",
         "created": format_micros(u.created_at),
     })
+}
+
+/// Users as others see them (e-mail addresses stay private).
+fn users_json(state: &AppState, users: &[Account]) -> Vec<Value> {
+    users.iter().map(|u| user_json(state, u, false)).collect()
 }
 
 async fn org_json(state: &AppState, o: &Account) -> Result<Value, StoreError> {
@@ -387,15 +381,8 @@ async fn org_members(
 ) -> ApiResult {
     let o = find_org(&state, &name).await?;
     require_member(&state, &caller, o.id).await?;
-    let members: Vec<Value> = state
-        .app
-        .store
-        .studio_org_members(o.id)
-        .await?
-        .iter()
-        .map(|u| user_json(&state, u, false))
-        .collect();
-    Ok(Json(members).into_response())
+    let members = state.app.store.studio_org_members(o.id).await?;
+    Ok(Json(users_json(&state, &members)).into_response())
 }
 
 async fn is_org_member(
@@ -466,15 +453,8 @@ async fn team_members(
 ) -> ApiResult {
     let t = find_team(&state, &id).await?;
     require_member(&state, &caller, t.org_id).await?;
-    let members: Vec<Value> = state
-        .app
-        .store
-        .studio_team_members(t.id)
-        .await?
-        .iter()
-        .map(|u| user_json(&state, u, false))
-        .collect();
-    Ok(Json(members).into_response())
+    let members = state.app.store.studio_team_members(t.id).await?;
+    Ok(Json(users_json(&state, &members)).into_response())
 }
 
 async fn team_member(

@@ -13,7 +13,9 @@ use axum::routing::{get, post};
 
 use super::AppState;
 use super::html::{Lang, esc};
-use super::studio::{MaybeAccount, MaybeDesigner, message, server_error, studio_page};
+use super::studio::{
+    MaybeAccount, MaybeDesigner, expired_form, form_field, message, server_error, studio_page,
+};
 use crate::clock::format_micros;
 use crate::secret;
 use crate::services::studio_orgs::{Actor, NewOrgInput, OrgError, OrgPermissions};
@@ -30,10 +32,6 @@ pub fn routes() -> Router<AppState> {
             "/studio/org/{org}/teams/{team}/action/{action}",
             post(team_action),
         )
-}
-
-fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> &'a str {
-    f.get(k).map(String::as_str).unwrap_or("")
 }
 
 /// What a team permits in Altinn Studio, by its name (spec §5).
@@ -241,16 +239,10 @@ async fn create_app(
     let Ok(Form(f)) = form else {
         return Redirect::to("/studio/dashboard").into_response();
     };
-    if !secret::constant_time_eq(field(&f, "_csrf"), &d.session.csrf) {
-        return message(
+    if !secret::constant_time_eq(form_field(&f, "_csrf"), &d.session.csrf) {
+        return expired_form(
             &state,
             lang,
-            StatusCode::FORBIDDEN,
-            lang.t("Skjemaet er utløpt", "The form has expired"),
-            lang.t(
-                "Last siden på nytt og prøv igjen.",
-                "Reload the page and try again.",
-            ),
             Some((
                 "/studio/dashboard",
                 lang.t("Til dashbordet", "To the dashboard"),
@@ -259,7 +251,7 @@ async fn create_app(
     }
     match state
         .app
-        .studio_create_repo(&d.user, field(&f, "owner"), field(&f, "name"), "")
+        .studio_create_repo(&d.user, form_field(&f, "owner"), form_field(&f, "name"), "")
         .await
     {
         Ok(_) => Redirect::to("/studio/dashboard").into_response(),
@@ -304,7 +296,7 @@ fn request_form(
             )
         })
         .unwrap_or_default();
-    let checked = if field(f, "service_owner") == "on" {
+    let checked = if form_field(f, "service_owner") == "on" {
         " checked"
     } else {
         ""
@@ -320,10 +312,10 @@ fn request_form(
         lang.t("Be om en organisasjon", "Request an organisation"),
         lang.t("Plattformoperatøren oppretter organisasjoner. Fyll ut skjemaet, så får du svar på e-post.", "The platform operator creates organisations. Fill in the form and you will get an answer by e-mail."),
         esc(csrf),
-        lang.t("Kortnavn (f.eks. ttd)", "Short name (e.g. ttd)"), esc(field(f, "name")),
-        lang.t("Fullt navn", "Full name"), esc(field(f, "full_name")),
-        lang.t("Organisasjonsnummer", "Organisation number"), esc(field(f, "org_number")),
-        lang.t("Administrator (brukernavn i Altinn Studio)", "Administrator (Altinn Studio user name)"), esc(field(f, "admin")),
+        lang.t("Kortnavn (f.eks. ttd)", "Short name (e.g. ttd)"), esc(form_field(f, "name")),
+        lang.t("Fullt navn", "Full name"), esc(form_field(f, "full_name")),
+        lang.t("Organisasjonsnummer", "Organisation number"), esc(form_field(f, "org_number")),
+        lang.t("Administrator (brukernavn i Altinn Studio)", "Administrator (Altinn Studio user name)"), esc(form_field(f, "admin")),
         lang.t("Tjenesteeier med avtale om Altinn (får miljøene tt02 og production)", "Service owner with an Altinn agreement (gets the environments tt02 and production)"),
         lang.t("Send forespørsel", "Send request"),
     )
@@ -378,25 +370,15 @@ async fn request_post(
     let Ok(Form(f)) = form else {
         return Redirect::to("/studio/orgs/request").into_response();
     };
-    if !secret::constant_time_eq(field(&f, "_csrf"), &d.session.csrf) {
-        return message(
-            &state,
-            lang,
-            StatusCode::FORBIDDEN,
-            lang.t("Skjemaet er utløpt", "The form has expired"),
-            lang.t(
-                "Last siden på nytt og prøv igjen.",
-                "Reload the page and try again.",
-            ),
-            None,
-        );
+    if !secret::constant_time_eq(form_field(&f, "_csrf"), &d.session.csrf) {
+        return expired_form(&state, lang, None);
     }
     let input = NewOrgInput {
-        name: field(&f, "name"),
-        full_name: field(&f, "full_name"),
-        org_number: field(&f, "org_number"),
-        service_owner: field(&f, "service_owner") == "on",
-        admin: field(&f, "admin"),
+        name: form_field(&f, "name"),
+        full_name: form_field(&f, "full_name"),
+        org_number: form_field(&f, "org_number"),
+        service_owner: form_field(&f, "service_owner") == "on",
+        admin: form_field(&f, "admin"),
     };
     match state.app.studio_request_org(&d.user, &input).await {
         Ok(r) => message(
@@ -682,18 +664,8 @@ async fn team_action(
         )
         .await;
     };
-    if !secret::constant_time_eq(field(&f, "_csrf"), &ctx.csrf) {
-        return message(
-            &state,
-            lang,
-            StatusCode::FORBIDDEN,
-            lang.t("Skjemaet er utløpt", "The form has expired"),
-            lang.t(
-                "Last siden på nytt og prøv igjen.",
-                "Reload the page and try again.",
-            ),
-            None,
-        );
+    if !secret::constant_time_eq(form_field(&f, "_csrf"), &ctx.csrf) {
+        return expired_form(&state, lang, None);
     }
     let team = match state
         .app
@@ -706,7 +678,7 @@ async fn team_action(
         Err(e) => return server_error(&state, lang, &e),
     };
     let actor = Actor::User(ctx.user.clone());
-    let uname = field(&f, "uname").trim();
+    let uname = form_field(&f, "uname").trim();
     let result = match action.as_str() {
         "add" => state
             .app

@@ -15,8 +15,9 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::html::{Lang, esc};
+use super::login::cookie_value;
 use super::studio::{
-    DesignerSession, MaybeAccount, MaybeDesigner, cookie_value, inactive_page, message,
+    DesignerSession, MaybeAccount, MaybeDesigner, expired_form, inactive_page, message,
     server_error, studio_cookie, studio_page, with_cookie,
 };
 use crate::secret;
@@ -208,7 +209,7 @@ async fn grant(
     }
 }
 
-fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
+pub fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let encoded = value
         .strip_prefix("Basic ")
@@ -288,10 +289,7 @@ async fn designer_login(
     if d.is_some() {
         return Redirect::to("/studio/dashboard").into_response();
     }
-    let (client_id, _) = match state.app.studio_designer_client().await {
-        Ok(c) => c,
-        Err(e) => return server_error(&state, lang, &e),
-    };
+    let (client_id, _) = state.app.studio_designer_client();
     let flow_state = secret::random_token();
     let verifier = secret::random_token();
     let nonce = secret::random_token();
@@ -382,10 +380,7 @@ async fn designer_callback(
             again,
         );
     };
-    let (client_id, client_secret) = match state.app.studio_designer_client().await {
-        Ok(c) => c,
-        Err(e) => return server_error(&state, lang, &e),
-    };
+    let (client_id, client_secret) = state.app.studio_designer_client();
     let mut form = HashMap::new();
     form.insert("grant_type".to_owned(), "authorization_code".to_owned());
     form.insert("code".to_owned(), q.code.clone().unwrap_or_default());
@@ -525,15 +520,9 @@ async fn designer_logout(
         if d.is_none() && a.is_none() {
             return Redirect::to("/studio/").into_response();
         }
-        return message(
+        return expired_form(
             &state,
             lang,
-            StatusCode::FORBIDDEN,
-            lang.t("Skjemaet er utløpt", "The form has expired"),
-            lang.t(
-                "Last siden på nytt og prøv igjen.",
-                "Reload the page and try again.",
-            ),
             Some(("/studio/logout", lang.t("Logg ut", "Log out"))),
         );
     }

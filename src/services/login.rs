@@ -16,7 +16,7 @@ use crate::domain::Pid;
 use crate::jose::{self, VerifyingKey};
 use crate::secret;
 use crate::store::oidc::{LoginFlow, OidcClient, WebSession};
-use crate::store::{StoreError, meta_get, meta_set};
+use crate::store::{StoreError, meta_get_or_create};
 
 pub const SESSION_COOKIE: &str = "tilgang_session";
 pub const SESSION_LIFETIME_SECS: i64 = 3600;
@@ -121,14 +121,7 @@ impl App {
         for idp in [IDPORTEN, ANSATTPORTEN] {
             let key = format!("rp-secret:{}", idp.path);
             let mut tx = self.store.begin().await?;
-            let secret = match meta_get(&mut tx, &key).await? {
-                Some(s) => s,
-                None => {
-                    let s = secret::random_token();
-                    meta_set(&mut tx, &key, &s).await?;
-                    s
-                }
-            };
+            let secret = meta_get_or_create(&mut tx, &key, secret::random_token).await?;
             tx.commit().await?;
             let client = OidcClient {
                 issuer: idp.path.into(),

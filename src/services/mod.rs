@@ -86,6 +86,19 @@ impl App {
         Ok(app)
     }
 
+    /// Whether a person may use the operator pages: a main administrator (daglig leder,
+    /// styreleder, innehaver) of the configured operator organisation.
+    pub async fn is_operator(&self, pid: &str) -> bool {
+        match &self.config.operator_org {
+            Some(org) => self
+                .store
+                .is_main_administrator(pid, org.as_str())
+                .await
+                .unwrap_or(false),
+            None => false,
+        }
+    }
+
     /// The issuer of tilgang's own platform tokens.
     pub fn platform_issuer(&self) -> String {
         self.config.url("/authentication/api/v1/openid/")

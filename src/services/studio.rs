@@ -18,7 +18,7 @@ use crate::domain::captcha::{self, Challenge};
 use crate::domain::studio::{self, Email, Field, Problem, Username};
 use crate::secret;
 use crate::store::studio::{self as st, Account, NewUser, Session};
-use crate::store::{StoreError, meta_get, meta_set};
+use crate::store::{StoreError, meta_get_or_create};
 
 pub const ACCOUNT_COOKIE: &str = "i_like_gitea";
 pub const DESIGNER_COOKIE: &str = "AltinnStudioDesigner";
@@ -40,9 +40,12 @@ pub struct PendingIdentity {
     pub name: String,
 }
 
-/// The secrets of Studio: the HMAC key of activation codes and captchas.
+/// Studio's secrets, created on the first start and read once at start-up: the HMAC key of
+/// activation codes and captchas, and the id and secret of the "Altinn Studio" client.
 pub struct StudioSecrets {
     pub key: Vec<u8>,
+    pub designer_client_id: String,
+    pub designer_secret: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -150,20 +153,21 @@ pub fn password_matches(password: &str, stored: &str) -> bool {
 }
 
 impl App {
-    /// Creates Studio's secret key on first start; reads it afterwards.
+    /// Creates Studio's secrets on the first start; reads them afterwards.
     pub async fn studio_secrets(store: &crate::store::Store) -> Result<StudioSecrets, StoreError> {
         let mut tx = store.begin().await?;
-        let key = match meta_get(&mut tx, "studio-secret-key").await? {
-            Some(k) => k,
-            None => {
-                let k = random_hex(32);
-                meta_set(&mut tx, "studio-secret-key", &k).await?;
-                k
-            }
-        };
+        let key = meta_get_or_create(&mut tx, "studio-secret-key", || random_hex(32)).await?;
+        let designer_client_id = meta_get_or_create(&mut tx, "studio-designer-client-id", || {
+            uuid::Uuid::new_v4().to_string()
+        })
+        .await?;
+        let designer_secret =
+            meta_get_or_create(&mut tx, "studio-designer-secret", secret::random_token).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(StudioSecrets {
             key: key.into_bytes(),
+            designer_client_id,
+            designer_secret,
         })
     }
 

@@ -8,9 +8,9 @@ use uuid::Uuid;
 use super::App;
 use super::keys::IssuerName;
 use crate::secret;
+use crate::store::StoreError;
 use crate::store::studio::Account;
 use crate::store::studio_oauth::{Code, Grant, OauthApp};
-use crate::store::{StoreError, meta_get, meta_set};
 
 pub const DESIGNER_NAME: &str = "Altinn Studio";
 /// What Altinn Studio (Designer) asks for.
@@ -84,48 +84,27 @@ impl App {
         self.config.url("/studio/")
     }
 
-    /// Registers "Altinn Studio" as a confidential client (its id and secret kept across
-    /// restarts, the redirect URI in step with the public URL); returns (client id, secret).
-    pub async fn register_studio_designer(&self) -> Result<(String, String), StoreError> {
-        let mut tx = self.store.begin().await?;
-        let id = match meta_get(&mut tx, "studio-designer-client-id").await? {
-            Some(id) => id,
-            None => {
-                let id = Uuid::new_v4().to_string();
-                meta_set(&mut tx, "studio-designer-client-id", &id).await?;
-                id
-            }
-        };
-        let secret = match meta_get(&mut tx, "studio-designer-secret").await? {
-            Some(s) => s,
-            None => {
-                let s = secret::random_token();
-                meta_set(&mut tx, "studio-designer-secret", &s).await?;
-                s
-            }
-        };
-        tx.commit().await?;
+    /// Registers "Altinn Studio" as a confidential client (its id and secret are Studio's
+    /// secrets; the redirect URI follows the public URL).
+    pub async fn register_studio_designer(&self) -> Result<(), StoreError> {
         let app = OauthApp {
             id: 0,
-            client_id: id.clone(),
+            client_id: self.studio.designer_client_id.clone(),
             name: DESIGNER_NAME.into(),
-            secret_hash: secret::hash(&secret),
+            secret_hash: secret::hash(&self.studio.designer_secret),
             redirect_uris: vec![self.config.url("/studio/signin-oidc")],
             confidential: true,
             trusted: false,
         };
-        self.store.upsert_oauth_app(&app, self.clock.now()).await?;
-        Ok((id, secret))
+        self.store.upsert_oauth_app(&app, self.clock.now()).await
     }
 
     /// The designer client's id and secret.
-    pub async fn studio_designer_client(&self) -> Result<(String, String), StoreError> {
-        let id = self.store.meta_get("studio-designer-client-id").await?;
-        let secret = self.store.meta_get("studio-designer-secret").await?;
-        match (id, secret) {
-            (Some(i), Some(s)) => Ok((i, s)),
-            _ => self.register_studio_designer().await,
-        }
+    pub fn studio_designer_client(&self) -> (String, String) {
+        (
+            self.studio.designer_client_id.clone(),
+            self.studio.designer_secret.clone(),
+        )
     }
 
     /// Checks an authorization request in Gitea's order (spec §2.6 step 3).
@@ -432,9 +411,10 @@ impl App {
     /// OIDC userinfo: Gitea's claims, with `groups` as `org` and `org:team`.
     pub async fn studio_userinfo(&self, user: &Account) -> Result<Value, StoreError> {
         let mut groups = Vec::new();
+        let teams = self.store.studio_teams_of(user.id).await?;
         for org in self.store.studio_orgs_of(user.id).await? {
             groups.push(org.name.clone());
-            for team in self.store.studio_teams_of(user.id).await? {
+            for team in &teams {
                 if team.org_id == org.id {
                     groups.push(format!("{}:{}", org.name, team.name.to_lowercase()));
                 }

@@ -161,6 +161,20 @@ pub async fn meta_get(conn: &mut Conn, key: &str) -> Result<Option<String>, Stor
         .await?)
 }
 
+/// A metadata value, created with `make` (and kept) the first time it is asked for.
+pub async fn meta_get_or_create(
+    conn: &mut Conn,
+    key: &str,
+    make: impl FnOnce() -> String,
+) -> Result<String, StoreError> {
+    if let Some(v) = meta_get(conn, key).await? {
+        return Ok(v);
+    }
+    let v = make();
+    meta_set(conn, key, &v).await?;
+    Ok(v)
+}
+
 /// `sqlite://path` with the directory created and `mode=rwc` so that the file is created too.
 fn sqlite_url(url: &str) -> Result<String, StoreError> {
     let rest = url
