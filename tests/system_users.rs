@@ -1510,3 +1510,192 @@ async fn page_forms_need_a_session_and_a_whole_form() {
     assert_eq!(res.status(), 400, "a form without its fields");
     s.stop().await;
 }
+
+/// A second Maskinporten client of the vendor, with its own key, and a system `system_id`
+/// that lists it.
+async fn second_system(s: &TestServer, system_id: &str) -> Vendor {
+    let dcr = s.enterprise_token(VENDOR, "idporten:dcr.write").await;
+    let client: Value = s
+        .post_json(
+            "/selvbetjening/api/v1/clients",
+            &dcr,
+            &json!({"client_name": "Andre", "description": "d",
+                    "scopes": ["altinn:authentication/systemuser.request.write", RESOURCE_SCOPE]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let client_id = client["client_id"].as_str().unwrap().to_owned();
+    let key = RsaSigningKey::generate("second".into()).unwrap();
+    s.post_json(
+        &format!("/selvbetjening/api/v1/clients/{client_id}/jwks"),
+        &dcr,
+        &json!({"keys": [key.public().jwk()]}),
+    )
+    .await;
+    let register = s
+        .enterprise_token(VENDOR, "altinn:authentication/systemregister.write")
+        .await;
+    let system = json!({"id": system_id, "vendor": {"ID": format!("0192:{VENDOR}")},
+        "name": {"nb": "Andre", "nn": "Andre", "en": "Other"},
+        "description": {"nb": "d", "nn": "d", "en": "d"},
+        "rights": [{"resource": [{"id": "urn:altinn:resource", "value": "ske-krav-og-betalinger"}]}],
+        "clientId": [client_id], "allowedRedirectUrls": ["https://regnskap.example/ferdig"]});
+    let res = s
+        .post_json(
+            "/authentication/api/v1/systemregister/vendor",
+            &register,
+            &system,
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    Vendor { key, client_id }
+}
+
+/// Regression (security review, item 2): keys were one string `system|org|externalRef`, so a
+/// system id and an external reference with `|` in them could name another organisation's
+/// system user, and the token endpoint issued a system-user token for an organisation that
+/// approved nothing. Keys are now three typed columns.
+#[tokio::test]
+async fn separators_in_system_ids_and_external_refs_never_collide() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let vendor = vendor_with_system(&s).await;
+        let mp = vendor.access_token(&s).await;
+        // The bakery approves a system user of SYSTEM with externalRef "<ELECTRIC>|k".
+        let tricky_ref = format!("{ELECTRIC}|k");
+        let mut body = request_body(BAKERY);
+        body["externalRef"] = json!(tricky_ref);
+        let res = s.post_json(&format!("{REQ}/vendor"), &mp, &body).await;
+        assert_eq!(res.status(), 201);
+        let id = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(decide(&s, KARI, BAKERY, &id, "approve").await.status(), 200);
+
+        // "SYSTEM|BAKERY" + "|ELECTRIC|k" spells the same string as the bakery's key.
+        let other_id = format!("{SYSTEM}|{BAKERY}");
+        let other = second_system(&s, &other_id).await;
+        let details = json!([{"type": "urn:altinn:systemuser",
+            "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{ELECTRIC}")},
+            "externalRef": "k"}]);
+        let res = other
+            .token(
+                &s,
+                json!({"scope": RESOURCE_SCOPE, "authorization_details": details}),
+            )
+            .await;
+        let status = res.status();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(status, 400, "{engine:?}: {body}");
+        assert_eq!(body["error"], "invalid_grant");
+
+        // The electrician has no system user of the other system, and may be asked for one.
+        let other_mp: Value = other
+            .token(
+                &s,
+                json!({"scope": "altinn:authentication/systemuser.request.write"}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let other_mp = other_mp["access_token"].as_str().unwrap();
+        problem(
+            s.get_auth(
+                &format!(
+                    "/authentication/api/v1/systemuser/vendor/byquery?system-id={}&orgno={ELECTRIC}&external-ref=k",
+                    other_id.replace('|', "%7C")
+                ),
+                &mp,
+            )
+            .await,
+            404,
+        )
+        .await;
+        let ask = json!({"systemId": other_id, "partyOrgNo": ELECTRIC, "externalRef": "k",
+            "rights": [{"resource": [{"id": "urn:altinn:resource", "value": "ske-krav-og-betalinger"}]}]});
+        let res = s.post_json(&format!("{REQ}/vendor"), other_mp, &ask).await;
+        assert_eq!(
+            res.status(),
+            201,
+            "{engine:?}: {}",
+            res.text().await.unwrap()
+        );
+        s.stop().await;
+    }
+}
+
+/// Regression (security review, item 5): an approval held its transaction's connection while
+/// it asked the pool for another, so a burst of approvals starved the pool (500s after 10 s)
+/// and took the token endpoint down with it. Fifty approvals at once, mixed with fifty
+/// system-user token grants, all succeed on both engines.
+#[tokio::test]
+async fn fifty_concurrent_approvals_mixed_with_token_grants_all_succeed() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let vendor = vendor_with_system(&s).await;
+        let mp = vendor.access_token(&s).await;
+        let mut ids = Vec::new();
+        for i in 0..51 {
+            let mut body = request_body(BAKERY);
+            body["externalRef"] = json!(format!("kunde-{i}"));
+            let res = s.post_json(&format!("{REQ}/vendor"), &mp, &body).await;
+            assert_eq!(res.status(), 201);
+            ids.push(
+                res.json::<Value>().await.unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+        // The first one is approved beforehand: the grants ask for its token.
+        assert_eq!(
+            decide(&s, KARI, BAKERY, &ids[0], "approve").await.status(),
+            200
+        );
+        let token = person_token(&s, KARI).await;
+        let party = party_id(&s, BAKERY).await;
+        let details = json!([{"type": "urn:altinn:systemuser", "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{BAKERY}")}, "externalRef": "kunde-0"}]);
+        let mut tasks = Vec::new();
+        for id in &ids[1..] {
+            let url = s.url(&format!("{REQ}/{party}/{id}/approve"));
+            let req = s.client.post(url).bearer_auth(&token).send();
+            tasks.push(tokio::spawn(async move {
+                req.await.map(|r| r.status().as_u16()).unwrap_or(0)
+            }));
+            let grant = s
+                .client
+                .post(s.url("/maskinporten/token"))
+                .form(&[
+                    ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                    (
+                        "assertion",
+                        vendor
+                            .assertion(
+                                &s,
+                                json!({"scope": RESOURCE_SCOPE, "authorization_details": details}),
+                            )
+                            .as_str(),
+                    ),
+                ])
+                .send();
+            tasks.push(tokio::spawn(async move {
+                grant.await.map(|r| r.status().as_u16()).unwrap_or(0)
+            }));
+        }
+        let mut statuses = std::collections::BTreeMap::new();
+        for t in tasks {
+            *statuses.entry(t.await.unwrap()).or_insert(0) += 1;
+        }
+        assert_eq!(
+            statuses,
+            std::collections::BTreeMap::from([(200, 100)]),
+            "{engine:?}"
+        );
+        assert_eq!(s.app.store.system_users_of(BAKERY).await.unwrap().len(), 51);
+        s.stop().await;
+    }
+}

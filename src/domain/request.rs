@@ -68,9 +68,26 @@ pub fn effective_external_ref(external_ref: Option<&str>, party_org_no: &str) ->
     }
 }
 
-/// The key that identifies a request or a system user: one live of each per key.
-pub fn live_key(system_id: &str, party_org_no: &str, external_ref: &str) -> String {
-    format!("{system_id}|{party_org_no}|{external_ref}")
+/// The key that identifies a request or a system user: one live of each per key. It stays
+/// three typed fields all the way to the database (three columns under one unique index), so
+/// no separator inside a field can make two keys collide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LiveKey<'a> {
+    pub system_id: &'a str,
+    pub party_org_no: &'a str,
+    pub external_ref: &'a str,
+}
+
+pub fn live_key<'a>(
+    system_id: &'a str,
+    party_org_no: &'a str,
+    external_ref: &'a str,
+) -> LiveKey<'a> {
+    LiveKey {
+        system_id,
+        party_org_no,
+        external_ref,
+    }
 }
 
 /// A problem with what a request asks for, as an `AUTH-xxxxx` code, its status and title.

@@ -89,6 +89,15 @@ async fn token(
         )
             .into_response(),
         Err(GrantFailure::Grant(e)) => oauth_error(&e),
+        Err(other) if crate::http::problem::is_overload(&other) => {
+            tracing::warn!(error = %other, "token request refused: the database is overloaded");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "1")],
+                Json(json!({"error": "temporarily_unavailable", "error_description": "the server is busy; try again in a moment"})),
+            )
+                .into_response()
+        }
         Err(other) => {
             tracing::error!(error = %other, "token request failed");
             (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": "server_error", "error_description": "the token could not be issued; see the server log"}))).into_response()

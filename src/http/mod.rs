@@ -156,6 +156,6 @@ pub async fn serve(
 }
 
 /// Renders a service result that failed in the store as a 500 with the details in the log.
-pub fn internal<E: std::error::Error>(e: E) -> Response {
+pub fn internal<E: std::error::Error + 'static>(e: E) -> Response {
     Problem::internal(&e).into_response()
 }

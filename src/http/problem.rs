@@ -112,10 +112,23 @@ impl Problem {
     }
 
     /// For failures that are ours, not the caller's: the details go to the log, not the body.
-    pub fn internal(error: &dyn std::error::Error) -> Self {
+    /// A database that is overloaded (no connection came free in time, SQLite stayed locked)
+    /// gives a 503 with `Retry-After` instead: the caller may try again.
+    pub fn internal(error: &(dyn std::error::Error + 'static)) -> Self {
+        if is_overload(error) {
+            tracing::warn!(error = %error, "request refused: the database is overloaded");
+            return Self::unavailable(
+                "The server is busy; try again in a moment. The trace id identifies the request in the server log.",
+            );
+        }
         tracing::error!(error = %error, "request failed");
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
             .with_detail("The server could not complete the request. The trace id identifies it in the server log.")
+    }
+
+    /// 503 with `Retry-After` (added when the response is written).
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable").with_detail(detail)
     }
 
     pub fn body(&self) -> Value {
@@ -183,6 +196,13 @@ impl IntoResponse for Problem {
                 header::HeaderValue::from_static("Bearer"),
             );
         }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE
+            || self.status == StatusCode::TOO_MANY_REQUESTS
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
         response
     }
 }
@@ -191,6 +211,25 @@ impl From<crate::store::StoreError> for Problem {
     fn from(e: crate::store::StoreError) -> Self {
         Problem::internal(&e)
     }
+}
+
+/// Whether `error`, or any error it was caused by, says the database is overloaded.
+pub fn is_overload(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if let Some(db) = e.downcast_ref::<sqlx::Error>()
+            && crate::store::is_overload(db)
+        {
+            return true;
+        }
+        if let Some(store) = e.downcast_ref::<crate::store::StoreError>()
+            && store.is_overload()
+        {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }
 
 /// A JSON body. Unlike `axum::Json`, every way a body can be wrong becomes a ProblemDetails:

@@ -297,6 +297,9 @@ impl Default for ClientCache {
 pub struct SystemUserMatch {
     pub id: String,
     pub system_id: String,
+    /// The organisation the system user belongs to, as stored: the token names this one.
+    pub party_org_no: String,
+    pub external_ref: String,
 }
 
 /// A question to the system-user register: which live system user does this vendor's client
@@ -483,6 +486,26 @@ impl App {
                         ),
                     ));
                 };
+                // The token names the organisation of the system user actually found, and only
+                // when it is the one the grant asked for (defence in depth against any look-up
+                // that matched more loosely than the three typed key columns).
+                let asked_ref = crate::domain::request::effective_external_ref(
+                    detail.external_ref.as_deref(),
+                    detail.org.as_str(),
+                );
+                if found.party_org_no != detail.org.as_str() || found.external_ref != asked_ref {
+                    tracing::error!(
+                        systemuser_id = %found.id,
+                        "system-user look-up returned a system user of another organisation or reference"
+                    );
+                    return Err(fail(
+                        OAuthError::InvalidGrant,
+                        format!(
+                            "no system user of this client's system matches organisation {} and externalRef '{}'",
+                            detail.org, asked_ref
+                        ),
+                    ));
+                }
                 Some((detail.clone(), found))
             }
         };
@@ -520,7 +543,7 @@ impl App {
         if let Some((detail, found)) = system_user {
             let mut entry = json!({
                 "type": grant::SYSTEMUSER_TYPE,
-                "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{}", detail.org)},
+                "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{}", found.party_org_no)},
                 "systemuser_id": [found.id],
                 "system_id": found.system_id,
             });

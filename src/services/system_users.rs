@@ -149,7 +149,7 @@ impl App {
             }));
         }
         let key = live_key(&system_id, &party_org_no, &external_ref);
-        if self.store.live_system_user(&key).await?.is_some() {
+        if self.store.live_system_user(key).await?.is_some() {
             return Err(p(
                 "AUTH-00004",
                 400,
@@ -166,7 +166,7 @@ impl App {
         if system.vendor_org != vendor.as_str() {
             return Err(system_not_found());
         }
-        if let Some(existing) = self.store.live_request(&key).await? {
+        if let Some(existing) = self.store.live_request(key).await? {
             return Ok((existing, false));
         }
         let org: OrgNumber = party_org_no.parse().map_err(|_| {
@@ -217,9 +217,9 @@ impl App {
         let now = self.clock.now();
         let record = RequestRecord {
             id: Uuid::new_v4().to_string(),
-            system_id,
-            party_org_no,
-            external_ref,
+            system_id: system_id.clone(),
+            party_org_no: party_org_no.clone(),
+            external_ref: external_ref.clone(),
             integration_title: title.chars().take(255).collect(),
             rights: input.rights.unwrap_or_default(),
             access_packages: input.access_packages.unwrap_or_default(),
@@ -230,14 +230,14 @@ impl App {
             is_deleted: false,
         };
         let mut tx = self.store.begin().await?;
-        match db::insert_request(&mut tx, &record, &key, now).await {
+        match db::insert_request(&mut tx, &record, now).await {
             Ok(()) => {}
             Err(e) if e.is_unique_violation() => {
                 // Another call with the same key won: answer with its request.
                 drop(tx);
                 let existing = self
                     .store
-                    .live_request(&key)
+                    .live_request(key)
                     .await?
                     .ok_or_else(request_not_found)?;
                 return Ok((existing, false));
@@ -301,7 +301,7 @@ impl App {
         self.check_vendor_owns(caller, system_id).await?;
         self.time_out_requests().await?;
         self.store
-            .live_request(&live_key(system_id, org, external_ref))
+            .live_request(live_key(system_id, org, external_ref))
             .await?
             .ok_or_else(request_not_found)
     }
@@ -463,8 +463,8 @@ impl App {
         let now = self.clock.now();
         let cutoff = now.saturating_sub(self.timeout_micros());
         let actor = format!("person:{}", pid.get(..6).unwrap_or(pid));
-        let mut tx = self.store.begin().await?;
         if !approve {
+            let mut tx = self.store.begin().await?;
             if !db::decide_request(&mut tx, id, RequestStatus::Rejected, &actor, cutoff, now)
                 .await?
             {
@@ -481,6 +481,8 @@ impl App {
                 ..r
             });
         }
+        // Everything read through the pool is read before the transaction starts: no path
+        // holds one pooled connection while it waits for another.
         let system = self
             .store
             .system(&r.system_id)
@@ -501,7 +503,7 @@ impl App {
                 "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
             )
         })?;
-        let key = live_key(&r.system_id, &r.party_org_no, &r.external_ref);
+        let mut tx = self.store.begin().await?;
         if !db::decide_request(&mut tx, id, RequestStatus::Accepted, &actor, cutoff, now).await? {
             return Err(p(
                 "AUTH-00013",
@@ -526,7 +528,7 @@ impl App {
             seq: 0,
             vendor_org: system.vendor_org.clone(),
         };
-        match db::insert_system_user(&mut tx, &user, &key, &actor, now).await {
+        match db::insert_system_user(&mut tx, &user, &actor, now).await {
             Ok(()) => {}
             Err(e) if e.is_unique_violation() => {
                 return Err(p(
@@ -609,7 +611,6 @@ impl App {
                 "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
             )
         })?;
-        let key = live_key(system_id, org_no, org_no);
         let now = self.clock.now();
         let title = title
             .map(str::trim)
@@ -636,7 +637,7 @@ impl App {
         };
         let actor = format!("person:{}", pid.get(..6).unwrap_or(pid));
         let mut tx = self.store.begin().await?;
-        match db::insert_system_user(&mut tx, &user, &key, &actor, now).await {
+        match db::insert_system_user(&mut tx, &user, &actor, now).await {
             Ok(()) => {}
             Err(e) if e.is_unique_violation() => {
                 return Err(p(
@@ -677,7 +678,7 @@ impl App {
         let ext = effective_external_ref(external_ref, org);
         match self
             .store
-            .live_system_user(&live_key(system_id, org, &ext))
+            .live_system_user(live_key(system_id, org, &ext))
             .await?
         {
             Some(u) if u.vendor_org == vendor.as_str() => Ok(u),
@@ -710,7 +711,7 @@ impl App {
         db::delete_system_user(
             &mut tx,
             &u.id,
-            &live_key(&u.system_id, &u.party_org_no, &u.external_ref),
+            live_key(&u.system_id, &u.party_org_no, &u.external_ref),
             now,
         )
         .await?;
@@ -770,6 +771,8 @@ impl SystemUserLookup for RegisterLookup {
             Ok(found.map(|u| SystemUserMatch {
                 id: u.id,
                 system_id: u.system_id,
+                party_org_no: u.party_org_no,
+                external_ref: u.external_ref,
             }))
         })
     }

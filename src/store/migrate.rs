@@ -48,6 +48,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0006_studio.sql"),
         postgres: include_str!("../../migrations/postgres/0006_studio.sql"),
     },
+    Migration {
+        version: 7,
+        name: "structured_keys",
+        sqlite: include_str!("../../migrations/sqlite/0007_structured_keys.sql"),
+        postgres: include_str!("../../migrations/postgres/0007_structured_keys.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied; returns how many ran.

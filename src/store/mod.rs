@@ -17,11 +17,42 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Transaction};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-pub type Tx = Transaction<'static, Any>;
 pub type Conn = sqlx::AnyConnection;
+
+/// How long a writer waits for its turn (SQLite) or for a pooled connection.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A transaction. On SQLite it also holds this process's write turn (see [`Store::begin`]).
+pub struct Tx {
+    inner: Transaction<'static, Any>,
+    _turn: Option<OwnedSemaphorePermit>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await
+    }
+}
+
+impl Deref for Tx {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.inner
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.inner
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -49,9 +80,28 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// True when the database is overloaded rather than broken: no connection (or write turn)
+    /// came free in time, or SQLite stayed locked. Worth a 503 with `Retry-After`.
+    pub fn is_overload(&self) -> bool {
+        matches!(self, StoreError::Db(e) if is_overload(e))
+    }
+
     /// True when a unique or primary-key constraint refused the write.
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, StoreError::Db(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}
+
+/// See [`StoreError::is_overload`].
+pub fn is_overload(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut => true,
+        // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+        sqlx::Error::Database(d) => d
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .is_some_and(|c| matches!(c & 0xff, 5 | 6)),
+        _ => false,
     }
 }
 
@@ -59,6 +109,10 @@ impl StoreError {
 pub struct Store {
     pool: AnyPool,
     engine: Engine,
+    /// SQLite has one writer at a time: writers of this process queue here for their turn
+    /// *before* they take a pooled connection, so waiting writers never hold the connections
+    /// that readers (and the writer whose turn it is) need.
+    write_turn: Arc<Semaphore>,
 }
 
 impl Store {
@@ -76,7 +130,7 @@ impl Store {
             Engine::Postgres => url.to_owned(),
         };
         let options = AnyConnectOptions::from_str(&url)?;
-        let pool_options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let pool_options = AnyPoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT);
         let pool = match engine {
             Engine::Sqlite => {
                 pool_options
@@ -84,8 +138,8 @@ impl Store {
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             sqlx::raw_sql(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                             )
                             .execute(conn)
                             .await?;
@@ -102,7 +156,11 @@ impl Store {
                     .await?
             }
         };
-        Ok(Self { pool, engine })
+        Ok(Self {
+            pool,
+            engine,
+            write_turn: Arc::new(Semaphore::new(1)),
+        })
     }
 
     pub fn engine(&self) -> Engine {
@@ -115,10 +173,25 @@ impl Store {
 
     /// Starts a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`) so
     /// that two writers wait for each other instead of failing on lock upgrade.
+    /// On SQLite the writers of this process take turns first (in arrival order, without a
+    /// connection), so a burst of writers cannot starve the pool.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self.engine {
-            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Engine::Postgres => self.pool.begin().await?,
+            Engine::Sqlite => {
+                let turn =
+                    tokio::time::timeout(ACQUIRE_TIMEOUT, self.write_turn.clone().acquire_owned())
+                        .await
+                        .map_err(|_| sqlx::Error::PoolTimedOut)?
+                        .map_err(|_| sqlx::Error::PoolClosed)?;
+                Tx {
+                    inner: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _turn: Some(turn),
+                }
+            }
+            Engine::Postgres => Tx {
+                inner: self.pool.begin().await?,
+                _turn: None,
+            },
         })
     }
 

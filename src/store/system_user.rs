@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 
 use super::{Conn, Store, StoreError, json_column};
 use crate::clock::Micros;
-use crate::domain::request::RequestStatus;
+use crate::domain::request::{LiveKey, RequestStatus};
 use crate::domain::system::{PackageRef, Right};
 
 #[derive(Debug, Clone)]
@@ -116,12 +116,18 @@ impl Store {
     }
 
     /// The live request with this key.
-    pub async fn live_request(&self, key: &str) -> Result<Option<RequestRecord>, StoreError> {
+    pub async fn live_request(
+        &self,
+        key: LiveKey<'_>,
+    ) -> Result<Option<RequestRecord>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {REQUEST_COLUMNS} FROM systemuser_request WHERE live_key = $1"
+            "SELECT {REQUEST_COLUMNS} FROM systemuser_request \
+             WHERE system_id = $1 AND party_org_no = $2 AND external_ref = $3 AND live = 1"
         ));
         let row = sqlx::query(sql)
-            .bind(key)
+            .bind(key.system_id)
+            .bind(key.party_org_no)
+            .bind(key.external_ref)
             .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(request_from_row).transpose()
@@ -166,7 +172,7 @@ impl Store {
     /// keys; idempotent and safe in several instances at once. Returns how many changed.
     pub async fn time_out_requests(&self, cutoff: Micros, now: Micros) -> Result<u64, StoreError> {
         Ok(sqlx::query(
-            "UPDATE systemuser_request SET status = 'Timedout', live_key = NULL, updated_at = $2 \
+            "UPDATE systemuser_request SET status = 'Timedout', live = 0, updated_at = $2 \
              WHERE status = 'New' AND created_at <= $1",
         )
         .bind(cutoff)
@@ -178,13 +184,16 @@ impl Store {
 
     pub async fn live_system_user(
         &self,
-        key: &str,
+        key: LiveKey<'_>,
     ) -> Result<Option<SystemUserRecord>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS} FROM system_user u JOIN system_register s ON s.internal_id = u.system_internal_id WHERE u.live_key = $1"
+            "SELECT {USER_COLUMNS} FROM system_user u JOIN system_register s ON s.internal_id = u.system_internal_id \
+             WHERE u.system_id = $1 AND u.party_org_no = $2 AND u.external_ref = $3 AND u.live = 1"
         ));
         let row = sqlx::query(sql)
-            .bind(key)
+            .bind(key.system_id)
+            .bind(key.party_org_no)
+            .bind(key.external_ref)
             .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(user_from_row).transpose()
@@ -282,7 +291,7 @@ impl Store {
         .await?;
         match system_id {
             Some(system_id) => {
-                self.live_system_user(&crate::domain::request::live_key(
+                self.live_system_user(crate::domain::request::live_key(
                     &system_id,
                     owner_org,
                     external_ref,
@@ -297,13 +306,12 @@ impl Store {
 pub async fn insert_request(
     conn: &mut Conn,
     r: &RequestRecord,
-    key: &str,
     now: Micros,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO systemuser_request (id, system_id, party_org_no, external_ref, integration_title, rights, access_packages, \
-           status, redirect_url, escalated, user_type, created_at, updated_at, is_deleted, live_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'New', $8, 0, 'standard', $9, $9, 0, $10)",
+           status, redirect_url, escalated, user_type, created_at, updated_at, is_deleted, live) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'New', $8, 0, 'standard', $9, $9, 0, 1)",
     )
     .bind(&r.id)
     .bind(&r.system_id)
@@ -314,7 +322,6 @@ pub async fn insert_request(
     .bind(json(&r.access_packages))
     .bind(r.redirect_url.as_deref())
     .bind(now)
-    .bind(key)
     .execute(conn)
     .await?;
     Ok(())
@@ -333,7 +340,7 @@ pub async fn decide_request(
     // A rejected request keeps its key (the vendor must delete it to ask again); an accepted
     // one gives the key to the system user.
     let sql = if status == RequestStatus::Accepted {
-        "UPDATE systemuser_request SET status = $2, decided_by = $3, updated_at = $5, live_key = NULL \
+        "UPDATE systemuser_request SET status = $2, decided_by = $3, updated_at = $5, live = 0 \
          WHERE id = $1 AND status = 'New' AND is_deleted = 0 AND created_at > $4"
     } else {
         "UPDATE systemuser_request SET status = $2, decided_by = $3, updated_at = $5 \
@@ -351,7 +358,7 @@ pub async fn decide_request(
 }
 
 pub async fn delete_request(conn: &mut Conn, id: &str, now: Micros) -> Result<bool, StoreError> {
-    let r = sqlx::query("UPDATE systemuser_request SET is_deleted = 1, live_key = NULL, updated_at = $2 WHERE id = $1 AND is_deleted = 0")
+    let r = sqlx::query("UPDATE systemuser_request SET is_deleted = 1, live = 0, updated_at = $2 WHERE id = $1 AND is_deleted = 0")
         .bind(id)
         .bind(now)
         .execute(conn)
@@ -362,15 +369,14 @@ pub async fn delete_request(conn: &mut Conn, id: &str, now: Micros) -> Result<bo
 pub async fn insert_system_user(
     conn: &mut Conn,
     u: &SystemUserRecord,
-    key: &str,
     created_by: &str,
     now: Micros,
 ) -> Result<(), StoreError> {
     let seq = next_seq(&mut *conn).await?;
     sqlx::query(
         "INSERT INTO system_user (id, system_internal_id, system_id, party_org_no, party_id, external_ref, integration_title, \
-           user_type, rights, access_packages, created_at, updated_at, created_by, is_deleted, live_key, seq) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, 0, $13, $14)",
+           user_type, rights, access_packages, created_at, updated_at, created_by, is_deleted, live, seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, 0, 1, $13)",
     )
     .bind(&u.id)
     .bind(&u.system_internal_id)
@@ -384,7 +390,6 @@ pub async fn insert_system_user(
     .bind(json(&u.access_packages))
     .bind(now)
     .bind(created_by)
-    .bind(key)
     .bind(seq)
     .execute(conn)
     .await?;
@@ -405,21 +410,26 @@ pub async fn next_seq(conn: &mut Conn) -> Result<i64, StoreError> {
 pub async fn delete_system_user(
     conn: &mut Conn,
     id: &str,
-    key: &str,
+    key: LiveKey<'_>,
     now: Micros,
 ) -> Result<bool, StoreError> {
     let seq = next_seq(&mut *conn).await?;
-    let r = sqlx::query("UPDATE system_user SET is_deleted = 1, live_key = NULL, updated_at = $2, seq = $3 WHERE id = $1 AND is_deleted = 0")
+    let r = sqlx::query("UPDATE system_user SET is_deleted = 1, live = 0, updated_at = $2, seq = $3 WHERE id = $1 AND is_deleted = 0")
         .bind(id)
         .bind(now)
         .bind(seq)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("UPDATE systemuser_request SET is_deleted = 1, live_key = NULL, updated_at = $2 WHERE live_key = $1")
-        .bind(key)
-        .bind(now)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE systemuser_request SET is_deleted = 1, live = 0, updated_at = $4 \
+         WHERE system_id = $1 AND party_org_no = $2 AND external_ref = $3 AND live = 1",
+    )
+    .bind(key.system_id)
+    .bind(key.party_org_no)
+    .bind(key.external_ref)
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
