@@ -112,12 +112,12 @@ proptest! {
             }
             // A key made by moving text across the separators finds nothing that was not
             // stored under exactly that key.
-            for s in 0..SYSTEM_IDS.len() {
-                for o in 0..ORGS.len() {
+            for (s, system_id) in SYSTEM_IDS.iter().enumerate() {
+                for (o, org) in ORGS.iter().enumerate() {
                     for t in &triples {
                         let probe = (s, o, t.2.clone());
                         let found = store
-                            .live_system_user(live_key(SYSTEM_IDS[s], ORGS[o], &t.2))
+                            .live_system_user(live_key(system_id, org, &t.2))
                             .await
                             .unwrap();
                         assert_eq!(found.is_some(), stored.contains(&probe), "{probe:?}");
