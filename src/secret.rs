@@ -2,6 +2,7 @@
 //! hashes are stored; lookups go by hash, so no comparison of secrets happens in the database.
 
 use aws_lc_rs::digest::{SHA256, digest};
+use aws_lc_rs::hmac;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -38,9 +39,45 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// Seals `payload` so that only the holder of `key` could have made it: `B64(payload).B64(mac)`
+/// with HMAC-SHA256 over the encoded payload. For short-lived state kept in the browser
+/// (log-in flows) instead of a database row per anonymous request. The payload is readable by
+/// whoever holds the value; it is not encrypted.
+pub fn seal(key: &[u8], payload: &str) -> String {
+    let body = B64.encode(payload.as_bytes());
+    let mac = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), body.as_bytes());
+    format!("{body}.{}", B64.encode(mac.as_ref()))
+}
+
+/// The payload of a value made by [`seal`] with `key`; `None` when it was not, or was altered.
+pub fn unseal(key: &[u8], sealed: &str) -> Option<String> {
+    let (body, mac) = sealed.split_once('.')?;
+    let mac = B64.decode(mac).ok()?;
+    hmac::verify(
+        &hmac::Key::new(hmac::HMAC_SHA256, key),
+        body.as_bytes(),
+        &mac,
+    )
+    .ok()?;
+    String::from_utf8(B64.decode(body).ok()?).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sealed_values_open_only_unaltered_and_with_their_key() {
+        let v = seal(b"key", "{\"state\":\"a\"}");
+        assert_eq!(unseal(b"key", &v).as_deref(), Some("{\"state\":\"a\"}"));
+        assert_eq!(unseal(b"other", &v), None);
+        let (body, mac) = v.split_once('.').unwrap();
+        let altered = format!("{}.{mac}", B64.encode(b"{\"state\":\"b\"}"));
+        assert_eq!(unseal(b"key", &altered), None);
+        assert_eq!(unseal(b"key", body), None);
+        assert_eq!(unseal(b"key", ""), None);
+        assert_eq!(unseal(b"key", "a.b.c"), None);
+    }
 
     #[test]
     fn pkce_matches_rfc7636_example() {

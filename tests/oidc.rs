@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{TestServer, claims_of, engines, input_value, location, problem, query_param};
+use common::{
+    TestServer, claims_of, engines, input_value, location, problem, query_param, set_cookie,
+};
 use serde_json::{Value, json};
 use tilgang::jose::{RsaSigningKey, sign_compact};
 use tilgang::secret;
@@ -12,7 +14,14 @@ use tilgang::store::oidc::OidcClient;
 const KARI: &str = "05827536549";
 
 async fn cookie_of(res: &reqwest::Response) -> String {
-    let set = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let set = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("tilgang_session="))
+        .unwrap()
+        .to_owned();
     assert!(
         set.contains("HttpOnly") && set.contains("SameSite=Lax"),
         "{set}"
@@ -30,6 +39,20 @@ async fn relying_party_log_in_and_out_through_idporten() {
             .send()
             .await
             .unwrap();
+        let flow_header = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .find(|v| v.starts_with("tilgang_login="))
+            .expect("the flow cookie");
+        assert!(
+            flow_header.contains("HttpOnly")
+                && flow_header.contains("SameSite=Lax")
+                && flow_header.contains("Path=/;"),
+            "{flow_header}"
+        );
+        let flow = set_cookie(&res, "tilgang_login").unwrap();
         let authorize = location(&res);
         assert!(
             authorize.starts_with(&s.url("/idporten/authorize?")),
@@ -76,9 +99,41 @@ async fn relying_party_log_in_and_out_through_idporten() {
         );
         assert_eq!(query_param(&callback, "iss"), Some(s.url("/idporten/")));
 
-        let res = b.get(&callback).send().await.unwrap();
+        // Login CSRF (security review, item 1): the callback URL opened in a browser that did
+        // not start this log-in (no flow cookie, or another flow's) logs nobody in.
+        let other = b.get(s.url("/auth/login/idporten")).send().await.unwrap();
+        let other_flow = set_cookie(&other, "tilgang_login").unwrap();
+        for cookie in [
+            None,
+            Some(other_flow.as_str()),
+            Some("tilgang_login=forged.value"),
+        ] {
+            let mut req = b.get(&callback);
+            if let Some(c) = cookie {
+                req = req.header("cookie", c);
+            }
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), 400, "{cookie:?}");
+            assert!(set_cookie(&res, "tilgang_session").is_none(), "{cookie:?}");
+            let html = res.text().await.unwrap();
+            assert!(html.contains("annen nettleser"), "{html}");
+        }
+
+        let res = b
+            .get(&callback)
+            .header("cookie", &flow)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(location(&res), "/auth/session");
         let cookie = cookie_of(&res).await;
+        assert!(
+            res.headers()
+                .get_all("set-cookie")
+                .iter()
+                .any(|v| v.to_str().unwrap().starts_with("tilgang_login=;")),
+            "the flow cookie is cleared"
+        );
         let html = b
             .get(s.url("/auth/session"))
             .header("cookie", &cookie)
@@ -93,8 +148,13 @@ async fn relying_party_log_in_and_out_through_idporten() {
             "{html}"
         );
 
-        // The callback works once.
-        let again = b.get(&callback).send().await.unwrap();
+        // The callback works once, even with the flow cookie kept.
+        let again = b
+            .get(&callback)
+            .header("cookie", &flow)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(again.status(), 400);
         assert!(again.text().await.unwrap().contains("utløpt"));
 
@@ -626,6 +686,76 @@ async fn the_cleanup_job_removes_expired_log_ins_and_keeps_live_ones() {
             .await
             .unwrap();
         assert_eq!(rows, 0, "the job left nothing expired behind");
+        s.stop().await;
+    }
+}
+
+async fn rows(s: &TestServer, table: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+        .fetch_one(s.app.store.pool())
+        .await
+        .unwrap()
+}
+
+/// Regression (security review, item 7): every anonymous GET of a log-in start URL stored a
+/// row. The relying party's and Studio's flows now live sealed in the browser's cookie; the
+/// embedded providers keep at most a few pending log-ins per source address.
+#[tokio::test]
+async fn anonymous_log_in_starts_store_nothing_or_a_bounded_few() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let (flows, sessions) = (
+            rows(&s, "login_flow").await,
+            rows(&s, "studio_session").await,
+        );
+        for url in [
+            "/auth/login/idporten",
+            "/auth/login/ansattporten",
+            "/studio/user/oauth2/ansattporten",
+            "/studio/login",
+        ] {
+            for _ in 0..100 {
+                let res = s.browser.get(s.url(url)).send().await.unwrap();
+                assert!(res.status().is_redirection(), "{url}: {}", res.status());
+            }
+        }
+        assert_eq!(rows(&s, "login_flow").await, flows);
+        assert_eq!(rows(&s, "studio_session").await, sessions);
+
+        // The embedded ID-porten's authorize: MAX_PENDING_PER_SOURCE, then a refusal that
+        // goes back to the client as RFC 6749 `temporarily_unavailable`.
+        let res = s
+            .browser
+            .get(s.url("/auth/login/idporten"))
+            .send()
+            .await
+            .unwrap();
+        let authorize = location(&res);
+        let max = tilgang::services::idp::MAX_PENDING_PER_SOURCE;
+        let before = rows(&s, "oidc_auth_request").await;
+        let mut refused = None;
+        for _ in 0..(max + 5) {
+            let res = s.browser.get(&authorize).send().await.unwrap();
+            if res.status().is_redirection() {
+                refused = Some(location(&res));
+                break;
+            }
+            assert_eq!(res.status(), 200);
+        }
+        let refused = refused.expect("a refusal after the limit");
+        assert_eq!(
+            query_param(&refused, "error").as_deref(),
+            Some("temporarily_unavailable"),
+            "{refused}"
+        );
+        assert!(rows(&s, "oidc_auth_request").await - before <= max);
+        // When they expire, the source may start again.
+        s.clock.advance(std::time::Duration::from_secs(3600));
+        tilgang::services::jobs::run_once(&s.app).await;
+        assert_eq!(
+            s.browser.get(&authorize).send().await.unwrap().status(),
+            200
+        );
         s.stop().await;
     }
 }

@@ -1596,3 +1596,49 @@ async fn the_local_outbox_shows_mail_without_smtp() {
     assert_eq!(status, 404);
     server.stop().await;
 }
+
+/// Regression (security review, item 1, login CSRF): an attacker starts a Studio sign-up,
+/// finishes the eID step as themself and sends the victim the callback URL. The victim's
+/// browser, which did not start that log-in, gets no session and cannot be led to link its
+/// account to the attacker's identity; the page says to start again.
+#[tokio::test]
+async fn a_callback_from_another_browser_links_nothing() {
+    for engine in engines().await {
+        let (s, sink) = server_with_smtp(engine).await;
+        // The victim has an account (and is signed in to it).
+        let mut victim = new_user(&s, &sink, KARI, "kari", "kari@example.no").await;
+
+        // The attacker walks the eID step as themself and stops at the callback.
+        let mut attacker = Visitor::new(&s);
+        let res = attacker.get("/studio/user/oauth2/ansattporten").await;
+        let authorize = location(&res);
+        let res = attacker.get(&authorize).await;
+        let html = res.text().await.unwrap();
+        let request_id = input_value(&html, "request_id").unwrap();
+        let res = attacker
+            .post(
+                "/ansattporten/authorize/login",
+                &[("request_id", &request_id), ("pid", ANDERS)],
+            )
+            .await;
+        let callback = location(&res);
+        assert!(
+            callback.contains("/auth/callback/ansattporten?"),
+            "{callback}"
+        );
+
+        // The victim opens it: refused, nothing to link, no eID session.
+        let (url, status, page) = victim.open(&callback).await;
+        assert_eq!(status, 400, "{url}: {page}");
+        assert!(page.contains("annen nettleser"), "{page}");
+        assert!(!victim.jar.has("tilgang_session"));
+        let (url, _, _) = victim.open("/studio/user/link_account").await;
+        assert!(!url.ends_with("/studio/user/link_account"), "{url}");
+
+        // The attacker's own browser can finish its own log-in (the flow is bound, not broken).
+        let (url, status, _) = attacker.follow(res).await;
+        assert_eq!(status, 200);
+        assert!(url.ends_with("/studio/user/link_account"), "{url}");
+        s.stop().await;
+    }
+}

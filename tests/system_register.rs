@@ -706,3 +706,168 @@ async fn the_operator_page_lists_systems_for_operators_only() {
         s.stop().await;
     }
 }
+
+/// A client of `org` in the embedded Maskinporten, made through its self-service API.
+async fn client_of(s: &TestServer, org: &str) -> String {
+    let dcr = s.enterprise_token(org, "idporten:dcr.write").await;
+    let res = s
+        .post_json(
+            "/selvbetjening/api/v1/clients",
+            &dcr,
+            &json!({"client_name": "klient", "description": "d", "scopes": [WRITE]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let client: Value = res.json().await.unwrap();
+    assert_eq!(client["client_orgno"], org);
+    client["client_id"].as_str().unwrap().to_owned()
+}
+
+/// [`system`] of vendor `org` with `client_ids`.
+fn system_of(org: &str, id: &str, client_ids: &[&str]) -> Value {
+    let mut b = system(id);
+    b["vendor"]["ID"] = json!(format!("0192:{org}"));
+    b["clientId"] = json!(client_ids);
+    b
+}
+
+/// The client ids stored on a system, sorted.
+async fn stored_clients(s: &TestServer, url: &str, token: &str) -> Vec<String> {
+    let full: Value = s.get_auth(url, token).await.json().await.unwrap();
+    let mut ids: Vec<String> = full["clientId"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Regression (security review, item 8): a vendor could register a system naming another
+/// organisation's Maskinporten client. A client that tilgang's embedded Maskinporten holds for
+/// another organisation is now refused (AUTH.VLD-00104) on create and on update; a client id
+/// it does not know passes as before (in production the clients live at the real
+/// Maskinporten, which tilgang cannot ask).
+#[tokio::test]
+async fn a_system_may_name_only_its_vendors_own_maskinporten_clients() {
+    for engine in engines().await {
+        let s = TestServer::start(engine).await;
+        let url = format!("{BASE}/vendor");
+        let a = s.enterprise_token(VENDOR, WRITE).await;
+        let b = s.enterprise_token(OTHER, WRITE).await;
+        let admin = s
+            .enterprise_token(VENDOR, "altinn:authentication/systemregister.admin")
+            .await;
+        let a_client_id = client_of(&s, VENDOR).await;
+        let b_client_id = client_of(&s, OTHER).await;
+        let (a_client, b_client) = (a_client_id.as_str(), b_client_id.as_str());
+        let unknown = "ukjent-for-den-innebygde-maskinporten";
+
+        // B names A's client on create: 400 with the code, and nothing is stored.
+        let b_id = format!("{OTHER}_lant");
+        let b_url = format!("{url}/{b_id}");
+        let res = s
+            .post_json(&url, &b, &system_of(OTHER, &b_id, &[b_client, a_client]))
+            .await;
+        let body = problem(res, 400).await;
+        let errors = body["validationErrors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{engine:?}: {body}");
+        assert_eq!(errors[0]["code"], "AUTH.VLD-00104", "{body}");
+        assert_eq!(
+            errors[0]["paths"],
+            json!(["/registersystemrequest/clientid"])
+        );
+        assert!(
+            errors[0]["title"]
+                .as_str()
+                .unwrap()
+                .contains("belong to a Maskinporten client of another organisation"),
+            "{body}"
+        );
+        assert_eq!(
+            errors[0]["ClientIds Of Another Organisation : "], a_client,
+            "only the foreign id is named"
+        );
+        assert_eq!(
+            problem(s.get_auth(&b_url, &b).await, 404).await["code"],
+            "AUTH-00011"
+        );
+        // Nor in another case, nor through the admin scope (here of A itself): the client must
+        // belong to the system's vendor, whoever calls.
+        let upper = a_client.to_uppercase();
+        assert_eq!(
+            codes(
+                s.post_json(&url, &b, &system_of(OTHER, &b_id, &[upper.as_str()]))
+                    .await
+            )
+            .await,
+            ["AUTH.VLD-00104"]
+        );
+        assert_eq!(
+            codes(
+                s.post_json(&url, &admin, &system_of(OTHER, &b_id, &[a_client]))
+                    .await
+            )
+            .await,
+            ["AUTH.VLD-00104"]
+        );
+        assert!(
+            s.get_auth(&url, &b)
+                .await
+                .json::<Vec<Value>>()
+                .await
+                .unwrap()
+                .is_empty(),
+            "nothing stored by the refused creates"
+        );
+
+        // B's own client, and an id the embedded Maskinporten does not know, pass.
+        let honest = system_of(OTHER, &b_id, &[b_client, unknown]);
+        let res = s.post_json(&url, &b, &honest).await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        let mut expected = vec![b_client.to_owned(), unknown.to_owned()];
+        expected.sort();
+        assert_eq!(stored_clients(&s, &b_url, &b).await, expected);
+
+        // B adds A's client by a full update: 400 with the code, the stored list unchanged.
+        let grab = system_of(OTHER, &b_id, &[b_client, unknown, a_client]);
+        assert_eq!(
+            codes(put_json(&s, &b_url, &b, &grab).await).await,
+            ["AUTH.VLD-00104"]
+        );
+        let swap = system_of(OTHER, &b_id, &[a_client]);
+        assert_eq!(
+            codes(put_json(&s, &b_url, &b, &swap).await).await,
+            ["AUTH.VLD-00104"]
+        );
+        assert_eq!(stored_clients(&s, &b_url, &b).await, expected);
+        // An update with its own and unknown ids still works.
+        let res = put_json(&s, &b_url, &b, &system_of(OTHER, &b_id, &[unknown])).await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        assert_eq!(stored_clients(&s, &b_url, &b).await, [unknown]);
+
+        // A registers its own client, which B's refused calls left free, and updates it.
+        let a_id = format!("{VENDOR}_egen");
+        let a_url = format!("{url}/{a_id}");
+        let mine = system_of(VENDOR, &a_id, &[a_client]);
+        let res = s.post_json(&url, &a, &mine).await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        assert_eq!(stored_clients(&s, &a_url, &a).await, [a_client]);
+        let mut renamed = mine;
+        renamed["name"]["nb"] = json!("Eget system");
+        let res = put_json(&s, &a_url, &a, &renamed).await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        // And A may not take B's client in turn.
+        let res = put_json(
+            &s,
+            &a_url,
+            &a,
+            &system_of(VENDOR, &a_id, &[a_client, b_client]),
+        )
+        .await;
+        assert_eq!(codes(res).await, ["AUTH.VLD-00104"]);
+        assert_eq!(stored_clients(&s, &a_url, &a).await, [a_client]);
+        s.stop().await;
+    }
+}

@@ -180,6 +180,18 @@ pub fn system_id_mismatch() -> Violation {
         P_SYSTEMID,
     )
 }
+/// tilgang's own code (Altinn has none, spec authentication-api §3.2): a client id that
+/// tilgang's Maskinporten registry holds for another organisation than the system's vendor.
+pub const CLIENT_OF_OTHER_ORG: &str = "AUTH.VLD-00104";
+pub fn client_id_of_other_org(client_ids: &[&str]) -> Violation {
+    vx(
+        CLIENT_OF_OTHER_ORG,
+        "One or more client ids belong to a Maskinporten client of another organisation",
+        P_CLIENTID,
+        "ClientIds Of Another Organisation : ",
+        client_ids.join(" | "),
+    )
+}
 pub const TOO_MANY: &str = "AUTH.VLD-00102";
 pub fn too_many() -> Violation {
     v(
@@ -474,6 +486,23 @@ pub fn check_packages(
     out
 }
 
+/// A system may name only Maskinporten clients of its own vendor (security review item 8).
+/// `owners` pairs each client id of the body with the organisation that owns it in tilgang's
+/// Maskinporten registry, `None` when the registry does not know it (see
+/// `App::check_client_owners` for why unknown ids pass). The violation names the ids that
+/// belong to another organisation than `vendor_org`.
+pub fn check_client_owners(
+    vendor_org: &str,
+    owners: &[(&str, Option<String>)],
+) -> Option<Violation> {
+    let foreign: Vec<&str> = owners
+        .iter()
+        .filter(|(_, owner)| owner.as_deref().is_some_and(|o| o != vendor_org))
+        .map(|(id, _)| *id)
+        .collect();
+    (!foreign.is_empty()).then(|| client_id_of_other_org(&foreign))
+}
+
 /// Client ids named twice in one body, compared without case (00011).
 pub fn has_duplicate_client_ids(ids: &[String]) -> bool {
     let mut seen = HashSet::new();
@@ -727,6 +756,22 @@ mod tests {
             ["AUTH.VLD-00018"]
         );
         assert!(check_packages(&[p("urn:altinn:accesspackage:regnskap")], false, &cat).is_empty());
+    }
+
+    #[test]
+    fn only_clients_of_other_organisations_are_refused() {
+        let owners = [
+            ("mine", Some("317219253".to_owned())),
+            ("unknown", None),
+            ("theirs", Some("315034698".to_owned())),
+            ("theirs-too", Some("910493353".to_owned())),
+        ];
+        let out = check_client_owners("317219253", &owners).unwrap();
+        assert_eq!(out.code, CLIENT_OF_OTHER_ORG);
+        assert_eq!(out.path, P_CLIENTID);
+        assert_eq!(out.extension.unwrap().1, "theirs | theirs-too");
+        assert_eq!(check_client_owners("317219253", &owners[..2]), None);
+        assert_eq!(check_client_owners("317219253", &[]), None);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Form, Query, State};
+use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::routing::{get, post};
@@ -39,8 +39,9 @@ pub fn routes() -> Router<AppState> {
                 get(
                     move |s: State<AppState>,
                           l: Lang,
+                          peer: ConnectInfo<std::net::SocketAddr>,
                           q: Result<Query<AuthorizeParams>, QueryRejection>| {
-                        authorize(s, l, q, idp)
+                        authorize(s, l, peer, q, idp)
                     },
                 ),
             )
@@ -134,6 +135,7 @@ fn error_page(lang: Lang, idp: Idp, status: StatusCode, message: &str) -> Respon
 async fn authorize(
     State(state): State<AppState>,
     lang: Lang,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     query: Result<Query<AuthorizeParams>, QueryRejection>,
     idp: Idp,
 ) -> Response {
@@ -141,7 +143,8 @@ async fn authorize(
         Ok(q) => q,
         Err(e) => return error_page(lang, idp, StatusCode::BAD_REQUEST, &e.body_text()),
     };
-    match state.app.begin_authorize(idp, params).await {
+    let source = peer.ip().to_string();
+    match state.app.begin_authorize(idp, params, Some(&source)).await {
         Ok(pending) => login_page(&state, lang, idp, &pending, None, StatusCode::OK).await,
         Err(e) => authorize_error(lang, idp, e),
     }

@@ -15,7 +15,9 @@ use super::html::{Lang, esc, page};
 use crate::config::Profile;
 use crate::secret;
 use crate::services::idp::Idp;
-use crate::services::login::{LoginError, SESSION_COOKIE, SESSION_LIFETIME_SECS};
+use crate::services::login::{
+    FLOW_LIFETIME_SECS, LoginError, SESSION_COOKIE, SESSION_LIFETIME_SECS,
+};
 use crate::store::oidc::WebSession;
 
 pub fn routes() -> Router<AppState> {
@@ -79,6 +81,31 @@ fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("tilgang_session=; Path=/; Max-Age=0"))
 }
 
+/// The cookie that binds a log-in in progress to this browser (`value` empty: forget it).
+/// `SameSite=Lax`, so the provider's redirect back (a top-level GET) carries it.
+pub fn flow_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    let name = state.app.flow_cookie_name();
+    let secure = if state.app.config.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("tilgang_login=; Path=/; Max-Age=0"))
+}
+
+/// Sends the browser to the provider, with the cookie that binds the log-in to it.
+pub fn to_provider(state: &AppState, url: &str, sealed_flow: &str) -> Response {
+    let mut response = Redirect::to(url).into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        flow_cookie(state, sealed_flow, FLOW_LIFETIME_SECS),
+    );
+    response
+}
+
 fn message_page(
     lang: Lang,
     state: &AppState,
@@ -132,7 +159,7 @@ async fn start(
         );
     };
     match state.app.start_login(idp, q.goto.as_deref()).await {
-        Ok(url) => Redirect::to(&url).into_response(),
+        Ok((url, flow)) => to_provider(&state, &url, &flow),
         Err(e) => {
             tracing::error!(error = %e, "cannot start the log-in");
             message_page(
@@ -161,6 +188,7 @@ struct CallbackQuery {
 async fn callback(
     State(state): State<AppState>,
     lang: Lang,
+    headers: axum::http::HeaderMap,
     Path(provider): Path<String>,
     Query(q): Query<CallbackQuery>,
 ) -> Response {
@@ -175,10 +203,12 @@ async fn callback(
         );
     };
     let retry = format!("/auth/login/{}", idp.path);
-    match state
+    let flow = cookie_value(&headers, state.app.flow_cookie_name());
+    let mut response = match state
         .app
         .finish_login(
             idp,
+            flow.as_deref(),
             q.code.as_deref(),
             q.state.as_deref(),
             q.error.as_deref(),
@@ -188,7 +218,7 @@ async fn callback(
     {
         Ok((session_id, goto)) => {
             let mut response = Redirect::to(&goto).into_response();
-            response.headers_mut().insert(
+            response.headers_mut().append(
                 header::SET_COOKIE,
                 cookie(&state, &session_id, SESSION_LIFETIME_SECS),
             );
@@ -204,6 +234,10 @@ async fn callback(
                     StatusCode::BAD_REQUEST,
                     lang.t("Innloggingen er utløpt", "The log-in has expired"),
                 ),
+                LoginError::OtherBrowser => (
+                    StatusCode::BAD_REQUEST,
+                    lang.t("Start innloggingen på nytt", "Start the log-in again"),
+                ),
                 LoginError::NotSynthetic => (
                     StatusCode::FORBIDDEN,
                     lang.t("Bare testidentiteter", "Test identities only"),
@@ -218,9 +252,23 @@ async fn callback(
                 ),
             };
             tracing::warn!(error = %e, "log-in failed");
-            message_page(lang, &state, status, title, &e.to_string(), Some(&retry))
+            let text = match &e {
+                LoginError::OtherBrowser => lang
+                    .t(
+                        "Innloggingen ble startet i en annen nettleser, eller denne nettleseren har ikke lenger informasjonskapselen fra starten. Start innloggingen på nytt i denne nettleseren.",
+                        "This log-in was started in another browser, or this browser no longer has the cookie from its start. Start the log-in again in this browser.",
+                    )
+                    .to_owned(),
+                other => other.to_string(),
+            };
+            message_page(lang, &state, status, title, &text, Some(&retry))
         }
-    }
+    };
+    // The flow is used up either way.
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, flow_cookie(&state, "", 0));
+    response
 }
 
 async fn session_page(

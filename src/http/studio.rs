@@ -558,7 +558,7 @@ async fn external_start(
         )
         .await
     {
-        Ok(url) => Redirect::to(&url).into_response(),
+        Ok((url, flow)) => super::login::to_provider(&state, &url, &flow),
         Err(e) => {
             tracing::error!(error = %e, "cannot start the Ansattporten log-in");
             message(

@@ -283,7 +283,6 @@ async fn discovery(State(state): State<AppState>) -> Json<Value> {
 /// `/studio/login`: starts the code flow with PKCE against Studio's own provider.
 async fn designer_login(
     State(state): State<AppState>,
-    lang: Lang,
     MaybeDesigner(d): MaybeDesigner,
 ) -> Response {
     if d.is_some() {
@@ -293,15 +292,11 @@ async fn designer_login(
     let flow_state = secret::random_token();
     let verifier = secret::random_token();
     let nonce = secret::random_token();
-    let flow = json!({"state": flow_state, "verifier": verifier, "nonce": nonce});
-    let id = match state
-        .app
-        .new_studio_session("designer-flow", None, flow)
-        .await
-    {
-        Ok((id, _)) => id,
-        Err(e) => return server_error(&state, lang, &e),
-    };
+    // Kept sealed in this browser's cookie, not in the database (no row per anonymous GET).
+    let flow = state.app.seal(
+        json!({"state": flow_state, "verifier": verifier, "nonce": nonce}),
+        600,
+    );
     let url = with_query(
         "/studio/login/oauth/authorize",
         &[
@@ -317,7 +312,7 @@ async fn designer_login(
     );
     with_cookie(
         Redirect::to(&url).into_response(),
-        studio_cookie(&state, FLOW_COOKIE, &id, 600),
+        studio_cookie(&state, FLOW_COOKIE, &flow, 600),
     )
 }
 
@@ -335,19 +330,8 @@ async fn designer_callback(
     headers: HeaderMap,
     Query(q): Query<CallbackQuery>,
 ) -> Response {
-    let flow_id = cookie_value(&headers, FLOW_COOKIE);
-    let flow = match &flow_id {
-        Some(id) => state
-            .app
-            .studio_session(id, "designer-flow")
-            .await
-            .ok()
-            .flatten(),
-        None => None,
-    };
-    if let Some(id) = &flow_id {
-        let _ = state.app.end_studio_session(id).await;
-    }
+    let flow: Option<Value> =
+        cookie_value(&headers, FLOW_COOKIE).and_then(|c| state.app.unseal(&c));
     let again = Some(("/studio/login", lang.t("Prøv igjen", "Try again")));
     if q.error.as_deref() == Some("access_denied") {
         return message(
@@ -366,8 +350,7 @@ async fn designer_callback(
         );
     }
     let Some(flow) = flow.filter(|f| {
-        f.data
-            .get("state")
+        f.get("state")
             .and_then(Value::as_str)
             .is_some_and(|s| Some(s) == q.state.as_deref())
     }) else {
@@ -390,8 +373,7 @@ async fn designer_callback(
     );
     form.insert(
         "code_verifier".to_owned(),
-        flow.data
-            .get("verifier")
+        flow.get("verifier")
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_owned(),
@@ -429,7 +411,7 @@ async fn designer_callback(
             .ok()
         })
         .and_then(|c| c.get("nonce").and_then(Value::as_str).map(str::to_owned))
-        .is_some_and(|n| Some(n.as_str()) == flow.data.get("nonce").and_then(Value::as_str));
+        .is_some_and(|n| Some(n.as_str()) == flow.get("nonce").and_then(Value::as_str));
     let user = match state.app.studio_bearer(access).await {
         Ok(Some(u)) if nonce_ok => u,
         Ok(_) => {

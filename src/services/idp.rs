@@ -74,6 +74,9 @@ pub struct AuthorizeParams {
 
 /// Why an authorization request failed. Until the client and its redirect URI are known to be
 /// right, the person is shown the error; after that, the client is told through the redirect.
+/// Log-ins in progress one address may have at a time at an embedded provider.
+pub const MAX_PENDING_PER_SOURCE: i64 = 30;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthorizeError {
     Show(String),
@@ -199,6 +202,7 @@ impl App {
         &self,
         idp: Idp,
         mut params: AuthorizeParams,
+        source: Option<&str>,
     ) -> Result<PendingLogin, AuthorizeError> {
         let client_id = params
             .client_id
@@ -322,6 +326,20 @@ impl App {
                 "state and nonce may be at most 1024 characters",
             ));
         }
+        // Each anonymous authorize stores a row until the person logs in: a few per source.
+        if let Some(source) = source {
+            let pending = self
+                .store
+                .pending_auth_requests_of(source, now)
+                .await
+                .map_err(|e| AuthorizeError::Show(e.to_string()))?;
+            if pending >= MAX_PENDING_PER_SOURCE {
+                return Err(fail(
+                    "temporarily_unavailable",
+                    "too many log-ins in progress from this address; finish one, or wait a few minutes",
+                ));
+            }
+        }
         let id = secret::random_token();
         let stored =
             serde_json::to_value(&params).map_err(|e| AuthorizeError::Show(e.to_string()))?;
@@ -333,6 +351,7 @@ impl App {
                 &client_id,
                 &stored,
                 now + LOGIN_WINDOW_SECS * 1_000_000,
+                source,
             )
             .await
             .map_err(|e| AuthorizeError::Show(e.to_string()))?;
@@ -591,6 +610,7 @@ impl App {
                 &client.client_id,
                 &value,
                 self.clock.now() + PAR_LIFETIME_SECS * 1_000_000,
+                None,
             )
             .await?;
         Ok((format!("{REQUEST_URI_PREFIX}{id}"), PAR_LIFETIME_SECS))

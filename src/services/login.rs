@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::App;
@@ -15,12 +17,17 @@ use crate::config::Profile;
 use crate::domain::Pid;
 use crate::jose::{self, VerifyingKey};
 use crate::secret;
-use crate::store::oidc::{LoginFlow, OidcClient, WebSession};
+use crate::store::oidc::{OidcClient, WebSession};
 use crate::store::{StoreError, meta_get_or_create};
 
 pub const SESSION_COOKIE: &str = "tilgang_session";
+/// The cookie that binds a log-in in progress to the browser that started it. `__Host-`
+/// (Secure, Path=/, no Domain) when served over HTTPS; browsers refuse that prefix over plain
+/// HTTP, so a loopback test instance uses the bare name.
+pub const FLOW_COOKIE_HTTPS: &str = "__Host-tilgang_login";
+pub const FLOW_COOKIE_HTTP: &str = "tilgang_login";
 pub const SESSION_LIFETIME_SECS: i64 = 3600;
-const FLOW_LIFETIME_SECS: i64 = 600;
+pub const FLOW_LIFETIME_SECS: i64 = 600;
 const METADATA_TTL: Duration = Duration::from_secs(3600);
 const JWKS_REFRESH_MIN: Duration = Duration::from_secs(10);
 
@@ -43,6 +50,10 @@ pub enum LoginError {
     },
     #[error("this log-in has expired or was already completed")]
     Expired,
+    #[error(
+        "this log-in was started in another browser, or this browser no longer has its cookie; start the log-in again here"
+    )]
+    OtherBrowser,
     #[error("{0} could not be reached or answered with an error: {1}")]
     Provider(&'static str, String),
     #[error("the ID token from {0} was not accepted: {1}")]
@@ -58,6 +69,32 @@ pub enum LoginError {
 pub struct ProviderMetadata {
     discovery: Mutex<HashMap<String, (Instant, Value)>>,
     jwks: Mutex<HashMap<String, (Instant, Vec<VerifyingKey>)>>,
+}
+
+/// A log-in in progress: kept sealed in a cookie of the browser that started it, so it is
+/// bound to that browser and costs no database row per anonymous request.
+#[derive(Debug, Serialize, Deserialize)]
+struct PendingLogin {
+    provider: String,
+    state: String,
+    nonce: String,
+    verifier: String,
+    goto: String,
+}
+
+/// Sealed state with its expiry (Unix seconds).
+#[derive(Serialize, Deserialize)]
+struct Sealed<T> {
+    exp: i64,
+    v: T,
+}
+
+/// The key of [`App::seal`], created on the first start.
+pub async fn flow_key(store: &crate::store::Store) -> Result<Vec<u8>, StoreError> {
+    let mut tx = store.begin().await?;
+    let key = meta_get_or_create(&mut tx, "flow-cookie-key", secret::random_token).await?;
+    tx.commit().await?;
+    Ok(key.into_bytes())
 }
 
 /// Only local paths may be a destination after log-in (no open redirect).
@@ -206,8 +243,41 @@ impl App {
         Ok(keys)
     }
 
-    /// Starts a log-in: returns the provider's authorization URL to send the browser to.
-    pub async fn start_login(&self, idp: Idp, goto: Option<&str>) -> Result<String, LoginError> {
+    /// `value`, sealed for `lifetime_secs` (see [`secret::seal`]).
+    pub fn seal<T: Serialize>(&self, value: T, lifetime_secs: i64) -> String {
+        let sealed = Sealed {
+            exp: self.clock.now() / 1_000_000 + lifetime_secs,
+            v: value,
+        };
+        secret::seal(
+            &self.flow_key,
+            &serde_json::to_string(&sealed).unwrap_or_default(),
+        )
+    }
+
+    /// What [`App::seal`] sealed, unless it was altered or has expired.
+    pub fn unseal<T: DeserializeOwned>(&self, sealed: &str) -> Option<T> {
+        let text = secret::unseal(&self.flow_key, sealed)?;
+        let sealed: Sealed<T> = serde_json::from_str(&text).ok()?;
+        (sealed.exp > self.clock.now() / 1_000_000).then_some(sealed.v)
+    }
+
+    /// The name of the log-in flow cookie for this server's public URL.
+    pub fn flow_cookie_name(&self) -> &'static str {
+        if self.config.public_url.starts_with("https://") {
+            FLOW_COOKIE_HTTPS
+        } else {
+            FLOW_COOKIE_HTTP
+        }
+    }
+
+    /// Starts a log-in: returns the provider's authorization URL to send the browser to, and
+    /// the sealed flow for the cookie that binds the log-in to this browser.
+    pub async fn start_login(
+        &self,
+        idp: Idp,
+        goto: Option<&str>,
+    ) -> Result<(String, String), LoginError> {
         let rp = self.relying_party(idp).await?;
         let discovery = self.discovery(&rp.issuer, idp.display_name).await?;
         let endpoint = discovery
@@ -216,65 +286,60 @@ impl App {
             .ok_or_else(|| {
                 LoginError::Provider(idp.display_name, "no authorization_endpoint".into())
             })?;
-        let state = secret::random_token();
-        let flow = LoginFlow {
+        let flow = PendingLogin {
             provider: idp.path.into(),
+            state: secret::random_token(),
             nonce: secret::random_token(),
-            code_verifier: secret::random_token(),
+            verifier: secret::random_token(),
             goto: safe_goto(goto),
         };
-        self.store
-            .insert_login_flow(
-                &state,
-                &flow,
-                self.clock.now() + FLOW_LIFETIME_SECS * 1_000_000,
-            )
-            .await?;
-        Ok(append_query(
+        let url = append_query(
             endpoint,
             &[
                 ("response_type", "code".into()),
                 ("client_id", rp.client_id),
                 ("redirect_uri", rp.redirect_uri),
                 ("scope", "openid profile".into()),
-                ("state", state),
-                ("nonce", flow.nonce),
-                (
-                    "code_challenge",
-                    secret::pkce_challenge(&flow.code_verifier),
-                ),
+                ("state", flow.state.clone()),
+                ("nonce", flow.nonce.clone()),
+                ("code_challenge", secret::pkce_challenge(&flow.verifier)),
                 ("code_challenge_method", "S256".into()),
                 ("acr_values", ACR_SUBSTANTIAL.into()),
                 ("ui_locales", "nb".into()),
             ],
-        ))
+        );
+        Ok((url, self.seal(flow, FLOW_LIFETIME_SECS)))
     }
 
-    /// Finishes a log-in at the callback: exchanges the code, checks the ID token and creates a
-    /// session. Returns the session id (for the cookie) and where to go.
+    /// Finishes a log-in at the callback: checks that the flow cookie of this browser holds
+    /// the `state` the provider sent back (so a callback URL made in another browser cannot
+    /// log this one in), exchanges the code, checks the ID token and creates a session.
+    /// Returns the session id (for the cookie) and where to go.
     pub async fn finish_login(
         &self,
         idp: Idp,
+        flow_cookie: Option<&str>,
         code: Option<&str>,
         state: Option<&str>,
         error: Option<&str>,
         error_description: Option<&str>,
     ) -> Result<(String, String), LoginError> {
         let now = self.clock.now();
-        let flow = match state {
-            Some(s) => self.store.take_login_flow(s, now).await?,
-            None => None,
-        };
         if let Some(error) = error {
             return Err(LoginError::Refused {
                 provider: idp.display_name,
                 description: error_description.unwrap_or(error).to_owned(),
             });
         }
-        let flow = flow
-            .filter(|f| f.provider == idp.path)
-            .ok_or(LoginError::Expired)?;
-        let code = code.ok_or(LoginError::Expired)?;
+        let (Some(state), Some(code)) = (state, code) else {
+            return Err(LoginError::Expired);
+        };
+        let flow: PendingLogin = flow_cookie
+            .and_then(|c| self.unseal(c))
+            .filter(|f: &PendingLogin| {
+                f.provider == idp.path && secret::constant_time_eq(&f.state, state)
+            })
+            .ok_or(LoginError::OtherBrowser)?;
         let rp = self.relying_party(idp).await?;
         let name = idp.display_name;
         let discovery = self.discovery(&rp.issuer, name).await?;
@@ -293,7 +358,7 @@ impl App {
                 ("grant_type", "authorization_code"),
                 ("code", code),
                 ("redirect_uri", &rp.redirect_uri),
-                ("code_verifier", &flow.code_verifier),
+                ("code_verifier", &flow.verifier),
                 ("client_id", &rp.client_id),
                 ("client_secret", &rp.client_secret),
             ])
@@ -305,6 +370,12 @@ impl App {
             .json()
             .await
             .map_err(|e| LoginError::Provider(name, e.to_string()))?;
+        if status == reqwest::StatusCode::BAD_REQUEST
+            && body.get("error").and_then(Value::as_str) == Some("invalid_grant")
+        {
+            // The code was used already (a replayed callback) or has expired.
+            return Err(LoginError::Expired);
+        }
         if !status.is_success() {
             let desc = body
                 .get("error_description")

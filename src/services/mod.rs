@@ -42,6 +42,9 @@ pub struct App {
     pub studio: Arc<studio::StudioSecrets>,
     /// Attempts per minute on log-in, sign-up and resend.
     pub limits: Arc<studio::RateLimits>,
+    /// The HMAC key of state kept in browsers (log-in flows in progress), shared by every
+    /// instance through the database.
+    pub flow_key: Arc<Vec<u8>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +82,7 @@ impl App {
                 .map_err(|e| StoreError::Corrupt(format!("HTTP client: {e}")))?,
             provider_metadata: Arc::new(login::ProviderMetadata::default()),
             studio: Arc::new(App::studio_secrets(&store).await?),
+            flow_key: Arc::new(login::flow_key(&store).await?),
             limits: Arc::new(studio::RateLimits::default()),
         };
         app.register_embedded_clients().await?;

@@ -83,6 +83,40 @@ impl App {
         Ok(out)
     }
 
+    /// Security review item 8: a system may name only its own vendor's Maskinporten clients.
+    /// Otherwise a vendor could claim another organisation's client for its own system, and
+    /// the client's owner could no longer register it (AUTH.VLD-00004, first come first
+    /// served).
+    ///
+    /// Ownership is known for the clients of tilgang's own Maskinporten registry (`mp_client`,
+    /// filled by the embedded self-service API with each client's owner organisation): a
+    /// client id found there that belongs to another organisation than `vendor_org` is
+    /// refused with AUTH.VLD-00104. A client id the registry does not know passes, as before
+    /// (and as in Altinn, which checks only uniqueness): in the production profile the clients
+    /// live at the real Maskinporten, whose registry tilgang cannot read, and in the local
+    /// profile an unknown id is a client of a trusted external Maskinporten or a placeholder
+    /// of a test script. That leaves no gap in the embedded registry: its client ids are
+    /// random UUIDs chosen by tilgang, so no id can be claimed before its client exists, and
+    /// a client never changes owner, so checking outside the write transaction is safe. The
+    /// id is also looked up in lower case, the case tilgang makes its ids in, so that a case
+    /// variant of another organisation's id is refused too.
+    async fn check_client_owners(
+        &self,
+        vendor_org: &str,
+        client_ids: &[String],
+    ) -> Result<Option<Violation>, StoreError> {
+        let mut owners: Vec<(&str, Option<String>)> = Vec::with_capacity(client_ids.len());
+        for id in client_ids {
+            let mut owner = self.store.mp_client(id).await?.map(|c| c.client_orgno);
+            let lower = id.to_lowercase();
+            if owner.is_none() && lower != *id {
+                owner = self.store.mp_client(&lower).await?.map(|c| c.client_orgno);
+            }
+            owners.push((id.as_str(), owner));
+        }
+        Ok(system::check_client_owners(vendor_org, &owners))
+    }
+
     /// SR5: registers a system; returns its internal id.
     pub async fn create_system(
         &self,
@@ -116,6 +150,10 @@ impl App {
         if system::has_duplicate_client_ids(&input.client_id) {
             violations.push(system::duplicate_client_ids());
         }
+        violations.extend(
+            self.check_client_owners(vendor.as_str(), &input.client_id)
+                .await?,
+        );
         violations.extend(
             self.check_rights_and_packages(&input.rights, &input.access_packages, input.is_visible)
                 .await?,
@@ -251,6 +289,12 @@ impl App {
                 violations.push(system::client_id_taken());
             }
         }
+        // Every id of the new list, also those already on the system: one registered before
+        // this check existed must be dropped before anything else of the system can change.
+        violations.extend(
+            self.check_client_owners(&stored.vendor_org, &input.client_id)
+                .await?,
+        );
         if !violations.is_empty() {
             return Err(RegisterError::Invalid(violations));
         }

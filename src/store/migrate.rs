@@ -54,6 +54,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0007_structured_keys.sql"),
         postgres: include_str!("../../migrations/postgres/0007_structured_keys.sql"),
     },
+    Migration {
+        version: 8,
+        name: "flow_limits",
+        sqlite: include_str!("../../migrations/sqlite/0008_flow_limits.sql"),
+        postgres: include_str!("../../migrations/postgres/0008_flow_limits.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied; returns how many ran.

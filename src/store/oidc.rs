@@ -32,14 +32,6 @@ pub struct CodeRecord {
 }
 
 #[derive(Debug, Clone)]
-pub struct LoginFlow {
-    pub provider: String,
-    pub nonce: String,
-    pub code_verifier: String,
-    pub goto: String,
-}
-
-#[derive(Debug, Clone)]
 pub struct WebSession {
     pub provider: String,
     pub pid: String,
@@ -105,6 +97,8 @@ impl Store {
         row.as_ref().map(client_from_row).transpose()
     }
 
+    /// Stores a pending authorization request; `source` is the address that sent it (none
+    /// for pushed requests, which come from authenticated clients).
     pub async fn insert_auth_request(
         &self,
         id: &str,
@@ -112,16 +106,33 @@ impl Store {
         client_id: &str,
         params: &Value,
         expires_at: Micros,
+        source: Option<&str>,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO oidc_auth_request (id, issuer, client_id, params, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        sqlx::query("INSERT INTO oidc_auth_request (id, issuer, client_id, params, expires_at, source) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(id)
             .bind(issuer)
             .bind(client_id)
             .bind(params.to_string())
             .bind(expires_at)
+            .bind(source)
             .execute(self.pool())
             .await?;
         Ok(())
+    }
+
+    /// How many unexpired authorization requests `source` has pending.
+    pub async fn pending_auth_requests_of(
+        &self,
+        source: &str,
+        now: Micros,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM oidc_auth_request WHERE source = $1 AND expires_at > $2",
+        )
+        .bind(source)
+        .bind(now)
+        .fetch_one(self.pool())
+        .await?)
     }
 
     /// A pending authorization request that has not expired: (client id, parameters).
@@ -211,46 +222,6 @@ impl Store {
             })
         })
         .transpose()
-    }
-
-    pub async fn insert_login_flow(
-        &self,
-        state: &str,
-        f: &LoginFlow,
-        expires_at: Micros,
-    ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO login_flow (state, provider, nonce, code_verifier, goto, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(state)
-            .bind(&f.provider)
-            .bind(&f.nonce)
-            .bind(&f.code_verifier)
-            .bind(&f.goto)
-            .bind(expires_at)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
-
-    /// Takes a log-in flow by its state, once, if it has not expired.
-    pub async fn take_login_flow(
-        &self,
-        state: &str,
-        now: Micros,
-    ) -> Result<Option<LoginFlow>, StoreError> {
-        let row = sqlx::query("DELETE FROM login_flow WHERE state = $1 RETURNING provider, nonce, code_verifier, goto, expires_at")
-            .bind(state)
-            .fetch_optional(self.pool())
-            .await?;
-        let Some(r) = row else { return Ok(None) };
-        if r.try_get::<i64, _>("expires_at")? <= now {
-            return Ok(None);
-        }
-        Ok(Some(LoginFlow {
-            provider: r.try_get("provider")?,
-            nonce: r.try_get("nonce")?,
-            code_verifier: r.try_get("code_verifier")?,
-            goto: r.try_get("goto")?,
-        }))
     }
 
     pub async fn insert_session(

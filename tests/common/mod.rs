@@ -325,6 +325,17 @@ pub fn claims_of(token: &str) -> serde_json::Value {
 }
 
 /// The `Location` header of a redirect.
+/// The `name=value` pair of the cookie `name` that a response sets.
+pub fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
 pub fn location(res: &reqwest::Response) -> String {
     assert!(
         res.status().is_redirection(),
@@ -390,6 +401,7 @@ impl TestServer {
             .send()
             .await
             .expect("login");
+        let flow = set_cookie(&res, "tilgang_login").expect("the flow cookie");
         let authorize = location(&res);
         let html = b
             .get(&authorize)
@@ -407,11 +419,12 @@ impl TestServer {
             .await
             .expect("log in");
         let callback = location(&res);
-        let res = b.get(&callback).send().await.expect("callback");
-        let set = res.headers()["set-cookie"]
-            .to_str()
-            .expect("cookie")
-            .to_owned();
-        set.split(';').next().expect("cookie value").to_owned()
+        let res = b
+            .get(&callback)
+            .header("cookie", flow)
+            .send()
+            .await
+            .expect("callback");
+        set_cookie(&res, "tilgang_session").expect("the session cookie")
     }
 }
