@@ -138,6 +138,16 @@ pub struct Overrides {
     /// Captcha difficulty: the largest secret number the browser searches for [default: 50000]
     #[arg(long, env = "TILGANG_CAPTCHA_DIFFICULTY", global = true)]
     pub captcha_difficulty: Option<u64>,
+    /// How often the background jobs run (purge, time-outs, mail retries, key reload) [default: 60s]
+    #[arg(long, env = "TILGANG_JOB_INTERVAL", global = true, value_parser = parse_duration)]
+    pub job_interval: Option<Duration>,
+    /// How long a client may take to send a request's headers; also how long an idle
+    /// keep-alive connection stays open [default: 10s]
+    #[arg(long, env = "TILGANG_HEADER_READ_TIMEOUT", global = true, value_parser = parse_duration)]
+    pub header_read_timeout: Option<Duration>,
+    /// Connections one client address may have open at once [default: 64]
+    #[arg(long, env = "TILGANG_MAX_CONNECTIONS_PER_CLIENT", global = true)]
+    pub max_connections_per_client: Option<usize>,
 }
 
 /// How tilgang talks to the SMTP server.
@@ -222,6 +232,9 @@ struct FileConfig {
     mail_from: Option<String>,
     activation_lifetime: Option<String>,
     captcha_difficulty: Option<u64>,
+    job_interval: Option<String>,
+    header_read_timeout: Option<String>,
+    max_connections_per_client: Option<usize>,
 }
 
 /// Where an effective value came from, shown by `tilgang config check`.
@@ -269,6 +282,9 @@ pub struct Config {
     /// How long an activation link works (Gitea's ACTIVE_CODE_LIVE_MINUTES).
     pub activation_lifetime: Duration,
     pub captcha_difficulty: u64,
+    pub job_interval: Duration,
+    pub header_read_timeout: Duration,
+    pub max_connections_per_client: usize,
     pub config_file: Option<PathBuf>,
     pub sources: Vec<(&'static str, Source)>,
 }
@@ -571,6 +587,59 @@ impl Config {
             None => 50_000,
         };
 
+        let mut duration = |key: &'static str,
+                            cmd: Option<Duration>,
+                            file: Option<String>,
+                            default: Duration,
+                            range: std::ops::RangeInclusive<u64>|
+         -> Result<Duration, ConfigError> {
+            match pick(key, cmd.map(format_duration), file) {
+                Some(t) => parse_duration(&t)
+                    .and_then(|d| {
+                        if range.contains(&d.as_secs()) {
+                            Ok(d)
+                        } else {
+                            Err(format!(
+                                "'{t}' is outside {} to {}",
+                                format_duration(Duration::from_secs(*range.start())),
+                                format_duration(Duration::from_secs(*range.end()))
+                            ))
+                        }
+                    })
+                    .map_err(|message| ConfigError::Invalid { key, message }),
+                None => Ok(default),
+            }
+        };
+        let job_interval = duration(
+            "job-interval",
+            o.job_interval,
+            file.job_interval,
+            Duration::from_secs(60),
+            1..=86_400,
+        )?;
+        let header_read_timeout = duration(
+            "header-read-timeout",
+            o.header_read_timeout,
+            file.header_read_timeout,
+            Duration::from_secs(10),
+            1..=3_600,
+        )?;
+        let max_connections_per_client = match pick(
+            "max-connections-per-client",
+            o.max_connections_per_client.map(|n| n.to_string()),
+            file.max_connections_per_client.map(|n| n.to_string()),
+        ) {
+            Some(n) => n
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=100_000).contains(n))
+                .ok_or_else(|| ConfigError::Invalid {
+                    key: "max-connections-per-client",
+                    message: format!("'{n}' is not a number from 1 to 100000"),
+                })?,
+            None => 64,
+        };
+
         let config = Config {
             profile,
             listen,
@@ -588,6 +657,9 @@ impl Config {
             mail_from,
             activation_lifetime,
             captcha_difficulty,
+            job_interval,
+            header_read_timeout,
+            max_connections_per_client,
             config_file: o.config.clone(),
             sources,
         };
@@ -772,6 +844,15 @@ impl Config {
                 format_duration(self.activation_lifetime),
             ),
             ("captcha-difficulty", self.captcha_difficulty.to_string()),
+            ("job-interval", format_duration(self.job_interval)),
+            (
+                "header-read-timeout",
+                format_duration(self.header_read_timeout),
+            ),
+            (
+                "max-connections-per-client",
+                self.max_connections_per_client.to_string(),
+            ),
         ];
         for (key, value) in rows {
             out.push_str(&format!("{key} = {value:?}  # {}\n", self.source(key)));

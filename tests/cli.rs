@@ -83,7 +83,12 @@ async fn import_command_on_both_engines() {
 
         let out = tilgang(&["migrate"], &url);
         assert!(out.status.success(), "{engine:?}: {}", text(&out.stderr));
-        assert!(text(&out.stdout).contains("6 migration(s) applied"));
+        let all = tilgang::store::migrate::latest_version();
+        assert!(
+            text(&out.stdout).contains(&format!("{all} migration(s) applied")),
+            "{}",
+            text(&out.stdout)
+        );
         let out = tilgang(&["migrate"], &url);
         assert!(
             text(&out.stdout).contains("0 migration(s) applied"),
@@ -153,6 +158,8 @@ async fn serve_answers_health_and_stops_gracefully_on_sigterm() {
             &format!("127.0.0.1:{port}"),
             "--data-dir",
             dir.to_str().unwrap(),
+            "--job-interval",
+            "1s",
         ])
         .env_clear()
         .env("TILGANG_DATABASE_URL", &url)
@@ -174,6 +181,63 @@ async fn serve_answers_health_and_stops_gracefully_on_sigterm() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(healthy, "the server answers /health");
+
+    // Regression (security review, item 3): the background jobs run in `serve`, each shown in
+    // /metrics; a key added by another process (here `tilgang keys rotate`) is picked up.
+    let base = format!("http://127.0.0.1:{port}");
+    let jwks = |client: reqwest::Client, base: String| async move {
+        let doc: serde_json::Value = client
+            .get(format!("{base}/maskinporten/jwk"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        doc["keys"].as_array().map_or(0, Vec::len)
+    };
+    let keys_before = jwks(client.clone(), base.clone()).await;
+    let out = tilgang(&["keys", "rotate", "--activate-after", "1s"], &url);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut ran = false;
+    let mut metrics = String::new();
+    for _ in 0..100 {
+        metrics = client
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        ran = [
+            "purge_expired",
+            "time_out_requests",
+            "retry_mail",
+            "reload_keys",
+        ]
+        .iter()
+        .all(|job| {
+            metrics.lines().any(|l| {
+                l.starts_with(&format!("tilgang_job_runs_total{{job=\"{job}\"}}"))
+                    && !l.ends_with(" 0")
+            }) && metrics.contains(&format!("tilgang_job_failures_total{{job=\"{job}\"}} 0"))
+        });
+        if ran && jwks(client.clone(), base.clone()).await > keys_before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ran, "every job ran without failing: {metrics}");
+    assert!(
+        jwks(client.clone(), base.clone()).await > keys_before,
+        "the rotated key is published by the running server"
+    );
+    assert!(
+        metrics.contains("tilgang_rejected_for_load_total{reason=\"password_queue\"} 0"),
+        "{metrics}"
+    );
+
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

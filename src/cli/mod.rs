@@ -143,9 +143,12 @@ async fn serve(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     print_welcome(&app).await;
-    crate::http::serve(app.clone(), listener, shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())?;
+    let jobs = crate::services::jobs::spawn(&app, app.config.job_interval);
+    let served = crate::http::serve(app.clone(), listener, shutdown_signal()).await;
+    for job in jobs {
+        job.abort();
+    }
+    served.map_err(|e| e.to_string())?;
     app.store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -323,7 +323,7 @@ mod tests {
 
     #[test]
     fn every_field_tampered_with_is_refused() {
-        use CaptchaError::{Malformed, Wrong};
+        use super::CaptchaError::{Malformed, Wrong};
         let c = create(KEY, "abc123", 42, 1000, 1000);
         let honest = solution(&c, 42);
         assert!(verify(KEY, &encode(&honest), 1000).is_ok());

@@ -107,6 +107,81 @@ impl Metrics {
     }
 }
 
+/// The background jobs (runs, failures, when each last ran and succeeded) and what was
+/// refused for load, in the same format.
+pub fn render_app(app: &crate::services::App) -> String {
+    use crate::services::jobs::Job;
+    use crate::services::load::Refusal;
+    let mut out = String::new();
+    let jobs = app.jobs.snapshot();
+    let _ = writeln!(
+        out,
+        "# HELP tilgang_job_runs_total Runs of each background job.\n# TYPE tilgang_job_runs_total counter"
+    );
+    for job in Job::ALL {
+        let runs = jobs.get(job.name()).map_or(0, |s| s.runs);
+        let _ = writeln!(
+            out,
+            "tilgang_job_runs_total{{job=\"{}\"}} {runs}",
+            job.name()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP tilgang_job_failures_total Failed runs of each background job.\n# TYPE tilgang_job_failures_total counter"
+    );
+    for job in Job::ALL {
+        let failures = jobs.get(job.name()).map_or(0, |s| s.failures);
+        let _ = writeln!(
+            out,
+            "tilgang_job_failures_total{{job=\"{}\"}} {failures}",
+            job.name()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP tilgang_job_last_run_timestamp_seconds When each job last ran (0: not yet).\n# TYPE tilgang_job_last_run_timestamp_seconds gauge"
+    );
+    for job in Job::ALL {
+        let at = jobs.get(job.name()).and_then(|s| s.last_run).unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "tilgang_job_last_run_timestamp_seconds{{job=\"{}\"}} {}",
+            job.name(),
+            at / 1_000_000
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP tilgang_job_last_success_timestamp_seconds When each job last succeeded (0: not yet).\n# TYPE tilgang_job_last_success_timestamp_seconds gauge"
+    );
+    for job in Job::ALL {
+        let at = jobs
+            .get(job.name())
+            .and_then(|s| s.last_success)
+            .unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "tilgang_job_last_success_timestamp_seconds{{job=\"{}\"}} {}",
+            job.name(),
+            at / 1_000_000
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP tilgang_rejected_for_load_total Requests and connections refused to bound memory and time.\n# TYPE tilgang_rejected_for_load_total counter"
+    );
+    for why in Refusal::ALL {
+        let _ = writeln!(
+            out,
+            "tilgang_rejected_for_load_total{{reason=\"{}\"}} {}",
+            why.as_str(),
+            app.load.refused(why)
+        );
+    }
+    out
+}
+
 fn escape(label: &str) -> String {
     label
         .replace('\\', "\\\\")

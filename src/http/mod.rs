@@ -5,6 +5,7 @@ pub mod admin;
 pub mod approval;
 pub mod auth;
 pub mod catalogue;
+pub mod connections;
 pub mod devmail;
 pub mod home;
 pub mod html;
@@ -147,11 +148,17 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    let load = app.load.clone();
+    let per_client = app.config.max_connections_per_client;
+    let header_read_timeout = app.config.header_read_timeout;
+    connections::serve(
+        router(app),
         listener,
-        router(app).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        load,
+        per_client,
+        header_read_timeout,
+        shutdown,
     )
-    .with_graceful_shutdown(shutdown)
     .await
 }
 

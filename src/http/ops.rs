@@ -39,7 +39,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(state.started.elapsed()),
+        state.metrics.render(state.started.elapsed()) + &super::metrics::render_app(&state.app),
     )
         .into_response()
 }

@@ -76,6 +76,14 @@ pub fn studio_cookie(state: &AppState, name: &str, value: &str, max_age: i64) ->
     .unwrap_or_else(|_| HeaderValue::from_static("studio=; Path=/studio; Max-Age=0"))
 }
 
+/// Adds `Retry-After: 1` to a 429 or 503 page.
+pub fn with_retry_after(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
+
 pub fn with_cookie(mut response: Response, cookie: HeaderValue) -> Response {
     response.headers_mut().append(header::SET_COOKIE, cookie);
     response
@@ -277,6 +285,28 @@ async fn sign_in(state: &AppState, old: Option<&str>, user: &Account, goto: &str
 }
 
 /// Only local Studio paths are destinations after log-in.
+/// What to tell a person whose attempt was not checked (too many failures, or a busy server),
+/// and the status to answer with; `None` for other errors.
+fn not_checked(lang: Lang, e: &StudioError) -> Option<(&'static str, StatusCode)> {
+    match e {
+        StudioError::RateLimited => Some((
+            lang.t(
+                "For mange forsøk. Vent et minutt og prøv igjen.",
+                "Too many attempts. Wait a minute and try again.",
+            ),
+            StatusCode::TOO_MANY_REQUESTS,
+        )),
+        StudioError::Busy(_) => Some((
+            lang.t(
+                "Tjenesten er travel akkurat nå. Prøv igjen om et øyeblikk.",
+                "The service is busy right now. Try again in a moment.",
+            ),
+            StatusCode::SERVICE_UNAVAILABLE,
+        )),
+        _ => None,
+    }
+}
+
 pub fn studio_goto(goto: Option<&str>) -> String {
     match goto {
         Some(g)
@@ -509,24 +539,16 @@ async fn login_post(
                 &body,
             )
         }
-        Err(StudioError::RateLimited) => {
-            let body = login_form(
-                lang,
-                &csrf,
-                &goto,
-                name,
-                Some(lang.t(
-                    "For mange forsøk. Vent et minutt og prøv igjen.",
-                    "Too many attempts. Wait a minute and try again.",
-                )),
-            );
-            studio_page(
+        Err(e) if not_checked(lang, &e).is_some() => {
+            let (text, status) = not_checked(lang, &e).unwrap_or_default();
+            let body = login_form(lang, &csrf, &goto, name, Some(text));
+            with_retry_after(studio_page(
                 &state,
                 lang,
-                StatusCode::TOO_MANY_REQUESTS,
+                status,
                 lang.t("Logg inn", "Log in"),
                 &body,
-            )
+            ))
         }
         Err(e) => server_error(&state, lang, &e),
     }
@@ -906,17 +928,10 @@ async fn link_signup(
             ),
             StatusCode::OK,
         ),
-        Err(StudioError::RateLimited) => again(
-            (
-                Field::Username,
-                lang.t(
-                    "For mange forsøk. Vent et minutt og prøv igjen.",
-                    "Too many attempts. Wait a minute and try again.",
-                )
-                .to_owned(),
-            ),
-            StatusCode::TOO_MANY_REQUESTS,
-        ),
+        Err(e) if not_checked(lang, &e).is_some() => {
+            let (text, status) = not_checked(lang, &e).unwrap_or_default();
+            with_retry_after(again((Field::Username, text.to_owned()), status))
+        }
         Err(StudioError::Credentials) => Redirect::to("/studio/user/login").into_response(),
         Err(e) => server_error(&state, lang, &e),
     }
@@ -958,18 +973,14 @@ async fn link_signin(
             };
             sign_in(&state, Some(&s.id), &user, goto).await
         }
-        Err(e @ (StudioError::Credentials | StudioError::RateLimited)) => {
-            let text = if matches!(e, StudioError::RateLimited) {
-                lang.t(
-                    "For mange forsøk. Vent et minutt og prøv igjen.",
-                    "Too many attempts. Wait a minute and try again.",
-                )
-            } else {
+        Err(e @ (StudioError::Credentials | StudioError::RateLimited | StudioError::Busy(_))) => {
+            let (text, status) = not_checked(lang, &e).unwrap_or((
                 lang.t(
                     "Brukernavnet eller passordet er feil.",
                     "The user name or password is incorrect.",
-                )
-            };
+                ),
+                StatusCode::OK,
+            ));
             link_account_response(
                 &state,
                 lang,
@@ -982,7 +993,7 @@ async fn link_signin(
                     signin_error: Some(text.to_owned()),
                     signin_name: form_field(&f, "user_name"),
                 },
-                StatusCode::OK,
+                status,
             )
         }
         Err(e) => server_error(&state, lang, &e),

@@ -16,6 +16,7 @@ use super::AppState;
 use super::admin::SCOPE_ADMIN;
 use super::studio_oauth::{basic_auth, bearer};
 use crate::clock::format_micros;
+use crate::services::studio::StudioError;
 use crate::services::studio_orgs::{Actor, NewOrgInput, OrgError};
 use crate::store::StoreError;
 use crate::store::studio::{Account, KIND_ORG, KIND_USER, Team};
@@ -57,12 +58,27 @@ pub struct ApiError(StatusCode, String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.0, Json(json!({"message": self.1, "url": "/docs"}))).into_response()
+        let mut response =
+            (self.0, Json(json!({"message": self.1, "url": "/docs"}))).into_response();
+        if self.0 == StatusCode::TOO_MANY_REQUESTS || self.0 == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
+        response
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        if e.is_overload() {
+            tracing::warn!(error = %e, "Studio API: the database is overloaded");
+            return ApiError(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the server is busy; try again in a moment".into(),
+            );
+        }
         tracing::error!(error = %e, "Studio API");
         ApiError(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -148,11 +164,20 @@ impl FromRequestParts<AppState> for Caller {
                 .app
                 .studio_check_password(&name, &password, ip.as_deref())
                 .await
-                .map_err(|_| {
-                    ApiError(
+                .map_err(|e| match e {
+                    StudioError::RateLimited => ApiError(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "too many failed log-ins; wait a few minutes".into(),
+                    ),
+                    StudioError::Busy(_) => ApiError(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "the server is busy; try again in a moment".into(),
+                    ),
+                    StudioError::Store(e) => ApiError::from(e),
+                    _ => ApiError(
                         StatusCode::UNAUTHORIZED,
                         "user name or password is wrong".into(),
-                    )
+                    ),
                 })?
         } else {
             return Err(unauthorized());

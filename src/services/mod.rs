@@ -7,6 +7,7 @@ pub mod idp;
 pub mod import;
 pub mod jobs;
 pub mod keys;
+pub mod load;
 pub mod login;
 pub mod mail;
 pub mod maskinporten;
@@ -45,6 +46,10 @@ pub struct App {
     /// The HMAC key of state kept in browsers (log-in flows in progress), shared by every
     /// instance through the database.
     pub flow_key: Arc<Vec<u8>>,
+    /// Bounds on password work, and the counts of what was refused for load.
+    pub load: Arc<load::Load>,
+    /// When each background job last ran, and how it went.
+    pub jobs: Arc<jobs::JobStats>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +88,8 @@ impl App {
             provider_metadata: Arc::new(login::ProviderMetadata::default()),
             studio: Arc::new(App::studio_secrets(&store).await?),
             flow_key: Arc::new(login::flow_key(&store).await?),
+            load: Arc::new(load::Load::for_this_machine()),
+            jobs: Arc::new(jobs::JobStats::default()),
             limits: Arc::new(studio::RateLimits::default()),
         };
         app.register_embedded_clients().await?;

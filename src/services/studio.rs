@@ -12,12 +12,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::App;
+use super::load::{Busy, Load};
 use crate::clock::Micros;
 use crate::domain::activation;
 use crate::domain::captcha::{self, Challenge};
 use crate::domain::studio::{self, Email, Field, Problem, Username};
 use crate::secret;
 use crate::store::studio::{self as st, Account, NewUser, Session};
+use crate::store::throttle as st_throttle;
 use crate::store::{StoreError, meta_get_or_create};
 
 pub const ACCOUNT_COOKIE: &str = "i_like_gitea";
@@ -30,6 +32,12 @@ pub const KIND_DESIGNER: &str = "designer";
 pub const RESEND_LIMIT_SECS: i64 = 180;
 const CAPTCHA_LIFETIME_SECS: i64 = 600;
 pub const ANSATTPORTEN_SOURCE: &str = "ansattporten";
+/// Failed log-ins on one account, each within [`LOCKOUT_SECS`] of the last, before attempts
+/// on it are refused for [`LOCKOUT_SECS`].
+pub const ACCOUNT_FAILURES: i64 = 10;
+/// The same for one source address (many accounts tried from one place).
+pub const SOURCE_FAILURES: i64 = 50;
+pub const LOCKOUT_SECS: i64 = 300;
 
 /// An eID identity waiting to be linked to a Studio account (Gitea's `linkAccountGothUser`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -58,6 +66,8 @@ pub enum StudioError {
     Credentials,
     #[error("too many attempts; wait a minute and try again")]
     RateLimited,
+    #[error("the server is busy checking passwords; try again in a moment")]
+    Busy(#[from] Busy),
     #[error("could not hash the password: {0}")]
     Hash(String),
     #[error(transparent)]
@@ -75,7 +85,8 @@ pub struct Signup<'a> {
     pub agent: Option<&'a str>,
 }
 
-/// Counting limits per key in fixed one-minute windows (per instance).
+/// Counting limits per key in fixed one-minute windows (per instance), for sign-up and
+/// resend; at most 100,000 keys of at most 64 bytes.
 #[derive(Default)]
 pub struct RateLimits {
     windows: Mutex<HashMap<String, (Micros, u32)>>,
@@ -91,7 +102,13 @@ impl RateLimits {
         if map.len() > 100_000 {
             map.retain(|_, (w, _)| *w == window);
         }
-        let entry = map.entry(key.to_owned()).or_insert((window, 0));
+        // Keys are bounded: a long one (attacker-chosen text) is kept as its hash.
+        let key = if key.len() > 64 {
+            secret::hash(key)
+        } else {
+            key.to_owned()
+        };
+        let entry = map.entry(key).or_insert((window, 0));
         if entry.0 != window {
             *entry = (window, 0);
         }
@@ -127,20 +144,29 @@ pub fn hash_password(password: &str) -> Result<String, StudioError> {
         .map_err(|e| StudioError::Hash(e.to_string()))
 }
 
-/// [`hash_password`] off the async workers (argon2id takes ~20 ms of one core).
-async fn hash_password_blocking(password: &str) -> Result<String, StudioError> {
+/// [`hash_password`] off the async workers (argon2id takes ~20 ms of one core and ~19 MiB),
+/// when the load gate gives it a turn.
+async fn hash_password_blocking(load: &Load, password: &str) -> Result<String, StudioError> {
+    let _turn = load.password_turn().await?;
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .map_err(|e| StudioError::Hash(e.to_string()))?
 }
 
-/// [`password_matches`] off the async workers.
-async fn password_matches_blocking(password: &str, stored: &str) -> bool {
+/// [`password_matches`] off the async workers, when the load gate gives it a turn.
+async fn password_matches_blocking(
+    load: &Load,
+    password: &str,
+    stored: &str,
+) -> Result<bool, StudioError> {
+    let _turn = load.password_turn().await?;
     let (password, stored) = (password.to_owned(), stored.to_owned());
-    tokio::task::spawn_blocking(move || password_matches(&password, &stored))
-        .await
-        .unwrap_or(false)
+    Ok(
+        tokio::task::spawn_blocking(move || password_matches(&password, &stored))
+            .await
+            .unwrap_or(false),
+    )
 }
 
 /// Checks a password against a stored hash (false for an empty or unreadable hash).
@@ -336,7 +362,7 @@ impl App {
         {
             return field(Field::Email, Problem::EmailUsed);
         }
-        let passwd = hash_password_blocking(form.password).await?;
+        let passwd = hash_password_blocking(&self.load, form.password).await?;
         let rands = random_hex(16);
         let mut tx = self.store.begin().await?;
         let created = st::insert_user(
@@ -447,7 +473,11 @@ impl App {
         Ok(user)
     }
 
-    /// Checks a user name and password (rate-limited per address and per name).
+    /// Checks a user name and password. Failures are counted per account and per source in
+    /// the database; after [`ACCOUNT_FAILURES`] failed attempts on an account (or
+    /// [`SOURCE_FAILURES`] from one address) within [`LOCKOUT_SECS`] of each other, attempts
+    /// are refused unchecked until [`LOCKOUT_SECS`] after the last failure — then the right
+    /// password works again. Successful checks are never counted.
     pub async fn studio_check_password(
         &self,
         user_name: &str,
@@ -456,29 +486,64 @@ impl App {
     ) -> Result<Account, StudioError> {
         let now = self.clock.now();
         let lower = user_name.trim().to_lowercase();
-        if !self
-            .limits
-            .allow(&format!("login-ip:{}", ip.unwrap_or("-")), 20, now)
-            || !self.limits.allow(&format!("login-user:{lower}"), 10, now)
-        {
+        let account = secret::hash(&lower);
+        let source = secret::hash(ip.unwrap_or("-"));
+        let window = LOCKOUT_SECS * 1_000_000;
+        let locked = |f: Option<st_throttle::Failures>, max: i64| {
+            f.is_some_and(|f| f.count >= max && now - f.last < window)
+        };
+        if locked(
+            self.store.login_failures("account", &account).await?,
+            ACCOUNT_FAILURES,
+        ) || locked(
+            self.store.login_failures("source", &source).await?,
+            SOURCE_FAILURES,
+        ) {
             return Err(StudioError::RateLimited);
         }
         let user = self.store.studio_account_by_name(&lower).await?;
+        let ok = match &user {
+            Some(u) if u.kind == st::KIND_USER => {
+                password_matches_blocking(&self.load, password, &u.passwd).await?
+            }
+            // Spend the same time whether or not the user exists.
+            _ => {
+                password_matches_blocking(&self.load, password, &DUMMY_HASH).await?;
+                false
+            }
+        };
         match user {
-            Some(u)
-                if u.kind == st::KIND_USER
-                    && password_matches_blocking(password, &u.passwd).await =>
-            {
+            Some(u) if ok => {
+                self.store.clear_login_failures("account", &account).await?;
                 Ok(u)
             }
             _ => {
-                // Spend the same time whether or not the user exists.
-                if user.is_none() {
-                    let _ = password_matches_blocking(password, &DUMMY_HASH).await;
+                for (scope, subject) in [("account", &account), ("source", &source)] {
+                    self.store
+                        .record_login_failure(scope, subject, now, now - window)
+                        .await?;
                 }
                 Err(StudioError::Credentials)
             }
         }
+    }
+
+    /// Releases the user names and e-mail addresses of accounts whose activation expired
+    /// (the jobs call this).
+    pub async fn purge_unactivated_accounts(&self) -> Result<u64, StoreError> {
+        let lifetime =
+            i64::try_from(self.config.activation_lifetime.as_micros()).unwrap_or(i64::MAX);
+        let n = self
+            .store
+            .purge_unactivated(self.clock.now().saturating_sub(lifetime))
+            .await?;
+        if n > 0 {
+            tracing::info!(
+                accounts = n,
+                "unactivated Studio accounts removed; their names and addresses are free again"
+            );
+        }
+        Ok(n)
     }
 
     // ---- activation -----------------------------------------------------------------------

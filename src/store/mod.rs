@@ -12,6 +12,7 @@ pub mod studio;
 pub mod studio_oauth;
 pub mod system;
 pub mod system_user;
+pub mod throttle;
 
 use std::path::Path;
 use std::str::FromStr;

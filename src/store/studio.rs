@@ -802,3 +802,38 @@ impl Store {
         .transpose()
     }
 }
+
+/// Which accounts [`Store::purge_unactivated`] removes: individuals never activated whose last
+/// activation mail (or sign-up) is older than the cutoff `$1`, and that nothing refers to.
+const UNACTIVATED: &str = "SELECT id FROM studio_user u WHERE u.kind = 0 AND u.is_active = 0 \
+     AND COALESCE(u.last_mail_at, u.created_at) < $1 \
+     AND NOT EXISTS (SELECT 1 FROM studio_team_user t WHERE t.user_id = u.id) \
+     AND NOT EXISTS (SELECT 1 FROM studio_repo r WHERE r.owner_id = u.id) \
+     AND NOT EXISTS (SELECT 1 FROM studio_oauth_grant g WHERE g.user_id = u.id) \
+     AND NOT EXISTS (SELECT 1 FROM studio_org_request o WHERE o.requester_id = u.id)";
+
+impl Store {
+    /// Removes accounts whose activation expired before `cutoff`, with their eID links and
+    /// sessions, so that the user name and e-mail address may sign up again. Returns how many
+    /// accounts went.
+    pub async fn purge_unactivated(&self, cutoff: Micros) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        for table in ["studio_external_login", "studio_session"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE user_id IN ({UNACTIVATED})"
+            )))
+            .bind(cutoff)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM studio_user WHERE id IN ({UNACTIVATED})"
+        )))
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(n)
+    }
+}
