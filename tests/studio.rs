@@ -1642,3 +1642,146 @@ async fn a_callback_from_another_browser_links_nothing() {
         s.stop().await;
     }
 }
+
+async fn basic_status(s: &TestServer, user: &str, password: &str) -> u16 {
+    s.client
+        .get(s.url("/studio/api/v1/user"))
+        .basic_auth(user, Some(password))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Regression (security review, items 6 and 7b): log-in throttling lived in process memory
+/// (lost on restart, per instance), counted successful log-ins and could lock the owner out.
+/// Now failures are counted per account and per source in the database; successes never are;
+/// after the lock-out window the right password works again; keys are hashes of fixed length.
+#[tokio::test]
+async fn failed_log_ins_lock_an_account_for_a_while_in_every_instance() {
+    for engine in engines().await {
+        let (s, sink) = server_with_smtp(engine).await;
+        let _kari = new_user(&s, &sink, KARI, "kari", "kari@example.no").await;
+        // Successful Basic-authenticated calls are never throttled.
+        for _ in 0..25 {
+            assert_eq!(basic_status(&s, "kari", PASSWORD).await, 200);
+        }
+        // Ten failures lock the account: even the right password is refused, with 429.
+        for _ in 0..studio_failures() {
+            assert_eq!(basic_status(&s, "KARI", "feil").await, 401);
+        }
+        assert_eq!(basic_status(&s, "kari", PASSWORD).await, 429);
+
+        // A restarted (or second) instance on the same database sees the same lock.
+        let port = sink.port;
+        let db = s.stop_keep_data().await;
+        let s = TestServer::start_with(
+            engine,
+            Options {
+                database: Some(db),
+                smtp_port: Some(port),
+                ..Default::default()
+            },
+        )
+        .await;
+        assert_eq!(basic_status(&s, "kari", PASSWORD).await, 429);
+        // The log-in form says so too, in words.
+        let mut v = Visitor::new(&s);
+        let (_, _, page) = v.open("/studio/user/login").await;
+        let csrf = input_value(&page, "_csrf").unwrap();
+        let res = v
+            .post(
+                "/studio/user/login",
+                &[
+                    ("_csrf", &csrf),
+                    ("user_name", "kari"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 429);
+        assert!(res.text().await.unwrap().contains("For mange forsøk"));
+
+        // After the lock-out window the owner gets in, and the count starts again.
+        s.clock.advance(Duration::from_secs(
+            tilgang::services::studio::LOCKOUT_SECS as u64 + 1,
+        ));
+        assert_eq!(basic_status(&s, "kari", PASSWORD).await, 200);
+        assert_eq!(basic_status(&s, "kari", "feil").await, 401);
+        assert_eq!(basic_status(&s, "kari", PASSWORD).await, 200);
+
+        // Attacker-chosen user names of any length are stored as fixed-length hashes.
+        let long = "x".repeat(100_000);
+        let res = v
+            .post(
+                "/studio/user/login",
+                &[("_csrf", &csrf), ("user_name", &long), ("password", "feil")],
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let lengths: Vec<i64> =
+            sqlx::query_scalar("SELECT DISTINCT LENGTH(subject) FROM login_failure")
+                .fetch_all(s.app.store.pool())
+                .await
+                .unwrap();
+        assert_eq!(lengths, vec![43], "subjects are SHA-256 hashes");
+
+        // Many accounts tried from one source lock that source.
+        for i in 0..tilgang::services::studio::SOURCE_FAILURES {
+            let status = basic_status(&s, &format!("navn{i}"), "feil").await;
+            assert!(status == 401 || status == 429, "{status}");
+        }
+        assert_eq!(basic_status(&s, "kari", PASSWORD).await, 429);
+        s.stop().await;
+    }
+}
+
+fn studio_failures() -> i64 {
+    tilgang::services::studio::ACCOUNT_FAILURES
+}
+
+/// Regression (security review, item 12): an account never activated held its user name and
+/// e-mail address for ever. When its activation expires the background job removes it, and
+/// the person (or anyone) may sign up with them again.
+#[tokio::test]
+async fn an_unactivated_account_releases_its_name_and_address() {
+    for engine in engines().await {
+        let (s, sink) = server_with_smtp(engine).await;
+        let mut v = Visitor::new(&s);
+        let (_, _, page) = v.ansattporten(ANDERS).await;
+        let (_, status, page) = v
+            .sign_up(&page, "anders", "anders@example.no", PASSWORD, PASSWORD)
+            .await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("Aktiver kontoen din"), "{page}");
+        sink.wait_for(1).await;
+
+        // Before the activation expires the job keeps it.
+        tilgang::services::jobs::run_once(&s.app).await;
+        assert!(
+            s.app
+                .store
+                .studio_user_by_email("anders@example.no")
+                .await
+                .unwrap()
+                .is_some()
+        );
+
+        s.clock.advance(Duration::from_secs(181 * 60));
+        tilgang::services::jobs::run_once(&s.app).await;
+        assert!(
+            s.app
+                .store
+                .studio_user_by_email("anders@example.no")
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        // The same person signs up again with the same name and address, and activates.
+        let fresh = new_user(&s, &sink, ANDERS, "anders", "anders@example.no").await;
+        assert!(fresh.jar.has("i_like_gitea"));
+        s.stop().await;
+    }
+}

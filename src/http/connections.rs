@@ -14,6 +14,7 @@ use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
@@ -24,6 +25,9 @@ pub const MAX_CONNECTIONS: usize = 10_000;
 /// The request line and headers together.
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 pub const MAX_HEADERS: usize = 100;
+/// The answer on a connection over the limits.
+const REFUSED: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\n\
+    Content-Type: text/plain; charset=utf-8\r\nContent-Length: 40\r\n\r\ntoo many connections; try again shortly\n";
 /// How long requests in flight may take to finish after shutdown was asked for.
 const DRAIN: Duration = Duration::from_secs(30);
 
@@ -97,7 +101,7 @@ pub async fn serve(
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(header_read_timeout)
-        .max_buf_size(MAX_HEADER_BYTES)
+        .max_header_size(MAX_HEADER_BYTES)
         .max_headers(MAX_HEADERS)
         .keep_alive(true);
     let mut shutdown = std::pin::pin!(shutdown);
@@ -119,6 +123,12 @@ pub async fn serve(
             Err(why) => {
                 load.refuse(why);
                 tracing::debug!(peer = %peer.ip(), reason = why.as_str(), "connection refused");
+                // Say so in HTTP, briefly; a client that does not read gets nothing.
+                tokio::spawn(async move {
+                    let mut stream = stream;
+                    let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(REFUSED))
+                        .await;
+                });
                 continue;
             }
         };

@@ -122,6 +122,8 @@ pub struct Options {
     pub external_maskinporten: Option<(String, String)>,
     /// Deliver mail through SMTP (no TLS) to this port on 127.0.0.1.
     pub smtp_port: Option<u16>,
+    pub header_read_timeout: Option<Duration>,
+    pub max_connections_per_client: Option<usize>,
 }
 
 impl Default for Options {
@@ -132,6 +134,8 @@ impl Default for Options {
             signing_alg: None,
             external_maskinporten: None,
             smtp_port: None,
+            header_read_timeout: None,
+            max_connections_per_client: None,
         }
     }
 }
@@ -169,6 +173,8 @@ impl TestServer {
                 .external_maskinporten
                 .as_ref()
                 .map(|(_, j)| j.clone()),
+            header_read_timeout: options.header_read_timeout,
+            max_connections_per_client: options.max_connections_per_client,
             ..Default::default()
         };
         if let Some(port) = options.smtp_port {

@@ -1,0 +1,183 @@
+//! Regressions of the security review (issue 11) that concern the server as a whole: bounded
+//! password work, slow or idle connections, connections per client. Over real TCP.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Engine, Options, TestServer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+fn port(s: &TestServer) -> u16 {
+    s.base.rsplit(':').next().unwrap().parse().unwrap()
+}
+
+/// Reads until the server closes the connection (or `within` passes): what it sent.
+async fn read_to_close(stream: &mut TcpStream, within: Duration) -> Option<String> {
+    let mut all = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return Some(String::from_utf8_lossy(&all).into_owned()),
+            Ok(Ok(n)) => all.extend_from_slice(&buf[..n]),
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Item 4: 100 concurrent Basic-authenticated calls with unknown users (no account needed)
+/// used to run 100 argon2id checks at once (~19 MiB each). Now a few run at a time and the
+/// rest are refused at once with 503 and Retry-After, counted in /metrics.
+#[tokio::test]
+async fn concurrent_password_checks_are_bounded() {
+    let s = TestServer::start_with(
+        Engine::Sqlite,
+        Options {
+            max_connections_per_client: Some(200),
+            ..Default::default()
+        },
+    )
+    .await;
+    let calls = (0..100).map(|i| {
+        s.client
+            .get(s.url("/studio/api/v1/user"))
+            .basic_auth(format!("ukjent{i}"), Some("feil-passord"))
+            .send()
+    });
+    let mut handles = Vec::new();
+    for c in calls {
+        handles.push(tokio::spawn(c));
+    }
+    let mut statuses = std::collections::BTreeMap::new();
+    for h in handles {
+        let res = h.await.unwrap().unwrap();
+        let status = res.status().as_u16();
+        if status == 503 || status == 429 {
+            assert_eq!(res.headers()["retry-after"], "1");
+        }
+        *statuses.entry(status).or_insert(0) += 1;
+    }
+    assert!(
+        statuses.keys().all(|s| [401, 429, 503].contains(s)),
+        "{statuses:?}"
+    );
+    assert!(statuses.get(&503).is_some_and(|n| *n > 0), "{statuses:?}");
+    let metrics = s
+        .client
+        .get(s.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let refused: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("tilgang_rejected_for_load_total{reason=\"password_queue\"} "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(refused, statuses[&503], "{metrics}");
+    s.stop().await;
+}
+
+/// Item 13: a client sending its headers slowly, or keeping a connection idle, is cut off
+/// after the header-read timeout.
+#[tokio::test]
+async fn slow_headers_and_idle_connections_are_closed() {
+    let s = TestServer::start_with(
+        Engine::Sqlite,
+        Options {
+            header_read_timeout: Some(Duration::from_secs(1)),
+            ..Default::default()
+        },
+    )
+    .await;
+    let addr = format!("127.0.0.1:{}", port(&s));
+
+    // Headers that never end.
+    let mut slow = TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET /health HTTP/1.1\r\nHost: a\r\n")
+        .await
+        .unwrap();
+    let sent = read_to_close(&mut slow, Duration::from_secs(5)).await;
+    assert!(sent.is_some(), "the server closed the slow connection");
+    assert!(!sent.unwrap().contains("200 OK"));
+
+    // A finished request, then silence on the kept-alive connection.
+    let mut idle = TcpStream::connect(&addr).await.unwrap();
+    idle.write_all(b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    let n = idle.read(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    let rest = read_to_close(&mut idle, Duration::from_secs(5)).await;
+    assert!(rest.is_some(), "the server closed the idle connection");
+
+    // Headers larger than 64 KiB are refused.
+    let mut big = TcpStream::connect(&addr).await.unwrap();
+    let header = format!(
+        "GET /health HTTP/1.1\r\nHost: a\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(70 * 1024)
+    );
+    let _ = big.write_all(header.as_bytes()).await;
+    let answer = read_to_close(&mut big, Duration::from_secs(5))
+        .await
+        .unwrap_or_default();
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 431"),
+        "{answer}"
+    );
+    s.stop().await;
+}
+
+/// Connections per client are bounded; a closed one gives its place back.
+#[tokio::test]
+async fn one_client_cannot_hold_every_connection() {
+    let s = TestServer::start_with(
+        Engine::Sqlite,
+        Options {
+            max_connections_per_client: Some(3),
+            ..Default::default()
+        },
+    )
+    .await;
+    let addr = format!("127.0.0.1:{}", port(&s));
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(TcpStream::connect(&addr).await.unwrap());
+    }
+    // Give the server a moment to admit the three.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut fourth = TcpStream::connect(&addr).await.unwrap();
+    let _ = fourth
+        .write_all(b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
+        .await;
+    let answer = read_to_close(&mut fourth, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 503") && answer.contains("Retry-After: 1"),
+        "the fourth connection is refused: {answer}"
+    );
+
+    drop(held.pop());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut again = TcpStream::connect(&addr).await.unwrap();
+    again
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_to_close(&mut again, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.contains("tilgang_rejected_for_load_total{reason=\"connections_per_client\"} 1"),
+        "{answer}"
+    );
+    s.stop().await;
+}
