@@ -145,7 +145,8 @@ pub struct Overrides {
     /// keep-alive connection stays open [default: 10s]
     #[arg(long, env = "TILGANG_HEADER_READ_TIMEOUT", global = true, value_parser = parse_duration)]
     pub header_read_timeout: Option<Duration>,
-    /// Connections one client address may have open at once [default: 64]
+    /// Connections one client address may have open at once; behind a reverse proxy every
+    /// client has the proxy's address, so size it for the proxy [default: 256]
     #[arg(long, env = "TILGANG_MAX_CONNECTIONS_PER_CLIENT", global = true)]
     pub max_connections_per_client: Option<usize>,
 }
@@ -637,7 +638,7 @@ impl Config {
                     key: "max-connections-per-client",
                     message: format!("'{n}' is not a number from 1 to 100000"),
                 })?,
-            None => 64,
+            None => 256,
         };
 
         let config = Config {

@@ -425,3 +425,34 @@ mod tests {
         }
     }
 }
+
+/// Whether `s` is text fit to show others: no control characters (NUL, ESC, …) and no
+/// text-direction overrides or isolates (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F,
+/// U+061C), which can make a name read as something else (CVE-2021-42574, "Trojan Source").
+pub fn is_plain_text(s: &str) -> bool {
+    !s.chars().any(|c| {
+        c.is_control()
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}')
+    })
+}
+
+#[cfg(test)]
+mod plain_text_tests {
+    use super::is_plain_text;
+
+    #[test]
+    fn control_and_direction_characters_are_not_plain_text() {
+        assert!(is_plain_text("Digitaliseringsdirektoratet – Oslo"));
+        for bad in [
+            "a\0b",
+            "a\u{1}b",
+            "a\u{1b}[31mb",
+            "abc\u{202E}fdp.exe",
+            "a\u{2066}b",
+            "x\ny",
+        ] {
+            assert!(!is_plain_text(bad), "{bad:?}");
+        }
+    }
+}

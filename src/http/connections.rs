@@ -14,7 +14,7 @@ use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
@@ -126,8 +126,16 @@ pub async fn serve(
                 // Say so in HTTP, briefly; a client that does not read gets nothing.
                 tokio::spawn(async move {
                     let mut stream = stream;
-                    let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(REFUSED))
-                        .await;
+                    // Answer, close our side, then read what the client sent until it closes
+                    // (at most a second), so that the close is not a reset that loses the answer.
+                    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                        stream.write_all(REFUSED).await?;
+                        stream.shutdown().await?;
+                        let mut sink = [0u8; 1024];
+                        while stream.read(&mut sink).await? > 0 {}
+                        Ok::<(), std::io::Error>(())
+                    })
+                    .await;
                 });
                 continue;
             }

@@ -10,6 +10,7 @@ pub mod devmail;
 pub mod home;
 pub mod html;
 pub mod idp;
+pub mod input;
 pub mod issuer;
 pub mod login;
 pub mod maskinporten;
@@ -93,6 +94,7 @@ pub fn router(app: App) -> Router {
                 .with_detail("this address does not answer that method; see /docs")
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(input::reject_nul))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }

@@ -213,6 +213,23 @@ impl From<crate::store::StoreError> for Problem {
     }
 }
 
+/// `application/json` or any `application/…+json` type, as axum's `Json` accepts.
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn unsupported_media_type() -> Problem {
+    Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type")
+        .with_detail("send the body as JSON with 'Content-Type: application/json'")
+}
+
 /// Whether `error`, or any error it was caused by, says the database is overloaded.
 pub fn is_overload(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut next = Some(error);
@@ -240,19 +257,31 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(json_problem(rejection)),
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(is_json);
+        if !json {
+            return Err(unsupported_media_type());
         }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| json_problem(JsonRejection::BytesRejection(e)))?;
+        if let Some(path) = super::input::json_nul_path(&bytes) {
+            return Err(Problem::bad_request(format!(
+                "the field {path} contains a NUL character (\\u0000), which is not allowed"
+            )));
+        }
+        axum::Json::<T>::from_bytes(&bytes)
+            .map(|axum::Json(v)| ApiJson(v))
+            .map_err(json_problem)
     }
 }
 
 fn json_problem(rejection: JsonRejection) -> Problem {
     match rejection {
-        JsonRejection::MissingJsonContentType(_) => {
-            Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type")
-                .with_detail("send the body as JSON with 'Content-Type: application/json'")
-        }
+        JsonRejection::MissingJsonContentType(_) => unsupported_media_type(),
         JsonRejection::JsonSyntaxError(e) => {
             Problem::bad_request(format!("the body is not valid JSON: {}", e.body_text()))
         }

@@ -18,6 +18,8 @@ use super::studio::{
 };
 use crate::clock::format_micros;
 use crate::secret;
+use crate::services::idp::percent_encode;
+use crate::services::studio_oauth::with_query;
 use crate::services::studio_orgs::{Actor, NewOrgInput, OrgError, OrgPermissions};
 use crate::store::studio::{Account, KIND_ORG};
 
@@ -438,10 +440,13 @@ async fn org_context(
     org_name: &str,
 ) -> Result<OrgContext, Response> {
     let Some(s) = s else {
-        return Err(Redirect::to(&format!(
-            "/studio/user/login?redirect_to=/studio/org/{org_name}/teams"
-        ))
-        .into_response());
+        // The name comes from the address: one encoded path segment, inside one encoded
+        // query value.
+        let back = format!("/studio/org/{}/teams", percent_encode(org_name));
+        return Err(
+            Redirect::to(&with_query("/studio/user/login", &[("redirect_to", &back)]))
+                .into_response(),
+        );
     };
     let Some(user) = s.user.clone() else {
         return Err(Redirect::to("/studio/user/login").into_response());

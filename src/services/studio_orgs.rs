@@ -39,6 +39,8 @@ pub enum OrgError {
     NameTaken(String),
     #[error("the full name is required")]
     FullNameRequired,
+    #[error("the {0} may not contain control characters or text-direction marks")]
+    TextInvalid(&'static str),
     #[error("'{0}' is not a valid organisation number")]
     OrgNumberInvalid(String),
     #[error("there is no Studio user '{0}'")]
@@ -80,6 +82,7 @@ impl OrgError {
             OrgError::NameInvalid(p) => format!("Kortnavnet er ikke gyldig: {}", p.message(false)),
             OrgError::NameTaken(n) => format!("Navnet «{n}» er allerede brukt av en bruker eller organisasjon."),
             OrgError::FullNameRequired => "Fullt navn må fylles ut.".into(),
+            OrgError::TextInvalid(_) => "Teksten kan ikke inneholde kontrolltegn eller tegn som endrer skriveretningen.".into(),
             OrgError::OrgNumberInvalid(n) => format!("«{n}» er ikke et gyldig organisasjonsnummer."),
             OrgError::UserNotExist(n) => format!("Brukeren «{n}» finnes ikke."),
             OrgError::AlreadyMember(n) => format!("«{n}» er allerede medlem av teamet."),
@@ -139,6 +142,9 @@ impl App {
         let name = Username::parse(o.name).map_err(OrgError::NameInvalid)?;
         if o.full_name.trim().is_empty() {
             return Err(OrgError::FullNameRequired);
+        }
+        if !crate::domain::studio::is_plain_text(o.full_name) {
+            return Err(OrgError::TextInvalid("full name"));
         }
         let number = match o.org_number.trim() {
             "" => None,
@@ -424,6 +430,9 @@ impl App {
         if !dash_dot_name(name, 255) || description.chars().count() > 255 {
             return Err(OrgError::TeamNameInvalid);
         }
+        if !crate::domain::studio::is_plain_text(description) {
+            return Err(OrgError::TextInvalid("description"));
+        }
         let mut tx = self.store.begin().await?;
         let id = match st::insert_team(
             &mut tx,
@@ -464,6 +473,9 @@ impl App {
         let name = name.trim();
         if !dash_dot_name(name, 100) {
             return Err(OrgError::RepoNameInvalid);
+        }
+        if !crate::domain::studio::is_plain_text(description) {
+            return Err(OrgError::TextInvalid("description"));
         }
         let owner_account = if owner.eq_ignore_ascii_case(&user.name) || owner.is_empty() {
             user.clone()
