@@ -781,14 +781,45 @@ async fn the_oauth_provider_checks_every_request() {
             .to_owned();
         let res = token(form(&refresh)).await;
         assert_eq!(res.status(), 200);
+        let rotated = res.json::<Value>().await.expect("json")["refresh_token"]
+            .as_str()
+            .expect("a new refresh token")
+            .to_owned();
+        // Regression (security review, item 11): presenting the used token again revokes
+        // the whole family, so the token it was rotated into stops working too; audited.
+        let reused = token(form(&refresh))
+            .await
+            .json::<Value>()
+            .await
+            .expect("json");
+        assert_eq!(reused["error"], "invalid_grant");
+        assert!(
+            reused["error_description"]
+                .as_str()
+                .expect("description")
+                .contains("used before"),
+            "{reused}"
+        );
         assert_eq!(
-            token(form(&refresh))
+            token(form(&rotated))
                 .await
                 .json::<Value>()
                 .await
                 .expect("json")["error"],
-            "invalid_grant"
+            "invalid_grant",
+            "the rotated token went with its family"
         );
+        let audit = server
+            .client
+            .get(server.url("/admin/api/v1/audit?limit=5"))
+            .bearer_auth(server.enterprise_token("315177340", "tilgang:admin").await)
+            .send()
+            .await
+            .expect("audit")
+            .text()
+            .await
+            .expect("body");
+        assert!(audit.contains("studio.oauth.refresh_reused"), "{audit}");
         let res = token(vec![
             ("grant_type", "password".to_owned()),
             ("client_id", client_id.clone()),

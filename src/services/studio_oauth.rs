@@ -10,7 +10,7 @@ use super::keys::IssuerName;
 use crate::secret;
 use crate::store::StoreError;
 use crate::store::studio::Account;
-use crate::store::studio_oauth::{Code, Grant, OauthApp};
+use crate::store::studio_oauth::{Code, Grant, OauthApp, RefreshTake};
 
 pub const DESIGNER_NAME: &str = "Altinn Studio";
 /// What Altinn Studio (Designer) asks for.
@@ -297,17 +297,38 @@ impl App {
                 let token = get("refresh_token").ok_or_else(|| {
                     token_error(400, "invalid_request", "refresh_token is missing")
                 })?;
-                let grant_id = self
+                let grant_id = match self
                     .store
                     .take_refresh_token(&secret::hash(token), now)
                     .await?
-                    .ok_or_else(|| {
-                        token_error(
+                {
+                    RefreshTake::Fresh(grant_id) => grant_id,
+                    RefreshTake::Reused(grant_id) => {
+                        tracing::warn!(grant = grant_id, client = %app.client_id, "a used refresh token was presented again; the grant's refresh tokens are revoked");
+                        let mut tx = self.store.begin().await?;
+                        self.audit_in(
+                            &mut tx,
+                            &format!("client:{}", app.client_id),
+                            "studio.oauth.refresh_reused",
+                            &format!("studio-grant:{grant_id}"),
+                            &json!({"revoked": "every refresh token of the grant"}),
+                        )
+                        .await?;
+                        tx.commit().await.map_err(StoreError::from)?;
+                        return Err(token_error(
                             400,
                             "invalid_grant",
-                            "the refresh token is unknown, used or expired",
-                        )
-                    })?;
+                            "this refresh token was used before; every refresh token of the grant is revoked, so sign in again",
+                        ));
+                    }
+                    RefreshTake::Unknown => {
+                        return Err(token_error(
+                            400,
+                            "invalid_grant",
+                            "the refresh token is unknown or expired",
+                        ));
+                    }
+                };
                 let grant = self
                     .store
                     .oauth_grant_by_id(grant_id)

@@ -257,24 +257,45 @@ impl Store {
         Ok(())
     }
 
-    /// Takes a refresh token once (it is rotated on use); returns its grant id.
+    /// Takes a refresh token once (it is rotated on use). A token presented again after its
+    /// use means it was stolen or copied (RFC 9700 §4.14.2): every refresh token of its grant
+    /// (the family) is revoked, and the caller is told whose grant it was.
     pub async fn take_refresh_token(
         &self,
         token_hash: &str,
         now: Micros,
-    ) -> Result<Option<i64>, StoreError> {
+    ) -> Result<RefreshTake, StoreError> {
         let done = sqlx::query("UPDATE studio_oauth_refresh SET used = 1 WHERE token_hash = $1 AND used = 0 AND expires_at > $2")
             .bind(token_hash)
             .bind(now)
             .execute(self.pool())
             .await?;
-        if done.rows_affected() != 1 {
-            return Ok(None);
-        }
-        let row = sqlx::query("SELECT grant_id FROM studio_oauth_refresh WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_one(self.pool())
-            .await?;
-        Ok(Some(row.try_get(0)?))
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT grant_id, used FROM studio_oauth_refresh WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(match row {
+            Some((grant_id, _)) if done.rows_affected() == 1 => RefreshTake::Fresh(grant_id),
+            Some((grant_id, 1)) => {
+                sqlx::query("DELETE FROM studio_oauth_refresh WHERE grant_id = $1")
+                    .bind(grant_id)
+                    .execute(self.pool())
+                    .await?;
+                RefreshTake::Reused(grant_id)
+            }
+            _ => RefreshTake::Unknown,
+        })
     }
+}
+
+/// What presenting a refresh token found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshTake {
+    /// Unused and unexpired: now used; the grant it belongs to.
+    Fresh(i64),
+    /// Used before: the grant's refresh tokens are all revoked now.
+    Reused(i64),
+    /// Unknown or expired.
+    Unknown,
 }
