@@ -145,6 +145,10 @@ pub struct Overrides {
     /// keep-alive connection stays open [default: 10s]
     #[arg(long, env = "TILGANG_HEADER_READ_TIMEOUT", global = true, value_parser = parse_duration)]
     pub header_read_timeout: Option<Duration>,
+    /// Reverse proxies whose X-Forwarded-For is believed, comma-separated IP addresses
+    /// (rate limits and log-in throttling then go by the client's address) [default: none]
+    #[arg(long, env = "TILGANG_TRUSTED_PROXIES", global = true)]
+    pub trusted_proxies: Option<String>,
     /// Connections one client address may have open at once; behind a reverse proxy every
     /// client has the proxy's address, so size it for the proxy [default: 256]
     #[arg(long, env = "TILGANG_MAX_CONNECTIONS_PER_CLIENT", global = true)]
@@ -236,6 +240,7 @@ struct FileConfig {
     job_interval: Option<String>,
     header_read_timeout: Option<String>,
     max_connections_per_client: Option<usize>,
+    trusted_proxies: Option<String>,
 }
 
 /// Where an effective value came from, shown by `tilgang config check`.
@@ -286,6 +291,7 @@ pub struct Config {
     pub job_interval: Duration,
     pub header_read_timeout: Duration,
     pub max_connections_per_client: usize,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub config_file: Option<PathBuf>,
     pub sources: Vec<(&'static str, Source)>,
 }
@@ -640,6 +646,25 @@ impl Config {
                 })?,
             None => 256,
         };
+        let trusted_proxies = match pick(
+            "trusted-proxies",
+            o.trusted_proxies.clone(),
+            file.trusted_proxies,
+        ) {
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| {
+                    a.parse::<std::net::IpAddr>()
+                        .map_err(|_| ConfigError::Invalid {
+                            key: "trusted-proxies",
+                            message: format!("'{a}' is not an IP address"),
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            None => Vec::new(),
+        };
 
         let config = Config {
             profile,
@@ -661,6 +686,7 @@ impl Config {
             job_interval,
             header_read_timeout,
             max_connections_per_client,
+            trusted_proxies,
             config_file: o.config.clone(),
             sources,
         };
@@ -853,6 +879,14 @@ impl Config {
             (
                 "max-connections-per-client",
                 self.max_connections_per_client.to_string(),
+            ),
+            (
+                "trusted-proxies",
+                self.trusted_proxies
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
             ),
         ];
         for (key, value) in rows {

@@ -2,23 +2,32 @@
 //! address may hold at most `max-connections-per-client` connections and the server at most
 //! [`MAX_CONNECTIONS`]; request headers (also the idle time between keep-alive requests) must
 //! arrive within `header-read-timeout`, in at most [`MAX_HEADER_BYTES`] and [`MAX_HEADERS`]
-//! headers. What is refused is counted in `/metrics`.
+//! headers. What is refused is counted in `/metrics`. IPv6 clients are counted per /64 (one
+//! host usually holds the whole prefix).
+//!
+//! Each request carries its [`ClientAddr`]: the peer, or — when the peer is one of the
+//! configured `trusted-proxies` — the address that proxy put last in `X-Forwarded-For`. Rate
+//! limits and log-in throttling go by it; the connection limits go by the peer.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::ConnectInfo;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
+use super::problem::Problem;
 use crate::services::load::{Load, Refusal};
+use axum::response::IntoResponse;
 
 /// Connections the whole server holds open at once.
 pub const MAX_CONNECTIONS: usize = 10_000;
@@ -28,6 +37,10 @@ pub const MAX_HEADERS: usize = 100;
 /// The answer on a connection over the limits.
 const REFUSED: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\n\
     Content-Type: text/plain; charset=utf-8\r\nContent-Length: 40\r\n\r\ntoo many connections; try again shortly\n";
+/// The longest a request may take, from its headers to its answer.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Refused connections being answered at once; beyond this they are closed unanswered.
+const MAX_REFUSALS_IN_FLIGHT: usize = 256;
 /// How long requests in flight may take to finish after shutdown was asked for.
 const DRAIN: Duration = Duration::from_secs(30);
 
@@ -55,6 +68,7 @@ impl ConnectionLimits {
 
     /// A place for a connection from `ip`, or the reason there is none.
     pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Admitted, Refusal> {
+        let ip = per_host(ip);
         let mut open = self.open.lock().map_err(|_| Refusal::Connections)?;
         if open.0 >= self.total {
             return Err(Refusal::Connections);
@@ -69,6 +83,63 @@ impl ConnectionLimits {
             limits: self.clone(),
             ip,
         })
+    }
+}
+
+/// The address a client is counted by: IPv4 as it is, IPv6 by its /64.
+fn per_host(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// The address of the client a request is from (see the module's documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub IpAddr);
+
+impl ClientAddr {
+    /// The peer, or what trusted proxies say in `X-Forwarded-For` (read from the right: the
+    /// first address that is not a trusted proxy).
+    pub fn resolve(peer: IpAddr, headers: &axum::http::HeaderMap, trusted: &[IpAddr]) -> Self {
+        if !trusted.contains(&peer) {
+            return ClientAddr(peer);
+        }
+        let forwarded: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect();
+        let client = forwarded
+            .iter()
+            .rev()
+            .filter_map(|a| a.parse::<IpAddr>().ok())
+            .find(|a| !trusted.contains(a));
+        ClientAddr(client.unwrap_or(peer))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(parts
+            .extensions
+            .get::<ClientAddr>()
+            .copied()
+            .or_else(|| {
+                parts
+                    .extensions
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|c| ClientAddr(c.0.ip()))
+            })
+            .unwrap_or(ClientAddr(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))))
     }
 }
 
@@ -94,9 +165,11 @@ pub async fn serve(
     load: Arc<Load>,
     per_client: usize,
     header_read_timeout: Duration,
+    trusted_proxies: Arc<Vec<IpAddr>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = ConnectionLimits::new(per_client, MAX_CONNECTIONS);
+    let refusing = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -123,7 +196,13 @@ pub async fn serve(
             Err(why) => {
                 load.refuse(why);
                 tracing::debug!(peer = %peer.ip(), reason = why.as_str(), "connection refused");
-                // Say so in HTTP, briefly; a client that does not read gets nothing.
+                // Say so in HTTP, briefly, unless too many are being told already.
+                use std::sync::atomic::Ordering;
+                if refusing.fetch_add(1, Ordering::SeqCst) >= MAX_REFUSALS_IN_FLIGHT {
+                    refusing.fetch_sub(1, Ordering::SeqCst);
+                    continue;
+                }
+                let refusing = refusing.clone();
                 tokio::spawn(async move {
                     let mut stream = stream;
                     // Answer, close our side, then read what the client sent until it closes
@@ -136,15 +215,32 @@ pub async fn serve(
                         Ok::<(), std::io::Error>(())
                     })
                     .await;
+                    refusing.fetch_sub(1, Ordering::SeqCst);
                 });
                 continue;
             }
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
+        let trusted = trusted_proxies.clone();
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+            let client = ClientAddr::resolve(peer.ip(), req.headers(), &trusted);
             req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
-            router.clone().oneshot(req)
+            req.extensions_mut().insert(client);
+            let answer = router.clone().oneshot(req);
+            async move {
+                // A whole request, body included, within REQUEST_TIMEOUT (a client that sends
+                // its body a byte at a time does not keep a connection for ever).
+                match tokio::time::timeout(REQUEST_TIMEOUT, answer).await {
+                    Ok(response) => response,
+                    Err(_) => Ok(Problem::new(
+                        axum::http::StatusCode::REQUEST_TIMEOUT,
+                        "Request Timeout",
+                    )
+                    .with_detail("the request took too long to arrive or to answer")
+                    .into_response()),
+                }
+            }
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {

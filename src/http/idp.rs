@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{ConnectInfo, Form, Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::routing::{get, post};
@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::connections::ClientAddr;
 use super::html::{Lang, esc, page};
 use super::maskinporten::oauth_error;
 use crate::domain::Pid;
@@ -39,7 +40,7 @@ pub fn routes() -> Router<AppState> {
                 get(
                     move |s: State<AppState>,
                           l: Lang,
-                          peer: ConnectInfo<std::net::SocketAddr>,
+                          peer: ClientAddr,
                           q: Result<Query<AuthorizeParams>, QueryRejection>| {
                         authorize(s, l, peer, q, idp)
                     },
@@ -135,7 +136,7 @@ fn error_page(lang: Lang, idp: Idp, status: StatusCode, message: &str) -> Respon
 async fn authorize(
     State(state): State<AppState>,
     lang: Lang,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    ClientAddr(peer): ClientAddr,
     query: Result<Query<AuthorizeParams>, QueryRejection>,
     idp: Idp,
 ) -> Response {
@@ -143,7 +144,7 @@ async fn authorize(
         Ok(q) => q,
         Err(e) => return error_page(lang, idp, StatusCode::BAD_REQUEST, &e.body_text()),
     };
-    let source = peer.ip().to_string();
+    let source = peer.to_string();
     match state.app.begin_authorize(idp, params, Some(&source)).await {
         Ok(pending) => login_page(&state, lang, idp, &pending, None, StatusCode::OK).await,
         Err(e) => authorize_error(lang, idp, e),
@@ -316,8 +317,9 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
         .ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
-    let unescape = |s: &str| url_decode(s);
-    Some((unescape(id), unescape(secret)))
+    let (id, secret) = (url_decode(id), url_decode(secret));
+    // Decoded here, after the edge's check for NUL characters: check again.
+    (!id.contains('\0') && !secret.contains('\0')).then_some((id, secret))
 }
 
 /// Decodes `+` and `%XX` (application/x-www-form-urlencoded); bad escapes stay as they are.

@@ -153,12 +153,14 @@ pub async fn serve(
     let load = app.load.clone();
     let per_client = app.config.max_connections_per_client;
     let header_read_timeout = app.config.header_read_timeout;
+    let trusted = Arc::new(app.config.trusted_proxies.clone());
     connections::serve(
         router(app),
         listener,
         load,
         per_client,
         header_read_timeout,
+        trusted,
         shutdown,
     )
     .await

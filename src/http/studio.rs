@@ -3,11 +3,10 @@
 //! log-in, activation by e-mailed link, log-out, and the account's authorised applications.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Query, State};
+use axum::extract::{Form, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -15,6 +14,7 @@ use axum::routing::{get, post};
 use serde_json::json;
 
 use super::AppState;
+use super::connections::ClientAddr;
 use super::html::{Lang, esc, page};
 use super::login::{MaybeSession, cookie_value};
 use crate::config::Profile;
@@ -90,9 +90,7 @@ pub fn with_cookie(mut response: Response, cookie: HeaderValue) -> Response {
 }
 
 pub fn client_ip(parts_ext: &axum::http::Extensions) -> Option<String> {
-    parts_ext
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+    parts_ext.get::<ClientAddr>().map(|c| c.0.to_string())
 }
 
 pub fn studio_page(
@@ -129,16 +127,33 @@ pub fn message(
     studio_page(state, lang, status, title, &body)
 }
 
-pub fn server_error(state: &AppState, lang: Lang, e: &dyn std::error::Error) -> Response {
-    tracing::error!(error = %e, "Studio page failed");
-    message(
+/// The page for a failure that is ours: 503 with `Retry-After` when the database is only
+/// overloaded, else 500; the cause goes to the log.
+pub fn server_error(
+    state: &AppState,
+    lang: Lang,
+    e: &(dyn std::error::Error + 'static),
+) -> Response {
+    let status = if super::problem::is_overload(e) {
+        tracing::warn!(error = %e, "Studio page refused: the database is overloaded");
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        tracing::error!(error = %e, "Studio page failed");
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
+    let page = message(
         state,
         lang,
-        StatusCode::INTERNAL_SERVER_ERROR,
+        status,
         lang.t("Noe gikk galt", "Something went wrong"),
         lang.t("Prøv igjen om litt.", "Try again in a moment."),
         None,
-    )
+    );
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        with_retry_after(page)
+    } else {
+        page
+    }
 }
 
 /// The "form has expired" page (403) for a form without the right CSRF token, with a way back.
@@ -479,7 +494,7 @@ async fn login_post(
     lang: Lang,
     headers: HeaderMap,
     MaybeAccount(current): MaybeAccount,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(addr): ClientAddr,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
     let Ok(Form(f)) = form else {
@@ -500,7 +515,7 @@ async fn login_post(
     } else {
         name.to_owned()
     };
-    let ip = addr.ip().to_string();
+    let ip = addr.to_string();
     match state
         .app
         .studio_check_password(&name_or_email, form_field(&f, "password"), Some(&ip))
@@ -847,7 +862,7 @@ async fn link_signup(
     State(state): State<AppState>,
     lang: Lang,
     headers: HeaderMap,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(addr): ClientAddr,
     MaybeAccount(s): MaybeAccount,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
@@ -861,7 +876,7 @@ async fn link_signup(
         Ok(f) => f,
         Err(r) => return r,
     };
-    let ip = addr.ip().to_string();
+    let ip = addr.to_string();
     let agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -940,7 +955,7 @@ async fn link_signup(
 async fn link_signin(
     State(state): State<AppState>,
     lang: Lang,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(addr): ClientAddr,
     MaybeAccount(s): MaybeAccount,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
@@ -954,7 +969,7 @@ async fn link_signin(
         Ok(f) => f,
         Err(r) => return r,
     };
-    let ip = addr.ip().to_string();
+    let ip = addr.to_string();
     match state
         .app
         .studio_link_existing(

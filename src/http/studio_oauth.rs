@@ -26,6 +26,8 @@ use crate::services::studio::{DESIGNER_COOKIE, DESIGNER_SESSION_SECS, KIND_DESIG
 use crate::services::studio_oauth::{Authorize, AuthorizeParams, DESIGNER_SCOPE, with_query};
 
 const FLOW_COOKIE: &str = "AltinnStudioDesignerFlow";
+/// The purpose of the Designer's sealed flow (see `App::seal`).
+const DESIGNER_FLOW: &str = "studio-designer";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -219,7 +221,8 @@ pub fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
         .ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
-    Some((id.to_owned(), secret.to_owned()))
+    // Decoded here, after the edge's check for NUL characters: check again.
+    (!text.contains('\0')).then(|| (id.to_owned(), secret.to_owned()))
 }
 
 async fn access_token(
@@ -294,6 +297,7 @@ async fn designer_login(
     let nonce = secret::random_token();
     // Kept sealed in this browser's cookie, not in the database (no row per anonymous GET).
     let flow = state.app.seal(
+        DESIGNER_FLOW,
         json!({"state": flow_state, "verifier": verifier, "nonce": nonce}),
         600,
     );
@@ -331,7 +335,7 @@ async fn designer_callback(
     Query(q): Query<CallbackQuery>,
 ) -> Response {
     let flow: Option<Value> =
-        cookie_value(&headers, FLOW_COOKIE).and_then(|c| state.app.unseal(&c));
+        cookie_value(&headers, FLOW_COOKIE).and_then(|c| state.app.unseal(DESIGNER_FLOW, &c));
     let again = Some(("/studio/login", lang.t("Prøv igjen", "Try again")));
     if q.error.as_deref() == Some("access_denied") {
         return message(

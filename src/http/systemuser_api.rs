@@ -168,6 +168,7 @@ async fn by_system(
             .decode(t)
             .ok()
             .and_then(|b| serde_json::from_slice::<String>(&b).ok())
+            .filter(|id| !id.contains('\0'))
         {
             Some(id) => id,
             None => {

@@ -332,7 +332,10 @@ impl App {
                 .store
                 .pending_auth_requests_of(source, now)
                 .await
-                .map_err(|e| AuthorizeError::Show(e.to_string()))?;
+                .map_err(|e| {
+                    tracing::error!(error = %e, "cannot count pending log-ins");
+                    AuthorizeError::Show("the log-in could not start; try again in a moment".into())
+                })?;
             if pending >= MAX_PENDING_PER_SOURCE {
                 return Err(fail(
                     "temporarily_unavailable",

@@ -28,6 +28,8 @@ pub const FLOW_COOKIE_HTTPS: &str = "__Host-tilgang_login";
 pub const FLOW_COOKIE_HTTP: &str = "tilgang_login";
 pub const SESSION_LIFETIME_SECS: i64 = 3600;
 pub const FLOW_LIFETIME_SECS: i64 = 600;
+/// A destination after log-in longer than this is not kept (the flow cookie must stay small).
+const MAX_GOTO: usize = 1024;
 const METADATA_TTL: Duration = Duration::from_secs(3600);
 const JWKS_REFRESH_MIN: Duration = Duration::from_secs(10);
 
@@ -82,12 +84,17 @@ struct PendingLogin {
     goto: String,
 }
 
-/// Sealed state with its expiry (Unix seconds).
+/// Sealed state with what it is for and its expiry (Unix seconds): one kind of sealed state
+/// is never taken for another.
 #[derive(Serialize, Deserialize)]
 struct Sealed<T> {
+    purpose: String,
     exp: i64,
     v: T,
 }
+
+/// What a log-in flow cookie of tilgang's relying party holds.
+pub const PURPOSE_LOGIN: &str = "login";
 
 /// The key of [`App::seal`], created on the first start.
 pub async fn flow_key(store: &crate::store::Store) -> Result<Vec<u8>, StoreError> {
@@ -101,7 +108,8 @@ pub async fn flow_key(store: &crate::store::Store) -> Result<Vec<u8>, StoreError
 pub fn safe_goto(goto: Option<&str>) -> String {
     match goto {
         Some(g)
-            if g.starts_with('/')
+            if g.len() <= MAX_GOTO
+                && g.starts_with('/')
                 && !g.starts_with("//")
                 && !g.contains('\\')
                 && !g.chars().any(char::is_control) =>
@@ -243,9 +251,10 @@ impl App {
         Ok(keys)
     }
 
-    /// `value`, sealed for `lifetime_secs` (see [`secret::seal`]).
-    pub fn seal<T: Serialize>(&self, value: T, lifetime_secs: i64) -> String {
+    /// `value`, sealed for `purpose` and `lifetime_secs` (see [`secret::seal`]).
+    pub fn seal<T: Serialize>(&self, purpose: &str, value: T, lifetime_secs: i64) -> String {
         let sealed = Sealed {
+            purpose: purpose.to_owned(),
             exp: self.clock.now() / 1_000_000 + lifetime_secs,
             v: value,
         };
@@ -255,11 +264,11 @@ impl App {
         )
     }
 
-    /// What [`App::seal`] sealed, unless it was altered or has expired.
-    pub fn unseal<T: DeserializeOwned>(&self, sealed: &str) -> Option<T> {
+    /// What [`App::seal`] sealed for `purpose`, unless it was altered or has expired.
+    pub fn unseal<T: DeserializeOwned>(&self, purpose: &str, sealed: &str) -> Option<T> {
         let text = secret::unseal(&self.flow_key, sealed)?;
         let sealed: Sealed<T> = serde_json::from_str(&text).ok()?;
-        (sealed.exp > self.clock.now() / 1_000_000).then_some(sealed.v)
+        (sealed.purpose == purpose && sealed.exp > self.clock.now() / 1_000_000).then_some(sealed.v)
     }
 
     /// The name of the log-in flow cookie for this server's public URL.
@@ -308,7 +317,7 @@ impl App {
                 ("ui_locales", "nb".into()),
             ],
         );
-        Ok((url, self.seal(flow, FLOW_LIFETIME_SECS)))
+        Ok((url, self.seal(PURPOSE_LOGIN, flow, FLOW_LIFETIME_SECS)))
     }
 
     /// Finishes a log-in at the callback: checks that the flow cookie of this browser holds
@@ -335,7 +344,7 @@ impl App {
             return Err(LoginError::Expired);
         };
         let flow: PendingLogin = flow_cookie
-            .and_then(|c| self.unseal(c))
+            .and_then(|c| self.unseal(PURPOSE_LOGIN, c))
             .filter(|f: &PendingLogin| {
                 f.provider == idp.path && secret::constant_time_eq(&f.state, state)
             })
@@ -529,6 +538,7 @@ mod tests {
             "/\\evil",
             "javascript:alert(1)",
             "",
+            &format!("/{}", "a".repeat(2000)),
         ] {
             assert_eq!(safe_goto(Some(bad)), "/auth/session", "{bad}");
         }

@@ -144,29 +144,22 @@ pub fn hash_password(password: &str) -> Result<String, StudioError> {
         .map_err(|e| StudioError::Hash(e.to_string()))
 }
 
-/// [`hash_password`] off the async workers (argon2id takes ~20 ms of one core and ~19 MiB),
-/// when the load gate gives it a turn.
+/// [`hash_password`] on a password thread, when the load gate gives it a turn.
 async fn hash_password_blocking(load: &Load, password: &str) -> Result<String, StudioError> {
-    let _turn = load.password_turn().await?;
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| StudioError::Hash(e.to_string()))?
+    load.password_work(move || hash_password(&password)).await?
 }
 
-/// [`password_matches`] off the async workers, when the load gate gives it a turn.
+/// [`password_matches`] on a password thread, when the load gate gives it a turn.
 async fn password_matches_blocking(
     load: &Load,
     password: &str,
     stored: &str,
 ) -> Result<bool, StudioError> {
-    let _turn = load.password_turn().await?;
     let (password, stored) = (password.to_owned(), stored.to_owned());
-    Ok(
-        tokio::task::spawn_blocking(move || password_matches(&password, &stored))
-            .await
-            .unwrap_or(false),
-    )
+    Ok(load
+        .password_work(move || password_matches(&password, &stored))
+        .await?)
 }
 
 /// Checks a password against a stored hash (false for an empty or unreadable hash).

@@ -291,7 +291,7 @@ impl App {
                         ));
                     }
                 }
-                (grant, record.nonce)
+                (grant, record.nonce, None)
             }
             Some("refresh_token") => {
                 let token = get("refresh_token").ok_or_else(|| {
@@ -335,7 +335,7 @@ impl App {
                     .await?
                     .filter(|g| g.app_id == app.id)
                     .ok_or_else(|| token_error(400, "invalid_grant", "the grant was revoked"))?;
-                (grant, String::new())
+                (grant, String::new(), Some(secret::hash(token)))
             }
             Some(_) => {
                 return Err(token_error(
@@ -346,22 +346,25 @@ impl App {
             }
             None => return Err(token_error(400, "invalid_request", "grant_type is missing")),
         };
-        let (grant, nonce) = grant;
+        let (grant, nonce, parent) = grant;
         let user = self
             .store
             .studio_account(grant.user_id)
             .await?
             .filter(|u| u.is_active)
             .ok_or_else(|| token_error(400, "invalid_grant", "the user is not active"))?;
-        self.studio_tokens(&app, &grant, &user, &nonce).await
+        self.studio_tokens(&app, &grant, &user, &nonce, parent.as_deref())
+            .await
     }
 
+    /// Tokens for a grant; `parent` is the refresh token being rotated, if any.
     async fn studio_tokens(
         &self,
         app: &OauthApp,
         grant: &Grant,
         user: &Account,
         nonce: &str,
+        parent: Option<&str>,
     ) -> Result<Value, TokenError> {
         let now = self.clock.now();
         let secs = now / 1_000_000;
@@ -376,13 +379,23 @@ impl App {
             "jti": Uuid::new_v4().to_string(),
         }))?;
         let refresh = secret::random_token();
-        self.store
+        if !self
+            .store
             .insert_refresh_token(
                 &secret::hash(&refresh),
                 grant.id,
                 now + REFRESH_LIFETIME_SECS * 1_000_000,
+                parent,
             )
-            .await?;
+            .await?
+        {
+            // The family was revoked (a reuse) between taking the old token and now.
+            return Err(token_error(
+                400,
+                "invalid_grant",
+                "the grant's refresh tokens were revoked; sign in again",
+            ));
+        }
         let mut body = json!({
             "access_token": access,
             "token_type": "bearer",

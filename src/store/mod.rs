@@ -97,13 +97,21 @@ impl StoreError {
 pub fn is_overload(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::PoolTimedOut => true,
-        // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
-        sqlx::Error::Database(d) => d
-            .code()
-            .and_then(|c| c.parse::<i32>().ok())
-            .is_some_and(|c| matches!(c & 0xff, 5 | 6)),
+        sqlx::Error::Database(d) => d.code().is_some_and(|code| overload_code(&code)),
         _ => false,
     }
+}
+
+/// PostgreSQL's SQLSTATEs are five characters: too many connections, lock not available,
+/// query cancelled (statement timeout), serialisation failure, deadlock. SQLite's codes are
+/// numbers of at most four digits: SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended
+/// codes in the high bits.
+fn overload_code(code: &str) -> bool {
+    if code.len() == 5 {
+        return matches!(code, "53300" | "55P03" | "57014" | "40001" | "40P01");
+    }
+    code.parse::<i32>()
+        .is_ok_and(|c| code.len() < 5 && matches!(c & 0xff, 5 | 6))
 }
 
 #[derive(Clone)]
@@ -273,6 +281,22 @@ fn sqlite_url(url: &str) -> Result<String, StoreError> {
         format!("{query}&mode=rwc")
     };
     Ok(format!("sqlite://{path}?{query}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_busy_codes_mean_overload() {
+        for busy in [
+            "5", "6", "517", "262", "53300", "40P01", "40001", "55P03", "57014",
+        ] {
+            assert!(super::overload_code(busy), "{busy}");
+        }
+        // 22021 (bad encoding) and 42501 (no privilege) end in 5 in their low byte.
+        for not in ["22021", "42501", "23505", "19", "2067", "1"] {
+            assert!(!super::overload_code(not), "{not}");
+        }
+    }
 }
 
 pub(crate) fn bool_to_int(b: bool) -> i64 {

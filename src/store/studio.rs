@@ -813,27 +813,44 @@ const UNACTIVATED: &str = "SELECT id FROM studio_user u WHERE u.kind = 0 AND u.i
      AND NOT EXISTS (SELECT 1 FROM studio_org_request o WHERE o.requester_id = u.id)";
 
 impl Store {
-    /// Removes accounts whose activation expired before `cutoff`, with their eID links and
-    /// sessions, so that the user name and e-mail address may sign up again. Returns how many
-    /// accounts went.
+    /// Removes accounts whose activation expired before `cutoff` (at most 500 a run), with
+    /// their eID links and sessions, so that the user name and e-mail address may sign up
+    /// again. Each account goes in a transaction of its own that deletes the account only if
+    /// it is still unactivated then (one that activates meanwhile keeps everything). Returns
+    /// how many accounts went.
     pub async fn purge_unactivated(&self, cutoff: Micros) -> Result<u64, StoreError> {
-        let mut tx = self.begin().await?;
-        for table in ["studio_external_login", "studio_session"] {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DELETE FROM {table} WHERE user_id IN ({UNACTIVATED})"
-            )))
-            .bind(cutoff)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let n = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DELETE FROM studio_user WHERE id IN ({UNACTIVATED})"
+        let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "{UNACTIVATED} ORDER BY id LIMIT 500"
         )))
         .bind(cutoff)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        tx.commit().await?;
+        .fetch_all(self.pool())
+        .await?;
+        let mut n = 0;
+        for id in ids {
+            let mut tx = self.begin().await?;
+            // The links go first (they refer to the account); if the account is no longer to
+            // be removed, the transaction is dropped and they stay.
+            for table in ["studio_external_login", "studio_session"] {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM {table} WHERE user_id = $1"
+                )))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let deleted = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM studio_user WHERE id = $2 AND id IN ({UNACTIVATED})"
+            )))
+            .bind(cutoff)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if deleted == 1 {
+                tx.commit().await?;
+                n += 1;
+            }
+        }
         Ok(n)
     }
 }

@@ -242,19 +242,37 @@ impl Store {
         .transpose()
     }
 
+    /// Stores a refresh token; with `parent` (the token it rotates) only while the parent is
+    /// still stored, so that a family revoked in the meantime gets no new member. `false` when
+    /// nothing was stored.
     pub async fn insert_refresh_token(
         &self,
         token_hash: &str,
         grant_id: i64,
         expires_at: Micros,
-    ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO studio_oauth_refresh (token_hash, grant_id, expires_at) VALUES ($1, $2, $3)")
+        parent: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let done = match parent {
+            None => sqlx::query(
+                "INSERT INTO studio_oauth_refresh (token_hash, grant_id, expires_at) VALUES ($1, $2, $3)",
+            )
             .bind(token_hash)
             .bind(grant_id)
             .bind(expires_at)
             .execute(self.pool())
-            .await?;
-        Ok(())
+            .await?,
+            Some(parent) => sqlx::query(
+                "INSERT INTO studio_oauth_refresh (token_hash, grant_id, expires_at) \
+                 SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM studio_oauth_refresh WHERE token_hash = $4)",
+            )
+            .bind(token_hash)
+            .bind(grant_id)
+            .bind(expires_at)
+            .bind(parent)
+            .execute(self.pool())
+            .await?,
+        };
+        Ok(done.rows_affected() == 1)
     }
 
     /// Takes a refresh token once (it is rotated on use). A token presented again after its
