@@ -283,6 +283,17 @@ fn sqlite_url(url: &str) -> Result<String, StoreError> {
     Ok(format!("sqlite://{path}?{query}"))
 }
 
+pub(crate) fn bool_to_int(b: bool) -> i64 {
+    i64::from(b)
+}
+
+pub(crate) fn json_column<T: serde::de::DeserializeOwned>(
+    column: &str,
+    text: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -297,15 +308,4 @@ mod tests {
             assert!(!super::overload_code(not), "{not}");
         }
     }
-}
-
-pub(crate) fn bool_to_int(b: bool) -> i64 {
-    i64::from(b)
-}
-
-pub(crate) fn json_column<T: serde::de::DeserializeOwned>(
-    column: &str,
-    text: &str,
-) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
 }
