@@ -66,8 +66,8 @@ pub struct Load {
 }
 
 impl Load {
-    /// `password_slots` checks run at once (one per core is the sensible size); as many again
-    /// times four may wait.
+    /// `password_slots` checks run at once (one per core is the sensible size); sixteen per
+    /// slot may wait (with ~16 ms a check, a full queue clears in about a quarter second).
     pub fn new(password_slots: usize) -> Self {
         let slots = password_slots.max(1);
         let (workers, queue) = mpsc::channel::<Work>();
@@ -96,7 +96,7 @@ impl Load {
             workers,
             passwords: Arc::new(Semaphore::new(slots)),
             waiting: AtomicUsize::new(0),
-            max_waiting: slots * 4,
+            max_waiting: slots * 16,
             refused: Default::default(),
         }
     }
@@ -166,13 +166,13 @@ mod tests {
     async fn a_full_queue_refuses_at_once_and_counts_it() {
         let load = std::sync::Arc::new(Load::new(1));
         let first = load.password_turn().await.unwrap();
-        // Four may wait; hold them in tasks that wait for the first permit.
+        // Sixteen may wait; hold them in tasks that wait for the first permit.
         let mut waiting = Vec::new();
-        for _ in 0..4 {
+        for _ in 0..16 {
             let l = load.clone();
             waiting.push(tokio::spawn(async move { l.password_turn().await.is_ok() }));
         }
-        while load.waiting.load(Ordering::SeqCst) < 4 {
+        while load.waiting.load(Ordering::SeqCst) < 16 {
             tokio::task::yield_now().await;
         }
         assert!(load.password_turn().await.is_err());

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, SaltString};
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -131,17 +131,55 @@ fn random_below(max: u64) -> u64 {
     u64::from_le_bytes(b) % (max + 1)
 }
 
+thread_local! {
+    /// This thread's argon2 working memory (19 MiB with the default parameters), allocated on
+    /// its first use and kept: allocating and freeing it per check left the allocator holding
+    /// several copies per thread (230 MB after a dozen log-ins on two threads).
+    static ARGON2_MEMORY: std::cell::RefCell<Vec<argon2::Block>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// argon2 of `password` and `salt` into `out`, in this thread's reused working memory.
+fn argon2_into(
+    argon: &argon2::Argon2<'_>,
+    params: &argon2::Params,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    ARGON2_MEMORY.with(|memory| {
+        let mut blocks = memory.borrow_mut();
+        if blocks.len() < params.block_count() {
+            blocks.resize(params.block_count(), argon2::Block::default());
+        }
+        argon.hash_password_into_with_memory(password, salt, out, &mut blocks[..])
+    })
+}
+
 /// An argon2id hash (PHC string) of a password.
 pub fn hash_password(password: &str) -> Result<String, StudioError> {
+    let fail = |e: &dyn std::fmt::Display| StudioError::Hash(e.to_string());
     let mut salt = [0u8; 16];
     SystemRandom::new()
         .fill(&mut salt)
         .map_err(|_| StudioError::Hash("no randomness".into()))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| StudioError::Hash(e.to_string()))?;
-    argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| StudioError::Hash(e.to_string()))
+    let params = argon2::Params::default();
+    let argon = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        params.clone(),
+    );
+    let mut out = [0u8; argon2::Params::DEFAULT_OUTPUT_LEN];
+    argon2_into(&argon, &params, password.as_bytes(), &salt, &mut out).map_err(|e| fail(&e))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| fail(&e))?;
+    let phc = PasswordHash {
+        algorithm: argon2::ARGON2ID_IDENT,
+        version: Some(argon2::Version::V0x13.into()),
+        params: argon2::password_hash::ParamsString::try_from(&params).map_err(|e| fail(&e))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(argon2::password_hash::Output::new(&out).map_err(|e| fail(&e))?),
+    };
+    Ok(phc.to_string())
 }
 
 /// [`hash_password`] on a password thread, when the load gate gives it a turn.
@@ -162,13 +200,27 @@ async fn password_matches_blocking(
         .await?)
 }
 
-/// Checks a password against a stored hash (false for an empty or unreadable hash).
+/// Checks a password against a stored hash (false for an empty or unreadable hash), with the
+/// hash's own algorithm, version and parameters.
 pub fn password_matches(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|h| {
-        argon2::Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
+    let check = || -> Option<bool> {
+        let h = PasswordHash::new(stored).ok()?;
+        let algorithm = argon2::Algorithm::try_from(h.algorithm).ok()?;
+        let version = match h.version {
+            Some(v) => argon2::Version::try_from(v).ok()?,
+            None => argon2::Version::default(),
+        };
+        let params = argon2::Params::try_from(&h).ok()?;
+        let expected = h.hash?;
+        let mut salt = [0u8; 64];
+        let salt = h.salt?.decode_b64(&mut salt).ok()?;
+        let argon = argon2::Argon2::new(algorithm, version, params.clone());
+        let mut out = vec![0u8; expected.len()];
+        argon2_into(&argon, &params, password.as_bytes(), salt, &mut out).ok()?;
+        // `Output`'s equality is constant-time.
+        Some(argon2::password_hash::Output::new(&out).ok()? == expected)
+    };
+    check().unwrap_or(false)
 }
 
 impl App {
@@ -699,6 +751,37 @@ mod tests {
         assert!(!password_matches("sterkt-passord1", &h));
         assert!(!password_matches("x", ""));
         assert_ne!(h, hash_password("Sterkt-Passord1").expect("hash"), "salted");
+    }
+
+    #[test]
+    fn hashes_are_those_of_the_argon2_crate_both_ways() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        // Stored before the reused working memory: made by the crate's own API.
+        let salt = SaltString::encode_b64(b"0123456789abcdef").expect("salt");
+        let theirs = argon2::Argon2::default()
+            .hash_password(b"Sterkt-Passord1", &salt)
+            .expect("hash")
+            .to_string();
+        assert!(password_matches("Sterkt-Passord1", &theirs));
+        assert!(!password_matches("Sterkt-Passord2", &theirs));
+        let ours = hash_password("Sterkt-Passord1").expect("hash");
+        let parsed = PasswordHash::new(&ours).expect("PHC");
+        assert!(
+            argon2::Argon2::default()
+                .verify_password(b"Sterkt-Passord1", &parsed)
+                .is_ok()
+        );
+        // Other parameters in a stored hash are honoured (and the memory grows to them).
+        let light = argon2::Params::new(8, 1, 1, None).expect("params");
+        let other = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, light)
+            .hash_password(b"pw", &salt)
+            .expect("hash")
+            .to_string();
+        assert!(password_matches("pw", &other));
+        assert!(!password_matches(
+            "pw",
+            "$argon2id$v=19$m=19456,t=2,p=1$garbage"
+        ));
     }
 
     #[test]
