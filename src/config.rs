@@ -982,6 +982,52 @@ mod tests {
         assert_eq!(c.database_url, "sqlite://./tilgang-data/tilgang.db");
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
         assert_eq!(c.request_timeout, Duration::from_secs(864_000));
+        assert_eq!(c.job_interval, Duration::from_secs(60));
+        assert_eq!(c.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(c.max_connections_per_client, 256);
+        assert!(c.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn limits_and_proxies_are_checked() {
+        let c = Config::resolve(&Overrides {
+            trusted_proxies: Some("10.0.0.1, ::1".into()),
+            header_read_timeout: Some(Duration::from_secs(3)),
+            max_connections_per_client: Some(10),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert!(
+            c.describe().contains("trusted-proxies = \"10.0.0.1,::1\""),
+            "{}",
+            c.describe()
+        );
+        let refused = |o: Overrides, key: &str| {
+            let e = Config::resolve(&o).unwrap_err().to_string();
+            assert!(e.contains(key), "{e}");
+        };
+        refused(
+            Overrides {
+                trusted_proxies: Some("10.0.0.1,proxy.example".into()),
+                ..Default::default()
+            },
+            "'proxy.example' is not an IP address",
+        );
+        refused(
+            Overrides {
+                header_read_timeout: Some(Duration::from_secs(7200)),
+                ..Default::default()
+            },
+            "header-read-timeout",
+        );
+        refused(
+            Overrides {
+                max_connections_per_client: Some(0),
+                ..Default::default()
+            },
+            "max-connections-per-client",
+        );
     }
 
     #[test]
