@@ -606,3 +606,38 @@ async fn personal_test_tokens() {
         s.stop().await;
     }
 }
+
+/// Issue 12, item 11: instances started at once on an empty database take turns migrating
+/// (PostgreSQL: an advisory lock; it failed with "duplicate key … pg_type" before), and every
+/// one of them ends with the whole schema.
+#[tokio::test]
+async fn instances_started_together_migrate_once() {
+    for engine in engines().await {
+        let (url, dir, db_name) = common::fresh_database(engine).await;
+        let mut starts = Vec::new();
+        for _ in 0..4 {
+            let url = url.clone();
+            starts.push(tokio::spawn(async move {
+                let store = tilgang::store::Store::connect(&url).await?;
+                let ran = tilgang::store::migrate::run(&store).await?;
+                store.close().await;
+                Ok::<usize, tilgang::store::StoreError>(ran)
+            }));
+        }
+        let mut ran = Vec::new();
+        for s in starts {
+            ran.push(s.await.unwrap().expect("every instance starts"));
+        }
+        ran.sort();
+        let all = tilgang::store::migrate::latest_version() as usize;
+        assert_eq!(ran.iter().sum::<usize>(), all, "{engine:?}: each migration once");
+        if engine == Engine::Postgres {
+            // Under the lock the first does everything; the others find it done.
+            assert_eq!(ran, vec![0, 0, 0, all]);
+        }
+        if let Some(name) = db_name {
+            common::drop_database(&name).await;
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

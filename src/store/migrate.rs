@@ -62,8 +62,36 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
-/// Applies every migration not yet applied; returns how many ran.
+/// The PostgreSQL advisory lock that serialises migrations of instances starting together.
+const MIGRATION_LOCK: i64 = 0x7469_6c67_616e_67; // "tilgang"
+
+/// Applies every migration not yet applied; returns how many ran. On PostgreSQL the whole run
+/// holds an advisory lock, so instances started at once on an empty database take turns
+/// (the first migrates, the others find everything applied); SQLite's writers take turns by
+/// its write lock.
 pub async fn run(store: &Store) -> Result<usize, StoreError> {
+    if store.engine() != Engine::Postgres {
+        return run_unlocked(store).await;
+    }
+    let mut lock = store.pool().acquire().await?;
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *lock)
+        .await?;
+    let result = run_unlocked(store).await;
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *lock)
+        .await;
+    if let Err(e) = unlocked {
+        // Closing the connection releases the lock too.
+        tracing::warn!(error = %e, "cannot release the migration lock; closing its connection");
+        lock.close_on_drop();
+    }
+    result
+}
+
+async fn run_unlocked(store: &Store) -> Result<usize, StoreError> {
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS schema_migrations (\
            version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
@@ -100,7 +128,10 @@ pub async fn run(store: &Store) -> Result<usize, StoreError> {
 }
 
 async fn apply(store: &Store, m: &Migration, sql: &'static str) -> Result<(), sqlx::Error> {
-    let mut tx = store.pool().begin().await?;
+    let mut tx = store.begin().await.map_err(|e| match e {
+        StoreError::Db(e) => e,
+        other => sqlx::Error::Protocol(other.to_string()),
+    })?;
     sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
         .bind(m.version)
         .bind(m.name)
