@@ -202,7 +202,7 @@ pub struct Smtp {
 /// An external OpenID provider tilgang logs people in with (production profile).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExternalProvider {
-    /// With a trailing slash, as the provider's discovery document says.
+    /// Exactly as configured (and as the provider's discovery document must say).
     pub issuer: String,
     pub client_id: String,
     pub client_secret: String,
@@ -439,12 +439,15 @@ impl Config {
             match (issuer, id, secret) {
                 (None, None, None) => Ok(None),
                 (Some(issuer), Some(client_id), Some(client_secret)) => {
-                    let issuer = check_public_url(&issuer).map_err(|_| ConfigError::Invalid {
+                    // Kept exactly as given: issuers are compared byte for byte (OpenID
+                    // Connect Discovery §4.3, Core §3.1.3.7), and the real ones have no
+                    // trailing slash (https://idporten.no).
+                    check_public_url(&issuer).map_err(|_| ConfigError::Invalid {
                         key: name,
                         message: format!("'{issuer}' is not an http(s) URL"),
                     })?;
                     Ok(Some(ExternalProvider {
-                        issuer: format!("{issuer}/"),
+                        issuer: issuer.trim().to_owned(),
                         client_id,
                         client_secret,
                     }))

@@ -630,7 +630,11 @@ async fn instances_started_together_migrate_once() {
         }
         ran.sort();
         let all = tilgang::store::migrate::latest_version() as usize;
-        assert_eq!(ran.iter().sum::<usize>(), all, "{engine:?}: each migration once");
+        assert_eq!(
+            ran.iter().sum::<usize>(),
+            all,
+            "{engine:?}: each migration once"
+        );
         if engine == Engine::Postgres {
             // Under the lock the first does everything; the others find it done.
             assert_eq!(ran, vec![0, 0, 0, all]);

@@ -104,6 +104,15 @@ pub async fn flow_key(store: &crate::store::Store) -> Result<Vec<u8>, StoreError
     Ok(key.into_bytes())
 }
 
+/// Where an issuer publishes its discovery document (OpenID Connect Discovery §4: a trailing
+/// `/` of the issuer is removed before `/.well-known/openid-configuration` is appended).
+pub fn discovery_url(issuer: &str) -> String {
+    format!(
+        "{}/.well-known/openid-configuration",
+        issuer.trim_end_matches('/')
+    )
+}
+
 /// Only local paths may be a destination after log-in (no open redirect).
 pub fn safe_goto(goto: Option<&str>) -> String {
     match goto {
@@ -195,7 +204,7 @@ impl App {
         {
             return Ok(doc.clone());
         }
-        let url = format!("{issuer}.well-known/openid-configuration");
+        let url = discovery_url(issuer);
         let doc: Value = self
             .http
             .get(&url)
@@ -206,10 +215,13 @@ impl App {
             .json()
             .await
             .map_err(|e| LoginError::Provider(name, format!("discovery {url}: {e}")))?;
-        if doc.get("issuer").and_then(Value::as_str) != Some(issuer) {
+        let named = doc.get("issuer").and_then(Value::as_str).unwrap_or("");
+        if named != issuer {
             return Err(LoginError::Provider(
                 name,
-                format!("discovery at {url} names another issuer"),
+                format!(
+                    "the discovery document at {url} names the issuer '{named}', but the configured issuer is '{issuer}'; they must be equal character for character"
+                ),
             ));
         }
         if let Ok(mut cache) = self.provider_metadata.discovery.lock() {
@@ -416,10 +428,16 @@ impl App {
                 Err(LoginError::Token(name, what.to_owned()))
             }
         };
-        check(
-            claims.get("iss").and_then(Value::as_str) == Some(rp.issuer.as_str()),
-            "iss is not the provider",
-        )?;
+        let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
+        if iss != rp.issuer {
+            return Err(LoginError::Token(
+                name,
+                format!(
+                    "the ID token's iss is '{iss}', but the configured issuer is '{}'",
+                    rp.issuer
+                ),
+            ));
+        }
         let aud_ok = match claims.get("aud") {
             Some(Value::String(a)) => *a == rp.client_id,
             Some(Value::Array(list)) => list
@@ -525,6 +543,18 @@ fn embedded_client_id(idp: Idp) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn discovery_is_found_with_and_without_a_trailing_slash() {
+        assert_eq!(
+            discovery_url("https://idporten.no"),
+            "https://idporten.no/.well-known/openid-configuration"
+        );
+        assert_eq!(
+            discovery_url("https://tilgang.example/idporten/"),
+            "https://tilgang.example/idporten/.well-known/openid-configuration"
+        );
+    }
 
     #[test]
     fn only_local_paths_are_destinations() {

@@ -124,6 +124,9 @@ pub struct Options {
     pub smtp_port: Option<u16>,
     pub header_read_timeout: Option<Duration>,
     pub max_connections_per_client: Option<usize>,
+    /// Production profile: the ID-porten to log people in with (client `tilgang`, secret
+    /// `secret`) instead of an unreachable placeholder.
+    pub idporten_issuer: Option<String>,
 }
 
 impl Default for Options {
@@ -136,6 +139,7 @@ impl Default for Options {
             smtp_port: None,
             header_read_timeout: None,
             max_connections_per_client: None,
+            idporten_issuer: None,
         }
     }
 }
@@ -184,7 +188,12 @@ impl TestServer {
         }
         if options.profile == Profile::Production {
             overrides.smtp_host = Some("smtp.test.invalid".into());
-            overrides.idporten_issuer = Some("https://test.idporten.no".into());
+            overrides.idporten_issuer = Some(
+                options
+                    .idporten_issuer
+                    .clone()
+                    .unwrap_or_else(|| "https://test.idporten.no".into()),
+            );
             overrides.idporten_client_id = Some("tilgang".into());
             overrides.idporten_client_secret = Some("secret".into());
             overrides.ansattporten_issuer = Some("https://test.ansattporten.no".into());

@@ -1,0 +1,225 @@
+//! The production profile logs people in through an OpenID provider that is not tilgang's own:
+//! a small provider served by this test (discovery, JWKS, token endpoint with PKCE and client
+//! authentication) whose issuer has no trailing slash, as the real ID-porten's
+//! (`https://idporten.no`) has not (issue 12, item 1).
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Form, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use common::{Engine, Options, TestServer, location, query_param, set_cookie};
+use serde_json::{Value, json};
+use tilgang::config::Profile;
+use tilgang::jose::{RsaSigningKey, sign_compact};
+
+const KARI: &str = "05827536549";
+
+/// What the test provider remembers of an authorization it granted.
+struct Granted {
+    nonce: String,
+    challenge: String,
+}
+
+struct Provider {
+    issuer: String,
+    /// The issuer its discovery document and ID tokens name (normally `issuer`).
+    names: String,
+    key: RsaSigningKey,
+    codes: Mutex<HashMap<String, Granted>>,
+}
+
+async fn discovery(State(p): State<Arc<Provider>>) -> Json<Value> {
+    Json(json!({
+        "issuer": p.names,
+        "authorization_endpoint": format!("{}/authorize", p.issuer),
+        "token_endpoint": format!("{}/token", p.issuer),
+        "jwks_uri": format!("{}/jwks", p.issuer),
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    }))
+}
+
+async fn jwks(State(p): State<Arc<Provider>>) -> Json<Value> {
+    Json(json!({"keys": [p.key.public().jwk()]}))
+}
+
+async fn token(
+    State(p): State<Arc<Provider>>,
+    Form(form): Form<HashMap<String, String>>,
+) -> (axum::http::StatusCode, Json<Value>) {
+    let bad = |error: &str| {
+        (
+            axum::http::StatusCode::BAD_REQUEST,
+            Json(json!({"error": error})),
+        )
+    };
+    if form.get("client_id").map(String::as_str) != Some("tilgang")
+        || form.get("client_secret").map(String::as_str) != Some("secret")
+    {
+        return bad("invalid_client");
+    }
+    let Some(granted) = form
+        .get("code")
+        .and_then(|c| p.codes.lock().unwrap().remove(c))
+    else {
+        return bad("invalid_grant");
+    };
+    let verifier = form.get("code_verifier").cloned().unwrap_or_default();
+    if tilgang::secret::pkce_challenge(&verifier) != granted.challenge {
+        return bad("invalid_grant");
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let id_token = sign_compact(
+        &p.key,
+        &json!({"iss": p.names, "aud": "tilgang", "sub": "pairwise-kari", "pid": KARI,
+                "nonce": granted.nonce, "acr": "idporten-loa-substantial", "amr": ["TestID"],
+                "iat": now, "exp": now + 120}),
+    )
+    .unwrap();
+    (
+        axum::http::StatusCode::OK,
+        Json(
+            json!({"access_token": "opaque", "token_type": "Bearer", "id_token": id_token, "expires_in": 120}),
+        ),
+    )
+}
+
+/// Starts the provider at `http://127.0.0.1:<port>`; with `slash` it claims to be that
+/// address with a trailing `/` (a mismatch with what tilgang is configured with).
+async fn provider(slash: bool) -> Arc<Provider> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    let p = Arc::new(Provider {
+        names: if slash {
+            format!("{issuer}/")
+        } else {
+            issuer.clone()
+        },
+        issuer,
+        key: RsaSigningKey::generate("op-key".into()).unwrap(),
+        codes: Mutex::new(HashMap::new()),
+    });
+    let app = Router::new()
+        .route("/.well-known/openid-configuration", get(discovery))
+        .route("/jwks", get(jwks))
+        .route("/token", post(token))
+        .with_state(p.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    p
+}
+
+async fn production(p: &Provider) -> TestServer {
+    TestServer::start_with(
+        Engine::Postgres,
+        Options {
+            profile: Profile::Production,
+            idporten_issuer: Some(p.issuer.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// Plays the person at the provider: reads tilgang's authorization request, grants a code.
+fn grant(p: &Provider, authorize: &str) -> String {
+    assert!(
+        authorize.starts_with(&format!("{}/authorize?", p.issuer)),
+        "{authorize}"
+    );
+    let code = uuid::Uuid::new_v4().to_string();
+    p.codes.lock().unwrap().insert(
+        code.clone(),
+        Granted {
+            nonce: query_param(authorize, "nonce").unwrap(),
+            challenge: query_param(authorize, "code_challenge").unwrap(),
+        },
+    );
+    format!(
+        "/auth/callback/idporten?code={code}&state={}",
+        query_param(authorize, "state").unwrap()
+    )
+}
+
+#[tokio::test]
+async fn a_person_logs_in_through_an_issuer_without_a_trailing_slash() {
+    if !common::engines().await.contains(&Engine::Postgres) {
+        return;
+    }
+    let p = provider(false).await;
+    let s = production(&p).await;
+    let b = &s.browser;
+    let res = b
+        .get(s.url("/auth/login/idporten?goto=/auth/session"))
+        .send()
+        .await
+        .unwrap();
+    let flow = set_cookie(&res, "__Host-tilgang_login").expect("a __Host- flow cookie over HTTPS");
+    let header = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with("__Host-tilgang_login="))
+        .unwrap();
+    assert!(
+        header.contains("; Secure") && header.contains("Path=/;") && !header.contains("Domain"),
+        "{header}"
+    );
+    let callback = grant(&p, &location(&res));
+    let res = b
+        .get(s.url(&callback))
+        .header("cookie", &flow)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let session = set_cookie(&res, "tilgang_session");
+    let body = res.text().await.unwrap();
+    assert!(status.is_redirection(), "{status}: {body}");
+    let session = session.expect("a session");
+    let page = b
+        .get(s.url("/auth/session"))
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("058275*****"), "{page}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn an_issuer_that_differs_by_a_slash_is_refused_naming_both() {
+    if !common::engines().await.contains(&Engine::Postgres) {
+        return;
+    }
+    // The provider claims "<its address>/" while tilgang is configured with "<its address>".
+    let p = provider(true).await;
+    let s = production(&p).await;
+    let res = s
+        .browser
+        .get(s.url("/auth/login/idporten"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 502);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains(&format!("&#39;{}/&#39;", p.issuer))
+            || page.contains(&format!("'{}/'", p.issuer)),
+        "the page names what the provider said: {page}"
+    );
+    assert!(
+        page.contains(&format!("&#39;{}&#39;", p.issuer))
+            || page.contains(&format!("'{}'", p.issuer)),
+        "and what was configured: {page}"
+    );
+    s.stop().await;
+}
