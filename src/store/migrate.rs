@@ -63,7 +63,7 @@ const MIGRATIONS: &[Migration] = &[
 ];
 
 /// The PostgreSQL advisory lock that serialises migrations of instances starting together.
-const MIGRATION_LOCK: i64 = 0x7469_6c67_616e_67; // "tilgang"
+const MIGRATION_LOCK: i64 = 0x0074_696c_6761_6e67; // "tilgang"
 
 /// Applies every migration not yet applied; returns how many ran. On PostgreSQL the whole run
 /// holds an advisory lock, so instances started at once on an empty database take turns
