@@ -737,6 +737,32 @@ impl Config {
         if self.maskinporten.is_none() {
             missing.push("maskinporten-issuer, maskinporten-jwks-url (TILGANG_MASKINPORTEN_*): the real Maskinporten".to_owned());
         }
+        // Keys and ID tokens fetched over plain HTTP could be swapped on the way.
+        let providers = [
+            ("idporten-issuer", self.idporten.as_ref().map(|p| p.issuer.as_str())),
+            (
+                "ansattporten-issuer",
+                self.ansattporten.as_ref().map(|p| p.issuer.as_str()),
+            ),
+            (
+                "maskinporten-issuer",
+                self.maskinporten.as_ref().map(|(i, _)| i.as_str()),
+            ),
+            (
+                "maskinporten-jwks-url",
+                self.maskinporten.as_ref().map(|(_, j)| j.as_str()),
+            ),
+        ];
+        for (key, url) in providers {
+            if let Some(url) = url
+                && !url.starts_with("https://")
+                && !is_loopback_url(url)
+            {
+                missing.push(format!(
+                    "{key}: '{url}' must use https:// in production (plain http only on loopback)"
+                ));
+            }
+        }
         if missing.is_empty() {
             Ok(())
         } else {
@@ -928,6 +954,22 @@ fn check_public_url(url: &str) -> Result<String, ConfigError> {
     Ok(trimmed.to_owned())
 }
 
+/// `http://` to 127.0.0.0/8, `[::1]` or `localhost`.
+fn is_loopback_url(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Hides the password in `scheme://user:password@host/…`.
 pub fn mask_url_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -989,6 +1031,48 @@ mod tests {
         assert_eq!(c.header_read_timeout, Duration::from_secs(10));
         assert_eq!(c.max_connections_per_client, 256);
         assert!(c.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn production_wants_https_providers_outside_loopback() {
+        let base = || Overrides {
+            profile: Some(Profile::Production),
+            database_url: Some("postgres://u@db/t".into()),
+            public_url: Some("https://tilgang.example".into()),
+            smtp_host: Some("smtp.example".into()),
+            idporten_issuer: Some("https://idporten.no".into()),
+            idporten_client_id: Some("c".into()),
+            idporten_client_secret: Some("s".into()),
+            ansattporten_issuer: Some("https://ansattporten.no".into()),
+            ansattporten_client_id: Some("c".into()),
+            ansattporten_client_secret: Some("s".into()),
+            maskinporten_issuer: Some("https://maskinporten.no/".into()),
+            maskinporten_jwks_url: Some("https://maskinporten.no/jwk".into()),
+            ..Default::default()
+        };
+        let c = Config::resolve(&base()).unwrap();
+        assert_eq!(c.idporten.unwrap().issuer, "https://idporten.no", "kept exactly");
+        let e = Config::resolve(&Overrides {
+            idporten_issuer: Some("http://idporten.example".into()),
+            maskinporten_jwks_url: Some("http://mp.example/jwk".into()),
+            ..base()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("idporten-issuer: 'http://idporten.example' must use https://"), "{e}");
+        assert!(e.contains("maskinporten-jwks-url"), "{e}");
+        // A provider on this machine (a test, or a sidecar) may speak plain HTTP.
+        for local in ["http://127.0.0.1:9000", "http://localhost:9000/op", "http://[::1]:9000"] {
+            assert!(
+                Config::resolve(&Overrides {
+                    idporten_issuer: Some(local.into()),
+                    ..base()
+                })
+                .is_ok(),
+                "{local}"
+            );
+        }
+        assert!(!is_loopback_url("http://127.0.0.1.evil.example/"));
     }
 
     #[test]
