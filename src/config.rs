@@ -138,6 +138,13 @@ pub struct Overrides {
     /// Captcha difficulty: the largest secret number the browser searches for [default: 50000]
     #[arg(long, env = "TILGANG_CAPTCHA_DIFFICULTY", global = true)]
     pub captcha_difficulty: Option<u64>,
+    /// After SIGTERM or Ctrl-C, how long requests in flight may take to finish [default: 10s]
+    #[arg(long, env = "TILGANG_SHUTDOWN_GRACE", global = true, value_parser = parse_duration)]
+    pub shutdown_grace: Option<Duration>,
+    /// Start although the database was set up by the other profile, and record this profile
+    /// for it (to move test data into production, or the other way, on purpose)
+    #[arg(long, env = "TILGANG_ALLOW_PROFILE_CHANGE", global = true)]
+    pub allow_profile_change: bool,
     /// How often the background jobs run (purge, time-outs, mail retries, key reload) [default: 60s]
     #[arg(long, env = "TILGANG_JOB_INTERVAL", global = true, value_parser = parse_duration)]
     pub job_interval: Option<Duration>,
@@ -241,6 +248,7 @@ struct FileConfig {
     header_read_timeout: Option<String>,
     max_connections_per_client: Option<usize>,
     trusted_proxies: Option<String>,
+    shutdown_grace: Option<String>,
 }
 
 /// Where an effective value came from, shown by `tilgang config check`.
@@ -290,8 +298,11 @@ pub struct Config {
     pub captcha_difficulty: u64,
     pub job_interval: Duration,
     pub header_read_timeout: Duration,
+    pub shutdown_grace: Duration,
     pub max_connections_per_client: usize,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Start on a database recorded for the other profile (and record this one).
+    pub allow_profile_change: bool,
     pub config_file: Option<PathBuf>,
     pub sources: Vec<(&'static str, Source)>,
 }
@@ -634,6 +645,13 @@ impl Config {
             Duration::from_secs(10),
             1..=3_600,
         )?;
+        let shutdown_grace = duration(
+            "shutdown-grace",
+            o.shutdown_grace,
+            file.shutdown_grace,
+            Duration::from_secs(10),
+            1..=3_600,
+        )?;
         let max_connections_per_client = match pick(
             "max-connections-per-client",
             o.max_connections_per_client.map(|n| n.to_string()),
@@ -688,8 +706,10 @@ impl Config {
             captcha_difficulty,
             job_interval,
             header_read_timeout,
+            shutdown_grace,
             max_connections_per_client,
             trusted_proxies,
+            allow_profile_change: o.allow_profile_change,
             config_file: o.config.clone(),
             sources,
         };
@@ -739,7 +759,10 @@ impl Config {
         }
         // Keys and ID tokens fetched over plain HTTP could be swapped on the way.
         let providers = [
-            ("idporten-issuer", self.idporten.as_ref().map(|p| p.issuer.as_str())),
+            (
+                "idporten-issuer",
+                self.idporten.as_ref().map(|p| p.issuer.as_str()),
+            ),
             (
                 "ansattporten-issuer",
                 self.ansattporten.as_ref().map(|p| p.issuer.as_str()),
@@ -1051,7 +1074,11 @@ mod tests {
             ..Default::default()
         };
         let c = Config::resolve(&base()).unwrap();
-        assert_eq!(c.idporten.unwrap().issuer, "https://idporten.no", "kept exactly");
+        assert_eq!(
+            c.idporten.unwrap().issuer,
+            "https://idporten.no",
+            "kept exactly"
+        );
         let e = Config::resolve(&Overrides {
             idporten_issuer: Some("http://idporten.example".into()),
             maskinporten_jwks_url: Some("http://mp.example/jwk".into()),
@@ -1059,10 +1086,17 @@ mod tests {
         })
         .unwrap_err()
         .to_string();
-        assert!(e.contains("idporten-issuer: 'http://idporten.example' must use https://"), "{e}");
+        assert!(
+            e.contains("idporten-issuer: 'http://idporten.example' must use https://"),
+            "{e}"
+        );
         assert!(e.contains("maskinporten-jwks-url"), "{e}");
         // A provider on this machine (a test, or a sidecar) may speak plain HTTP.
-        for local in ["http://127.0.0.1:9000", "http://localhost:9000/op", "http://[::1]:9000"] {
+        for local in [
+            "http://127.0.0.1:9000",
+            "http://localhost:9000/op",
+            "http://[::1]:9000",
+        ] {
             assert!(
                 Config::resolve(&Overrides {
                     idporten_issuer: Some(local.into()),

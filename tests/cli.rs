@@ -346,3 +346,77 @@ async fn keys_rotate_publishes_first_and_switches_later() {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+/// Issue 12, item 14: SIGTERM while a client has sent half its headers: the server lets
+/// requests in flight finish for `--shutdown-grace`, then exits; the stalled client does not
+/// keep it alive.
+#[tokio::test]
+async fn sigterm_with_a_stalled_client_stops_after_the_grace_period() {
+    use tokio::io::AsyncWriteExt;
+    let (url, dir, _) = fresh_database(Engine::Sqlite).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tilgang"))
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--shutdown-grace",
+            "1s",
+            "--header-read-timeout",
+            "10m",
+        ])
+        .env_clear()
+        .env("TILGANG_DATABASE_URL", &url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if client
+            .get(format!("http://127.0.0.1:{port}/health"))
+            .send()
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut stalled = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    stalled
+        .write_all(b"GET /health HTTP/1.1\r\nHost: a\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    // A guard against hanging for ever, not a timing requirement.
+    let mut exited = None;
+    for _ in 0..300 {
+        if let Some(status) = child.try_wait().unwrap() {
+            exited = Some(status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let Some(status) = exited else {
+        let _ = child.kill();
+        panic!("the server is still running 30 s after SIGTERM");
+    };
+    assert!(status.success(), "{status:?}");
+    drop(stalled);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -645,3 +645,82 @@ async fn instances_started_together_migrate_once() {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+/// Issue 12, item 3: a production database started without `--profile` (so as the local
+/// profile) would get demo data and a test-token endpoint signing with its keys. The profile is
+/// recorded at the first start, another one is refused with a message that says what to do,
+/// and `--allow-profile-change` moves the database on purpose.
+#[tokio::test]
+async fn a_database_keeps_the_profile_it_was_set_up_with() {
+    if !engines().await.contains(&Engine::Postgres) {
+        return;
+    }
+    let s = TestServer::start_with(
+        Engine::Postgres,
+        Options {
+            profile: Profile::Production,
+            ..Default::default()
+        },
+    )
+    .await;
+    let (url, dir, db_name) = s.stop_keep_data().await;
+    let local = |allow: bool| tilgang::config::Overrides {
+        database_url: Some(url.clone()),
+        data_dir: Some(dir.clone()),
+        profile: Some(Profile::Local),
+        allow_profile_change: allow,
+        ..Default::default()
+    };
+    let start = |o: tilgang::config::Overrides| async move {
+        let config = tilgang::config::Config::resolve(&o).unwrap();
+        tilgang::services::App::start(config, tilgang::clock::Clock::System).await
+    };
+    let refused = start(local(false))
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        refused.contains("set up by the production profile")
+            && refused.contains("--profile production")
+            && refused.contains("--allow-profile-change"),
+        "{refused}"
+    );
+    let store = tilgang::store::Store::connect(&url).await.unwrap();
+    assert_eq!(
+        store.meta_get("demo-data-loaded-at").await.unwrap(),
+        None,
+        "no demo data went in"
+    );
+    // A database from before profiles were recorded, holding organisations of its own, is
+    // not taken for a local one either.
+    sqlx::query("DELETE FROM meta WHERE key = 'profile'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO party (party_uuid, kind, org_no, name, created_at, updated_at) \
+         VALUES ('00000000-0000-4000-8000-000000000001', 'org', '910493353', 'Ekte AS', 0, 0)",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let refused = start(local(false))
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(refused.contains("not the demo data"), "{refused}");
+    // On purpose: the database is the local profile's from now on.
+    let app = start(local(true)).await.expect("allowed");
+    assert_eq!(
+        store.meta_get("profile").await.unwrap().as_deref(),
+        Some("local")
+    );
+    app.store.close().await;
+    store.close().await;
+    if let Some(name) = db_name {
+        common::drop_database(&name).await;
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -41,8 +41,6 @@ const REFUSED: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nC
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// Refused connections being answered at once; beyond this they are closed unanswered.
 const MAX_REFUSALS_IN_FLIGHT: usize = 256;
-/// How long requests in flight may take to finish after shutdown was asked for.
-const DRAIN: Duration = Duration::from_secs(30);
 
 /// Open connections per client address.
 pub struct ConnectionLimits {
@@ -158,7 +156,8 @@ impl Drop for Admitted {
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets the requests in
-/// flight finish (at most 30 s).
+/// flight finish for at most `grace` (a client that stalls mid-request does not keep the
+/// process alive).
 pub async fn serve(
     router: Router,
     listener: TcpListener,
@@ -166,6 +165,7 @@ pub async fn serve(
     per_client: usize,
     header_read_timeout: Duration,
     trusted_proxies: Arc<Vec<IpAddr>>,
+    grace: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = ConnectionLimits::new(per_client, MAX_CONNECTIONS);
@@ -253,8 +253,8 @@ pub async fn serve(
     drop(listener);
     tokio::select! {
         () = graceful.shutdown() => {}
-        () = tokio::time::sleep(DRAIN) => {
-            tracing::warn!("requests still in flight after {DRAIN:?}; stopping anyway");
+        () = tokio::time::sleep(grace) => {
+            tracing::warn!("requests still in flight after {grace:?}; stopping anyway");
         }
     }
     Ok(())

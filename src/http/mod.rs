@@ -154,6 +154,7 @@ pub async fn serve(
     let per_client = app.config.max_connections_per_client;
     let header_read_timeout = app.config.header_read_timeout;
     let trusted = Arc::new(app.config.trusted_proxies.clone());
+    let grace = app.config.shutdown_grace;
     connections::serve(
         router(app),
         listener,
@@ -161,6 +162,7 @@ pub async fn serve(
         per_client,
         header_read_timeout,
         trusted,
+        grace,
         shutdown,
     )
     .await

@@ -10,6 +10,11 @@ use super::import::{ImportActor, ImportError, write_batch};
 pub const DEMO_DATA: &str = include_str!("../../assets/demo-data.json");
 const LOADED_KEY: &str = "demo-data-loaded-at";
 
+/// Whether the demo data was loaded into this database.
+pub async fn loaded(store: &Store) -> Result<bool, StoreError> {
+    Ok(store.meta_get(LOADED_KEY).await?.is_some())
+}
+
 /// Loads the demo data unless it was loaded before (or the database was set up without it).
 /// Returns whether it loaded now.
 pub async fn load_on_first_start(store: &Store, clock: &Clock) -> Result<bool, ImportError> {

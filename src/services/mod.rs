@@ -60,6 +60,14 @@ pub enum StartError {
     Keys(#[from] keys::KeyRingError),
     #[error("cannot load the demo data: {0}")]
     Demo(#[from] import::ImportError),
+    #[error(
+        "this database was set up by the {stored} profile, and this server runs the {running} profile; start it with --profile {stored}, or, to move the data on purpose, with --allow-profile-change"
+    )]
+    ProfileMismatch { stored: String, running: Profile },
+    #[error(
+        "this database holds organisations that are not the demo data, so the local profile will not load its demo data (or serve test tokens) into it; start it with --profile production, or, for local data of your own, with --allow-profile-change"
+    )]
+    NotDemoData,
 }
 
 impl App {
@@ -68,6 +76,7 @@ impl App {
     pub async fn start(config: Config, clock: Clock) -> Result<Self, StartError> {
         let store = Store::connect(&config.database_url).await?;
         migrate::run(&store).await?;
+        App::claim_profile(&store, &config).await?;
         let keys = keys::Keys::load_or_create(&store, &clock, config.signing_alg).await?;
         if config.profile == Profile::Local {
             demo::load_on_first_start(&store, &clock).await?;
@@ -95,6 +104,43 @@ impl App {
         app.register_embedded_clients().await?;
         app.register_studio_designer().await?;
         Ok(app)
+    }
+
+    /// Records the profile in a new database, and refuses to start another profile on it
+    /// (a production database started without `--profile` would get demo data and a
+    /// test-token endpoint signing with its keys) unless `allow-profile-change` says so.
+    async fn claim_profile(store: &Store, config: &Config) -> Result<(), StartError> {
+        let running = config.profile.to_string();
+        let check = |stored: Option<String>| match stored {
+            Some(stored) if stored != running && !config.allow_profile_change => {
+                Err(StartError::ProfileMismatch {
+                    stored,
+                    running: config.profile,
+                })
+            }
+            _ => Ok(()),
+        };
+        let stored = store.meta_get("profile").await?;
+        if stored.as_deref() == Some(running.as_str()) {
+            return Ok(());
+        }
+        check(stored.clone())?;
+        if stored.is_none()
+            && config.profile == Profile::Local
+            && !config.allow_profile_change
+            && !demo::loaded(store).await?
+            && store.has_organizations().await?
+        {
+            // A database from before profiles were recorded, with data of its own.
+            return Err(StartError::NotDemoData);
+        }
+        let mut tx = store.begin().await?;
+        // Another instance may have recorded a profile in the meantime.
+        check(crate::store::meta_get(&mut tx, "profile").await?)?;
+        crate::store::meta_set(&mut tx, "profile", &running).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        tracing::info!(profile = %running, "database recorded for this profile");
+        Ok(())
     }
 
     /// Whether a person may use the operator pages: a main administrator (daglig leder,

@@ -159,6 +159,16 @@ fn to_json<T: Serialize>(v: &T) -> String {
 }
 
 impl Store {
+    /// Whether any organisation is stored.
+    pub async fn has_organizations(&self) -> Result<bool, StoreError> {
+        let found: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM party WHERE kind = 'org' LIMIT 1) AS one",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok(found > 0)
+    }
+
     pub async fn organization(
         &self,
         org_no: &OrgNumber,
