@@ -155,6 +155,25 @@ impl Drop for Admitted {
     }
 }
 
+/// The listener's settings (from the configuration).
+pub struct Settings {
+    pub per_client: usize,
+    pub header_read_timeout: Duration,
+    pub trusted_proxies: Vec<IpAddr>,
+    pub grace: Duration,
+}
+
+impl Settings {
+    pub fn of(config: &crate::config::Config) -> Self {
+        Self {
+            per_client: config.max_connections_per_client,
+            header_read_timeout: config.header_read_timeout,
+            trusted_proxies: config.trusted_proxies.clone(),
+            grace: config.shutdown_grace,
+        }
+    }
+}
+
 /// Serves `router` on `listener` until `shutdown` completes, then lets the requests in
 /// flight finish for at most `grace` (a client that stalls mid-request does not keep the
 /// process alive).
@@ -162,12 +181,16 @@ pub async fn serve(
     router: Router,
     listener: TcpListener,
     load: Arc<Load>,
-    per_client: usize,
-    header_read_timeout: Duration,
-    trusted_proxies: Arc<Vec<IpAddr>>,
-    grace: Duration,
+    settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let Settings {
+        per_client,
+        header_read_timeout,
+        trusted_proxies,
+        grace,
+    } = settings;
+    let trusted_proxies = Arc::new(trusted_proxies);
     let limits = ConnectionLimits::new(per_client, MAX_CONNECTIONS);
     let refusing = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();

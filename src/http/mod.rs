@@ -151,21 +151,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let load = app.load.clone();
-    let per_client = app.config.max_connections_per_client;
-    let header_read_timeout = app.config.header_read_timeout;
-    let trusted = Arc::new(app.config.trusted_proxies.clone());
-    let grace = app.config.shutdown_grace;
-    connections::serve(
-        router(app),
-        listener,
-        load,
-        per_client,
-        header_read_timeout,
-        trusted,
-        grace,
-        shutdown,
-    )
-    .await
+    let settings = connections::Settings::of(&app.config);
+    connections::serve(router(app), listener, load, settings, shutdown).await
 }
 
 /// Renders a service result that failed in the store as a 500 with the details in the log.
