@@ -319,3 +319,31 @@ async fn names_in_redirects_are_percent_encoded() {
     }
     s.stop().await;
 }
+
+/// Issue 12, item 12: when the database cannot be read, a signed-in person is told that the
+/// service is briefly unavailable (503, Retry-After), not sent to log in again as if the
+/// session were gone.
+#[tokio::test]
+async fn a_storage_outage_is_not_taken_for_a_missing_session() {
+    for engine in common::engines().await {
+        let s = TestServer::start(engine).await;
+        let cookie = s.login_as("05827536549").await;
+        let page = |path: &'static str| {
+            s.browser
+                .get(s.url(path))
+                .header("cookie", cookie.clone())
+                .send()
+        };
+        assert_eq!(page("/auth/session").await.unwrap().status(), 200);
+        // The database goes away under the running server.
+        s.app.store.close().await;
+        for path in ["/auth/session", "/accessmanagement/ui/systemuser/"] {
+            let res = page(path).await.unwrap();
+            assert_eq!(res.status(), 503, "{engine:?} {path}");
+            assert_eq!(res.headers()["retry-after"], "5");
+            let html = res.text().await.unwrap();
+            assert!(html.contains("midlertidig utilgjengelig"), "{html}");
+        }
+        s.stop().await;
+    }
+}

@@ -43,11 +43,44 @@ pub fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<Strin
         .map(str::to_owned)
 }
 
+/// The page for a storage outage while a session is read: 503 with `Retry-After` and words
+/// that say the service is briefly unavailable — not "log in again", which would be wrong
+/// (the session is still there).
+pub async fn session_unavailable(
+    parts: &mut Parts,
+    state: &AppState,
+    e: &crate::store::StoreError,
+) -> Response {
+    tracing::error!(error = %e, "cannot read the session");
+    let lang = match Lang::from_request_parts(parts, state).await {
+        Ok(l) => l,
+        Err(never) => match never {},
+    };
+    let mut response = message_page(
+        lang,
+        state,
+        StatusCode::SERVICE_UNAVAILABLE,
+        lang.t(
+            "Tjenesten er midlertidig utilgjengelig",
+            "The service is briefly unavailable",
+        ),
+        lang.t(
+            "Vi får ikke kontakt med databasen akkurat nå. Prøv igjen om et øyeblikk; du er fortsatt logget inn.",
+            "The database cannot be reached right now. Try again in a moment; you are still logged in.",
+        ),
+        None,
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    response
+}
+
 /// The person logged in to this browser, if any.
 pub struct MaybeSession(pub Option<(String, WebSession)>);
 
 impl FromRequestParts<AppState> for MaybeSession {
-    type Rejection = std::convert::Infallible;
+    type Rejection = Response;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -60,10 +93,7 @@ impl FromRequestParts<AppState> for MaybeSession {
         match state.app.session(&id).await {
             Ok(Some(session)) => Ok(MaybeSession(Some((id, session)))),
             Ok(None) => Ok(MaybeSession(None)),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read the session");
-                Ok(MaybeSession(None))
-            }
+            Err(e) => Err(session_unavailable(parts, state, &e).await),
         }
     }
 }

@@ -16,7 +16,7 @@ use serde_json::json;
 use super::AppState;
 use super::connections::ClientAddr;
 use super::html::{Lang, esc, page};
-use super::login::{MaybeSession, cookie_value};
+use super::login::{MaybeSession, cookie_value, session_unavailable};
 use crate::config::Profile;
 use crate::domain::studio::Field;
 use crate::secret;
@@ -200,7 +200,7 @@ pub struct AccountSession {
 pub struct MaybeAccount(pub Option<AccountSession>);
 
 impl FromRequestParts<AppState> for MaybeAccount {
-    type Rejection = std::convert::Infallible;
+    type Rejection = Response;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -212,13 +212,13 @@ impl FromRequestParts<AppState> for MaybeAccount {
         let session = match state.app.studio_session(&id, KIND_ACCOUNT).await {
             Ok(Some(s)) => s,
             Ok(None) => return Ok(MaybeAccount(None)),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read the Studio session");
-                return Ok(MaybeAccount(None));
-            }
+            Err(e) => return Err(session_unavailable(parts, state, &e).await),
         };
         let user = match session.user_id {
-            Some(uid) => state.app.store.studio_account(uid).await.ok().flatten(),
+            Some(uid) => match state.app.store.studio_account(uid).await {
+                Ok(user) => user,
+                Err(e) => return Err(session_unavailable(parts, state, &e).await),
+            },
             None => None,
         };
         Ok(MaybeAccount(Some(AccountSession { id, session, user })))
@@ -235,7 +235,7 @@ pub struct DesignerSession {
 pub struct MaybeDesigner(pub Option<DesignerSession>);
 
 impl FromRequestParts<AppState> for MaybeDesigner {
-    type Rejection = std::convert::Infallible;
+    type Rejection = Response;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -244,11 +244,16 @@ impl FromRequestParts<AppState> for MaybeDesigner {
         let Some(id) = cookie_value(&parts.headers, DESIGNER_COOKIE) else {
             return Ok(MaybeDesigner(None));
         };
-        let Ok(Some(session)) = state.app.studio_session(&id, KIND_DESIGNER).await else {
-            return Ok(MaybeDesigner(None));
+        let session = match state.app.studio_session(&id, KIND_DESIGNER).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return Ok(MaybeDesigner(None)),
+            Err(e) => return Err(session_unavailable(parts, state, &e).await),
         };
         let user = match session.user_id {
-            Some(uid) => state.app.store.studio_account(uid).await.ok().flatten(),
+            Some(uid) => match state.app.store.studio_account(uid).await {
+                Ok(user) => user,
+                Err(e) => return Err(session_unavailable(parts, state, &e).await),
+            },
             None => None,
         };
         Ok(MaybeDesigner(
