@@ -56,32 +56,38 @@ impl Vendor {
     }
 }
 
-/// The vendor's Maskinporten client and its registered system.
-async fn vendor_with_system(s: &TestServer) -> Vendor {
+/// A Maskinporten client of the vendor with `scopes`, and its key.
+async fn vendor_client(s: &TestServer, name: &str, scopes: Value) -> Vendor {
     let dcr = s.enterprise_token(VENDOR, "idporten:dcr.write").await;
-    let scopes = json!([
-        "altinn:authentication/systemuser.request.write",
-        "altinn:authentication/systemuser.request.read",
-        RESOURCE_SCOPE
-    ]);
     let client: Value = s
         .post_json(
             "/selvbetjening/api/v1/clients",
             &dcr,
-            &json!({"client_name": "Regnskap", "description": "d", "scopes": scopes}),
+            &json!({"client_name": name, "description": "d", "scopes": scopes}),
         )
         .await
         .json()
         .await
         .unwrap();
     let client_id = client["client_id"].as_str().unwrap().to_owned();
-    let key = RsaSigningKey::generate("vendor".into()).unwrap();
+    let key = RsaSigningKey::generate(name.into()).unwrap();
     s.post_json(
         &format!("/selvbetjening/api/v1/clients/{client_id}/jwks"),
         &dcr,
         &json!({"keys": [key.public().jwk()]}),
     )
     .await;
+    Vendor { key, client_id }
+}
+
+/// The vendor's Maskinporten client and its registered system.
+async fn vendor_with_system(s: &TestServer) -> Vendor {
+    let scopes = json!([
+        "altinn:authentication/systemuser.request.write",
+        "altinn:authentication/systemuser.request.read",
+        RESOURCE_SCOPE
+    ]);
+    let Vendor { key, client_id } = vendor_client(s, "Regnskap", scopes).await;
     let register = s
         .enterprise_token(VENDOR, "altinn:authentication/systemregister.write")
         .await;
@@ -1514,26 +1520,11 @@ async fn page_forms_need_a_session_and_a_whole_form() {
 /// A second Maskinporten client of the vendor, with its own key, and a system `system_id`
 /// that lists it.
 async fn second_system(s: &TestServer, system_id: &str) -> Vendor {
-    let dcr = s.enterprise_token(VENDOR, "idporten:dcr.write").await;
-    let client: Value = s
-        .post_json(
-            "/selvbetjening/api/v1/clients",
-            &dcr,
-            &json!({"client_name": "Andre", "description": "d",
-                    "scopes": ["altinn:authentication/systemuser.request.write", RESOURCE_SCOPE]}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let client_id = client["client_id"].as_str().unwrap().to_owned();
-    let key = RsaSigningKey::generate("second".into()).unwrap();
-    s.post_json(
-        &format!("/selvbetjening/api/v1/clients/{client_id}/jwks"),
-        &dcr,
-        &json!({"keys": [key.public().jwk()]}),
-    )
-    .await;
+    let scopes = json!([
+        "altinn:authentication/systemuser.request.write",
+        RESOURCE_SCOPE
+    ]);
+    let Vendor { key, client_id } = vendor_client(s, "Andre", scopes).await;
     let register = s
         .enterprise_token(VENDOR, "altinn:authentication/systemregister.write")
         .await;

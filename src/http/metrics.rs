@@ -109,63 +109,56 @@ impl Metrics {
 
 /// The background jobs (runs, failures, when each last ran and succeeded) and what was
 /// refused for load, in the same format.
+/// A metric family of the jobs: name, help, type, and the value of one job.
+type JobFamily = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&crate::services::jobs::JobStat) -> u64,
+);
+
+/// Microseconds (or none yet) as whole Unix seconds (0: not yet).
+fn seconds(at: Option<i64>) -> u64 {
+    u64::try_from(at.unwrap_or(0) / 1_000_000).unwrap_or(0)
+}
+
 pub fn render_app(app: &crate::services::App) -> String {
     use crate::services::jobs::Job;
     use crate::services::load::Refusal;
     let mut out = String::new();
     let jobs = app.jobs.snapshot();
-    let _ = writeln!(
-        out,
-        "# HELP tilgang_job_runs_total Runs of each background job.\n# TYPE tilgang_job_runs_total counter"
-    );
-    for job in Job::ALL {
-        let runs = jobs.get(job.name()).map_or(0, |s| s.runs);
-        let _ = writeln!(
-            out,
-            "tilgang_job_runs_total{{job=\"{}\"}} {runs}",
-            job.name()
-        );
-    }
-    let _ = writeln!(
-        out,
-        "# HELP tilgang_job_failures_total Failed runs of each background job.\n# TYPE tilgang_job_failures_total counter"
-    );
-    for job in Job::ALL {
-        let failures = jobs.get(job.name()).map_or(0, |s| s.failures);
-        let _ = writeln!(
-            out,
-            "tilgang_job_failures_total{{job=\"{}\"}} {failures}",
-            job.name()
-        );
-    }
-    let _ = writeln!(
-        out,
-        "# HELP tilgang_job_last_run_timestamp_seconds When each job last ran (0: not yet).\n# TYPE tilgang_job_last_run_timestamp_seconds gauge"
-    );
-    for job in Job::ALL {
-        let at = jobs.get(job.name()).and_then(|s| s.last_run).unwrap_or(0);
-        let _ = writeln!(
-            out,
-            "tilgang_job_last_run_timestamp_seconds{{job=\"{}\"}} {}",
-            job.name(),
-            at / 1_000_000
-        );
-    }
-    let _ = writeln!(
-        out,
-        "# HELP tilgang_job_last_success_timestamp_seconds When each job last succeeded (0: not yet).\n# TYPE tilgang_job_last_success_timestamp_seconds gauge"
-    );
-    for job in Job::ALL {
-        let at = jobs
-            .get(job.name())
-            .and_then(|s| s.last_success)
-            .unwrap_or(0);
-        let _ = writeln!(
-            out,
-            "tilgang_job_last_success_timestamp_seconds{{job=\"{}\"}} {}",
-            job.name(),
-            at / 1_000_000
-        );
+    let families: [JobFamily; 4] = [
+        (
+            "tilgang_job_runs_total",
+            "Runs of each background job.",
+            "counter",
+            |s| s.runs,
+        ),
+        (
+            "tilgang_job_failures_total",
+            "Failed runs of each background job.",
+            "counter",
+            |s| s.failures,
+        ),
+        (
+            "tilgang_job_last_run_timestamp_seconds",
+            "When each job last ran (0: not yet).",
+            "gauge",
+            |s| seconds(s.last_run),
+        ),
+        (
+            "tilgang_job_last_success_timestamp_seconds",
+            "When each job last succeeded (0: not yet).",
+            "gauge",
+            |s| seconds(s.last_success),
+        ),
+    ];
+    for (name, help, kind, value) in families {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for job in Job::ALL {
+            let v = jobs.get(job.name()).map_or(0, value);
+            let _ = writeln!(out, "{name}{{job=\"{}\"}} {v}", job.name());
+        }
     }
     let _ = writeln!(
         out,
