@@ -731,6 +731,36 @@ async fn tokens_from_a_configured_external_maskinporten_are_accepted() {
         401,
     )
     .await;
+
+    // Issue 12, item 8: an issuer whose keys cannot be fetched is an outage, not a bad
+    // credential: 503 with Retry-After.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let c = TestServer::start_with(
+        common::Engine::Sqlite,
+        common::Options {
+            external_maskinporten: Some((
+                a.url("/maskinporten/"),
+                format!("http://127.0.0.1:{closed}/jwk"),
+            )),
+            ..Default::default()
+        },
+    )
+    .await;
+    let res = c.get_auth("/selvbetjening/api/v1/clients", &token).await;
+    assert_eq!(res.headers()["retry-after"], "1");
+    let body = problem(res, 503).await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("keys could not be fetched"),
+        "{body}"
+    );
     a.stop().await;
     b.stop().await;
+    c.stop().await;
 }

@@ -1,5 +1,5 @@
 //! Bearer-token authentication for the JSON API: no token or a bad one → 401, a good token
-//! without the needed scope → 403.
+//! without the needed scope → 403, an issuer whose keys cannot be fetched → 503.
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 
 use super::AppState;
 use super::problem::Problem;
-use crate::services::tokens::Caller;
+use crate::services::tokens::{Caller, TokenError};
 
 /// A caller with a valid platform token (any scope).
 pub struct Bearer(pub Caller);
@@ -38,7 +38,13 @@ impl FromRequestParts<AppState> for Bearer {
             .verify_bearer(token)
             .await
             .map(Bearer)
-            .map_err(|e| Problem::unauthorized(format!("the token was refused: {e}")))
+            .map_err(|e| match e {
+                // An outage of the issuer is not the caller's fault: try again, not re-login.
+                TokenError::Keys(_) => Problem::unavailable(format!(
+                    "the token cannot be checked now: {e}; try again shortly"
+                )),
+                e => Problem::unauthorized(format!("the token was refused: {e}")),
+            })
     }
 }
 
