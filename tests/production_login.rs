@@ -223,3 +223,58 @@ async fn an_issuer_that_differs_by_a_slash_is_refused_naming_both() {
     );
     s.stop().await;
 }
+
+/// Issue 12, item 5: in production the token exchange for end-user systems takes access
+/// tokens of the configured ID-porten (not only of the embedded one), checked against its keys.
+#[tokio::test]
+async fn the_exchange_takes_access_tokens_of_the_configured_idporten() {
+    if !common::engines().await.contains(&Engine::Postgres) {
+        return;
+    }
+    let p = provider(false).await;
+    let s = production(&p).await;
+    tilgang::services::import::import(
+        &s.app.store,
+        &s.app.clock,
+        &json!({"persons": [{"pid": KARI, "name": "Kari Fjellheim"}]}),
+        tilgang::domain::import::ImportPolicy {
+            synthetic_pids_only: false,
+        },
+        tilgang::services::import::ImportActor {
+            actor: "test",
+            trace_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let access = |iss: &str, key: &RsaSigningKey| {
+        sign_compact(
+            key,
+            &json!({"iss": iss, "pid": KARI, "acr": "idporten-loa-high", "scope": "openid altinn:portal/enduser",
+                    "client_id": "sluttbrukersystem", "token_type": "Bearer", "iat": now, "exp": now + 120}),
+        )
+        .unwrap()
+    };
+    let exchange = |token: String| {
+        s.client
+            .get(s.url("/authentication/api/v1/exchange/id-porten"))
+            .bearer_auth(token)
+            .send()
+    };
+    let res = exchange(access(&p.issuer, &p.key)).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let claims = common::claims_of(&res.text().await.unwrap());
+    assert_eq!(claims["pid"], KARI);
+    assert_eq!(claims["urn:altinn:authlevel"], 4);
+
+    // Another issuer, or a key the provider never published, is refused.
+    let res = exchange(access("https://idporten.example", &p.key))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let rogue = RsaSigningKey::generate("op-key".into()).unwrap();
+    let res = exchange(access(&p.issuer, &rogue)).await.unwrap();
+    assert_eq!(res.status(), 401);
+    s.stop().await;
+}

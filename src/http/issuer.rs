@@ -89,6 +89,10 @@ async fn exchange_idporten(State(state): State<AppState>, headers: HeaderMap) ->
             ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], token).into_response()
         }
         Ok(None) => Problem::forbidden("the person is not in the register").into_response(),
+        Err(e @ crate::services::tokens::TokenError::Keys(_)) => Problem::unavailable(format!(
+            "the token cannot be checked now: {e}; try again shortly"
+        ))
+        .into_response(),
         Err(e) => Problem::unauthorized(format!("the token was refused: {e}")).into_response(),
     }
 }

@@ -197,7 +197,11 @@ impl App {
         Ok(())
     }
 
-    async fn discovery(&self, issuer: &str, name: &'static str) -> Result<Value, LoginError> {
+    pub(crate) async fn discovery(
+        &self,
+        issuer: &str,
+        name: &'static str,
+    ) -> Result<Value, LoginError> {
         if let Ok(cache) = self.provider_metadata.discovery.lock()
             && let Some((at, doc)) = cache.get(issuer)
             && at.elapsed() < METADATA_TTL

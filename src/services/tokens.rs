@@ -224,6 +224,42 @@ impl App {
         self.checked_caller(result?, IssuerName::Maskinporten)
     }
 
+    /// Checks an access token of the configured ID-porten: signed by a key of its JWKS (found
+    /// through its discovery document; fetched again once for an unknown key), `iss` exactly
+    /// the configured issuer, not expired.
+    async fn verify_idporten_access_token(
+        &self,
+        token: &str,
+        issuer: &str,
+    ) -> Result<Caller, TokenError> {
+        let name = "ID-porten";
+        let keys_error = |e: super::login::LoginError| TokenError::Keys(e.to_string());
+        let discovery = self.discovery(issuer, name).await.map_err(keys_error)?;
+        let jwks_uri = discovery
+            .get("jwks_uri")
+            .and_then(Value::as_str)
+            .ok_or_else(|| TokenError::Keys("ID-porten's discovery names no jwks_uri".into()))?
+            .to_owned();
+        let keys = self
+            .provider_keys(&jwks_uri, name, false)
+            .await
+            .map_err(keys_error)?;
+        let mut result = jose::verify_compact(token, &keys);
+        if matches!(result, Err(JwsError::UnknownKey(_) | JwsError::Signature)) {
+            let keys = self
+                .provider_keys(&jwks_uri, name, true)
+                .await
+                .map_err(keys_error)?;
+            result = jose::verify_compact(token, &keys);
+        }
+        let claims = result?;
+        let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
+        if iss != issuer {
+            return Err(TokenError::Issuer(iss.to_owned()));
+        }
+        self.checked_caller(claims, IssuerName::IdPorten)
+    }
+
     /// Checks `exp` and `nbf` of verified claims and reads the scopes.
     fn checked_caller(
         &self,
@@ -258,21 +294,30 @@ impl App {
     /// Turns an ID-porten access token into a platform token for the person; `None` when the
     /// person is not in the register.
     pub async fn exchange_idporten(&self, token: &str) -> Result<Option<String>, TokenError> {
-        let idp = super::idp::IDPORTEN;
-        let caller = self.verify_issued_by(token, idp.issuer).await?;
-        if caller.claims.get("iss").and_then(Value::as_str) != Some(self.idp_issuer(idp).as_str()) {
-            return Err(TokenError::Issuer(
+        let caller = match &self.config.idporten {
+            // The configured (real) ID-porten: its keys from its discovery document.
+            Some(p) => self.verify_idporten_access_token(token, &p.issuer).await?,
+            None => {
+                let idp = super::idp::IDPORTEN;
+                let caller = self.verify_issued_by(token, idp.issuer).await?;
+                if caller.claims.get("iss").and_then(Value::as_str)
+                    != Some(self.idp_issuer(idp).as_str())
+                {
+                    return Err(TokenError::Issuer(
+                        caller
+                            .claims
+                            .get("iss")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_owned(),
+                    ));
+                }
+                if caller.claims.get("token_type").is_none() {
+                    return Err(TokenError::MissingClaim("token_type"));
+                }
                 caller
-                    .claims
-                    .get("iss")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned(),
-            ));
-        }
-        if caller.claims.get("token_type").is_none() {
-            return Err(TokenError::MissingClaim("token_type"));
-        }
+            }
+        };
         let pid: crate::domain::Pid = caller
             .claims
             .get("pid")
