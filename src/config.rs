@@ -138,6 +138,10 @@ pub struct Overrides {
     /// Captcha difficulty: the largest secret number the browser searches for [default: 50000]
     #[arg(long, env = "TILGANG_CAPTCHA_DIFFICULTY", global = true)]
     pub captcha_difficulty: Option<u64>,
+    /// The lowest level of assurance a person's eID log-in may have: substantial or high
+    /// [default: substantial]
+    #[arg(long, env = "TILGANG_MIN_ACR", global = true)]
+    pub min_acr: Option<String>,
     /// After SIGTERM or Ctrl-C, how long requests in flight may take to finish [default: 10s]
     #[arg(long, env = "TILGANG_SHUTDOWN_GRACE", global = true, value_parser = parse_duration)]
     pub shutdown_grace: Option<Duration>,
@@ -249,6 +253,7 @@ struct FileConfig {
     max_connections_per_client: Option<usize>,
     trusted_proxies: Option<String>,
     shutdown_grace: Option<String>,
+    min_acr: Option<String>,
 }
 
 /// Where an effective value came from, shown by `tilgang config check`.
@@ -299,6 +304,8 @@ pub struct Config {
     pub job_interval: Duration,
     pub header_read_timeout: Duration,
     pub shutdown_grace: Duration,
+    /// The `acr` value a person's log-in must reach (ID-porten's URN form).
+    pub min_acr: &'static str,
     pub max_connections_per_client: usize,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Start on a database recorded for the other profile (and record this one).
@@ -652,6 +659,19 @@ impl Config {
             Duration::from_secs(10),
             1..=3_600,
         )?;
+        let min_acr = match pick("min-acr", o.min_acr.clone(), file.min_acr) {
+            None => crate::services::idp::ACR_SUBSTANTIAL,
+            Some(v) => match v.trim() {
+                "substantial" | "idporten-loa-substantial" => crate::services::idp::ACR_SUBSTANTIAL,
+                "high" | "idporten-loa-high" => crate::services::idp::ACR_HIGH,
+                other => {
+                    return Err(ConfigError::Invalid {
+                        key: "min-acr",
+                        message: format!("'{other}' is not substantial or high"),
+                    });
+                }
+            },
+        };
         let max_connections_per_client = match pick(
             "max-connections-per-client",
             o.max_connections_per_client.map(|n| n.to_string()),
@@ -707,6 +727,7 @@ impl Config {
             job_interval,
             header_read_timeout,
             shutdown_grace,
+            min_acr,
             max_connections_per_client,
             trusted_proxies,
             allow_profile_change: o.allow_profile_change,

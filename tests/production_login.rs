@@ -30,6 +30,8 @@ struct Provider {
     names: String,
     key: RsaSigningKey,
     codes: Mutex<HashMap<String, Granted>>,
+    /// The level of assurance its ID tokens state (none: no `acr` claim).
+    acr: Mutex<Option<String>>,
 }
 
 async fn discovery(State(p): State<Arc<Provider>>) -> Json<Value> {
@@ -74,13 +76,12 @@ async fn token(
         return bad("invalid_grant");
     }
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let id_token = sign_compact(
-        &p.key,
-        &json!({"iss": p.names, "aud": "tilgang", "sub": "pairwise-kari", "pid": KARI,
-                "nonce": granted.nonce, "acr": "idporten-loa-substantial", "amr": ["TestID"],
-                "iat": now, "exp": now + 120}),
-    )
-    .unwrap();
+    let mut claims = json!({"iss": p.names, "aud": "tilgang", "sub": "pairwise-kari", "pid": KARI,
+            "nonce": granted.nonce, "amr": ["TestID"], "iat": now, "exp": now + 120});
+    if let Some(acr) = p.acr.lock().unwrap().clone() {
+        claims["acr"] = json!(acr);
+    }
+    let id_token = sign_compact(&p.key, &claims).unwrap();
     (
         axum::http::StatusCode::OK,
         Json(
@@ -103,6 +104,7 @@ async fn provider(slash: bool) -> Arc<Provider> {
         issuer,
         key: RsaSigningKey::generate("op-key".into()).unwrap(),
         codes: Mutex::new(HashMap::new()),
+        acr: Mutex::new(Some("idporten-loa-substantial".into())),
     });
     let app = Router::new()
         .route("/.well-known/openid-configuration", get(discovery))
@@ -276,5 +278,45 @@ async fn the_exchange_takes_access_tokens_of_the_configured_idporten() {
     let rogue = RsaSigningKey::generate("op-key".into()).unwrap();
     let res = exchange(access(&p.issuer, &rogue)).await.unwrap();
     assert_eq!(res.status(), 401);
+    s.stop().await;
+}
+
+/// Issue 12, item 4: the ID token's level of assurance is checked. A log-in at
+/// `idporten-loa-low`, or without `acr`, is refused with a page that says why; the level asked
+/// for is the configured minimum (substantial).
+#[tokio::test]
+async fn a_log_in_below_the_required_level_is_refused() {
+    if !common::engines().await.contains(&Engine::Postgres) {
+        return;
+    }
+    let p = provider(false).await;
+    let s = production(&p).await;
+    for acr in [Some("idporten-loa-low"), None] {
+        *p.acr.lock().unwrap() = acr.map(str::to_owned);
+        let res = s
+            .browser
+            .get(s.url("/auth/login/idporten"))
+            .send()
+            .await
+            .unwrap();
+        let flow = set_cookie(&res, "__Host-tilgang_login").unwrap();
+        let authorize = location(&res);
+        assert_eq!(
+            query_param(&authorize, "acr_values").as_deref(),
+            Some("idporten-loa-substantial")
+        );
+        let res = s
+            .browser
+            .get(s.url(&grant(&p, &authorize)))
+            .header("cookie", &flow)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{acr:?}");
+        assert!(set_cookie(&res, "tilgang_session").is_none());
+        let page = res.text().await.unwrap();
+        assert!(page.contains("ikke sikker nok"), "{page}");
+        assert!(page.contains(acr.unwrap_or("none")), "{page}");
+    }
     s.stop().await;
 }

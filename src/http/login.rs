@@ -272,6 +272,13 @@ async fn callback(
                     StatusCode::FORBIDDEN,
                     lang.t("Bare testidentiteter", "Test identities only"),
                 ),
+                LoginError::TooWeak { .. } => (
+                    StatusCode::FORBIDDEN,
+                    lang.t(
+                        "Innloggingen var ikke sikker nok",
+                        "The log-in was not secure enough",
+                    ),
+                ),
                 LoginError::Provider(..) | LoginError::Token(..) => (
                     StatusCode::BAD_GATEWAY,
                     lang.t("Innloggingen mislyktes", "The log-in failed"),

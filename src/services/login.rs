@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::App;
-use super::idp::{ACR_SUBSTANTIAL, ANSATTPORTEN, IDPORTEN, Idp, append_query};
+use super::idp::{ACR_HIGH, ACR_SUBSTANTIAL, ANSATTPORTEN, IDPORTEN, Idp, append_query};
 use crate::config::Profile;
 use crate::domain::Pid;
 use crate::jose::{self, VerifyingKey};
@@ -62,6 +62,14 @@ pub enum LoginError {
     Token(&'static str, String),
     #[error("only synthetic national identity numbers can log in to a test instance")]
     NotSynthetic,
+    #[error(
+        "the log-in at {provider} was at the level '{got}', and this service needs at least '{needed}'"
+    )]
+    TooWeak {
+        provider: &'static str,
+        got: String,
+        needed: &'static str,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -102,6 +110,15 @@ pub async fn flow_key(store: &crate::store::Store) -> Result<Vec<u8>, StoreError
     let key = meta_get_or_create(&mut tx, "flow-cookie-key", secret::random_token).await?;
     tx.commit().await?;
     Ok(key.into_bytes())
+}
+
+/// The eIDAS level of an `acr` value as ID-porten and Ansattporten send it (0: low or unknown).
+pub fn assurance_level(acr: &str) -> u8 {
+    match acr {
+        ACR_HIGH | "high" | "Level4" => 4,
+        ACR_SUBSTANTIAL | "substantial" | "Level3" => 3,
+        _ => 0,
+    }
 }
 
 /// Where an issuer publishes its discovery document (OpenID Connect Discovery §4: a trailing
@@ -329,7 +346,7 @@ impl App {
                 ("nonce", flow.nonce.clone()),
                 ("code_challenge", secret::pkce_challenge(&flow.verifier)),
                 ("code_challenge_method", "S256".into()),
-                ("acr_values", ACR_SUBSTANTIAL.into()),
+                ("acr_values", self.config.min_acr.into()),
                 ("ui_locales", "nb".into()),
             ],
         );
@@ -470,6 +487,20 @@ impl App {
         if self.config.profile == Profile::Local && !pid.is_synthetic() {
             return Err(LoginError::NotSynthetic);
         }
+        // The level of assurance: present, and at least the configured minimum.
+        let acr = claims
+            .get("acr")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        let needed = self.config.min_acr;
+        if assurance_level(&acr) < assurance_level(needed) {
+            return Err(LoginError::TooWeak {
+                provider: name,
+                got: if acr.is_empty() { "none".into() } else { acr },
+                needed,
+            });
+        }
         let person_name = match self.store.person(&pid).await? {
             Some(p) => p.name,
             None => format!("Testperson {}", pid.masked()),
@@ -479,11 +510,7 @@ impl App {
             provider: idp.path.into(),
             pid: pid.to_string(),
             name: person_name,
-            acr: claims
-                .get("acr")
-                .and_then(Value::as_str)
-                .unwrap_or(ACR_SUBSTANTIAL)
-                .to_owned(),
+            acr,
             csrf: secret::random_token(),
             id_token: id_token.to_owned(),
             expires_at: now + SESSION_LIFETIME_SECS * 1_000_000,
@@ -547,6 +574,15 @@ fn embedded_client_id(idp: Idp) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn levels_of_assurance() {
+        assert_eq!(assurance_level("idporten-loa-high"), 4);
+        assert_eq!(assurance_level("idporten-loa-substantial"), 3);
+        for weak in ["idporten-loa-low", "Level2", "", "IDPORTEN-LOA-HIGH"] {
+            assert_eq!(assurance_level(weak), 0, "{weak}");
+        }
+    }
 
     #[test]
     fn discovery_is_found_with_and_without_a_trailing_slash() {
