@@ -949,6 +949,8 @@ impl Config {
                 "header-read-timeout",
                 format_duration(self.header_read_timeout),
             ),
+            ("shutdown-grace", format_duration(self.shutdown_grace)),
+            ("min-acr", self.min_acr.to_owned()),
             (
                 "max-connections-per-client",
                 self.max_connections_per_client.to_string(),
@@ -1140,11 +1142,14 @@ mod tests {
         })
         .unwrap();
         assert_eq!(c.trusted_proxies.len(), 2);
-        assert!(
-            c.describe().contains("trusted-proxies = \"10.0.0.1,::1\""),
-            "{}",
-            c.describe()
-        );
+        let described = c.describe();
+        for line in [
+            "trusted-proxies = \"10.0.0.1,::1\"",
+            "shutdown-grace = \"10s\"",
+            "min-acr = \"idporten-loa-substantial\"",
+        ] {
+            assert!(described.contains(line), "{line}: {described}");
+        }
         let refused = |o: Overrides, key: &str| {
             let e = Config::resolve(&o).unwrap_err().to_string();
             assert!(e.contains(key), "{e}");
