@@ -156,8 +156,9 @@ pub struct Overrides {
     /// keep-alive connection stays open [default: 10s]
     #[arg(long, env = "TILGANG_HEADER_READ_TIMEOUT", global = true, value_parser = parse_duration)]
     pub header_read_timeout: Option<Duration>,
-    /// Reverse proxies whose X-Forwarded-For is believed, comma-separated IP addresses
-    /// (rate limits and log-in throttling then go by the client's address) [default: none]
+    /// Reverse proxies whose X-Forwarded-For is believed, comma-separated IP addresses or
+    /// ranges such as 10.0.0.0/8 (rate limits and log-in throttling then go by the client's
+    /// address) [default: none]
     #[arg(long, env = "TILGANG_TRUSTED_PROXIES", global = true)]
     pub trusted_proxies: Option<String>,
     /// Connections one client address may have open at once; behind a reverse proxy every
@@ -307,7 +308,7 @@ pub struct Config {
     /// The `acr` value a person's log-in must reach (ID-porten's URN form).
     pub min_acr: &'static str,
     pub max_connections_per_client: usize,
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub trusted_proxies: Vec<AddressRange>,
     /// Start on a database recorded for the other profile (and record this one).
     pub allow_profile_change: bool,
     pub config_file: Option<PathBuf>,
@@ -697,11 +698,12 @@ impl Config {
                 .map(str::trim)
                 .filter(|a| !a.is_empty())
                 .map(|a| {
-                    a.parse::<std::net::IpAddr>()
-                        .map_err(|_| ConfigError::Invalid {
-                            key: "trusted-proxies",
-                            message: format!("'{a}' is not an IP address"),
-                        })
+                    a.parse::<AddressRange>().map_err(|_| ConfigError::Invalid {
+                        key: "trusted-proxies",
+                        message: format!(
+                            "'{a}' is not an IP address or a range such as 10.0.0.0/8"
+                        ),
+                    })
                 })
                 .collect::<Result<Vec<_>, _>>()?,
             None => Vec::new(),
@@ -1000,6 +1002,62 @@ fn check_public_url(url: &str) -> Result<String, ConfigError> {
     Ok(trimmed.to_owned())
 }
 
+/// An IP address or a range of them in CIDR notation (`10.0.0.0/8`, `2001:db8::/32`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddressRange {
+    addr: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl AddressRange {
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr::{V4, V6};
+        let (net, ip, bits) = match (self.addr, ip) {
+            (V4(n), V4(i)) => (u128::from(u32::from(n)), u128::from(u32::from(i)), 32),
+            (V6(n), V6(i)) => (u128::from(n), u128::from(i), 128),
+            (V6(n), V4(i)) => match n.to_ipv4_mapped() {
+                Some(n) => (u128::from(u32::from(n)), u128::from(u32::from(i)), 32),
+                None => return false,
+            },
+            (V4(n), V6(i)) => match i.to_ipv4_mapped() {
+                Some(i) => (u128::from(u32::from(n)), u128::from(u32::from(i)), 32),
+                None => return false,
+            },
+        };
+        let prefix = u32::from(self.prefix.min(bits));
+        let shift = u32::from(bits) - prefix;
+        shift >= 128 || (net >> shift) == (ip >> shift)
+    }
+}
+
+impl FromStr for AddressRange {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p.parse::<u8>().map_err(|_| ())?)),
+            None => (s, None),
+        };
+        let addr: std::net::IpAddr = addr.parse().map_err(|_| ())?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        if prefix > max {
+            return Err(());
+        }
+        Ok(Self { addr, prefix })
+    }
+}
+
+impl fmt::Display for AddressRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let max = if self.addr.is_ipv4() { 32 } else { 128 };
+        if self.prefix == max {
+            write!(f, "{}", self.addr)
+        } else {
+            write!(f, "{}/{}", self.addr, self.prefix)
+        }
+    }
+}
+
 /// `http://` to 127.0.0.0/8, `[::1]` or `localhost`.
 fn is_loopback_url(url: &str) -> bool {
     let Some(rest) = url.strip_prefix("http://") else {
@@ -1135,16 +1193,29 @@ mod tests {
     #[test]
     fn limits_and_proxies_are_checked() {
         let c = Config::resolve(&Overrides {
-            trusted_proxies: Some("10.0.0.1, ::1".into()),
+            trusted_proxies: Some("10.0.0.1, ::1, 172.16.0.0/12".into()),
             header_read_timeout: Some(Duration::from_secs(3)),
             max_connections_per_client: Some(10),
             ..Default::default()
         })
         .unwrap();
-        assert_eq!(c.trusted_proxies.len(), 2);
+        assert_eq!(c.trusted_proxies.len(), 3);
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let range = c.trusted_proxies[2];
+        assert!(range.contains(ip("172.16.0.1")) && range.contains(ip("172.31.255.255")));
+        assert!(!range.contains(ip("172.32.0.1")) && !range.contains(ip("::1")));
+        assert!(range.contains(ip("::ffff:172.20.1.1")), "IPv4-mapped");
+        assert!(c.trusted_proxies[1].contains(ip("::1")));
+        assert!(
+            "0.0.0.0/0"
+                .parse::<AddressRange>()
+                .unwrap()
+                .contains(ip("8.8.8.8"))
+        );
+        assert!("10.0.0.0/33".parse::<AddressRange>().is_err());
         let described = c.describe();
         for line in [
-            "trusted-proxies = \"10.0.0.1,::1\"",
+            "trusted-proxies = \"10.0.0.1,::1,172.16.0.0/12\"",
             "shutdown-grace = \"10s\"",
             "min-acr = \"idporten-loa-substantial\"",
         ] {

@@ -26,6 +26,7 @@ use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 use super::problem::Problem;
+use crate::config::AddressRange;
 use crate::services::load::{Load, Refusal};
 use axum::response::IntoResponse;
 
@@ -103,8 +104,13 @@ pub struct ClientAddr(pub IpAddr);
 impl ClientAddr {
     /// The peer, or what trusted proxies say in `X-Forwarded-For` (read from the right: the
     /// first address that is not a trusted proxy).
-    pub fn resolve(peer: IpAddr, headers: &axum::http::HeaderMap, trusted: &[IpAddr]) -> Self {
-        if !trusted.contains(&peer) {
+    pub fn resolve(
+        peer: IpAddr,
+        headers: &axum::http::HeaderMap,
+        trusted: &[AddressRange],
+    ) -> Self {
+        let is_trusted = |ip: &IpAddr| trusted.iter().any(|r| r.contains(*ip));
+        if !is_trusted(&peer) {
             return ClientAddr(peer);
         }
         let forwarded: Vec<&str> = headers
@@ -118,7 +124,7 @@ impl ClientAddr {
             .iter()
             .rev()
             .filter_map(|a| a.parse::<IpAddr>().ok())
-            .find(|a| !trusted.contains(a));
+            .find(|a| !is_trusted(a));
         ClientAddr(client.unwrap_or(peer))
     }
 }
@@ -159,7 +165,7 @@ impl Drop for Admitted {
 pub struct Settings {
     pub per_client: usize,
     pub header_read_timeout: Duration,
-    pub trusted_proxies: Vec<IpAddr>,
+    pub trusted_proxies: Vec<AddressRange>,
     pub grace: Duration,
 }
 
@@ -301,6 +307,50 @@ mod tests {
         assert!(
             limits.admit(a).is_ok(),
             "a closed connection gives its place back"
+        );
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_per_64() {
+        let limits = ConnectionLimits::new(1, 10);
+        let _one = limits.admit("2001:db8:1:2::1".parse().unwrap()).unwrap();
+        assert_eq!(
+            limits.admit("2001:db8:1:2:ffff::9".parse().unwrap()).err(),
+            Some(Refusal::ConnectionsPerClient)
+        );
+        assert!(limits.admit("2001:db8:1:3::1".parse().unwrap()).is_ok());
+        // An IPv4-mapped address is its IPv4 address.
+        let _v4 = limits.admit("192.0.2.1".parse().unwrap()).unwrap();
+        assert_eq!(
+            limits.admit("::ffff:192.0.2.1".parse().unwrap()).err(),
+            Some(Refusal::ConnectionsPerClient)
+        );
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_from_trusted_proxies() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let trusted: [AddressRange; 1] = ["10.0.0.0/24".parse().unwrap()];
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "6.6.6.6, 203.0.113.7, 10.0.0.2".parse().unwrap(),
+        );
+        // Not a trusted peer: the header is ignored.
+        let stranger: IpAddr = "198.51.100.1".parse().unwrap();
+        assert_eq!(
+            ClientAddr::resolve(stranger, &headers, &trusted).0,
+            stranger
+        );
+        // Through trusted proxies: the rightmost address that is not one of them, not what
+        // the client claimed further left.
+        assert_eq!(
+            ClientAddr::resolve(proxy, &headers, &trusted).0,
+            "203.0.113.7".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            ClientAddr::resolve(proxy, &axum::http::HeaderMap::new(), &trusted).0,
+            proxy
         );
     }
 }
