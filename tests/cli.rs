@@ -420,3 +420,43 @@ async fn sigterm_with_a_stalled_client_stops_after_the_grace_period() {
     drop(stalled);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Issue 12, item 10 (in part): `tilgang import` applies the rules of the profile the database
+/// belongs to, so a production database takes real national identity numbers without
+/// `--profile production` on the command line (and a local one refuses them).
+#[tokio::test]
+async fn import_follows_the_profile_recorded_in_the_database() {
+    let (url, dir, _) = fresh_database(Engine::Sqlite).await;
+    let doc = dir.join("real.json");
+    std::fs::write(
+        &doc,
+        r#"{"persons": [{"pid": "01018512366", "name": "Ekte Person"}]}"#,
+    )
+    .unwrap();
+    let out = tilgang(&["import", doc.to_str().unwrap()], &url);
+    assert!(
+        !out.status.success(),
+        "a local database takes synthetic numbers only"
+    );
+    assert!(
+        text(&out.stderr).contains("synthetic"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let store = tilgang::store::Store::connect(&url).await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    tilgang::store::meta_set(&mut tx, "profile", "production")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    store.close().await;
+    let out = tilgang(&["import", doc.to_str().unwrap()], &url);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("1 person(s)"),
+        "{}",
+        text(&out.stdout)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -265,8 +265,16 @@ async fn import_file(config: Config, file: PathBuf) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     migrate::run(&store).await.map_err(|e| e.to_string())?;
+    // The rules are those of the profile the database belongs to (recorded at its first
+    // start), so that importing into a production database needs no --profile.
+    let profile = match store.meta_get("profile").await.map_err(|e| e.to_string())? {
+        Some(recorded) => recorded
+            .parse::<Profile>()
+            .map_err(|e| format!("the database records an unknown profile: {e}"))?,
+        None => config.profile,
+    };
     let policy = ImportPolicy {
-        synthetic_pids_only: config.profile == Profile::Local,
+        synthetic_pids_only: profile == Profile::Local,
     };
     let result = import::import(
         &store,
