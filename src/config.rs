@@ -1246,6 +1246,13 @@ mod tests {
             },
             "max-connections-per-client",
         );
+        refused(
+            Overrides {
+                min_acr: Some("low".into()),
+                ..Default::default()
+            },
+            "'low' is not substantial or high",
+        );
     }
 
     #[test]

@@ -21,6 +21,56 @@ fn text(out: &[u8]) -> String {
     String::from_utf8_lossy(out).into_owned()
 }
 
+/// A free port on 127.0.0.1.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `tilgang` on `port` with the database at `url`, the data directory `dir` and
+/// `extra` flags; stdout is piped (for the welcome text), stderr dropped.
+fn start_server(
+    port: u16,
+    url: &str,
+    dir: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Child {
+    let listen = format!("127.0.0.1:{port}");
+    let mut args = vec![
+        "--listen",
+        listen.as_str(),
+        "--data-dir",
+        dir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    Command::new(env!("CARGO_BIN_EXE_tilgang"))
+        .args(args)
+        .env_clear()
+        .env("TILGANG_DATABASE_URL", url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Whether the server on `port` answered /health with 200 within ten seconds.
+async fn healthy(client: &reqwest::Client, port: u16) -> bool {
+    for _ in 0..100 {
+        if let Ok(res) = client
+            .get(format!("http://127.0.0.1:{port}/health"))
+            .send()
+            .await
+        {
+            return res.status() == 200;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
 #[test]
 fn config_check_prints_the_effective_configuration() {
     let out = tilgang(
@@ -147,40 +197,10 @@ async fn import_command_on_both_engines() {
 #[tokio::test]
 async fn serve_answers_health_and_stops_gracefully_on_sigterm() {
     let (url, dir, _) = fresh_database(Engine::Sqlite).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_tilgang"))
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-            dir.to_str().unwrap(),
-            "--job-interval",
-            "1s",
-        ])
-        .env_clear()
-        .env("TILGANG_DATABASE_URL", &url)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let port = free_port();
+    let child = start_server(port, &url, &dir, &["--job-interval", "1s"]);
     let client = reqwest::Client::new();
-    let mut healthy = false;
-    for _ in 0..100 {
-        if let Ok(res) = client
-            .get(format!("http://127.0.0.1:{port}/health"))
-            .send()
-            .await
-        {
-            healthy = res.status() == 200;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(healthy, "the server answers /health");
+    assert!(healthy(&client, port).await, "the server answers /health");
 
     // Regression (security review, item 3): the background jobs run in `serve`, each shown in
     // /metrics; a key added by another process (here `tilgang keys rotate`) is picked up.
@@ -354,40 +374,14 @@ async fn keys_rotate_publishes_first_and_switches_later() {
 async fn sigterm_with_a_stalled_client_stops_after_the_grace_period() {
     use tokio::io::AsyncWriteExt;
     let (url, dir, _) = fresh_database(Engine::Sqlite).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tilgang"))
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-            dir.to_str().unwrap(),
-            "--shutdown-grace",
-            "1s",
-            "--header-read-timeout",
-            "10m",
-        ])
-        .env_clear()
-        .env("TILGANG_DATABASE_URL", &url)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let client = reqwest::Client::new();
-    for _ in 0..100 {
-        if client
-            .get(format!("http://127.0.0.1:{port}/health"))
-            .send()
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let port = free_port();
+    let mut child = start_server(
+        port,
+        &url,
+        &dir,
+        &["--shutdown-grace", "1s", "--header-read-timeout", "10m"],
+    );
+    assert!(healthy(&reqwest::Client::new(), port).await);
     let mut stalled = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .unwrap();

@@ -115,8 +115,14 @@ async fn provider(slash: bool) -> Arc<Provider> {
     p
 }
 
-async fn production(p: &Provider) -> TestServer {
-    TestServer::start_with(
+/// The provider and a production server that logs people in through it; `None` when
+/// PostgreSQL (which the production profile needs) is unreachable outside CI.
+async fn production_with_provider(slash: bool) -> Option<(Arc<Provider>, TestServer)> {
+    if !common::engines().await.contains(&Engine::Postgres) {
+        return None;
+    }
+    let p = provider(slash).await;
+    let s = TestServer::start_with(
         Engine::Postgres,
         Options {
             profile: Profile::Production,
@@ -124,7 +130,8 @@ async fn production(p: &Provider) -> TestServer {
             ..Default::default()
         },
     )
-    .await
+    .await;
+    Some((p, s))
 }
 
 /// Plays the person at the provider: reads tilgang's authorization request, grants a code.
@@ -149,11 +156,9 @@ fn grant(p: &Provider, authorize: &str) -> String {
 
 #[tokio::test]
 async fn a_person_logs_in_through_an_issuer_without_a_trailing_slash() {
-    if !common::engines().await.contains(&Engine::Postgres) {
+    let Some((p, s)) = production_with_provider(false).await else {
         return;
-    }
-    let p = provider(false).await;
-    let s = production(&p).await;
+    };
     let b = &s.browser;
     let res = b
         .get(s.url("/auth/login/idporten?goto=/auth/session"))
@@ -199,12 +204,10 @@ async fn a_person_logs_in_through_an_issuer_without_a_trailing_slash() {
 
 #[tokio::test]
 async fn an_issuer_that_differs_by_a_slash_is_refused_naming_both() {
-    if !common::engines().await.contains(&Engine::Postgres) {
-        return;
-    }
     // The provider claims "<its address>/" while tilgang is configured with "<its address>".
-    let p = provider(true).await;
-    let s = production(&p).await;
+    let Some((p, s)) = production_with_provider(true).await else {
+        return;
+    };
     let res = s
         .browser
         .get(s.url("/auth/login/idporten"))
@@ -230,11 +233,9 @@ async fn an_issuer_that_differs_by_a_slash_is_refused_naming_both() {
 /// tokens of the configured ID-porten (not only of the embedded one), checked against its keys.
 #[tokio::test]
 async fn the_exchange_takes_access_tokens_of_the_configured_idporten() {
-    if !common::engines().await.contains(&Engine::Postgres) {
+    let Some((p, s)) = production_with_provider(false).await else {
         return;
-    }
-    let p = provider(false).await;
-    let s = production(&p).await;
+    };
     tilgang::services::import::import(
         &s.app.store,
         &s.app.clock,
@@ -286,11 +287,9 @@ async fn the_exchange_takes_access_tokens_of_the_configured_idporten() {
 /// for is the configured minimum (substantial).
 #[tokio::test]
 async fn a_log_in_below_the_required_level_is_refused() {
-    if !common::engines().await.contains(&Engine::Postgres) {
+    let Some((p, s)) = production_with_provider(false).await else {
         return;
-    }
-    let p = provider(false).await;
-    let s = production(&p).await;
+    };
     for acr in [Some("idporten-loa-low"), None] {
         *p.acr.lock().unwrap() = acr.map(str::to_owned);
         let res = s

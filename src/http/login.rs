@@ -98,23 +98,9 @@ impl FromRequestParts<AppState> for MaybeSession {
     }
 }
 
-fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.app.config.public_url.starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
-    };
-    let text = format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    );
-    HeaderValue::from_str(&text)
-        .unwrap_or_else(|_| HeaderValue::from_static("tilgang_session=; Path=/; Max-Age=0"))
-}
-
-/// The cookie that binds a log-in in progress to this browser (`value` empty: forget it).
-/// `SameSite=Lax`, so the provider's redirect back (a top-level GET) carries it.
-pub fn flow_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let name = state.app.flow_cookie_name();
+/// A cookie for the whole site: `HttpOnly; SameSite=Lax; Path=/`, and `Secure` when served over
+/// HTTPS (`value` empty with `max_age` 0: forget it).
+fn site_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
     let secure = if state.app.config.public_url.starts_with("https://") {
         "; Secure"
     } else {
@@ -123,7 +109,17 @@ pub fn flow_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
     HeaderValue::from_str(&format!(
         "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
     ))
-    .unwrap_or_else(|_| HeaderValue::from_static("tilgang_login=; Path=/; Max-Age=0"))
+    .unwrap_or_else(|_| HeaderValue::from_static("tilgang_session=; Path=/; Max-Age=0"))
+}
+
+fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    site_cookie(state, SESSION_COOKIE, value, max_age)
+}
+
+/// The cookie that binds a log-in in progress to this browser. `SameSite=Lax`, so the
+/// provider's redirect back (a top-level GET) carries it.
+pub fn flow_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    site_cookie(state, state.app.flow_cookie_name(), value, max_age)
 }
 
 /// Sends the browser to the provider, with the cookie that binds the log-in to it.

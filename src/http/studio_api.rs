@@ -58,15 +58,12 @@ pub struct ApiError(StatusCode, String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response =
-            (self.0, Json(json!({"message": self.1, "url": "/docs"}))).into_response();
+        let response = (self.0, Json(json!({"message": self.1, "url": "/docs"}))).into_response();
         if self.0 == StatusCode::TOO_MANY_REQUESTS || self.0 == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static("1"),
-            );
+            super::studio::with_retry_after(response)
+        } else {
+            response
         }
-        response
     }
 }
 
