@@ -52,6 +52,14 @@ pub struct Overrides {
     /// sqlite://… or postgres://… [default: sqlite://<data-dir>/tilgang.db]
     #[arg(long, env = "TILGANG_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+    /// PEM file with the certificate authority that signed the PostgreSQL server's
+    /// certificate (with sslmode=verify-full in database-url) [default: public CAs only]
+    #[arg(long, env = "TILGANG_DATABASE_CA_FILE", global = true)]
+    pub database_ca_file: Option<PathBuf>,
+    /// Production: allow a PostgreSQL connection that is not TLS (or may fall back to plain
+    /// text) to a host other than this machine
+    #[arg(long, env = "TILGANG_DATABASE_ALLOW_PLAINTEXT", global = true)]
+    pub database_allow_plaintext: bool,
     /// The URL people and clients use to reach this server [default: http://<listen>]
     #[arg(long, env = "TILGANG_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
@@ -227,6 +235,8 @@ struct FileConfig {
     listen: Option<String>,
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
+    database_ca_file: Option<PathBuf>,
+    database_allow_plaintext: Option<bool>,
     public_url: Option<String>,
     profile: Option<String>,
     request_timeout: Option<String>,
@@ -282,6 +292,10 @@ pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub database_url: String,
+    /// Extra trusted CA for the PostgreSQL server's certificate.
+    pub database_ca_file: Option<PathBuf>,
+    /// Production: a non-TLS connection to another host is allowed on purpose.
+    pub database_allow_plaintext: bool,
     /// Without a trailing slash.
     pub public_url: String,
     pub request_timeout: Duration,
@@ -385,6 +399,20 @@ impl Config {
                 message: "use sqlite://PATH or postgres://USER@HOST/DB".into(),
             });
         }
+        let database_ca_file = pick(
+            "database-ca-file",
+            o.database_ca_file.as_ref().map(|d| d.display().to_string()),
+            file.database_ca_file.map(|d| d.display().to_string()),
+        )
+        .map(PathBuf::from);
+        let database_allow_plaintext = o.database_allow_plaintext
+            || pick(
+                "database-allow-plaintext",
+                None,
+                file.database_allow_plaintext.map(|b| b.to_string()),
+            )
+            .is_some_and(|b| b == "true");
+        check_database_tls(&database_url, database_ca_file.as_deref())?;
         let public_url = pick("public-url", o.public_url.clone(), file.public_url)
             .unwrap_or_else(|| format!("http://{listen}"));
         let public_url = check_public_url(&public_url)?;
@@ -714,6 +742,8 @@ impl Config {
             listen,
             data_dir,
             database_url,
+            database_ca_file,
+            database_allow_plaintext,
             public_url,
             request_timeout,
             log,
@@ -756,6 +786,14 @@ impl Config {
         let mut missing = Vec::new();
         if self.source("database-url") == Source::Default || self.is_sqlite() {
             missing.push("database-url (TILGANG_DATABASE_URL): a postgres:// URL".to_owned());
+        } else if !self.database_allow_plaintext
+            && let Some((host, mode)) = plaintext_risk(&self.database_url)
+        {
+            missing.push(format!(
+                "database-url: sslmode={mode} to {host} may send data and passwords in plain text; \
+                 add sslmode=verify-full (with database-ca-file when the server's certificate \
+                 is not from a public CA), or set database-allow-plaintext on a network you trust"
+            ));
         }
         if self.source("public-url") == Source::Default {
             missing.push(
@@ -816,6 +854,33 @@ impl Config {
         }
     }
 
+    /// Settings that work but that an operator should know are weak.
+    pub fn warnings(&self) -> Vec<String> {
+        use sqlx::postgres::PgSslMode;
+        let mut out = Vec::new();
+        if !self.is_sqlite()
+            && let Ok(options) = postgres_options(&self.database_url)
+            && options.get_socket().is_none()
+            && !is_local_host(options.get_host())
+        {
+            match options.get_ssl_mode() {
+                PgSslMode::Require | PgSslMode::VerifyCa => out.push(format!(
+                    "database-url: sslmode={} encrypts, but does not check that {} is the \
+                     server it claims to be; prefer sslmode=verify-full",
+                    ssl_mode_name(options.get_ssl_mode()),
+                    options.get_host()
+                )),
+                PgSslMode::VerifyFull => {}
+                mode => out.push(format!(
+                    "database-url: sslmode={} to {} may use plain text",
+                    ssl_mode_name(mode),
+                    options.get_host()
+                )),
+            }
+        }
+        out
+    }
+
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
@@ -836,6 +901,17 @@ impl Config {
             ("listen", self.listen.to_string()),
             ("data-dir", self.data_dir.display().to_string()),
             ("database-url", mask_url_password(&self.database_url)),
+            (
+                "database-ca-file",
+                self.database_ca_file
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "none (public CAs)".into()),
+            ),
+            (
+                "database-allow-plaintext",
+                self.database_allow_plaintext.to_string(),
+            ),
             ("public-url", self.public_url.clone()),
             ("request-timeout", format_duration(self.request_timeout)),
             ("log", self.log.clone()),
@@ -1058,6 +1134,101 @@ impl fmt::Display for AddressRange {
     }
 }
 
+/// The PostgreSQL connection settings of `url` (and of the `PG*` environment), or why
+/// they cannot be read.
+fn postgres_options(url: &str) -> Result<sqlx::postgres::PgConnectOptions, ConfigError> {
+    sqlx::postgres::PgConnectOptions::from_str(url).map_err(|e| ConfigError::Invalid {
+        key: "database-url",
+        message: e.to_string(),
+    })
+}
+
+/// A CA file must hold certificates, and only a verifying sslmode uses it (sqlx's `require`
+/// ignores it, unlike libpq's).
+fn check_database_tls(url: &str, ca_file: Option<&Path>) -> Result<(), ConfigError> {
+    use sqlx::postgres::PgSslMode;
+    if url.starts_with("sqlite:") {
+        return match ca_file {
+            Some(_) => Err(ConfigError::Invalid {
+                key: "database-ca-file",
+                message: "only a postgres:// database-url uses a CA file".into(),
+            }),
+            None => Ok(()),
+        };
+    }
+    let options = postgres_options(url)?;
+    let Some(path) = ca_file else {
+        return Ok(());
+    };
+    let pem = std::fs::read(path).map_err(|e| ConfigError::Invalid {
+        key: "database-ca-file",
+        message: format!("cannot read {}: {e}", path.display()),
+    })?;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, pem::PemObject};
+    let certs: Result<Vec<_>, _> = CertificateDer::pem_slice_iter(&pem).collect();
+    match certs {
+        Ok(certs) if !certs.is_empty() => {}
+        _ => {
+            return Err(ConfigError::Invalid {
+                key: "database-ca-file",
+                message: format!("{} holds no PEM certificate", path.display()),
+            });
+        }
+    }
+    if !matches!(
+        options.get_ssl_mode(),
+        PgSslMode::VerifyCa | PgSslMode::VerifyFull
+    ) {
+        return Err(ConfigError::Invalid {
+            key: "database-ca-file",
+            message: format!(
+                "sslmode={} does not check the server's certificate; add sslmode=verify-full \
+                 to database-url",
+                ssl_mode_name(options.get_ssl_mode())
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// `(host, sslmode)` when a connection to another machine could be plain text.
+fn plaintext_risk(url: &str) -> Option<(String, &'static str)> {
+    use sqlx::postgres::PgSslMode;
+    let options = postgres_options(url).ok()?;
+    if options.get_socket().is_some() || is_local_host(options.get_host()) {
+        return None;
+    }
+    let mode = options.get_ssl_mode();
+    matches!(
+        mode,
+        PgSslMode::Disable | PgSslMode::Allow | PgSslMode::Prefer
+    )
+    .then(|| (options.get_host().to_owned(), ssl_mode_name(mode)))
+}
+
+fn ssl_mode_name(mode: sqlx::postgres::PgSslMode) -> &'static str {
+    use sqlx::postgres::PgSslMode;
+    match mode {
+        PgSslMode::Disable => "disable",
+        PgSslMode::Allow => "allow",
+        PgSslMode::Prefer => "prefer",
+        PgSslMode::Require => "require",
+        PgSslMode::VerifyCa => "verify-ca",
+        PgSslMode::VerifyFull => "verify-full",
+    }
+}
+
+/// This machine: `localhost`, 127.0.0.0/8, `::1`, or a Unix socket directory.
+fn is_local_host(host: &str) -> bool {
+    host == "localhost"
+        || host.starts_with('/')
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// `http://` to 127.0.0.0/8, `[::1]` or `localhost`.
 fn is_loopback_url(url: &str) -> bool {
     let Some(rest) = url.strip_prefix("http://") else {
@@ -1141,7 +1312,7 @@ mod tests {
     fn production_wants_https_providers_outside_loopback() {
         let base = || Overrides {
             profile: Some(Profile::Production),
-            database_url: Some("postgres://u@db/t".into()),
+            database_url: Some("postgres://u@db/t?sslmode=verify-full".into()),
             public_url: Some("https://tilgang.example".into()),
             smtp_host: Some("smtp.example".into()),
             idporten_issuer: Some("https://idporten.no".into()),
@@ -1188,6 +1359,101 @@ mod tests {
             );
         }
         assert!(!is_loopback_url("http://127.0.0.1.evil.example/"));
+    }
+
+    #[test]
+    fn production_refuses_plain_text_to_a_database_on_another_host() {
+        let with = |url: &str, allow: bool| {
+            Config::resolve(&Overrides {
+                profile: Some(Profile::Production),
+                database_url: Some(url.into()),
+                database_allow_plaintext: allow,
+                public_url: Some("https://tilgang.example".into()),
+                smtp_host: Some("smtp.example".into()),
+                idporten_issuer: Some("https://idporten.no".into()),
+                idporten_client_id: Some("c".into()),
+                idporten_client_secret: Some("s".into()),
+                ansattporten_issuer: Some("https://ansattporten.no".into()),
+                ansattporten_client_id: Some("c".into()),
+                ansattporten_client_secret: Some("s".into()),
+                maskinporten_issuer: Some("https://maskinporten.no/".into()),
+                maskinporten_jwks_url: Some("https://maskinporten.no/jwk".into()),
+                ..Default::default()
+            })
+        };
+        for (url, mode) in [
+            ("postgres://u@db.example/t", "prefer"),
+            ("postgres://u@db.example/t?sslmode=disable", "disable"),
+            ("postgres://u@10.0.0.5:5433/t?sslmode=allow", "allow"),
+        ] {
+            let e = with(url, false).unwrap_err().to_string();
+            assert!(e.contains(&format!("sslmode={mode}")), "{e}");
+            assert!(e.contains("database-allow-plaintext"), "{e}");
+            assert!(with(url, true).is_ok(), "allowed on purpose: {url}");
+        }
+        for url in [
+            "postgres://u@db.example/t?sslmode=verify-full",
+            "postgres://u@localhost/t",
+            "postgres://u@127.0.0.1:5432/t?sslmode=disable",
+            "postgres://u@[::1]/t",
+            "postgres:///t?host=/run/postgresql",
+        ] {
+            let c = with(url, false).unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert!(c.warnings().is_empty(), "{url}: {:?}", c.warnings());
+        }
+        let c = with("postgres://u@db.example/t?sslmode=require", false).unwrap();
+        assert!(c.warnings()[0].contains("prefer sslmode=verify-full"));
+        assert!(c.warnings()[0].contains("db.example"));
+        // A refused database is named even when nothing else is wrong.
+        assert!(matches!(
+            with("postgres://u@db.example/t", false),
+            Err(ConfigError::Incomplete(m)) if m.len() == 1
+        ));
+    }
+
+    #[test]
+    fn a_database_ca_file_must_hold_certificates_and_be_used() {
+        let dir = std::env::temp_dir().join(format!("tilgang-config-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let not_pem = dir.join("ca.txt");
+        std::fs::write(&not_pem, "not a certificate").unwrap();
+        let resolve = |url: &str, ca: &Path| {
+            Config::resolve(&Overrides {
+                database_url: Some(url.into()),
+                database_ca_file: Some(ca.to_path_buf()),
+                ..Default::default()
+            })
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+        };
+        let full = "postgres://u@db.example/t?sslmode=verify-full";
+        let e = resolve(full, &dir.join("missing.pem"));
+        assert!(
+            e.contains("database-ca-file") && e.contains("cannot read"),
+            "{e}"
+        );
+        let e = resolve(full, &not_pem);
+        assert!(e.contains("holds no PEM certificate"), "{e}");
+        // A certificate whose mode would ignore it is a mistake, not a silent no-op.
+        let pem = dir.join("ca.pem");
+        std::fs::write(
+            &pem,
+            "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let e = resolve("postgres://u@db.example/t?sslmode=require", &pem);
+        assert!(e.contains("sslmode=require does not check"), "{e}");
+        let e = resolve("sqlite://./x.db", &pem);
+        assert!(e.contains("only a postgres://"), "{e}");
+        let c = Config::resolve(&Overrides {
+            database_url: Some(full.into()),
+            database_ca_file: Some(pem.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(c.describe().contains("ca.pem"));
+        std::fs::remove_dir_all(dir).ok();
     }
 
     #[test]
@@ -1273,7 +1539,7 @@ mod tests {
         }
         let o = Overrides {
             profile: Some(Profile::Production),
-            database_url: Some("postgres://db/tilgang".into()),
+            database_url: Some("postgres://db/tilgang?sslmode=verify-full".into()),
             public_url: Some("http://example.org".into()),
             ..Default::default()
         };

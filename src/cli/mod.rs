@@ -84,6 +84,9 @@ pub fn main() -> ExitCode {
     }) = cli.command
     {
         print!("{}", config.describe());
+        for warning in config.warnings() {
+            println!("# warning: {warning}");
+        }
         println!(
             "# the configuration is complete for the {} profile",
             config.profile
@@ -136,6 +139,9 @@ fn init_logging(filter: &str) {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
+    for warning in config.warnings() {
+        tracing::warn!("{warning}");
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -208,9 +214,7 @@ async fn shutdown_signal() {
 }
 
 async fn run_migrations(config: Config) -> Result<(), String> {
-    let store = Store::connect(&config.database_url)
-        .await
-        .map_err(|e| e.to_string())?;
+    let store = Store::open(&config).await.map_err(|e| e.to_string())?;
     let ran = migrate::run(&store).await.map_err(|e| e.to_string())?;
     println!(
         "{ran} migration(s) applied; the schema is at version {}",
@@ -225,9 +229,7 @@ async fn rotate_keys(
     activate_after: std::time::Duration,
     keep_old: std::time::Duration,
 ) -> Result<(), String> {
-    let store = Store::connect(&config.database_url)
-        .await
-        .map_err(|e| e.to_string())?;
+    let store = Store::open(&config).await.map_err(|e| e.to_string())?;
     migrate::run(&store).await.map_err(|e| e.to_string())?;
     let clock = Clock::System;
     // Make sure every issuer has a key before rotating.
@@ -261,9 +263,7 @@ async fn import_file(config: Config, file: PathBuf) -> Result<(), String> {
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let doc: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| format!("{} is not valid JSON: {e}", file.display()))?;
-    let store = Store::connect(&config.database_url)
-        .await
-        .map_err(|e| e.to_string())?;
+    let store = Store::open(&config).await.map_err(|e| e.to_string())?;
     migrate::run(&store).await.map_err(|e| e.to_string())?;
     // The rules are those of the profile the database belongs to (recorded at its first
     // start), so that importing into a production database needs no --profile.

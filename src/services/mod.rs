@@ -74,7 +74,7 @@ impl App {
     /// Connects, migrates, loads (or creates) signing keys and, on the first start of the
     /// local profile, the demo data.
     pub async fn start(config: Config, clock: Clock) -> Result<Self, StartError> {
-        let store = Store::connect(&config.database_url).await?;
+        let store = Store::open(&config).await?;
         migrate::run(&store).await?;
         App::claim_profile(&store, &config).await?;
         let keys = keys::Keys::load_or_create(&store, &clock, config.signing_alg).await?;

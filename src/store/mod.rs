@@ -128,6 +128,20 @@ impl Store {
     /// Connects to `url` (`sqlite://…` or `postgres://…`), creating the SQLite file and its
     /// directory when missing.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_trusting(url, None).await
+    }
+
+    /// The database of `config`, with its extra CA for the PostgreSQL server's certificate.
+    pub async fn open(config: &crate::config::Config) -> Result<Self, StoreError> {
+        Self::connect_trusting(&config.database_url, config.database_ca_file.as_deref()).await
+    }
+
+    /// Connects to `url`; `ca_file` adds a certificate authority to trust for the PostgreSQL
+    /// server's TLS certificate (sslmode `verify-ca` or `verify-full`).
+    pub async fn connect_trusting(
+        url: &str,
+        ca_file: Option<&std::path::Path>,
+    ) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let engine = if url.starts_with("sqlite:") {
             Engine::Sqlite
@@ -138,7 +152,13 @@ impl Store {
             Engine::Sqlite => sqlite_url(url)?,
             Engine::Postgres => url.to_owned(),
         };
-        let options = AnyConnectOptions::from_str(&url)?;
+        let mut options = AnyConnectOptions::from_str(&url)?;
+        if let (Some(ca), Engine::Postgres) = (ca_file, engine) {
+            options
+                .database_url
+                .query_pairs_mut()
+                .append_pair("sslrootcert", &ca.display().to_string());
+        }
         let pool_options = AnyPoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT);
         let pool = match engine {
             Engine::Sqlite => {

@@ -9,6 +9,7 @@
 
 pub mod browser;
 pub mod studio;
+pub mod tls_postgres;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -127,6 +128,8 @@ pub struct Options {
     /// Production profile: the ID-porten to log people in with (client `tilgang`, secret
     /// `secret`) instead of an unreachable placeholder.
     pub idporten_issuer: Option<String>,
+    /// The CA for a PostgreSQL server's certificate (`database-ca-file`).
+    pub database_ca_file: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -140,6 +143,7 @@ impl Default for Options {
             header_read_timeout: None,
             max_connections_per_client: None,
             idporten_issuer: None,
+            database_ca_file: None,
         }
     }
 }
@@ -166,6 +170,7 @@ impl TestServer {
             listen: Some(addr),
             data_dir: Some(dir.clone()),
             database_url: Some(database_url.clone()),
+            database_ca_file: options.database_ca_file.clone(),
             public_url: Some(public_url),
             profile: Some(options.profile),
             signing_alg: options.signing_alg,
