@@ -6,6 +6,7 @@
 mod common;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Form, State};
@@ -32,10 +33,25 @@ struct Provider {
     codes: Mutex<HashMap<String, Granted>>,
     /// The level of assurance its ID tokens state (none: no `acr` claim).
     acr: Mutex<Option<String>>,
+    /// Keys published besides `key` (a rotation).
+    more_keys: Mutex<Vec<Value>>,
+    /// An outage: discovery and keys answer 503.
+    down: AtomicBool,
 }
 
-async fn discovery(State(p): State<Arc<Provider>>) -> Json<Value> {
-    Json(json!({
+type Answer = Result<Json<Value>, axum::http::StatusCode>;
+
+fn up(p: &Provider) -> Result<(), axum::http::StatusCode> {
+    if p.down.load(Ordering::SeqCst) {
+        Err(axum::http::StatusCode::SERVICE_UNAVAILABLE)
+    } else {
+        Ok(())
+    }
+}
+
+async fn discovery(State(p): State<Arc<Provider>>) -> Answer {
+    up(&p)?;
+    Ok(Json(json!({
         "issuer": p.names,
         "authorization_endpoint": format!("{}/authorize", p.issuer),
         "token_endpoint": format!("{}/token", p.issuer),
@@ -43,11 +59,14 @@ async fn discovery(State(p): State<Arc<Provider>>) -> Json<Value> {
         "response_types_supported": ["code"],
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": ["RS256"],
-    }))
+    })))
 }
 
-async fn jwks(State(p): State<Arc<Provider>>) -> Json<Value> {
-    Json(json!({"keys": [p.key.public().jwk()]}))
+async fn jwks(State(p): State<Arc<Provider>>) -> Answer {
+    up(&p)?;
+    let mut keys = vec![p.key.public().jwk()];
+    keys.extend(p.more_keys.lock().unwrap().iter().cloned());
+    Ok(Json(json!({ "keys": keys })))
 }
 
 async fn token(
@@ -105,6 +124,8 @@ async fn provider(slash: bool) -> Arc<Provider> {
         key: RsaSigningKey::generate("op-key".into()).unwrap(),
         codes: Mutex::new(HashMap::new()),
         acr: Mutex::new(Some("idporten-loa-substantial".into())),
+        more_keys: Mutex::new(Vec::new()),
+        down: AtomicBool::new(false),
     });
     let app = Router::new()
         .route("/.well-known/openid-configuration", get(discovery))
@@ -317,5 +338,104 @@ async fn a_log_in_below_the_required_level_is_refused() {
         assert!(page.contains("ikke sikker nok"), "{page}");
         assert!(page.contains(acr.unwrap_or("none")), "{page}");
     }
+    s.stop().await;
+}
+
+/// Issue 12, item 8: a key published after the cached set was fetched is found on its first
+/// use; while the provider is down, tokens with known keys still work and a token naming an
+/// unknown key is a 503 with Retry-After (an outage, not bad credentials); when the provider
+/// is back, the same token works without a restart.
+#[tokio::test]
+async fn a_rotated_key_works_at_once_and_an_outage_is_503_until_the_provider_is_back() {
+    let Some((p, s)) = production_with_provider(false).await else {
+        return;
+    };
+    tilgang::services::import::import(
+        &s.app.store,
+        &s.app.clock,
+        &json!({"persons": [{"pid": KARI, "name": "Kari Fjellheim"}]}),
+        tilgang::domain::import::ImportPolicy {
+            synthetic_pids_only: false,
+        },
+        tilgang::services::import::ImportActor {
+            actor: "test",
+            trace_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let access = |key: &RsaSigningKey| {
+        sign_compact(
+            key,
+            &json!({"iss": p.issuer, "pid": KARI, "acr": "idporten-loa-high", "scope": "openid",
+                    "iat": now, "exp": now + 120}),
+        )
+        .unwrap()
+    };
+    let exchange = |token: String| {
+        s.client
+            .get(s.url("/authentication/api/v1/exchange/id-porten"))
+            .bearer_auth(token)
+            .send()
+    };
+    assert_eq!(exchange(access(&p.key)).await.unwrap().status(), 200);
+
+    // The provider rotates: the new key is used at once (the cached set lacks it). Fetches
+    // for unknown keys are limited to one a second, and the set was fetched just now.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let rotated = RsaSigningKey::generate("op-key-2".into()).unwrap();
+    p.more_keys.lock().unwrap().push(rotated.public().jwk());
+    assert_eq!(exchange(access(&rotated)).await.unwrap().status(), 200);
+
+    // Outage: known keys keep working from the cache.
+    p.down.store(true, Ordering::SeqCst);
+    assert_eq!(exchange(access(&rotated)).await.unwrap().status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let next = RsaSigningKey::generate("op-key-3".into()).unwrap();
+    let res = exchange(access(&next)).await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], 503, "{body}");
+
+    // Back, with the new key: accepted without a restart (after the 2 s failure back-off).
+    p.more_keys.lock().unwrap().push(next.public().jwk());
+    p.down.store(false, Ordering::SeqCst);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(exchange(access(&next)).await.unwrap().status(), 200);
+    s.stop().await;
+}
+
+/// A provider that is down when a person starts to log in: a page that says so, and the
+/// log-in works once it is back, without a restart.
+#[tokio::test]
+async fn log_in_during_a_provider_outage_fails_with_a_page_and_recovers() {
+    let Some((p, s)) = production_with_provider(false).await else {
+        return;
+    };
+    p.down.store(true, Ordering::SeqCst);
+    let res = s
+        .browser
+        .get(s.url("/auth/login/idporten"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 502);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("503"),
+        "the page says what the provider answered: {page}"
+    );
+    p.down.store(false, Ordering::SeqCst);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let res = s
+        .browser
+        .get(s.url("/auth/login/idporten"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert!(location(&res).starts_with(&format!("{}/authorize?", p.issuer)));
     s.stop().await;
 }

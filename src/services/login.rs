@@ -3,16 +3,13 @@
 //! `nonce`, and get a server-side session. The embedded providers are spoken to over HTTP like
 //! the real ones, so the same code runs in both profiles.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::App;
 use super::idp::{ACR_HIGH, ACR_SUBSTANTIAL, ANSATTPORTEN, IDPORTEN, Idp, append_query};
+use super::provider_metadata::Want;
 use crate::config::Profile;
 use crate::domain::Pid;
 use crate::jose::{self, VerifyingKey};
@@ -30,8 +27,6 @@ pub const SESSION_LIFETIME_SECS: i64 = 3600;
 pub const FLOW_LIFETIME_SECS: i64 = 600;
 /// A destination after log-in longer than this is not kept (the flow cookie must stay small).
 const MAX_GOTO: usize = 1024;
-const METADATA_TTL: Duration = Duration::from_secs(3600);
-const JWKS_REFRESH_MIN: Duration = Duration::from_secs(10);
 
 /// How tilgang reaches one provider as a client.
 #[derive(Debug, Clone)]
@@ -72,13 +67,6 @@ pub enum LoginError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// Discovery documents and key sets of the providers, fetched over HTTP and kept a while.
-#[derive(Default)]
-pub struct ProviderMetadata {
-    discovery: Mutex<HashMap<String, (Instant, Value)>>,
-    jwks: Mutex<HashMap<String, (Instant, Vec<VerifyingKey>)>>,
 }
 
 /// A log-in in progress: kept sealed in a cookie of the browser that started it, so it is
@@ -219,69 +207,66 @@ impl App {
         issuer: &str,
         name: &'static str,
     ) -> Result<Value, LoginError> {
-        if let Ok(cache) = self.provider_metadata.discovery.lock()
-            && let Some((at, doc)) = cache.get(issuer)
-            && at.elapsed() < METADATA_TTL
-        {
-            return Ok(doc.clone());
-        }
         let url = discovery_url(issuer);
-        let doc: Value = self
-            .http
-            .get(&url)
-            .send()
+        self.provider_metadata
+            .discovery
+            .get(issuer, Want::Cached, || async {
+                let doc: Value = self
+                    .http
+                    .get(&url)
+                    .send()
+                    .await
+                    .and_then(reqwest::Response::error_for_status)
+                    .map_err(|e| format!("discovery {url}: {e}"))?
+                    .json()
+                    .await
+                    .map_err(|e| format!("discovery {url}: {e}"))?;
+                let named = doc.get("issuer").and_then(Value::as_str).unwrap_or("");
+                if named != issuer {
+                    return Err(format!(
+                        "the discovery document at {url} names the issuer '{named}', but the configured issuer is '{issuer}'; they must be equal character for character"
+                    ));
+                }
+                Ok(doc)
+            })
             .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| LoginError::Provider(name, format!("discovery {url}: {e}")))?
-            .json()
-            .await
-            .map_err(|e| LoginError::Provider(name, format!("discovery {url}: {e}")))?;
-        let named = doc.get("issuer").and_then(Value::as_str).unwrap_or("");
-        if named != issuer {
-            return Err(LoginError::Provider(
-                name,
-                format!(
-                    "the discovery document at {url} names the issuer '{named}', but the configured issuer is '{issuer}'; they must be equal character for character"
-                ),
-            ));
-        }
-        if let Ok(mut cache) = self.provider_metadata.discovery.lock() {
-            cache.insert(issuer.to_owned(), (Instant::now(), doc.clone()));
-        }
-        Ok(doc)
+            .map_err(|why| LoginError::Provider(name, why))
     }
 
+    /// The keys at `jwks_uri`; with `refresh`, a set fetched anew (for a key id the cached set
+    /// lacks, or a failed signature), rate-limited as [`super::provider_metadata`] describes.
     pub(crate) async fn provider_keys(
         &self,
         jwks_uri: &str,
         name: &'static str,
         refresh: bool,
     ) -> Result<Vec<VerifyingKey>, LoginError> {
-        if let Ok(cache) = self.provider_metadata.jwks.lock()
-            && let Some((at, keys)) = cache.get(jwks_uri)
-            && (at.elapsed() < METADATA_TTL && !(refresh && at.elapsed() >= JWKS_REFRESH_MIN))
-        {
-            return Ok(keys.clone());
-        }
-        let doc: Value = self
-            .http
-            .get(jwks_uri)
-            .send()
+        let want = if refresh { Want::Newer } else { Want::Cached };
+        self.provider_metadata
+            .jwks
+            .get(jwks_uri, want, || async {
+                let doc: Value = self
+                    .http
+                    .get(jwks_uri)
+                    .send()
+                    .await
+                    .and_then(reqwest::Response::error_for_status)
+                    .map_err(|e| format!("keys {jwks_uri}: {e}"))?
+                    .json()
+                    .await
+                    .map_err(|e| format!("keys {jwks_uri}: {e}"))?;
+                let keys: Vec<VerifyingKey> = doc
+                    .get("keys")
+                    .and_then(Value::as_array)
+                    .map(|ks| ks.iter().filter_map(VerifyingKey::from_jwk).collect())
+                    .unwrap_or_default();
+                if keys.is_empty() {
+                    return Err(format!("keys {jwks_uri}: no key tilgang can use"));
+                }
+                Ok(keys)
+            })
             .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| LoginError::Provider(name, format!("keys {jwks_uri}: {e}")))?
-            .json()
-            .await
-            .map_err(|e| LoginError::Provider(name, format!("keys {jwks_uri}: {e}")))?;
-        let keys: Vec<VerifyingKey> = doc
-            .get("keys")
-            .and_then(Value::as_array)
-            .map(|ks| ks.iter().filter_map(VerifyingKey::from_jwk).collect())
-            .unwrap_or_default();
-        if let Ok(mut cache) = self.provider_metadata.jwks.lock() {
-            cache.insert(jwks_uri.to_owned(), (Instant::now(), keys.clone()));
-        }
-        Ok(keys)
+            .map_err(|why| LoginError::Provider(name, why))
     }
 
     /// `value`, sealed for `purpose` and `lifetime_secs` (see [`secret::seal`]).

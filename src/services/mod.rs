@@ -11,6 +11,7 @@ pub mod load;
 pub mod login;
 pub mod mail;
 pub mod maskinporten;
+pub mod provider_metadata;
 pub mod studio;
 pub mod studio_oauth;
 pub mod studio_orgs;
@@ -38,7 +39,7 @@ pub struct App {
     /// Outgoing HTTP (OpenID providers).
     pub http: reqwest::Client,
     /// Discovery documents and keys of the OpenID providers tilgang logs people in with.
-    pub provider_metadata: Arc<login::ProviderMetadata>,
+    pub provider_metadata: Arc<provider_metadata::ProviderMetadata>,
     /// Studio's secret key (activation codes, captchas).
     pub studio: Arc<studio::StudioSecrets>,
     /// Attempts per minute on log-in, sign-up and resend.
@@ -94,7 +95,7 @@ impl App {
                 .timeout(std::time::Duration::from_secs(10))
                 .build()
                 .map_err(|e| StoreError::Corrupt(format!("HTTP client: {e}")))?,
-            provider_metadata: Arc::new(login::ProviderMetadata::default()),
+            provider_metadata: Arc::new(provider_metadata::ProviderMetadata::default()),
             studio: Arc::new(App::studio_secrets(&store).await?),
             flow_key: Arc::new(login::flow_key(&store).await?),
             load: Arc::new(load::Load::for_this_machine()),

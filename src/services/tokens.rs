@@ -204,16 +204,15 @@ impl App {
     }
 
     /// Checks a token from the configured external Maskinporten against its JWKS (cached;
-    /// fetched again, at most every 10 s, when the token names an unknown key or its signature
-    /// fails).
+    /// fetched again when the token names an unknown key or its signature fails, at most once
+    /// a second).
     async fn verify_external(&self, token: &str, jwks_url: &str) -> Result<Caller, TokenError> {
         let keys = self
             .provider_keys(jwks_url, "Maskinporten", false)
             .await
             .map_err(|e| TokenError::Keys(e.to_string()))?;
         let mut result = jose::verify_compact(token, &keys);
-        // An unknown key, or a key replaced under the same kid: fetch the set again (at most
-        // every 10 s).
+        // An unknown key, or a key replaced under the same kid: fetch the set again.
         if matches!(result, Err(JwsError::UnknownKey(_) | JwsError::Signature)) {
             let keys = self
                 .provider_keys(jwks_url, "Maskinporten", true)
