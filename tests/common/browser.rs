@@ -33,6 +33,11 @@ impl Browser {
     /// Starts chromedriver and a headless chromium; `None` (with a warning) when they are not
     /// installed and this is not CI.
     pub async fn start() -> Option<Browser> {
+        Self::start_with(&[]).await
+    }
+
+    /// [`Browser::start`] with more chromium arguments.
+    pub async fn start_with(extra_args: &[&str]) -> Option<Browser> {
         let driver_path = find_program(
             "CHROMEDRIVER",
             &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"],
@@ -83,11 +88,24 @@ impl Browser {
             "tilgang-chromium-{}",
             uuid::Uuid::new_v4().simple()
         ));
+        let mut args = vec![
+            "--headless=new".to_owned(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--window-size=1200,900".into(),
+            format!("--user-data-dir={}", profile_dir.display()),
+            "--lang=nb".into(),
+        ];
+        args.extend(extra_args.iter().map(|a| (*a).to_owned()));
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
             "binary": chromium,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                     "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--window-size=1200,900", format!("--user-data-dir={}", profile_dir.display()), "--lang=nb"],
+            "args": args,
             "prefs": {"intl.accept_languages": "nb,no,en"}}}}});
         let res: Value = http
             .post(format!("{base}/session"))

@@ -8,8 +8,11 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod certs;
+pub mod oidc_provider;
 pub mod studio;
 pub mod tls_postgres;
+pub mod tls_proxy;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -130,6 +133,8 @@ pub struct Options {
     pub idporten_issuer: Option<String>,
     /// The CA for a PostgreSQL server's certificate (`database-ca-file`).
     pub database_ca_file: Option<PathBuf>,
+    /// The public URL (e.g. of a TLS proxy in front) instead of one made up from the port.
+    pub public_url: Option<String>,
 }
 
 impl Default for Options {
@@ -144,6 +149,7 @@ impl Default for Options {
             max_connections_per_client: None,
             idporten_issuer: None,
             database_ca_file: None,
+            public_url: None,
         }
     }
 }
@@ -162,9 +168,10 @@ impl TestServer {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("address");
-        let public_url = match options.profile {
-            Profile::Local => format!("http://{addr}"),
-            Profile::Production => format!("https://tilgang.test.invalid:{}", addr.port()),
+        let public_url = match (&options.public_url, options.profile) {
+            (Some(url), _) => url.clone(),
+            (None, Profile::Local) => format!("http://{addr}"),
+            (None, Profile::Production) => format!("https://tilgang.test.invalid:{}", addr.port()),
         };
         let mut overrides = Overrides {
             listen: Some(addr),

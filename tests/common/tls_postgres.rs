@@ -7,7 +7,7 @@
 //! openssl are missing the tests that need it are skipped with a warning, except under
 //! `CI=true`, where they fail.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 pub struct TlsPostgres {
@@ -48,7 +48,7 @@ impl TlsPostgres {
         let dir =
             std::env::temp_dir().join(format!("tilgang-pgtls-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        make_certificates(&dir)?;
+        super::certs::make(&dir)?;
         let port = free_port()?;
         let pg = Self {
             port,
@@ -157,55 +157,7 @@ fn free_port() -> Result<u16, String> {
     Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-/// `ca.pem` and the server's `server.crt`/`server.key` (for `localhost` only, so that a
-/// connection to `127.0.0.1` fails `verify-full`), and an unrelated `other-ca.pem`.
-fn make_certificates(dir: &Path) -> Result<(), String> {
-    let ca = |name: &str| -> Result<(), String> {
-        run(Command::new("openssl")
-            .current_dir(dir)
-            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
-            .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"])
-            .args([
-                "-keyout",
-                &format!("{name}.key"),
-                "-out",
-                &format!("{name}.pem"),
-            ])
-            .args(["-subj", &format!("/CN=tilgang test {name}")])
-            .args(["-addext", "basicConstraints=critical,CA:TRUE"])
-            .args(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]))
-    };
-    ca("ca")?;
-    ca("other-ca")?;
-    run(Command::new("openssl")
-        .current_dir(dir)
-        .args([
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-        ])
-        .args(["-nodes", "-keyout", "server.key", "-out", "server.csr"])
-        .args(["-subj", "/CN=localhost"]))?;
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n\
-         keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
-    )
-    .map_err(|e| e.to_string())?;
-    run(Command::new("openssl")
-        .current_dir(dir)
-        .args(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem"])
-        .args(["-CAkey", "ca.key", "-CAcreateserial", "-days", "2"])
-        .args(["-out", "server.crt", "-extfile", "server.ext"]))?;
-    // PostgreSQL refuses a key that others can read.
-    run(Command::new("chmod")
-        .args(["600"])
-        .arg(dir.join("server.key")))
-}
-
-fn run(command: &mut Command) -> Result<(), String> {
+pub(super) fn run(command: &mut Command) -> Result<(), String> {
     let out = command.output().map_err(|e| format!("{command:?}: {e}"))?;
     if out.status.success() {
         Ok(())
