@@ -88,6 +88,10 @@ pub struct Overrides {
     /// The JWKS address of that Maskinporten, e.g. https://test.maskinporten.no/jwk
     #[arg(long, env = "TILGANG_MASKINPORTEN_JWKS_URL", global = true)]
     pub maskinporten_jwks_url: Option<String>,
+    /// The `aud` that tokens from that Maskinporten must carry (clients ask for it with the
+    /// `resource` parameter) [default: not checked, as in Altinn]
+    #[arg(long, env = "TILGANG_MASKINPORTEN_AUDIENCE", global = true)]
+    pub maskinporten_audience: Option<String>,
     /// ID-porten issuer for people's log-in [default: the embedded one, local profile]
     #[arg(long, env = "TILGANG_IDPORTEN_ISSUER", global = true)]
     pub idporten_issuer: Option<String>,
@@ -245,6 +249,7 @@ struct FileConfig {
     operator_org: Option<String>,
     maskinporten_issuer: Option<String>,
     maskinporten_jwks_url: Option<String>,
+    maskinporten_audience: Option<String>,
     idporten_issuer: Option<String>,
     idporten_client_id: Option<String>,
     idporten_client_secret: Option<String>,
@@ -308,6 +313,8 @@ pub struct Config {
     /// An external Maskinporten (issuer with trailing slash, JWKS URL) whose tokens the API
     /// accepts besides the embedded one's.
     pub maskinporten: Option<(String, String)>,
+    /// The `aud` tokens of the external Maskinporten must carry.
+    pub maskinporten_audience: Option<String>,
     pub idporten: Option<ExternalProvider>,
     pub ansattporten: Option<ExternalProvider>,
     /// `None`: mail is only kept in the outbox (local profile).
@@ -479,6 +486,27 @@ impl Config {
                 });
             }
         };
+        let maskinporten_audience = pick(
+            "maskinporten-audience",
+            o.maskinporten_audience.clone(),
+            file.maskinporten_audience,
+        )
+        .map(|a| a.trim().to_owned());
+        match (&maskinporten_audience, &maskinporten) {
+            (Some(a), _) if a.is_empty() => {
+                return Err(ConfigError::Invalid {
+                    key: "maskinporten-audience",
+                    message: "is empty".into(),
+                });
+            }
+            (Some(_), None) => {
+                return Err(ConfigError::Invalid {
+                    key: "maskinporten-audience",
+                    message: "applies to the external Maskinporten: set maskinporten-issuer and maskinporten-jwks-url too".into(),
+                });
+            }
+            _ => {}
+        }
         let mut provider = |name: &'static str,
                             triple: [(&'static str, Option<String>, Option<String>); 3]|
          -> Result<Option<ExternalProvider>, ConfigError> {
@@ -750,6 +778,7 @@ impl Config {
             signing_alg,
             operator_org,
             maskinporten,
+            maskinporten_audience,
             idporten,
             ansattporten,
             smtp,
@@ -936,6 +965,12 @@ impl Config {
                     .as_ref()
                     .map(|(_, j)| j.clone())
                     .unwrap_or_default(),
+            ),
+            (
+                "maskinporten-audience",
+                self.maskinporten_audience
+                    .clone()
+                    .unwrap_or_else(|| "not checked".into()),
             ),
             (
                 "idporten-issuer",
@@ -1454,6 +1489,35 @@ mod tests {
         .unwrap();
         assert!(c.describe().contains("ca.pem"));
         std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn a_maskinporten_audience_needs_the_external_maskinporten() {
+        let err = Config::resolve(&Overrides {
+            maskinporten_audience: Some("https://api.example/".into()),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("maskinporten-audience") && err.contains("maskinporten-issuer"),
+            "{err}"
+        );
+        let c = Config::resolve(&Overrides {
+            maskinporten_audience: Some(" https://api.example/ ".into()),
+            maskinporten_issuer: Some("https://test.maskinporten.no/".into()),
+            maskinporten_jwks_url: Some("https://test.maskinporten.no/jwk".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(
+            c.maskinporten_audience.as_deref(),
+            Some("https://api.example/")
+        );
+        assert!(
+            c.describe()
+                .contains("maskinporten-audience = \"https://api.example/\"")
+        );
     }
 
     #[test]

@@ -58,6 +58,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 
 struct Conn {
     io: BufReader<Box<dyn Stream>>,
+    /// The server's 220 line.
+    greeting: String,
 }
 
 impl Conn {
@@ -164,6 +166,29 @@ fn render(m: &Message<'_>) -> String {
 pub async fn send(server: &Smtp, m: &Message<'_>) -> Result<(), SmtpError> {
     let from = address(m.from)?;
     let to = address(m.to)?;
+    let mut conn = open(server).await?;
+    conn.command("MAIL FROM", &format!("MAIL FROM:<{from}>"), 250)
+        .await?;
+    conn.command("RCPT TO", &format!("RCPT TO:<{to}>"), 250)
+        .await?;
+    conn.command("DATA", "DATA", 354).await?;
+    // The body is base64, so no line starts with '.'; no dot-stuffing is needed.
+    let data = format!("{}.", render(m));
+    conn.command("the message", &data, 250).await?;
+    let _ = conn.command("QUIT", "QUIT", 221).await;
+    Ok(())
+}
+
+/// Connects, greets, secures and logs in as for a message, then says goodbye: whether the
+/// server would take mail from tilgang. Returns the server's greeting.
+pub async fn probe(server: &Smtp) -> Result<String, SmtpError> {
+    let mut conn = open(server).await?;
+    let _ = conn.command("QUIT", "QUIT", 221).await;
+    Ok(conn.greeting)
+}
+
+/// A connection ready for MAIL FROM: greeting, EHLO, STARTTLS or implicit TLS, AUTH.
+async fn open(server: &Smtp) -> Result<Conn, SmtpError> {
     let target = format!("{}:{}", server.host, server.port);
     let tcp = tokio::time::timeout(TIMEOUT, TcpStream::connect(&target))
         .await
@@ -176,6 +201,7 @@ pub async fn send(server: &Smtp, m: &Message<'_>) -> Result<(), SmtpError> {
     };
     let mut conn = Conn {
         io: BufReader::new(stream),
+        greeting: String::new(),
     };
     let (code, greeting) = conn.reply().await?;
     if code != 220 {
@@ -197,9 +223,10 @@ pub async fn send(server: &Smtp, m: &Message<'_>) -> Result<(), SmtpError> {
         if !conn.io.buffer().is_empty() {
             return Err(SmtpError::Tls("data after the STARTTLS reply".into()));
         }
-        let Conn { io } = conn;
+        let Conn { io, .. } = conn;
         conn = Conn {
             io: BufReader::new(tls(&server.host, io.into_inner()).await?),
+            greeting: String::new(),
         };
         ehlo = conn.command("EHLO", "EHLO tilgang", 250).await?;
     }
@@ -214,14 +241,6 @@ pub async fn send(server: &Smtp, m: &Message<'_>) -> Result<(), SmtpError> {
         conn.command("AUTH", &format!("AUTH PLAIN {token}"), 235)
             .await?;
     }
-    conn.command("MAIL FROM", &format!("MAIL FROM:<{from}>"), 250)
-        .await?;
-    conn.command("RCPT TO", &format!("RCPT TO:<{to}>"), 250)
-        .await?;
-    conn.command("DATA", "DATA", 354).await?;
-    // The body is base64, so no line starts with '.'; no dot-stuffing is needed.
-    let data = format!("{}.", render(m));
-    conn.command("the message", &data, 250).await?;
-    let _ = conn.command("QUIT", "QUIT", 221).await;
-    Ok(())
+    conn.greeting = greeting;
+    Ok(conn)
 }

@@ -74,7 +74,7 @@ async fn healthy(client: &reqwest::Client, port: u16) -> bool {
 #[test]
 fn config_check_prints_the_effective_configuration() {
     let out = tilgang(
-        &["config", "check", "--listen", "127.0.0.1:9999"],
+        &["config", "check", "--offline", "--listen", "127.0.0.1:9999"],
         "postgres://u:hunter2@db/tilgang",
     );
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -732,6 +732,43 @@ async fn tokens_from_a_configured_external_maskinporten_are_accepted() {
     )
     .await;
 
+    // Issue 12, item 9: a resource server that wants audience-restricted tokens says so;
+    // then a token without that `aud` is refused, and one asked for with `resource` passes.
+    let api = "https://tilgang.example/api";
+    let d = TestServer::start_with(
+        common::Engine::Sqlite,
+        common::Options {
+            external_maskinporten: Some((a.url("/maskinporten/"), a.url("/maskinporten/jwk"))),
+            maskinporten_audience: Some(api.into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let body = problem(
+        d.get_auth("/selvbetjening/api/v1/clients", &token).await,
+        401,
+    )
+    .await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("aud is not '{api}'")),
+        "{body}"
+    );
+    let restricted: Value = grant(&a, &vendor.assertion(&a, json!({"resource": api})))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let restricted = restricted["access_token"].as_str().unwrap();
+    assert_eq!(common::claims_of(restricted)["aud"], api);
+    let res = d
+        .get_auth("/selvbetjening/api/v1/clients", restricted)
+        .await;
+    assert_eq!(res.status(), 200);
+    d.stop().await;
+
     // Issue 12, item 8: an issuer whose keys cannot be fetched is an outage, not a bad
     // credential: 503 with Retry-After.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")

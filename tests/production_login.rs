@@ -439,3 +439,99 @@ async fn log_in_during_a_provider_outage_fails_with_a_page_and_recovers() {
     assert!(location(&res).starts_with(&format!("{}/authorize?", p.issuer)));
     s.stop().await;
 }
+
+/// Issue 12, item 9: `tilgang config check` tries each configured service and says what it
+/// found — here a provider that accepts the client, one that refuses its secret, a Maskinporten
+/// without metadata and an SMTP server that is not there — and exits 1 when one fails.
+#[tokio::test(flavor = "multi_thread")]
+async fn config_check_tries_each_service_and_says_what_it_found() {
+    if !common::engines().await.contains(&Engine::Postgres) {
+        return;
+    }
+    let p = provider(false).await;
+    let (url, dir, db_name) = common::fresh_database(Engine::Postgres).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let issuer = p.issuer.clone();
+    let db_url = url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tilgang"))
+            .args(["config", "check"])
+            .env_clear()
+            .env("TILGANG_PROFILE", "production")
+            .env("TILGANG_DATABASE_URL", &url)
+            .env("TILGANG_PUBLIC_URL", "https://tilgang.example")
+            .env("TILGANG_IDPORTEN_ISSUER", &issuer)
+            .env("TILGANG_IDPORTEN_CLIENT_ID", "tilgang")
+            .env("TILGANG_IDPORTEN_CLIENT_SECRET", "secret")
+            .env("TILGANG_ANSATTPORTEN_ISSUER", &issuer)
+            .env("TILGANG_ANSATTPORTEN_CLIENT_ID", "tilgang")
+            .env("TILGANG_ANSATTPORTEN_CLIENT_SECRET", "not-the-secret")
+            .env("TILGANG_MASKINPORTEN_ISSUER", &issuer)
+            .env("TILGANG_MASKINPORTEN_JWKS_URL", format!("{issuer}/jwks"))
+            .env("TILGANG_SMTP_HOST", "127.0.0.1")
+            .env("TILGANG_SMTP_PORT", closed.to_string())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let line = |subject: &str| {
+        stdout
+            .lines()
+            .find(|l| l.split_whitespace().nth(2) == Some(subject))
+            .unwrap_or_else(|| panic!("no line for {subject}: {stdout}"))
+            .to_owned()
+    };
+    let db = line("database");
+    assert!(
+        db.contains("ok") && db.contains("PostgreSQL") && db.contains("empty"),
+        "{db}"
+    );
+    let idporten = line("ID-porten");
+    assert!(
+        idporten.contains("ok")
+            && idporten.contains(&format!("issuer {} matches", p.issuer))
+            && idporten.contains("1 usable key(s)")
+            && idporten.contains("client tilgang accepted"),
+        "{idporten}"
+    );
+    let ansattporten = line("Ansattporten");
+    assert!(
+        ansattporten.contains("FAILED") && ansattporten.contains("invalid_client"),
+        "{ansattporten}"
+    );
+    let maskinporten = line("Maskinporten");
+    assert!(
+        maskinporten.contains("warning") && maskinporten.contains("no metadata"),
+        "{maskinporten}"
+    );
+    let smtp = line("SMTP");
+    assert!(
+        smtp.contains("FAILED") && smtp.contains("cannot reach"),
+        "{smtp}"
+    );
+    assert!(stderr.contains("2 of the services failed"), "{stderr}");
+    // Nothing was changed: the database is still empty.
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&db_url)
+        .await
+        .unwrap();
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(tables, 0, "config check created tables");
+    drop(conn);
+    if let Some(name) = db_name {
+        common::drop_database(&name).await;
+    }
+    std::fs::remove_dir_all(dir).ok();
+}

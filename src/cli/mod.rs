@@ -65,8 +65,13 @@ enum KeysCommand {
 
 #[derive(Subcommand)]
 enum ConfigCommand {
-    /// Print the effective configuration (secrets masked) and where each value came from
-    Check,
+    /// Print the effective configuration (secrets masked) and where each value came from,
+    /// then try the database and each configured outside service (exit code 1 when one fails)
+    Check {
+        /// Only print the configuration; contact nothing
+        #[arg(long)]
+        offline: bool,
+    },
 }
 
 /// Exit codes: 0 success, 1 failure while running, 2 bad configuration or usage.
@@ -80,17 +85,10 @@ pub fn main() -> ExitCode {
         }
     };
     if let Some(Command::Config {
-        command: ConfigCommand::Check,
+        command: ConfigCommand::Check { offline: true },
     }) = cli.command
     {
-        print!("{}", config.describe());
-        for warning in config.warnings() {
-            println!("# warning: {warning}");
-        }
-        println!(
-            "# the configuration is complete for the {} profile",
-            config.profile
-        );
+        print_config(&config);
         return ExitCode::SUCCESS;
     }
     init_logging(&config.log);
@@ -116,7 +114,7 @@ pub fn main() -> ExitCode {
                         keep_old,
                     },
             }) => rotate_keys(config, activate_after, keep_old).await,
-            Some(Command::Config { .. }) => Ok(()),
+            Some(Command::Config { .. }) => check_config(config).await,
         }
     });
     match result {
@@ -126,6 +124,43 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn print_config(config: &Config) {
+    print!("{}", config.describe());
+    for warning in config.warnings() {
+        println!("# warning: {warning}");
+    }
+    println!(
+        "# the configuration is complete for the {} profile",
+        config.profile
+    );
+}
+
+/// The configuration, then what each service answers.
+async fn check_config(config: Config) -> Result<(), String> {
+    print_config(&config);
+    println!("# trying the services (--offline skips this):");
+    let findings = crate::services::probe::run(&config).await;
+    let width = findings.iter().map(|f| f.subject.len()).max().unwrap_or(0);
+    for f in &findings {
+        println!(
+            "#   {:<7} {:<width$}  {}",
+            f.outcome.to_string(),
+            f.subject,
+            f.detail
+        );
+    }
+    let failed = findings
+        .iter()
+        .filter(|f| f.outcome == crate::services::probe::Outcome::Failed)
+        .count();
+    if failed > 0 {
+        return Err(format!(
+            "{failed} of the services failed the check (see above)"
+        ));
+    }
+    Ok(())
 }
 
 fn init_logging(filter: &str) {

@@ -118,6 +118,52 @@ pub fn discovery_url(issuer: &str) -> String {
     )
 }
 
+/// The discovery document of `issuer`, which must name exactly that issuer.
+pub async fn fetch_discovery(http: &reqwest::Client, issuer: &str) -> Result<Value, String> {
+    let url = discovery_url(issuer);
+    let doc: Value = http
+        .get(&url)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| format!("discovery {url}: {e}"))?
+        .json()
+        .await
+        .map_err(|e| format!("discovery {url}: {e}"))?;
+    let named = doc.get("issuer").and_then(Value::as_str).unwrap_or("");
+    if named != issuer {
+        return Err(format!(
+            "the discovery document at {url} names the issuer '{named}', but the configured issuer is '{issuer}'; they must be equal character for character"
+        ));
+    }
+    Ok(doc)
+}
+
+/// The keys of the JWKS at `jwks_uri` that tilgang can verify with (at least one).
+pub async fn fetch_keys(
+    http: &reqwest::Client,
+    jwks_uri: &str,
+) -> Result<Vec<VerifyingKey>, String> {
+    let doc: Value = http
+        .get(jwks_uri)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| format!("keys {jwks_uri}: {e}"))?
+        .json()
+        .await
+        .map_err(|e| format!("keys {jwks_uri}: {e}"))?;
+    let keys: Vec<VerifyingKey> = doc
+        .get("keys")
+        .and_then(Value::as_array)
+        .map(|ks| ks.iter().filter_map(VerifyingKey::from_jwk).collect())
+        .unwrap_or_default();
+    if keys.is_empty() {
+        return Err(format!("keys {jwks_uri}: no key tilgang can use"));
+    }
+    Ok(keys)
+}
+
 /// Only local paths may be a destination after log-in (no open redirect).
 pub fn safe_goto(goto: Option<&str>) -> String {
     match goto {
@@ -207,28 +253,9 @@ impl App {
         issuer: &str,
         name: &'static str,
     ) -> Result<Value, LoginError> {
-        let url = discovery_url(issuer);
         self.provider_metadata
             .discovery
-            .get(issuer, Want::Cached, || async {
-                let doc: Value = self
-                    .http
-                    .get(&url)
-                    .send()
-                    .await
-                    .and_then(reqwest::Response::error_for_status)
-                    .map_err(|e| format!("discovery {url}: {e}"))?
-                    .json()
-                    .await
-                    .map_err(|e| format!("discovery {url}: {e}"))?;
-                let named = doc.get("issuer").and_then(Value::as_str).unwrap_or("");
-                if named != issuer {
-                    return Err(format!(
-                        "the discovery document at {url} names the issuer '{named}', but the configured issuer is '{issuer}'; they must be equal character for character"
-                    ));
-                }
-                Ok(doc)
-            })
+            .get(issuer, Want::Cached, || fetch_discovery(&self.http, issuer))
             .await
             .map_err(|why| LoginError::Provider(name, why))
     }
@@ -244,27 +271,7 @@ impl App {
         let want = if refresh { Want::Newer } else { Want::Cached };
         self.provider_metadata
             .jwks
-            .get(jwks_uri, want, || async {
-                let doc: Value = self
-                    .http
-                    .get(jwks_uri)
-                    .send()
-                    .await
-                    .and_then(reqwest::Response::error_for_status)
-                    .map_err(|e| format!("keys {jwks_uri}: {e}"))?
-                    .json()
-                    .await
-                    .map_err(|e| format!("keys {jwks_uri}: {e}"))?;
-                let keys: Vec<VerifyingKey> = doc
-                    .get("keys")
-                    .and_then(Value::as_array)
-                    .map(|ks| ks.iter().filter_map(VerifyingKey::from_jwk).collect())
-                    .unwrap_or_default();
-                if keys.is_empty() {
-                    return Err(format!("keys {jwks_uri}: no key tilgang can use"));
-                }
-                Ok(keys)
-            })
+            .get(jwks_uri, want, || fetch_keys(&self.http, jwks_uri))
             .await
             .map_err(|why| LoginError::Provider(name, why))
     }

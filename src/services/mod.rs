@@ -11,6 +11,7 @@ pub mod load;
 pub mod login;
 pub mod mail;
 pub mod maskinporten;
+pub mod probe;
 pub mod provider_metadata;
 pub mod studio;
 pub mod studio_oauth;

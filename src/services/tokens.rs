@@ -32,6 +32,17 @@ pub enum TokenError {
     Signing,
     #[error("the issuer's keys could not be fetched: {0}")]
     Keys(String),
+    #[error("the token's aud is not '{0}' (ask Maskinporten for it with resource={0})")]
+    Audience(String),
+}
+
+/// Whether `aud` is `audience` or a list that holds it (RFC 7519 §4.1.3).
+fn has_audience(claims: &Map<String, Value>, audience: &str) -> bool {
+    match claims.get("aud") {
+        Some(Value::String(a)) => a == audience,
+        Some(Value::Array(list)) => list.iter().any(|a| a.as_str() == Some(audience)),
+        _ => false,
+    }
 }
 
 /// A caller whose Bearer token checked out.
@@ -220,7 +231,13 @@ impl App {
                 .map_err(|e| TokenError::Keys(e.to_string()))?;
             result = jose::verify_compact(token, &keys);
         }
-        self.checked_caller(result?, IssuerName::Maskinporten)
+        let claims = result?;
+        if let Some(audience) = &self.config.maskinporten_audience
+            && !has_audience(&claims, audience)
+        {
+            return Err(TokenError::Audience(audience.clone()));
+        }
+        self.checked_caller(claims, IssuerName::Maskinporten)
     }
 
     /// Checks an access token of the configured ID-porten: signed by a key of its JWKS (found

@@ -151,6 +151,28 @@ async fn is_applied(store: &Store, version: i64) -> Result<bool, StoreError> {
     Ok(found.is_some())
 }
 
+/// The latest migration applied to this database; `None` when it has no schema yet.
+pub async fn applied_version(store: &Store) -> Result<Option<i64>, StoreError> {
+    let has_table: bool = match store.engine() {
+        Engine::Sqlite => sqlx::query_scalar(
+            "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+        ),
+        Engine::Postgres => {
+            sqlx::query_scalar("SELECT to_regclass('schema_migrations') IS NOT NULL")
+        }
+    }
+    .fetch_one(store.pool())
+    .await?;
+    if !has_table {
+        return Ok(None);
+    }
+    Ok(
+        sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+            .fetch_one(store.pool())
+            .await?,
+    )
+}
+
 /// The latest migration this binary knows.
 pub fn latest_version() -> i64 {
     MIGRATIONS.last().map(|m| m.version).unwrap_or(0)

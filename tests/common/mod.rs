@@ -135,6 +135,8 @@ pub struct Options {
     pub database_ca_file: Option<PathBuf>,
     /// The public URL (e.g. of a TLS proxy in front) instead of one made up from the port.
     pub public_url: Option<String>,
+    /// The `aud` tokens of the external Maskinporten must carry.
+    pub maskinporten_audience: Option<String>,
 }
 
 impl Default for Options {
@@ -150,6 +152,7 @@ impl Default for Options {
             idporten_issuer: None,
             database_ca_file: None,
             public_url: None,
+            maskinporten_audience: None,
         }
     }
 }
@@ -189,6 +192,7 @@ impl TestServer {
                 .external_maskinporten
                 .as_ref()
                 .map(|(_, j)| j.clone()),
+            maskinporten_audience: options.maskinporten_audience.clone(),
             header_read_timeout: options.header_read_timeout,
             max_connections_per_client: options.max_connections_per_client,
             ..Default::default()
