@@ -535,3 +535,40 @@ async fn config_check_tries_each_service_and_says_what_it_found() {
     }
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// Issue 12, item 10: production serves no embedded Maskinporten, ID-porten or Ansattporten,
+/// so it keeps no keys for them, trusts no token in the embedded Maskinporten's name, and its
+/// start page links nothing that only the demo data has.
+#[tokio::test]
+async fn production_has_no_keys_or_links_for_what_it_does_not_serve() {
+    let Some((_p, s)) = production_with_provider(false).await else {
+        return;
+    };
+    let issuers: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT issuer FROM signing_key ORDER BY issuer")
+            .fetch_all(s.app.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(issuers, ["platform", "studio"]);
+    // A token naming the embedded Maskinporten as issuer is not trusted.
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let key = RsaSigningKey::generate("any".into()).unwrap();
+    let forged = sign_compact(
+        &key,
+        &json!({"iss": s.app.config.url("/maskinporten/"), "scope": "altinn:authentication/systemregister.write",
+                "consumer": {"authority": "iso6523-actorid-upis", "ID": "0192:317219253"}, "exp": now + 60}),
+    )
+    .unwrap();
+    let res = s
+        .get_auth("/authentication/api/v1/systemregister/vendor", &forged)
+        .await;
+    let body = common::problem(res, 401).await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("does not trust"),
+        "{body}"
+    );
+    let home = s.get("/").await.text().await.unwrap();
+    assert!(!home.contains("ske-krav-og-betalinger"), "{home}");
+    assert!(!home.contains("/maskinporten/"), "{home}");
+    s.stop().await;
+}

@@ -268,13 +268,20 @@ async fn rotate_keys(
     migrate::run(&store).await.map_err(|e| e.to_string())?;
     let clock = Clock::System;
     // Make sure every issuer has a key before rotating.
-    crate::services::keys::Keys::load_or_create(&store, &clock, config.signing_alg)
+    let issuers = crate::services::keys::IssuerName::served_by(config.profile);
+    crate::services::keys::Keys::load_or_create(&store, &clock, config.signing_alg, issuers)
         .await
         .map_err(|e| e.to_string())?;
-    let rotations =
-        crate::services::keys::rotate(&store, &clock, config.signing_alg, activate_after, keep_old)
-            .await
-            .map_err(|e| e.to_string())?;
+    let rotations = crate::services::keys::rotate(
+        &store,
+        &clock,
+        config.signing_alg,
+        activate_after,
+        keep_old,
+        issuers,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     store.close().await;
     for r in rotations {
         println!(

@@ -88,11 +88,6 @@ pub fn parts(profile: Profile) -> Vec<(&'static str, &'static str, &'static str)
             "Access packages (the whole catalogue)",
         ),
         (
-            "/resourceregistry/api/v1/resource/ske-krav-og-betalinger",
-            "Ressursregisteret (eksempel)",
-            "Resource registry (example)",
-        ),
-        (
             "/authentication/api/v1/openid/.well-known/openid-configuration",
             "Plattformens token-utsteder",
             "The platform token issuer",
@@ -104,6 +99,12 @@ pub fn parts(profile: Profile) -> Vec<(&'static str, &'static str, &'static str)
         ),
     ];
     if profile == Profile::Local {
+        // A resource of the demo data (production has the operator's own register).
+        parts.push((
+            "/resourceregistry/api/v1/resource/ske-krav-og-betalinger",
+            "Ressursregisteret (eksempel)",
+            "Resource registry (example)",
+        ));
         parts.push((
             "/idporten/.well-known/openid-configuration",
             "Innebygd ID-porten (test)",

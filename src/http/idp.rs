@@ -15,6 +15,7 @@ use super::AppState;
 use super::connections::ClientAddr;
 use super::html::{Lang, esc, page};
 use super::maskinporten::oauth_error;
+use super::problem::Problem;
 use crate::domain::Pid;
 use crate::domain::grant::{GrantError, OAuthError};
 use crate::services::idp::{
@@ -90,9 +91,17 @@ pub fn routes() -> Router<AppState> {
     router
 }
 
-async fn discovery(State(state): State<AppState>, idp: Idp) -> Json<Value> {
+async fn discovery(State(state): State<AppState>, idp: Idp) -> Result<Json<Value>, Problem> {
     let issuer = state.app.idp_issuer(idp);
-    Json(json!({
+    let alg = state
+        .app
+        .keys
+        .current(idp.issuer)
+        .map_err(|e| Problem::internal(&e))?
+        .signing_key()
+        .alg()
+        .as_str();
+    Ok(Json(json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{issuer}authorize"),
         "pushed_authorization_request_endpoint": format!("{issuer}par"),
@@ -104,7 +113,7 @@ async fn discovery(State(state): State<AppState>, idp: Idp) -> Json<Value> {
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code"],
         "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": [state.app.keys.current(idp.issuer).signing_key().alg().as_str()],
+        "id_token_signing_alg_values_supported": [alg],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
         "code_challenge_methods_supported": ["S256"],
         "acr_values_supported": ["idporten-loa-substantial", "idporten-loa-high"],
@@ -113,11 +122,18 @@ async fn discovery(State(state): State<AppState>, idp: Idp) -> Json<Value> {
         "ui_locales_supported": ["nb", "nn", "en"],
         "authorization_response_iss_parameter_supported": true,
         "require_pushed_authorization_requests": false,
-    }))
+    })))
 }
 
-async fn jwks(State(state): State<AppState>, idp: Idp) -> Json<Value> {
-    Json(state.app.keys.current(idp.issuer).jwks())
+async fn jwks(State(state): State<AppState>, idp: Idp) -> Result<Json<Value>, Problem> {
+    Ok(Json(
+        state
+            .app
+            .keys
+            .current(idp.issuer)
+            .map_err(|e| Problem::internal(&e))?
+            .jwks(),
+    ))
 }
 
 fn error_page(lang: Lang, idp: Idp, status: StatusCode, message: &str) -> Response {

@@ -69,8 +69,15 @@ async fn discovery(State(state): State<AppState>) -> Json<Value> {
     }))
 }
 
-async fn jwks(State(state): State<AppState>) -> Json<Value> {
-    Json(state.app.keys.current(IssuerName::Platform).jwks())
+async fn jwks(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
+    Ok(Json(
+        state
+            .app
+            .keys
+            .current(IssuerName::Platform)
+            .map_err(|e| Problem::internal(&e))?
+            .jwks(),
+    ))
 }
 
 /// An ID-porten access token in, a platform token for the person (text/plain) out.

@@ -10,6 +10,7 @@ use axum::{Form, extract::DefaultBodyLimit};
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::problem::Problem;
 use crate::domain::grant::{GrantError, JWT_BEARER, OAuthError};
 use crate::services::keys::IssuerName;
 use crate::services::maskinporten::{GrantFailure, TokenForm};
@@ -40,8 +41,15 @@ async fn discovery(State(state): State<AppState>) -> Json<Value> {
     }))
 }
 
-async fn jwks(State(state): State<AppState>) -> Json<Value> {
-    Json(state.app.keys.current(IssuerName::Maskinporten).jwks())
+async fn jwks(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
+    Ok(Json(
+        state
+            .app
+            .keys
+            .current(IssuerName::Maskinporten)
+            .map_err(|e| Problem::internal(&e))?
+            .jwks(),
+    ))
 }
 
 /// An RFC 6749 error response.

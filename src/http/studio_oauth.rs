@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::html::{Lang, esc};
 use super::login::cookie_value;
+use super::problem::Problem;
 use super::studio::{
     DesignerSession, MaybeAccount, MaybeDesigner, expired_form, inactive_page, message,
     server_error, studio_cookie, studio_page, with_cookie,
@@ -273,12 +274,23 @@ async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response
     }
 }
 
-async fn keys(State(state): State<AppState>) -> Json<Value> {
-    Json(state.app.keys.current(IssuerName::Studio).jwks())
+async fn keys(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
+    Ok(Json(
+        state
+            .app
+            .keys
+            .current(IssuerName::Studio)
+            .map_err(|e| Problem::internal(&e))?
+            .jwks(),
+    ))
 }
 
-async fn discovery(State(state): State<AppState>) -> Json<Value> {
-    Json(state.app.studio_discovery())
+async fn discovery(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
+    state
+        .app
+        .studio_discovery()
+        .map(Json)
+        .map_err(|e| Problem::internal(&e))
 }
 
 // ---- the Altinn Studio application (Designer) as the client -----------------------------------
@@ -408,11 +420,8 @@ async fn designer_callback(
         .get("id_token")
         .and_then(Value::as_str)
         .and_then(|t| {
-            crate::jose::verify_compact(
-                t,
-                state.app.keys.current(IssuerName::Studio).verifying_keys(),
-            )
-            .ok()
+            let keys = state.app.keys.current(IssuerName::Studio).ok()?;
+            crate::jose::verify_compact(t, keys.verifying_keys()).ok()
         })
         .and_then(|c| c.get("nonce").and_then(Value::as_str).map(str::to_owned))
         .is_some_and(|n| Some(n.as_str()) == flow.get("nonce").and_then(Value::as_str));

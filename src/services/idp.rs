@@ -739,8 +739,8 @@ impl App {
         state: Option<&str>,
     ) -> Option<String> {
         let hint = id_token_hint?;
-        let claims =
-            jose::verify_compact(hint, self.keys.current(idp.issuer).verifying_keys()).ok()?;
+        let keys = self.keys.current(idp.issuer).ok()?;
+        let claims = jose::verify_compact(hint, keys.verifying_keys()).ok()?;
         let client_id = claims.get("aud").and_then(Value::as_str)?;
         let client = self.idp_client(idp, client_id).await.ok()??;
         let target = post_logout?;

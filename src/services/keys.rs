@@ -40,6 +40,15 @@ impl IssuerName {
         IssuerName::Studio,
     ];
 
+    /// The issuers a profile serves: production has no embedded Maskinporten, ID-porten or
+    /// Ansattporten, so it has no keys for them (and trusts no token in their name).
+    pub fn served_by(profile: crate::config::Profile) -> &'static [IssuerName] {
+        match profile {
+            crate::config::Profile::Local => &Self::ALL,
+            crate::config::Profile::Production => &[IssuerName::Platform, IssuerName::Studio],
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             IssuerName::Platform => "platform",
@@ -59,6 +68,8 @@ pub enum KeyRingError {
     Key { kid: String, source: KeyError },
     #[error("no signing key is active for the {0} issuer")]
     NoActiveKey(&'static str),
+    #[error("the {0} issuer is not served by this profile")]
+    NotServed(&'static str),
 }
 
 /// The parsed keys of one issuer at one moment.
@@ -206,13 +217,15 @@ pub struct Keys {
 }
 
 impl Keys {
+    /// The key rings of `issuers`, each created with a first key when it has none.
     pub async fn load_or_create(
         store: &Store,
         clock: &Clock,
         alg: Alg,
+        issuers: &[IssuerName],
     ) -> Result<Self, KeyRingError> {
         let mut rings = HashMap::new();
-        for issuer in IssuerName::ALL {
+        for &issuer in issuers {
             rings.insert(
                 issuer,
                 KeyRing::load_or_create(store, clock, issuer, alg).await?,
@@ -221,13 +234,14 @@ impl Keys {
         Ok(Self { rings })
     }
 
-    pub fn ring(&self, issuer: IssuerName) -> &KeyRing {
-        // Every issuer's ring is created in `load_or_create`.
-        &self.rings[&issuer]
+    pub fn ring(&self, issuer: IssuerName) -> Result<&KeyRing, KeyRingError> {
+        self.rings
+            .get(&issuer)
+            .ok_or(KeyRingError::NotServed(issuer.as_str()))
     }
 
-    pub fn current(&self, issuer: IssuerName) -> Arc<KeySet> {
-        self.ring(issuer).current()
+    pub fn current(&self, issuer: IssuerName) -> Result<Arc<KeySet>, KeyRingError> {
+        Ok(self.ring(issuer)?.current())
     }
 
     pub async fn reload_all(&self, store: &Store, clock: &Clock) -> Result<(), KeyRingError> {
@@ -330,6 +344,7 @@ pub async fn rotate(
     alg: Alg,
     publish_ahead: Duration,
     max_token_lifetime: Duration,
+    issuers: &[IssuerName],
 ) -> Result<Vec<Rotation>, KeyRingError> {
     let now = clock.now();
     let ahead = i64::try_from(publish_ahead.as_micros()).unwrap_or(i64::MAX);
@@ -337,7 +352,7 @@ pub async fn rotate(
     let activates_at = now.saturating_add(ahead);
     let retire_at = activates_at.saturating_add(lifetime);
     let mut out = Vec::new();
-    for issuer in IssuerName::ALL {
+    for &issuer in issuers {
         let old: Vec<String> = live_rows(store, issuer, now)
             .await?
             .into_iter()

@@ -79,7 +79,13 @@ impl App {
         let store = Store::open(&config).await?;
         migrate::run(&store).await?;
         App::claim_profile(&store, &config).await?;
-        let keys = keys::Keys::load_or_create(&store, &clock, config.signing_alg).await?;
+        let keys = keys::Keys::load_or_create(
+            &store,
+            &clock,
+            config.signing_alg,
+            keys::IssuerName::served_by(config.profile),
+        )
+        .await?;
         if config.profile == Profile::Local {
             demo::load_on_first_start(&store, &clock).await?;
         }

@@ -465,9 +465,15 @@ impl App {
     }
 
     /// Discovery for Studio's provider.
-    pub fn studio_discovery(&self) -> Value {
+    pub fn studio_discovery(&self) -> Result<Value, super::keys::KeyRingError> {
+        let alg = self
+            .keys
+            .current(IssuerName::Studio)?
+            .signing_key()
+            .alg()
+            .to_string();
         let issuer = self.studio_issuer();
-        json!({
+        Ok(json!({
             "issuer": issuer,
             "authorization_endpoint": self.config.url("/studio/login/oauth/authorize"),
             "token_endpoint": self.config.url("/studio/login/oauth/access_token"),
@@ -475,12 +481,12 @@ impl App {
             "userinfo_endpoint": self.config.url("/studio/login/oauth/userinfo"),
             "response_types_supported": ["code"],
             "grant_types_supported": ["authorization_code", "refresh_token"],
-            "id_token_signing_alg_values_supported": [self.keys.current(IssuerName::Studio).signing_key().alg().to_string()],
+            "id_token_signing_alg_values_supported": [alg],
             "subject_types_supported": ["public"],
             "scopes_supported": ["openid", "profile", "email", "groups"],
             "claims_supported": ["aud", "exp", "iat", "iss", "sub", "name", "preferred_username", "email", "email_verified", "groups"],
             "code_challenge_methods_supported": ["plain", "S256"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        })
+        }))
     }
 }
