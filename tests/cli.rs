@@ -464,3 +464,36 @@ async fn import_follows_the_profile_recorded_in_the_database() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `tilgang health` (for a container's or service manager's health check) asks the server on
+/// the configured listen address: ready (the database answers) or, with --live, alive.
+#[tokio::test]
+async fn health_command_asks_the_running_server() {
+    let (url, dir, _) = fresh_database(Engine::Sqlite).await;
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let closed = tilgang(&["health", "--listen", &listen], &url);
+    assert_eq!(closed.status.code(), Some(1), "nobody listens yet");
+    assert!(text(&closed.stderr).contains(&format!("http://{listen}/health/ready")));
+
+    let mut child = start_server(port, &url, &dir, &[]);
+    assert!(healthy(&reqwest::Client::new(), port).await);
+    for args in [
+        vec!["health", "--listen", &listen],
+        vec!["health", "--live", "--listen", &listen],
+    ] {
+        let out = tilgang(&args, &url);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains("200 OK"),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    // Listening on every address: the check goes to loopback.
+    let out = tilgang(&["health", "--listen", &format!("0.0.0.0:{port}")], &url);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_dir_all(dir).ok();
+}

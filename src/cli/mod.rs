@@ -42,6 +42,13 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Ask the server running with this configuration whether it is ready (exit 0) or not
+    /// (exit 1), for container and service-manager health checks
+    Health {
+        /// Only whether the process answers HTTP (liveness), not whether the database does
+        #[arg(long)]
+        live: bool,
+    },
     /// Inspect the configuration
     Config {
         #[command(subcommand)]
@@ -115,6 +122,7 @@ pub fn main() -> ExitCode {
                     },
             }) => rotate_keys(config, activate_after, keep_old).await,
             Some(Command::Config { .. }) => check_config(config).await,
+            Some(Command::Health { live }) => check_health(&config, live).await,
         }
     });
     match result {
@@ -135,6 +143,37 @@ fn print_config(config: &Config) {
         "# the configuration is complete for the {} profile",
         config.profile
     );
+}
+
+/// GET /health (or /health/live) on this configuration's listen address.
+async fn check_health(config: &Config, live: bool) -> Result<(), String> {
+    let mut addr = config.listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let url = format!(
+        "http://{addr}/health{}",
+        if live { "/live" } else { "/ready" }
+    );
+    let res = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+        .map_err(|e| e.to_string())?
+        .get(&url)
+        .send()
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
+    let status = res.status();
+    let body = res.text().await.unwrap_or_default();
+    if status.is_success() {
+        println!("{url}: {status} {body}");
+        Ok(())
+    } else {
+        Err(format!("{url}: {status} {body}"))
+    }
 }
 
 /// The configuration, then what each service answers.

@@ -17,12 +17,19 @@ const OPENAPI: &str = include_str!("../../assets/openapi.json");
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/health", get(health))
+        .route("/health/ready", get(health))
+        .route("/health/live", get(live))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
         .route("/docs", get(docs))
 }
 
-/// 200 when the database answers, 503 otherwise.
+/// 200 while the process serves HTTP, whatever the database does (liveness).
+async fn live() -> Json<Value> {
+    Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+}
+
+/// 200 when the database answers, 503 otherwise (readiness).
 async fn health(State(state): State<AppState>) -> Response {
     match state.app.store.ping().await {
         Ok(()) => Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "profile": state.app.config.profile.to_string()})).into_response(),
