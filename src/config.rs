@@ -173,10 +173,47 @@ pub struct Overrides {
     /// address) [default: none]
     #[arg(long, env = "TILGANG_TRUSTED_PROXIES", global = true)]
     pub trusted_proxies: Option<String>,
+    /// Which header the trusted proxies set: xforwarded (X-Forwarded-For) or forwarded
+    /// (RFC 7239 Forwarded); the other one is ignored [default: xforwarded]
+    #[arg(long, env = "TILGANG_PROXY_HEADERS", global = true)]
+    pub proxy_headers: Option<ProxyHeaders>,
     /// Connections one client address may have open at once; behind a reverse proxy every
     /// client has the proxy's address, so size it for the proxy [default: 256]
     #[arg(long, env = "TILGANG_MAX_CONNECTIONS_PER_CLIENT", global = true)]
     pub max_connections_per_client: Option<usize>,
+}
+
+/// The header a trusted reverse proxy names the client in. Only that one is read: a proxy
+/// passes the other one on from the client unchanged, so it could be forged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProxyHeaders {
+    /// `X-Forwarded-For: client, proxy1`
+    #[default]
+    XForwarded,
+    /// `Forwarded: for=client;proto=https, for=proxy1` (RFC 7239)
+    Forwarded,
+}
+
+impl FromStr for ProxyHeaders {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "xforwarded" => Ok(ProxyHeaders::XForwarded),
+            "forwarded" => Ok(ProxyHeaders::Forwarded),
+            other => Err(format!(
+                "'{other}' is not xforwarded (X-Forwarded-For) or forwarded (RFC 7239 Forwarded)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for ProxyHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ProxyHeaders::XForwarded => "xforwarded",
+            ProxyHeaders::Forwarded => "forwarded",
+        })
+    }
 }
 
 /// How tilgang talks to the SMTP server.
@@ -268,6 +305,7 @@ struct FileConfig {
     header_read_timeout: Option<String>,
     max_connections_per_client: Option<usize>,
     trusted_proxies: Option<String>,
+    proxy_headers: Option<String>,
     shutdown_grace: Option<String>,
     min_acr: Option<String>,
 }
@@ -330,6 +368,7 @@ pub struct Config {
     pub min_acr: &'static str,
     pub max_connections_per_client: usize,
     pub trusted_proxies: Vec<AddressRange>,
+    pub proxy_headers: ProxyHeaders,
     /// Start on a database recorded for the other profile (and record this one).
     pub allow_profile_change: bool,
     pub config_file: Option<PathBuf>,
@@ -764,6 +803,17 @@ impl Config {
                 .collect::<Result<Vec<_>, _>>()?,
             None => Vec::new(),
         };
+        let proxy_headers = match pick(
+            "proxy-headers",
+            o.proxy_headers.map(|p| p.to_string()),
+            file.proxy_headers,
+        ) {
+            Some(p) => p.trim().parse().map_err(|message| ConfigError::Invalid {
+                key: "proxy-headers",
+                message,
+            })?,
+            None => ProxyHeaders::default(),
+        };
 
         let config = Config {
             profile,
@@ -791,6 +841,7 @@ impl Config {
             min_acr,
             max_connections_per_client,
             trusted_proxies,
+            proxy_headers,
             allow_profile_change: o.allow_profile_change,
             config_file: o.config.clone(),
             sources,
@@ -1076,6 +1127,7 @@ impl Config {
                     .collect::<Vec<_>>()
                     .join(","),
             ),
+            ("proxy-headers", self.proxy_headers.to_string()),
         ];
         for (key, value) in rows {
             out.push_str(&format!("{key} = {value:?}  # {}\n", self.source(key)));
@@ -1555,6 +1607,17 @@ mod tests {
             let e = Config::resolve(&o).unwrap_err().to_string();
             assert!(e.contains(key), "{e}");
         };
+        assert!(
+            described.contains("proxy-headers = \"xforwarded\""),
+            "{described}"
+        );
+        let c = Config::resolve(&Overrides {
+            proxy_headers: Some("forwarded".parse().unwrap()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(c.proxy_headers, ProxyHeaders::Forwarded);
+        assert!("x-forwarded-for".parse::<ProxyHeaders>().is_err());
         refused(
             Overrides {
                 trusted_proxies: Some("10.0.0.1,proxy.example".into()),

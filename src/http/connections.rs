@@ -6,8 +6,9 @@
 //! host usually holds the whole prefix).
 //!
 //! Each request carries its [`ClientAddr`]: the peer, or — when the peer is one of the
-//! configured `trusted-proxies` — the address that proxy put last in `X-Forwarded-For`. Rate
-//! limits and log-in throttling go by it; the connection limits go by the peer.
+//! configured `trusted-proxies` — the address those proxies name last in `X-Forwarded-For`
+//! (or in RFC 7239 `Forwarded`, with `proxy-headers = forwarded`). Rate limits and log-in
+//! throttling go by it; the connection limits go by the peer.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -26,7 +27,7 @@ use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 use super::problem::Problem;
-use crate::config::AddressRange;
+use crate::config::{AddressRange, ProxyHeaders};
 use crate::services::load::{Load, Refusal};
 use axum::response::IntoResponse;
 
@@ -102,31 +103,69 @@ fn per_host(ip: IpAddr) -> IpAddr {
 pub struct ClientAddr(pub IpAddr);
 
 impl ClientAddr {
-    /// The peer, or what trusted proxies say in `X-Forwarded-For` (read from the right: the
-    /// first address that is not a trusted proxy).
+    /// The peer, or what trusted proxies say in `which` header (read from the right: the
+    /// first address that is not a trusted proxy). An entry that is not an address (RFC 7239's
+    /// `unknown` or `_hidden`) ends the search: what lies left of it cannot be believed.
     pub fn resolve(
         peer: IpAddr,
         headers: &axum::http::HeaderMap,
         trusted: &[AddressRange],
+        which: ProxyHeaders,
     ) -> Self {
         let is_trusted = |ip: &IpAddr| trusted.iter().any(|r| r.contains(*ip));
         if !is_trusted(&peer) {
             return ClientAddr(peer);
         }
-        let forwarded: Vec<&str> = headers
-            .get_all("x-forwarded-for")
+        let name = match which {
+            ProxyHeaders::XForwarded => "x-forwarded-for",
+            ProxyHeaders::Forwarded => "forwarded",
+        };
+        let hops: Vec<Option<IpAddr>> = headers
+            .get_all(name)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .map(str::trim)
+            .map(|hop| match which {
+                ProxyHeaders::XForwarded => node_address(hop.trim()),
+                ProxyHeaders::Forwarded => forwarded_for(hop),
+            })
             .collect();
-        let client = forwarded
-            .iter()
-            .rev()
-            .filter_map(|a| a.parse::<IpAddr>().ok())
-            .find(|a| !is_trusted(a));
-        ClientAddr(client.unwrap_or(peer))
+        for hop in hops.iter().rev() {
+            match hop {
+                Some(ip) if is_trusted(ip) => continue,
+                Some(ip) => return ClientAddr(*ip),
+                None => break,
+            }
+        }
+        ClientAddr(peer)
     }
+}
+
+/// The address in the `for=` of one `Forwarded` element (RFC 7239 §4, §6): `192.0.2.43`,
+/// `"192.0.2.43:4711"`, `"[2001:db8::17]"` or `"[2001:db8::17]:4711"`; `None` for an
+/// obfuscated or unknown node, or an element without `for`.
+fn forwarded_for(element: &str) -> Option<IpAddr> {
+    let value = element.split(';').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        key.trim()
+            .eq_ignore_ascii_case("for")
+            .then(|| value.trim().trim_matches('"'))
+    })?;
+    node_address(value)
+}
+
+/// `192.0.2.43`, `192.0.2.43:4711`, `2001:db8::17`, `[2001:db8::17]` or `[2001:db8::17]:4711`.
+fn node_address(value: &str) -> Option<IpAddr> {
+    if let Some(rest) = value.strip_prefix('[') {
+        return rest.split(']').next()?.parse().ok();
+    }
+    let host = match value.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) && host.contains('.') => {
+            host
+        }
+        _ => value,
+    };
+    host.parse().ok()
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
@@ -166,6 +205,7 @@ pub struct Settings {
     pub per_client: usize,
     pub header_read_timeout: Duration,
     pub trusted_proxies: Vec<AddressRange>,
+    pub proxy_headers: ProxyHeaders,
     pub grace: Duration,
 }
 
@@ -175,6 +215,7 @@ impl Settings {
             per_client: config.max_connections_per_client,
             header_read_timeout: config.header_read_timeout,
             trusted_proxies: config.trusted_proxies.clone(),
+            proxy_headers: config.proxy_headers,
             grace: config.shutdown_grace,
         }
     }
@@ -194,6 +235,7 @@ pub async fn serve(
         per_client,
         header_read_timeout,
         trusted_proxies,
+        proxy_headers,
         grace,
     } = settings;
     let trusted_proxies = Arc::new(trusted_proxies);
@@ -253,7 +295,7 @@ pub async fn serve(
         let router = router.clone();
         let trusted = trusted_proxies.clone();
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-            let client = ClientAddr::resolve(peer.ip(), req.headers(), &trusted);
+            let client = ClientAddr::resolve(peer.ip(), req.headers(), &trusted, proxy_headers);
             req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
             req.extensions_mut().insert(client);
             let answer = router.clone().oneshot(req);
@@ -334,23 +376,68 @@ mod tests {
         let mut headers = axum::http::HeaderMap::new();
         headers.insert(
             "x-forwarded-for",
-            "6.6.6.6, 203.0.113.7, 10.0.0.2".parse().unwrap(),
+            "6.6.6.6, 203.0.113.7:51234, 10.0.0.2".parse().unwrap(),
         );
         // Not a trusted peer: the header is ignored.
         let stranger: IpAddr = "198.51.100.1".parse().unwrap();
         assert_eq!(
-            ClientAddr::resolve(stranger, &headers, &trusted).0,
+            ClientAddr::resolve(stranger, &headers, &trusted, ProxyHeaders::XForwarded).0,
             stranger
         );
         // Through trusted proxies: the rightmost address that is not one of them, not what
         // the client claimed further left.
         assert_eq!(
-            ClientAddr::resolve(proxy, &headers, &trusted).0,
+            ClientAddr::resolve(proxy, &headers, &trusted, ProxyHeaders::XForwarded).0,
             "203.0.113.7".parse::<IpAddr>().unwrap()
         );
         assert_eq!(
-            ClientAddr::resolve(proxy, &axum::http::HeaderMap::new(), &trusted).0,
+            ClientAddr::resolve(
+                proxy,
+                &axum::http::HeaderMap::new(),
+                &trusted,
+                ProxyHeaders::XForwarded
+            )
+            .0,
             proxy
         );
+        // Set up for X-Forwarded-For, a Forwarded header (which the proxy passes on from the
+        // client) is not believed.
+        let mut spoofed = axum::http::HeaderMap::new();
+        spoofed.insert("forwarded", "for=203.0.113.99".parse().unwrap());
+        assert_eq!(
+            ClientAddr::resolve(proxy, &spoofed, &trusted, ProxyHeaders::XForwarded).0,
+            proxy
+        );
+    }
+
+    #[test]
+    fn rfc_7239_forwarded_is_read_when_configured() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let trusted: [AddressRange; 1] = ["10.0.0.0/24".parse().unwrap()];
+        let resolve = |value: &str| {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert("forwarded", value.parse().unwrap());
+            // An X-Forwarded-For the client sent along is ignored in this mode.
+            headers.insert("x-forwarded-for", "6.6.6.6".parse().unwrap());
+            ClientAddr::resolve(proxy, &headers, &trusted, ProxyHeaders::Forwarded).0
+        };
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(resolve("for=192.0.2.43"), ip("192.0.2.43"));
+        assert_eq!(
+            resolve("for=6.6.6.6, for=\"192.0.2.43:4711\";proto=https, for=10.0.0.2"),
+            ip("192.0.2.43")
+        );
+        assert_eq!(
+            resolve("For=\"[2001:db8:cafe::17]:4711\";by=10.0.0.1"),
+            ip("2001:db8:cafe::17")
+        );
+        assert_eq!(
+            resolve("proto=https;for=\"[2001:db8::1]\""),
+            ip("2001:db8::1")
+        );
+        // Unknown or hidden nodes: nothing left of them is believed.
+        assert_eq!(resolve("for=6.6.6.6, for=unknown"), proxy);
+        assert_eq!(resolve("for=6.6.6.6, for=_hidden, for=10.0.0.2"), proxy);
+        assert_eq!(resolve("by=10.0.0.1"), proxy);
     }
 }
