@@ -347,3 +347,71 @@ async fn a_storage_outage_is_not_taken_for_a_missing_session() {
         s.stop().await;
     }
 }
+
+/// Issue 12, item 12, on a real outage: PostgreSQL stops taking connections and drops the
+/// server's. Pages and the API answer 503 with Retry-After (not "log in again", not 401/500);
+/// when the database is back, the same session works again without a restart.
+#[tokio::test]
+async fn a_database_outage_is_503_and_the_server_recovers_by_itself() {
+    if !common::engines().await.contains(&common::Engine::Postgres) {
+        return;
+    }
+    let s = TestServer::start(common::Engine::Postgres).await;
+    let db = s.database_url.rsplit('/').next().unwrap().to_owned();
+    let cookie = s.login_as("05827536549").await;
+    let token = s
+        .enterprise_token("317219253", "altinn:authentication/systemregister.write")
+        .await;
+    let page = || {
+        s.browser
+            .get(s.url("/auth/session"))
+            .header("cookie", cookie.clone())
+            .send()
+    };
+    let api = || s.get_auth("/authentication/api/v1/systemregister/vendor", &token);
+    assert_eq!(page().await.unwrap().status(), 200);
+    assert_eq!(api().await.status(), 200);
+
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&common::admin_url())
+        .await
+        .unwrap();
+    let outage = |allow: bool| {
+        format!(
+            "ALTER DATABASE {db} ALLOW_CONNECTIONS {allow}; \
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = '{db}' AND pid <> pg_backend_pid()"
+        )
+    };
+    sqlx::raw_sql(sqlx::AssertSqlSafe(outage(false)))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let res = page().await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("midlertidig utilgjengelig")
+    );
+    let res = api().await;
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    assert_eq!(s.get("/health").await.status(), 503, "not ready");
+    assert_eq!(s.get("/health/live").await.status(), 200, "but alive");
+    eprintln!("outage answers took {:?}", started.elapsed());
+
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "ALTER DATABASE {db} ALLOW_CONNECTIONS true"
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    assert_eq!(page().await.unwrap().status(), 200, "the session survived");
+    assert_eq!(api().await.status(), 200);
+    assert_eq!(s.get("/health").await.status(), 200);
+    drop(admin);
+    s.stop().await;
+}

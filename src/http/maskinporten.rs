@@ -97,7 +97,7 @@ async fn token(
         )
             .into_response(),
         Err(GrantFailure::Grant(e)) => oauth_error(&e),
-        Err(other) if crate::http::problem::is_overload(&other) => {
+        Err(other) if crate::http::problem::is_unavailable(&other) => {
             tracing::warn!(error = %other, "token request refused: the database is overloaded");
             (
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -115,7 +115,7 @@ impl Problem {
     /// A database that is overloaded (no connection came free in time, SQLite stayed locked)
     /// gives a 503 with `Retry-After` instead: the caller may try again.
     pub fn internal(error: &(dyn std::error::Error + 'static)) -> Self {
-        if is_overload(error) {
+        if is_unavailable(error) {
             tracing::warn!(error = %error, "request refused: the database is overloaded");
             return Self::unavailable(
                 "The server is busy; try again in a moment. The trace id identifies the request in the server log.",
@@ -231,16 +231,16 @@ fn unsupported_media_type() -> Problem {
 }
 
 /// Whether `error`, or any error it was caused by, says the database is overloaded.
-pub fn is_overload(error: &(dyn std::error::Error + 'static)) -> bool {
+pub fn is_unavailable(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut next = Some(error);
     while let Some(e) = next {
         if let Some(db) = e.downcast_ref::<sqlx::Error>()
-            && crate::store::is_overload(db)
+            && crate::store::is_unavailable(db)
         {
             return true;
         }
         if let Some(store) = e.downcast_ref::<crate::store::StoreError>()
-            && store.is_overload()
+            && store.is_unavailable()
         {
             return true;
         }

@@ -134,7 +134,7 @@ pub fn server_error(
     lang: Lang,
     e: &(dyn std::error::Error + 'static),
 ) -> Response {
-    let status = if super::problem::is_overload(e) {
+    let status = if super::problem::is_unavailable(e) {
         tracing::warn!(error = %e, "Studio page refused: the database is overloaded");
         StatusCode::SERVICE_UNAVAILABLE
     } else {

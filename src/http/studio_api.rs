@@ -69,7 +69,7 @@ impl IntoResponse for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        if e.is_overload() {
+        if e.is_unavailable() {
             tracing::warn!(error = %e, "Studio API: the database is overloaded");
             return ApiError(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -81,10 +81,12 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// True when the database is overloaded rather than broken: no connection (or write turn)
-    /// came free in time, or SQLite stayed locked. Worth a 503 with `Retry-After`.
-    pub fn is_overload(&self) -> bool {
-        matches!(self, StoreError::Db(e) if is_overload(e))
+    /// True when the database is overloaded or out of reach rather than the request being
+    /// wrong: no connection (or write turn) came free in time, SQLite stayed locked, the
+    /// server cannot be reached or dropped the connection, or is starting or shutting down.
+    /// Worth a 503 with `Retry-After`.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Db(e) if is_unavailable(e))
     }
 
     /// True when a unique or primary-key constraint refused the write.
@@ -93,22 +95,39 @@ impl StoreError {
     }
 }
 
-/// See [`StoreError::is_overload`].
-pub fn is_overload(e: &sqlx::Error) -> bool {
+/// See [`StoreError::is_unavailable`].
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
     match e {
-        sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Database(d) => d.code().is_some_and(|code| overload_code(&code)),
         _ => false,
     }
 }
 
 /// PostgreSQL's SQLSTATEs are five characters: too many connections, lock not available,
-/// query cancelled (statement timeout), serialisation failure, deadlock. SQLite's codes are
-/// numbers of at most four digits: SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended
-/// codes in the high bits.
+/// query cancelled (statement timeout), serialisation failure, deadlock; connection exceptions
+/// (class 08), the server shutting down or starting (57P01–57P03) and a database that takes no
+/// connections now (55000). SQLite's codes are numbers of at most four digits: SQLITE_BUSY (5)
+/// and SQLITE_LOCKED (6), with their extended codes in the high bits.
 fn overload_code(code: &str) -> bool {
     if code.len() == 5 {
-        return matches!(code, "53300" | "55P03" | "57014" | "40001" | "40P01");
+        return code.starts_with("08")
+            || matches!(
+                code,
+                "53300"
+                    | "55P03"
+                    | "57014"
+                    | "40001"
+                    | "40P01"
+                    | "57P01"
+                    | "57P02"
+                    | "57P03"
+                    | "55000"
+            );
     }
     code.parse::<i32>()
         .is_ok_and(|c| code.len() < 5 && matches!(c & 0xff, 5 | 6))
@@ -317,9 +336,10 @@ pub(crate) fn json_column<T: serde::de::DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     #[test]
-    fn only_busy_codes_mean_overload() {
+    fn only_busy_or_unreachable_codes_mean_unavailable() {
         for busy in [
-            "5", "6", "517", "262", "53300", "40P01", "40001", "55P03", "57014",
+            "5", "6", "517", "262", "53300", "40P01", "40001", "55P03", "57014", "08006", "08001",
+            "57P01", "57P03", "55000",
         ] {
             assert!(super::overload_code(busy), "{busy}");
         }
