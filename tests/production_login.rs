@@ -572,3 +572,61 @@ async fn production_has_no_keys_or_links_for_what_it_does_not_serve() {
     assert!(!home.contains("/maskinporten/"), "{home}");
     s.stop().await;
 }
+
+/// The documented flow for vendors in production: a token from the real Maskinporten (here the
+/// independent provider, with its own keys) is exchanged for a platform token for the
+/// organisation; a token from another issuer or key is refused.
+#[tokio::test]
+async fn production_exchanges_tokens_of_the_configured_maskinporten() {
+    if !common::engines().await.contains(&Engine::Postgres) {
+        return;
+    }
+    let p = provider(false).await;
+    let maskinporten = format!("{}/", p.issuer);
+    let s = TestServer::start_with(
+        Engine::Postgres,
+        Options {
+            profile: Profile::Production,
+            idporten_issuer: Some(p.issuer.clone()),
+            external_maskinporten: Some((maskinporten.clone(), format!("{}/jwks", p.issuer))),
+            ..Default::default()
+        },
+    )
+    .await;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let token = |iss: &str, key: &RsaSigningKey| {
+        sign_compact(
+            key,
+            &json!({"iss": iss, "scope": "altinn:authentication/systemregister.write", "client_id": "vendor-client",
+                    "consumer": {"authority": "iso6523-actorid-upis", "ID": "0192:317219253"},
+                    "token_type": "Bearer", "iat": now, "exp": now + 120}),
+        )
+        .unwrap()
+    };
+    let res = s
+        .get_auth(
+            "/authentication/api/v1/exchange/maskinporten",
+            &token(&maskinporten, &p.key),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let claims = common::claims_of(&res.text().await.unwrap());
+    assert_eq!(claims["urn:altinn:orgNumber"], "317219253");
+    assert_eq!(
+        claims["iss"],
+        s.app.config.url("/authentication/api/v1/openid/")
+    );
+    for refused in [
+        token("https://maskinporten.example/", &p.key),
+        token(
+            &maskinporten,
+            &RsaSigningKey::generate("op-key".into()).unwrap(),
+        ),
+    ] {
+        let res = s
+            .get_auth("/authentication/api/v1/exchange/maskinporten", &refused)
+            .await;
+        assert_eq!(res.status(), 401);
+    }
+    s.stop().await;
+}

@@ -215,8 +215,10 @@ impl TestServer {
             overrides.ansattporten_issuer = Some("https://test.ansattporten.no".into());
             overrides.ansattporten_client_id = Some("tilgang".into());
             overrides.ansattporten_client_secret = Some("secret".into());
-            overrides.maskinporten_issuer = Some("https://test.maskinporten.no/".into());
-            overrides.maskinporten_jwks_url = Some("https://test.maskinporten.no/jwk".into());
+            if options.external_maskinporten.is_none() {
+                overrides.maskinporten_issuer = Some("https://test.maskinporten.no/".into());
+                overrides.maskinporten_jwks_url = Some("https://test.maskinporten.no/jwk".into());
+            }
         }
         let config = Config::resolve(&overrides).expect("test configuration");
         let clock = Clock::manual(time::OffsetDateTime::now_utc());
