@@ -100,6 +100,7 @@ async fn exchange_idporten(State(state): State<AppState>, headers: HeaderMap) ->
             "the token cannot be checked now: {e}; try again shortly"
         ))
         .into_response(),
+        Err(crate::services::tokens::TokenError::Store(e)) => Problem::internal(&e).into_response(),
         Err(e) => Problem::unauthorized(format!("the token was refused: {e}")).into_response(),
     }
 }

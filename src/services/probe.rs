@@ -209,7 +209,9 @@ async fn openid_provider(
         notes.push("it does not offer client_secret_post, which tilgang uses".into());
     }
     if !listed("acr_values_supported", config.min_acr) {
-        outcome = Outcome::Warning;
+        if outcome == Outcome::Ok {
+            outcome = Outcome::Warning;
+        }
         notes.push(format!("it does not list the level {}", config.min_acr));
     }
     // A made-up code: a provider that accepts the client says invalid_grant, one that does

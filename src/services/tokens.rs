@@ -16,7 +16,7 @@ pub const DEFAULT_TEST_TOKEN_TTL_SECS: i64 = 1800;
 /// Tolerated clock difference when checking `nbf`/`exp`.
 const LEEWAY_SECS: i64 = 30;
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum TokenError {
     #[error(transparent)]
     Jws(#[from] JwsError),
@@ -34,6 +34,10 @@ pub enum TokenError {
     Keys(String),
     #[error("the token's aud is not '{0}' (ask Maskinporten for it with resource={0})")]
     Audience(String),
+    #[error("the log-in's level of assurance is '{got}', below the required {needed}")]
+    TooWeak { got: String, needed: &'static str },
+    #[error("the register cannot be read: {0}")]
+    Store(#[from] crate::store::StoreError),
 }
 
 /// Whether `aud` is `audience` or a list that holds it (RFC 7519 §4.1.3).
@@ -339,21 +343,35 @@ impl App {
                 caller
             }
         };
+        // An access token, not an ID token (which every relying party of ID-porten holds for
+        // its users): ID-porten's access tokens name the client and the scopes.
+        for claim in ["client_id", "scope"] {
+            if caller.claims.get(claim).and_then(Value::as_str).is_none() {
+                return Err(TokenError::MissingClaim(claim));
+            }
+        }
+        // The log-in behind it is at least as strong as a log-in here must be.
+        let acr = caller
+            .claims
+            .get("acr")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let level = super::login::assurance_level(acr);
+        if level < super::login::assurance_level(self.config.min_acr) {
+            return Err(TokenError::TooWeak {
+                got: if acr.is_empty() { "none" } else { acr }.to_owned(),
+                needed: self.config.min_acr,
+            });
+        }
         let pid: crate::domain::Pid = caller
             .claims
             .get("pid")
             .and_then(Value::as_str)
             .and_then(|p| p.parse().ok())
             .ok_or(TokenError::MissingClaim("pid"))?;
-        let Ok(Some(person)) = self.store.person(&pid).await else {
+        let Some(person) = self.store.person(&pid).await? else {
             return Ok(None);
         };
-        let level =
-            if caller.claims.get("acr").and_then(Value::as_str) == Some(super::idp::ACR_HIGH) {
-                4
-            } else {
-                3
-            };
         let scope = caller
             .claims
             .get("scope")
