@@ -304,19 +304,29 @@ async fn the_exchange_takes_access_tokens_of_the_configured_idporten() {
     // An ID token (issued to some relying party for its own log-in) is not an access token;
     // a log-in below the required level, or without a level, does not pass either.
     let signed = |claims: Value| sign_compact(&p.key, &claims).unwrap();
-    let id_token = signed(json!({"iss": p.issuer, "aud": "another-rp", "sub": "x", "pid": KARI,
-        "acr": "idporten-loa-high", "nonce": "n", "iat": now, "exp": now + 120}));
-    let weak = signed(json!({"iss": p.issuer, "pid": KARI, "acr": "idporten-loa-low", "scope": "openid",
-        "client_id": "sluttbrukersystem", "iat": now, "exp": now + 120}));
+    let id_token = signed(
+        json!({"iss": p.issuer, "aud": "another-rp", "sub": "x", "pid": KARI,
+        "acr": "idporten-loa-high", "nonce": "n", "iat": now, "exp": now + 120}),
+    );
+    let weak = signed(
+        json!({"iss": p.issuer, "pid": KARI, "acr": "idporten-loa-low", "scope": "openid",
+        "client_id": "sluttbrukersystem", "iat": now, "exp": now + 120}),
+    );
     let no_level = signed(json!({"iss": p.issuer, "pid": KARI, "scope": "openid",
         "client_id": "sluttbrukersystem", "iat": now, "exp": now + 120}));
     for (token, says) in [
         (id_token, "no 'client_id' claim"),
-        (weak, "'idporten-loa-low', below the required idporten-loa-substantial"),
+        (
+            weak,
+            "'idporten-loa-low', below the required idporten-loa-substantial",
+        ),
         (no_level, "'none', below"),
     ] {
         let body = common::problem(exchange(token).await.unwrap(), 401).await;
-        assert!(body["detail"].as_str().unwrap().contains(says), "{says}: {body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains(says),
+            "{says}: {body}"
+        );
     }
     s.stop().await;
 }
