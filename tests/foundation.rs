@@ -675,6 +675,37 @@ async fn a_database_keeps_the_profile_it_was_set_up_with() {
         let config = tilgang::config::Config::resolve(&o).unwrap();
         tilgang::services::App::start(config, tilgang::clock::Clock::System).await
     };
+    // Nothing was migrated or written by the refused start, and `keys rotate` of the other
+    // profile is refused the same way.
+    let before: i64 = {
+        let store = tilgang::store::Store::connect(&url).await.unwrap();
+        let n = sqlx::query_scalar("SELECT COUNT(*) FROM signing_key")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        store.close().await;
+        n
+    };
+    let rotate = std::process::Command::new(env!("CARGO_BIN_EXE_tilgang"))
+        .args([
+            "keys",
+            "rotate",
+            "--profile",
+            "local",
+            "--database-url",
+            &url,
+        ])
+        .arg("--data-dir")
+        .arg(&dir)
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(rotate.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&rotate.stderr).contains("set up by the production profile"),
+        "{}",
+        String::from_utf8_lossy(&rotate.stderr)
+    );
     let refused = start(local(false))
         .await
         .err()
@@ -692,6 +723,11 @@ async fn a_database_keeps_the_profile_it_was_set_up_with() {
         None,
         "no demo data went in"
     );
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signing_key")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(before, after, "no keys were added for the other profile");
     // A database from before profiles were recorded, holding organisations of its own, is
     // not taken for a local one either.
     sqlx::query("DELETE FROM meta WHERE key = 'profile'")
@@ -711,11 +747,24 @@ async fn a_database_keeps_the_profile_it_was_set_up_with() {
         .expect("refused")
         .to_string();
     assert!(refused.contains("not the demo data"), "{refused}");
-    // On purpose: the database is the local profile's from now on.
+    // On purpose: the database is the local profile's from now on — but the demo data does
+    // not go into a database with records of its own.
     let app = start(local(true)).await.expect("allowed");
     assert_eq!(
         store.meta_get("profile").await.unwrap().as_deref(),
         Some("local")
+    );
+    assert_eq!(
+        store.meta_get("demo-data-loaded-at").await.unwrap(),
+        None,
+        "no demo data went into a database with organisations of its own"
+    );
+    assert!(
+        store
+            .person(&"05827536549".parse().unwrap())
+            .await
+            .unwrap()
+            .is_none()
     );
     app.store.close().await;
     store.close().await;

@@ -304,6 +304,10 @@ async fn rotate_keys(
     keep_old: std::time::Duration,
 ) -> Result<(), String> {
     let store = Store::open(&config).await.map_err(|e| e.to_string())?;
+    // The issuers of the profile the database is set up for.
+    App::check_recorded_profile(&store, &config)
+        .await
+        .map_err(|e| e.to_string())?;
     migrate::run(&store).await.map_err(|e| e.to_string())?;
     let clock = Clock::System;
     // Make sure every issuer has a key before rotating.

@@ -77,6 +77,8 @@ impl App {
     /// local profile, the demo data.
     pub async fn start(config: Config, clock: Clock) -> Result<Self, StartError> {
         let store = Store::open(&config).await?;
+        // Before anything changes: a database of the other profile is not even migrated.
+        App::check_recorded_profile(&store, &config).await?;
         migrate::run(&store).await?;
         App::claim_profile(&store, &config).await?;
         let keys = keys::Keys::load_or_create(
@@ -87,7 +89,15 @@ impl App {
         )
         .await?;
         if config.profile == Profile::Local {
-            demo::load_on_first_start(&store, &clock).await?;
+            // Never into a database with records of its own (one moved here on purpose with
+            // --allow-profile-change, say).
+            if demo::loaded(&store).await? || !store.has_organizations().await? {
+                demo::load_on_first_start(&store, &clock).await?;
+            } else {
+                tracing::info!(
+                    "this database holds organisations of its own: the demo data is not loaded"
+                );
+            }
         }
         let app = Self {
             config: Arc::new(config),
@@ -112,6 +122,23 @@ impl App {
         app.register_embedded_clients().await?;
         app.register_studio_designer().await?;
         Ok(app)
+    }
+
+    /// Refuses a database recorded for the other profile (unless `allow-profile-change`),
+    /// reading only: a database without a schema yet passes.
+    pub async fn check_recorded_profile(store: &Store, config: &Config) -> Result<(), StartError> {
+        if config.allow_profile_change || migrate::applied_version(store).await?.is_none() {
+            return Ok(());
+        }
+        match store.meta_get("profile").await? {
+            Some(stored) if stored != config.profile.to_string() => {
+                Err(StartError::ProfileMismatch {
+                    stored,
+                    running: config.profile,
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Records the profile in a new database, and refuses to start another profile on it
