@@ -493,6 +493,17 @@ async fn health_command_asks_the_running_server() {
     // Listening on every address: the check goes to loopback.
     let out = tilgang(&["health", "--listen", &format!("0.0.0.0:{port}")], &url);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    // config check reads the database it finds, without changing it.
+    let out = tilgang(&["config", "check"], &url);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "ok      database  SQLite; schema at version {}; set up by the local profile",
+            tilgang::store::migrate::latest_version()
+        )),
+        "{stdout}"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     std::fs::remove_dir_all(dir).ok();

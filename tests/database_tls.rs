@@ -80,6 +80,87 @@ async fn verify_full_checks_the_host_name_and_verify_ca_does_not() {
     store.close().await;
 }
 
+/// Issue 12, item 12: the PostgreSQL server goes down (connections refused). Once the
+/// server has noticed, pages and the API answer 503 with Retry-After at once, instead of each
+/// waiting for the pool's 10 s; liveness still answers. When PostgreSQL is back the same
+/// session works again, without a restart.
+#[tokio::test]
+async fn a_stopped_database_is_503_at_once_and_the_server_recovers_by_itself() {
+    let Some(pg) = TlsPostgres::start() else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("tilgang-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let s = TestServer::start_with(
+        Engine::Postgres,
+        Options {
+            database: Some((pg.url("localhost", "verify-full"), dir, None)),
+            database_ca_file: Some(pg.ca.clone()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let cookie = s.login_as("05827536549").await;
+    let page = || {
+        s.browser
+            .get(s.url("/auth/session"))
+            .header("cookie", cookie.clone())
+            .header("accept", "text/html")
+            .send()
+    };
+    assert_eq!(page().await.unwrap().status(), 200);
+
+    pg.stop();
+    let mut noticed = false;
+    for _ in 0..60 {
+        if s.get("/health").await.status() == 503 {
+            noticed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(noticed, "the server did not notice the outage");
+    let started = std::time::Instant::now();
+    let res = page().await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["retry-after"], "5");
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("midlertidig utilgjengelig")
+    );
+    let token = s
+        .app
+        .enterprise_token(
+            &"317219253".parse().unwrap(),
+            "altinn:authentication/systemregister.write",
+            60,
+            None,
+        )
+        .unwrap();
+    let res = s
+        .get_auth("/authentication/api/v1/systemregister/vendor", &token)
+        .await;
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    assert_eq!(s.get("/health/live").await.status(), 200);
+    eprintln!("two answers during the outage took {:?}", started.elapsed());
+
+    pg.start_server().expect("PostgreSQL starts again");
+    let mut back = false;
+    for _ in 0..60 {
+        if page().await.unwrap().status() == 200 {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(back, "the session did not work again after the outage");
+    assert_eq!(s.get("/health").await.status(), 200);
+    s.stop().await;
+}
+
 /// Before TLS was built in, `prefer` silently used plain text and `require` failed.
 #[tokio::test]
 async fn prefer_and_require_now_negotiate_tls() {

@@ -56,6 +56,11 @@ pub async fn session_unavailable(
         Ok(l) => l,
         Err(never) => match never {},
     };
+    database_unavailable_page(lang, state)
+}
+
+/// 503 with `Retry-After`: the database cannot be reached; a signed-in person still is.
+pub fn database_unavailable_page(lang: Lang, state: &AppState) -> Response {
     let mut response = message_page(
         lang,
         state,

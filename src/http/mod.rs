@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod approval;
 pub mod auth;
+pub mod availability;
 pub mod catalogue;
 pub mod connections;
 pub mod devmail;
@@ -95,6 +96,10 @@ pub fn router(app: App) -> Router {
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(input::reject_nul))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            availability::require_database,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }
@@ -152,7 +157,12 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let load = app.load.clone();
     let settings = connections::Settings::of(&app.config);
-    connections::serve(router(app), listener, load, settings, shutdown).await
+    let watch = app.store.watch();
+    let served = connections::serve(router(app), listener, load, settings, shutdown).await;
+    if let Some(watch) = watch {
+        watch.abort();
+    }
+    served
 }
 
 /// Renders a service result that failed in the store as a 500 with the details in the log.

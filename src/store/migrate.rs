@@ -153,17 +153,19 @@ async fn is_applied(store: &Store, version: i64) -> Result<bool, StoreError> {
 
 /// The latest migration applied to this database; `None` when it has no schema yet.
 pub async fn applied_version(store: &Store) -> Result<Option<i64>, StoreError> {
-    let has_table: bool = match store.engine() {
+    // A count: SQLite has no boolean type.
+    let tables: i64 = match store.engine() {
         Engine::Sqlite => sqlx::query_scalar(
-            "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
         ),
-        Engine::Postgres => {
-            sqlx::query_scalar("SELECT to_regclass('schema_migrations') IS NOT NULL")
-        }
+        Engine::Postgres => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_catalog.pg_tables \
+             WHERE tablename = 'schema_migrations' AND schemaname = ANY (current_schemas(false))",
+        ),
     }
     .fetch_one(store.pool())
     .await?;
-    if !has_table {
+    if tables == 0 {
         return Ok(None);
     }
     Ok(

@@ -13,6 +13,7 @@ pub mod studio_oauth;
 pub mod system;
 pub mod system_user;
 pub mod throttle;
+pub mod watch;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -141,6 +142,9 @@ pub struct Store {
     /// *before* they take a pooled connection, so waiting writers never hold the connections
     /// that readers (and the writer whose turn it is) need.
     write_turn: Arc<Semaphore>,
+    /// How to open a connection of one's own (the outage watch).
+    options: AnyConnectOptions,
+    watch: Arc<watch::DatabaseWatch>,
 }
 
 impl Store {
@@ -179,6 +183,7 @@ impl Store {
                 .append_pair("sslrootcert", &ca.display().to_string());
         }
         let pool_options = AnyPoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT);
+        let watch_options = options.clone();
         let pool = match engine {
             Engine::Sqlite => {
                 pool_options
@@ -208,6 +213,8 @@ impl Store {
             pool,
             engine,
             write_turn: Arc::new(Semaphore::new(1)),
+            options: watch_options,
+            watch: Arc::default(),
         })
     }
 
@@ -217,6 +224,20 @@ impl Store {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Why PostgreSQL is taken to be down, while [`Store::watch`] runs and finds it so.
+    pub fn down(&self) -> Option<String> {
+        self.watch.down()
+    }
+
+    /// Watches whether PostgreSQL answers (see [`watch`]) until the task is aborted; SQLite
+    /// is a file and needs no watch.
+    pub fn watch(&self) -> Option<tokio::task::JoinHandle<()>> {
+        (self.engine == Engine::Postgres).then(|| {
+            let (watch, options) = (self.watch.clone(), self.options.clone());
+            tokio::spawn(async move { watch.run(options).await })
+        })
     }
 
     /// Starts a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`) so

@@ -83,6 +83,12 @@ impl TlsPostgres {
                 .args(["postgres:postgres"])
                 .arg(data.join("pg_hba.conf")))?;
         }
+        self.start_server()
+    }
+
+    /// Starts the server again after [`TlsPostgres::stop`].
+    pub fn start_server(&self) -> Result<(), String> {
+        let data = self.dir.join("data");
         let options = format!(
             "-p {} -c listen_addresses=localhost -c ssl=on -c ssl_cert_file={} -c ssl_key_file={} -k {} -c fsync=off",
             self.port,
@@ -115,14 +121,21 @@ impl TlsPostgres {
     }
 }
 
-impl Drop for TlsPostgres {
-    fn drop(&mut self) {
+impl TlsPostgres {
+    /// Stops the server at once, as a crash or an outage would (connections refused).
+    pub fn stop(&self) {
         let _ = self
             .as_server_user("pg_ctl")
             .arg("-D")
             .arg(self.dir.join("data"))
-            .args(["-m", "immediate", "stop"])
+            .args(["-m", "immediate", "-w", "stop"])
             .output();
+    }
+}
+
+impl Drop for TlsPostgres {
+    fn drop(&mut self) {
+        self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
