@@ -416,9 +416,15 @@ async fn a_rotated_key_works_at_once_and_an_outage_is_503_until_the_provider_is_
     p.more_keys.lock().unwrap().push(rotated.public().jwk());
     assert_eq!(exchange(access(&rotated)).await.unwrap().status(), 200);
 
+    // A key replaced under the same key id: the failed signature fetches the set again.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let replaced = RsaSigningKey::generate("op-key-2".into()).unwrap();
+    *p.more_keys.lock().unwrap() = vec![replaced.public().jwk()];
+    assert_eq!(exchange(access(&replaced)).await.unwrap().status(), 200);
+
     // Outage: known keys keep working from the cache.
     p.down.store(true, Ordering::SeqCst);
-    assert_eq!(exchange(access(&rotated)).await.unwrap().status(), 200);
+    assert_eq!(exchange(access(&replaced)).await.unwrap().status(), 200);
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let next = RsaSigningKey::generate("op-key-3".into()).unwrap();
     let res = exchange(access(&next)).await.unwrap();

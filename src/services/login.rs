@@ -136,7 +136,25 @@ pub async fn fetch_discovery(http: &reqwest::Client, issuer: &str) -> Result<Val
             "the discovery document at {url} names the issuer '{named}', but the configured issuer is '{issuer}'; they must be equal character for character"
         ));
     }
+    check_endpoints(issuer, &doc, &url)?;
     Ok(doc)
+}
+
+/// An https issuer's endpoints are https too: keys and tokens must not travel in clear.
+fn check_endpoints(issuer: &str, doc: &Value, url: &str) -> Result<(), String> {
+    if !issuer.starts_with("https://") {
+        return Ok(());
+    }
+    for key in ["authorization_endpoint", "token_endpoint", "jwks_uri"] {
+        if let Some(endpoint) = doc.get(key).and_then(Value::as_str)
+            && !endpoint.starts_with("https://")
+        {
+            return Err(format!(
+                "the discovery document at {url} gives {key} '{endpoint}', which is not https://"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The keys of the JWKS at `jwks_uri` that tilgang can verify with (at least one).
@@ -428,7 +446,11 @@ impl App {
 
         let mut keys = self.provider_keys(jwks_uri, name, false).await?;
         let mut verified = jose::verify_compact(id_token, &keys);
-        if matches!(verified, Err(jose::JwsError::UnknownKey(_))) {
+        // An unknown key, or a key replaced under the same id: fetch the set again.
+        if matches!(
+            verified,
+            Err(jose::JwsError::UnknownKey(_) | jose::JwsError::Signature)
+        ) {
             keys = self.provider_keys(jwks_uri, name, true).await?;
             verified = jose::verify_compact(id_token, &keys);
         }
@@ -566,6 +588,30 @@ fn embedded_client_id(idp: Idp) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_https_issuer_must_have_https_endpoints() {
+        let doc = |jwks: &str| {
+            serde_json::json!({"authorization_endpoint": "https://op.example/authorize",
+                "token_endpoint": "https://op.example/token", "jwks_uri": jwks})
+        };
+        let url = "https://op.example/.well-known/openid-configuration";
+        assert!(
+            check_endpoints("https://op.example", &doc("https://op.example/jwks"), url).is_ok()
+        );
+        let e =
+            check_endpoints("https://op.example", &doc("http://op.example/jwks"), url).unwrap_err();
+        assert!(e.contains("jwks_uri 'http://op.example/jwks'"), "{e}");
+        // A provider on this machine over plain HTTP (allowed by the configuration check).
+        assert!(
+            check_endpoints(
+                "http://127.0.0.1:9000",
+                &doc("http://127.0.0.1:9000/jwks"),
+                url
+            )
+            .is_ok()
+        );
+    }
 
     #[test]
     fn levels_of_assurance() {
