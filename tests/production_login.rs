@@ -664,3 +664,37 @@ async fn production_exchanges_tokens_of_the_configured_maskinporten() {
     }
     s.stop().await;
 }
+
+/// Issue 12, item 12: the database goes away while a person is at the provider. The callback
+/// is a 503 page that says the service is briefly unavailable, without database error text.
+#[tokio::test]
+async fn a_callback_during_a_database_outage_is_a_503_page() {
+    let Some((p, s)) = production_with_provider(false).await else {
+        return;
+    };
+    let res = s
+        .browser
+        .get(s.url("/auth/login/idporten"))
+        .send()
+        .await
+        .unwrap();
+    let flow = set_cookie(&res, "__Host-tilgang_login").unwrap();
+    let callback = grant(&p, &location(&res));
+    s.app.store.close().await;
+    let res = s
+        .browser
+        .get(s.url(&callback))
+        .header("cookie", &flow)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["retry-after"], "5");
+    let page = res.text().await.unwrap();
+    assert!(page.contains("midlertidig utilgjengelig"), "{page}");
+    assert!(
+        !page.contains("database error") && !page.contains("pool"),
+        "{page}"
+    );
+    s.stop().await;
+}

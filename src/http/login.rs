@@ -255,6 +255,27 @@ async fn callback(
             );
             response
         }
+        Err(LoginError::Store(e)) => {
+            // The person did nothing wrong: no database text on the page, and an outage is
+            // a 503 that says so.
+            if e.is_unavailable() {
+                tracing::error!(error = %e, "log-in: the database does not answer");
+                database_unavailable_page(lang, &state)
+            } else {
+                tracing::error!(error = %e, "log-in failed in the store");
+                message_page(
+                    lang,
+                    &state,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    lang.t("Innloggingen mislyktes", "The log-in failed"),
+                    lang.t(
+                        "Noe gikk galt hos oss. Prøv igjen; feilen er logget.",
+                        "Something went wrong on our side. Try again; the error has been logged.",
+                    ),
+                    Some(&retry),
+                )
+            }
+        }
         Err(e) => {
             let (status, title) = match &e {
                 LoginError::Refused { .. } => (
@@ -284,6 +305,7 @@ async fn callback(
                     StatusCode::BAD_GATEWAY,
                     lang.t("Innloggingen mislyktes", "The log-in failed"),
                 ),
+                // Answered above; kept so that the match stays complete.
                 LoginError::Store(_) => (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     lang.t("Innloggingen mislyktes", "The log-in failed"),
