@@ -157,6 +157,11 @@ async fn production_with_provider(slash: bool) -> Option<(Arc<Provider>, TestSer
 
 /// Plays the person at the provider: reads tilgang's authorization request, grants a code.
 fn grant(p: &Provider, authorize: &str) -> String {
+    grant_for(p, authorize, "idporten")
+}
+
+/// [`grant`] for the relying party at `/auth/callback/{path}`.
+fn grant_for(p: &Provider, authorize: &str, path: &str) -> String {
     assert!(
         authorize.starts_with(&format!("{}/authorize?", p.issuer)),
         "{authorize}"
@@ -170,7 +175,7 @@ fn grant(p: &Provider, authorize: &str) -> String {
         },
     );
     format!(
-        "/auth/callback/idporten?code={code}&state={}",
+        "/auth/callback/{path}?code={code}&state={}",
         query_param(authorize, "state").unwrap()
     )
 }
@@ -695,6 +700,87 @@ async fn a_callback_during_a_database_outage_is_a_503_page() {
     assert!(
         !page.contains("database error") && !page.contains("pool"),
         "{page}"
+    );
+    s.stop().await;
+}
+
+/// Altinn Studio in production: "Logg inn med Ansattporten" goes to the configured
+/// Ansattporten (at the required level), and a person it vouches for arrives at Studio's form
+/// that links the eID to a new or existing account.
+#[tokio::test]
+async fn studio_logs_people_in_through_the_configured_ansattporten() {
+    if !common::engines().await.contains(&Engine::Postgres) {
+        return;
+    }
+    let p = provider(false).await;
+    let s = TestServer::start_with(
+        Engine::Postgres,
+        Options {
+            profile: Profile::Production,
+            ansattporten_issuer: Some(p.issuer.clone()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let b = &s.browser;
+    let res = b
+        .get(s.url("/studio/user/oauth2/ansattporten"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let flow = set_cookie(&res, "__Host-tilgang_login").expect("flow cookie");
+    let authorize = location(&res);
+    assert_eq!(
+        query_param(&authorize, "acr_values").as_deref(),
+        Some("idporten-loa-substantial")
+    );
+    let res = b
+        .get(s.url(&grant_for(&p, &authorize, "ansattporten")))
+        .header("cookie", &flow)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let session = set_cookie(&res, "tilgang_session").expect("a session");
+    let next = location(&res);
+    assert!(
+        next.starts_with("/studio/user/oauth2/ansattporten/callback"),
+        "{next}"
+    );
+    let mut cookies = vec![session];
+    let mut to = next;
+    let res = loop {
+        let res = b
+            .get(s.url(&to))
+            .header("cookie", cookies.join("; "))
+            .send()
+            .await
+            .unwrap();
+        // Keep every cookie the server sets (Studio's own session among them).
+        for header in res.headers().get_all("set-cookie") {
+            let pair = header
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned();
+            let name = pair.split('=').next().unwrap().to_owned();
+            cookies.retain(|c| !c.starts_with(&format!("{name}=")));
+            cookies.push(pair);
+        }
+        if !res.status().is_redirection() {
+            break res;
+        }
+        to = location(&res);
+        assert!(to.starts_with("/studio/"), "stays in Studio: {to}");
+    };
+    assert_eq!(res.status(), 200, "{to}");
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("link_account_signup"),
+        "the form that links the eID: {page}"
     );
     s.stop().await;
 }

@@ -131,6 +131,9 @@ pub struct Options {
     /// Production profile: the ID-porten to log people in with (client `tilgang`, secret
     /// `secret`) instead of an unreachable placeholder.
     pub idporten_issuer: Option<String>,
+    /// Production profile: the Ansattporten to log people in with (client `tilgang`, secret
+    /// `secret`) instead of an unreachable placeholder.
+    pub ansattporten_issuer: Option<String>,
     /// The CA for a PostgreSQL server's certificate (`database-ca-file`).
     pub database_ca_file: Option<PathBuf>,
     /// The public URL (e.g. of a TLS proxy in front) instead of one made up from the port.
@@ -150,6 +153,7 @@ impl Default for Options {
             header_read_timeout: None,
             max_connections_per_client: None,
             idporten_issuer: None,
+            ansattporten_issuer: None,
             database_ca_file: None,
             public_url: None,
             maskinporten_audience: None,
@@ -212,7 +216,12 @@ impl TestServer {
             );
             overrides.idporten_client_id = Some("tilgang".into());
             overrides.idporten_client_secret = Some("secret".into());
-            overrides.ansattporten_issuer = Some("https://test.ansattporten.no".into());
+            overrides.ansattporten_issuer = Some(
+                options
+                    .ansattporten_issuer
+                    .clone()
+                    .unwrap_or_else(|| "https://test.ansattporten.no".into()),
+            );
             overrides.ansattporten_client_id = Some("tilgang".into());
             overrides.ansattporten_client_secret = Some("secret".into());
             if options.external_maskinporten.is_none() {
