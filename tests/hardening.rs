@@ -422,3 +422,57 @@ async fn a_database_outage_is_503_and_the_server_recovers_by_itself() {
     drop(admin);
     s.stop().await;
 }
+
+/// Issue 12, item 13: another process holds SQLite's write lock (a backup tool, a second
+/// server on the same file). A write waits for its busy time-out, then answers 503 with
+/// Retry-After — the condition is temporary — and reads keep working meanwhile.
+#[tokio::test]
+async fn a_write_while_another_process_holds_sqlite_is_503() {
+    use sqlx::Connection;
+    let s = TestServer::start(Engine::Sqlite).await;
+    let token = s
+        .enterprise_token("317219253", "altinn:authentication/systemregister.write")
+        .await;
+    let mut other = sqlx::SqliteConnection::connect(&s.database_url)
+        .await
+        .unwrap();
+    sqlx::raw_sql("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let system = serde_json::json!({"id": "317219253_laast", "vendor": {"ID": "0192:317219253"},
+        "name": {"nb": "Låst", "nn": "Låst", "en": "Locked"},
+        "description": {"nb": "x", "nn": "x", "en": "x"},
+        "rights": [{"resource": [{"id": "urn:altinn:resource", "value": "ske-krav-og-betalinger"}]}]});
+    let res = s
+        .post_json(
+            "/authentication/api/v1/systemregister/vendor",
+            &token,
+            &system,
+        )
+        .await;
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    // Reads are not blocked by the writer (WAL).
+    assert_eq!(
+        s.get("/resourceregistry/api/v1/resource/ske-krav-og-betalinger")
+            .await
+            .status(),
+        200
+    );
+    sqlx::raw_sql("ROLLBACK").execute(&mut other).await.unwrap();
+    drop(other);
+    let res = s
+        .post_json(
+            "/authentication/api/v1/systemregister/vendor",
+            &token,
+            &system,
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        200,
+        "the write goes through once the lock is free"
+    );
+    s.stop().await;
+}
