@@ -9,7 +9,7 @@ use axum::routing::get;
 
 use super::AppState;
 use super::html::{Lang, esc};
-use super::studio::{message, server_error, studio_page};
+use super::studio::accounts::{message, server_error, studio_page};
 use crate::clock::format_micros;
 
 pub fn routes() -> Router<AppState> {

@@ -2,7 +2,6 @@
 //! Handlers stay thin: parse, call one service, render.
 
 pub mod admin;
-pub mod approval;
 pub mod auth;
 pub mod availability;
 pub mod catalogue;
@@ -14,21 +13,13 @@ pub mod idp;
 pub mod input;
 pub mod issuer;
 pub mod login;
-pub mod maskinporten;
 pub mod metrics;
 pub mod ops;
-pub mod portal;
 pub mod problem;
 pub mod register;
-pub mod selfservice;
 pub mod studio;
-pub mod studio_admin;
-pub mod studio_api;
-pub mod studio_dashboard;
-pub mod studio_oauth;
 pub mod system_register;
-pub mod systemuser_api;
-pub mod testtools;
+pub mod system_users;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -70,21 +61,10 @@ pub fn router(app: App) -> Router {
         .merge(issuer::routes())
         .merge(login::routes())
         .merge(system_register::routes())
-        .merge(systemuser_api::routes())
-        .merge(approval::routes())
-        .merge(portal::routes())
-        .merge(studio::routes())
-        .merge(studio_oauth::routes())
-        .merge(studio_dashboard::routes())
-        .merge(studio_api::routes())
-        .merge(studio_admin::routes());
+        .merge(system_users::routes())
+        .merge(studio::routes());
     if state.app.config.profile == Profile::Local {
-        router = router
-            .merge(testtools::routes())
-            .merge(maskinporten::routes())
-            .merge(selfservice::routes())
-            .merge(idp::routes())
-            .merge(devmail::routes());
+        router = router.merge(idp::routes()).merge(devmail::routes());
     }
     router
         .fallback(|| async {

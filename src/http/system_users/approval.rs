@@ -9,12 +9,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::AppState;
-use super::html::{Lang, esc, page};
-use super::login::{MaybeSession, checked_form, csrf_forms};
 use crate::config::Profile;
 use crate::domain::request::RequestStatus;
 use crate::domain::system::System;
+use crate::http::AppState;
+use crate::http::html::{Lang, esc, page};
+use crate::http::login::{MaybeSession, checked_form, csrf_forms};
 use crate::services::system_users::SuError;
 use crate::store::system_user::RequestRecord;
 
@@ -111,7 +111,7 @@ async fn show(
     let r = match state.app.store.request(&id).await {
         Ok(Some(r)) if !r.is_deleted => r,
         Ok(_) => return not_found(),
-        Err(e) => return super::problem::Problem::from(e).into_response(),
+        Err(e) => return crate::http::problem::Problem::from(e).into_response(),
     };
     if let Some(response) = not_answerable(&state, lang, &r) {
         return response;
@@ -356,7 +356,7 @@ async fn decide(
             ),
             p.title,
         ),
-        Err(SuError::Store(e)) => super::problem::Problem::from(e).into_response(),
+        Err(SuError::Store(e)) => crate::http::problem::Problem::from(e).into_response(),
     }
 }
 
@@ -418,7 +418,7 @@ async fn escalate(
         )),
         Ok(false) => message(&state, lang, StatusCode::CONFLICT, lang.t("Kunne ikke sendes videre", "Could not be sent on"), lang.t("Forespørselen er besvart, utløpt eller slettet.", "The request is answered, expired or deleted.")),
         Err(SuError::Problem(p)) => message(&state, lang, StatusCode::BAD_REQUEST, p.title, ""),
-        Err(SuError::Store(e)) => super::problem::Problem::from(e).into_response(),
+        Err(SuError::Store(e)) => crate::http::problem::Problem::from(e).into_response(),
     }
 }
 

@@ -8,10 +8,10 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::AppState;
-use super::auth::Bearer;
-use super::problem::{ApiJson, Problem};
 use crate::domain::OrgNumber;
+use crate::http::AppState;
+use crate::http::auth::Bearer;
+use crate::http::problem::{ApiJson, Problem};
 use crate::services::maskinporten::{ClientInput, SelfServiceError};
 
 pub const SCOPE_DCR_WRITE: &str = "idporten:dcr.write";

@@ -11,13 +11,13 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::AppState;
-use super::connections::ClientAddr;
-use super::html::{Lang, esc, page};
-use super::maskinporten::oauth_error;
-use super::problem::Problem;
 use crate::domain::Pid;
 use crate::domain::grant::{GrantError, OAuthError};
+use crate::http::AppState;
+use crate::http::connections::ClientAddr;
+use crate::http::html::{Lang, esc, page};
+use crate::http::idp::maskinporten::oauth_error;
+use crate::http::problem::Problem;
 use crate::services::idp::{
     ANSATTPORTEN, AuthorizeError, AuthorizeParams, ClientCredentials, CodeTokenForm, IDPORTEN, Idp,
     IdpError, PendingLogin,

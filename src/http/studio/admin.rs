@@ -11,10 +11,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use super::AppState;
-use super::html::{Lang, esc};
-use super::login::MaybeSession;
-use super::studio::{expired_form, form_field, message, server_error, studio_page};
+use crate::http::AppState;
+use crate::http::html::{Lang, esc};
+use crate::http::login::MaybeSession;
+use crate::http::studio::accounts::{expired_form, form_field, message, server_error, studio_page};
 use crate::secret;
 use crate::services::studio_orgs::{Actor, NewOrgInput, OrgError};
 use crate::store::oidc::WebSession;

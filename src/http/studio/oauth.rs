@@ -13,11 +13,11 @@ use axum::{Json, Router};
 use base64::Engine;
 use serde_json::{Value, json};
 
-use super::AppState;
-use super::html::{Lang, esc};
-use super::login::cookie_value;
-use super::problem::Problem;
-use super::studio::{
+use crate::http::AppState;
+use crate::http::html::{Lang, esc};
+use crate::http::login::cookie_value;
+use crate::http::problem::Problem;
+use crate::http::studio::accounts::{
     DesignerSession, MaybeAccount, MaybeDesigner, expired_form, inactive_page, message,
     server_error, studio_cookie, studio_page, with_cookie,
 };
@@ -267,10 +267,10 @@ async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response
     match state.app.studio_bearer(token).await {
         Ok(Some(user)) if user.is_active => match state.app.studio_userinfo(&user).await {
             Ok(info) => Json(info).into_response(),
-            Err(e) => super::internal(e),
+            Err(e) => crate::http::internal(e),
         },
         Ok(_) => unauthorized(),
-        Err(e) => super::internal(e),
+        Err(e) => crate::http::internal(e),
     }
 }
 

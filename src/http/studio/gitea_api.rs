@@ -12,10 +12,10 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::AppState;
-use super::admin::SCOPE_ADMIN;
-use super::studio_oauth::{basic_auth, bearer};
 use crate::clock::format_micros;
+use crate::http::AppState;
+use crate::http::admin::SCOPE_ADMIN;
+use crate::http::studio::oauth::{basic_auth, bearer};
 use crate::services::studio::StudioError;
 use crate::services::studio_orgs::{Actor, NewOrgInput, OrgError};
 use crate::store::StoreError;
@@ -60,7 +60,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let response = (self.0, Json(json!({"message": self.1, "url": "/docs"}))).into_response();
         if self.0 == StatusCode::TOO_MANY_REQUESTS || self.0 == StatusCode::SERVICE_UNAVAILABLE {
-            super::studio::with_retry_after(response)
+            crate::http::studio::accounts::with_retry_after(response)
         } else {
             response
         }
@@ -156,7 +156,7 @@ impl FromRequestParts<AppState> for Caller {
                 }
             }
         } else if let Some((name, password)) = basic_auth(headers) {
-            let ip = super::studio::client_ip(&parts.extensions);
+            let ip = crate::http::studio::accounts::client_ip(&parts.extensions);
             state
                 .app
                 .studio_check_password(&name, &password, ip.as_deref())

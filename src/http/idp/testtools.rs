@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use super::AppState;
-use super::problem::Problem;
 use crate::domain::{OrgNumber, Pid};
+use crate::http::AppState;
+use crate::http::problem::Problem;
 use crate::services::maskinporten::is_scope_token;
 use crate::services::tokens::{DEFAULT_TEST_TOKEN_TTL_SECS, MAX_TEST_TOKEN_TTL_SECS};
 

@@ -11,9 +11,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::AppState;
-use super::auth::Bearer;
-use super::problem::{ApiJson, Problem};
+use crate::http::AppState;
+use crate::http::auth::Bearer;
+use crate::http::problem::{ApiJson, Problem};
 use crate::services::system_register::{SCOPE_ADMIN, SCOPE_WRITE};
 use crate::services::system_users::{
     CreateRequest, SCOPE_LOOKUP, SCOPE_REQUEST_READ, SCOPE_REQUEST_WRITE, SuError, system_user_json,

@@ -11,12 +11,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use super::AppState;
-use super::html::{Lang, esc};
-use super::studio::{
+use crate::clock::format_micros;
+use crate::http::AppState;
+use crate::http::html::{Lang, esc};
+use crate::http::studio::accounts::{
     MaybeAccount, MaybeDesigner, expired_form, form_field, message, server_error, studio_page,
 };
-use crate::clock::format_micros;
 use crate::secret;
 use crate::services::idp::percent_encode;
 use crate::services::studio_oauth::with_query;
@@ -436,7 +436,7 @@ struct OrgContext {
 async fn org_context(
     state: &AppState,
     lang: Lang,
-    s: Option<super::studio::AccountSession>,
+    s: Option<crate::http::studio::accounts::AccountSession>,
     org_name: &str,
 ) -> Result<OrgContext, Response> {
     let Some(s) = s else {
@@ -452,7 +452,7 @@ async fn org_context(
         return Err(Redirect::to("/studio/user/login").into_response());
     };
     if !user.is_active {
-        return Err(super::studio::inactive_page(state, lang, &s, &user).await);
+        return Err(crate::http::studio::accounts::inactive_page(state, lang, &s, &user).await);
     }
     let not_found = || {
         message(

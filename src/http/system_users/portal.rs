@@ -10,11 +10,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use super::AppState;
-use super::html::{Lang, esc, page};
-use super::login::{MaybeSession, checked_form, csrf_forms};
 use crate::config::Profile;
 use crate::domain::system::{PackageRef, Right, System};
+use crate::http::AppState;
+use crate::http::html::{Lang, esc, page};
+use crate::http::login::{MaybeSession, checked_form, csrf_forms};
 use crate::services::system_users::SuError;
 use crate::store::oidc::WebSession;
 use crate::store::reference::PartyRecord;
@@ -75,7 +75,7 @@ async fn represented(
         .store
         .organizations_represented(&session.pid)
         .await
-        .map_err(|e| super::problem::Problem::from(e).into_response())?;
+        .map_err(|e| crate::http::problem::Problem::from(e).into_response())?;
     Ok((session, orgs))
 }
 
@@ -206,7 +206,7 @@ async fn overview(
     let org_no = org.org_no.clone().unwrap_or_default();
     let users = match state.app.store.system_users_of(&org_no).await {
         Ok(u) => u,
-        Err(e) => return super::problem::Problem::from(e).into_response(),
+        Err(e) => return crate::http::problem::Problem::from(e).into_response(),
     };
     let _ = state.app.time_out_requests().await;
     let pending = state
@@ -379,7 +379,7 @@ async fn access_managers(
                 lang.t("Tilbake", "Back")
             ),
         ),
-        Err(SuError::Store(e)) => super::problem::Problem::from(e).into_response(),
+        Err(SuError::Store(e)) => crate::http::problem::Problem::from(e).into_response(),
     }
 }
 
@@ -417,7 +417,7 @@ async fn delete(
             p.title,
             &format!("<h1>{}</h1>", esc(p.title)),
         ),
-        Err(SuError::Store(e)) => super::problem::Problem::from(e).into_response(),
+        Err(SuError::Store(e)) => crate::http::problem::Problem::from(e).into_response(),
     }
 }
 
@@ -435,7 +435,7 @@ async fn choose_system(
     let org_no = org.org_no.clone().unwrap_or_default();
     let systems = match state.app.store.visible_systems().await {
         Ok(s) => s,
-        Err(e) => return super::problem::Problem::from(e).into_response(),
+        Err(e) => return crate::http::problem::Problem::from(e).into_response(),
     };
     let name = |s: &System| {
         s.name
@@ -572,7 +572,7 @@ async fn create(
                 ),
             )
         }
-        Err(SuError::Store(e)) => super::problem::Problem::from(e).into_response(),
+        Err(SuError::Store(e)) => crate::http::problem::Problem::from(e).into_response(),
     }
 }
 

@@ -9,9 +9,9 @@ use axum::routing::{get, post};
 use axum::{Form, extract::DefaultBodyLimit};
 use serde_json::{Value, json};
 
-use super::AppState;
-use super::problem::Problem;
 use crate::domain::grant::{GrantError, JWT_BEARER, OAuthError};
+use crate::http::AppState;
+use crate::http::problem::Problem;
 use crate::services::keys::IssuerName;
 use crate::services::maskinporten::{GrantFailure, TokenForm};
 

@@ -13,12 +13,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 
-use super::AppState;
-use super::connections::ClientAddr;
-use super::html::{Lang, esc, page};
-use super::login::{MaybeSession, cookie_value, session_unavailable};
 use crate::config::Profile;
 use crate::domain::studio::Field;
+use crate::http::AppState;
+use crate::http::connections::ClientAddr;
+use crate::http::html::{Lang, esc, page};
+use crate::http::login::{MaybeSession, cookie_value, session_unavailable};
 use crate::secret;
 use crate::services::idp::ANSATTPORTEN;
 use crate::services::studio::{
@@ -134,7 +134,7 @@ pub fn server_error(
     lang: Lang,
     e: &(dyn std::error::Error + 'static),
 ) -> Response {
-    let status = if super::problem::is_unavailable(e) {
+    let status = if crate::http::problem::is_unavailable(e) {
         tracing::warn!(error = %e, "Studio page refused: the database is overloaded");
         StatusCode::SERVICE_UNAVAILABLE
     } else {
@@ -600,7 +600,7 @@ async fn external_start(
         )
         .await
     {
-        Ok((url, flow)) => super::login::to_provider(&state, &url, &flow),
+        Ok((url, flow)) => crate::http::login::to_provider(&state, &url, &flow),
         Err(e) => {
             tracing::error!(error = %e, "cannot start the Ansattporten log-in");
             message(

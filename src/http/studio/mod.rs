@@ -1,0 +1,21 @@
+//! Altinn Studio's web side: accounts (sign-up, log-in, activation, the eID link), Studio as
+//! OAuth2/OIDC provider, the Gitea-compatible API, the dashboard, and the operator's pages.
+
+pub mod accounts;
+pub mod admin;
+pub mod dashboard;
+pub mod gitea_api;
+pub mod oauth;
+
+use axum::Router;
+
+use super::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(accounts::routes())
+        .merge(oauth::routes())
+        .merge(dashboard::routes())
+        .merge(gitea_api::routes())
+        .merge(admin::routes())
+}
