@@ -8,6 +8,7 @@ pub mod import;
 pub mod localized;
 pub mod org_number;
 pub mod pid;
+pub mod problem_codes;
 pub mod reference;
 pub mod request;
 pub mod studio;

@@ -1,6 +1,7 @@
 //! Vendors' requests for system users (spec authentication-api §1.3, §1.5, §1.6, §3.3, §4, §5):
 //! statuses, the timeout rule, the idempotency key, and what a request may ask for.
 
+use super::problem_codes::{self as codes, ProblemCode};
 use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
@@ -99,21 +100,23 @@ pub struct RequestProblem {
     pub detail: Option<String>,
 }
 
-fn problem(code: &'static str, status: u16, title: &'static str) -> RequestProblem {
-    RequestProblem {
-        code,
-        status,
-        title,
-        detail: None,
+impl From<ProblemCode> for RequestProblem {
+    fn from(c: ProblemCode) -> Self {
+        Self {
+            code: c.code,
+            status: c.status,
+            title: c.title,
+            detail: None,
+        }
     }
 }
 
+fn problem(c: ProblemCode) -> RequestProblem {
+    c.into()
+}
+
 pub fn rights_not_found() -> RequestProblem {
-    problem(
-        "AUTH-00001",
-        400,
-        "One or more Right not found or not delegable.",
-    )
+    problem(codes::RIGHTS_NOT_FOUND_OR_NOT_DELEGABLE)
 }
 
 fn pair_set(pairs: &[AttributePair]) -> HashSet<(&str, &str)> {
@@ -138,9 +141,7 @@ pub fn check_requested(
     let packages = packages.unwrap_or_default();
     if rights.is_empty() && packages.is_empty() {
         return Err(problem(
-            "AUTH-00059",
-            400,
-            "No AccessPackages or Single Rights found, a SystemUser must have at least one",
+            codes::SYSTEM_USER_MISSING_RIGHTS_OR_ACCESS_PACKAGES,
         ));
     }
     if rights.len() > system.rights.len()
@@ -161,11 +162,7 @@ pub fn check_requested(
     if packages.len() > system.access_packages.len() || !not_in_system.is_empty() {
         return Err(RequestProblem {
             detail: Some(format!("NotFoundPackages: {}", not_in_system.join(", "))),
-            ..problem(
-                "AUTH-00063",
-                400,
-                "One or more access packages are not found on the system",
-            )
+            ..problem(codes::ACCESS_PACKAGE_NOT_FOUND)
         });
     }
     let not_assignable: Vec<&str> = packages
@@ -179,11 +176,7 @@ pub fn check_requested(
                 "NotDelegablePackages: {}",
                 not_assignable.join(", ")
             )),
-            ..problem(
-                "AUTH-00064",
-                400,
-                "One or more access packages can not be delegated",
-            )
+            ..problem(codes::ACCESS_PACKAGE_NOT_DELEGABLE_STANDARD)
         });
     }
     Ok(())
@@ -193,11 +186,7 @@ pub fn check_requested(
 /// path (the query may differ). A relative or malformed URL is refused too (not a 500).
 pub fn check_redirect(url: &str, allowed: &[String]) -> Result<(), RequestProblem> {
     if allowed.is_empty() {
-        return Err(problem(
-            "AUTH-00026",
-            400,
-            "No redirect uris are set for the system",
-        ));
+        return Err(problem(codes::NO_REDIRECT_URIS_FOUND_ON_SYSTEM));
     }
     let base = |u: &str| -> Option<String> {
         let (scheme, rest) = u.split_once("://")?;
@@ -228,21 +217,11 @@ pub fn check_redirect(url: &str, allowed: &[String]) -> Result<(), RequestProble
         let path = if path.is_empty() { "/" } else { path };
         Some(format!("{scheme}://{authority}{path}"))
     };
-    let wanted = base(url).ok_or_else(|| {
-        problem(
-            "AUTH-00021",
-            400,
-            "The RedirectUri was not found or not valid.",
-        )
-    })?;
+    let wanted = base(url).ok_or_else(|| problem(codes::REDIRECT_URI_NOT_FOUND))?;
     if allowed.iter().filter_map(|a| base(a)).any(|a| a == wanted) {
         Ok(())
     } else {
-        Err(problem(
-            "AUTH-00021",
-            400,
-            "The RedirectUri was not found or not valid.",
-        ))
+        Err(problem(codes::REDIRECT_URI_NOT_FOUND))
     }
 }
 

@@ -2,6 +2,7 @@
 //! customers for (rights on resources, access packages), its Maskinporten client ids, and every
 //! validation with its `AUTH.VLD-xxxxx` code.
 
+use super::problem_codes::{self as codes, ProblemCode};
 use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
@@ -111,101 +112,63 @@ pub struct Violation {
     pub extension: Option<(&'static str, String)>,
 }
 
-fn v(code: &'static str, title: &'static str, path: &'static str) -> Violation {
+fn v(code: ProblemCode, path: &'static str) -> Violation {
     Violation {
-        code,
-        title,
+        code: code.code,
+        title: code.title,
         path,
         extension: None,
     }
 }
 
-fn vx(
-    code: &'static str,
-    title: &'static str,
-    path: &'static str,
-    key: &'static str,
-    value: String,
-) -> Violation {
+fn vx(code: ProblemCode, path: &'static str, key: &'static str, value: String) -> Violation {
     Violation {
-        code,
-        title,
-        path,
         extension: Some((key, value)),
+        ..v(code, path)
     }
 }
 
 pub fn vendor_identifier_invalid() -> Violation {
-    v(
-        "AUTH.VLD-00000",
-        "the org number identifier is not valid ISO6523 identifier",
-        P_VENDOR,
-    )
+    v(codes::SYSTEM_REGISTER_INVALID_ORG_IDENTIFIER, P_VENDOR)
 }
 pub fn system_id_format() -> Violation {
-    v(
-        "AUTH.VLD-00001",
-        "The system id does not match the format orgnumber_xxxx...",
-        P_SYSTEMID,
-    )
+    v(codes::SYSTEM_REGISTER_INVALID_SYSTEM_ID_FORMAT, P_SYSTEMID)
 }
 pub fn system_id_exists() -> Violation {
-    v("AUTH.VLD-00002", "The system id already exists", P_SYSTEMID)
+    v(codes::SYSTEM_REGISTER_SYSTEM_ID_EXISTS, P_SYSTEMID)
 }
 pub fn client_id_taken() -> Violation {
-    v(
-        "AUTH.VLD-00004",
-        "One of the client id is already tagged with an existing system",
-        P_CLIENTID,
-    )
+    v(codes::SYSTEM_REGISTER_CLIENT_ID_EXISTS, P_CLIENTID)
 }
 pub fn redirect_url_invalid() -> Violation {
     v(
-        "AUTH.VLD-00005",
-        "One or more of the redirect urls format is not valid. The valid format is https://xxx.xx",
+        codes::SYSTEM_REGISTER_INVALID_REDIRECT_URL_FORMAT,
         P_REDIRECT,
     )
 }
 pub fn duplicate_client_ids() -> Violation {
-    v(
-        "AUTH.VLD-00011",
-        "Request contains duplicate client ids",
-        P_CLIENTID,
-    )
+    v(codes::SYSTEM_REGISTER_DUPLICATE_CLIENT_IDS, P_CLIENTID)
 }
 pub fn system_id_mismatch() -> Violation {
-    v(
-        "AUTH.VLD-00012",
-        "The system ID in the request body does not match the system ID in the URL",
-        P_SYSTEMID,
-    )
+    v(codes::SYSTEM_ID_MISMATCH, P_SYSTEMID)
 }
 /// tilgang's own code (Altinn has none, spec authentication-api §3.2): a client id that
 /// tilgang's Maskinporten registry holds for another organisation than the system's vendor.
-pub const CLIENT_OF_OTHER_ORG: &str = "AUTH.VLD-00104";
+pub const CLIENT_OF_OTHER_ORG: &str = codes::SYSTEM_CLIENT_OF_OTHER_ORG.code;
 pub fn client_id_of_other_org(client_ids: &[&str]) -> Violation {
     vx(
-        CLIENT_OF_OTHER_ORG,
-        "One or more client ids belong to a Maskinporten client of another organisation",
+        codes::SYSTEM_CLIENT_OF_OTHER_ORG,
         P_CLIENTID,
         "ClientIds Of Another Organisation : ",
         client_ids.join(" | "),
     )
 }
-pub const TOO_MANY: &str = "AUTH.VLD-00102";
+pub const TOO_MANY: &str = codes::SYSTEM_TOO_MANY.code;
 pub fn too_many() -> Violation {
-    v(
-        TOO_MANY,
-        "Too many rights, access packages or client ids (at most 1000 of each)",
-        "/registersystemrequest",
-    )
+    v(codes::SYSTEM_TOO_MANY, "/registersystemrequest")
 }
 pub fn system_id_spaces() -> Violation {
-    v(
-        "AUTH.VLD-00013",
-        "System ID cannot have spaces in id (leading, trailing or in between the id)",
-        P_SYSTEMID,
-    )
+    v(codes::SYSTEM_REGISTER_INVALID_SYSTEM_ID_SPACES, P_SYSTEMID)
 }
 
 /// The organisation in a vendor identifier `0192:<orgno>`; `None` when it is not one.
@@ -250,12 +213,11 @@ pub fn check_shape_with(
     {
         out.push(redirect_url_invalid());
     }
-    for (field, path, code, texts) in [
-        ("name", P_NAME, "AUTH.VLD-00100", &input.name),
+    for (path, code, texts) in [
+        (P_NAME, codes::SYSTEM_NAME_INVALID, &input.name),
         (
-            "description",
             P_DESCRIPTION,
-            "AUTH.VLD-00101",
+            codes::SYSTEM_DESCRIPTION_INVALID,
             &input.description,
         ),
     ] {
@@ -265,23 +227,12 @@ pub fn check_shape_with(
             .collect();
         let too_long = texts.values().any(|t| t.chars().count() > MAX_TEXT);
         if !missing.is_empty() || too_long || texts.len() > 3 {
-            let title = if field == "name" {
-                "The name must be given in nb, nn and en, each at most 4000 characters"
-            } else {
-                "The description must be given in nb, nn and en, each at most 4000 characters"
-            };
             let detail = if missing.is_empty() {
                 "too long, or languages other than nb, nn, en".to_owned()
             } else {
                 missing.join(", ")
             };
-            out.push(vx(
-                code,
-                title,
-                path,
-                "Missing or invalid languages : ",
-                detail,
-            ));
+            out.push(vx(code, path, "Missing or invalid languages : ", detail));
         }
     }
     if input.rights.len() > MAX_LIST
@@ -295,11 +246,7 @@ pub fn check_shape_with(
         .iter()
         .any(|c| c.trim().is_empty() || c.len() > MAX_ID)
     {
-        out.push(v(
-            "AUTH.VLD-00103",
-            "A client id is empty or longer than 255 characters",
-            P_CLIENTID,
-        ));
+        out.push(v(codes::SYSTEM_CLIENT_ID_INVALID, P_CLIENTID));
     }
     out
 }
@@ -373,8 +320,7 @@ pub fn check_rights(rights: &[Right], found: &HashMap<String, Resource>) -> Vec<
         .collect();
     if !bad_format.is_empty() {
         out.push(vx(
-            "AUTH.VLD-00009",
-            "One or more resource id is in wrong format. The valid format is urn:altinn:resource",
+            codes::SYSTEM_REGISTER_RESOURCE_ID_INVALID_FORMAT,
             P_RESOURCE,
             "Invalid Resource Id Details : ",
             bad_format.join(" | "),
@@ -394,11 +340,7 @@ pub fn check_rights(rights: &[Right], found: &HashMap<String, Resource>) -> Vec<
         !seen.insert(key)
     });
     if duplicate {
-        out.push(v(
-            "AUTH.VLD-00006",
-            "One or more duplicate rights found",
-            P_RESOURCE,
-        ));
+        out.push(v(codes::SYSTEM_REGISTER_RESOURCE_ID_DUPLICATES, P_RESOURCE));
     }
     let ids = resource_ids(rights);
     let missing: Vec<&str> = ids
@@ -407,7 +349,12 @@ pub fn check_rights(rights: &[Right], found: &HashMap<String, Resource>) -> Vec<
         .map(String::as_str)
         .collect();
     if !missing.is_empty() {
-        out.push(vx("AUTH.VLD-00003", "One or more resources specified in rights were not found in Altinn's resource register.", P_RESOURCE, "ResourceIds Not Found : ", missing.join(" | ")));
+        out.push(vx(
+            codes::SYSTEM_REGISTER_RESOURCE_ID_DOES_NOT_EXIST,
+            P_RESOURCE,
+            "ResourceIds Not Found : ",
+            missing.join(" | "),
+        ));
     }
     let not_delegable: Vec<&str> = ids
         .iter()
@@ -417,8 +364,7 @@ pub fn check_rights(rights: &[Right], found: &HashMap<String, Resource>) -> Vec<
         .collect();
     if !not_delegable.is_empty() {
         out.push(vx(
-            "AUTH.VLD-00017",
-            "One or more resources specified in rights is of resource type which is not delegable.",
+            codes::SYSTEM_REGISTER_RESOURCE_ID_NOT_DELEGABLE,
             P_RESOURCE,
             "ResourceIds Not Delegable : ",
             not_delegable.join(" | "),
@@ -438,8 +384,7 @@ pub fn check_packages(
     let mut seen = HashSet::new();
     if packages.iter().any(|p| !seen.insert(p.urn.as_str())) {
         out.push(v(
-            "AUTH.VLD-00007",
-            "One or more duplicate access package(s) found",
+            codes::SYSTEM_REGISTER_ACCESS_PACKAGE_DUPLICATES,
             P_PACKAGES,
         ));
     }
@@ -478,10 +423,18 @@ pub fn check_packages(
         ));
     }
     if !parts.is_empty() {
-        out.push(vx("AUTH.VLD-00008", "One or all the accesspackage(s) is not found in altinn's access packages or is not delegable", P_PACKAGES, "Invalid Urn Details : ", parts.join(" | ")));
+        out.push(vx(
+            codes::SYSTEM_REGISTER_ACCESS_PACKAGE_NOT_VALID,
+            P_PACKAGES,
+            "Invalid Urn Details : ",
+            parts.join(" | "),
+        ));
     }
     if is_visible && client_only {
-        out.push(v("AUTH.VLD-00018", "Access packages meant for system user for client relations can't be used in combination with the flag isVisible: true", P_PACKAGES));
+        out.push(v(
+            codes::SYSTEM_REGISTER_IS_VISIBLE_WITH_NON_ASSIGNABLE_ACCESS_PACKAGE,
+            P_PACKAGES,
+        ));
     }
     out
 }

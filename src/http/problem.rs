@@ -66,6 +66,12 @@ impl Problem {
         }
     }
 
+    /// The problem of one of Altinn's codes (its status and title from the table).
+    pub fn of(code: crate::domain::problem_codes::ProblemCode) -> Self {
+        let status = StatusCode::from_u16(code.status).unwrap_or(StatusCode::BAD_REQUEST);
+        Self::coded(status, code.code, code.title)
+    }
+
     /// A problem with an `AUTH-xxxxx`-style code.
     pub fn coded(
         status: StatusCode,

@@ -1,6 +1,7 @@
 //! The system register API (spec authentication-api §2.1), under
 //! `/authentication/api/v1/systemregister`.
 
+use crate::domain::problem_codes as codes;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -76,19 +77,10 @@ fn register_error(e: RegisterError) -> Response {
             "only the system's vendor (or a token with the systemregister.admin scope) may do this",
         )
         .into_response(),
-        RegisterError::NotFound(ref id) => Problem::coded(
-            StatusCode::NOT_FOUND,
-            "AUTH-00011",
-            "The Id does not refer to a Registered System.",
-        )
-        .with_detail(format!("System with ID '{id}' not found."))
-        .into_response(),
-        RegisterError::Deleted => Problem::coded(
-            StatusCode::BAD_REQUEST,
-            "AUTH-00100",
-            "Cannot update a system marked as deleted.",
-        )
-        .into_response(),
+        RegisterError::NotFound(ref id) => Problem::of(codes::SYSTEM_ID_NOT_FOUND)
+            .with_detail(format!("System with ID '{id}' not found."))
+            .into_response(),
+        RegisterError::Deleted => Problem::of(codes::SYSTEM_DELETED).into_response(),
         RegisterError::Conflict(ref id) => Problem::new(StatusCode::CONFLICT, "Conflict")
             .with_detail(format!("The System already exist: {id}"))
             .into_response(),

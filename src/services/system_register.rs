@@ -139,8 +139,9 @@ impl App {
             // Lists this long are not looked up item by item.
             return Err(RegisterError::Invalid(violations));
         }
-        if violations.iter().all(|v| v.code != "AUTH.VLD-00001")
-            && self.store.system(&input.id).await?.is_some()
+        if violations.iter().all(|v| {
+            v.code != crate::domain::problem_codes::SYSTEM_REGISTER_INVALID_SYSTEM_ID_FORMAT.code
+        }) && self.store.system(&input.id).await?.is_some()
         {
             violations.push(system::system_id_exists());
         }

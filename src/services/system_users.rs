@@ -2,6 +2,7 @@
 //! for a system user, the customer's representative approves or rejects, requests time out,
 //! vendors verify, and Maskinporten finds the system user for a token.
 
+use crate::domain::problem_codes::{self as codes, ProblemCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -32,29 +33,24 @@ pub enum SuError {
     Store(#[from] StoreError),
 }
 
-fn p(code: &'static str, status: u16, title: &'static str) -> SuError {
+fn p(code: ProblemCode) -> SuError {
+    SuError::Problem(code.into())
+}
+
+/// [`p`] with a detail that says more than the code's title.
+fn p_detail(code: ProblemCode, detail: &str) -> SuError {
     SuError::Problem(RequestProblem {
-        code,
-        status,
-        title,
-        detail: None,
+        detail: Some(detail.to_owned()),
+        ..code.into()
     })
 }
 
 pub fn request_not_found() -> SuError {
-    p(
-        "AUTH-00010",
-        404,
-        "The Id does not refer to a Request in our system.",
-    )
+    p(codes::REQUEST_NOT_FOUND)
 }
 
 pub fn system_not_found() -> SuError {
-    p(
-        "AUTH-00011",
-        404,
-        "The Id does not refer to a Registered System.",
-    )
+    p(codes::SYSTEM_ID_NOT_FOUND)
 }
 
 /// The body of `POST systemuser/request/vendor`.
@@ -130,31 +126,18 @@ impl App {
         caller: &Caller,
         input: CreateRequest,
     ) -> Result<(RequestRecord, bool), SuError> {
-        let vendor = caller.consumer_org().ok_or_else(|| {
-            p(
-                "AUTH-00023",
-                401,
-                "Can't resolve the Organisation Number for the Vendor from the Token.",
-            )
-        })?;
+        let vendor = caller
+            .consumer_org()
+            .ok_or_else(|| p(codes::VENDOR_ORGNO_NOT_FOUND))?;
         let system_id = input.system_id.trim().to_owned();
         let party_org_no = input.party_org_no.trim().to_owned();
         let external_ref = effective_external_ref(input.external_ref.as_deref(), &party_org_no);
         if external_ref.len() > 255 {
-            return Err(SuError::Problem(RequestProblem {
-                code: "AUTH-00101",
-                status: 400,
-                title: "externalRef may be at most 255 characters",
-                detail: None,
-            }));
+            return Err(p(codes::EXTERNAL_REF_TOO_LONG));
         }
         let key = live_key(&system_id, &party_org_no, &external_ref);
         if self.store.live_system_user(key).await?.is_some() {
-            return Err(p(
-                "AUTH-00004",
-                400,
-                "Failed to create new SystemUser, existing SystemUser tied to the given System-Id.",
-            ));
+            return Err(p(codes::SYSTEM_USER_ALREADY_EXISTS));
         }
         self.time_out_requests().await?;
         let system = self
@@ -169,19 +152,11 @@ impl App {
         if let Some(existing) = self.store.live_request(key).await? {
             return Ok((existing, false));
         }
-        let org: OrgNumber = party_org_no.parse().map_err(|_| {
-            p(
-                "AUTH-00000",
-                400,
-                "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
-            )
-        })?;
+        let org: OrgNumber = party_org_no
+            .parse()
+            .map_err(|_| p(codes::REPORTEE_ORGNO_NOT_FOUND))?;
         if self.store.organization(&org).await?.is_none() {
-            return Err(p(
-                "AUTH-00000",
-                400,
-                "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
-            ));
+            return Err(p(codes::REPORTEE_ORGNO_NOT_FOUND));
         }
         let redirect_url = input
             .redirect_url
@@ -277,13 +252,9 @@ impl App {
     }
 
     async fn check_vendor_owns(&self, caller: &Caller, system_id: &str) -> Result<(), SuError> {
-        let vendor = caller.consumer_org().ok_or_else(|| {
-            p(
-                "AUTH-00023",
-                401,
-                "Can't resolve the Organisation Number for the Vendor from the Token.",
-            )
-        })?;
+        let vendor = caller
+            .consumer_org()
+            .ok_or_else(|| p(codes::VENDOR_ORGNO_NOT_FOUND))?;
         match self.store.system(system_id).await? {
             Some(s) if s.vendor_org == vendor.as_str() => Ok(()),
             _ => Err(system_not_found()),
@@ -371,35 +342,25 @@ impl App {
         grant: bool,
     ) -> Result<(), SuError> {
         if !self.store.is_main_administrator(by_pid, org_no).await? {
-            return Err(p(
-                "AUTH-00024",
-                403,
+            return Err(p_detail(
+                codes::DELETE_SYSTEM_USER_NOT_OWNED,
                 "only the daglig leder, styreleder or innehaver may appoint access managers",
             ));
         }
-        let pid: crate::domain::Pid = pid
-            .trim()
-            .parse()
-            .map_err(|_| p("AUTH-00102", 400, "not a valid national identity number"))?;
+        let pid: crate::domain::Pid = pid.trim().parse().map_err(|_| p(codes::PID_INVALID))?;
         let person = self
             .store
             .person(&pid)
             .await?
-            .ok_or_else(|| p("AUTH-00103", 404, "no such person in the register"))?;
-        let org: OrgNumber = org_no.parse().map_err(|_| {
-            p(
-                "AUTH-00000",
-                400,
-                "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
-            )
-        })?;
-        let org_party = self.store.organization(&org).await?.ok_or_else(|| {
-            p(
-                "AUTH-00000",
-                400,
-                "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
-            )
-        })?;
+            .ok_or_else(|| p(codes::PERSON_NOT_FOUND))?;
+        let org: OrgNumber = org_no
+            .parse()
+            .map_err(|_| p(codes::REPORTEE_ORGNO_NOT_FOUND))?;
+        let org_party = self
+            .store
+            .organization(&org)
+            .await?
+            .ok_or_else(|| p(codes::REPORTEE_ORGNO_NOT_FOUND))?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         if grant {
@@ -451,14 +412,10 @@ impl App {
             .filter(|r| !r.is_deleted)
             .ok_or_else(request_not_found)?;
         if !self.has_authority(pid, &r.party_org_no).await? {
-            return Err(p("AUTH-00041", 403, "Party does not match request's orgno"));
+            return Err(p(codes::PARTY_ID_REQUEST_MISMATCH));
         }
         if self.request_status(&r) != RequestStatus::New {
-            return Err(p(
-                "AUTH-00013",
-                409,
-                "The Status of the Request is not New.",
-            ));
+            return Err(p(codes::REQUEST_STATUS_NOT_NEW));
         }
         let now = self.clock.now();
         let cutoff = now.saturating_sub(self.timeout_micros());
@@ -468,11 +425,7 @@ impl App {
             if !db::decide_request(&mut tx, id, RequestStatus::Rejected, &actor, cutoff, now)
                 .await?
             {
-                return Err(p(
-                    "AUTH-00013",
-                    409,
-                    "The Status of the Request is not New.",
-                ));
+                return Err(p(codes::REQUEST_STATUS_NOT_NEW));
             }
             audit_in(&mut tx, &actor, "systemuser.request.reject", &r, now).await?;
             tx.commit().await.map_err(StoreError::from)?;
@@ -489,27 +442,18 @@ impl App {
             .await?
             .filter(|s| !s.is_deleted)
             .ok_or_else(system_not_found)?;
-        let org: OrgNumber = r.party_org_no.parse().map_err(|_| {
-            p(
-                "AUTH-00000",
-                400,
-                "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
-            )
-        })?;
-        let party = self.store.organization(&org).await?.ok_or_else(|| {
-            p(
-                "AUTH-00000",
-                400,
-                "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
-            )
-        })?;
+        let org: OrgNumber = r
+            .party_org_no
+            .parse()
+            .map_err(|_| p(codes::REPORTEE_ORGNO_NOT_FOUND))?;
+        let party = self
+            .store
+            .organization(&org)
+            .await?
+            .ok_or_else(|| p(codes::REPORTEE_ORGNO_NOT_FOUND))?;
         let mut tx = self.store.begin().await?;
         if !db::decide_request(&mut tx, id, RequestStatus::Accepted, &actor, cutoff, now).await? {
-            return Err(p(
-                "AUTH-00013",
-                409,
-                "The Status of the Request is not New.",
-            ));
+            return Err(p(codes::REQUEST_STATUS_NOT_NEW));
         }
         let user = SystemUserRecord {
             id: r.id.clone(),
@@ -531,11 +475,7 @@ impl App {
         match db::insert_system_user(&mut tx, &user, &actor, now).await {
             Ok(()) => {}
             Err(e) if e.is_unique_violation() => {
-                return Err(p(
-                    "AUTH-00004",
-                    400,
-                    "Failed to create new SystemUser, existing SystemUser tied to the given System-Id.",
-                ));
+                return Err(p(codes::SYSTEM_USER_ALREADY_EXISTS));
             }
             Err(e) => return Err(e.into()),
         }
@@ -585,9 +525,8 @@ impl App {
         title: Option<&str>,
     ) -> Result<SystemUserRecord, SuError> {
         if !self.has_authority(pid, org_no).await? {
-            return Err(p(
-                "AUTH-00024",
-                403,
+            return Err(p_detail(
+                codes::DELETE_SYSTEM_USER_NOT_OWNED,
                 "you don't have rights to create system users for this organisation",
             ));
         }
@@ -597,20 +536,14 @@ impl App {
             .await?
             .filter(|s| !s.is_deleted && s.is_visible)
             .ok_or_else(system_not_found)?;
-        let org: OrgNumber = org_no.parse().map_err(|_| {
-            p(
-                "AUTH-00000",
-                400,
-                "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
-            )
-        })?;
-        let party = self.store.organization(&org).await?.ok_or_else(|| {
-            p(
-                "AUTH-00000",
-                400,
-                "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
-            )
-        })?;
+        let org: OrgNumber = org_no
+            .parse()
+            .map_err(|_| p(codes::REPORTEE_ORGNO_NOT_FOUND))?;
+        let party = self
+            .store
+            .organization(&org)
+            .await?
+            .ok_or_else(|| p(codes::REPORTEE_ORGNO_NOT_FOUND))?;
         let now = self.clock.now();
         let title = title
             .map(str::trim)
@@ -640,11 +573,7 @@ impl App {
         match db::insert_system_user(&mut tx, &user, &actor, now).await {
             Ok(()) => {}
             Err(e) if e.is_unique_violation() => {
-                return Err(p(
-                    "AUTH-00004",
-                    400,
-                    "Failed to create new SystemUser, existing SystemUser tied to the given System-Id.",
-                ));
+                return Err(p(codes::SYSTEM_USER_ALREADY_EXISTS));
             }
             Err(e) => return Err(e.into()),
         }
@@ -668,13 +597,9 @@ impl App {
         org: &str,
         external_ref: Option<&str>,
     ) -> Result<SystemUserRecord, SuError> {
-        let vendor = caller.consumer_org().ok_or_else(|| {
-            p(
-                "AUTH-00023",
-                401,
-                "Can't resolve the Organisation Number for the Vendor from the Token.",
-            )
-        })?;
+        let vendor = caller
+            .consumer_org()
+            .ok_or_else(|| p(codes::VENDOR_ORGNO_NOT_FOUND))?;
         let ext = effective_external_ref(external_ref, org);
         match self
             .store
@@ -682,7 +607,7 @@ impl App {
             .await?
         {
             Some(u) if u.vendor_org == vendor.as_str() => Ok(u),
-            _ => Err(p("AUTH-00015", 404, "The SystemUser was not found.")),
+            _ => Err(p(codes::SYSTEM_USER_NOT_FOUND)),
         }
     }
 
@@ -694,18 +619,14 @@ impl App {
         id: &str,
     ) -> Result<(), SuError> {
         if !self.has_authority(pid, org_no).await? {
-            return Err(p(
-                "AUTH-00024",
-                403,
-                "you don't have rights to delete this systemuser",
-            ));
+            return Err(p(codes::DELETE_SYSTEM_USER_NOT_OWNED));
         }
         let u = self
             .store
             .system_user(id)
             .await?
             .filter(|u| !u.is_deleted && u.party_org_no == org_no)
-            .ok_or_else(|| p("AUTH-00015", 404, "The SystemUser was not found."))?;
+            .ok_or_else(|| p(codes::SYSTEM_USER_NOT_FOUND))?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         db::delete_system_user(

@@ -1,6 +1,7 @@
 //! System-user requests and system users (spec authentication-api §2.2, §2.4), under
 //! `/authentication/api/v1/systemuser`.
 
+use crate::domain::problem_codes as codes;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -222,29 +223,28 @@ async fn person_and_party(
             Problem::forbidden("this needs a person's token (pid claim)").into_response()
         })?
         .to_owned();
-    let party_id: i64 = party.parse().map_err(|_| {
-        Problem::coded(
-            StatusCode::BAD_REQUEST,
-            "AUTH-00000",
-            "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
-        )
-        .into_response()
-    })?;
+    let party_id: i64 = party
+        .parse()
+        .map_err(|_| Problem::of(codes::REPORTEE_ORGNO_NOT_FOUND).into_response())?;
     let org = state
         .app
         .store
         .organization_by_party_id(party_id)
         .await
         .map_err(|e| Problem::from(e).into_response())?;
-    let org = org.and_then(|o| o.org_no).ok_or_else(|| {
-        Problem::coded(
-            StatusCode::BAD_REQUEST,
-            "AUTH-00000",
-            "Can't resolve the Organisation Number from the logged in Reportee PartyId.",
-        )
-        .into_response()
-    })?;
+    let org = org
+        .and_then(|o| o.org_no)
+        .ok_or_else(|| Problem::of(codes::REPORTEE_ORGNO_NOT_FOUND).into_response())?;
     Ok((pid, org))
+}
+
+/// Whether `pid` has authority for `org`; a storage error is a 503/500, never a "no".
+async fn authority(state: &AppState, pid: &str, org: &str) -> Result<bool, Response> {
+    state
+        .app
+        .has_authority(pid, org)
+        .await
+        .map_err(|e| Problem::from(e).into_response())
 }
 
 /// As [`person_and_party`], and the person must have authority for the organisation.
@@ -254,7 +254,7 @@ async fn authorized_party(
     party: &str,
 ) -> Result<(String, String), Response> {
     let (pid, org) = person_and_party(state, caller, party).await?;
-    if !state.app.has_authority(&pid, &org).await.unwrap_or(false) {
+    if !authority(state, &pid, &org).await? {
         return Err(
             Problem::forbidden("you have no authority for this organisation").into_response(),
         );
@@ -275,9 +275,13 @@ async fn party_read(
     };
     match state.app.store.request(&id).await {
         Ok(Some(r)) if !r.is_deleted && r.party_org_no == org => {
-            if !state.app.has_authority(&pid, &org).await.unwrap_or(false) {
-                return Problem::forbidden("you have no authority for this organisation")
-                    .into_response();
+            match authority(&state, &pid, &org).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    return Problem::forbidden("you have no authority for this organisation")
+                        .into_response();
+                }
+                Err(r) => return r,
             }
             Json(state.app.request_json(&r, false)).into_response()
         }
@@ -300,12 +304,7 @@ async fn decide(
     match state.app.store.request(id).await {
         Ok(Some(r)) if !r.is_deleted => {
             if r.party_org_no != org {
-                return Problem::coded(
-                    StatusCode::FORBIDDEN,
-                    "AUTH-00041",
-                    "Party does not match request's orgno",
-                )
-                .into_response();
+                return Problem::of(codes::PARTY_ID_REQUEST_MISMATCH).into_response();
             }
         }
         Ok(_) => return su_problem(crate::services::system_users::request_not_found()),
@@ -410,12 +409,7 @@ async fn by_external_id(
             Json(system_user_json(&u, &u.system_id)),
         )
             .into_response(),
-        Ok(None) => Problem::coded(
-            StatusCode::NOT_FOUND,
-            "AUTH-00015",
-            "The SystemUser was not found.",
-        )
-        .into_response(),
+        Ok(None) => Problem::of(codes::SYSTEM_USER_NOT_FOUND).into_response(),
         Err(e) => Problem::from(e).into_response(),
     }
 }
@@ -471,12 +465,7 @@ async fn party_system_user(
 ) -> Result<SystemUserRecord, Response> {
     match state.app.store.system_user(id).await {
         Ok(Some(u)) if !u.is_deleted && u.party_org_no == org => Ok(u),
-        Ok(_) => Err(Problem::coded(
-            StatusCode::NOT_FOUND,
-            "AUTH-00015",
-            "The SystemUser was not found.",
-        )
-        .into_response()),
+        Ok(_) => Err(Problem::of(codes::SYSTEM_USER_NOT_FOUND).into_response()),
         Err(e) => Err(Problem::from(e).into_response()),
     }
 }
@@ -513,28 +502,25 @@ async fn portal_request(
         Ok(_) => return su_problem(crate::services::system_users::request_not_found()),
         Err(e) => return Problem::from(e).into_response(),
     };
-    let authority = state
-        .app
-        .has_authority(pid, &r.party_org_no)
-        .await
-        .unwrap_or(false);
+    let authority = match authority(&state, pid, &r.party_org_no).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
     let related = authority
-        || state
-            .app
-            .store
-            .has_any_role(pid, &r.party_org_no)
-            .await
-            .unwrap_or(false);
+        || match state.app.store.has_any_role(pid, &r.party_org_no).await {
+            Ok(related) => related,
+            Err(e) => return Problem::from(e).into_response(),
+        };
     if !related {
-        return Problem::coded(
-            StatusCode::FORBIDDEN,
-            "AUTH-00066",
-            "The user is neither an access manager nor related to the party",
-        )
-        .into_response();
+        return Problem::of(codes::REQUEST_USER_IS_NOT_ACCESS_MANAGER)
+            .with_detail("The user is neither an access manager nor related to the party")
+            .into_response();
     }
     let party = match r.party_org_no.parse() {
-        Ok(org) => state.app.store.organization(&org).await.ok().flatten(),
+        Ok(org) => match state.app.store.organization(&org).await {
+            Ok(party) => party,
+            Err(e) => return Problem::from(e).into_response(),
+        },
         Err(_) => None,
     };
     let mut v = state.app.request_json(&r, false);
@@ -571,7 +557,11 @@ async fn pending(
         Ok(x) => x,
         Err(r) => return r,
     };
-    if org != orgno || !state.app.has_authority(&pid, &org).await.unwrap_or(false) {
+    let may = match authority(&state, &pid, &org).await {
+        Ok(may) => may,
+        Err(r) => return r,
+    };
+    if org != orgno || !may {
         return Problem::forbidden("you have no authority for this organisation").into_response();
     }
     if let Err(e) = state.app.time_out_requests().await {

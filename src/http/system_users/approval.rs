@@ -1,6 +1,7 @@
 //! The pages at the `confirmUrl`: the customer's representative logs in, sees what the vendor's
 //! system asks for, and approves or rejects; then a receipt, and back to the vendor.
 
+use crate::domain::problem_codes as codes;
 use axum::Router;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, OriginalUri, Query, State};
@@ -128,12 +129,11 @@ async fn show(
             .unwrap_or_default(),
         Err(_) => String::new(),
     };
-    if !state
-        .app
-        .has_authority(&session.pid, &r.party_org_no)
-        .await
-        .unwrap_or(false)
-    {
+    let authority = match state.app.has_authority(&session.pid, &r.party_org_no).await {
+        Ok(a) => a,
+        Err(e) => return crate::http::problem::Problem::from(e).into_response(),
+    };
+    if !authority {
         let explanation = format!(
             "{} {} ({}). {}",
             lang.t("Forespørselen gjelder", "The request concerns"),
@@ -144,13 +144,16 @@ async fn show(
                 "Only the daglig leder, styreleder or innehaver may approve it.",
             )
         );
-        if !state
+        let related = match state
             .app
             .store
             .has_any_role(&session.pid, &r.party_org_no)
             .await
-            .unwrap_or(false)
         {
+            Ok(related) => related,
+            Err(e) => return crate::http::problem::Problem::from(e).into_response(),
+        };
+        if !related {
             return message(
                 &state,
                 lang,
@@ -339,7 +342,7 @@ async fn decide(
         .await
     {
         Ok(r) => receipt(&state, lang, &r, approve),
-        Err(SuError::Problem(p)) if p.code == "AUTH-00013" => {
+        Err(SuError::Problem(p)) if p.code == codes::REQUEST_STATUS_NOT_NEW.code => {
             match state.app.store.request(&form.id).await {
                 Ok(Some(r)) => not_answerable(&state, lang, &r)
                     .unwrap_or_else(|| message(&state, lang, StatusCode::CONFLICT, p.title, "")),

@@ -2,6 +2,7 @@
 //! organisation to act for, sees its system users and what each may do, deletes them, answers
 //! waiting requests, and creates a system user by choosing a system from the list.
 
+use crate::domain::problem_codes as codes;
 use axum::Router;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Query, State};
@@ -295,13 +296,16 @@ async fn overview(
             lang.t("Slett", "Delete"),
         ));
     }
-    if state
+    let main_administrator = match state
         .app
         .store
         .is_main_administrator(&session.pid, &org_no)
         .await
-        .unwrap_or(false)
     {
+        Ok(m) => m,
+        Err(e) => return crate::http::problem::Problem::from(e).into_response(),
+    };
+    if main_administrator {
         let managers = state
             .app
             .store
@@ -544,7 +548,7 @@ async fn create(
         ))
         .into_response(),
         Err(SuError::Problem(p)) => {
-            let text = if p.code == "AUTH-00004" {
+            let text = if p.code == codes::SYSTEM_USER_ALREADY_EXISTS.code {
                 lang.t(
                     "Virksomheten har allerede en systembruker for dette systemet.",
                     "The organisation already has a system user for this system.",
