@@ -11,6 +11,7 @@ pub mod pid;
 pub mod problem_codes;
 pub mod reference;
 pub mod request;
+pub mod scopes;
 pub mod studio;
 pub mod system;
 pub mod urn;

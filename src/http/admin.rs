@@ -1,5 +1,6 @@
 //! Operator API: the audit log.
 
+use crate::domain::scopes;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Json, Response};
@@ -16,9 +17,6 @@ use crate::clock::parse_rfc3339;
 use crate::services::audit::{self, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::store::audit::AuditQuery;
 use axum::http::StatusCode;
-
-/// The operator scope: read the audit log and other operator data.
-pub const SCOPE_ADMIN: &str = "tilgang:admin";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -116,9 +114,10 @@ async fn operator_page(
     }
     body.push_str("</tbody></table>");
     body.push_str(&format!(
-        "<p>{} <a href=\"/docs\"><code>GET /admin/api/v1/audit</code></a> ({} <code>{SCOPE_ADMIN}</code>).</p>",
+        "<p>{} <a href=\"/docs\"><code>GET /admin/api/v1/audit</code></a> ({} <code>{}</code>).</p>",
         lang.t("Revisjonsloggen leses gjennom", "The audit log is read through"),
         lang.t("scope", "scope"),
+        scopes::TILGANG_ADMIN,
     ));
     page(lang, lang.t("Operatør", "Operator"), local, &body)
 }
@@ -139,7 +138,7 @@ async fn list_audit(
     bearer: Bearer,
     params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    if let Err(p) = bearer.require_any(&[SCOPE_ADMIN]) {
+    if let Err(p) = bearer.require_any(&[scopes::TILGANG_ADMIN]) {
         return p.into_response();
     }
     let Query(p) = match params {

@@ -1,5 +1,6 @@
 //! The register: reference-data import and organisation lookups.
 
+use crate::domain::scopes;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::response::{IntoResponse, Json, Response};
@@ -14,7 +15,6 @@ use crate::domain::OrgNumber;
 use crate::domain::import::{ImportIssue, ImportPolicy, IssueKind};
 use crate::services::import::{self, ImportActor, ImportError};
 
-pub const SCOPE_REGISTER_ADMIN: &str = "altinn:register/admin";
 /// Import documents may be large (a whole register).
 const IMPORT_BODY_LIMIT: usize = 32 * 1024 * 1024;
 
@@ -32,7 +32,7 @@ async fn import_document(
     bearer: Bearer,
     ApiJson(doc): ApiJson<Value>,
 ) -> Response {
-    let caller = match bearer.require_any(&[SCOPE_REGISTER_ADMIN]) {
+    let caller = match bearer.require_any(&[scopes::REGISTER_ADMIN]) {
         Ok(c) => c,
         Err(p) => return p.into_response(),
     };

@@ -2,6 +2,7 @@
 //! `/authentication/api/v1/systemregister`.
 
 use crate::domain::problem_codes as codes;
+use crate::domain::scopes;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -14,9 +15,8 @@ use super::AppState;
 use super::auth::Bearer;
 use super::problem::{ApiJson, Problem, ValidationError};
 use crate::domain::system::{AttributePair, PackageRef, Right, System, SystemInput, Violation};
-use crate::services::system_register::{RegisterError, SCOPE_ADMIN, SCOPE_WRITE};
+use crate::services::system_register::RegisterError;
 
-pub const SCOPE_PORTAL: &str = "altinn:portal/enduser";
 /// Systems may be large (many rights); a body over this is refused with 413.
 const BODY_LIMIT: usize = 8 * 1024 * 1024;
 const BASE: &str = "/authentication/api/v1/systemregister";
@@ -153,7 +153,7 @@ macro_rules! scope {
 
 /// SR1: every live, visible system.
 async fn list_visible(State(state): State<AppState>, bearer: Bearer) -> Response {
-    scope!(bearer, SCOPE_PORTAL);
+    scope!(bearer, scopes::PORTAL_ENDUSER);
     match state.app.store.visible_systems().await {
         Ok(list) => (
             [(header::CACHE_CONTROL, "no-store")],
@@ -166,7 +166,11 @@ async fn list_visible(State(state): State<AppState>, bearer: Bearer) -> Response
 
 /// SR2: the calling vendor's live systems.
 async fn list_vendor(State(state): State<AppState>, bearer: Bearer) -> Response {
-    let caller = scope!(bearer, SCOPE_WRITE, SCOPE_ADMIN);
+    let caller = scope!(
+        bearer,
+        scopes::SYSTEMREGISTER_WRITE,
+        scopes::SYSTEMREGISTER_ADMIN
+    );
     let Some(org) = caller.consumer_org() else {
         return Problem::forbidden("the token names no vendor organisation (consumer claim)")
             .into_response();
@@ -183,7 +187,7 @@ async fn read_portal(
     bearer: Bearer,
     Path(system_id): Path<String>,
 ) -> Response {
-    scope!(bearer, SCOPE_PORTAL);
+    scope!(bearer, scopes::PORTAL_ENDUSER);
     match state.app.store.system(&system_id).await {
         Ok(Some(s)) => Json(portal(&state, &s).await).into_response(),
         Ok(None) => register_error(RegisterError::NotFound(system_id)),
@@ -197,7 +201,11 @@ async fn read_vendor(
     bearer: Bearer,
     Path(system_id): Path<String>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_WRITE, SCOPE_ADMIN);
+    let caller = scope!(
+        bearer,
+        scopes::SYSTEMREGISTER_WRITE,
+        scopes::SYSTEMREGISTER_ADMIN
+    );
     match state.app.vendor_system(caller, &system_id).await {
         Ok(s) => Json(full(&s)).into_response(),
         Err(e) => register_error(e),
@@ -210,7 +218,11 @@ async fn create(
     bearer: Bearer,
     ApiJson(input): ApiJson<SystemInput>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_WRITE, SCOPE_ADMIN);
+    let caller = scope!(
+        bearer,
+        scopes::SYSTEMREGISTER_WRITE,
+        scopes::SYSTEMREGISTER_ADMIN
+    );
     match state.app.create_system(caller, input).await {
         Ok(internal_id) => Json(json!(internal_id)).into_response(),
         Err(e) => register_error(e),
@@ -224,7 +236,11 @@ async fn update(
     Path(system_id): Path<String>,
     ApiJson(input): ApiJson<SystemInput>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_WRITE, SCOPE_ADMIN);
+    let caller = scope!(
+        bearer,
+        scopes::SYSTEMREGISTER_WRITE,
+        scopes::SYSTEMREGISTER_ADMIN
+    );
     match state.app.update_system(caller, &system_id, input).await {
         Ok(()) => succeeded(),
         Err(e) => register_error(e),
@@ -238,7 +254,11 @@ async fn update_rights(
     Path(system_id): Path<String>,
     ApiJson(rights): ApiJson<Vec<Right>>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_WRITE, SCOPE_ADMIN);
+    let caller = scope!(
+        bearer,
+        scopes::SYSTEMREGISTER_WRITE,
+        scopes::SYSTEMREGISTER_ADMIN
+    );
     match state
         .app
         .update_system_rights(caller, &system_id, rights)
@@ -256,7 +276,11 @@ async fn update_packages(
     Path(system_id): Path<String>,
     ApiJson(packages): ApiJson<Vec<PackageRef>>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_WRITE, SCOPE_ADMIN);
+    let caller = scope!(
+        bearer,
+        scopes::SYSTEMREGISTER_WRITE,
+        scopes::SYSTEMREGISTER_ADMIN
+    );
     match state
         .app
         .update_system_packages(caller, &system_id, packages)
@@ -273,7 +297,11 @@ async fn remove(
     bearer: Bearer,
     Path(system_id): Path<String>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_WRITE, SCOPE_ADMIN);
+    let caller = scope!(
+        bearer,
+        scopes::SYSTEMREGISTER_WRITE,
+        scopes::SYSTEMREGISTER_ADMIN
+    );
     match state.app.delete_system(caller, &system_id).await {
         Ok(()) => succeeded(),
         Err(e) => register_error(e),
@@ -295,7 +323,7 @@ async fn rights(
     Path(system_id): Path<String>,
     Query(q): Query<RightsQuery>,
 ) -> Response {
-    scope!(bearer, SCOPE_PORTAL);
+    scope!(bearer, scopes::PORTAL_ENDUSER);
     let rights = match state.app.store.system(&system_id).await {
         Ok(s) => s.map(|s| s.rights).unwrap_or_default(),
         Err(e) => return Problem::from(e).into_response(),
@@ -342,7 +370,7 @@ async fn packages(
     bearer: Bearer,
     Path(system_id): Path<String>,
 ) -> Response {
-    scope!(bearer, SCOPE_PORTAL);
+    scope!(bearer, scopes::PORTAL_ENDUSER);
     match state.app.store.system(&system_id).await {
         Ok(s) => Json(s.map(|s| s.access_packages).unwrap_or_default()).into_response(),
         Err(e) => Problem::from(e).into_response(),
@@ -355,7 +383,11 @@ async fn change_log(
     bearer: Bearer,
     Path(system_id): Path<String>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_WRITE, SCOPE_ADMIN);
+    let caller = scope!(
+        bearer,
+        scopes::SYSTEMREGISTER_WRITE,
+        scopes::SYSTEMREGISTER_ADMIN
+    );
     match state.app.system_change_log(caller, &system_id).await {
         Ok(log) => Json(log).into_response(),
         Err(e) => register_error(e),

@@ -1,6 +1,7 @@
 //! The system register's use cases (spec authentication-api §2.1, with DESIGN §5's fixes):
 //! vendors create, read, update and delete their systems; customers see the visible ones.
 
+use crate::domain::scopes;
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
@@ -12,9 +13,6 @@ use crate::domain::system::{self, PackageRef, Right, System, SystemInput, Violat
 use crate::store::StoreError;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::system as db;
-
-pub const SCOPE_WRITE: &str = "altinn:authentication/systemregister.write";
-pub const SCOPE_ADMIN: &str = "altinn:authentication/systemregister.admin";
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {
@@ -39,7 +37,7 @@ enum ListChange {
 }
 
 fn may_write(caller: &Caller, vendor_org: &str) -> bool {
-    caller.has_scope(SCOPE_ADMIN)
+    caller.has_scope(scopes::SYSTEMREGISTER_ADMIN)
         || caller
             .consumer_org()
             .is_some_and(|o| o.as_str() == vendor_org)

@@ -20,9 +20,6 @@ use crate::store::audit::{self, AuditEntry};
 use crate::store::system_user::{self as db, RequestRecord, SystemUserRecord};
 use crate::store::{Store, StoreError};
 
-pub const SCOPE_REQUEST_WRITE: &str = "altinn:authentication/systemuser.request.write";
-pub const SCOPE_REQUEST_READ: &str = "altinn:authentication/systemuser.request.read";
-pub const SCOPE_LOOKUP: &str = "altinn:maskinporten/systemuser.read";
 pub const PAGE_SIZE: i64 = 50;
 
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,7 @@
 //! The embedded Maskinporten self-service API (local profile): clients and their keys, owned by
 //! the organisation of the caller's token.
 
+use crate::domain::scopes;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -13,9 +14,6 @@ use crate::http::AppState;
 use crate::http::auth::Bearer;
 use crate::http::problem::{ApiJson, Problem};
 use crate::services::maskinporten::{ClientInput, SelfServiceError};
-
-pub const SCOPE_DCR_WRITE: &str = "idporten:dcr.write";
-pub const SCOPE_DCR_READ: &str = "idporten:dcr.read";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -51,7 +49,7 @@ async fn create(
     bearer: Bearer,
     ApiJson(input): ApiJson<ClientInput>,
 ) -> Response {
-    let org = match owner(&bearer, &[SCOPE_DCR_WRITE]) {
+    let org = match owner(&bearer, &[scopes::DCR_WRITE]) {
         Ok(o) => o,
         Err(p) => return p.into_response(),
     };
@@ -62,7 +60,7 @@ async fn create(
 }
 
 async fn list(State(state): State<AppState>, bearer: Bearer) -> Response {
-    let org = match owner(&bearer, &[SCOPE_DCR_READ, SCOPE_DCR_WRITE]) {
+    let org = match owner(&bearer, &[scopes::DCR_READ, scopes::DCR_WRITE]) {
         Ok(o) => o,
         Err(p) => return p.into_response(),
     };
@@ -77,7 +75,7 @@ async fn read(
     bearer: Bearer,
     Path(client_id): Path<String>,
 ) -> Response {
-    let org = match owner(&bearer, &[SCOPE_DCR_READ, SCOPE_DCR_WRITE]) {
+    let org = match owner(&bearer, &[scopes::DCR_READ, scopes::DCR_WRITE]) {
         Ok(o) => o,
         Err(p) => return p.into_response(),
     };
@@ -92,7 +90,7 @@ async fn remove(
     bearer: Bearer,
     Path(client_id): Path<String>,
 ) -> Response {
-    let org = match owner(&bearer, &[SCOPE_DCR_WRITE]) {
+    let org = match owner(&bearer, &[scopes::DCR_WRITE]) {
         Ok(o) => o,
         Err(p) => return p.into_response(),
     };
@@ -108,7 +106,7 @@ async fn set_keys(
     Path(client_id): Path<String>,
     ApiJson(body): ApiJson<Value>,
 ) -> Response {
-    let org = match owner(&bearer, &[SCOPE_DCR_WRITE]) {
+    let org = match owner(&bearer, &[scopes::DCR_WRITE]) {
         Ok(o) => o,
         Err(p) => return p.into_response(),
     };
@@ -123,7 +121,7 @@ async fn keys(
     bearer: Bearer,
     Path(client_id): Path<String>,
 ) -> Response {
-    let org = match owner(&bearer, &[SCOPE_DCR_READ, SCOPE_DCR_WRITE]) {
+    let org = match owner(&bearer, &[scopes::DCR_READ, scopes::DCR_WRITE]) {
         Ok(o) => o,
         Err(p) => return p.into_response(),
     };

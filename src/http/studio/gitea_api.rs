@@ -13,8 +13,8 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use crate::clock::format_micros;
+use crate::domain::scopes;
 use crate::http::AppState;
-use crate::http::admin::SCOPE_ADMIN;
 use crate::http::studio::oauth::{basic_auth, bearer};
 use crate::services::studio::StudioError;
 use crate::services::studio_orgs::{Actor, NewOrgInput, OrgError};
@@ -148,7 +148,7 @@ impl FromRequestParts<AppState> for Caller {
                 None => {
                     // A platform token with the operator scope works for the admin endpoints.
                     if let Ok(c) = state.app.verify_bearer(token).await
-                        && c.has_scope(SCOPE_ADMIN)
+                        && c.has_scope(scopes::TILGANG_ADMIN)
                     {
                         return Ok(Caller::Operator(c.audit_name()));
                     }

@@ -12,18 +12,15 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::domain::scopes;
 use crate::http::AppState;
 use crate::http::auth::Bearer;
 use crate::http::problem::{ApiJson, Problem};
-use crate::services::system_register::{SCOPE_ADMIN, SCOPE_WRITE};
-use crate::services::system_users::{
-    CreateRequest, SCOPE_LOOKUP, SCOPE_REQUEST_READ, SCOPE_REQUEST_WRITE, SuError, system_user_json,
-};
+use crate::services::system_users::{CreateRequest, SuError, system_user_json};
 use crate::services::tokens::Caller;
 use crate::store::system_user::SystemUserRecord;
 
 const BASE: &str = "/authentication/api/v1/systemuser";
-pub const SCOPE_PORTAL: &str = "altinn:portal/enduser";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -110,7 +107,7 @@ async fn create(
     bearer: Bearer,
     ApiJson(input): ApiJson<CreateRequest>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_REQUEST_WRITE);
+    let caller = scope!(bearer, scopes::SYSTEMUSER_REQUEST_WRITE);
     match state.app.create_request(caller, input).await {
         Ok((r, true)) => {
             let location = state.app.config.url(&format!("{BASE}/request/{}", r.id));
@@ -127,7 +124,7 @@ async fn create(
 }
 
 async fn read(State(state): State<AppState>, bearer: Bearer, Path(id): Path<String>) -> Response {
-    let caller = scope!(bearer, SCOPE_REQUEST_READ);
+    let caller = scope!(bearer, scopes::SYSTEMUSER_REQUEST_READ);
     match state.app.vendor_request(caller, &id).await {
         Ok(r) => Json(state.app.request_json(&r, true)).into_response(),
         Err(e) => su_problem(e),
@@ -139,7 +136,7 @@ async fn by_ref(
     bearer: Bearer,
     Path((system_id, org, external_ref)): Path<(String, String, String)>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_REQUEST_READ);
+    let caller = scope!(bearer, scopes::SYSTEMUSER_REQUEST_READ);
     match state
         .app
         .vendor_request_by_ref(caller, &system_id, &org, &external_ref)
@@ -162,7 +159,7 @@ async fn by_system(
     Path(system_id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_REQUEST_READ);
+    let caller = scope!(bearer, scopes::SYSTEMUSER_REQUEST_READ);
     let after = match q.token.as_deref() {
         None | Some("") => String::new(),
         Some(t) => match B64
@@ -202,7 +199,7 @@ async fn by_system(
 
 /// R9: 202 with an empty body.
 async fn remove(State(state): State<AppState>, bearer: Bearer, Path(id): Path<String>) -> Response {
-    let caller = scope!(bearer, SCOPE_REQUEST_WRITE);
+    let caller = scope!(bearer, scopes::SYSTEMUSER_REQUEST_WRITE);
     match state.app.delete_vendor_request(caller, &id).await {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
         Err(e) => su_problem(e),
@@ -268,7 +265,7 @@ async fn party_read(
     bearer: Bearer,
     Path((party, id)): Path<(String, String)>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_PORTAL);
+    let caller = scope!(bearer, scopes::PORTAL_ENDUSER);
     let (pid, org) = match person_and_party(&state, caller, &party).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -322,7 +319,7 @@ async fn approve(
     bearer: Bearer,
     Path((party, id)): Path<(String, String)>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_PORTAL);
+    let caller = scope!(bearer, scopes::PORTAL_ENDUSER);
     decide(state.clone(), caller, &party, &id, true).await
 }
 
@@ -332,7 +329,7 @@ async fn reject(
     bearer: Bearer,
     Path((party, id)): Path<(String, String)>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_PORTAL);
+    let caller = scope!(bearer, scopes::PORTAL_ENDUSER);
     decide(state.clone(), caller, &party, &id, false).await
 }
 
@@ -351,7 +348,11 @@ async fn by_query(
     bearer: Bearer,
     Query(q): Query<ByQuery>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_REQUEST_WRITE, SCOPE_REQUEST_READ);
+    let caller = scope!(
+        bearer,
+        scopes::SYSTEMUSER_REQUEST_WRITE,
+        scopes::SYSTEMUSER_REQUEST_READ
+    );
     let (Some(system_id), Some(org)) = (
         q.system_id.filter(|s| !s.is_empty()),
         q.orgno.filter(|s| !s.is_empty()),
@@ -386,7 +387,7 @@ async fn by_external_id(
     bearer: Bearer,
     Query(q): Query<ByExternalId>,
 ) -> Response {
-    scope!(bearer, SCOPE_LOOKUP);
+    scope!(bearer, scopes::MASKINPORTEN_SYSTEMUSER_READ);
     let (Some(client), Some(vendor), Some(owner)) = (
         q.client_id.filter(|s| !s.is_empty()),
         q.system_provider_org_no.filter(|s| !s.is_empty()),
@@ -429,7 +430,12 @@ async fn party_users(
     bearer: Bearer,
     Path(party): Path<String>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_PORTAL, SCOPE_ADMIN, SCOPE_WRITE);
+    let caller = scope!(
+        bearer,
+        scopes::PORTAL_ENDUSER,
+        scopes::SYSTEMREGISTER_ADMIN,
+        scopes::SYSTEMREGISTER_WRITE
+    );
     let (_pid, org) = match authorized_party(&state, caller, &party).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -446,7 +452,7 @@ async fn party_user(
     bearer: Bearer,
     Path((party, id)): Path<(String, String)>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_PORTAL);
+    let caller = scope!(bearer, scopes::PORTAL_ENDUSER);
     let (_pid, org) = match authorized_party(&state, caller, &party).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -476,7 +482,7 @@ async fn party_delete(
     bearer: Bearer,
     Path((party, id)): Path<(String, String)>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_PORTAL);
+    let caller = scope!(bearer, scopes::PORTAL_ENDUSER);
     let (pid, org) = match person_and_party(&state, caller, &party).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -493,7 +499,7 @@ async fn portal_request(
     bearer: Bearer,
     Path(id): Path<String>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_PORTAL);
+    let caller = scope!(bearer, scopes::PORTAL_ENDUSER);
     let Some(pid) = caller.claims.get("pid").and_then(Value::as_str) else {
         return Problem::forbidden("this needs a person's token (pid claim)").into_response();
     };
@@ -536,7 +542,7 @@ async fn escalate(
     bearer: Bearer,
     Path((_party, id)): Path<(String, String)>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_PORTAL);
+    let caller = scope!(bearer, scopes::PORTAL_ENDUSER);
     let Some(pid) = caller.claims.get("pid").and_then(Value::as_str) else {
         return su_problem(crate::services::system_users::request_not_found());
     };
@@ -552,7 +558,7 @@ async fn pending(
     bearer: Bearer,
     Path((party, orgno)): Path<(String, String)>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_PORTAL);
+    let caller = scope!(bearer, scopes::PORTAL_ENDUSER);
     let (pid, org) = match person_and_party(&state, caller, &party).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -593,7 +599,7 @@ async fn create_direct(
     Path(party): Path<String>,
     ApiJson(body): ApiJson<DirectCreate>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_PORTAL);
+    let caller = scope!(bearer, scopes::PORTAL_ENDUSER);
     let (pid, org) = match person_and_party(&state, caller, &party).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -613,8 +619,6 @@ async fn create_direct(
     }
 }
 
-pub const SCOPE_SYSTEMUSER_ADMIN: &str = "altinn:authentication/systemuser.admin";
-
 /// U8: the vendor's system users of a system, in sequence order, paged by an opaque token.
 async fn users_by_system(
     State(state): State<AppState>,
@@ -622,10 +626,16 @@ async fn users_by_system(
     Path(system_id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_WRITE, SCOPE_ADMIN);
+    let caller = scope!(
+        bearer,
+        scopes::SYSTEMREGISTER_WRITE,
+        scopes::SYSTEMREGISTER_ADMIN
+    );
     let owner = caller.consumer_org().map(|o| o.to_string());
     match state.app.store.system(&system_id).await {
-        Ok(Some(s)) if Some(&s.vendor_org) == owner.as_ref() || caller.has_scope(SCOPE_ADMIN) => {}
+        Ok(Some(s))
+            if Some(&s.vendor_org) == owner.as_ref()
+                || caller.has_scope(scopes::SYSTEMREGISTER_ADMIN) => {}
         Ok(_) => return su_problem(crate::services::system_users::system_not_found()),
         Err(e) => return Problem::from(e).into_response(),
     }
@@ -683,7 +693,7 @@ async fn stream(
     bearer: Bearer,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    scope!(bearer, SCOPE_SYSTEMUSER_ADMIN);
+    scope!(bearer, scopes::SYSTEMUSER_ADMIN);
     let after = match q.token.as_deref() {
         None | Some("") => 0,
         Some(t) => match B64
@@ -724,7 +734,7 @@ async fn internal_one(
     bearer: Bearer,
     Path(id): Path<String>,
 ) -> Response {
-    scope!(bearer, SCOPE_SYSTEMUSER_ADMIN);
+    scope!(bearer, scopes::SYSTEMUSER_ADMIN);
     match state.app.store.system_user(&id).await {
         Ok(Some(u)) if !u.is_deleted => Json(register_json(&u)).into_response(),
         Ok(_) => Problem::new(StatusCode::GONE, "Gone")
@@ -740,7 +750,7 @@ async fn delegations(
     bearer: Bearer,
     Path((party, id)): Path<(String, String)>,
 ) -> Response {
-    let caller = scope!(bearer, SCOPE_PORTAL);
+    let caller = scope!(bearer, scopes::PORTAL_ENDUSER);
     let (_pid, org) = match authorized_party(&state, caller, &party).await {
         Ok(x) => x,
         Err(r) => return r,
