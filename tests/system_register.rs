@@ -871,3 +871,39 @@ async fn a_system_may_name_only_its_vendors_own_maskinporten_clients() {
         s.stop().await;
     }
 }
+
+/// The scope is checked before the body is read, as in Altinn (authorization before model
+/// binding): a token without the scope gets 403 even when the body is broken; without a
+/// token, 401.
+#[tokio::test]
+async fn the_scope_is_checked_before_the_body() {
+    let s = TestServer::start(common::Engine::Sqlite).await;
+    let token = s
+        .enterprise_token(VENDOR, "altinn:authentication/systemuser.request.read")
+        .await;
+    let post = |token: Option<&str>| {
+        let mut req = s
+            .client
+            .post(s.url("/authentication/api/v1/systemregister/vendor"))
+            .header("content-type", "application/json")
+            .body("{not json");
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    let body = problem(post(Some(&token)).await.unwrap(), 403).await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("altinn:authentication/systemregister.write"),
+        "{body}"
+    );
+    problem(post(None).await.unwrap(), 401).await;
+    let good = s
+        .enterprise_token(VENDOR, "altinn:authentication/systemregister.write")
+        .await;
+    problem(post(Some(&good)).await.unwrap(), 400).await;
+    s.stop().await;
+}

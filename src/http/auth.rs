@@ -5,8 +5,11 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 
+use std::marker::PhantomData;
+
 use super::AppState;
 use super::problem::Problem;
+use crate::domain::scopes;
 use crate::services::tokens::{Caller, TokenError};
 
 /// A caller with a valid platform token (any scope).
@@ -60,4 +63,59 @@ impl Bearer {
             )))
         }
     }
+}
+
+/// Which scopes an endpoint takes (any one of them): a marker type per set, declared with
+/// [`scope_sets!`] below.
+pub trait ScopeSet {
+    const SCOPES: &'static [&'static str];
+}
+
+/// A caller whose platform token holds one of `S`'s scopes: 401 without a good token, 403
+/// without the scope — before the body is read, as in Altinn.
+pub struct Scoped<S: ScopeSet>(pub Caller, PhantomData<S>);
+
+impl<S: ScopeSet> FromRequestParts<AppState> for Scoped<S> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let bearer = Bearer::from_request_parts(parts, state).await?;
+        bearer.require_any(S::SCOPES)?;
+        Ok(Scoped(bearer.0, PhantomData))
+    }
+}
+
+macro_rules! scope_sets {
+    ($($(#[$doc:meta])* $name:ident = [$($scope:expr),+];)*) => {
+        $($(#[$doc])* pub struct $name;
+        impl ScopeSet for $name {
+            const SCOPES: &'static [&'static str] = &[$($scope),+];
+        })*
+    };
+}
+
+scope_sets! {
+    /// A person in the end-user portal.
+    Portal = [scopes::PORTAL_ENDUSER];
+    /// A person in the portal, or a vendor or administrator of the system register.
+    PortalOrRegister = [
+        scopes::PORTAL_ENDUSER,
+        scopes::SYSTEMREGISTER_ADMIN,
+        scopes::SYSTEMREGISTER_WRITE
+    ];
+    /// A vendor (or an administrator) of the system register.
+    RegisterWrite = [scopes::SYSTEMREGISTER_WRITE, scopes::SYSTEMREGISTER_ADMIN];
+    /// A vendor asking for system users.
+    RequestWrite = [scopes::SYSTEMUSER_REQUEST_WRITE];
+    /// A vendor reading its requests and system users.
+    RequestRead = [scopes::SYSTEMUSER_REQUEST_READ];
+    /// A vendor, asking or reading.
+    RequestWriteOrRead = [scopes::SYSTEMUSER_REQUEST_WRITE, scopes::SYSTEMUSER_REQUEST_READ];
+    /// Maskinporten looking up a system user.
+    Lookup = [scopes::MASKINPORTEN_SYSTEMUSER_READ];
+    /// Digdir's administrators of system users.
+    SystemUserAdmin = [scopes::SYSTEMUSER_ADMIN];
 }

@@ -2,7 +2,6 @@
 //! `/authentication/api/v1/systemregister`.
 
 use crate::domain::problem_codes as codes;
-use crate::domain::scopes;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -12,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::auth::Bearer;
+use super::auth::{Portal, RegisterWrite, Scoped};
 use super::problem::{ApiJson, Problem, ValidationError};
 use crate::domain::system::{AttributePair, PackageRef, Right, System, SystemInput, Violation};
 use crate::services::system_register::RegisterError;
@@ -142,18 +141,8 @@ async fn portal_list(state: &AppState, systems: &[System]) -> Vec<Value> {
     out
 }
 
-macro_rules! scope {
-    ($bearer:expr, $($scope:expr),+) => {
-        match $bearer.require_any(&[$($scope),+]) {
-            Ok(c) => c,
-            Err(p) => return p.into_response(),
-        }
-    };
-}
-
 /// SR1: every live, visible system.
-async fn list_visible(State(state): State<AppState>, bearer: Bearer) -> Response {
-    scope!(bearer, scopes::PORTAL_ENDUSER);
+async fn list_visible(State(state): State<AppState>, _: Scoped<Portal>) -> Response {
     match state.app.store.visible_systems().await {
         Ok(list) => (
             [(header::CACHE_CONTROL, "no-store")],
@@ -165,12 +154,8 @@ async fn list_visible(State(state): State<AppState>, bearer: Bearer) -> Response
 }
 
 /// SR2: the calling vendor's live systems.
-async fn list_vendor(State(state): State<AppState>, bearer: Bearer) -> Response {
-    let caller = scope!(
-        bearer,
-        scopes::SYSTEMREGISTER_WRITE,
-        scopes::SYSTEMREGISTER_ADMIN
-    );
+async fn list_vendor(State(state): State<AppState>, scoped: Scoped<RegisterWrite>) -> Response {
+    let caller = &scoped.0;
     let Some(org) = caller.consumer_org() else {
         return Problem::forbidden("the token names no vendor organisation (consumer claim)")
             .into_response();
@@ -184,10 +169,9 @@ async fn list_vendor(State(state): State<AppState>, bearer: Bearer) -> Response 
 /// SR3: one system (deleted ones too).
 async fn read_portal(
     State(state): State<AppState>,
-    bearer: Bearer,
+    _: Scoped<Portal>,
     Path(system_id): Path<String>,
 ) -> Response {
-    scope!(bearer, scopes::PORTAL_ENDUSER);
     match state.app.store.system(&system_id).await {
         Ok(Some(s)) => Json(portal(&state, &s).await).into_response(),
         Ok(None) => register_error(RegisterError::NotFound(system_id)),
@@ -198,14 +182,10 @@ async fn read_portal(
 /// SR4: the full system, for its vendor.
 async fn read_vendor(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<RegisterWrite>,
     Path(system_id): Path<String>,
 ) -> Response {
-    let caller = scope!(
-        bearer,
-        scopes::SYSTEMREGISTER_WRITE,
-        scopes::SYSTEMREGISTER_ADMIN
-    );
+    let caller = &scoped.0;
     match state.app.vendor_system(caller, &system_id).await {
         Ok(s) => Json(full(&s)).into_response(),
         Err(e) => register_error(e),
@@ -215,14 +195,10 @@ async fn read_vendor(
 /// SR5: 200 with the new system's internal id as a JSON string.
 async fn create(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<RegisterWrite>,
     ApiJson(input): ApiJson<SystemInput>,
 ) -> Response {
-    let caller = scope!(
-        bearer,
-        scopes::SYSTEMREGISTER_WRITE,
-        scopes::SYSTEMREGISTER_ADMIN
-    );
+    let caller = &scoped.0;
     match state.app.create_system(caller, input).await {
         Ok(internal_id) => Json(json!(internal_id)).into_response(),
         Err(e) => register_error(e),
@@ -232,15 +208,11 @@ async fn create(
 /// SR6.
 async fn update(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<RegisterWrite>,
     Path(system_id): Path<String>,
     ApiJson(input): ApiJson<SystemInput>,
 ) -> Response {
-    let caller = scope!(
-        bearer,
-        scopes::SYSTEMREGISTER_WRITE,
-        scopes::SYSTEMREGISTER_ADMIN
-    );
+    let caller = &scoped.0;
     match state.app.update_system(caller, &system_id, input).await {
         Ok(()) => succeeded(),
         Err(e) => register_error(e),
@@ -250,15 +222,11 @@ async fn update(
 /// SR7.
 async fn update_rights(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<RegisterWrite>,
     Path(system_id): Path<String>,
     ApiJson(rights): ApiJson<Vec<Right>>,
 ) -> Response {
-    let caller = scope!(
-        bearer,
-        scopes::SYSTEMREGISTER_WRITE,
-        scopes::SYSTEMREGISTER_ADMIN
-    );
+    let caller = &scoped.0;
     match state
         .app
         .update_system_rights(caller, &system_id, rights)
@@ -272,15 +240,11 @@ async fn update_rights(
 /// SR8.
 async fn update_packages(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<RegisterWrite>,
     Path(system_id): Path<String>,
     ApiJson(packages): ApiJson<Vec<PackageRef>>,
 ) -> Response {
-    let caller = scope!(
-        bearer,
-        scopes::SYSTEMREGISTER_WRITE,
-        scopes::SYSTEMREGISTER_ADMIN
-    );
+    let caller = &scoped.0;
     match state
         .app
         .update_system_packages(caller, &system_id, packages)
@@ -294,14 +258,10 @@ async fn update_packages(
 /// SR9.
 async fn remove(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<RegisterWrite>,
     Path(system_id): Path<String>,
 ) -> Response {
-    let caller = scope!(
-        bearer,
-        scopes::SYSTEMREGISTER_WRITE,
-        scopes::SYSTEMREGISTER_ADMIN
-    );
+    let caller = &scoped.0;
     match state.app.delete_system(caller, &system_id).await {
         Ok(()) => succeeded(),
         Err(e) => register_error(e),
@@ -319,11 +279,10 @@ struct RightsQuery {
 /// app resources are written as `urn:altinn:org` + `urn:altinn:app` pairs.
 async fn rights(
     State(state): State<AppState>,
-    bearer: Bearer,
+    _: Scoped<Portal>,
     Path(system_id): Path<String>,
     Query(q): Query<RightsQuery>,
 ) -> Response {
-    scope!(bearer, scopes::PORTAL_ENDUSER);
     let rights = match state.app.store.system(&system_id).await {
         Ok(s) => s.map(|s| s.rights).unwrap_or_default(),
         Err(e) => return Problem::from(e).into_response(),
@@ -367,10 +326,9 @@ fn old_format(p: AttributePair) -> Vec<AttributePair> {
 /// SR11: the system's access packages (`[]` for an unknown system).
 async fn packages(
     State(state): State<AppState>,
-    bearer: Bearer,
+    _: Scoped<Portal>,
     Path(system_id): Path<String>,
 ) -> Response {
-    scope!(bearer, scopes::PORTAL_ENDUSER);
     match state.app.store.system(&system_id).await {
         Ok(s) => Json(s.map(|s| s.access_packages).unwrap_or_default()).into_response(),
         Err(e) => Problem::from(e).into_response(),
@@ -380,14 +338,10 @@ async fn packages(
 /// SR12.
 async fn change_log(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<RegisterWrite>,
     Path(system_id): Path<String>,
 ) -> Response {
-    let caller = scope!(
-        bearer,
-        scopes::SYSTEMREGISTER_WRITE,
-        scopes::SYSTEMREGISTER_ADMIN
-    );
+    let caller = &scoped.0;
     match state.app.system_change_log(caller, &system_id).await {
         Ok(log) => Json(log).into_response(),
         Err(e) => register_error(e),

@@ -14,7 +14,10 @@ use serde_json::{Value, json};
 
 use crate::domain::scopes;
 use crate::http::AppState;
-use crate::http::auth::Bearer;
+use crate::http::auth::{
+    Lookup, Portal, PortalOrRegister, RegisterWrite, RequestRead, RequestWrite, RequestWriteOrRead,
+    Scoped, SystemUserAdmin,
+};
 use crate::http::problem::{ApiJson, Problem};
 use crate::services::system_users::{CreateRequest, SuError, system_user_json};
 use crate::services::tokens::Caller;
@@ -92,22 +95,13 @@ pub fn su_problem(e: SuError) -> Response {
     }
 }
 
-macro_rules! scope {
-    ($bearer:expr, $($scope:expr),+) => {
-        match $bearer.require_any(&[$($scope),+]) {
-            Ok(c) => c,
-            Err(p) => return p.into_response(),
-        }
-    };
-}
-
 /// R1: 201 with `Location` for a new request, 200 with the stored one for a known key.
 async fn create(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<RequestWrite>,
     ApiJson(input): ApiJson<CreateRequest>,
 ) -> Response {
-    let caller = scope!(bearer, scopes::SYSTEMUSER_REQUEST_WRITE);
+    let caller = &scoped.0;
     match state.app.create_request(caller, input).await {
         Ok((r, true)) => {
             let location = state.app.config.url(&format!("{BASE}/request/{}", r.id));
@@ -123,8 +117,12 @@ async fn create(
     }
 }
 
-async fn read(State(state): State<AppState>, bearer: Bearer, Path(id): Path<String>) -> Response {
-    let caller = scope!(bearer, scopes::SYSTEMUSER_REQUEST_READ);
+async fn read(
+    State(state): State<AppState>,
+    scoped: Scoped<RequestRead>,
+    Path(id): Path<String>,
+) -> Response {
+    let caller = &scoped.0;
     match state.app.vendor_request(caller, &id).await {
         Ok(r) => Json(state.app.request_json(&r, true)).into_response(),
         Err(e) => su_problem(e),
@@ -133,10 +131,10 @@ async fn read(State(state): State<AppState>, bearer: Bearer, Path(id): Path<Stri
 
 async fn by_ref(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<RequestRead>,
     Path((system_id, org, external_ref)): Path<(String, String, String)>,
 ) -> Response {
-    let caller = scope!(bearer, scopes::SYSTEMUSER_REQUEST_READ);
+    let caller = &scoped.0;
     match state
         .app
         .vendor_request_by_ref(caller, &system_id, &org, &external_ref)
@@ -155,11 +153,11 @@ struct PageQuery {
 /// R7: pages of `{links: {next}, data}`; the token is base64url of the JSON of the last id seen.
 async fn by_system(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<RequestRead>,
     Path(system_id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let caller = scope!(bearer, scopes::SYSTEMUSER_REQUEST_READ);
+    let caller = &scoped.0;
     let after = match q.token.as_deref() {
         None | Some("") => String::new(),
         Some(t) => match B64
@@ -198,8 +196,12 @@ async fn by_system(
 }
 
 /// R9: 202 with an empty body.
-async fn remove(State(state): State<AppState>, bearer: Bearer, Path(id): Path<String>) -> Response {
-    let caller = scope!(bearer, scopes::SYSTEMUSER_REQUEST_WRITE);
+async fn remove(
+    State(state): State<AppState>,
+    scoped: Scoped<RequestWrite>,
+    Path(id): Path<String>,
+) -> Response {
+    let caller = &scoped.0;
     match state.app.delete_vendor_request(caller, &id).await {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
         Err(e) => su_problem(e),
@@ -262,10 +264,10 @@ async fn authorized_party(
 /// R10.
 async fn party_read(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<Portal>,
     Path((party, id)): Path<(String, String)>,
 ) -> Response {
-    let caller = scope!(bearer, scopes::PORTAL_ENDUSER);
+    let caller = &scoped.0;
     let (pid, org) = match person_and_party(&state, caller, &party).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -316,20 +318,20 @@ async fn decide(
 /// R14: 200 `true`; the system user gets the request's id.
 async fn approve(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<Portal>,
     Path((party, id)): Path<(String, String)>,
 ) -> Response {
-    let caller = scope!(bearer, scopes::PORTAL_ENDUSER);
+    let caller = &scoped.0;
     decide(state.clone(), caller, &party, &id, true).await
 }
 
 /// R16.
 async fn reject(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<Portal>,
     Path((party, id)): Path<(String, String)>,
 ) -> Response {
-    let caller = scope!(bearer, scopes::PORTAL_ENDUSER);
+    let caller = &scoped.0;
     decide(state.clone(), caller, &party, &id, false).await
 }
 
@@ -345,14 +347,10 @@ struct ByQuery {
 /// U7: the vendor verifies that a customer's system user exists.
 async fn by_query(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<RequestWriteOrRead>,
     Query(q): Query<ByQuery>,
 ) -> Response {
-    let caller = scope!(
-        bearer,
-        scopes::SYSTEMUSER_REQUEST_WRITE,
-        scopes::SYSTEMUSER_REQUEST_READ
-    );
+    let caller = &scoped.0;
     let (Some(system_id), Some(org)) = (
         q.system_id.filter(|s| !s.is_empty()),
         q.orgno.filter(|s| !s.is_empty()),
@@ -384,10 +382,9 @@ struct ByExternalId {
 /// U9: the lookup Maskinporten makes; `productName` carries the system id.
 async fn by_external_id(
     State(state): State<AppState>,
-    bearer: Bearer,
+    _: Scoped<Lookup>,
     Query(q): Query<ByExternalId>,
 ) -> Response {
-    scope!(bearer, scopes::MASKINPORTEN_SYSTEMUSER_READ);
     let (Some(client), Some(vendor), Some(owner)) = (
         q.client_id.filter(|s| !s.is_empty()),
         q.system_provider_org_no.filter(|s| !s.is_empty()),
@@ -427,15 +424,10 @@ fn internal_json(u: &SystemUserRecord) -> Value {
 /// U1: the organisation's system users.
 async fn party_users(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<PortalOrRegister>,
     Path(party): Path<String>,
 ) -> Response {
-    let caller = scope!(
-        bearer,
-        scopes::PORTAL_ENDUSER,
-        scopes::SYSTEMREGISTER_ADMIN,
-        scopes::SYSTEMREGISTER_WRITE
-    );
+    let caller = &scoped.0;
     let (_pid, org) = match authorized_party(&state, caller, &party).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -449,10 +441,10 @@ async fn party_users(
 /// U3.
 async fn party_user(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<Portal>,
     Path((party, id)): Path<(String, String)>,
 ) -> Response {
-    let caller = scope!(bearer, scopes::PORTAL_ENDUSER);
+    let caller = &scoped.0;
     let (_pid, org) = match authorized_party(&state, caller, &party).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -479,10 +471,10 @@ async fn party_system_user(
 /// U4: 202.
 async fn party_delete(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<Portal>,
     Path((party, id)): Path<(String, String)>,
 ) -> Response {
-    let caller = scope!(bearer, scopes::PORTAL_ENDUSER);
+    let caller = &scoped.0;
     let (pid, org) = match person_and_party(&state, caller, &party).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -496,10 +488,10 @@ async fn party_delete(
 /// R12: a request as the person answering it sees it, with whether they may only escalate.
 async fn portal_request(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<Portal>,
     Path(id): Path<String>,
 ) -> Response {
-    let caller = scope!(bearer, scopes::PORTAL_ENDUSER);
+    let caller = &scoped.0;
     let Some(pid) = caller.claims.get("pid").and_then(Value::as_str) else {
         return Problem::forbidden("this needs a person's token (pid claim)").into_response();
     };
@@ -539,10 +531,10 @@ async fn portal_request(
 /// R18: 200 `true` when the request was sent on to the organisation's administrators.
 async fn escalate(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<Portal>,
     Path((_party, id)): Path<(String, String)>,
 ) -> Response {
-    let caller = scope!(bearer, scopes::PORTAL_ENDUSER);
+    let caller = &scoped.0;
     let Some(pid) = caller.claims.get("pid").and_then(Value::as_str) else {
         return su_problem(crate::services::system_users::request_not_found());
     };
@@ -555,10 +547,10 @@ async fn escalate(
 /// R20: the organisation's requests waiting for an answer (`{orgno}` must be `{party}`'s).
 async fn pending(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<Portal>,
     Path((party, orgno)): Path<(String, String)>,
 ) -> Response {
-    let caller = scope!(bearer, scopes::PORTAL_ENDUSER);
+    let caller = &scoped.0;
     let (pid, org) = match person_and_party(&state, caller, &party).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -595,11 +587,11 @@ struct DirectCreate {
 /// U6: 200 with the new system user.
 async fn create_direct(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<Portal>,
     Path(party): Path<String>,
     ApiJson(body): ApiJson<DirectCreate>,
 ) -> Response {
-    let caller = scope!(bearer, scopes::PORTAL_ENDUSER);
+    let caller = &scoped.0;
     let (pid, org) = match person_and_party(&state, caller, &party).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -622,15 +614,11 @@ async fn create_direct(
 /// U8: the vendor's system users of a system, in sequence order, paged by an opaque token.
 async fn users_by_system(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<RegisterWrite>,
     Path(system_id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let caller = scope!(
-        bearer,
-        scopes::SYSTEMREGISTER_WRITE,
-        scopes::SYSTEMREGISTER_ADMIN
-    );
+    let caller = &scoped.0;
     let owner = caller.consumer_org().map(|o| o.to_string());
     match state.app.store.system(&system_id).await {
         Ok(Some(s))
@@ -690,10 +678,9 @@ fn register_json(u: &SystemUserRecord) -> Value {
 /// U10: every change to system users, 100 at a time, deleted ones included.
 async fn stream(
     State(state): State<AppState>,
-    bearer: Bearer,
+    _: Scoped<SystemUserAdmin>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    scope!(bearer, scopes::SYSTEMUSER_ADMIN);
     let after = match q.token.as_deref() {
         None | Some("") => 0,
         Some(t) => match B64
@@ -731,10 +718,9 @@ async fn stream(
 /// U11: one system user for internal use; 410 when gone.
 async fn internal_one(
     State(state): State<AppState>,
-    bearer: Bearer,
+    _: Scoped<SystemUserAdmin>,
     Path(id): Path<String>,
 ) -> Response {
-    scope!(bearer, scopes::SYSTEMUSER_ADMIN);
     match state.app.store.system_user(&id).await {
         Ok(Some(u)) if !u.is_deleted => Json(register_json(&u)).into_response(),
         Ok(_) => Problem::new(StatusCode::GONE, "Gone")
@@ -747,10 +733,10 @@ async fn internal_one(
 /// U18: what the system user has been given.
 async fn delegations(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<Portal>,
     Path((party, id)): Path<(String, String)>,
 ) -> Response {
-    let caller = scope!(bearer, scopes::PORTAL_ENDUSER);
+    let caller = &scoped.0;
     let (_pid, org) = match authorized_party(&state, caller, &party).await {
         Ok(x) => x,
         Err(r) => return r,
