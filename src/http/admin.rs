@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::AppState;
-use super::auth::Bearer;
+use super::auth::{Scoped, TilgangAdmin};
 use super::html::{Lang, esc, page};
 use super::login::MaybeSession;
 use super::problem::Problem;
@@ -135,12 +135,9 @@ struct AuditParams {
 
 async fn list_audit(
     State(state): State<AppState>,
-    bearer: Bearer,
+    _: Scoped<TilgangAdmin>,
     params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    if let Err(p) = bearer.require_any(&[scopes::TILGANG_ADMIN]) {
-        return p.into_response();
-    }
     let Query(p) = match params {
         Ok(p) => p,
         Err(e) => return Problem::bad_request(e.body_text()).into_response(),

@@ -118,4 +118,12 @@ scope_sets! {
     Lookup = [scopes::MASKINPORTEN_SYSTEMUSER_READ];
     /// Digdir's administrators of system users.
     SystemUserAdmin = [scopes::SYSTEMUSER_ADMIN];
+    /// The central register's administrators (import).
+    RegisterAdmin = [scopes::REGISTER_ADMIN];
+    /// tilgang's operator.
+    TilgangAdmin = [scopes::TILGANG_ADMIN];
+    /// A Maskinporten client registering or changing its clients (self-service).
+    DcrWrite = [scopes::DCR_WRITE];
+    /// A Maskinporten client reading its clients (self-service).
+    DcrRead = [scopes::DCR_READ, scopes::DCR_WRITE];
 }

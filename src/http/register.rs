@@ -1,6 +1,5 @@
 //! The register: reference-data import and organisation lookups.
 
-use crate::domain::scopes;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::response::{IntoResponse, Json, Response};
@@ -8,7 +7,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::auth::Bearer;
+use super::auth::{Bearer, RegisterAdmin, Scoped};
 use super::problem::{ApiJson, Problem, ValidationError, current_trace_id};
 use crate::config::Profile;
 use crate::domain::OrgNumber;
@@ -29,13 +28,10 @@ pub fn routes() -> Router<AppState> {
 
 async fn import_document(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<RegisterAdmin>,
     ApiJson(doc): ApiJson<Value>,
 ) -> Response {
-    let caller = match bearer.require_any(&[scopes::REGISTER_ADMIN]) {
-        Ok(c) => c,
-        Err(p) => return p.into_response(),
-    };
+    let caller = &scoped.0;
     let policy = ImportPolicy {
         synthetic_pids_only: state.app.config.profile == Profile::Local,
     };

@@ -1,7 +1,6 @@
 //! The embedded Maskinporten self-service API (local profile): clients and their keys, owned by
 //! the organisation of the caller's token.
 
-use crate::domain::scopes;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,9 +10,10 @@ use serde_json::{Value, json};
 
 use crate::domain::OrgNumber;
 use crate::http::AppState;
-use crate::http::auth::Bearer;
+use crate::http::auth::{DcrRead, DcrWrite, Scoped};
 use crate::http::problem::{ApiJson, Problem};
 use crate::services::maskinporten::{ClientInput, SelfServiceError};
+use crate::services::tokens::Caller;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -28,9 +28,8 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// The owning organisation, when the token has one of `scopes`.
-fn owner(bearer: &Bearer, scopes: &[&str]) -> Result<OrgNumber, Problem> {
-    let caller = bearer.require_any(scopes)?;
+/// The organisation that owns the caller's clients.
+fn owner(caller: &Caller) -> Result<OrgNumber, Problem> {
     caller
         .consumer_org()
         .ok_or_else(|| Problem::forbidden("the token names no organisation (consumer claim)"))
@@ -46,10 +45,10 @@ fn problem(e: SelfServiceError) -> Response {
 
 async fn create(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<DcrWrite>,
     ApiJson(input): ApiJson<ClientInput>,
 ) -> Response {
-    let org = match owner(&bearer, &[scopes::DCR_WRITE]) {
+    let org = match owner(&scoped.0) {
         Ok(o) => o,
         Err(p) => return p.into_response(),
     };
@@ -59,8 +58,8 @@ async fn create(
     }
 }
 
-async fn list(State(state): State<AppState>, bearer: Bearer) -> Response {
-    let org = match owner(&bearer, &[scopes::DCR_READ, scopes::DCR_WRITE]) {
+async fn list(State(state): State<AppState>, scoped: Scoped<DcrRead>) -> Response {
+    let org = match owner(&scoped.0) {
         Ok(o) => o,
         Err(p) => return p.into_response(),
     };
@@ -72,10 +71,10 @@ async fn list(State(state): State<AppState>, bearer: Bearer) -> Response {
 
 async fn read(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<DcrRead>,
     Path(client_id): Path<String>,
 ) -> Response {
-    let org = match owner(&bearer, &[scopes::DCR_READ, scopes::DCR_WRITE]) {
+    let org = match owner(&scoped.0) {
         Ok(o) => o,
         Err(p) => return p.into_response(),
     };
@@ -87,10 +86,10 @@ async fn read(
 
 async fn remove(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<DcrWrite>,
     Path(client_id): Path<String>,
 ) -> Response {
-    let org = match owner(&bearer, &[scopes::DCR_WRITE]) {
+    let org = match owner(&scoped.0) {
         Ok(o) => o,
         Err(p) => return p.into_response(),
     };
@@ -102,11 +101,11 @@ async fn remove(
 
 async fn set_keys(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<DcrWrite>,
     Path(client_id): Path<String>,
     ApiJson(body): ApiJson<Value>,
 ) -> Response {
-    let org = match owner(&bearer, &[scopes::DCR_WRITE]) {
+    let org = match owner(&scoped.0) {
         Ok(o) => o,
         Err(p) => return p.into_response(),
     };
@@ -118,10 +117,10 @@ async fn set_keys(
 
 async fn keys(
     State(state): State<AppState>,
-    bearer: Bearer,
+    scoped: Scoped<DcrRead>,
     Path(client_id): Path<String>,
 ) -> Response {
-    let org = match owner(&bearer, &[scopes::DCR_READ, scopes::DCR_WRITE]) {
+    let org = match owner(&scoped.0) {
         Ok(o) => o,
         Err(p) => return p.into_response(),
     };
