@@ -257,7 +257,7 @@ pub struct Smtp {
     pub host: String,
     pub port: u16,
     pub security: SmtpSecurity,
-    pub credentials: Option<(String, String)>,
+    pub credentials: Option<(String, crate::secret::Secret)>,
 }
 
 /// An external OpenID provider tilgang logs people in with (production profile).
@@ -266,7 +266,7 @@ pub struct ExternalProvider {
     /// Exactly as configured (and as the provider's discovery document must say).
     pub issuer: String,
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: crate::secret::Secret,
 }
 
 /// The keys accepted in the TOML file.
@@ -563,7 +563,7 @@ impl Config {
                     Ok(Some(ExternalProvider {
                         issuer: issuer.trim().to_owned(),
                         client_id,
-                        client_secret,
+                        client_secret: crate::secret::Secret::new(client_secret),
                     }))
                 }
                 _ => Err(ConfigError::Invalid {
@@ -652,7 +652,7 @@ impl Config {
                 };
                 let credentials = match (smtp_user, smtp_password) {
                     (None, None) => None,
-                    (Some(u), Some(p)) => Some((u, p)),
+                    (Some(u), Some(p)) => Some((u, crate::secret::Secret::new(p))),
                     _ => {
                         return Err(ConfigError::Invalid {
                             key: "smtp-username",
@@ -1541,6 +1541,23 @@ mod tests {
         .unwrap();
         assert!(c.describe().contains("ca.pem"));
         std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let c = Config::resolve(&Overrides {
+            idporten_issuer: Some("https://idporten.no".into()),
+            idporten_client_id: Some("c".into()),
+            idporten_client_secret: Some("hemmelig-1".into()),
+            smtp_host: Some("smtp.example".into()),
+            smtp_username: Some("u".into()),
+            smtp_password: Some("hemmelig-2".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let shown = format!("{c:?}{}", c.describe());
+        assert!(!shown.contains("hemmelig"), "{shown}");
+        assert!(shown.contains("Secret(****)"));
     }
 
     #[test]

@@ -237,7 +237,7 @@ async fn open(server: &Smtp) -> Result<Conn, SmtpError> {
                 reply: "the server offers no authentication".into(),
             });
         }
-        let token = B64.encode(format!("\0{user}\0{password}"));
+        let token = B64.encode(format!("\0{user}\0{}", password.expose()));
         conn.command("AUTH", &format!("AUTH PLAIN {token}"), 235)
             .await?;
     }

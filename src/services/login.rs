@@ -34,7 +34,7 @@ pub struct RelyingParty {
     pub idp: Idp,
     pub issuer: String,
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: crate::secret::Secret,
     pub redirect_uri: String,
 }
 
@@ -230,7 +230,7 @@ impl App {
             idp,
             issuer: self.idp_issuer(idp),
             client_id: embedded_client_id(idp).into(),
-            client_secret: secret,
+            client_secret: crate::secret::Secret::new(secret),
             redirect_uri,
         })
     }
@@ -412,7 +412,7 @@ impl App {
                 ("redirect_uri", &rp.redirect_uri),
                 ("code_verifier", &flow.verifier),
                 ("client_id", &rp.client_id),
-                ("client_secret", &rp.client_secret),
+                ("client_secret", rp.client_secret.expose()),
             ])
             .send()
             .await

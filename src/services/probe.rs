@@ -228,7 +228,7 @@ async fn openid_provider(
                 "tilgang-config-check-tilgang-config-check-0123",
             ),
             ("client_id", p.client_id.as_str()),
-            ("client_secret", p.client_secret.as_str()),
+            ("client_secret", p.client_secret.expose()),
         ])
         .send()
         .await;
