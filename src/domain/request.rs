@@ -1,11 +1,11 @@
 //! Vendors' requests for system users (spec authentication-api §1.3, §1.5, §1.6, §3.3, §4, §5):
 //! statuses, the timeout rule, the idempotency key, and what a request may ask for.
 
-use super::problem_codes::{self as codes, ProblemCode};
 use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
+use super::problem_codes::{self as codes, ProblemCode};
 use super::system::{AttributePair, PackageRef, Right, System};
 
 /// A request's status. `Denied` is never produced.

@@ -2,12 +2,12 @@
 //! customers for (rights on resources, access packages), its Maskinporten client ids, and every
 //! validation with its `AUTH.VLD-xxxxx` code.
 
-use super::problem_codes::{self as codes, ProblemCode};
 use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
 use super::OrgNumber;
+use super::problem_codes::{self as codes, ProblemCode};
 use super::reference::{AccessPackage, Resource, ResourceType};
 
 /// Most rights, access packages, client ids or redirect URLs one system may list.

@@ -1,6 +1,5 @@
 //! Operator API: the audit log.
 
-use crate::domain::scopes;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Json, Response};
@@ -14,6 +13,7 @@ use super::html::{Lang, esc, page};
 use super::login::MaybeSession;
 use super::problem::Problem;
 use crate::clock::parse_rfc3339;
+use crate::domain::scopes;
 use crate::services::audit::{self, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::store::audit::AuditQuery;
 use axum::http::StatusCode;

@@ -1,7 +1,6 @@
 //! The system register API (spec authentication-api §2.1), under
 //! `/authentication/api/v1/systemregister`.
 
-use crate::domain::problem_codes as codes;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -13,6 +12,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::auth::{Portal, RegisterWrite, Scoped};
 use super::problem::{ApiJson, Problem, ValidationError};
+use crate::domain::problem_codes as codes;
 use crate::domain::system::{AttributePair, PackageRef, Right, System, SystemInput, Violation};
 use crate::services::system_register::RegisterError;
 

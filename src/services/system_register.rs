@@ -1,7 +1,6 @@
 //! The system register's use cases (spec authentication-api §2.1, with DESIGN §5's fixes):
 //! vendors create, read, update and delete their systems; customers see the visible ones.
 
-use crate::domain::scopes;
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
@@ -9,6 +8,7 @@ use uuid::Uuid;
 
 use super::App;
 use super::tokens::Caller;
+use crate::domain::scopes;
 use crate::domain::system::{self, PackageRef, Right, System, SystemInput, Violation};
 use crate::store::StoreError;
 use crate::store::audit::{self, AuditEntry};

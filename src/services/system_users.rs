@@ -2,7 +2,6 @@
 //! for a system user, the customer's representative approves or rejects, requests time out,
 //! vendors verify, and Maskinporten finds the system user for a token.
 
-use crate::domain::problem_codes::{self as codes, ProblemCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -12,6 +11,7 @@ use super::maskinporten::{LookupFuture, SystemUserLookup, SystemUserMatch, Syste
 use super::tokens::Caller;
 use crate::clock::format_micros;
 use crate::domain::OrgNumber;
+use crate::domain::problem_codes::{self as codes, ProblemCode};
 use crate::domain::request::{
     self, RequestProblem, RequestStatus, effective_external_ref, effective_status, live_key,
 };

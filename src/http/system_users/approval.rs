@@ -1,7 +1,6 @@
 //! The pages at the `confirmUrl`: the customer's representative logs in, sees what the vendor's
 //! system asks for, and approves or rejects; then a receipt, and back to the vendor.
 
-use crate::domain::problem_codes as codes;
 use axum::Router;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, OriginalUri, Query, State};
@@ -11,6 +10,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::config::Profile;
+use crate::domain::problem_codes as codes;
 use crate::domain::request::RequestStatus;
 use crate::domain::system::System;
 use crate::http::AppState;

@@ -2,7 +2,6 @@
 //! organisation to act for, sees its system users and what each may do, deletes them, answers
 //! waiting requests, and creates a system user by choosing a system from the list.
 
-use crate::domain::problem_codes as codes;
 use axum::Router;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Query, State};
@@ -12,6 +11,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use crate::config::Profile;
+use crate::domain::problem_codes as codes;
 use crate::domain::system::{PackageRef, Right, System};
 use crate::http::AppState;
 use crate::http::html::{Lang, esc, page};
