@@ -17,6 +17,7 @@ pub mod studio;
 pub mod studio_oauth;
 pub mod studio_orgs;
 pub mod system_register;
+pub mod system_user_queries;
 pub mod system_users;
 pub mod tokens;
 

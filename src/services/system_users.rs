@@ -26,6 +26,9 @@ pub const PAGE_SIZE: i64 = 50;
 pub enum SuError {
     #[error("{}", .0.title)]
     Problem(RequestProblem),
+    /// The person is not the daglig leder, styreleder or innehaver, nor an access manager.
+    #[error("you have no authority for this organisation")]
+    NoAuthority,
     #[error(transparent)]
     Store(#[from] StoreError),
 }

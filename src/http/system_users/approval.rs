@@ -359,6 +359,7 @@ async fn decide(
             ),
             p.title,
         ),
+        Err(e @ SuError::NoAuthority) => super::su_problem(e),
         Err(SuError::Store(e)) => crate::http::problem::Problem::from(e).into_response(),
     }
 }
@@ -421,6 +422,7 @@ async fn escalate(
         )),
         Ok(false) => message(&state, lang, StatusCode::CONFLICT, lang.t("Kunne ikke sendes videre", "Could not be sent on"), lang.t("Forespørselen er besvart, utløpt eller slettet.", "The request is answered, expired or deleted.")),
         Err(SuError::Problem(p)) => message(&state, lang, StatusCode::BAD_REQUEST, p.title, ""),
+        Err(e @ SuError::NoAuthority) => super::su_problem(e),
         Err(SuError::Store(e)) => crate::http::problem::Problem::from(e).into_response(),
     }
 }

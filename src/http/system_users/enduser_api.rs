@@ -10,7 +10,6 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::domain::problem_codes as codes;
 use crate::http::AppState;
 use crate::http::auth::{Portal, PortalOrRegister, Scoped};
 use crate::http::problem::{ApiJson, Problem};
@@ -66,28 +65,8 @@ async fn person_and_party(
             Problem::forbidden("this needs a person's token (pid claim)").into_response()
         })?
         .to_owned();
-    let party_id: i64 = party
-        .parse()
-        .map_err(|_| Problem::of(codes::REPORTEE_ORGNO_NOT_FOUND).into_response())?;
-    let org = state
-        .app
-        .store
-        .organization_by_party_id(party_id)
-        .await
-        .map_err(|e| Problem::from(e).into_response())?;
-    let org = org
-        .and_then(|o| o.org_no)
-        .ok_or_else(|| Problem::of(codes::REPORTEE_ORGNO_NOT_FOUND).into_response())?;
+    let org = state.app.party_org(party).await.map_err(su_problem)?;
     Ok((pid, org))
-}
-
-/// Whether `pid` has authority for `org`; a storage error is a 503/500, never a "no".
-async fn authority(state: &AppState, pid: &str, org: &str) -> Result<bool, Response> {
-    state
-        .app
-        .has_authority(pid, org)
-        .await
-        .map_err(|e| Problem::from(e).into_response())
 }
 
 /// As [`person_and_party`], and the person must have authority for the organisation.
@@ -97,11 +76,11 @@ async fn authorized_party(
     party: &str,
 ) -> Result<(String, String), Response> {
     let (pid, org) = person_and_party(state, caller, party).await?;
-    if !authority(state, &pid, &org).await? {
-        return Err(
-            Problem::forbidden("you have no authority for this organisation").into_response(),
-        );
-    }
+    state
+        .app
+        .require_authority(&pid, &org)
+        .await
+        .map_err(su_problem)?;
     Ok((pid, org))
 }
 
@@ -116,20 +95,9 @@ async fn party_read(
         Ok(x) => x,
         Err(r) => return r,
     };
-    match state.app.store.request(&id).await {
-        Ok(Some(r)) if !r.is_deleted && r.party_org_no == org => {
-            match authority(&state, &pid, &org).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    return Problem::forbidden("you have no authority for this organisation")
-                        .into_response();
-                }
-                Err(r) => return r,
-            }
-            Json(state.app.request_json(&r, false)).into_response()
-        }
-        Ok(_) => su_problem(crate::services::system_users::request_not_found()),
-        Err(e) => Problem::from(e).into_response(),
+    match state.app.party_request(&pid, &org, &id).await {
+        Ok(r) => Json(state.app.request_json(&r, false)).into_response(),
+        Err(e) => su_problem(e),
     }
 }
 
@@ -144,14 +112,8 @@ async fn decide(
         Ok(x) => x,
         Err(r) => return r,
     };
-    match state.app.store.request(id).await {
-        Ok(Some(r)) if !r.is_deleted => {
-            if r.party_org_no != org {
-                return Problem::of(codes::PARTY_ID_REQUEST_MISMATCH).into_response();
-            }
-        }
-        Ok(_) => return su_problem(crate::services::system_users::request_not_found()),
-        Err(e) => return Problem::from(e).into_response(),
+    if let Err(e) = state.app.check_request_of(&org, id).await {
+        return su_problem(e);
     }
     match state.app.decide_request(&pid, id, approve).await {
         Ok(_) => Json(json!(true)).into_response(),
@@ -199,9 +161,9 @@ async fn party_users(
         Ok(x) => x,
         Err(r) => return r,
     };
-    match state.app.store.system_users_of(&org).await {
+    match state.app.party_system_users(&org).await {
         Ok(list) => Json(list.iter().map(internal_json).collect::<Vec<_>>()).into_response(),
-        Err(e) => Problem::from(e).into_response(),
+        Err(e) => su_problem(e),
     }
 }
 
@@ -228,11 +190,11 @@ async fn party_system_user(
     org: &str,
     id: &str,
 ) -> Result<SystemUserRecord, Response> {
-    match state.app.store.system_user(id).await {
-        Ok(Some(u)) if !u.is_deleted && u.party_org_no == org => Ok(u),
-        Ok(_) => Err(Problem::of(codes::SYSTEM_USER_NOT_FOUND).into_response()),
-        Err(e) => Err(Problem::from(e).into_response()),
-    }
+    state
+        .app
+        .party_system_user(org, id)
+        .await
+        .map_err(su_problem)
 }
 
 /// U4: 202.
@@ -262,36 +224,15 @@ async fn portal_request(
     let Some(pid) = caller.claims.get("pid").and_then(Value::as_str) else {
         return Problem::forbidden("this needs a person's token (pid claim)").into_response();
     };
-    let r = match state.app.store.request(&id).await {
-        Ok(Some(r)) if !r.is_deleted => r,
-        Ok(_) => return su_problem(crate::services::system_users::request_not_found()),
-        Err(e) => return Problem::from(e).into_response(),
+    let seen = match state.app.request_for_person(pid, &id).await {
+        Ok(seen) => seen,
+        Err(e) => return su_problem(e),
     };
-    let authority = match authority(&state, pid, &r.party_org_no).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let related = authority
-        || match state.app.store.has_any_role(pid, &r.party_org_no).await {
-            Ok(related) => related,
-            Err(e) => return Problem::from(e).into_response(),
-        };
-    if !related {
-        return Problem::of(codes::REQUEST_USER_IS_NOT_ACCESS_MANAGER)
-            .with_detail("The user is neither an access manager nor related to the party")
-            .into_response();
-    }
-    let party = match r.party_org_no.parse() {
-        Ok(org) => match state.app.store.organization(&org).await {
-            Ok(party) => party,
-            Err(e) => return Problem::from(e).into_response(),
-        },
-        Err(_) => None,
-    };
-    let mut v = state.app.request_json(&r, false);
-    v["partyId"] = json!(party.as_ref().map(|p| p.party_id));
-    v["partyUuid"] = json!(party.as_ref().map(|p| p.party_uuid.clone()));
-    v["userMayEscalateButNotApprove"] = json!(!authority);
+    let party = seen.party.as_ref();
+    let mut v = state.app.request_json(&seen.request, false);
+    v["partyId"] = json!(party.map(|p| p.party_id));
+    v["partyUuid"] = json!(party.map(|p| p.party_uuid.clone()));
+    v["userMayEscalateButNotApprove"] = json!(!seen.may_approve);
     Json(v).into_response()
 }
 
@@ -322,24 +263,20 @@ async fn pending(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let may = match authority(&state, &pid, &org).await {
-        Ok(may) => may,
-        Err(r) => return r,
-    };
-    if org != orgno || !may {
-        return Problem::forbidden("you have no authority for this organisation").into_response();
+    if org != orgno {
+        return su_problem(crate::services::system_users::SuError::NoAuthority);
     }
-    if let Err(e) = state.app.time_out_requests().await {
-        return Problem::from(e).into_response();
+    if let Err(e) = state.app.require_authority(&pid, &org).await {
+        return su_problem(e);
     }
-    match state.app.store.pending_requests(&org).await {
+    match state.app.pending_requests_of(&org).await {
         Ok(list) => Json(
             list.iter()
                 .map(|r| state.app.request_json(r, false))
                 .collect::<Vec<_>>(),
         )
         .into_response(),
-        Err(e) => Problem::from(e).into_response(),
+        Err(e) => su_problem(e),
     }
 }
 

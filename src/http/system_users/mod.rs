@@ -35,6 +35,7 @@ pub fn su_problem(e: SuError) -> Response {
             }
             problem.into_response()
         }
+        SuError::NoAuthority => Problem::forbidden(e.to_string()).into_response(),
         SuError::Store(s) => Problem::from(s).into_response(),
     }
 }

@@ -383,6 +383,7 @@ async fn access_managers(
                 lang.t("Tilbake", "Back")
             ),
         ),
+        Err(e @ SuError::NoAuthority) => super::su_problem(e),
         Err(SuError::Store(e)) => crate::http::problem::Problem::from(e).into_response(),
     }
 }
@@ -421,6 +422,7 @@ async fn delete(
             p.title,
             &format!("<h1>{}</h1>", esc(p.title)),
         ),
+        Err(e @ SuError::NoAuthority) => super::su_problem(e),
         Err(SuError::Store(e)) => crate::http::problem::Problem::from(e).into_response(),
     }
 }
@@ -576,6 +578,7 @@ async fn create(
                 ),
             )
         }
+        Err(e @ SuError::NoAuthority) => super::su_problem(e),
         Err(SuError::Store(e)) => crate::http::problem::Problem::from(e).into_response(),
     }
 }

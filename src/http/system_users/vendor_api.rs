@@ -11,8 +11,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::domain::problem_codes as codes;
-use crate::domain::scopes;
 use crate::http::AppState;
 use crate::http::auth::{
     Lookup, RegisterWrite, RequestRead, RequestWrite, RequestWriteOrRead, Scoped, SystemUserAdmin,
@@ -224,20 +222,17 @@ async fn by_external_id(
         )
         .into_response();
     };
-    let ext = crate::domain::request::effective_external_ref(q.external_ref.as_deref(), &owner);
     match state
         .app
-        .store
-        .system_user_for_client(&client, &vendor, &owner, &ext)
+        .system_user_for_maskinporten(&client, &vendor, &owner, q.external_ref.as_deref())
         .await
     {
-        Ok(Some(u)) => (
+        Ok(u) => (
             [(header::CACHE_CONTROL, "no-store")],
             Json(system_user_json(&u, &u.system_id)),
         )
             .into_response(),
-        Ok(None) => Problem::of(codes::SYSTEM_USER_NOT_FOUND).into_response(),
-        Err(e) => Problem::from(e).into_response(),
+        Err(e) => su_problem(e),
     }
 }
 
@@ -249,14 +244,6 @@ async fn users_by_system(
     Query(q): Query<PageQuery>,
 ) -> Response {
     let caller = &scoped.0;
-    let owner = caller.consumer_org().map(|o| o.to_string());
-    match state.app.store.system(&system_id).await {
-        Ok(Some(s))
-            if Some(&s.vendor_org) == owner.as_ref()
-                || caller.has_scope(scopes::SYSTEMREGISTER_ADMIN) => {}
-        Ok(_) => return su_problem(crate::services::system_users::system_not_found()),
-        Err(e) => return Problem::from(e).into_response(),
-    }
     let from = match q.token.as_deref() {
         None | Some("") => 0,
         Some(t) => match B64
@@ -274,8 +261,7 @@ async fn users_by_system(
     let size = crate::services::system_users::PAGE_SIZE;
     match state
         .app
-        .store
-        .system_users_of_system(&system_id, from, size + 1)
+        .vendor_system_users_page(caller, &system_id, from)
         .await
     {
         Ok(mut page) => {
@@ -292,7 +278,7 @@ async fn users_by_system(
             let data: Vec<Value> = page.iter().map(|u| system_user_json(u, "")).collect();
             Json(json!({"links": {"next": next}, "data": data})).into_response()
         }
-        Err(e) => Problem::from(e).into_response(),
+        Err(e) => su_problem(e),
     }
 }
 
@@ -326,7 +312,7 @@ async fn stream(
             }
         },
     };
-    match state.app.store.system_user_stream(after, 100).await {
+    match state.app.system_user_changes(after, 100).await {
         Ok((page, max)) => {
             let (start, end) = match (page.first(), page.last()) {
                 (Some(f), Some(l)) => (f.seq, l.seq),
@@ -341,7 +327,7 @@ async fn stream(
             let data: Vec<Value> = page.iter().map(register_json).collect();
             Json(json!({"links": {"next": next}, "stats": {"pageStart": start, "pageEnd": end, "sequenceMax": max}, "data": data})).into_response()
         }
-        Err(e) => Problem::from(e).into_response(),
+        Err(e) => su_problem(e),
     }
 }
 
@@ -351,11 +337,11 @@ async fn internal_one(
     _: Scoped<SystemUserAdmin>,
     Path(id): Path<String>,
 ) -> Response {
-    match state.app.store.system_user(&id).await {
-        Ok(Some(u)) if !u.is_deleted => Json(register_json(&u)).into_response(),
-        Ok(_) => Problem::new(StatusCode::GONE, "Gone")
+    match state.app.live_system_user(&id).await {
+        Ok(Some(u)) => Json(register_json(&u)).into_response(),
+        Ok(None) => Problem::new(StatusCode::GONE, "Gone")
             .with_detail("the system user does not exist or was deleted")
             .into_response(),
-        Err(e) => Problem::from(e).into_response(),
+        Err(e) => su_problem(e),
     }
 }

@@ -1,0 +1,187 @@
+//! What the system-user API reads for a person or a vendor, with the caller's rights checked
+//! here rather than in the handlers (spec authentication-api §2.2, §2.4).
+
+use super::App;
+use super::system_users::{PAGE_SIZE, SuError, request_not_found, system_not_found};
+use super::tokens::Caller;
+use crate::domain::problem_codes as codes;
+use crate::domain::scopes;
+use crate::store::reference::PartyRecord;
+use crate::store::system_user::{RequestRecord, SystemUserRecord};
+
+/// A request as the person answering it sees it (R12).
+pub struct RequestForPerson {
+    pub request: RequestRecord,
+    /// The organisation it concerns, when the register has it.
+    pub party: Option<PartyRecord>,
+    /// The person has authority to approve; otherwise they may only escalate.
+    pub may_approve: bool,
+}
+
+impl App {
+    /// The organisation number of the party `party` (a party id); AUTH-00000 when the register
+    /// has none.
+    pub async fn party_org(&self, party: &str) -> Result<String, SuError> {
+        let unknown = || SuError::Problem(codes::REPORTEE_ORGNO_NOT_FOUND.into());
+        let party_id: i64 = party.parse().map_err(|_| unknown())?;
+        self.store
+            .organization_by_party_id(party_id)
+            .await?
+            .and_then(|o| o.org_no)
+            .ok_or_else(unknown)
+    }
+
+    /// Passes when `pid` has authority for `org` (daglig leder, styreleder, innehaver or an
+    /// appointed access manager).
+    pub async fn require_authority(&self, pid: &str, org: &str) -> Result<(), SuError> {
+        if self.has_authority(pid, org).await? {
+            Ok(())
+        } else {
+            Err(SuError::NoAuthority)
+        }
+    }
+
+    /// R10: the live request `id` of `org`, for a person with authority for it.
+    pub async fn party_request(
+        &self,
+        pid: &str,
+        org: &str,
+        id: &str,
+    ) -> Result<RequestRecord, SuError> {
+        let r = self
+            .store
+            .request(id)
+            .await?
+            .filter(|r| !r.is_deleted && r.party_org_no == org)
+            .ok_or_else(request_not_found)?;
+        self.require_authority(pid, org).await?;
+        Ok(r)
+    }
+
+    /// Before R14/R16: the request exists and concerns `org` (AUTH-00041 otherwise).
+    pub async fn check_request_of(&self, org: &str, id: &str) -> Result<(), SuError> {
+        let r = self
+            .store
+            .request(id)
+            .await?
+            .filter(|r| !r.is_deleted)
+            .ok_or_else(request_not_found)?;
+        if r.party_org_no != org {
+            return Err(SuError::Problem(codes::PARTY_ID_REQUEST_MISMATCH.into()));
+        }
+        Ok(())
+    }
+
+    /// R12: the request `id` for a person who has authority for its organisation or some
+    /// role in it (AUTH-00066 otherwise).
+    pub async fn request_for_person(
+        &self,
+        pid: &str,
+        id: &str,
+    ) -> Result<RequestForPerson, SuError> {
+        let request = self
+            .store
+            .request(id)
+            .await?
+            .filter(|r| !r.is_deleted)
+            .ok_or_else(request_not_found)?;
+        let may_approve = self.has_authority(pid, &request.party_org_no).await?;
+        if !may_approve && !self.store.has_any_role(pid, &request.party_org_no).await? {
+            let mut p: crate::domain::request::RequestProblem =
+                codes::REQUEST_USER_IS_NOT_ACCESS_MANAGER.into();
+            p.detail =
+                Some("The user is neither an access manager nor related to the party".into());
+            return Err(SuError::Problem(p));
+        }
+        let party = match request.party_org_no.parse() {
+            Ok(org) => self.store.organization(&org).await?,
+            Err(_) => None,
+        };
+        Ok(RequestForPerson {
+            request,
+            party,
+            may_approve,
+        })
+    }
+
+    /// U1: the organisation's live system users.
+    pub async fn party_system_users(&self, org: &str) -> Result<Vec<SystemUserRecord>, SuError> {
+        Ok(self.store.system_users_of(org).await?)
+    }
+
+    /// U3, U4: the organisation's live system user `id` (AUTH-00015 otherwise).
+    pub async fn party_system_user(
+        &self,
+        org: &str,
+        id: &str,
+    ) -> Result<SystemUserRecord, SuError> {
+        self.store
+            .system_user(id)
+            .await?
+            .filter(|u| !u.is_deleted && u.party_org_no == org)
+            .ok_or_else(|| SuError::Problem(codes::SYSTEM_USER_NOT_FOUND.into()))
+    }
+
+    /// R20: the organisation's requests waiting for an answer (after timing out old ones).
+    pub async fn pending_requests_of(&self, org: &str) -> Result<Vec<RequestRecord>, SuError> {
+        self.time_out_requests().await?;
+        Ok(self.store.pending_requests(org).await?)
+    }
+
+    /// U8: a page of the system users of `system_id` from sequence number `from`, for the
+    /// system's vendor (or a register administrator); one more than a page tells that a next
+    /// page exists.
+    pub async fn vendor_system_users_page(
+        &self,
+        caller: &Caller,
+        system_id: &str,
+        from: i64,
+    ) -> Result<Vec<SystemUserRecord>, SuError> {
+        let owner = caller.consumer_org().map(|o| o.to_string());
+        let system = self
+            .store
+            .system(system_id)
+            .await?
+            .ok_or_else(system_not_found)?;
+        if Some(&system.vendor_org) != owner.as_ref()
+            && !caller.has_scope(scopes::SYSTEMREGISTER_ADMIN)
+        {
+            return Err(system_not_found());
+        }
+        Ok(self
+            .store
+            .system_users_of_system(system_id, from, PAGE_SIZE + 1)
+            .await?)
+    }
+
+    /// U10: up to `limit` changes to system users after sequence number `after`, and the
+    /// highest sequence number.
+    pub async fn system_user_changes(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<(Vec<SystemUserRecord>, i64), SuError> {
+        Ok(self.store.system_user_stream(after, limit).await?)
+    }
+
+    /// U9: the system user Maskinporten asks for: of the vendor's client `client_id`, owned by
+    /// `owner`, with `external_ref` (the owner's number when none); AUTH-00015 otherwise.
+    pub async fn system_user_for_maskinporten(
+        &self,
+        client_id: &str,
+        vendor: &str,
+        owner: &str,
+        external_ref: Option<&str>,
+    ) -> Result<SystemUserRecord, SuError> {
+        let ext = crate::domain::request::effective_external_ref(external_ref, owner);
+        self.store
+            .system_user_for_client(client_id, vendor, owner, &ext)
+            .await?
+            .ok_or_else(|| SuError::Problem(codes::SYSTEM_USER_NOT_FOUND.into()))
+    }
+
+    /// U11: the live system user `id`, if there is one.
+    pub async fn live_system_user(&self, id: &str) -> Result<Option<SystemUserRecord>, SuError> {
+        Ok(self.store.system_user(id).await?.filter(|u| !u.is_deleted))
+    }
+}
