@@ -1,13 +1,53 @@
 //! What the system-user API reads for a person or a vendor, with the caller's rights checked
 //! here rather than in the handlers (spec authentication-api §2.2, §2.4).
 
+use std::collections::HashMap;
+
 use super::App;
 use super::system_users::{PAGE_SIZE, SuError, request_not_found, system_not_found};
 use super::tokens::Caller;
+use crate::domain::localized::Localized;
 use crate::domain::problem_codes as codes;
 use crate::domain::scopes;
+use crate::domain::system::System;
 use crate::store::reference::PartyRecord;
 use crate::store::system_user::{RequestRecord, SystemUserRecord};
+
+/// What the portal's page of one organisation shows (read in a fixed number of queries,
+/// not one per system user).
+pub struct OrganisationOverview {
+    pub users: Vec<SystemUserRecord>,
+    /// The systems' names by system id and language.
+    pub system_names: HashMap<String, HashMap<String, String>>,
+    pub pending: Vec<RequestRecord>,
+    /// The access managers (pid, name), when the person is a main administrator (who may
+    /// appoint them); `None` otherwise.
+    pub access_managers: Option<Vec<(String, String)>>,
+}
+
+/// What the person may do with a request shown at its `confirmUrl`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Daglig leder, styreleder, innehaver or access manager of the organisation.
+    MayApprove,
+    /// Has some role in the organisation: may send the request on to its administrators.
+    MayEscalate,
+    /// Unrelated to the organisation.
+    Unrelated,
+}
+
+/// A request with everything its approval page shows, read in a fixed number of queries.
+pub struct ApprovalView {
+    pub request: RequestRecord,
+    pub system: System,
+    pub vendor_name: String,
+    pub customer_name: String,
+    pub standing: Standing,
+    /// The titles of the resources the request asks for, by resource id.
+    pub resource_titles: HashMap<String, Localized>,
+    /// The names of the access packages it asks for, by urn.
+    pub package_names: HashMap<String, Localized>,
+}
 
 /// A request as the person answering it sees it (R12).
 pub struct RequestForPerson {
@@ -101,6 +141,97 @@ impl App {
             request,
             party,
             may_approve,
+        })
+    }
+
+    /// The live request `id` (deleted ones are gone), if there is one.
+    pub async fn live_request(&self, id: &str) -> Result<Option<RequestRecord>, SuError> {
+        Ok(self.store.request(id).await?.filter(|r| !r.is_deleted))
+    }
+
+    /// The approval page of request `id` for the person `pid`; `None` when the request (or
+    /// its system) is gone.
+    pub async fn approval_view(
+        &self,
+        pid: &str,
+        request: RequestRecord,
+    ) -> Result<Option<ApprovalView>, SuError> {
+        let Some(system) = self.store.system(&request.system_id).await? else {
+            return Ok(None);
+        };
+        let name_of = |org: Option<PartyRecord>| org.map(|o| o.name).unwrap_or_default();
+        let customer_name = match request.party_org_no.parse() {
+            Ok(org) => name_of(self.store.organization(&org).await?),
+            Err(_) => String::new(),
+        };
+        let vendor_name = match system.vendor_org.parse() {
+            Ok(org) => name_of(self.store.organization(&org).await?),
+            Err(_) => String::new(),
+        };
+        let standing = if self.has_authority(pid, &request.party_org_no).await? {
+            Standing::MayApprove
+        } else if self.store.has_any_role(pid, &request.party_org_no).await? {
+            Standing::MayEscalate
+        } else {
+            Standing::Unrelated
+        };
+        let resource_ids: Vec<&str> = request
+            .rights
+            .iter()
+            .flat_map(|r| &r.resource)
+            .map(|p| p.value.as_str())
+            .collect();
+        let resource_titles = self
+            .store
+            .resources_by_ids(&resource_ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.identifier.as_str().to_owned(), r.title))
+            .collect();
+        let urns: Vec<&str> = request
+            .access_packages
+            .iter()
+            .map(|p| p.urn.as_str())
+            .collect();
+        let package_names = self
+            .store
+            .access_packages_by_urns(&urns)
+            .await?
+            .into_iter()
+            .map(|p| (p.urn.as_str().to_owned(), p.name))
+            .collect();
+        Ok(Some(ApprovalView {
+            request,
+            system,
+            vendor_name,
+            customer_name,
+            standing,
+            resource_titles,
+            package_names,
+        }))
+    }
+
+    /// The portal's page of `org` for the person `pid` (who has chosen it among the
+    /// organisations they represent).
+    pub async fn organisation_overview(
+        &self,
+        pid: &str,
+        org: &str,
+    ) -> Result<OrganisationOverview, SuError> {
+        let users = self.store.system_users_of(org).await?;
+        let ids: Vec<&str> = users.iter().map(|u| u.system_id.as_str()).collect();
+        let system_names = self.store.system_names(&ids).await?;
+        let pending = self.pending_requests_of(org).await?;
+        let access_managers = if self.store.is_main_administrator(pid, org).await? {
+            Some(self.store.access_managers(org).await?)
+        } else {
+            None
+        };
+        Ok(OrganisationOverview {
+            users,
+            system_names,
+            pending,
+            access_managers,
         })
     }
 

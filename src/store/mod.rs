@@ -134,6 +134,17 @@ fn overload_code(code: &str) -> bool {
         .is_ok_and(|c| code.len() < 5 && matches!(c & 0xff, 5 | 6))
 }
 
+/// How many values one `IN (…)` list holds (well under SQLite's and PostgreSQL's bind limits).
+pub(crate) const IN_LIST_MAX: usize = 500;
+
+/// `$1, $2, …, $n`: bind placeholders for an `IN` list (the values are bound, never pasted).
+pub(crate) fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,

@@ -304,6 +304,49 @@ impl Store {
         row.as_ref().map(resource_from_row).transpose()
     }
 
+    /// The resources `ids` that exist, in one query per [`super::IN_LIST_MAX`] ids.
+    pub async fn resources_by_ids(&self, ids: &[&str]) -> Result<Vec<Resource>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(super::IN_LIST_MAX) {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT id, title, description, resource_type, delegable FROM resource \
+                 WHERE id IN ({})",
+                super::placeholders(chunk.len())
+            ));
+            let mut query = sqlx::query(sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(self.pool()).await? {
+                out.push(resource_from_row(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The access packages `urns` that exist, in one query per [`super::IN_LIST_MAX`] urns.
+    pub async fn access_packages_by_urns(
+        &self,
+        urns: &[&str],
+    ) -> Result<Vec<AccessPackage>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in urns.chunks(super::IN_LIST_MAX) {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT urn, name, description, is_delegable, is_assignable, client_roles \
+                 FROM access_package WHERE urn IN ({})",
+                super::placeholders(chunk.len())
+            ));
+            let mut query = sqlx::query(sql);
+            for urn in chunk {
+                query = query.bind(*urn);
+            }
+            for row in query.fetch_all(self.pool()).await? {
+                out.push(package_from_row(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// How many rows each reference table holds.
     pub async fn reference_counts(&self) -> Result<ReferenceCounts, StoreError> {
         let row = sqlx::query(

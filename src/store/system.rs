@@ -6,7 +6,7 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Conn, Store, StoreError, bool_to_int, json_column};
+use super::{Conn, IN_LIST_MAX, Store, StoreError, bool_to_int, json_column, placeholders};
 use crate::clock::{Micros, format_micros};
 use crate::domain::reference::Resource;
 use crate::domain::system::System;
@@ -54,15 +54,59 @@ pub struct ChangeLogEntry {
 }
 
 impl Store {
+    /// The systems of `rows` with their client ids, read in one more query (not one per
+    /// system), in chunks of [`IN_LIST_MAX`] ids.
     async fn with_clients(&self, rows: Vec<AnyRow>) -> Result<Vec<System>, StoreError> {
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let internal: String = row.try_get("internal_id")?;
-            let clients: Vec<String> = sqlx::query_scalar("SELECT client_id FROM system_client WHERE system_internal_id = $1 ORDER BY client_id")
-                .bind(&internal)
-                .fetch_all(self.pool())
-                .await?;
-            out.push(from_row(row, clients)?);
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get::<String, _>("internal_id"))
+            .collect::<Result<_, _>>()?;
+        let mut clients: HashMap<String, Vec<String>> = HashMap::new();
+        for chunk in ids.chunks(IN_LIST_MAX) {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT system_internal_id, client_id FROM system_client \
+                 WHERE system_internal_id IN ({}) ORDER BY client_id",
+                placeholders(chunk.len())
+            ));
+            let mut query = sqlx::query(sql);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            for row in query.fetch_all(self.pool()).await? {
+                clients
+                    .entry(row.try_get("system_internal_id")?)
+                    .or_default()
+                    .push(row.try_get("client_id")?);
+            }
+        }
+        rows.iter()
+            .zip(ids)
+            .map(|(row, id)| from_row(row, clients.remove(&id).unwrap_or_default()))
+            .collect()
+    }
+
+    /// The names (by language) of the systems `system_ids`, deleted ones too, in one query
+    /// per [`IN_LIST_MAX`] ids.
+    pub async fn system_names(
+        &self,
+        system_ids: &[&str],
+    ) -> Result<HashMap<String, HashMap<String, String>>, StoreError> {
+        let mut out = HashMap::new();
+        for chunk in system_ids.chunks(IN_LIST_MAX) {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT system_id, name FROM system_register WHERE system_id IN ({})",
+                placeholders(chunk.len())
+            ));
+            let mut query = sqlx::query(sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(self.pool()).await? {
+                out.insert(
+                    row.try_get("system_id")?,
+                    json_column("name", &row.try_get::<String, _>("name")?)?,
+                );
+            }
         }
         Ok(out)
     }

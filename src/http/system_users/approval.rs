@@ -12,10 +12,10 @@ use serde::Deserialize;
 use crate::config::Profile;
 use crate::domain::problem_codes as codes;
 use crate::domain::request::RequestStatus;
-use crate::domain::system::System;
 use crate::http::AppState;
 use crate::http::html::{Lang, esc, page};
 use crate::http::login::{MaybeSession, checked_form, csrf_forms};
+use crate::services::system_user_queries::{ApprovalView, Standing};
 use crate::services::system_users::SuError;
 use crate::store::system_user::RequestRecord;
 
@@ -109,31 +109,21 @@ async fn show(
     let Some(id) = q.id.filter(|i| !i.is_empty()) else {
         return not_found();
     };
-    let r = match state.app.store.request(&id).await {
-        Ok(Some(r)) if !r.is_deleted => r,
-        Ok(_) => return not_found(),
-        Err(e) => return crate::http::problem::Problem::from(e).into_response(),
+    let r = match state.app.live_request(&id).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return not_found(),
+        Err(e) => return super::su_problem(e),
     };
     if let Some(response) = not_answerable(&state, lang, &r) {
         return response;
     }
-    let customer = match r.party_org_no.parse() {
-        Ok(org) => state
-            .app
-            .store
-            .organization(&org)
-            .await
-            .ok()
-            .flatten()
-            .map(|o| o.name)
-            .unwrap_or_default(),
-        Err(_) => String::new(),
+    let view = match state.app.approval_view(&session.pid, r).await {
+        Ok(Some(view)) => view,
+        Ok(None) => return not_found(),
+        Err(e) => return super::su_problem(e),
     };
-    let authority = match state.app.has_authority(&session.pid, &r.party_org_no).await {
-        Ok(a) => a,
-        Err(e) => return crate::http::problem::Problem::from(e).into_response(),
-    };
-    if !authority {
+    let (r, customer) = (&view.request, &view.customer_name);
+    if view.standing != Standing::MayApprove {
         let explanation = format!(
             "{} {} ({}). {}",
             lang.t("Forespørselen gjelder", "The request concerns"),
@@ -144,16 +134,7 @@ async fn show(
                 "Only the daglig leder, styreleder or innehaver may approve it.",
             )
         );
-        let related = match state
-            .app
-            .store
-            .has_any_role(&session.pid, &r.party_org_no)
-            .await
-        {
-            Ok(related) => related,
-            Err(e) => return crate::http::problem::Problem::from(e).into_response(),
-        };
-        if !related {
+        if view.standing == Standing::Unrelated {
             return message(
                 &state,
                 lang,
@@ -202,10 +183,7 @@ async fn show(
         )
             .into_response();
     }
-    let Ok(Some(system)) = state.app.store.system(&r.system_id).await else {
-        return not_found();
-    };
-    let body = request_page(&state, lang, &r, &system, &customer, &session.csrf).await;
+    let body = request_page(lang, &view, &session.csrf);
     page(
         lang,
         lang.t("Forespørsel om systemtilgang", "Request for system access"),
@@ -214,31 +192,15 @@ async fn show(
     )
 }
 
-async fn request_page(
-    state: &AppState,
-    lang: Lang,
-    r: &RequestRecord,
-    system: &System,
-    customer: &str,
-    csrf: &str,
-) -> String {
-    let vendor = match system.vendor_org.parse() {
-        Ok(org) => state
-            .app
-            .store
-            .organization(&org)
-            .await
-            .ok()
-            .flatten()
-            .map(|o| o.name)
-            .unwrap_or_default(),
-        Err(_) => String::new(),
-    };
+fn request_page(lang: Lang, view: &ApprovalView, csrf: &str) -> String {
+    let (r, system) = (&view.request, &view.system);
+    let vendor = &view.vendor_name;
+    let customer = view.customer_name.as_str();
     let mut body = format!(
         "<h1>{}</h1><p><strong>{}</strong> ({} <code>{}</code>) {} <strong>{}</strong> ({} <code>{}</code>).</p>\
          <h2 id=\"system-name\">{}</h2><p>{}</p><p>{} <strong>{}</strong></p>",
         lang.t("Forespørsel om systemtilgang", "Request for system access"),
-        esc(&vendor),
+        esc(vendor),
         lang.t("org.nr.", "org. no."),
         esc(&system.vendor_org),
         lang.t("ber om en systembruker for", "asks for a system user for"),
@@ -259,14 +221,10 @@ async fn request_page(
     ));
     for right in &r.rights {
         for pair in &right.resource {
-            let title = state
-                .app
-                .store
-                .resource(&pair.value)
-                .await
-                .ok()
-                .flatten()
-                .map(|res| res.title.get(lang.code()).to_owned())
+            let title = view
+                .resource_titles
+                .get(&pair.value)
+                .map(|t| t.get(lang.code()).to_owned())
                 .unwrap_or_else(|| pair.value.clone());
             body.push_str(&format!(
                 "<li>{} <span class=\"muted\">({})</span></li>",
@@ -276,14 +234,10 @@ async fn request_page(
         }
     }
     for p in &r.access_packages {
-        let name = state
-            .app
-            .store
-            .access_package(&p.urn)
-            .await
-            .ok()
-            .flatten()
-            .map(|pkg| pkg.name.get(lang.code()).to_owned())
+        let name = view
+            .package_names
+            .get(&p.urn)
+            .map(|n| n.get(lang.code()).to_owned())
             .unwrap_or_else(|| p.urn.clone());
         body.push_str(&format!(
             "<li>{} {} <span class=\"muted\">({})</span></li>",
@@ -343,7 +297,7 @@ async fn decide(
     {
         Ok(r) => receipt(&state, lang, &r, approve),
         Err(SuError::Problem(p)) if p.code == codes::REQUEST_STATUS_NOT_NEW.code => {
-            match state.app.store.request(&form.id).await {
+            match state.app.live_request(&form.id).await {
                 Ok(Some(r)) => not_answerable(&state, lang, &r)
                     .unwrap_or_else(|| message(&state, lang, StatusCode::CONFLICT, p.title, "")),
                 _ => message(&state, lang, StatusCode::CONFLICT, p.title, ""),

@@ -205,17 +205,11 @@ async fn overview(
             Err(r) => return r,
         };
     let org_no = org.org_no.clone().unwrap_or_default();
-    let users = match state.app.store.system_users_of(&org_no).await {
-        Ok(u) => u,
-        Err(e) => return crate::http::problem::Problem::from(e).into_response(),
+    let overview = match state.app.organisation_overview(&session.pid, &org_no).await {
+        Ok(o) => o,
+        Err(e) => return super::su_problem(e),
     };
-    let _ = state.app.time_out_requests().await;
-    let pending = state
-        .app
-        .store
-        .pending_requests(&org_no)
-        .await
-        .unwrap_or_default();
+    let (users, pending) = (&overview.users, &overview.pending);
     let mut body = format!(
         "<h1>{} {}</h1>",
         lang.t("Systemtilganger for", "System access for"),
@@ -239,7 +233,7 @@ async fn overview(
                 "Requests waiting for an answer"
             )
         ));
-        for r in &pending {
+        for r in pending {
             let flag = if r.escalated {
                 format!(
                     " <strong>{}</strong>",
@@ -269,15 +263,14 @@ async fn overview(
             )
         ));
     }
-    for u in &users {
-        let system_name = match state.app.store.system(&u.system_id).await {
-            Ok(Some(s)) => s
-                .name
+    for u in users {
+        let system_name = match overview.system_names.get(&u.system_id) {
+            Some(name) => name
                 .get(lang.code())
-                .or_else(|| s.name.get("nb"))
+                .or_else(|| name.get("nb"))
                 .cloned()
                 .unwrap_or_default(),
-            _ => u.system_id.clone(),
+            None => u.system_id.clone(),
         };
         body.push_str(&format!(
             "<section class=\"system-user\"><h3>{}</h3><p>{} {} · {} <code>{}</code> · {} {}</p>{}\
@@ -296,28 +289,13 @@ async fn overview(
             lang.t("Slett", "Delete"),
         ));
     }
-    let main_administrator = match state
-        .app
-        .store
-        .is_main_administrator(&session.pid, &org_no)
-        .await
-    {
-        Ok(m) => m,
-        Err(e) => return crate::http::problem::Problem::from(e).into_response(),
-    };
-    if main_administrator {
-        let managers = state
-            .app
-            .store
-            .access_managers(&org_no)
-            .await
-            .unwrap_or_default();
+    if let Some(managers) = &overview.access_managers {
         body.push_str(&format!(
             "<h2>{}</h2><p>{}</p><ul>",
             lang.t("Tilgangsstyrere", "Access managers"),
             lang.t("Tilgangsstyrere kan godkjenne forespørsler og forvalte systembrukere for virksomheten.", "Access managers may approve requests and manage system users for the organisation.")
         ));
-        for (pid, name) in &managers {
+        for (pid, name) in managers {
             body.push_str(&format!(
                 "<li>{} <form method=\"post\" action=\"/accessmanagement/ui/systemuser/accessmanagers\">\
                  <input type=\"hidden\" name=\"org\" value=\"{org_no}\"><input type=\"hidden\" name=\"pid\" value=\"{}\">\
