@@ -14,7 +14,7 @@ use super::auth::{Portal, RegisterWrite, Scoped};
 use super::problem::{ApiJson, Problem, ValidationError};
 use crate::domain::problem_codes as codes;
 use crate::domain::system::{AttributePair, PackageRef, Right, System, SystemInput, Violation};
-use crate::services::system_register::RegisterError;
+use crate::services::system_register::{RegisterError, SystemWithVendor};
 
 /// Systems may be large (many rights); a body over this is refused with 413.
 const BODY_LIMIT: usize = 8 * 1024 * 1024;
@@ -108,23 +108,12 @@ fn full(s: &System) -> Value {
 }
 
 /// The portal model (`RegisteredSystemDTO`), with the vendor's name from the register.
-async fn portal(state: &AppState, s: &System) -> Value {
-    let vendor_name = match s.vendor_org.parse() {
-        Ok(org) => state
-            .app
-            .store
-            .organization(&org)
-            .await
-            .ok()
-            .flatten()
-            .map(|o| o.name)
-            .unwrap_or_default(),
-        Err(_) => String::new(),
-    };
+fn portal(v: &SystemWithVendor) -> Value {
+    let s = &v.system;
     json!({
         "systemId": s.system_id,
         "systemVendorOrgNumber": s.vendor_org,
-        "systemVendorOrgName": vendor_name,
+        "systemVendorOrgName": v.vendor_name,
         "name": s.name,
         "description": s.description,
         "rights": s.rights,
@@ -133,23 +122,15 @@ async fn portal(state: &AppState, s: &System) -> Value {
     })
 }
 
-async fn portal_list(state: &AppState, systems: &[System]) -> Vec<Value> {
-    let mut out = Vec::with_capacity(systems.len());
-    for s in systems {
-        out.push(portal(state, s).await);
-    }
-    out
-}
-
 /// SR1: every live, visible system.
 async fn list_visible(State(state): State<AppState>, _: Scoped<Portal>) -> Response {
-    match state.app.store.visible_systems().await {
+    match state.app.visible_systems().await {
         Ok(list) => (
             [(header::CACHE_CONTROL, "no-store")],
-            Json(portal_list(&state, &list).await),
+            Json(list.iter().map(portal).collect::<Vec<_>>()),
         )
             .into_response(),
-        Err(e) => Problem::from(e).into_response(),
+        Err(e) => register_error(e),
     }
 }
 
@@ -160,9 +141,9 @@ async fn list_vendor(State(state): State<AppState>, scoped: Scoped<RegisterWrite
         return Problem::forbidden("the token names no vendor organisation (consumer claim)")
             .into_response();
     };
-    match state.app.store.systems_of_vendor(org.as_str()).await {
-        Ok(list) => Json(portal_list(&state, &list).await).into_response(),
-        Err(e) => Problem::from(e).into_response(),
+    match state.app.systems_of_vendor(org.as_str()).await {
+        Ok(list) => Json(list.iter().map(portal).collect::<Vec<_>>()).into_response(),
+        Err(e) => register_error(e),
     }
 }
 
@@ -172,10 +153,9 @@ async fn read_portal(
     _: Scoped<Portal>,
     Path(system_id): Path<String>,
 ) -> Response {
-    match state.app.store.system(&system_id).await {
-        Ok(Some(s)) => Json(portal(&state, &s).await).into_response(),
-        Ok(None) => register_error(RegisterError::NotFound(system_id)),
-        Err(e) => Problem::from(e).into_response(),
+    match state.app.system_for_portal(&system_id).await {
+        Ok(s) => Json(portal(&s)).into_response(),
+        Err(e) => register_error(e),
     }
 }
 
@@ -283,9 +263,9 @@ async fn rights(
     Path(system_id): Path<String>,
     Query(q): Query<RightsQuery>,
 ) -> Response {
-    let rights = match state.app.store.system(&system_id).await {
-        Ok(s) => s.map(|s| s.rights).unwrap_or_default(),
-        Err(e) => return Problem::from(e).into_response(),
+    let rights = match state.app.system_rights_and_packages(&system_id).await {
+        Ok((rights, _)) => rights,
+        Err(e) => return register_error(e),
     };
     if !q.use_old_format_for_app {
         return Json(rights).into_response();
@@ -329,9 +309,9 @@ async fn packages(
     _: Scoped<Portal>,
     Path(system_id): Path<String>,
 ) -> Response {
-    match state.app.store.system(&system_id).await {
-        Ok(s) => Json(s.map(|s| s.access_packages).unwrap_or_default()).into_response(),
-        Err(e) => Problem::from(e).into_response(),
+    match state.app.system_rights_and_packages(&system_id).await {
+        Ok((_, packages)) => Json(packages).into_response(),
+        Err(e) => register_error(e),
     }
 }
 

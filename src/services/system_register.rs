@@ -14,6 +14,13 @@ use crate::store::StoreError;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::system as db;
 
+/// A system with its vendor's name from the register (empty when the register lacks it), as
+/// the portal shows it.
+pub struct SystemWithVendor {
+    pub system: System,
+    pub vendor_name: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {
     #[error("the system is not valid")]
@@ -59,6 +66,64 @@ fn client_id_of(caller: &Caller) -> Option<String> {
 }
 
 impl App {
+    /// SR1: every live, visible system, with the vendors' names (one query for all names).
+    pub async fn visible_systems(&self) -> Result<Vec<SystemWithVendor>, RegisterError> {
+        let systems = self.store.visible_systems().await?;
+        self.with_vendor_names(systems).await
+    }
+
+    /// SR2: the live systems of the vendor `org`.
+    pub async fn systems_of_vendor(
+        &self,
+        org: &str,
+    ) -> Result<Vec<SystemWithVendor>, RegisterError> {
+        let systems = self.store.systems_of_vendor(org).await?;
+        self.with_vendor_names(systems).await
+    }
+
+    /// SR3: one system (deleted ones too).
+    pub async fn system_for_portal(
+        &self,
+        system_id: &str,
+    ) -> Result<SystemWithVendor, RegisterError> {
+        let system = self
+            .store
+            .system(system_id)
+            .await?
+            .ok_or_else(|| RegisterError::NotFound(system_id.to_owned()))?;
+        let mut one = self.with_vendor_names(vec![system]).await?;
+        one.pop()
+            .ok_or_else(|| RegisterError::NotFound(system_id.to_owned()))
+    }
+
+    /// SR10, SR11: the rights and access packages of a system (empty for an unknown one).
+    pub async fn system_rights_and_packages(
+        &self,
+        system_id: &str,
+    ) -> Result<(Vec<Right>, Vec<PackageRef>), RegisterError> {
+        Ok(self
+            .store
+            .system(system_id)
+            .await?
+            .map(|s| (s.rights, s.access_packages))
+            .unwrap_or_default())
+    }
+
+    async fn with_vendor_names(
+        &self,
+        systems: Vec<System>,
+    ) -> Result<Vec<SystemWithVendor>, RegisterError> {
+        let orgs: Vec<&str> = systems.iter().map(|s| s.vendor_org.as_str()).collect();
+        let names = self.store.organization_names(&orgs).await?;
+        Ok(systems
+            .into_iter()
+            .map(|system| SystemWithVendor {
+                vendor_name: names.get(&system.vendor_org).cloned().unwrap_or_default(),
+                system,
+            })
+            .collect())
+    }
+
     async fn check_rights_and_packages(
         &self,
         rights: &[Right],

@@ -1,5 +1,7 @@
 //! Organisations, persons, roles, access packages and resources.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -302,6 +304,29 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         row.as_ref().map(resource_from_row).transpose()
+    }
+
+    /// The names of the organisations `org_nos` that the register has, by organisation number,
+    /// in one query per [`super::IN_LIST_MAX`] numbers.
+    pub async fn organization_names(
+        &self,
+        org_nos: &[&str],
+    ) -> Result<HashMap<String, String>, StoreError> {
+        let mut out = HashMap::new();
+        for chunk in org_nos.chunks(super::IN_LIST_MAX) {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT org_no, name FROM party WHERE kind = 'org' AND org_no IN ({})",
+                super::placeholders(chunk.len())
+            ));
+            let mut query = sqlx::query(sql);
+            for org in chunk {
+                query = query.bind(*org);
+            }
+            for row in query.fetch_all(self.pool()).await? {
+                out.insert(row.try_get("org_no")?, row.try_get("name")?);
+            }
+        }
+        Ok(out)
     }
 
     /// The resources `ids` that exist, in one query per [`super::IN_LIST_MAX`] ids.
