@@ -9,7 +9,7 @@ use super::tokens::Caller;
 use crate::domain::localized::Localized;
 use crate::domain::problem_codes as codes;
 use crate::domain::scopes;
-use crate::domain::system::System;
+use crate::domain::system::{PackageRef, Right, System};
 use crate::store::reference::PartyRecord;
 use crate::store::system_user::{RequestRecord, SystemUserRecord};
 
@@ -20,9 +20,21 @@ pub struct OrganisationOverview {
     /// The systems' names by system id and language.
     pub system_names: HashMap<String, HashMap<String, String>>,
     pub pending: Vec<RequestRecord>,
+    /// The names of every resource and package the system users hold.
+    pub names: ReferenceNames,
     /// The access managers (pid, name), when the person is a main administrator (who may
     /// appoint them); `None` otherwise.
     pub access_managers: Option<Vec<(String, String)>>,
+}
+
+/// The titles of resources and names of access packages, in every language, for showing
+/// rights and packages in words.
+#[derive(Default)]
+pub struct ReferenceNames {
+    /// By resource id.
+    pub resources: HashMap<String, Localized>,
+    /// By access package urn.
+    pub packages: HashMap<String, Localized>,
 }
 
 /// What the person may do with a request shown at its `confirmUrl`.
@@ -43,10 +55,8 @@ pub struct ApprovalView {
     pub vendor_name: String,
     pub customer_name: String,
     pub standing: Standing,
-    /// The titles of the resources the request asks for, by resource id.
-    pub resource_titles: HashMap<String, Localized>,
-    /// The names of the access packages it asks for, by urn.
-    pub package_names: HashMap<String, Localized>,
+    /// The names of the resources and access packages it asks for.
+    pub names: ReferenceNames,
 }
 
 /// A request as the person answering it sees it (R12).
@@ -175,40 +185,60 @@ impl App {
         } else {
             Standing::Unrelated
         };
-        let resource_ids: Vec<&str> = request
-            .rights
-            .iter()
-            .flat_map(|r| &r.resource)
-            .map(|p| p.value.as_str())
-            .collect();
-        let resource_titles = self
-            .store
-            .resources_by_ids(&resource_ids)
-            .await?
-            .into_iter()
-            .map(|r| (r.identifier.as_str().to_owned(), r.title))
-            .collect();
-        let urns: Vec<&str> = request
-            .access_packages
-            .iter()
-            .map(|p| p.urn.as_str())
-            .collect();
-        let package_names = self
-            .store
-            .access_packages_by_urns(&urns)
-            .await?
-            .into_iter()
-            .map(|p| (p.urn.as_str().to_owned(), p.name))
-            .collect();
+        let names = self
+            .reference_names(&request.rights, &request.access_packages)
+            .await?;
         Ok(Some(ApprovalView {
             request,
             system,
             vendor_name,
             customer_name,
             standing,
-            resource_titles,
-            package_names,
+            names,
         }))
+    }
+
+    /// The names of the resources in `rights` and of `packages` (two queries, whatever their
+    /// number).
+    pub async fn reference_names(
+        &self,
+        rights: &[Right],
+        packages: &[PackageRef],
+    ) -> Result<ReferenceNames, SuError> {
+        let resource_ids: Vec<&str> = rights
+            .iter()
+            .flat_map(|r| &r.resource)
+            .map(|p| p.value.as_str())
+            .collect();
+        let resources = self
+            .store
+            .resources_by_ids(&resource_ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.identifier.as_str().to_owned(), r.title))
+            .collect();
+        let urns: Vec<&str> = packages.iter().map(|p| p.urn.as_str()).collect();
+        let packages = self
+            .store
+            .access_packages_by_urns(&urns)
+            .await?
+            .into_iter()
+            .map(|p| (p.urn.as_str().to_owned(), p.name))
+            .collect();
+        Ok(ReferenceNames {
+            resources,
+            packages,
+        })
+    }
+
+    /// The organisations the person `pid` may act for in the portal.
+    pub async fn organizations_represented(&self, pid: &str) -> Result<Vec<PartyRecord>, SuError> {
+        Ok(self.store.organizations_represented(pid).await?)
+    }
+
+    /// The systems a customer may create a system user for itself (visible, live).
+    pub async fn systems_to_choose(&self) -> Result<Vec<System>, SuError> {
+        Ok(self.store.visible_systems().await?)
     }
 
     /// The portal's page of `org` for the person `pid` (who has chosen it among the
@@ -221,6 +251,12 @@ impl App {
         let users = self.store.system_users_of(org).await?;
         let ids: Vec<&str> = users.iter().map(|u| u.system_id.as_str()).collect();
         let system_names = self.store.system_names(&ids).await?;
+        let rights: Vec<Right> = users.iter().flat_map(|u| u.rights.clone()).collect();
+        let packages: Vec<PackageRef> = users
+            .iter()
+            .flat_map(|u| u.access_packages.clone())
+            .collect();
+        let names = self.reference_names(&rights, &packages).await?;
         let pending = self.pending_requests_of(org).await?;
         let access_managers = if self.store.is_main_administrator(pid, org).await? {
             Some(self.store.access_managers(org).await?)
@@ -231,6 +267,7 @@ impl App {
             users,
             system_names,
             pending,
+            names,
             access_managers,
         })
     }

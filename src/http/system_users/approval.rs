@@ -222,7 +222,8 @@ fn request_page(lang: Lang, view: &ApprovalView, csrf: &str) -> String {
     for right in &r.rights {
         for pair in &right.resource {
             let title = view
-                .resource_titles
+                .names
+                .resources
                 .get(&pair.value)
                 .map(|t| t.get(lang.code()).to_owned())
                 .unwrap_or_else(|| pair.value.clone());
@@ -235,7 +236,8 @@ fn request_page(lang: Lang, view: &ApprovalView, csrf: &str) -> String {
     }
     for p in &r.access_packages {
         let name = view
-            .package_names
+            .names
+            .packages
             .get(&p.urn)
             .map(|n| n.get(lang.code()).to_owned())
             .unwrap_or_else(|| p.urn.clone());

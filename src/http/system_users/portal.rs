@@ -16,6 +16,7 @@ use crate::domain::system::{PackageRef, Right, System};
 use crate::http::AppState;
 use crate::http::html::{Lang, esc, page};
 use crate::http::login::{MaybeSession, checked_form, csrf_forms};
+use crate::services::system_user_queries::ReferenceNames;
 use crate::services::system_users::SuError;
 use crate::store::oidc::WebSession;
 use crate::store::reference::PartyRecord;
@@ -73,10 +74,9 @@ async fn represented(
     };
     let orgs = state
         .app
-        .store
         .organizations_represented(&session.pid)
         .await
-        .map_err(|e| crate::http::problem::Problem::from(e).into_response())?;
+        .map_err(super::su_problem)?;
     Ok((session, orgs))
 }
 
@@ -89,8 +89,8 @@ fn chosen<'a>(orgs: &'a [PartyRecord], wanted: Option<&str>) -> Option<&'a Party
 }
 
 /// Rights and packages in words.
-async fn what_it_may_do(
-    state: &AppState,
+fn what_it_may_do(
+    names: &ReferenceNames,
     lang: Lang,
     rights: &[Right],
     packages: &[PackageRef],
@@ -98,27 +98,19 @@ async fn what_it_may_do(
     let mut out = String::from("<ul>");
     for right in rights {
         for pair in &right.resource {
-            let title = state
-                .app
-                .store
-                .resource(&pair.value)
-                .await
-                .ok()
-                .flatten()
-                .map(|r| r.title.get(lang.code()).to_owned())
+            let title = names
+                .resources
+                .get(&pair.value)
+                .map(|r| r.get(lang.code()).to_owned())
                 .unwrap_or_else(|| pair.value.clone());
             out.push_str(&format!("<li>{}</li>", esc(&title)));
         }
     }
     for p in packages {
-        let name = state
-            .app
-            .store
-            .access_package(&p.urn)
-            .await
-            .ok()
-            .flatten()
-            .map(|pkg| pkg.name.get(lang.code()).to_owned())
+        let name = names
+            .packages
+            .get(&p.urn)
+            .map(|n| n.get(lang.code()).to_owned())
             .unwrap_or_else(|| p.urn.clone());
         out.push_str(&format!(
             "<li>{} {}</li>",
@@ -283,7 +275,7 @@ async fn overview(
             esc(&u.vendor_org),
             lang.t("opprettet", "created"),
             esc(&crate::clock::format_micros(u.created_at)[..10]),
-            what_it_may_do(&state, lang, &u.rights, &u.access_packages).await,
+            what_it_may_do(&overview.names, lang, &u.rights, &u.access_packages),
             esc(&u.id),
             esc(&session.csrf),
             lang.t("Slett", "Delete"),
@@ -417,9 +409,9 @@ async fn choose_system(
         Err(r) => return r,
     };
     let org_no = org.org_no.clone().unwrap_or_default();
-    let systems = match state.app.store.visible_systems().await {
+    let systems = match state.app.systems_to_choose().await {
         Ok(s) => s,
-        Err(e) => return crate::http::problem::Problem::from(e).into_response(),
+        Err(e) => return super::su_problem(e),
     };
     let name = |s: &System| {
         s.name
@@ -466,6 +458,14 @@ async fn choose_system(
             &body,
         );
     };
+    let names = match state
+        .app
+        .reference_names(&system.rights, &system.access_packages)
+        .await
+    {
+        Ok(n) => n,
+        Err(e) => return super::su_problem(e),
+    };
     let body = format!(
         "<h1>{}</h1><p>{} <strong id=\"system-name\">{}</strong> ({} <code>{}</code>) {} <strong>{}</strong>.</p><h2>{}</h2>{}\
          <form method=\"post\" action=\"{back}\"><input type=\"hidden\" name=\"org\" value=\"{org_no}\"><input type=\"hidden\" name=\"system\" value=\"{}\">\
@@ -482,7 +482,7 @@ async fn choose_system(
             "Systemet får disse tilgangene",
             "The system gets these rights"
         ),
-        what_it_may_do(&state, lang, &system.rights, &system.access_packages).await,
+        what_it_may_do(&names, lang, &system.rights, &system.access_packages),
         esc(&system.system_id),
         esc(&session.csrf),
         lang.t("Navn på integrasjonen", "Name of the integration"),
