@@ -1451,6 +1451,13 @@ async fn a_daglig_leder_appoints_an_access_manager_who_may_then_approve() {
             .await
             .unwrap();
         assert_eq!(res.status(), 403);
+        let page = res.text().await.unwrap();
+        assert!(
+            page.contains(
+                "only the daglig leder, styreleder or innehaver may appoint access managers"
+            ),
+            "the page says why, not only the code's title: {page}"
+        );
 
         // Removed again, she may not answer any more.
         let res = b

@@ -100,6 +100,14 @@ pub struct RequestProblem {
     pub detail: Option<String>,
 }
 
+impl RequestProblem {
+    /// What a person reads on a page: the detail when there is one (tilgang's own words for
+    /// the case), else the code's title.
+    pub fn text(&self) -> &str {
+        self.detail.as_deref().unwrap_or(self.title)
+    }
+}
+
 impl From<ProblemCode> for RequestProblem {
     fn from(c: ProblemCode) -> Self {
         Self {

@@ -51,7 +51,8 @@ pub enum Standing {
 /// A request with everything its approval page shows, read in a fixed number of queries.
 pub struct ApprovalView {
     pub request: RequestRecord,
-    pub system: System,
+    /// `None` when the system is gone from the register.
+    pub system: Option<System>,
     pub vendor_name: String,
     pub customer_name: String,
     pub standing: Standing,
@@ -154,29 +155,31 @@ impl App {
         })
     }
 
+    /// The request `id`, deleted or not (to tell a person what became of it).
+    pub async fn request_record(&self, id: &str) -> Result<Option<RequestRecord>, SuError> {
+        Ok(self.store.request(id).await?)
+    }
+
     /// The live request `id` (deleted ones are gone), if there is one.
     pub async fn live_request(&self, id: &str) -> Result<Option<RequestRecord>, SuError> {
         Ok(self.store.request(id).await?.filter(|r| !r.is_deleted))
     }
 
-    /// The approval page of request `id` for the person `pid`; `None` when the request (or
-    /// its system) is gone.
+    /// The approval page of `request` for the person `pid`.
     pub async fn approval_view(
         &self,
         pid: &str,
         request: RequestRecord,
-    ) -> Result<Option<ApprovalView>, SuError> {
-        let Some(system) = self.store.system(&request.system_id).await? else {
-            return Ok(None);
-        };
+    ) -> Result<ApprovalView, SuError> {
+        let system = self.store.system(&request.system_id).await?;
         let name_of = |org: Option<PartyRecord>| org.map(|o| o.name).unwrap_or_default();
         let customer_name = match request.party_org_no.parse() {
             Ok(org) => name_of(self.store.organization(&org).await?),
             Err(_) => String::new(),
         };
-        let vendor_name = match system.vendor_org.parse() {
-            Ok(org) => name_of(self.store.organization(&org).await?),
-            Err(_) => String::new(),
+        let vendor_name = match system.as_ref().map(|s| s.vendor_org.parse()) {
+            Some(Ok(org)) => name_of(self.store.organization(&org).await?),
+            _ => String::new(),
         };
         let standing = if self.has_authority(pid, &request.party_org_no).await? {
             Standing::MayApprove
@@ -188,14 +191,14 @@ impl App {
         let names = self
             .reference_names(&request.rights, &request.access_packages)
             .await?;
-        Ok(Some(ApprovalView {
+        Ok(ApprovalView {
             request,
             system,
             vendor_name,
             customer_name,
             standing,
             names,
-        }))
+        })
     }
 
     /// The names of the resources in `rights` and of `packages` (two queries, whatever their
@@ -257,7 +260,12 @@ impl App {
             .flat_map(|u| u.access_packages.clone())
             .collect();
         let names = self.reference_names(&rights, &packages).await?;
-        let pending = self.pending_requests_of(org).await?;
+        // A page that only reads: time-outs are applied when they can be (another process
+        // may hold SQLite's write lock), and the page shows what is stored either way.
+        if let Err(e) = self.time_out_requests().await {
+            tracing::warn!(error = %e, "cannot time out requests now; the page shows them as stored");
+        }
+        let pending = self.store.pending_requests(org).await?;
         let access_managers = if self.store.is_main_administrator(pid, org).await? {
             Some(self.store.access_managers(org).await?)
         } else {
@@ -305,6 +313,20 @@ impl App {
         system_id: &str,
         from: i64,
     ) -> Result<Vec<SystemUserRecord>, SuError> {
+        self.require_vendor_system(caller, system_id).await?;
+        Ok(self
+            .store
+            .system_users_of_system(system_id, from, PAGE_SIZE + 1)
+            .await?)
+    }
+
+    /// The system `system_id` exists and is the caller's (or the caller administers the
+    /// register); AUTH-00011 otherwise.
+    pub async fn require_vendor_system(
+        &self,
+        caller: &Caller,
+        system_id: &str,
+    ) -> Result<(), SuError> {
         let owner = caller.consumer_org().map(|o| o.to_string());
         let system = self
             .store
@@ -316,10 +338,7 @@ impl App {
         {
             return Err(system_not_found());
         }
-        Ok(self
-            .store
-            .system_users_of_system(system_id, from, PAGE_SIZE + 1)
-            .await?)
+        Ok(())
     }
 
     /// U10: up to `limit` changes to system users after sequence number `after`, and the

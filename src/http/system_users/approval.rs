@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::config::Profile;
 use crate::domain::problem_codes as codes;
 use crate::domain::request::RequestStatus;
+use crate::domain::system::System;
 use crate::http::AppState;
 use crate::http::html::{Lang, esc, page};
 use crate::http::login::{MaybeSession, checked_form, csrf_forms};
@@ -118,8 +119,7 @@ async fn show(
         return response;
     }
     let view = match state.app.approval_view(&session.pid, r).await {
-        Ok(Some(view)) => view,
-        Ok(None) => return not_found(),
+        Ok(view) => view,
         Err(e) => return super::su_problem(e),
     };
     let (r, customer) = (&view.request, &view.customer_name);
@@ -183,7 +183,10 @@ async fn show(
         )
             .into_response();
     }
-    let body = request_page(lang, &view, &session.csrf);
+    let Some(system) = &view.system else {
+        return not_found();
+    };
+    let body = request_page(lang, &view, system, &session.csrf);
     page(
         lang,
         lang.t("Forespørsel om systemtilgang", "Request for system access"),
@@ -192,8 +195,8 @@ async fn show(
     )
 }
 
-fn request_page(lang: Lang, view: &ApprovalView, csrf: &str) -> String {
-    let (r, system) = (&view.request, &view.system);
+fn request_page(lang: Lang, view: &ApprovalView, system: &System, csrf: &str) -> String {
+    let r = &view.request;
     let vendor = &view.vendor_name;
     let customer = view.customer_name.as_str();
     let mut body = format!(
@@ -299,7 +302,7 @@ async fn decide(
     {
         Ok(r) => receipt(&state, lang, &r, approve),
         Err(SuError::Problem(p)) if p.code == codes::REQUEST_STATUS_NOT_NEW.code => {
-            match state.app.live_request(&form.id).await {
+            match state.app.request_record(&form.id).await {
                 Ok(Some(r)) => not_answerable(&state, lang, &r)
                     .unwrap_or_else(|| message(&state, lang, StatusCode::CONFLICT, p.title, "")),
                 _ => message(&state, lang, StatusCode::CONFLICT, p.title, ""),
@@ -313,7 +316,7 @@ async fn decide(
                 "Forespørselen kunne ikke besvares",
                 "The request could not be answered",
             ),
-            p.title,
+            p.text(),
         ),
         Err(e @ SuError::NoAuthority) => super::su_problem(e),
         Err(SuError::Store(e)) => crate::http::problem::Problem::from(e).into_response(),
@@ -377,7 +380,7 @@ async fn escalate(
             "The organisation's administrators now see the request among the system access requests waiting.",
         )),
         Ok(false) => message(&state, lang, StatusCode::CONFLICT, lang.t("Kunne ikke sendes videre", "Could not be sent on"), lang.t("Forespørselen er besvart, utløpt eller slettet.", "The request is answered, expired or deleted.")),
-        Err(SuError::Problem(p)) => message(&state, lang, StatusCode::BAD_REQUEST, p.title, ""),
+        Err(SuError::Problem(p)) => message(&state, lang, StatusCode::BAD_REQUEST, p.text(), ""),
         Err(e @ SuError::NoAuthority) => super::su_problem(e),
         Err(SuError::Store(e)) => crate::http::problem::Problem::from(e).into_response(),
     }

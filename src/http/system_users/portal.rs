@@ -345,10 +345,10 @@ async fn access_managers(
             &state,
             lang,
             StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST),
-            p.title,
+            p.text(),
             &format!(
                 "<h1>{}</h1><p><a href=\"{HOME}?org={}\">{}</a></p>",
-                esc(p.title),
+                esc(p.text()),
                 esc(&form.org),
                 lang.t("Tilbake", "Back")
             ),
@@ -389,8 +389,8 @@ async fn delete(
             &state,
             lang,
             StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST),
-            p.title,
-            &format!("<h1>{}</h1>", esc(p.title)),
+            p.text(),
+            &format!("<h1>{}</h1>", esc(p.text())),
         ),
         Err(e @ SuError::NoAuthority) => super::su_problem(e),
         Err(SuError::Store(e)) => crate::http::problem::Problem::from(e).into_response(),
@@ -534,7 +534,7 @@ async fn create(
                     "The organisation already has a system user for this system.",
                 )
             } else {
-                p.title
+                p.text()
             };
             frame(
                 &state,

@@ -244,6 +244,10 @@ async fn users_by_system(
     Query(q): Query<PageQuery>,
 ) -> Response {
     let caller = &scoped.0;
+    // Whose system it is comes before whether the page token is good (AUTH-00011 first).
+    if let Err(e) = state.app.require_vendor_system(caller, &system_id).await {
+        return su_problem(e);
+    }
     let from = match q.token.as_deref() {
         None | Some("") => 0,
         Some(t) => match B64
