@@ -100,6 +100,11 @@ impl App {
     }
 
     /// The designer client's id and secret.
+    /// The registered OAuth2 application `client_id`, if there is one.
+    pub async fn studio_oauth_app(&self, client_id: &str) -> Result<Option<OauthApp>, StoreError> {
+        self.store.oauth_app(client_id).await
+    }
+
     pub fn studio_designer_client(&self) -> (String, String) {
         (
             self.studio.designer_client_id.clone(),

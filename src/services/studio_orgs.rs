@@ -133,7 +133,31 @@ pub struct NewOrgInput<'a> {
     pub admin: &'a str,
 }
 
+/// What the operator's page shows: every Studio organisation with its environments, and the
+/// requests for new organisations (three queries, whatever their number).
+pub struct OperatorOverview {
+    pub orgs: Vec<(Account, Vec<String>)>,
+    pub requests: Vec<OrgRequest>,
+}
+
 impl App {
+    /// The operator's page.
+    pub async fn operator_overview(&self) -> Result<OperatorOverview, StoreError> {
+        let mut envs = self.store.studio_envs_by_org().await?;
+        let orgs = self
+            .store
+            .studio_accounts(st::KIND_ORG)
+            .await?
+            .into_iter()
+            .map(|o| {
+                let e = envs.remove(&o.id).unwrap_or_default();
+                (o, e)
+            })
+            .collect();
+        let requests = self.store.org_requests(None).await?;
+        Ok(OperatorOverview { orgs, requests })
+    }
+
     /// Checks an organisation's fields; returns (short name, org number, admin).
     async fn checked_org(
         &self,

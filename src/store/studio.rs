@@ -1,6 +1,8 @@
 //! Altinn Studio accounts: users and organisations (one namespace), external eID links, teams
 //! and members, applications, sessions, used captchas and organisation requests.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -483,6 +485,20 @@ impl Store {
                 .fetch_all(self.pool())
                 .await?;
         rows.iter().map(|r| Ok(r.try_get("env")?)).collect()
+    }
+
+    /// The environments of every organisation, by organisation id (one query).
+    pub async fn studio_envs_by_org(&self) -> Result<HashMap<i64, Vec<String>>, StoreError> {
+        let rows = sqlx::query("SELECT org_id, env FROM studio_org_env ORDER BY org_id, env DESC")
+            .fetch_all(self.pool())
+            .await?;
+        let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+        for r in rows {
+            out.entry(r.try_get("org_id")?)
+                .or_default()
+                .push(r.try_get("env")?);
+        }
+        Ok(out)
     }
 
     /// Organisations the user is a member of (through any team).

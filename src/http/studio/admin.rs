@@ -18,7 +18,6 @@ use crate::http::studio::accounts::{expired_form, form_field, message, server_er
 use crate::secret;
 use crate::services::studio_orgs::{Actor, NewOrgInput, OrgError};
 use crate::store::oidc::WebSession;
-use crate::store::studio::KIND_ORG;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -67,14 +66,11 @@ async fn render(
     f: &HashMap<String, String>,
     flash: Option<(&str, bool)>,
 ) -> Response {
-    let orgs = match state.app.store.studio_accounts(KIND_ORG).await {
+    let overview = match state.app.operator_overview().await {
         Ok(o) => o,
         Err(e) => return server_error(state, lang, &e),
     };
-    let requests = match state.app.store.org_requests(None).await {
-        Ok(r) => r,
-        Err(e) => return server_error(state, lang, &e),
-    };
+    let requests = &overview.requests;
     let flash = flash
         .map(|(t, ok)| {
             format!(
@@ -129,7 +125,7 @@ async fn render(
         ));
     } else {
         body.push_str("<table id=\"requests\"><tbody>");
-        for r in &requests {
+        for r in requests {
             let actions = if r.status == "pending" {
                 format!(
                     "<form method=\"post\" action=\"/admin/studio/requests/{id}\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button name=\"decision\" value=\"approve\">{}</button></form> \
@@ -158,13 +154,7 @@ async fn render(
         "<h2>{}</h2><ul id=\"orgs\">",
         lang.t("Organisasjoner", "Organisations")
     ));
-    for o in &orgs {
-        let envs = state
-            .app
-            .store
-            .studio_org_envs(o.id)
-            .await
-            .unwrap_or_default();
+    for (o, envs) in &overview.orgs {
         body.push_str(&format!(
             "<li><strong>{}</strong> {} <span class=\"muted\">{}</span></li>",
             esc(&o.name),

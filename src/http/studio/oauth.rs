@@ -203,8 +203,10 @@ async fn grant(
         }
         return Redirect::to(&with_query(&redirect, &q)).into_response();
     }
-    let Ok(Some(app)) = state.app.store.oauth_app(field("client_id")).await else {
-        return (StatusCode::BAD_REQUEST, "unknown client").into_response();
+    let app = match state.app.studio_oauth_app(field("client_id")).await {
+        Ok(Some(app)) => app,
+        Ok(None) => return (StatusCode::BAD_REQUEST, "unknown client").into_response(),
+        Err(e) => return server_error(&state, lang, &e),
     };
     match state.app.studio_issue_code(&app, &user, &p).await {
         Ok(url) => (StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response(),
