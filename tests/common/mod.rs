@@ -116,6 +116,8 @@ pub struct TestServer {
     db_name: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// The data outlive the server (a restart on the same database).
+    keep_data: bool,
 }
 
 pub struct Options {
@@ -253,6 +255,7 @@ impl TestServer {
             db_name,
             shutdown: Some(tx),
             handle: Some(handle),
+            keep_data: false,
         }
     }
 
@@ -308,6 +311,7 @@ impl TestServer {
     /// Stops the server and keeps the database (for a restart on the same data).
     pub async fn stop_keep_data(mut self) -> (String, PathBuf, Option<String>) {
         self.shutdown_server().await;
+        self.keep_data = true;
         (
             self.database_url.clone(),
             self.dir.clone(),
@@ -332,6 +336,35 @@ impl TestServer {
             let _ = tokio::time::timeout(Duration::from_secs(10), h).await;
         }
         self.app.store.close().await;
+    }
+}
+
+/// A test that fails (or forgets `stop`) still stops its server and drops its database and
+/// scratch directory, so failed runs leave no `tilgang_test_*` databases behind.
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.abort();
+        }
+        if self.keep_data {
+            return;
+        }
+        if let Some(name) = self.db_name.take() {
+            // Drop runs inside the test's runtime: drop the database from a thread of its own.
+            let dropped = std::thread::spawn(move || {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    rt.block_on(drop_database(&name));
+                }
+            });
+            let _ = dropped.join();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
