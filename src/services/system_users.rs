@@ -2,7 +2,7 @@
 //! for a system user, the customer's representative approves or rejects, requests time out,
 //! vendors verify, and Maskinporten finds the system user for a token.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -94,21 +94,23 @@ impl App {
     }
 
     /// `RequestSystemResponse`; with the confirm URL for vendor answers.
-    pub fn request_json(&self, r: &RequestRecord, with_confirm_url: bool) -> Value {
+    pub fn request_json(&self, r: &RequestRecord, with_confirm_url: bool) -> RequestResponse {
         let status = self.request_status(r);
-        let mut v = json!({
-            "id": r.id, "integrationTitle": r.integration_title, "externalRef": r.external_ref,
-            "systemId": r.system_id, "partyOrgNo": r.party_org_no, "rights": r.rights,
-            "accessPackages": r.access_packages, "status": status.as_str(), "escalated": r.escalated,
-            "created": format_micros(r.created_at), "timedOut": status == RequestStatus::Timedout,
-        });
-        if let Some(u) = &r.redirect_url {
-            v["redirectUrl"] = json!(u);
+        RequestResponse {
+            id: r.id.clone(),
+            integration_title: r.integration_title.clone(),
+            external_ref: r.external_ref.clone(),
+            system_id: r.system_id.clone(),
+            party_org_no: r.party_org_no.clone(),
+            rights: r.rights.clone(),
+            access_packages: r.access_packages.clone(),
+            status: status.as_str(),
+            escalated: r.escalated,
+            created: format_micros(r.created_at),
+            timed_out: status == RequestStatus::Timedout,
+            redirect_url: r.redirect_url.clone(),
+            confirm_url: with_confirm_url.then(|| self.confirm_url(&r.id)),
         }
-        if with_confirm_url {
-            v["confirmUrl"] = json!(self.confirm_url(&r.id));
-        }
-        v
     }
 
     /// Times out old requests (the job; also run before a create, so a new request with the
@@ -650,6 +652,28 @@ impl App {
 }
 
 /// `SystemUserExternalDTO`.
+/// `RequestSystemResponse` (spec authentication-api §1.2): a request as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestResponse {
+    pub id: String,
+    pub integration_title: String,
+    pub external_ref: String,
+    pub system_id: String,
+    pub party_org_no: String,
+    pub rights: Vec<Right>,
+    pub access_packages: Vec<PackageRef>,
+    pub status: &'static str,
+    pub escalated: bool,
+    pub created: String,
+    pub timed_out: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_url: Option<String>,
+    /// For the vendor only: where the customer answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirm_url: Option<String>,
+}
+
 pub fn system_user_json(u: &SystemUserRecord, product_name: &str) -> Value {
     json!({
         "id": u.id, "integrationTitle": u.integration_title, "systemId": u.system_id, "productName": product_name,

@@ -7,13 +7,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::http::AppState;
 use crate::http::auth::{Portal, PortalOrRegister, Scoped};
 use crate::http::problem::{ApiJson, Problem};
-use crate::services::system_users::system_user_json;
+use crate::services::system_users::{RequestResponse, system_user_json};
 use crate::services::tokens::Caller;
 use crate::store::system_user::SystemUserRecord;
 
@@ -229,11 +229,25 @@ async fn portal_request(
         Err(e) => return su_problem(e),
     };
     let party = seen.party.as_ref();
-    let mut v = state.app.request_json(&seen.request, false);
-    v["partyId"] = json!(party.map(|p| p.party_id));
-    v["partyUuid"] = json!(party.map(|p| p.party_uuid.clone()));
-    v["userMayEscalateButNotApprove"] = json!(!seen.may_approve);
-    Json(v).into_response()
+    Json(RequestForPersonResponse {
+        request: state.app.request_json(&seen.request, false),
+        party_id: party.map(|p| p.party_id),
+        party_uuid: party.map(|p| p.party_uuid.clone()),
+        user_may_escalate_but_not_approve: !seen.may_approve,
+    })
+    .into_response()
+}
+
+/// `RequestSystemResponseInternal` (R12): the request with its party and whether the person
+/// may only escalate.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestForPersonResponse {
+    #[serde(flatten)]
+    request: RequestResponse,
+    party_id: Option<i64>,
+    party_uuid: Option<String>,
+    user_may_escalate_but_not_approve: bool,
 }
 
 /// R18: 200 `true` when the request was sent on to the organisation's administrators.

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::http::AppState;
@@ -139,14 +139,29 @@ async fn by_system(
                     B64.encode(json!(id).to_string())
                 ))
             });
-            let data: Vec<Value> = page
-                .iter()
-                .map(|r| state.app.request_json(r, false))
-                .collect();
-            Json(json!({"links": {"next": next}, "data": data})).into_response()
+            Json(Paged {
+                links: Links { next },
+                data: page
+                    .iter()
+                    .map(|r| state.app.request_json(r, false))
+                    .collect(),
+            })
+            .into_response()
         }
         Err(e) => su_problem(e),
     }
+}
+
+/// A page of a list (R7, U8): `{"links": {"next": …}, "data": […]}`.
+#[derive(Serialize)]
+struct Paged<T: Serialize> {
+    links: Links,
+    data: Vec<T>,
+}
+
+#[derive(Serialize)]
+struct Links {
+    next: Option<String>,
 }
 
 /// R9: 202 with an empty body.
