@@ -2,14 +2,13 @@
 //! for a system user, the customer's representative approves or rejects, requests time out,
 //! vendors verify, and Maskinporten finds the system user for a token.
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::json;
 use uuid::Uuid;
 
 use super::App;
 use super::maskinporten::{LookupFuture, SystemUserLookup, SystemUserMatch, SystemUserQuery};
 use super::tokens::Caller;
-use crate::clock::format_micros;
 use crate::domain::OrgNumber;
 use crate::domain::problem_codes::{self as codes, ProblemCode};
 use crate::domain::request::{
@@ -91,26 +90,6 @@ impl App {
         self.config.url(&format!(
             "/accessmanagement/ui/systemuser/request?id={id}&DONTCHOOSEREPORTEE=true"
         ))
-    }
-
-    /// `RequestSystemResponse`; with the confirm URL for vendor answers.
-    pub fn request_json(&self, r: &RequestRecord, with_confirm_url: bool) -> RequestResponse {
-        let status = self.request_status(r);
-        RequestResponse {
-            id: r.id.clone(),
-            integration_title: r.integration_title.clone(),
-            external_ref: r.external_ref.clone(),
-            system_id: r.system_id.clone(),
-            party_org_no: r.party_org_no.clone(),
-            rights: r.rights.clone(),
-            access_packages: r.access_packages.clone(),
-            status: status.as_str(),
-            escalated: r.escalated,
-            created: format_micros(r.created_at),
-            timed_out: status == RequestStatus::Timedout,
-            redirect_url: r.redirect_url.clone(),
-            confirm_url: with_confirm_url.then(|| self.confirm_url(&r.id)),
-        }
     }
 
     /// Times out old requests (the job; also run before a create, so a new request with the
@@ -649,37 +628,6 @@ impl App {
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }
-}
-
-/// `SystemUserExternalDTO`.
-/// `RequestSystemResponse` (spec authentication-api §1.2): a request as the API shows it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RequestResponse {
-    pub id: String,
-    pub integration_title: String,
-    pub external_ref: String,
-    pub system_id: String,
-    pub party_org_no: String,
-    pub rights: Vec<Right>,
-    pub access_packages: Vec<PackageRef>,
-    pub status: &'static str,
-    pub escalated: bool,
-    pub created: String,
-    pub timed_out: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub redirect_url: Option<String>,
-    /// For the vendor only: where the customer answers.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub confirm_url: Option<String>,
-}
-
-pub fn system_user_json(u: &SystemUserRecord, product_name: &str) -> Value {
-    json!({
-        "id": u.id, "integrationTitle": u.integration_title, "systemId": u.system_id, "productName": product_name,
-        "reporteeOrgNo": u.party_org_no, "created": format_micros(u.created_at), "isDeleted": u.is_deleted,
-        "supplierName": "", "supplierOrgno": u.vendor_org, "externalRef": u.external_ref, "userType": u.user_type,
-    })
 }
 
 async fn audit_in(

@@ -7,13 +7,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::wire::{RequestForPersonResponse, RequestResponse, SystemUserInternalResponse};
 use crate::http::AppState;
 use crate::http::auth::{Portal, PortalOrRegister, Scoped};
 use crate::http::problem::{ApiJson, Problem};
-use crate::services::system_users::{RequestResponse, system_user_json};
 use crate::services::tokens::Caller;
 use crate::store::system_user::SystemUserRecord;
 
@@ -96,7 +96,7 @@ async fn party_read(
         Err(r) => return r,
     };
     match state.app.party_request(&pid, &org, &id).await {
-        Ok(r) => Json(state.app.request_json(&r, false)).into_response(),
+        Ok(r) => Json(RequestResponse::of(&state.app, &r, false)).into_response(),
         Err(e) => su_problem(e),
     }
 }
@@ -141,15 +141,6 @@ async fn reject(
     decide(state.clone(), caller, &party, &id, false).await
 }
 
-fn internal_json(u: &SystemUserRecord) -> Value {
-    let mut v = system_user_json(u, "");
-    v["partyId"] = json!(u.party_id.to_string());
-    v["systemInternalId"] = json!(u.system_internal_id);
-    v["accessPackages"] = json!(u.access_packages);
-    v["rights"] = json!(u.rights);
-    v
-}
-
 /// U1: the organisation's system users.
 async fn party_users(
     State(state): State<AppState>,
@@ -162,7 +153,12 @@ async fn party_users(
         Err(r) => return r,
     };
     match state.app.party_system_users(&org).await {
-        Ok(list) => Json(list.iter().map(internal_json).collect::<Vec<_>>()).into_response(),
+        Ok(list) => Json(
+            list.iter()
+                .map(SystemUserInternalResponse::of)
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
         Err(e) => su_problem(e),
     }
 }
@@ -179,7 +175,7 @@ async fn party_user(
         Err(r) => return r,
     };
     match party_system_user(&state, &org, &id).await {
-        Ok(u) => Json(internal_json(&u)).into_response(),
+        Ok(u) => Json(SystemUserInternalResponse::of(&u)).into_response(),
         Err(r) => r,
     }
 }
@@ -230,24 +226,12 @@ async fn portal_request(
     };
     let party = seen.party.as_ref();
     Json(RequestForPersonResponse {
-        request: state.app.request_json(&seen.request, false),
+        request: RequestResponse::of(&state.app, &seen.request, false),
         party_id: party.map(|p| p.party_id),
         party_uuid: party.map(|p| p.party_uuid.clone()),
         user_may_escalate_but_not_approve: !seen.may_approve,
     })
     .into_response()
-}
-
-/// `RequestSystemResponseInternal` (R12): the request with its party and whether the person
-/// may only escalate.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RequestForPersonResponse {
-    #[serde(flatten)]
-    request: RequestResponse,
-    party_id: Option<i64>,
-    party_uuid: Option<String>,
-    user_may_escalate_but_not_approve: bool,
 }
 
 /// R18: 200 `true` when the request was sent on to the organisation's administrators.
@@ -286,7 +270,7 @@ async fn pending(
     match state.app.pending_requests_of(&org).await {
         Ok(list) => Json(
             list.iter()
-                .map(|r| state.app.request_json(r, false))
+                .map(|r| RequestResponse::of(&state.app, r, false))
                 .collect::<Vec<_>>(),
         )
         .into_response(),
@@ -324,7 +308,7 @@ async fn create_direct(
         )
         .await
     {
-        Ok(u) => Json(internal_json(&u)).into_response(),
+        Ok(u) => Json(SystemUserInternalResponse::of(&u)).into_response(),
         Err(e) => su_problem(e),
     }
 }

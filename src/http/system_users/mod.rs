@@ -5,6 +5,7 @@ pub mod approval;
 pub mod enduser_api;
 pub mod portal;
 pub mod vendor_api;
+pub mod wire;
 
 use axum::Router;
 use axum::http::StatusCode;

@@ -8,16 +8,16 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::json;
 
+use super::wire::{Links, Paged, RequestResponse, SystemUserRegisterResponse, SystemUserResponse};
 use crate::http::AppState;
 use crate::http::auth::{
     Lookup, RegisterWrite, RequestRead, RequestWrite, RequestWriteOrRead, Scoped, SystemUserAdmin,
 };
 use crate::http::problem::{ApiJson, Problem};
-use crate::services::system_users::{CreateRequest, system_user_json};
-use crate::store::system_user::SystemUserRecord;
+use crate::services::system_users::CreateRequest;
 
 use super::{BASE, su_problem};
 
@@ -62,11 +62,11 @@ async fn create(
             (
                 StatusCode::CREATED,
                 [(header::LOCATION, location)],
-                Json(state.app.request_json(&r, true)),
+                Json(RequestResponse::of(&state.app, &r, true)),
             )
                 .into_response()
         }
-        Ok((r, false)) => Json(state.app.request_json(&r, true)).into_response(),
+        Ok((r, false)) => Json(RequestResponse::of(&state.app, &r, true)).into_response(),
         Err(e) => su_problem(e),
     }
 }
@@ -78,7 +78,7 @@ async fn read(
 ) -> Response {
     let caller = &scoped.0;
     match state.app.vendor_request(caller, &id).await {
-        Ok(r) => Json(state.app.request_json(&r, true)).into_response(),
+        Ok(r) => Json(RequestResponse::of(&state.app, &r, true)).into_response(),
         Err(e) => su_problem(e),
     }
 }
@@ -94,7 +94,7 @@ async fn by_ref(
         .vendor_request_by_ref(caller, &system_id, &org, &external_ref)
         .await
     {
-        Ok(r) => Json(state.app.request_json(&r, true)).into_response(),
+        Ok(r) => Json(RequestResponse::of(&state.app, &r, true)).into_response(),
         Err(e) => su_problem(e),
     }
 }
@@ -143,25 +143,13 @@ async fn by_system(
                 links: Links { next },
                 data: page
                     .iter()
-                    .map(|r| state.app.request_json(r, false))
+                    .map(|r| RequestResponse::of(&state.app, r, false))
                     .collect(),
             })
             .into_response()
         }
         Err(e) => su_problem(e),
     }
-}
-
-/// A page of a list (R7, U8): `{"links": {"next": …}, "data": […]}`.
-#[derive(Serialize)]
-struct Paged<T: Serialize> {
-    links: Links,
-    data: Vec<T>,
-}
-
-#[derive(Serialize)]
-struct Links {
-    next: Option<String>,
 }
 
 /// R9: 202 with an empty body.
@@ -207,7 +195,7 @@ async fn by_query(
         .vendor_system_user(caller, &system_id, &org, q.external_ref.as_deref())
         .await
     {
-        Ok(u) => Json(system_user_json(&u, "")).into_response(),
+        Ok(u) => Json(SystemUserResponse::of(&u, "")).into_response(),
         Err(e) => su_problem(e),
     }
 }
@@ -244,7 +232,7 @@ async fn by_external_id(
     {
         Ok(u) => (
             [(header::CACHE_CONTROL, "no-store")],
-            Json(system_user_json(&u, &u.system_id)),
+            Json(SystemUserResponse::of(&u, &u.system_id)),
         )
             .into_response(),
         Err(e) => su_problem(e),
@@ -294,20 +282,14 @@ async fn users_by_system(
             } else {
                 None
             };
-            let data: Vec<Value> = page.iter().map(|u| system_user_json(u, "")).collect();
-            Json(json!({"links": {"next": next}, "data": data})).into_response()
+            Json(Paged {
+                links: Links { next },
+                data: page.iter().map(|u| SystemUserResponse::of(u, "")).collect(),
+            })
+            .into_response()
         }
         Err(e) => su_problem(e),
     }
-}
-
-/// `SystemUserRegisterDTO`.
-fn register_json(u: &SystemUserRecord) -> Value {
-    json!({
-        "id": u.id, "partyOrgNo": u.party_org_no, "partyId": u.party_id.to_string(), "integrationTitle": u.integration_title,
-        "isDeleted": u.is_deleted, "lastChanged": crate::clock::format_micros(u.updated_at), "created": crate::clock::format_micros(u.created_at),
-        "sequenceNo": u.seq, "systemUserType": u.user_type,
-    })
 }
 
 /// U10: every change to system users, 100 at a time, deleted ones included.
@@ -343,7 +325,8 @@ async fn stream(
                     B64.encode(l.seq.to_string())
                 ))
             });
-            let data: Vec<Value> = page.iter().map(register_json).collect();
+            let data: Vec<SystemUserRegisterResponse> =
+                page.iter().map(SystemUserRegisterResponse::of).collect();
             Json(json!({"links": {"next": next}, "stats": {"pageStart": start, "pageEnd": end, "sequenceMax": max}, "data": data})).into_response()
         }
         Err(e) => su_problem(e),
@@ -357,7 +340,7 @@ async fn internal_one(
     Path(id): Path<String>,
 ) -> Response {
     match state.app.live_system_user(&id).await {
-        Ok(Some(u)) => Json(register_json(&u)).into_response(),
+        Ok(Some(u)) => Json(SystemUserRegisterResponse::of(&u)).into_response(),
         Ok(None) => Problem::new(StatusCode::GONE, "Gone")
             .with_detail("the system user does not exist or was deleted")
             .into_response(),

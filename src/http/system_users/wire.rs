@@ -1,0 +1,170 @@
+//! The JSON bodies of the system-user API (spec authentication-api §1.2–§1.3), the wire names
+//! in one place.
+
+use serde::Serialize;
+
+use crate::clock::format_micros;
+use crate::domain::request::RequestStatus;
+use crate::domain::system::{PackageRef, Right};
+use crate::services::App;
+use crate::store::system_user::{RequestRecord, SystemUserRecord};
+
+/// `RequestSystemResponse`: a request as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestResponse {
+    pub id: String,
+    pub integration_title: String,
+    pub external_ref: String,
+    pub system_id: String,
+    pub party_org_no: String,
+    pub rights: Vec<Right>,
+    pub access_packages: Vec<PackageRef>,
+    pub status: &'static str,
+    pub escalated: bool,
+    pub created: String,
+    pub timed_out: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_url: Option<String>,
+    /// For the vendor only: where the customer answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirm_url: Option<String>,
+}
+
+impl RequestResponse {
+    /// `r` as the API shows it now (a request past its time-out reads `Timedout`); with the
+    /// confirm URL for the vendor's answers.
+    pub fn of(app: &App, r: &RequestRecord, with_confirm_url: bool) -> Self {
+        let status = app.request_status(r);
+        Self {
+            id: r.id.clone(),
+            integration_title: r.integration_title.clone(),
+            external_ref: r.external_ref.clone(),
+            system_id: r.system_id.clone(),
+            party_org_no: r.party_org_no.clone(),
+            rights: r.rights.clone(),
+            access_packages: r.access_packages.clone(),
+            status: status.as_str(),
+            escalated: r.escalated,
+            created: format_micros(r.created_at),
+            timed_out: status == RequestStatus::Timedout,
+            redirect_url: r.redirect_url.clone(),
+            confirm_url: with_confirm_url.then(|| app.confirm_url(&r.id)),
+        }
+    }
+}
+
+/// `RequestSystemResponseInternal` (R12): the request with its party and whether the person
+/// may only escalate.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestForPersonResponse {
+    #[serde(flatten)]
+    pub request: RequestResponse,
+    pub party_id: Option<i64>,
+    pub party_uuid: Option<String>,
+    pub user_may_escalate_but_not_approve: bool,
+}
+
+/// `SystemUser` as the vendor and Maskinporten see it (U7–U9).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SystemUserResponse {
+    pub id: String,
+    pub integration_title: String,
+    pub system_id: String,
+    pub product_name: String,
+    pub reportee_org_no: String,
+    pub created: String,
+    pub is_deleted: bool,
+    pub supplier_name: String,
+    pub supplier_orgno: String,
+    pub external_ref: String,
+    pub user_type: String,
+}
+
+impl SystemUserResponse {
+    /// `u`, with `product_name` (Maskinporten's lookup puts the system id there).
+    pub fn of(u: &SystemUserRecord, product_name: &str) -> Self {
+        Self {
+            id: u.id.clone(),
+            integration_title: u.integration_title.clone(),
+            system_id: u.system_id.clone(),
+            product_name: product_name.to_owned(),
+            reportee_org_no: u.party_org_no.clone(),
+            created: format_micros(u.created_at),
+            is_deleted: u.is_deleted,
+            supplier_name: String::new(),
+            supplier_orgno: u.vendor_org.clone(),
+            external_ref: u.external_ref.clone(),
+            user_type: u.user_type.clone(),
+        }
+    }
+}
+
+/// `SystemUserInternalDTO` (U1, U3, U6): what the customer sees of its system user.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SystemUserInternalResponse {
+    #[serde(flatten)]
+    pub user: SystemUserResponse,
+    pub party_id: String,
+    pub system_internal_id: String,
+    pub access_packages: Vec<PackageRef>,
+    pub rights: Vec<Right>,
+}
+
+impl SystemUserInternalResponse {
+    pub fn of(u: &SystemUserRecord) -> Self {
+        Self {
+            user: SystemUserResponse::of(u, ""),
+            party_id: u.party_id.to_string(),
+            system_internal_id: u.system_internal_id.clone(),
+            access_packages: u.access_packages.clone(),
+            rights: u.rights.clone(),
+        }
+    }
+}
+
+/// `SystemUserRegisterDTO` (U10, U11): a system user in the change stream.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SystemUserRegisterResponse {
+    pub id: String,
+    pub party_org_no: String,
+    pub party_id: String,
+    pub integration_title: String,
+    pub is_deleted: bool,
+    pub last_changed: String,
+    pub created: String,
+    pub sequence_no: i64,
+    pub system_user_type: String,
+}
+
+impl SystemUserRegisterResponse {
+    pub fn of(u: &SystemUserRecord) -> Self {
+        Self {
+            id: u.id.clone(),
+            party_org_no: u.party_org_no.clone(),
+            party_id: u.party_id.to_string(),
+            integration_title: u.integration_title.clone(),
+            is_deleted: u.is_deleted,
+            last_changed: format_micros(u.updated_at),
+            created: format_micros(u.created_at),
+            sequence_no: u.seq,
+            system_user_type: u.user_type.clone(),
+        }
+    }
+}
+
+/// A page of a list (R7, U8): `{"links": {"next": …}, "data": […]}`.
+#[derive(Serialize)]
+pub struct Paged<T: Serialize> {
+    pub links: Links,
+    pub data: Vec<T>,
+}
+
+#[derive(Serialize)]
+pub struct Links {
+    pub next: Option<String>,
+}
