@@ -14,7 +14,7 @@ use super::login::MaybeSession;
 use super::problem::Problem;
 use crate::clock::parse_rfc3339;
 use crate::domain::scopes;
-use crate::services::audit::{self, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use crate::services::audit::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::store::audit::AuditQuery;
 use axum::http::StatusCode;
 
@@ -55,12 +55,9 @@ async fn operator_page(
         )
             .into_response();
     }
-    let (counts, systems) = match (
-        state.app.store.reference_counts().await,
-        state.app.store.all_systems().await,
-    ) {
-        (Ok(c), Ok(s)) => (c, s),
-        (Err(e), _) | (_, Err(e)) => return Problem::from(e).into_response(),
+    let (counts, systems) = match state.app.operator_summary().await {
+        Ok(x) => x,
+        Err(e) => return Problem::from(e).into_response(),
     };
     let mut body = format!(
         "<h1>{}</h1><p>{}: {} {}, {} {}, {} {}, {} {}, {} {}.</p>",
@@ -146,7 +143,7 @@ async fn list_audit(
         Ok(q) => q,
         Err(msg) => return Problem::bad_request(msg).into_response(),
     };
-    let page = match audit::page(&state.app.store, query).await {
+    let page = match state.app.audit_page(query).await {
         Ok(page) => page,
         Err(e) => return Problem::from(e).into_response(),
     };

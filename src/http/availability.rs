@@ -13,7 +13,9 @@ use super::login::database_unavailable_page;
 use super::problem::Problem;
 
 pub async fn require_database(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if state.app.store.down().is_none() || matches!(req.uri().path(), "/health/live" | "/metrics") {
+    if state.app.database_down().is_none()
+        || matches!(req.uri().path(), "/health/live" | "/metrics")
+    {
         return next.run(req).await;
     }
     let wants_page = req

@@ -23,7 +23,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn export(State(state): State<AppState>) -> Response {
-    match state.app.store.access_packages().await {
+    match state.app.access_package_catalogue().await {
         Ok(list) => Json(list).into_response(),
         Err(e) => Problem::from(e).into_response(),
     }
@@ -33,7 +33,7 @@ async fn package(State(state): State<AppState>, Path(urn): Path<String>) -> Resp
     if let Err(e) = urn.parse::<AccessPackageUrn>() {
         return Problem::bad_request(format!("'{urn}': {e}")).into_response();
     }
-    match state.app.store.access_package(&urn).await {
+    match state.app.access_package(&urn).await {
         Ok(Some(p)) => Json(p).into_response(),
         Ok(None) => Problem::not_found(format!("no access package {urn}")).into_response(),
         Err(e) => Problem::from(e).into_response(),
@@ -44,7 +44,7 @@ async fn resource(State(state): State<AppState>, Path(id): Path<String>) -> Resp
     if let Err(e) = id.parse::<ResourceId>() {
         return Problem::bad_request(format!("'{id}': {e}")).into_response();
     }
-    match state.app.store.resource(&id).await {
+    match state.app.resource(&id).await {
         Ok(Some(r)) => Json(r).into_response(),
         Ok(None) => {
             Problem::not_found(format!("no resource {id} in the resource registry")).into_response()

@@ -19,7 +19,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn outbox(State(state): State<AppState>, lang: Lang) -> Response {
-    let mails = match state.app.store.mails(100).await {
+    let mails = match state.app.outbox(100).await {
         Ok(m) => m,
         Err(e) => return server_error(&state, lang, &e),
     };
@@ -82,7 +82,7 @@ fn linkify(text: &str) -> String {
 }
 
 async fn one(State(state): State<AppState>, lang: Lang, Path(id): Path<String>) -> Response {
-    match state.app.store.mail(&id).await {
+    match state.app.outbox_mail(&id).await {
         Ok(Some(m)) => {
             let body = format!(
                 "<h1>{}</h1><p>{}: <span id=\"to\">{}</span><br>{}: {}</p><pre id=\"body\" style=\"white-space:pre-wrap\">{}</pre><p><a href=\"/dev/mail\">{}</a></p>",

@@ -163,7 +163,7 @@ async fn home(State(state): State<AppState>, lang: Lang) -> Response {
     body.push_str("</tbody></table>");
 
     if local {
-        match state.app.store.main_administrators(200).await {
+        match state.app.main_administrators(200).await {
             Ok(reps) if !reps.is_empty() => {
                 body.push_str(&format!(
                     "<h2>{}</h2><p>{}</p><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",

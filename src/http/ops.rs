@@ -31,7 +31,7 @@ async fn live() -> Json<Value> {
 
 /// 200 when the database answers, 503 otherwise (readiness).
 async fn health(State(state): State<AppState>) -> Response {
-    match state.app.store.ping().await {
+    match state.app.database_answers().await {
         Ok(()) => Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "profile": state.app.config.profile.to_string()})).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: the database does not answer");

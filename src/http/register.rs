@@ -12,7 +12,7 @@ use super::problem::{ApiJson, Problem, ValidationError, current_trace_id};
 use crate::config::Profile;
 use crate::domain::OrgNumber;
 use crate::domain::import::{ImportIssue, ImportPolicy, IssueKind};
-use crate::services::import::{self, ImportActor, ImportError};
+use crate::services::import::{ImportActor, ImportError};
 
 /// Import documents may be large (a whole register).
 const IMPORT_BODY_LIMIT: usize = 32 * 1024 * 1024;
@@ -41,7 +41,7 @@ async fn import_document(
         actor: &actor,
         trace_id: Some(&trace_id),
     };
-    match import::import(&state.app.store, &state.app.clock, &doc, policy, by).await {
+    match state.app.import_reference_data(&doc, policy, by).await {
         Ok(counts) => Json(counts).into_response(),
         Err(ImportError::Invalid(issues)) => import_problem(&issues).into_response(),
         Err(ImportError::Store(e)) => Problem::from(e).into_response(),
@@ -87,7 +87,7 @@ async fn organization(
         Ok(o) => o,
         Err(e) => return Problem::bad_request(format!("'{org_no}': {e}")).into_response(),
     };
-    match state.app.store.organization(&org_no).await {
+    match state.app.organization(&org_no).await {
         Ok(Some(p)) => Json(json!({
             "orgNumber": p.org_no,
             "name": p.name,

@@ -129,6 +129,24 @@ impl App {
     }
 
     /// The client, when it belongs to `owner`.
+    /// The organisation's Maskinporten clients (self-service).
+    pub async fn mp_clients_of(
+        &self,
+        owner: &OrgNumber,
+    ) -> Result<Vec<ClientRecord>, SelfServiceError> {
+        Ok(self.store.mp_clients_of(owner.as_str()).await?)
+    }
+
+    /// The public keys of the organisation's client `client_id` (not found for another's).
+    pub async fn mp_client_keys_of(
+        &self,
+        owner: &OrgNumber,
+        client_id: &str,
+    ) -> Result<Vec<Value>, SelfServiceError> {
+        self.owned_mp_client(owner, client_id).await?;
+        Ok(self.store.mp_client_keys(client_id).await?)
+    }
+
     pub async fn owned_mp_client(
         &self,
         owner: &OrgNumber,

@@ -13,6 +13,7 @@ pub mod mail;
 pub mod maskinporten;
 pub mod probe;
 pub mod provider_metadata;
+pub mod reference;
 pub mod studio;
 pub mod studio_oauth;
 pub mod studio_orgs;

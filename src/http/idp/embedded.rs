@@ -215,12 +215,10 @@ async fn login_page(
         p = idp.path,
         id = esc(&pending.id)
     ));
-    let people = state
-        .app
-        .store
-        .main_administrators(500)
-        .await
-        .unwrap_or_default();
+    let people = match state.app.main_administrators(500).await {
+        Ok(p) => p,
+        Err(e) => return crate::http::problem::Problem::from(e).into_response(),
+    };
     let mut seen = std::collections::BTreeSet::new();
     body.push_str(&format!(
         "<h2>{}</h2><ul class=\"people\">",

@@ -63,9 +63,9 @@ async fn list(State(state): State<AppState>, scoped: Scoped<DcrRead>) -> Respons
         Ok(o) => o,
         Err(p) => return p.into_response(),
     };
-    match state.app.store.mp_clients_of(org.as_str()).await {
+    match state.app.mp_clients_of(&org).await {
         Ok(list) => Json(list).into_response(),
-        Err(e) => Problem::from(e).into_response(),
+        Err(e) => problem(e),
     }
 }
 
@@ -124,11 +124,8 @@ async fn keys(
         Ok(o) => o,
         Err(p) => return p.into_response(),
     };
-    if let Err(e) = state.app.owned_mp_client(&org, &client_id).await {
-        return problem(e);
-    }
-    match state.app.store.mp_client_keys(&client_id).await {
+    match state.app.mp_client_keys_of(&org, &client_id).await {
         Ok(keys) => Json(json!({"keys": keys})).into_response(),
-        Err(e) => Problem::from(e).into_response(),
+        Err(e) => problem(e),
     }
 }

@@ -118,7 +118,7 @@ async fn personal_token(
                 .filter(|l| (0..=4).contains(l))
                 .ok_or_else(|| Problem::bad_request("authLvl must be 0 to 4"))?,
         };
-        let person = state.app.store.person(&pid).await?.ok_or_else(|| {
+        let person = state.app.person(&pid).await?.ok_or_else(|| {
             Problem::not_found(format!("no person {} in the register", pid.masked()))
         })?;
         state
