@@ -2,9 +2,8 @@
 //! with `Retry-After` at once — a page for browsers, a problem document for API clients —
 //! instead of each waiting for the pool's time-out. Liveness and metrics still answer.
 
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request};
 use axum::http::header;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
@@ -12,11 +11,14 @@ use super::html::Lang;
 use super::login::database_unavailable_page;
 use super::problem::Problem;
 
-pub async fn require_database(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// The request back when it may go on; the 503 answer while the database is down. Called by
+/// the outermost middleware (`observe` in `http/mod.rs`), so the refusal is counted and traced
+/// and no layer of its own is added to every request.
+pub async fn require_database(state: &AppState, req: Request) -> Result<Request, Response> {
     if state.app.database_down().is_none()
         || matches!(req.uri().path(), "/health/live" | "/metrics")
     {
-        return next.run(req).await;
+        return Ok(req);
     }
     let wants_page = req
         .headers()
@@ -25,13 +27,15 @@ pub async fn require_database(State(state): State<AppState>, req: Request, next:
         .is_some_and(|v| v.contains("text/html"));
     if wants_page {
         let (mut parts, _) = req.into_parts();
-        let lang = match Lang::from_request_parts(&mut parts, &state).await {
+        let lang = match Lang::from_request_parts(&mut parts, state).await {
             Ok(l) => l,
             Err(never) => match never {},
         };
-        database_unavailable_page(lang, &state)
+        Err(database_unavailable_page(lang, state))
     } else {
-        Problem::unavailable("the database cannot be reached right now; try again shortly")
-            .into_response()
+        Err(
+            Problem::unavailable("the database cannot be reached right now; try again shortly")
+                .into_response(),
+        )
     }
 }

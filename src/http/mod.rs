@@ -76,10 +76,6 @@ pub fn router(app: App) -> Router {
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(input::reject_nul))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            availability::require_database,
-        ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }
@@ -102,7 +98,10 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
         .filter(|v| is_traceparent(v))
         .map(str::to_owned)
         .unwrap_or_else(new_trace_id);
-    let mut response = TRACE_ID.scope(trace_id.clone(), next.run(req)).await;
+    let mut response = match availability::require_database(&state, req).await {
+        Ok(req) => TRACE_ID.scope(trace_id.clone(), next.run(req)).await,
+        Err(refused) => refused,
+    };
     let elapsed = started.elapsed();
     let status = response.status();
     state
