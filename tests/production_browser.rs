@@ -51,20 +51,7 @@ async fn a_daglig_leder_approves_a_request_through_an_independent_openid_provide
 
     // The register as an operator imports it in production (real identity numbers allowed).
     let register: Value = serde_json::from_str(tilgang::services::demo::DEMO_DATA).unwrap();
-    tilgang::services::import::import(
-        &s.app.store,
-        &s.app.clock,
-        &register,
-        tilgang::domain::import::ImportPolicy {
-            synthetic_pids_only: false,
-        },
-        tilgang::services::import::ImportActor {
-            actor: "test",
-            trace_id: None,
-        },
-    )
-    .await
-    .unwrap();
+    s.import_as_operator(&register).await;
 
     // The vendor's tokens, as tilgang issues them in exchange for its Maskinporten tokens.
     let vendor: OrgNumber = "317219253".parse().unwrap();

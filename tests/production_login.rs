@@ -262,20 +262,8 @@ async fn the_exchange_takes_access_tokens_of_the_configured_idporten() {
     let Some((p, s)) = production_with_provider(false).await else {
         return;
     };
-    tilgang::services::import::import(
-        &s.app.store,
-        &s.app.clock,
-        &json!({"persons": [{"pid": KARI, "name": "Kari Fjellheim"}]}),
-        tilgang::domain::import::ImportPolicy {
-            synthetic_pids_only: false,
-        },
-        tilgang::services::import::ImportActor {
-            actor: "test",
-            trace_id: None,
-        },
-    )
-    .await
-    .unwrap();
+    s.import_as_operator(&json!({"persons": [{"pid": KARI, "name": "Kari Fjellheim"}]}))
+        .await;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let access = |iss: &str, key: &RsaSigningKey| {
         sign_compact(
@@ -383,20 +371,8 @@ async fn a_rotated_key_works_at_once_and_an_outage_is_503_until_the_provider_is_
     let Some((p, s)) = production_with_provider(false).await else {
         return;
     };
-    tilgang::services::import::import(
-        &s.app.store,
-        &s.app.clock,
-        &json!({"persons": [{"pid": KARI, "name": "Kari Fjellheim"}]}),
-        tilgang::domain::import::ImportPolicy {
-            synthetic_pids_only: false,
-        },
-        tilgang::services::import::ImportActor {
-            actor: "test",
-            trace_id: None,
-        },
-    )
-    .await
-    .unwrap();
+    s.import_as_operator(&json!({"persons": [{"pid": KARI, "name": "Kari Fjellheim"}]}))
+        .await;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let access = |key: &RsaSigningKey| {
         sign_compact(

@@ -130,6 +130,15 @@ pub fn decode_unverified(token: &str) -> Result<Unverified<'_>, JwsError> {
     })
 }
 
+/// Whether verified claims' `aud` is `audience`, or a list that holds it (RFC 7519 §4.1.3).
+pub fn has_audience(claims: &Map<String, Value>, audience: &str) -> bool {
+    match claims.get("aud") {
+        Some(Value::String(a)) => a == audience,
+        Some(Value::Array(list)) => list.iter().any(|a| a.as_str() == Some(audience)),
+        _ => false,
+    }
+}
+
 /// Verifies a compact JWS against a set of keys, chosen by `kid`; returns the claims.
 pub fn verify_compact<'k, K: JwsVerifier + 'k>(
     token: &str,

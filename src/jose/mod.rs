@@ -6,6 +6,8 @@ pub mod jws;
 pub mod keys;
 pub mod rsa_key;
 
-pub use jws::{JwsError, JwsSigner, JwsVerifier, decode_unverified, sign_compact, verify_compact};
+pub use jws::{
+    JwsError, JwsSigner, JwsVerifier, decode_unverified, has_audience, sign_compact, verify_compact,
+};
 pub use keys::{Alg, SigningKey, VerifyingKey};
 pub use rsa_key::{RsaSigningKey, RsaVerifyingKey};

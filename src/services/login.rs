@@ -473,14 +473,10 @@ impl App {
                 ),
             ));
         }
-        let aud_ok = match claims.get("aud") {
-            Some(Value::String(a)) => *a == rp.client_id,
-            Some(Value::Array(list)) => list
-                .iter()
-                .any(|a| a.as_str() == Some(rp.client_id.as_str())),
-            _ => false,
-        };
-        check(aud_ok, "aud is not this client")?;
+        check(
+            jose::has_audience(&claims, &rp.client_id),
+            "aud is not this client",
+        )?;
         check(
             claims
                 .get("exp")

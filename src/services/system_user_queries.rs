@@ -60,6 +60,10 @@ pub struct ApprovalView {
     pub names: ReferenceNames,
 }
 
+/// A system the caller was found to own (or to administer), from
+/// [`App::require_vendor_system`]: the only way to page its system users.
+pub struct VendorSystem(String);
+
 /// A request as the person answering it sees it (R12).
 pub struct RequestForPerson {
     pub request: RequestRecord,
@@ -309,14 +313,12 @@ impl App {
     /// page exists.
     pub async fn vendor_system_users_page(
         &self,
-        caller: &Caller,
-        system_id: &str,
+        system: &VendorSystem,
         from: i64,
     ) -> Result<Vec<SystemUserRecord>, SuError> {
-        self.require_vendor_system(caller, system_id).await?;
         Ok(self
             .store
-            .system_users_of_system(system_id, from, PAGE_SIZE + 1)
+            .system_users_of_system(&system.0, from, PAGE_SIZE + 1)
             .await?)
     }
 
@@ -326,7 +328,7 @@ impl App {
         &self,
         caller: &Caller,
         system_id: &str,
-    ) -> Result<(), SuError> {
+    ) -> Result<VendorSystem, SuError> {
         let owner = caller.consumer_org().map(|o| o.to_string());
         let system = self
             .store
@@ -338,7 +340,7 @@ impl App {
         {
             return Err(system_not_found());
         }
-        Ok(())
+        Ok(VendorSystem(system.system_id))
     }
 
     /// U10: up to `limit` changes to system users after sequence number `after`, and the

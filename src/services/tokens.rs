@@ -40,15 +40,6 @@ pub enum TokenError {
     Store(#[from] crate::store::StoreError),
 }
 
-/// Whether `aud` is `audience` or a list that holds it (RFC 7519 §4.1.3).
-fn has_audience(claims: &Map<String, Value>, audience: &str) -> bool {
-    match claims.get("aud") {
-        Some(Value::String(a)) => a == audience,
-        Some(Value::Array(list)) => list.iter().any(|a| a.as_str() == Some(audience)),
-        _ => false,
-    }
-}
-
 /// A caller whose Bearer token checked out.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -242,7 +233,7 @@ impl App {
         }
         let claims = result?;
         if let Some(audience) = &self.config.maskinporten_audience
-            && !has_audience(&claims, audience)
+            && !jose::has_audience(&claims, audience)
         {
             return Err(TokenError::Audience(audience.clone()));
         }

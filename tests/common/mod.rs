@@ -295,6 +295,23 @@ impl TestServer {
             .expect("request")
     }
 
+    /// Imports reference data as an operator does in production (real identity numbers too).
+    pub async fn import_as_operator(&self, doc: &serde_json::Value) {
+        self.app
+            .import_reference_data(
+                doc,
+                tilgang::domain::import::ImportPolicy {
+                    synthetic_pids_only: false,
+                },
+                tilgang::services::import::ImportActor {
+                    actor: "test",
+                    trace_id: None,
+                },
+            )
+            .await
+            .expect("import");
+    }
+
     /// A platform token for `org_no` with `scopes`, from the test token generator.
     pub async fn enterprise_token(&self, org_no: &str, scopes: &str) -> String {
         let res = self

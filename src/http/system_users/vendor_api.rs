@@ -248,9 +248,10 @@ async fn users_by_system(
 ) -> Response {
     let caller = &scoped.0;
     // Whose system it is comes before whether the page token is good (AUTH-00011 first).
-    if let Err(e) = state.app.require_vendor_system(caller, &system_id).await {
-        return su_problem(e);
-    }
+    let system = match state.app.require_vendor_system(caller, &system_id).await {
+        Ok(s) => s,
+        Err(e) => return su_problem(e),
+    };
     let from = match q.token.as_deref() {
         None | Some("") => 0,
         Some(t) => match B64
@@ -266,11 +267,7 @@ async fn users_by_system(
         },
     };
     let size = crate::services::system_users::PAGE_SIZE;
-    match state
-        .app
-        .vendor_system_users_page(caller, &system_id, from)
-        .await
-    {
+    match state.app.vendor_system_users_page(&system, from).await {
         Ok(mut page) => {
             let next = if page.len() as i64 > size {
                 let first_of_next = page[size as usize].seq;
