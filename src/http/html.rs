@@ -1,10 +1,36 @@
 //! Server-rendered pages: escaping, the page frame with the test-instance banner, and the
 //! choice of language (Norwegian bokmål by default, English on request).
 
+use askama::Template;
 use axum::extract::FromRequestParts;
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+
+use crate::config::Profile;
+use crate::http::AppState;
+
+/// Declares a page's words in bokmål, nynorsk and English: a struct with one `&'static str`
+/// field per text and `of(lang)`. A text without all three languages does not compile.
+macro_rules! texts {
+    ($vis:vis struct $name:ident { $($field:ident: [$nb:expr, $nn:expr, $en:expr $(,)?]),* $(,)? }) => {
+        $vis struct $name { $(pub $field: &'static str),* }
+
+        impl $name {
+            pub fn of(lang: $crate::http::html::Lang) -> &'static Self {
+                const NB: $name = $name { $($field: $nb),* };
+                const NN: $name = $name { $($field: $nn),* };
+                const EN: $name = $name { $($field: $en),* };
+                match lang {
+                    $crate::http::html::Lang::Nb => &NB,
+                    $crate::http::html::Lang::Nn => &NN,
+                    $crate::http::html::Lang::En => &EN,
+                }
+            }
+        }
+    };
+}
+pub(crate) use texts;
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn esc(s: &str) -> String {
@@ -96,59 +122,169 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
     }
 }
 
-/// The page frame: language, title, a banner when the instance is a test instance, and a
-/// language switch. `body` is HTML that the caller has escaped.
+/// The old page frame for pages not yet written as templates: `body` is HTML that the caller
+/// has escaped. Renders through the same layout as [`render`].
 pub fn page(lang: Lang, title: &str, test_instance: bool, body: &str) -> Response {
-    let banner = if test_instance {
-        format!(
-            "<div class=\"banner\" role=\"note\">{}</div>",
-            lang.t(
-                "Testinstans: alle personer og organisasjoner her er syntetiske (fiktive).",
-                "Test instance: every person and organisation here is synthetic (fictional)."
-            )
-        )
-    } else {
-        String::new()
+    let frame = Frame {
+        lang,
+        title: title.to_owned(),
+        test_instance,
+        t: FrameTexts::of(lang),
     };
-    // The switch sets a cookie and returns to the page it came from (with its query intact).
-    let switch = match lang {
-        Lang::Nb => {
-            "<a href=\"/lang/nn\" hreflang=\"nn\" lang=\"nn\">Nynorsk</a> · <a href=\"/lang/en\" hreflang=\"en\" lang=\"en\">English</a>"
+    render(
+        StatusCode::OK,
+        &Legacy {
+            f: frame,
+            body: askama::filters::Safe(body),
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "legacy.html")]
+struct Legacy<'a> {
+    f: Frame,
+    body: askama::filters::Safe<&'a str>,
+}
+
+texts! {
+    pub struct FrameTexts {
+        banner: [
+            "Testinstans: alle personer og organisasjoner her er syntetiske (fiktive).",
+            "Testinstans: alle personar og organisasjonar her er syntetiske (fiktive).",
+            "Test instance: every person and organisation here is synthetic (fictional).",
+        ],
+        switch_language: ["Språk", "Språk", "Language"],
+    }
+}
+
+/// What the layout (`templates/layout.html`) needs from every page: the language, the title,
+/// and whether to show the test-instance banner. Each page's template struct has it as `f`.
+pub struct Frame {
+    pub lang: Lang,
+    pub title: String,
+    pub test_instance: bool,
+    pub t: &'static FrameTexts,
+}
+
+impl Frame {
+    pub fn new(state: &AppState, lang: Lang, title: &str) -> Self {
+        Frame {
+            lang,
+            title: title.to_owned(),
+            test_instance: state.app.config.profile == Profile::Local,
+            t: FrameTexts::of(lang),
         }
-        Lang::Nn => {
-            "<a href=\"/lang/nb\" hreflang=\"nb\" lang=\"nb\">Bokmål</a> · <a href=\"/lang/en\" hreflang=\"en\" lang=\"en\">English</a>"
+    }
+
+    /// The other languages, each as (code, name in its own language), for the switch.
+    pub fn other_languages(&self) -> [(&'static str, &'static str); 2] {
+        match self.lang {
+            Lang::Nb => [("nn", "Nynorsk"), ("en", "English")],
+            Lang::Nn => [("nb", "Bokmål"), ("en", "English")],
+            Lang::En => [("nb", "Norsk (bokmål)"), ("nn", "Nynorsk")],
         }
-        Lang::En => {
-            "<a href=\"/lang/nb\" hreflang=\"nb\" lang=\"nb\">Norsk (bokmål)</a> · <a href=\"/lang/nn\" hreflang=\"nn\" lang=\"nn\">Nynorsk</a>"
+    }
+}
+
+/// Renders a page with the security headers every page has. A template that fails to render
+/// (it cannot, short of a formatting error) is a 500 with the cause logged.
+pub fn render(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => {
+            let mut response = (status, Html(html)).into_response();
+            response.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(
+                    "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'",
+                ),
+            );
+            response
         }
-    };
-    let html = format!(
-        "<!doctype html>\n<html lang=\"{code}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} – tilgang</title><style>{CSS}</style></head>\
-         <body>{banner}<header><a class=\"brand\" href=\"/\">tilgang</a><nav>{switch}</nav></header>\
-         <main>{body}</main></body></html>",
-        code = lang.code(),
-        title = esc(title),
-    );
-    let mut response = Html(html).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        header::HeaderValue::from_static("default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'"),
-    );
+        Err(e) => {
+            tracing::error!(error = %e, "a page could not be rendered");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Marks a page as showing a signed-in person's data: browsers keep no copy of it (not in the
+/// back/forward cache either), so it is not readable after log-out.
+pub fn private(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
-const CSS: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1a1a1a;line-height:1.5}\
-main{max-width:60rem;margin:0 auto;padding:1rem 1.5rem}\
-header{display:flex;justify-content:space-between;align-items:center;padding:.75rem 1.5rem;background:#022f51;color:#fff}\
-header a{color:#fff}.brand{font-weight:700;font-size:1.25rem;text-decoration:none}\
-.banner{background:#ffdf6b;padding:.5rem 1.5rem;font-weight:600}\
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}\
-code{background:#f2f2f2;padding:0 .25rem;border-radius:3px}a{color:#0062ba}\
-.method{font-weight:700;font-family:monospace}.muted{color:#555}\
-button{font-size:1rem;padding:.4rem 1rem;margin:.15rem .4rem .15rem 0;cursor:pointer}\
-.error{color:#b00020}";
+/// A link on a message page.
+pub struct Link {
+    pub href: String,
+    pub label: &'static str,
+}
+
+impl Link {
+    pub fn new(href: impl Into<String>, label: &'static str) -> Self {
+        Link {
+            href: href.into(),
+            label,
+        }
+    }
+}
+
+/// The one message page: a heading, a sentence, and links onwards.
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct Message<'a> {
+    pub f: Frame,
+    pub text: &'a str,
+    pub links: Vec<Link>,
+}
+
+/// Renders the message page with `title` as its heading.
+pub fn message(
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+    links: Vec<Link>,
+) -> Response {
+    render(
+        status,
+        &Message {
+            f: Frame::new(state, lang, title),
+            text,
+            links,
+        },
+    )
+}
+
+/// The answer of a page handler: the page, or the page (or problem) that says why not.
+pub type PageResult = Result<Response, PageError>;
+
+/// A page that ends the handler early (`?`): a message page, a redirect to log in, or the
+/// problem a storage outage gives.
+pub struct PageError(pub Response);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+impl From<Response> for PageError {
+    fn from(response: Response) -> Self {
+        PageError(response)
+    }
+}
+
+impl From<crate::store::StoreError> for PageError {
+    fn from(e: crate::store::StoreError) -> Self {
+        PageError(crate::http::problem::Problem::from(e).into_response())
+    }
+}
+
 
 #[cfg(test)]
 mod tests {

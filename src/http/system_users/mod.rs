@@ -3,6 +3,7 @@
 
 pub mod approval;
 pub mod enduser_api;
+mod pages;
 pub mod portal;
 pub mod vendor_api;
 pub mod wire;
@@ -24,6 +25,12 @@ pub fn routes() -> Router<AppState> {
         .merge(enduser_api::routes())
         .merge(approval::routes())
         .merge(portal::routes())
+}
+
+impl From<SuError> for crate::http::html::PageError {
+    fn from(e: SuError) -> Self {
+        crate::http::html::PageError(su_problem(e))
+    }
 }
 
 pub fn su_problem(e: SuError) -> Response {
