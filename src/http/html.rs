@@ -285,7 +285,6 @@ impl From<crate::store::StoreError> for PageError {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ pub mod probe;
 pub mod provider_metadata;
 pub mod reference;
 pub mod studio;
+pub mod studio_directory;
 pub mod studio_oauth;
 pub mod studio_orgs;
 pub mod system_register;

@@ -358,6 +358,29 @@ impl Store {
             .transpose()
     }
 
+    /// Users and organisations by id, in a fixed number of queries.
+    pub async fn studio_accounts_by_ids(
+        &self,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, Account>, StoreError> {
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(super::IN_LIST_MAX) {
+            let sql = format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM studio_user WHERE id IN ({})",
+                super::placeholders(chunk.len())
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(self.pool()).await? {
+                let a = account(&row)?;
+                out.insert(a.id, a);
+            }
+        }
+        Ok(out)
+    }
+
     /// A user or organisation by name, case-insensitively.
     pub async fn studio_account_by_name(&self, name: &str) -> Result<Option<Account>, StoreError> {
         let mut conn = self.pool().acquire().await?;

@@ -10,16 +10,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use serde_json::{Value, json};
 
-use crate::clock::format_micros;
+use super::gitea_wire::{GiteaError, Organization, Team as TeamBody, User};
 use crate::domain::scopes;
 use crate::http::AppState;
 use crate::http::studio::oauth::{basic_auth, bearer};
 use crate::services::studio::StudioError;
 use crate::services::studio_orgs::{Actor, NewOrgInput, OrgError};
 use crate::store::StoreError;
-use crate::store::studio::{Account, KIND_ORG, KIND_USER, Team};
+use crate::store::studio::{Account, Team};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -58,7 +57,11 @@ pub struct ApiError(StatusCode, String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let response = (self.0, Json(json!({"message": self.1, "url": "/docs"}))).into_response();
+        let body = GiteaError {
+            message: &self.1,
+            url: "/docs",
+        };
+        let response = (self.0, Json(body)).into_response();
         if self.0 == StatusCode::TOO_MANY_REQUESTS || self.0 == StatusCode::SERVICE_UNAVAILABLE {
             crate::http::studio::accounts::with_retry_after(response)
         } else {
@@ -189,87 +192,18 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-fn avatar(state: &AppState, name: &str) -> String {
-    state.app.config.url(&format!("/studio/avatars/{name}"))
-}
-
-fn user_json(state: &AppState, u: &Account, show_email: bool) -> Value {
-    json!({
-        "id": u.id, "login": u.name, "username": u.name, "login_name": "", "full_name": u.full_name,
-        "email": if show_email { u.email.clone() } else { format!("{}@noreply.altinn.no", u.name.to_lowercase()) },
-        "avatar_url": avatar(state, &u.name), "language": "nb-NO", "is_admin": u.is_admin,
-        "active": u.is_active, "prohibit_login": false, "restricted": false, "visibility": "public",
-        "created": format_micros(u.created_at),
-    })
-}
-
-/// Users as others see them (e-mail addresses stay private).
-fn users_json(state: &AppState, users: &[Account]) -> Vec<Value> {
-    users.iter().map(|u| user_json(state, u, false)).collect()
-}
-
-async fn org_json(state: &AppState, o: &Account) -> Result<Value, StoreError> {
-    Ok(json!({
-        "id": o.id, "name": o.name, "username": o.name, "full_name": o.full_name, "email": "",
-        "avatar_url": avatar(state, &o.name), "description": o.description, "website": "", "location": "",
-        "visibility": "public", "repo_admin_change_team_access": false,
-        // tilgang's additions: what Designer reads from altinn-orgs.json.
-        "org_number": o.org_number, "service_owner": o.service_owner,
-        "environments": state.app.store.studio_org_envs(o.id).await?,
-    }))
-}
-
-async fn team_json(state: &AppState, t: &Team) -> Result<Value, StoreError> {
-    let org = match state.app.store.studio_account(t.org_id).await? {
-        Some(o) => org_json(state, &o).await?,
-        None => Value::Null,
-    };
-    let units = [
-        "repo.code",
-        "repo.issues",
-        "repo.pulls",
-        "repo.releases",
-        "repo.wiki",
-        "repo.ext_wiki",
-        "repo.ext_issues",
-        "repo.projects",
-        "repo.packages",
-        "repo.actions",
-    ];
-    let mode = if t.permission == "owner" {
-        "owner"
-    } else {
-        t.permission.as_str()
-    };
-    let units_map: serde_json::Map<String, Value> = units
-        .iter()
-        .map(|u| ((*u).to_owned(), json!(mode)))
-        .collect();
-    Ok(json!({
-        "id": t.id, "name": t.name, "description": t.description, "organization": org,
-        "includes_all_repositories": t.includes_all_repositories, "permission": t.permission,
-        "units": units, "units_map": units_map, "can_create_org_repo": t.can_create_org_repo,
-    }))
-}
-
 async fn current_user(State(state): State<AppState>, caller: Caller) -> ApiResult {
-    Ok(Json(user_json(&state, caller.user()?, true)).into_response())
+    Ok(Json(User::of(&state, caller.user()?, true)).into_response())
 }
 
 async fn my_orgs(State(state): State<AppState>, caller: Caller) -> ApiResult {
-    let mut out = Vec::new();
-    for o in state.app.store.studio_orgs_of(caller.user()?.id).await? {
-        out.push(org_json(&state, &o).await?);
-    }
-    Ok(Json(out).into_response())
+    let orgs = state.app.studio_orgs_of_user(caller.user()?.id).await?;
+    Ok(Json(Organization::list(&state, &orgs)).into_response())
 }
 
 async fn my_teams(State(state): State<AppState>, caller: Caller) -> ApiResult {
-    let mut out = Vec::new();
-    for t in state.app.store.studio_teams_of(caller.user()?.id).await? {
-        out.push(team_json(&state, &t).await?);
-    }
-    Ok(Json(out).into_response())
+    let teams = state.app.studio_teams_of_user(caller.user()?.id).await?;
+    Ok(Json(TeamBody::list(&state, &teams)).into_response())
 }
 
 async fn user_by_name(
@@ -279,22 +213,18 @@ async fn user_by_name(
 ) -> ApiResult {
     let u = state
         .app
-        .store
-        .studio_account_by_name(&name)
+        .studio_user_named(&name)
         .await?
-        .filter(|u| u.kind == KIND_USER)
         .ok_or_else(|| not_found("user"))?;
     let own = matches!(&caller, Caller::User(me) if me.id == u.id) || caller.is_admin();
-    Ok(Json(user_json(&state, &u, own)).into_response())
+    Ok(Json(User::of(&state, &u, own)).into_response())
 }
 
 async fn find_org(state: &AppState, name: &str) -> Result<Account, ApiError> {
     state
         .app
-        .store
-        .studio_account_by_name(name)
+        .studio_org_named(name)
         .await?
-        .filter(|a| a.kind == KIND_ORG)
         .ok_or_else(|| not_found("organization"))
 }
 
@@ -302,8 +232,7 @@ async fn find_team(state: &AppState, id: &str) -> Result<Team, ApiError> {
     let id: i64 = id.parse().map_err(|_| not_found("team"))?;
     state
         .app
-        .store
-        .studio_team(id)
+        .studio_team_by_id(id)
         .await?
         .ok_or_else(|| not_found("team"))
 }
@@ -314,14 +243,7 @@ async fn require_member(state: &AppState, caller: &Caller, org_id: i64) -> Resul
         return Ok(());
     }
     let u = caller.user()?;
-    if state
-        .app
-        .store
-        .studio_teams_of(u.id)
-        .await?
-        .iter()
-        .any(|t| t.org_id == org_id)
-    {
+    if state.app.studio_is_org_member(u.id, org_id).await? {
         Ok(())
     } else {
         Err(not_found("organization"))
@@ -331,7 +253,11 @@ async fn require_member(state: &AppState, caller: &Caller, org_id: i64) -> Resul
 async fn org(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult {
     let o = find_org(&state, &name).await?;
     require_member(&state, &caller, o.id).await?;
-    Ok(Json(org_json(&state, &o).await?).into_response())
+    Ok(Json(Organization::of(
+        &state,
+        &state.app.studio_org_view(o).await?,
+    ))
+    .into_response())
 }
 
 async fn org_teams(
@@ -341,11 +267,8 @@ async fn org_teams(
 ) -> ApiResult {
     let o = find_org(&state, &name).await?;
     require_member(&state, &caller, o.id).await?;
-    let mut out = Vec::new();
-    for t in state.app.store.studio_teams(o.id).await? {
-        out.push(team_json(&state, &t).await?);
-    }
-    Ok(Json(out).into_response())
+    let teams = state.app.studio_teams_of_org(o.id).await?;
+    Ok(Json(TeamBody::list(&state, &teams)).into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -393,7 +316,8 @@ async fn create_team(
             b.can_create_org_repo,
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(team_json(&state, &t).await?)).into_response())
+    let view = state.app.studio_team_view(t).await?;
+    Ok((StatusCode::CREATED, Json(TeamBody::of(&state, &view))).into_response())
 }
 
 async fn org_members(
@@ -403,8 +327,8 @@ async fn org_members(
 ) -> ApiResult {
     let o = find_org(&state, &name).await?;
     require_member(&state, &caller, o.id).await?;
-    let members = state.app.store.studio_org_members(o.id).await?;
-    Ok(Json(users_json(&state, &members)).into_response())
+    let members = state.app.studio_members_of_org(o.id).await?;
+    Ok(Json(User::list(&state, &members)).into_response())
 }
 
 async fn is_org_member(
@@ -416,8 +340,7 @@ async fn is_org_member(
     require_member(&state, &caller, o.id).await?;
     let found = state
         .app
-        .store
-        .studio_org_members(o.id)
+        .studio_members_of_org(o.id)
         .await?
         .iter()
         .any(|u| u.name.eq_ignore_ascii_case(&user));
@@ -438,18 +361,10 @@ async fn remove_org_member(
     require_member(&state, &caller, o.id).await?;
     let target = state
         .app
-        .store
-        .studio_account_by_name(&user)
+        .studio_account_named(&user)
         .await?
         .ok_or_else(|| not_found("user"))?;
-    let teams: Vec<Team> = state
-        .app
-        .store
-        .studio_teams_of(target.id)
-        .await?
-        .into_iter()
-        .filter(|t| t.org_id == o.id)
-        .collect();
+    let teams: Vec<Team> = state.app.studio_teams_in_org(target.id, o.id).await?;
     if teams.is_empty() {
         return Err(not_found("membership"));
     }
@@ -465,7 +380,7 @@ async fn remove_org_member(
 async fn team(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult {
     let t = find_team(&state, &id).await?;
     require_member(&state, &caller, t.org_id).await?;
-    Ok(Json(team_json(&state, &t).await?).into_response())
+    Ok(Json(TeamBody::of(&state, &state.app.studio_team_view(t).await?)).into_response())
 }
 
 async fn team_members(
@@ -475,8 +390,8 @@ async fn team_members(
 ) -> ApiResult {
     let t = find_team(&state, &id).await?;
     require_member(&state, &caller, t.org_id).await?;
-    let members = state.app.store.studio_team_members(t.id).await?;
-    Ok(Json(users_json(&state, &members)).into_response())
+    let members = state.app.studio_members_of_team(t.id).await?;
+    Ok(Json(User::list(&state, &members)).into_response())
 }
 
 async fn team_member(
@@ -488,13 +403,12 @@ async fn team_member(
     require_member(&state, &caller, t.org_id).await?;
     let m = state
         .app
-        .store
-        .studio_team_members(t.id)
+        .studio_members_of_team(t.id)
         .await?
         .into_iter()
         .find(|u| u.name.eq_ignore_ascii_case(&user))
         .ok_or_else(|| not_found("team member"))?;
-    Ok(Json(user_json(&state, &m, false)).into_response())
+    Ok(Json(User::of(&state, &m, false)).into_response())
 }
 
 async fn add_team_member(
@@ -536,11 +450,8 @@ async fn admin_orgs(State(state): State<AppState>, caller: Caller) -> ApiResult 
             "only site administrators may list every organization".into(),
         ));
     }
-    let mut out = Vec::new();
-    for o in state.app.store.studio_accounts(KIND_ORG).await? {
-        out.push(org_json(&state, &o).await?);
-    }
-    Ok(Json(out).into_response())
+    let orgs = state.app.studio_all_orgs().await?;
+    Ok(Json(Organization::list(&state, &orgs)).into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -597,5 +508,6 @@ async fn admin_create_org(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(org_json(&state, &o).await?)).into_response())
+    let view = state.app.studio_org_view(o).await?;
+    Ok((StatusCode::CREATED, Json(Organization::of(&state, &view))).into_response())
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod dashboard;
 pub mod gitea_api;
+mod gitea_wire;
 pub mod oauth;
 
 use axum::Router;

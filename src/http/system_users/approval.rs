@@ -193,7 +193,15 @@ async fn show(
         .into_response());
     };
     let t = ApprovalTexts::of(lang);
-    let not_found = || note(&state, lang, StatusCode::NOT_FOUND, t.not_found, t.not_found_text);
+    let not_found = || {
+        note(
+            &state,
+            lang,
+            StatusCode::NOT_FOUND,
+            t.not_found,
+            t.not_found_text,
+        )
+    };
     let Some(id) = q.id.filter(|i| !i.is_empty()) else {
         return Ok(not_found());
     };
@@ -334,7 +342,13 @@ async fn escalate(
     let (session, form) = checked_form(&state, lang, session, form)?;
     let t = ApprovalTexts::of(lang);
     match state.app.escalate_request(&session.pid, &form.id).await {
-        Ok(true) => Ok(note(&state, lang, StatusCode::OK, t.sent_on, t.sent_on_text)),
+        Ok(true) => Ok(note(
+            &state,
+            lang,
+            StatusCode::OK,
+            t.sent_on,
+            t.sent_on_text,
+        )),
         Ok(false) => Ok(note(
             &state,
             lang,

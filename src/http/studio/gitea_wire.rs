@@ -1,0 +1,164 @@
+//! The Gitea API's JSON bodies (Gitea's `structs.User`, `structs.Organization`,
+//! `structs.Team` and `{message, url}` errors), with tilgang's additions to organisations.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::clock::format_micros;
+use crate::http::AppState;
+use crate::services::studio_directory::{OrgView, TeamView};
+use crate::store::studio::Account;
+
+#[derive(Serialize)]
+pub struct GiteaError<'a> {
+    pub message: &'a str,
+    pub url: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct User {
+    id: i64,
+    login: String,
+    username: String,
+    login_name: &'static str,
+    full_name: String,
+    email: String,
+    avatar_url: String,
+    language: &'static str,
+    is_admin: bool,
+    active: bool,
+    prohibit_login: bool,
+    restricted: bool,
+    visibility: &'static str,
+    created: String,
+}
+
+impl User {
+    /// `show_email`: the user's own address (to itself and to administrators), otherwise
+    /// Gitea's private no-reply address.
+    pub fn of(state: &AppState, u: &Account, show_email: bool) -> Self {
+        User {
+            id: u.id,
+            login: u.name.clone(),
+            username: u.name.clone(),
+            login_name: "",
+            full_name: u.full_name.clone(),
+            email: if show_email {
+                u.email.clone()
+            } else {
+                format!("{}@noreply.altinn.no", u.name.to_lowercase())
+            },
+            avatar_url: avatar(state, &u.name),
+            language: "nb-NO",
+            is_admin: u.is_admin,
+            active: u.is_active,
+            prohibit_login: false,
+            restricted: false,
+            visibility: "public",
+            created: format_micros(u.created_at),
+        }
+    }
+
+    /// Users as others see them (e-mail addresses stay private).
+    pub fn list(state: &AppState, users: &[Account]) -> Vec<Self> {
+        users.iter().map(|u| User::of(state, u, false)).collect()
+    }
+}
+
+#[derive(Serialize)]
+pub struct Organization {
+    id: i64,
+    name: String,
+    username: String,
+    full_name: String,
+    email: &'static str,
+    avatar_url: String,
+    description: String,
+    website: &'static str,
+    location: &'static str,
+    visibility: &'static str,
+    repo_admin_change_team_access: bool,
+    /// tilgang's additions: what Designer reads from altinn-orgs.json.
+    org_number: Option<String>,
+    service_owner: bool,
+    environments: Vec<String>,
+}
+
+impl Organization {
+    pub fn of(state: &AppState, v: &OrgView) -> Self {
+        let o = &v.org;
+        Organization {
+            id: o.id,
+            name: o.name.clone(),
+            username: o.name.clone(),
+            full_name: o.full_name.clone(),
+            email: "",
+            avatar_url: avatar(state, &o.name),
+            description: o.description.clone(),
+            website: "",
+            location: "",
+            visibility: "public",
+            repo_admin_change_team_access: false,
+            org_number: o.org_number.clone(),
+            service_owner: o.service_owner,
+            environments: v.environments.clone(),
+        }
+    }
+
+    pub fn list(state: &AppState, orgs: &[OrgView]) -> Vec<Self> {
+        orgs.iter().map(|o| Organization::of(state, o)).collect()
+    }
+}
+
+/// The repository units a team's permission applies to (Gitea's `units`).
+const UNITS: [&str; 10] = [
+    "repo.code",
+    "repo.issues",
+    "repo.pulls",
+    "repo.releases",
+    "repo.wiki",
+    "repo.ext_wiki",
+    "repo.ext_issues",
+    "repo.projects",
+    "repo.packages",
+    "repo.actions",
+];
+
+#[derive(Serialize)]
+pub struct Team {
+    id: i64,
+    name: String,
+    description: String,
+    organization: Option<Organization>,
+    includes_all_repositories: bool,
+    permission: String,
+    units: [&'static str; 10],
+    units_map: BTreeMap<&'static str, String>,
+    can_create_org_repo: bool,
+}
+
+impl Team {
+    pub fn of(state: &AppState, v: &TeamView) -> Self {
+        let t = &v.team;
+        Team {
+            id: t.id,
+            name: t.name.clone(),
+            description: t.description.clone(),
+            organization: v.org.as_ref().map(|o| Organization::of(state, o)),
+            includes_all_repositories: t.includes_all_repositories,
+            permission: t.permission.clone(),
+            units: UNITS,
+            units_map: UNITS.iter().map(|u| (*u, t.permission.clone())).collect(),
+            can_create_org_repo: t.can_create_org_repo,
+        }
+    }
+
+    pub fn list(state: &AppState, teams: &[TeamView]) -> Vec<Self> {
+        teams.iter().map(|t| Team::of(state, t)).collect()
+    }
+}
+
+fn avatar(state: &AppState, name: &str) -> String {
+    state.app.config.url(&format!("/studio/avatars/{name}"))
+}

@@ -1,0 +1,157 @@
+//! Studio's directory as the Gitea API and the dashboard read it: users, organisations with
+//! their environments, teams with their organisation, and membership. Lists are read in a fixed
+//! number of queries, however many entries they have.
+
+use crate::services::App;
+use crate::store::StoreError;
+use crate::store::studio::{Account, KIND_ORG, KIND_USER, Team};
+
+/// An organisation with its environments (`tt02`, `production`).
+pub struct OrgView {
+    pub org: Account,
+    pub environments: Vec<String>,
+}
+
+/// A team with its organisation (`None` only if the organisation vanished under it).
+pub struct TeamView {
+    pub team: Team,
+    pub org: Option<OrgView>,
+}
+
+impl App {
+    /// A user (not an organisation) by name, case-insensitively.
+    pub async fn studio_user_named(&self, name: &str) -> Result<Option<Account>, StoreError> {
+        Ok(self
+            .store
+            .studio_account_by_name(name)
+            .await?
+            .filter(|a| a.kind == KIND_USER))
+    }
+
+    /// An organisation by name, case-insensitively.
+    pub async fn studio_org_named(&self, name: &str) -> Result<Option<Account>, StoreError> {
+        Ok(self
+            .store
+            .studio_account_by_name(name)
+            .await?
+            .filter(|a| a.kind == KIND_ORG))
+    }
+
+    /// A user or organisation by name.
+    pub async fn studio_account_named(&self, name: &str) -> Result<Option<Account>, StoreError> {
+        self.store.studio_account_by_name(name).await
+    }
+
+    pub async fn studio_team_by_id(&self, id: i64) -> Result<Option<Team>, StoreError> {
+        self.store.studio_team(id).await
+    }
+
+    /// The user's teams in one organisation (empty: not a member).
+    pub async fn studio_teams_in_org(
+        &self,
+        user_id: i64,
+        org_id: i64,
+    ) -> Result<Vec<Team>, StoreError> {
+        Ok(self
+            .store
+            .studio_teams_of(user_id)
+            .await?
+            .into_iter()
+            .filter(|t| t.org_id == org_id)
+            .collect())
+    }
+
+    pub async fn studio_is_org_member(
+        &self,
+        user_id: i64,
+        org_id: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(!self.studio_teams_in_org(user_id, org_id).await?.is_empty())
+    }
+
+    pub async fn studio_members_of_org(&self, org_id: i64) -> Result<Vec<Account>, StoreError> {
+        self.store.studio_org_members(org_id).await
+    }
+
+    pub async fn studio_members_of_team(&self, team_id: i64) -> Result<Vec<Account>, StoreError> {
+        self.store.studio_team_members(team_id).await
+    }
+
+    /// The organisations the user is a member of, with their environments.
+    pub async fn studio_orgs_of_user(&self, user_id: i64) -> Result<Vec<OrgView>, StoreError> {
+        let orgs = self.store.studio_orgs_of(user_id).await?;
+        self.studio_org_views(orgs).await
+    }
+
+    /// Every organisation, with its environments.
+    pub async fn studio_all_orgs(&self) -> Result<Vec<OrgView>, StoreError> {
+        let orgs = self.store.studio_accounts(KIND_ORG).await?;
+        self.studio_org_views(orgs).await
+    }
+
+    pub async fn studio_org_view(&self, org: Account) -> Result<OrgView, StoreError> {
+        let environments = self.store.studio_org_envs(org.id).await?;
+        Ok(OrgView { org, environments })
+    }
+
+    /// The user's teams, each with its organisation.
+    pub async fn studio_teams_of_user(&self, user_id: i64) -> Result<Vec<TeamView>, StoreError> {
+        let teams = self.store.studio_teams_of(user_id).await?;
+        self.studio_team_views(teams).await
+    }
+
+    /// An organisation's teams, each with the organisation.
+    pub async fn studio_teams_of_org(&self, org_id: i64) -> Result<Vec<TeamView>, StoreError> {
+        let teams = self.store.studio_teams(org_id).await?;
+        self.studio_team_views(teams).await
+    }
+
+    pub async fn studio_team_view(&self, team: Team) -> Result<TeamView, StoreError> {
+        self.studio_team_views(vec![team])
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt("a team view went missing".into()))
+    }
+
+    async fn studio_org_views(&self, orgs: Vec<Account>) -> Result<Vec<OrgView>, StoreError> {
+        if orgs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut envs = self.store.studio_envs_by_org().await?;
+        Ok(orgs
+            .into_iter()
+            .map(|org| OrgView {
+                environments: envs.remove(&org.id).unwrap_or_default(),
+                org,
+            })
+            .collect())
+    }
+
+    async fn studio_team_views(&self, teams: Vec<Team>) -> Result<Vec<TeamView>, StoreError> {
+        let mut org_ids: Vec<i64> = teams.iter().map(|t| t.org_id).collect();
+        org_ids.sort_unstable();
+        org_ids.dedup();
+        let orgs = self.store.studio_accounts_by_ids(&org_ids).await?;
+        let views = self
+            .studio_org_views(
+                org_ids
+                    .iter()
+                    .filter_map(|id| orgs.get(id).cloned())
+                    .collect(),
+            )
+            .await?;
+        Ok(teams
+            .into_iter()
+            .map(|team| {
+                let org = views
+                    .iter()
+                    .find(|v| v.org.id == team.org_id)
+                    .map(|v| OrgView {
+                        org: v.org.clone(),
+                        environments: v.environments.clone(),
+                    });
+                TeamView { team, org }
+            })
+            .collect())
+    }
+}
