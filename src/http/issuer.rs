@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::AppState;
 use super::auth::Bearer;
@@ -57,16 +57,27 @@ async fn exchange_maskinporten(
     }
 }
 
-async fn discovery(State(state): State<AppState>) -> Json<Value> {
+/// The platform issuer's metadata: where its keys are and what it signs with.
+#[derive(serde::Serialize)]
+struct Metadata {
+    jwks_uri: String,
+    issuer: String,
+    id_token_signing_alg_values_supported: [&'static str; 1],
+    token_endpoint_auth_signing_alg_values_supported: [&'static str; 1],
+    subject_types_supported: [&'static str; 1],
+    response_types_supported: [&'static str; 1],
+}
+
+async fn discovery(State(state): State<AppState>) -> Json<Metadata> {
     let issuer = state.app.platform_issuer();
-    Json(json!({
-        "issuer": issuer,
-        "jwks_uri": format!("{issuer}.well-known/openid-configuration/jwks"),
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
-        "subject_types_supported": ["public"],
-        "response_types_supported": ["token"],
-    }))
+    Json(Metadata {
+        jwks_uri: format!("{issuer}.well-known/openid-configuration/jwks"),
+        issuer,
+        id_token_signing_alg_values_supported: ["RS256"],
+        token_endpoint_auth_signing_alg_values_supported: ["RS256"],
+        subject_types_supported: ["public"],
+        response_types_supported: ["token"],
+    })
 }
 
 async fn jwks(State(state): State<AppState>) -> Result<Json<Value>, Problem> {

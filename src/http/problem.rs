@@ -10,7 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 tokio::task_local! {
     /// The W3C trace id of the request being served (set by the request middleware).
@@ -137,35 +137,59 @@ impl Problem {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable").with_detail(detail)
     }
 
-    pub fn body(&self) -> Value {
+    pub fn body(&self) -> ProblemBody<'_> {
         let status = self.status.as_u16();
-        let kind = match &self.code {
-            Some(code) => format!("urn:altinn:error:{code}"),
-            None => rfc9110_section(status),
-        };
-        let mut body = json!({
-            "type": kind,
-            "title": self.title,
-            "status": status,
-            "traceId": current_trace_id(),
-            "statusDescription": self.status.canonical_reason().unwrap_or(""),
-        });
-        if let Some(map) = body.as_object_mut() {
-            if let Some(code) = &self.code {
-                map.insert("code".into(), json!(code));
-            }
-            if let Some(detail) = &self.detail {
-                map.insert("detail".into(), json!(detail));
-            }
-            if !self.validation_errors.is_empty() {
-                map.insert("validationErrors".into(), json!(self.validation_errors));
-            }
-            for (k, v) in self.extensions.iter().flat_map(|m| m.iter()) {
-                map.entry(k.clone()).or_insert_with(|| v.clone());
-            }
+        const RESERVED: [&str; 8] = [
+            "type",
+            "title",
+            "status",
+            "traceId",
+            "statusDescription",
+            "code",
+            "detail",
+            "validationErrors",
+        ];
+        ProblemBody {
+            kind: match &self.code {
+                Some(code) => format!("urn:altinn:error:{code}"),
+                None => rfc9110_section(status),
+            },
+            title: &self.title,
+            status,
+            trace_id: current_trace_id(),
+            status_description: self.status.canonical_reason().unwrap_or(""),
+            code: self.code,
+            detail: self.detail.as_deref(),
+            validation_errors: &self.validation_errors,
+            extensions: self
+                .extensions
+                .iter()
+                .flat_map(|m| m.iter())
+                .filter(|(k, _)| !RESERVED.contains(&k.as_str()))
+                .map(|(k, v)| (k.as_str(), v))
+                .collect(),
         }
-        body
     }
+}
+
+/// The ProblemDetails body in Altinn's shape; extension members at the top level.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProblemBody<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    trace_id: String,
+    status_description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    validation_errors: &'a [ValidationError],
+    #[serde(flatten)]
+    extensions: std::collections::BTreeMap<&'a str, &'a Value>,
 }
 
 fn rfc9110_section(status: u16) -> String {
@@ -189,7 +213,13 @@ fn rfc9110_section(status: u16) -> String {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let body = self.body().to_string();
+        let body = match serde_json::to_string(&self.body()) {
+            Ok(body) => body,
+            Err(e) => {
+                tracing::error!(error = %e, "a problem could not be written as JSON");
+                String::from("{}")
+            }
+        };
         let mut response = (
             self.status,
             [(header::CONTENT_TYPE, "application/problem+json")],

@@ -4,7 +4,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::AppState;
 use super::auth::{Bearer, RegisterAdmin, Scoped};
@@ -78,6 +78,17 @@ pub fn import_problem(issues: &[ImportIssue]) -> Problem {
     ))
 }
 
+/// An organisation as the register's API shows it.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Organization<'a> {
+    org_number: Option<&'a str>,
+    name: &'a str,
+    unit_type: Option<&'a str>,
+    party_id: i64,
+    party_uuid: &'a str,
+}
+
 async fn organization(
     State(state): State<AppState>,
     _bearer: Bearer,
@@ -88,13 +99,13 @@ async fn organization(
         Err(e) => return Problem::bad_request(format!("'{org_no}': {e}")).into_response(),
     };
     match state.app.organization(&org_no).await {
-        Ok(Some(p)) => Json(json!({
-            "orgNumber": p.org_no,
-            "name": p.name,
-            "unitType": p.org_form,
-            "partyId": p.party_id,
-            "partyUuid": p.party_uuid,
-        }))
+        Ok(Some(p)) => Json(Organization {
+            org_number: p.org_no.as_deref(),
+            name: &p.name,
+            unit_type: p.org_form.as_deref(),
+            party_id: p.party_id,
+            party_uuid: &p.party_uuid,
+        })
         .into_response(),
         Ok(None) => {
             Problem::not_found(format!("no organisation {org_no} in the register")).into_response()

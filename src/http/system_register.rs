@@ -6,8 +6,10 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, put};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::AppState;
 use super::auth::{Portal, RegisterWrite, Scoped};
@@ -55,7 +57,7 @@ fn violations_problem(violations: Vec<Violation>) -> Problem {
         .map(|v| {
             let mut extensions = serde_json::Map::new();
             if let Some((key, value)) = v.extension {
-                extensions.insert(key.to_owned(), json!(value));
+                extensions.insert(key.to_owned(), Value::from(value));
             }
             ValidationError {
                 code: v.code.into(),
@@ -87,39 +89,83 @@ fn register_error(e: RegisterError) -> Response {
     }
 }
 
+/// `{"succeeded": true}`: the answer to a change of the register.
+#[derive(Serialize)]
+struct Succeeded {
+    succeeded: bool,
+}
+
 fn succeeded() -> Response {
-    Json(json!({"succeeded": true})).into_response()
+    Json(Succeeded { succeeded: true }).into_response()
+}
+
+/// The vendor as the register writes it: `{"ID": "0192:<org. no.>"}`.
+#[derive(Serialize)]
+struct VendorId {
+    #[serde(rename = "ID")]
+    id: String,
 }
 
 /// The full model, for the system's vendor (`RegisteredSystemResponse`).
-fn full(s: &System) -> Value {
-    json!({
-        "id": s.system_id,
-        "vendor": {"ID": format!("0192:{}", s.vendor_org)},
-        "name": s.name,
-        "description": s.description,
-        "rights": s.rights,
-        "accessPackages": s.access_packages,
-        "clientId": s.client_ids,
-        "isVisible": s.is_visible,
-        "allowedRedirectUrls": s.allowed_redirect_urls,
-        "isDeleted": s.is_deleted,
-    })
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RegisteredSystemResponse<'a> {
+    id: &'a str,
+    vendor: VendorId,
+    name: &'a HashMap<String, String>,
+    description: &'a HashMap<String, String>,
+    rights: &'a [Right],
+    access_packages: &'a [PackageRef],
+    #[serde(rename = "clientId")]
+    client_ids: &'a [String],
+    is_visible: bool,
+    allowed_redirect_urls: &'a [String],
+    is_deleted: bool,
+}
+
+fn full(s: &System) -> RegisteredSystemResponse<'_> {
+    RegisteredSystemResponse {
+        id: &s.system_id,
+        vendor: VendorId {
+            id: format!("0192:{}", s.vendor_org),
+        },
+        name: &s.name,
+        description: &s.description,
+        rights: &s.rights,
+        access_packages: &s.access_packages,
+        client_ids: &s.client_ids,
+        is_visible: s.is_visible,
+        allowed_redirect_urls: &s.allowed_redirect_urls,
+        is_deleted: s.is_deleted,
+    }
 }
 
 /// The portal model (`RegisteredSystemDTO`), with the vendor's name from the register.
-fn portal(v: &SystemWithVendor) -> Value {
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RegisteredSystemDto<'a> {
+    system_id: &'a str,
+    system_vendor_org_number: &'a str,
+    system_vendor_org_name: &'a str,
+    name: &'a HashMap<String, String>,
+    description: &'a HashMap<String, String>,
+    rights: &'a [Right],
+    access_packages: &'a [PackageRef],
+    is_visible: bool,
+}
+
+fn portal(v: &SystemWithVendor) -> RegisteredSystemDto<'_> {
     let s = &v.system;
-    json!({
-        "systemId": s.system_id,
-        "systemVendorOrgNumber": s.vendor_org,
-        "systemVendorOrgName": v.vendor_name,
-        "name": s.name,
-        "description": s.description,
-        "rights": s.rights,
-        "accessPackages": s.access_packages,
-        "isVisible": s.is_visible,
-    })
+    RegisteredSystemDto {
+        system_id: &s.system_id,
+        system_vendor_org_number: &s.vendor_org,
+        system_vendor_org_name: &v.vendor_name,
+        name: &s.name,
+        description: &s.description,
+        rights: &s.rights,
+        access_packages: &s.access_packages,
+        is_visible: s.is_visible,
+    }
 }
 
 /// SR1: every live, visible system.
@@ -180,7 +226,7 @@ async fn create(
 ) -> Response {
     let caller = &scoped.0;
     match state.app.create_system(caller, input).await {
-        Ok(internal_id) => Json(json!(internal_id)).into_response(),
+        Ok(internal_id) => Json(internal_id).into_response(),
         Err(e) => register_error(e),
     }
 }

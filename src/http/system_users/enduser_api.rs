@@ -8,9 +8,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::wire::{RequestForPersonResponse, RequestResponse, SystemUserInternalResponse};
+use super::wire::{
+    RequestForPersonResponse, RequestResponse, SystemUserInternalResponse, SystemUserRights,
+};
 use crate::http::AppState;
 use crate::http::auth::{Portal, PortalOrRegister, Scoped};
 use crate::http::problem::{ApiJson, Problem};
@@ -116,7 +118,7 @@ async fn decide(
         return su_problem(e);
     }
     match state.app.decide_request(&pid, id, approve).await {
-        Ok(_) => Json(json!(true)).into_response(),
+        Ok(_) => Json(true).into_response(),
         Err(e) => su_problem(e),
     }
 }
@@ -245,7 +247,7 @@ async fn escalate(
         return su_problem(crate::services::system_users::request_not_found());
     };
     match state.app.escalate_request(pid, &id).await {
-        Ok(done) => Json(json!(done)).into_response(),
+        Ok(done) => Json(done).into_response(),
         Err(e) => su_problem(e),
     }
 }
@@ -325,9 +327,11 @@ async fn delegations(
         Err(r) => return r,
     };
     match party_system_user(&state, &org, &id).await {
-        Ok(u) => Json(
-            json!({"systemUserId": u.id, "rights": u.rights, "accessPackages": u.access_packages}),
-        )
+        Ok(u) => Json(SystemUserRights {
+            system_user_id: &u.id,
+            rights: &u.rights,
+            access_packages: &u.access_packages,
+        })
         .into_response(),
         Err(r) => r,
     }

@@ -9,9 +9,11 @@ use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::Deserialize;
-use serde_json::json;
 
-use super::wire::{Links, Paged, RequestResponse, SystemUserRegisterResponse, SystemUserResponse};
+use super::wire::{
+    Links, Paged, RequestResponse, StreamPage, StreamStats, SystemUserRegisterResponse,
+    SystemUserResponse,
+};
 use crate::http::AppState;
 use crate::http::auth::{
     Lookup, RegisterWrite, RequestRead, RequestWrite, RequestWriteOrRead, Scoped, SystemUserAdmin,
@@ -136,7 +138,7 @@ async fn by_system(
             let next = next.map(|id| {
                 state.app.config.url(&format!(
                     "{BASE}/request/vendor/bysystem/{system_id}?token={}",
-                    B64.encode(json!(id).to_string())
+                    B64.encode(serde_json::Value::from(id).to_string())
                 ))
             });
             Json(Paged {
@@ -324,7 +326,16 @@ async fn stream(
             });
             let data: Vec<SystemUserRegisterResponse> =
                 page.iter().map(SystemUserRegisterResponse::of).collect();
-            Json(json!({"links": {"next": next}, "stats": {"pageStart": start, "pageEnd": end, "sequenceMax": max}, "data": data})).into_response()
+            Json(StreamPage {
+                links: Links { next },
+                stats: StreamStats {
+                    page_start: start,
+                    page_end: end,
+                    sequence_max: max,
+                },
+                data,
+            })
+            .into_response()
         }
         Err(e) => su_problem(e),
     }

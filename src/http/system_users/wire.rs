@@ -168,3 +168,28 @@ pub struct Paged<T: Serialize> {
 pub struct Links {
     pub next: Option<String>,
 }
+
+/// U10's page: the changes, where they start and end, and the newest sequence number.
+#[derive(Serialize)]
+pub struct StreamPage {
+    pub links: Links,
+    pub stats: StreamStats,
+    pub data: Vec<SystemUserRegisterResponse>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamStats {
+    pub page_start: i64,
+    pub page_end: i64,
+    pub sequence_max: i64,
+}
+
+/// U17's answer: what a system user holds.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SystemUserRights<'a> {
+    pub system_user_id: &'a str,
+    pub rights: &'a [Right],
+    pub access_packages: &'a [PackageRef],
+}
