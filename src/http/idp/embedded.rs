@@ -1,6 +1,7 @@
 //! The embedded ID-porten and Ansattporten (local profile): discovery, keys, the log-in page,
 //! PAR, token, userinfo and end-session endpoints.
 
+use askama::Template;
 use axum::Router;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Query, State};
@@ -9,19 +10,21 @@ use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::routing::{get, post};
 use base64::Engine;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::domain::Pid;
 use crate::domain::grant::{GrantError, OAuthError};
 use crate::http::AppState;
 use crate::http::connections::ClientAddr;
-use crate::http::html::{Lang, esc, page};
+use crate::http::html::{Frame, Lang, PageResult, render, texts};
 use crate::http::idp::maskinporten::oauth_error;
+use crate::http::idp::wire::{OAuthErrorBody, OidcDiscovery, ParResponse};
 use crate::http::problem::Problem;
 use crate::services::idp::{
     ANSATTPORTEN, AuthorizeError, AuthorizeParams, ClientCredentials, CodeTokenForm, IDPORTEN, Idp,
     IdpError, PendingLogin,
 };
+use crate::store::reference::Representative;
 
 pub fn routes() -> Router<AppState> {
     let mut router = Router::new();
@@ -91,8 +94,71 @@ pub fn routes() -> Router<AppState> {
     router
 }
 
-async fn discovery(State(state): State<AppState>, idp: Idp) -> Result<Json<Value>, Problem> {
-    let issuer = state.app.idp_issuer(idp);
+texts! {
+    pub struct IdpTexts {
+        try_again: [
+            "Gå tilbake til tjenesten og prøv igjen.",
+            "Gå tilbake til tenesta og prøv igjen.",
+            "Go back to the service and try again.",
+        ],
+        log_in: ["Logg inn", "Logg inn", "Log in"],
+        log_in_with: ["Logg inn med", "Logg inn med", "Log in with"],
+        logging_in_to: ["Du logger inn til", "Du loggar inn til", "You are logging in to"],
+        level: ["Sikkerhetsnivå:", "Sikkerheitsnivå:", "Level of assurance:"],
+        level_high: ["høyt", "høgt", "high"],
+        level_substantial: ["betydelig", "betydeleg", "substantial"],
+        choose_person: ["Velg en testperson", "Vel ein testperson", "Choose a test person"],
+        or_enter: [
+            "Eller skriv inn et syntetisk fødselsnummer",
+            "Eller skriv inn eit syntetisk fødselsnummer",
+            "Or enter a synthetic national identity number",
+        ],
+        pid_label: [
+            "Fødselsnummer (11 siffer, syntetisk: måned + 80)",
+            "Fødselsnummer (11 siffer, syntetisk: månad + 80)",
+            "National identity number (11 digits, synthetic: month + 80)",
+        ],
+        invalid_pid: ["Ugyldig fødselsnummer", "Ugyldig fødselsnummer", "Invalid national identity number"],
+        only_synthetic: [
+            "Bare syntetiske fødselsnumre (måned + 80) kan logge inn her.",
+            "Berre syntetiske fødselsnummer (månad + 80) kan logge inn her.",
+            "Only synthetic national identity numbers (month + 80) can log in here.",
+        ],
+        login_expired: ["Innloggingen er utløpt.", "Innlogginga er gått ut.", "The log-in has expired."],
+        logged_out: ["Du er logget ut.", "Du er logga ut.", "You are logged out."],
+    }
+}
+
+/// The provider's own message page: its name as the heading, a sentence, and a hint onwards.
+#[derive(Template)]
+#[template(path = "idp/notice.html")]
+struct Notice<'a> {
+    f: Frame,
+    idp_name: &'static str,
+    text: &'a str,
+    hint: Option<&'static str>,
+}
+
+/// The log-in page: choose a test person or type a synthetic national identity number.
+#[derive(Template)]
+#[template(path = "idp/login.html")]
+struct LoginPage<'a> {
+    f: Frame,
+    t: &'static IdpTexts,
+    idp_name: &'static str,
+    path: &'static str,
+    client_name: &'a str,
+    level: &'static str,
+    error: Option<&'a str>,
+    request_id: &'a str,
+    people: Vec<Representative>,
+    login_hint: &'a str,
+}
+
+async fn discovery(
+    State(state): State<AppState>,
+    idp: Idp,
+) -> Result<Json<OidcDiscovery>, Problem> {
     let alg = state
         .app
         .keys
@@ -101,28 +167,7 @@ async fn discovery(State(state): State<AppState>, idp: Idp) -> Result<Json<Value
         .signing_key()
         .alg()
         .as_str();
-    Ok(Json(json!({
-        "issuer": issuer,
-        "authorization_endpoint": format!("{issuer}authorize"),
-        "pushed_authorization_request_endpoint": format!("{issuer}par"),
-        "token_endpoint": format!("{issuer}token"),
-        "userinfo_endpoint": format!("{issuer}userinfo"),
-        "end_session_endpoint": format!("{issuer}endsession"),
-        "jwks_uri": format!("{issuer}jwks"),
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code"],
-        "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": [alg],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
-        "code_challenge_methods_supported": ["S256"],
-        "acr_values_supported": ["idporten-loa-substantial", "idporten-loa-high"],
-        "scopes_supported": ["openid", "profile"],
-        "claims_supported": ["sub", "pid", "acr", "amr", "auth_time", "nonce", "locale", "sid"],
-        "ui_locales_supported": ["nb", "nn", "en"],
-        "authorization_response_iss_parameter_supported": true,
-        "require_pushed_authorization_requests": false,
-    })))
+    Ok(Json(OidcDiscovery::new(state.app.idp_issuer(idp), alg)))
 }
 
 async fn jwks(State(state): State<AppState>, idp: Idp) -> Result<Json<Value>, Problem> {
@@ -136,17 +181,22 @@ async fn jwks(State(state): State<AppState>, idp: Idp) -> Result<Json<Value>, Pr
     ))
 }
 
-fn error_page(lang: Lang, idp: Idp, status: StatusCode, message: &str) -> Response {
-    let body = format!(
-        "<h1>{}</h1><p>{}</p><p>{}</p>",
-        esc(&format!("{} (test)", idp.display_name)),
-        esc(message),
-        lang.t(
-            "Gå tilbake til tjenesten og prøv igjen.",
-            "Go back to the service and try again."
-        )
-    );
-    (status, page(lang, idp.display_name, true, &body)).into_response()
+fn error_page(
+    state: &AppState,
+    lang: Lang,
+    idp: Idp,
+    status: StatusCode,
+    message: &str,
+) -> Response {
+    render(
+        status,
+        &Notice {
+            f: Frame::new(state, lang, idp.display_name),
+            idp_name: idp.display_name,
+            text: message,
+            hint: Some(IdpTexts::of(lang).try_again),
+        },
+    )
 }
 
 async fn authorize(
@@ -155,26 +205,34 @@ async fn authorize(
     ClientAddr(peer): ClientAddr,
     query: Result<Query<AuthorizeParams>, QueryRejection>,
     idp: Idp,
-) -> Response {
+) -> PageResult {
     let Query(params) = match query {
         Ok(q) => q,
-        Err(e) => return error_page(lang, idp, StatusCode::BAD_REQUEST, &e.body_text()),
+        Err(e) => {
+            return Ok(error_page(
+                &state,
+                lang,
+                idp,
+                StatusCode::BAD_REQUEST,
+                &e.body_text(),
+            ));
+        }
     };
     let source = peer.to_string();
     match state.app.begin_authorize(idp, params, Some(&source)).await {
         Ok(pending) => login_page(&state, lang, idp, &pending, None, StatusCode::OK).await,
-        Err(e) => authorize_error(lang, idp, e),
+        Err(e) => Ok(authorize_error(&state, lang, idp, e)),
     }
 }
 
-fn authorize_error(lang: Lang, idp: Idp, e: AuthorizeError) -> Response {
+fn authorize_error(state: &AppState, lang: Lang, idp: Idp, e: AuthorizeError) -> Response {
     match (e.redirect_url(), e) {
         (Some(url), _) => Redirect::to(&url).into_response(),
         (None, AuthorizeError::Show(message)) => {
-            error_page(lang, idp, StatusCode::BAD_REQUEST, &message)
+            error_page(state, lang, idp, StatusCode::BAD_REQUEST, &message)
         }
         (None, AuthorizeError::Redirect { description, .. }) => {
-            error_page(lang, idp, StatusCode::BAD_REQUEST, &description)
+            error_page(state, lang, idp, StatusCode::BAD_REQUEST, &description)
         }
     }
 }
@@ -186,75 +244,36 @@ async fn login_page(
     pending: &PendingLogin,
     error: Option<&str>,
     status: StatusCode,
-) -> Response {
+) -> PageResult {
+    let t = IdpTexts::of(lang);
     let level = if pending.acr == crate::services::idp::ACR_HIGH {
-        lang.t("høyt", "high")
+        t.level_high
     } else {
-        lang.t("betydelig", "substantial")
-    };
-    let mut body = format!(
-        "<h1>{}</h1><p>{} <strong>{}</strong>. {} {}.</p>",
-        esc(&format!(
-            "{} {} (test)",
-            lang.t("Logg inn med", "Log in with"),
-            idp.display_name
-        )),
-        lang.t("Du logger inn til", "You are logging in to"),
-        esc(&pending.client_name),
-        lang.t("Sikkerhetsnivå:", "Level of assurance:"),
-        level,
-    );
-    if let Some(error) = error {
-        body.push_str(&format!(
-            "<p class=\"error\" role=\"alert\"><strong>{}</strong></p>",
-            esc(error)
-        ));
-    }
-    body.push_str(&format!(
-        "<form method=\"post\" action=\"/{p}/authorize/login\"><input type=\"hidden\" name=\"request_id\" value=\"{id}\">",
-        p = idp.path,
-        id = esc(&pending.id)
-    ));
-    let people = match state.app.main_administrators(500).await {
-        Ok(p) => p,
-        Err(e) => return crate::http::problem::Problem::from(e).into_response(),
+        t.level_substantial
     };
     let mut seen = std::collections::BTreeSet::new();
-    body.push_str(&format!(
-        "<h2>{}</h2><ul class=\"people\">",
-        lang.t("Velg en testperson", "Choose a test person")
-    ));
-    for r in people {
-        if !seen.insert(r.pid.clone()) {
-            continue;
-        }
-        body.push_str(&format!(
-            "<li><button type=\"submit\" name=\"pid\" value=\"{pid}\">{name}</button> <span class=\"muted\">{pid} · {role} {org}</span></li>",
-            pid = esc(&r.pid),
-            name = esc(&r.person_name),
-            role = esc(&r.role),
-            org = esc(&r.org_name)
-        ));
-    }
-    body.push_str("</ul>");
-    body.push_str(&format!(
-        "<h2>{}</h2><p><label for=\"pid-input\">{}</label><br><input id=\"pid-input\" name=\"pid_custom\" inputmode=\"numeric\" autocomplete=\"off\" maxlength=\"11\" value=\"{}\"> \
-         <button type=\"submit\" name=\"action\" value=\"custom\">{}</button></p></form>",
-        lang.t("Eller skriv inn et syntetisk fødselsnummer", "Or enter a synthetic national identity number"),
-        lang.t("Fødselsnummer (11 siffer, syntetisk: måned + 80)", "National identity number (11 digits, synthetic: month + 80)"),
-        esc(pending.login_hint.as_deref().unwrap_or("")),
-        lang.t("Logg inn", "Log in")
-    ));
-    (
+    let people = state
+        .app
+        .main_administrators(500)
+        .await?
+        .into_iter()
+        .filter(|r| seen.insert(r.pid.clone()))
+        .collect();
+    Ok(render(
         status,
-        page(
-            lang,
-            &format!("{} – {}", lang.t("Logg inn", "Log in"), idp.display_name),
-            true,
-            &body,
-        ),
-    )
-        .into_response()
+        &LoginPage {
+            f: Frame::new(state, lang, &format!("{} – {}", t.log_in, idp.display_name)),
+            t,
+            idp_name: idp.display_name,
+            path: idp.path,
+            client_name: &pending.client_name,
+            level,
+            error,
+            request_id: &pending.id,
+            people,
+            login_hint: pending.login_hint.as_deref().unwrap_or(""),
+        },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -269,24 +288,24 @@ async fn login(
     lang: Lang,
     form: Result<Form<LoginForm>, FormRejection>,
     idp: Idp,
-) -> Response {
+) -> PageResult {
     let Form(form) = match form {
         Ok(f) => f,
-        Err(e) => return error_page(lang, idp, StatusCode::BAD_REQUEST, &e.body_text()),
+        Err(e) => {
+            return Ok(error_page(
+                &state,
+                lang,
+                idp,
+                StatusCode::BAD_REQUEST,
+                &e.body_text(),
+            ));
+        }
     };
+    let t = IdpTexts::of(lang);
     let chosen = form.pid.or(form.pid_custom).unwrap_or_default();
     let problem = match chosen.trim().parse::<Pid>() {
-        Err(e) => Some(format!(
-            "{}: {e}",
-            lang.t("Ugyldig fødselsnummer", "Invalid national identity number")
-        )),
-        Ok(p) if !p.is_synthetic() => Some(
-            lang.t(
-                "Bare syntetiske fødselsnumre (måned + 80) kan logge inn her.",
-                "Only synthetic national identity numbers (month + 80) can log in here.",
-            )
-            .to_owned(),
-        ),
+        Err(e) => Some(format!("{}: {e}", t.invalid_pid)),
+        Ok(p) if !p.is_synthetic() => Some(t.only_synthetic.to_owned()),
         Ok(_) => None,
     };
     if let Some(message) = problem {
@@ -302,12 +321,13 @@ async fn login(
                 )
                 .await
             }
-            _ => error_page(
+            _ => Ok(error_page(
+                &state,
                 lang,
                 idp,
                 StatusCode::BAD_REQUEST,
-                lang.t("Innloggingen er utløpt.", "The log-in has expired."),
-            ),
+                t.login_expired,
+            )),
         };
     }
     match state
@@ -315,8 +335,8 @@ async fn login(
         .complete_login(idp, &form.request_id, &chosen)
         .await
     {
-        Ok(url) => Redirect::to(&url).into_response(),
-        Err(e) => authorize_error(lang, idp, e),
+        Ok(url) => Ok(Redirect::to(&url).into_response()),
+        Err(e) => Ok(authorize_error(&state, lang, idp, e)),
     }
 }
 
@@ -376,7 +396,7 @@ fn idp_error(e: IdpError) -> Response {
             tracing::error!(error = %s, "OpenID provider request failed");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                Json(json!({"error": "server_error", "error_description": "see the server log"})),
+                Json(OAuthErrorBody::new("server_error", "see the server log")),
             )
                 .into_response()
         }
@@ -417,7 +437,10 @@ async fn par(
         Ok((request_uri, expires_in)) => (
             StatusCode::CREATED,
             [(header::CACHE_CONTROL, "no-store")],
-            Json(json!({"request_uri": request_uri, "expires_in": expires_in})),
+            Json(ParResponse {
+                request_uri: &request_uri,
+                expires_in,
+            }),
         )
             .into_response(),
         Err(e) => idp_error(e),
@@ -464,7 +487,7 @@ async fn userinfo(State(state): State<AppState>, headers: HeaderMap, idp: Idp) -
                 header::WWW_AUTHENTICATE,
                 format!("Bearer error=\"invalid_token\", error_description=\"{desc}\""),
             )],
-            Json(json!({"error": "invalid_token", "error_description": desc})),
+            Json(OAuthErrorBody::new("invalid_token", desc)),
         )
             .into_response()
     };
@@ -501,13 +524,14 @@ async fn end_session(
         .await
     {
         Some(url) => Redirect::to(&url).into_response(),
-        None => {
-            let body = format!(
-                "<h1>{}</h1><p>{}</p>",
-                esc(&format!("{} (test)", idp.display_name)),
-                lang.t("Du er logget ut.", "You are logged out.")
-            );
-            page(lang, idp.display_name, true, &body)
-        }
+        None => render(
+            StatusCode::OK,
+            &Notice {
+                f: Frame::new(&state, lang, idp.display_name),
+                idp_name: idp.display_name,
+                text: IdpTexts::of(lang).logged_out,
+                hint: None,
+            },
+        ),
     }
 }

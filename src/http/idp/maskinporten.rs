@@ -7,9 +7,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use axum::{Form, extract::DefaultBodyLimit};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::domain::grant::{GrantError, JWT_BEARER, OAuthError};
+use super::wire::{MaskinportenDiscovery, OAuthErrorBody};
+use crate::domain::grant::{GrantError, OAuthError};
 use crate::http::AppState;
 use crate::http::problem::Problem;
 use crate::services::keys::IssuerName;
@@ -28,17 +29,8 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-async fn discovery(State(state): State<AppState>) -> Json<Value> {
-    let issuer = state.app.maskinporten_issuer();
-    Json(json!({
-        "issuer": issuer,
-        "token_endpoint": format!("{issuer}token"),
-        "jwks_uri": format!("{issuer}jwk"),
-        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
-        "grant_types_supported": [JWT_BEARER],
-        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "RS384", "RS512"],
-        "authorization_details_types_supported": ["urn:altinn:systemuser"],
-    }))
+async fn discovery(State(state): State<AppState>) -> Json<MaskinportenDiscovery> {
+    Json(MaskinportenDiscovery::new(state.app.maskinporten_issuer()))
 }
 
 async fn jwks(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
@@ -62,7 +54,7 @@ pub fn oauth_error(e: &GrantError) -> Response {
     (
         status,
         [(header::CACHE_CONTROL, "no-store")],
-        Json(json!({"error": e.error.as_str(), "error_description": e.description})),
+        Json(OAuthErrorBody::new(e.error.as_str(), &e.description)),
     )
         .into_response()
 }
@@ -102,13 +94,23 @@ async fn token(
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 [(header::RETRY_AFTER, "1")],
-                Json(json!({"error": "temporarily_unavailable", "error_description": "the server is busy; try again in a moment"})),
+                Json(OAuthErrorBody::new(
+                    "temporarily_unavailable",
+                    "the server is busy; try again in a moment",
+                )),
             )
                 .into_response()
         }
         Err(other) => {
             tracing::error!(error = %other, "token request failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": "server_error", "error_description": "the token could not be issued; see the server log"}))).into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(OAuthErrorBody::new(
+                    "server_error",
+                    "the token could not be issued; see the server log",
+                )),
+            )
+                .into_response()
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod embedded;
 pub mod maskinporten;
 pub mod selfservice;
 pub mod testtools;
+pub mod wire;
 
 use axum::Router;
 

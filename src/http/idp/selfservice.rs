@@ -6,8 +6,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::wire::KeySet;
 use crate::domain::OrgNumber;
 use crate::http::AppState;
 use crate::http::auth::{DcrRead, DcrWrite, Scoped};
@@ -110,7 +111,7 @@ async fn set_keys(
         Err(p) => return p.into_response(),
     };
     match state.app.set_mp_client_keys(&org, &client_id, &body).await {
-        Ok(keys) => (StatusCode::CREATED, Json(json!({"keys": keys}))).into_response(),
+        Ok(keys) => (StatusCode::CREATED, Json(KeySet { keys })).into_response(),
         Err(e) => problem(e),
     }
 }
@@ -125,7 +126,7 @@ async fn keys(
         Err(p) => return p.into_response(),
     };
     match state.app.mp_client_keys_of(&org, &client_id).await {
-        Ok(keys) => Json(json!({"keys": keys})).into_response(),
+        Ok(keys) => Json(KeySet { keys }).into_response(),
         Err(e) => problem(e),
     }
 }
