@@ -6,6 +6,7 @@ pub mod admin;
 pub mod dashboard;
 pub mod gitea_api;
 pub mod oauth;
+pub mod teams;
 
 use axum::Router;
 
@@ -16,6 +17,7 @@ pub fn routes() -> Router<AppState> {
         .merge(accounts::routes())
         .merge(oauth::routes())
         .merge(dashboard::routes())
+        .merge(teams::routes())
         .merge(gitea_api::routes())
         .merge(admin::routes())
 }
