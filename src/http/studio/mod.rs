@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod gitea_api;
 mod gitea_wire;
 pub mod oauth;
+pub mod teams;
 
 use axum::Router;
 
@@ -17,6 +18,7 @@ pub fn routes() -> Router<AppState> {
         .merge(accounts::routes())
         .merge(oauth::routes())
         .merge(dashboard::routes())
+        .merge(teams::routes())
         .merge(gitea_api::routes())
         .merge(admin::routes())
 }

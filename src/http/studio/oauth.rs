@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use askama::Template;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -14,12 +15,12 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use crate::http::AppState;
-use crate::http::html::{Lang, esc};
+use crate::http::html::{Frame, Lang, Link, message, private, render, texts};
 use crate::http::login::cookie_value;
 use crate::http::problem::Problem;
 use crate::http::studio::accounts::{
-    DesignerSession, MaybeAccount, MaybeDesigner, expired_form, inactive_page, message,
-    server_error, studio_cookie, studio_page, with_cookie,
+    DesignerSession, MaybeAccount, MaybeDesigner, expired_form, inactive_page, server_error,
+    studio_cookie, with_cookie,
 };
 use crate::secret;
 use crate::services::keys::IssuerName;
@@ -43,6 +44,87 @@ pub fn routes() -> Router<AppState> {
         .route("/studio/logout", get(logout_page).post(designer_logout))
 }
 
+texts! {
+    pub struct OauthTexts {
+        authorize_title: ["Autoriser applikasjon", "Autoriser applikasjon", "Authorize application"],
+        give_before: ["Vil du gi «", "Vil du gi «", "Do you want to give \""],
+        give_between: ["» tilgang til kontoen din (", "» tilgang til kontoen din (", "\" access to your account ("],
+        give_after: [")?", ")?", ")?"],
+        may_read_write: [
+            "Applikasjonen vil kunne lese og endre all informasjon i kontoen din, også private applikasjoner og organisasjoner.",
+            "Applikasjonen vil kunne lese og endre all informasjon i kontoen din, også private applikasjonar og organisasjonar.",
+            "The application will be able to read and write all your account information, including private applications and organisations.",
+        ],
+        registered_by: [
+            "Applikasjonen er registrert av plattformoperatøren.",
+            "Applikasjonen er registrert av plattformoperatøren.",
+            "This application was registered by the platform operator.",
+        ],
+        redirected_to: ["Du blir sendt videre til", "Du blir sendt vidare til", "You will be redirected to"],
+        authorize: ["Autoriser applikasjon", "Autoriser applikasjon", "Authorize Application"],
+        cancel: ["Avbryt", "Avbryt", "Cancel"],
+        authorization_failed: ["Autorisering feilet", "Autoriseringa feila", "Authorization failed"],
+        form_expired: ["Skjemaet er utløpt", "Skjemaet har gått ut", "The form has expired"],
+        start_again: ["Start innloggingen på nytt.", "Start innlogginga på nytt.", "Start the log-in again."],
+        log_in: ["Logg inn", "Logg inn", "Log in"],
+        mismatch: ["Forespørselen stemmer ikke", "Førespurnaden stemmer ikkje", "The request does not match"],
+        mismatch_text: [
+            "Autoriseringen stemmer ikke med den som ble startet. Start innloggingen på nytt.",
+            "Autoriseringa stemmer ikkje med den som vart starta. Start innlogginga på nytt.",
+            "The authorization does not match the one that was started. Start the log-in again.",
+        ],
+        try_again: ["Prøv igjen", "Prøv igjen", "Try again"],
+        denied: ["Altinn Studio fikk ikke tilgang", "Altinn Studio fekk ikkje tilgang", "Altinn Studio was not given access"],
+        denied_text: [
+            "Du må gi Altinn Studio tilgang til kontoen din for å bruke Altinn Studio.",
+            "Du må gi Altinn Studio tilgang til kontoen din for å bruke Altinn Studio.",
+            "You must give Altinn Studio access to your account to use Altinn Studio.",
+        ],
+        login_expired: ["Innloggingen er utløpt", "Innlogginga har gått ut", "The log-in has expired"],
+        login_failed: ["Innloggingen mislyktes", "Innlogginga mislukkast", "The log-in failed"],
+        token_rejected: ["Tokenet ble ikke godtatt.", "Tokenet vart ikkje godteke.", "The token was not accepted."],
+        log_out_question: [
+            "Vil du logge ut av Altinn Studio?",
+            "Vil du logge ut av Altinn Studio?",
+            "Do you want to log out of Altinn Studio?",
+        ],
+        log_out: ["Logg ut", "Logg ut", "Log out"],
+    }
+}
+
+#[derive(Template)]
+#[template(path = "studio/consent.html")]
+struct ConsentPage<'a> {
+    f: Frame,
+    t: &'static OauthTexts,
+    app: &'a str,
+    user: &'a str,
+    redirect: &'a str,
+    csrf: &'a str,
+    /// The authorization request, posted back with the answer.
+    hidden: [(&'static str, &'a str); 5],
+}
+
+#[derive(Template)]
+#[template(path = "studio/logout.html")]
+struct LogoutPage<'a> {
+    f: Frame,
+    t: &'static OauthTexts,
+    csrf: &'a str,
+}
+
+/// A Studio message page (no-store, like every Studio page).
+fn note(
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+    links: Vec<Link>,
+) -> Response {
+    private(message(state, lang, status, title, text, links))
+}
+
 async fn authorize(
     State(state): State<AppState>,
     lang: Lang,
@@ -54,15 +136,16 @@ async fn authorize(
         Ok(c) => c,
         Err(e) => return server_error(&state, lang, &e),
     };
+    let t = OauthTexts::of(lang);
     let (app, p) = match checked {
         Authorize::ErrorPage { error, description } => {
-            return message(
+            return note(
                 &state,
                 lang,
                 StatusCode::BAD_REQUEST,
-                lang.t("Autorisering feilet", "Authorization failed"),
-                &format!("{error}: {description}"),
-                None,
+                t.authorization_failed,
+                &[error, ": ", &description].concat(),
+                Vec::new(),
             );
         }
         Authorize::RedirectError(url) => return Redirect::to(&url).into_response(),
@@ -99,47 +182,24 @@ async fn authorize(
     if let Err(e) = state.app.set_studio_session_data(&s.id, &data).await {
         return server_error(&state, lang, &e);
     }
-    let redirect = p.redirect_uri.clone().unwrap_or_default();
-    let hidden = |k: &str, v: &Option<String>| {
-        format!(
-            "<input type=\"hidden\" name=\"{k}\" value=\"{}\">",
-            esc(v.as_deref().unwrap_or(""))
-        )
-    };
-    let body = format!(
-        "<h1>{title}</h1><p>{desc}</p><p class=\"muted\">{by}</p><p class=\"muted\">{to} <code>{redirect}</code></p>\
-         <form method=\"post\" action=\"/studio/login/oauth/grant\">\
-         <input type=\"hidden\" name=\"_csrf\" value=\"{csrf}\">{h1}{h2}{h3}{h4}{h5}\
-         <button type=\"submit\" name=\"granted\" value=\"true\" id=\"authorize\">{yes}</button>\
-         <button type=\"submit\" name=\"granted\" value=\"false\" id=\"cancel\">{no}</button></form>",
-        title = esc(&if lang == Lang::En {
-            format!("Do you want to give \"{}\" access to your account ({})?", app.name, user.name)
-        } else {
-            format!("Vil du gi «{}» tilgang til kontoen din ({})?", app.name, user.name)
-        }),
-        desc = lang.t(
-            "Applikasjonen vil kunne lese og endre all informasjon i kontoen din, også private applikasjoner og organisasjoner.",
-            "The application will be able to read and write all your account information, including private applications and organisations."
-        ),
-        by = lang.t("Applikasjonen er registrert av plattformoperatøren.", "This application was registered by the platform operator."),
-        to = lang.t("Du blir sendt videre til", "You will be redirected to"),
-        redirect = esc(&redirect),
-        csrf = esc(&s.session.csrf),
-        h1 = hidden("client_id", &p.client_id),
-        h2 = hidden("state", &p.state),
-        h3 = hidden("scope", &p.scope),
-        h4 = hidden("nonce", &p.nonce),
-        h5 = hidden("redirect_uri", &p.redirect_uri),
-        yes = lang.t("Autoriser applikasjon", "Authorize Application"),
-        no = lang.t("Avbryt", "Cancel"),
-    );
-    studio_page(
-        &state,
-        lang,
+    private(render(
         StatusCode::OK,
-        lang.t("Autoriser applikasjon", "Authorize application"),
-        &body,
-    )
+        &ConsentPage {
+            f: Frame::new(&state, lang, t.authorize_title),
+            t,
+            app: &app.name,
+            user: &user.name,
+            redirect: p.redirect_uri.as_deref().unwrap_or(""),
+            csrf: &s.session.csrf,
+            hidden: [
+                ("client_id", p.client_id.as_deref().unwrap_or("")),
+                ("state", p.state.as_deref().unwrap_or("")),
+                ("scope", p.scope.as_deref().unwrap_or("")),
+                ("nonce", p.nonce.as_deref().unwrap_or("")),
+                ("redirect_uri", p.redirect_uri.as_deref().unwrap_or("")),
+            ],
+        },
+    ))
 }
 
 async fn grant(
@@ -158,14 +218,15 @@ async fn grant(
         return (StatusCode::BAD_REQUEST, "invalid form").into_response();
     };
     let field = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
+    let t = OauthTexts::of(lang);
     if !secret::constant_time_eq(field("_csrf"), &s.session.csrf) {
-        return message(
+        return note(
             &state,
             lang,
             StatusCode::FORBIDDEN,
-            lang.t("Skjemaet er utløpt", "The form has expired"),
-            lang.t("Start innloggingen på nytt.", "Start the log-in again."),
-            Some(("/studio/login", lang.t("Logg inn", "Log in"))),
+            t.form_expired,
+            t.start_again,
+            vec![Link::new("/studio/login", t.log_in)],
         );
     }
     let stored: Option<AuthorizeParams> = s
@@ -178,13 +239,13 @@ async fn grant(
             && p.state.as_deref().unwrap_or("") == field("state")
             && p.redirect_uri.as_deref().unwrap_or("") == field("redirect_uri")
     }) else {
-        return message(
+        return note(
             &state,
             lang,
             StatusCode::BAD_REQUEST,
-            lang.t("Forespørselen stemmer ikke", "The request does not match"),
-            lang.t("Autoriseringen stemmer ikke med den som ble startet. Start innloggingen på nytt.", "The authorization does not match the one that was started. Start the log-in again."),
-            Some(("/studio/login", lang.t("Logg inn", "Log in"))),
+            t.mismatch,
+            t.mismatch_text,
+            vec![Link::new("/studio/login", t.log_in)],
         );
     };
     let mut data = s.session.data.clone();
@@ -350,21 +411,16 @@ async fn designer_callback(
 ) -> Response {
     let flow: Option<Value> =
         cookie_value(&headers, FLOW_COOKIE).and_then(|c| state.app.unseal(DESIGNER_FLOW, &c));
-    let again = Some(("/studio/login", lang.t("Prøv igjen", "Try again")));
+    let t = OauthTexts::of(lang);
+    let again = || vec![Link::new("/studio/login", t.try_again)];
     if q.error.as_deref() == Some("access_denied") {
-        return message(
+        return note(
             &state,
             lang,
             StatusCode::FORBIDDEN,
-            lang.t(
-                "Altinn Studio fikk ikke tilgang",
-                "Altinn Studio was not given access",
-            ),
-            lang.t(
-                "Du må gi Altinn Studio tilgang til kontoen din for å bruke Altinn Studio.",
-                "You must give Altinn Studio access to your account to use Altinn Studio.",
-            ),
-            again,
+            t.denied,
+            t.denied_text,
+            again(),
         );
     }
     let Some(flow) = flow.filter(|f| {
@@ -372,13 +428,13 @@ async fn designer_callback(
             .and_then(Value::as_str)
             .is_some_and(|s| Some(s) == q.state.as_deref())
     }) else {
-        return message(
+        return note(
             &state,
             lang,
             StatusCode::BAD_REQUEST,
-            lang.t("Innloggingen er utløpt", "The log-in has expired"),
-            lang.t("Start innloggingen på nytt.", "Start the log-in again."),
-            again,
+            t.login_expired,
+            t.start_again,
+            again(),
         );
     };
     let (client_id, client_secret) = state.app.studio_designer_client();
@@ -404,13 +460,13 @@ async fn designer_callback(
         Ok(t) => t,
         Err(e) => {
             tracing::warn!(error = e.error, description = %e.description, "Altinn Studio could not exchange the code");
-            return message(
+            return note(
                 &state,
                 lang,
                 StatusCode::BAD_REQUEST,
-                lang.t("Innloggingen mislyktes", "The log-in failed"),
+                t.login_failed,
                 &e.description,
-                again,
+                again(),
             );
         }
     };
@@ -430,13 +486,13 @@ async fn designer_callback(
     let user = match state.app.studio_bearer(access).await {
         Ok(Some(u)) if nonce_ok => u,
         Ok(_) => {
-            return message(
+            return note(
                 &state,
                 lang,
                 StatusCode::BAD_REQUEST,
-                lang.t("Innloggingen mislyktes", "The log-in failed"),
-                lang.t("Tokenet ble ikke godtatt.", "The token was not accepted."),
-                again,
+                t.login_failed,
+                t.token_rejected,
+                again(),
             );
         }
         Err(e) => return server_error(&state, lang, &e),
@@ -475,23 +531,15 @@ async fn logout_page(
     let Some(csrf) = csrf else {
         return Redirect::to("/studio/").into_response();
     };
-    let body = format!(
-        "<h1>{}</h1><form method=\"post\" action=\"/studio/logout\"><input type=\"hidden\" name=\"_csrf\" value=\"{}\">\
-         <button type=\"submit\" id=\"logout\">{}</button></form>",
-        lang.t(
-            "Vil du logge ut av Altinn Studio?",
-            "Do you want to log out of Altinn Studio?"
-        ),
-        esc(&csrf),
-        lang.t("Logg ut", "Log out"),
-    );
-    studio_page(
-        &state,
-        lang,
+    let t = OauthTexts::of(lang);
+    private(render(
         StatusCode::OK,
-        lang.t("Logg ut", "Log out"),
-        &body,
-    )
+        &LogoutPage {
+            f: Frame::new(&state, lang, t.log_out),
+            t,
+            csrf: &csrf,
+        },
+    ))
 }
 
 /// `POST /studio/logout` (Designer's): ends the application's session and the account's, so
@@ -520,7 +568,7 @@ async fn designer_logout(
         return expired_form(
             &state,
             lang,
-            Some(("/studio/logout", lang.t("Logg ut", "Log out"))),
+            Some(("/studio/logout", OauthTexts::of(lang).log_out)),
         );
     }
     if let Some(DesignerSession { id, .. }) = d {
