@@ -1,5 +1,6 @@
 //! Operator API: the audit log.
 
+use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Json, Response};
@@ -9,13 +10,14 @@ use serde_json::json;
 
 use super::AppState;
 use super::auth::{Scoped, TilgangAdmin};
-use super::html::{Lang, esc, page};
+use super::html::{Frame, Lang, message, private, render, texts};
 use super::login::MaybeSession;
 use super::problem::Problem;
 use crate::clock::parse_rfc3339;
 use crate::domain::scopes;
 use crate::services::audit::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::store::audit::AuditQuery;
+use crate::store::reference::ReferenceCounts;
 use axum::http::StatusCode;
 
 pub fn routes() -> Router<AppState> {
@@ -28,6 +30,55 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+texts! {
+    pub struct OperatorTexts {
+        title: ["Operatør", "Operatør", "Operator"],
+        no_access: ["Ikke tilgang", "Ikkje tilgang", "No access"],
+        no_access_text: [
+            "Operatørsidene er for daglig leder, styreleder eller innehaver i plattformoperatørens organisasjon (innstillingen operator-org).",
+            "Operatørsidene er for dagleg leiar, styreleiar eller innehavar i organisasjonen til plattformoperatøren (innstillinga operator-org).",
+            "The operator pages are for the daglig leder, styreleder or innehaver of the platform operator's organisation (the operator-org setting).",
+        ],
+        register: ["Registeret", "Registeret", "The register"],
+        organisations: ["organisasjoner", "organisasjonar", "organisations"],
+        persons: ["personer", "personar", "persons"],
+        roles: ["roller", "roller", "roles"],
+        packages: ["tilgangspakker", "tilgangspakkar", "access packages"],
+        resources: ["ressurser", "ressursar", "resources"],
+        systems: ["Registrerte systemer", "Registrerte system", "Registered systems"],
+        system: ["System", "System", "System"],
+        name: ["Navn", "Namn", "Name"],
+        vendor: ["Leverandør", "Leverandør", "Vendor"],
+        client_ids: ["Klient-id-er", "Klient-id-ar", "Client ids"],
+        status: ["Status", "Status", "Status"],
+        no_systems: ["Ingen systemer er registrert ennå.", "Ingen system er registrerte enno.", "No systems are registered yet."],
+        deleted: ["slettet", "sletta", "deleted"],
+        visible: ["synlig", "synleg", "visible"],
+        hidden: ["skjult", "skjult", "hidden"],
+        audit_through: ["Revisjonsloggen leses gjennom", "Revisjonsloggen blir lesen gjennom", "The audit log is read through"],
+        scope: ["scope", "scope", "scope"],
+    }
+}
+
+/// A registered system as the operator page shows it.
+struct SystemRow<'a> {
+    id: &'a str,
+    name: String,
+    vendor_org: &'a str,
+    client_ids: usize,
+    status: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "ops/operator.html")]
+struct OperatorPage<'a> {
+    f: Frame,
+    t: &'static OperatorTexts,
+    counts: ReferenceCounts,
+    systems: Vec<SystemRow<'a>>,
+    admin_scope: &'static str,
+}
+
 /// The operator's overview: the register's contents and every registered system. Only the
 /// main administrators of the operator organisation (`operator-org`) may see it.
 async fn operator_page(
@@ -35,88 +86,54 @@ async fn operator_page(
     lang: Lang,
     MaybeSession(session): MaybeSession,
 ) -> Response {
-    let local = state.app.config.profile == crate::config::Profile::Local;
     let Some((_, session)) = session else {
         return axum::response::Redirect::to("/auth/login/idporten?goto=/admin/").into_response();
     };
+    let t = OperatorTexts::of(lang);
     let allowed = state.app.is_operator(&session.pid).await;
     if !allowed {
-        let body = format!(
-            "<h1>{}</h1><p>{}</p>",
-            lang.t("Ikke tilgang", "No access"),
-            lang.t(
-                "Operatørsidene er for daglig leder, styreleder eller innehaver i plattformoperatørens organisasjon (innstillingen operator-org).",
-                "The operator pages are for the daglig leder, styreleder or innehaver of the platform operator's organisation (the operator-org setting)."
-            )
-        );
-        return (
+        return message(
+            &state,
+            lang,
             StatusCode::FORBIDDEN,
-            page(lang, lang.t("Ikke tilgang", "No access"), local, &body),
-        )
-            .into_response();
+            t.no_access,
+            t.no_access_text,
+            vec![],
+        );
     }
     let (counts, systems) = match state.app.operator_summary().await {
         Ok(x) => x,
         Err(e) => return Problem::from(e).into_response(),
     };
-    let mut body = format!(
-        "<h1>{}</h1><p>{}: {} {}, {} {}, {} {}, {} {}, {} {}.</p>",
-        lang.t("Operatør", "Operator"),
-        lang.t("Registeret", "The register"),
-        counts.organizations,
-        lang.t("organisasjoner", "organisations"),
-        counts.persons,
-        lang.t("personer", "persons"),
-        counts.roles,
-        lang.t("roller", "roles"),
-        counts.access_packages,
-        lang.t("tilgangspakker", "access packages"),
-        counts.resources,
-        lang.t("ressurser", "resources"),
-    );
-    body.push_str(&format!(
-        "<h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        lang.t("Registrerte systemer", "Registered systems"),
-        lang.t("System", "System"),
-        lang.t("Navn", "Name"),
-        lang.t("Leverandør", "Vendor"),
-        lang.t("Klient-id-er", "Client ids"),
-        lang.t("Status", "Status"),
-    ));
-    if systems.is_empty() {
-        body.push_str(&format!(
-            "<tr><td colspan=\"5\" class=\"muted\">{}</td></tr>",
-            lang.t(
-                "Ingen systemer er registrert ennå.",
-                "No systems are registered yet."
-            )
-        ));
-    }
-    for s in &systems {
-        let status = match (s.is_deleted, s.is_visible) {
-            (true, _) => lang.t("slettet", "deleted"),
-            (false, true) => lang.t("synlig", "visible"),
-            (false, false) => lang.t("skjult", "hidden"),
-        };
-        let name = s
-            .name
-            .get(lang.code())
-            .or_else(|| s.name.get("nb"))
-            .cloned()
-            .unwrap_or_default();
-        body.push_str(&format!(
-            "<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-            esc(&s.system_id), esc(&name), esc(&s.vendor_org), s.client_ids.len(), status
-        ));
-    }
-    body.push_str("</tbody></table>");
-    body.push_str(&format!(
-        "<p>{} <a href=\"/docs\"><code>GET /admin/api/v1/audit</code></a> ({} <code>{}</code>).</p>",
-        lang.t("Revisjonsloggen leses gjennom", "The audit log is read through"),
-        lang.t("scope", "scope"),
-        scopes::TILGANG_ADMIN,
-    ));
-    page(lang, lang.t("Operatør", "Operator"), local, &body)
+    let systems = systems
+        .iter()
+        .map(|s| SystemRow {
+            id: &s.system_id,
+            name: s
+                .name
+                .get(lang.code())
+                .or_else(|| s.name.get("nb"))
+                .cloned()
+                .unwrap_or_default(),
+            vendor_org: &s.vendor_org,
+            client_ids: s.client_ids.len(),
+            status: match (s.is_deleted, s.is_visible) {
+                (true, _) => t.deleted,
+                (false, true) => t.visible,
+                (false, false) => t.hidden,
+            },
+        })
+        .collect();
+    private(render(
+        StatusCode::OK,
+        &OperatorPage {
+            f: Frame::new(&state, lang, t.title),
+            t,
+            counts,
+            systems,
+            admin_scope: scopes::TILGANG_ADMIN,
+        },
+    ))
 }
 
 #[derive(Deserialize)]

@@ -1,15 +1,17 @@
 //! The start page: what runs where, links to each part and, in the local profile, the demo
 //! identities to log in with.
 
+use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use super::AppState;
-use super::html::{Lang, esc, page};
+use super::html::{Frame, Lang, render, texts};
 use crate::config::Profile;
+use crate::store::reference::Representative;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -51,149 +53,143 @@ async fn set_language(
     response
 }
 
-/// The parts this server runs, as (path, Norwegian, English) for the start page and the log.
-pub fn parts(profile: Profile) -> Vec<(&'static str, &'static str, &'static str)> {
-    let mut parts = vec![
-        (
-            "/auth/session",
-            "Logg inn (ID-porten eller Ansattporten)",
-            "Log in (ID-porten or Ansattporten)",
-        ),
-        (
-            "/accessmanagement/ui/systemuser/",
-            "Systemtilganger for din virksomhet",
-            "System access for your organisation",
-        ),
-        (
-            "/studio/",
-            "Altinn Studio (opprett bruker, logg inn)",
-            "Altinn Studio (create user, log in)",
-        ),
-        (
-            "/admin/studio",
+texts! {
+    pub struct PartTexts {
+        session: ["Logg inn (ID-porten eller Ansattporten)", "Logg inn (ID-porten eller Ansattporten)", "Log in (ID-porten or Ansattporten)"],
+        portal: ["Systemtilganger for din virksomhet", "Systemtilgangar for verksemda di", "System access for your organisation"],
+        studio: ["Altinn Studio (opprett bruker, logg inn)", "Altinn Studio (opprett brukar, logg inn)", "Altinn Studio (create user, log in)"],
+        studio_admin: [
             "Altinn Studio-organisasjoner (for operatører)",
+            "Altinn Studio-organisasjonar (for operatørar)",
             "Altinn Studio organisations (for operators)",
-        ),
-        ("/docs", "API-dokumentasjon", "API documentation"),
-        (
-            "/openapi.json",
-            "OpenAPI-beskrivelse",
-            "OpenAPI description",
-        ),
-        ("/health", "Helsesjekk", "Health check"),
-        ("/metrics", "Måletall (Prometheus)", "Metrics (Prometheus)"),
+        ],
+        docs: ["API-dokumentasjon", "API-dokumentasjon", "API documentation"],
+        openapi: ["OpenAPI-beskrivelse", "OpenAPI-skildring", "OpenAPI description"],
+        health: ["Helsesjekk", "Helsesjekk", "Health check"],
+        metrics: ["Måletall (Prometheus)", "Måltal (Prometheus)", "Metrics (Prometheus)"],
+        packages: ["Tilgangspakker (hele katalogen)", "Tilgangspakkar (heile katalogen)", "Access packages (the whole catalogue)"],
+        issuer: ["Plattformens token-utsteder", "Token-utferdaren til plattforma", "The platform token issuer"],
+        audit: ["Revisjonslogg (for operatører)", "Revisjonslogg (for operatørar)", "Audit log (for operators)"],
+        resources: ["Ressursregisteret (eksempel)", "Ressursregisteret (døme)", "Resource registry (example)"],
+        idporten: ["Innebygd ID-porten (test)", "Innebygd ID-porten (test)", "Embedded ID-porten (test)"],
+        ansattporten: ["Innebygd Ansattporten (test)", "Innebygd Ansattporten (test)", "Embedded Ansattporten (test)"],
+        maskinporten: ["Innebygd Maskinporten (test)", "Innebygd Maskinporten (test)", "Embedded Maskinporten (test)"],
+        mail: ["E-post fra testinstansen (utboks)", "E-post frå testinstansen (utboks)", "Mail from the test instance (outbox)"],
+        selfservice: ["Maskinporten selvbetjening (API)", "Maskinporten sjølvbetening (API)", "Maskinporten self-service (API)"],
+        token_generator: ["Testtokengenerator (virksomhet)", "Testtokengenerator (verksemd)", "Test token generator (enterprise)"],
+    }
+}
+
+/// The parts this server runs, as (path, name in `lang`).
+fn parts_in(profile: Profile, lang: Lang) -> Vec<(&'static str, &'static str)> {
+    let t = PartTexts::of(lang);
+    let mut parts = vec![
+        ("/auth/session", t.session),
+        ("/accessmanagement/ui/systemuser/", t.portal),
+        ("/studio/", t.studio),
+        ("/admin/studio", t.studio_admin),
+        ("/docs", t.docs),
+        ("/openapi.json", t.openapi),
+        ("/health", t.health),
+        ("/metrics", t.metrics),
         (
             "/accessmanagement/api/v1/meta/info/accesspackages/export",
-            "Tilgangspakker (hele katalogen)",
-            "Access packages (the whole catalogue)",
+            t.packages,
         ),
         (
             "/authentication/api/v1/openid/.well-known/openid-configuration",
-            "Plattformens token-utsteder",
-            "The platform token issuer",
+            t.issuer,
         ),
-        (
-            "/admin/api/v1/audit",
-            "Revisjonslogg (for operatører)",
-            "Audit log (for operators)",
-        ),
+        ("/admin/api/v1/audit", t.audit),
     ];
     if profile == Profile::Local {
-        // A resource of the demo data (production has the operator's own register).
-        parts.push((
-            "/resourceregistry/api/v1/resource/ske-krav-og-betalinger",
-            "Ressursregisteret (eksempel)",
-            "Resource registry (example)",
-        ));
-        parts.push((
-            "/idporten/.well-known/openid-configuration",
-            "Innebygd ID-porten (test)",
-            "Embedded ID-porten (test)",
-        ));
-        parts.push((
-            "/ansattporten/.well-known/openid-configuration",
-            "Innebygd Ansattporten (test)",
-            "Embedded Ansattporten (test)",
-        ));
-        parts.push((
-            "/maskinporten/.well-known/oauth-authorization-server",
-            "Innebygd Maskinporten (test)",
-            "Embedded Maskinporten (test)",
-        ));
-        parts.push((
-            "/dev/mail",
-            "E-post fra testinstansen (utboks)",
-            "Mail from the test instance (outbox)",
-        ));
-        parts.push((
-            "/selvbetjening/api/v1/clients",
-            "Maskinporten selvbetjening (API)",
-            "Maskinporten self-service (API)",
-        ));
-        parts.push((
-            "/api/GetEnterpriseToken?orgNo=317219253&scopes=altinn:register/admin",
-            "Testtokengenerator (virksomhet)",
-            "Test token generator (enterprise)",
-        ));
+        parts.extend([
+            // A resource of the demo data (production has the operator's own register).
+            (
+                "/resourceregistry/api/v1/resource/ske-krav-og-betalinger",
+                t.resources,
+            ),
+            ("/idporten/.well-known/openid-configuration", t.idporten),
+            (
+                "/ansattporten/.well-known/openid-configuration",
+                t.ansattporten,
+            ),
+            (
+                "/maskinporten/.well-known/oauth-authorization-server",
+                t.maskinporten,
+            ),
+            ("/dev/mail", t.mail),
+            ("/selvbetjening/api/v1/clients", t.selfservice),
+            (
+                "/api/GetEnterpriseToken?orgNo=317219253&scopes=altinn:register/admin",
+                t.token_generator,
+            ),
+        ]);
     }
     parts
 }
 
-async fn home(State(state): State<AppState>, lang: Lang) -> Response {
-    let config = &state.app.config;
-    let local = config.profile == Profile::Local;
-    let mut body = format!(
-        "<h1>tilgang</h1><p>{}</p>",
-        lang.t(
-            "En åpen, Altinn-kompatibel plattform for identitet og tilgang: systemregister, systembrukere og Altinn Studio-kontoer.",
-            "An open, Altinn-compatible identity and access platform: system register, system users and Altinn Studio accounts."
-        )
-    );
-    body.push_str(&format!(
-        "<h2>{}</h2><table><tbody>",
-        lang.t("Hva som kjører hvor", "What runs where")
-    ));
-    for (path, nb, en) in parts(config.profile) {
-        body.push_str(&format!(
-            "<tr><td><a href=\"{href}\">{}</a></td><td><code>{href}</code></td></tr>",
-            esc(lang.t(nb, en)),
-            href = esc(path)
-        ));
-    }
-    body.push_str("</tbody></table>");
+/// The parts this server runs, as (path, bokmål, English), for the log at start-up.
+pub fn parts(profile: Profile) -> Vec<(&'static str, &'static str, &'static str)> {
+    parts_in(profile, Lang::Nb)
+        .into_iter()
+        .zip(parts_in(profile, Lang::En))
+        .map(|((path, nb), (_, en))| (path, nb, en))
+        .collect()
+}
 
-    if local {
-        match state.app.main_administrators(200).await {
-            Ok(reps) if !reps.is_empty() => {
-                body.push_str(&format!(
-                    "<h2>{}</h2><p>{}</p><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-                    lang.t("Demo-identiteter", "Demo identities"),
-                    lang.t(
-                        "Logg inn med et av disse syntetiske fødselsnumrene. Hele datasettet er beskrevet i docs/demo-data.md.",
-                        "Log in with one of these synthetic national identity numbers. The whole data set is described in docs/demo-data.md."
-                    ),
-                    lang.t("Navn", "Name"),
-                    lang.t("Fødselsnummer", "National identity number"),
-                    lang.t("Rolle", "Role"),
-                    lang.t("Organisasjon", "Organisation"),
-                ));
-                for r in reps {
-                    body.push_str(&format!(
-                        "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{} (<code>{}</code>)</td></tr>",
-                        esc(&r.person_name), esc(&r.pid), esc(&r.role), esc(&r.org_name), esc(&r.org_no)
-                    ));
-                }
-                body.push_str("</tbody></table>");
-            }
-            Ok(_) => body.push_str(&format!(
-                "<p class=\"muted\">{}</p>",
-                lang.t(
-                    "Ingen demo-identiteter er lastet.",
-                    "No demo identities are loaded."
-                )
-            )),
-            Err(e) => tracing::error!(error = %e, "cannot list demo identities"),
-        }
+texts! {
+    pub struct HomeTexts {
+        intro: [
+            "En åpen, Altinn-kompatibel plattform for identitet og tilgang: systemregister, systembrukere og Altinn Studio-kontoer.",
+            "Ei open, Altinn-kompatibel plattform for identitet og tilgang: systemregister, systembrukarar og Altinn Studio-kontoar.",
+            "An open, Altinn-compatible identity and access platform: system register, system users and Altinn Studio accounts.",
+        ],
+        what_runs_where: ["Hva som kjører hvor", "Kva som køyrer kvar", "What runs where"],
+        demo: ["Demo-identiteter", "Demo-identitetar", "Demo identities"],
+        demo_text: [
+            "Logg inn med et av disse syntetiske fødselsnumrene. Hele datasettet er beskrevet i docs/demo-data.md.",
+            "Logg inn med eitt av desse syntetiske fødselsnummera. Heile datasettet er skildra i docs/demo-data.md.",
+            "Log in with one of these synthetic national identity numbers. The whole data set is described in docs/demo-data.md.",
+        ],
+        name: ["Navn", "Namn", "Name"],
+        pid: ["Fødselsnummer", "Fødselsnummer", "National identity number"],
+        role: ["Rolle", "Rolle", "Role"],
+        organisation: ["Organisasjon", "Organisasjon", "Organisation"],
+        no_demo: ["Ingen demo-identiteter er lastet.", "Ingen demo-identitetar er lasta.", "No demo identities are loaded."],
     }
-    page(lang, "tilgang", local, &body)
+}
+
+#[derive(Template)]
+#[template(path = "ops/home.html")]
+struct HomePage {
+    f: Frame,
+    t: &'static HomeTexts,
+    parts: Vec<(&'static str, &'static str)>,
+    /// The demo identities (local profile); `None` when not shown.
+    demo: Option<Vec<Representative>>,
+}
+
+async fn home(State(state): State<AppState>, lang: Lang) -> Response {
+    let profile = state.app.config.profile;
+    let demo = if profile == Profile::Local {
+        match state.app.main_administrators(200).await {
+            Ok(reps) => Some(reps),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot list demo identities");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    render(
+        StatusCode::OK,
+        &HomePage {
+            f: Frame::new(&state, lang, "tilgang"),
+            t: HomeTexts::of(lang),
+            parts: parts_in(profile, lang),
+            demo,
+        },
+    )
 }

@@ -1,6 +1,7 @@
 //! People's log-in to tilgang's pages (as relying party of ID-porten or Ansattporten), their
 //! session page and log-out.
 
+use askama::Template;
 use axum::Router;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, FromRequestParts, Path, Query, State};
@@ -11,8 +12,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::AppState;
-use super::html::{Lang, esc, page};
-use crate::config::Profile;
+use super::html::{Frame, Lang, Link, message, private, render, texts};
 use crate::secret;
 use crate::services::idp::Idp;
 use crate::services::login::{
@@ -61,18 +61,13 @@ pub async fn session_unavailable(
 
 /// 503 with `Retry-After`: the database cannot be reached; a signed-in person still is.
 pub fn database_unavailable_page(lang: Lang, state: &AppState) -> Response {
+    let t = LoginTexts::of(lang);
     let mut response = message_page(
         lang,
         state,
         StatusCode::SERVICE_UNAVAILABLE,
-        lang.t(
-            "Tjenesten er midlertidig utilgjengelig",
-            "The service is briefly unavailable",
-        ),
-        lang.t(
-            "Vi får ikke kontakt med databasen akkurat nå. Prøv igjen om et øyeblikk; du er fortsatt logget inn.",
-            "The database cannot be reached right now. Try again in a moment; you are still logged in.",
-        ),
+        t.unavailable,
+        t.unavailable_text,
         None,
     );
     response
@@ -137,32 +132,74 @@ pub fn to_provider(state: &AppState, url: &str, sealed_flow: &str) -> Response {
     response
 }
 
+texts! {
+    pub struct LoginTexts {
+        unavailable: ["Tjenesten er midlertidig utilgjengelig", "Tenesta er mellombels utilgjengeleg", "The service is briefly unavailable"],
+        unavailable_text: [
+            "Vi får ikke kontakt med databasen akkurat nå. Prøv igjen om et øyeblikk; du er fortsatt logget inn.",
+            "Vi får ikkje kontakt med databasen akkurat no. Prøv igjen om eit augneblink; du er framleis logga inn.",
+            "The database cannot be reached right now. Try again in a moment; you are still logged in.",
+        ],
+        retry: ["Prøv å logge inn igjen", "Prøv å logge inn igjen", "Try logging in again"],
+        unknown_login: ["Ukjent innlogging", "Ukjend innlogging", "Unknown log-in"],
+        choose_provider: ["Velg ID-porten eller Ansattporten.", "Vel ID-porten eller Ansattporten.", "Choose ID-porten or Ansattporten."],
+        could_not_start: ["Innloggingen kunne ikke starte", "Innlogginga kunne ikkje starte", "The log-in could not start"],
+        failed: ["Innloggingen mislyktes", "Innlogginga mislukkast", "The log-in failed"],
+        our_fault: [
+            "Noe gikk galt hos oss. Prøv igjen; feilen er logget.",
+            "Noko gjekk gale hos oss. Prøv igjen; feilen er logga.",
+            "Something went wrong on our side. Try again; the error has been logged.",
+        ],
+        cancelled: ["Innloggingen ble avbrutt", "Innlogginga vart avbroten", "The log-in was cancelled"],
+        expired: ["Innloggingen er utløpt", "Innlogginga har gått ut", "The log-in has expired"],
+        start_again: ["Start innloggingen på nytt", "Start innlogginga på nytt", "Start the log-in again"],
+        other_browser: [
+            "Innloggingen ble startet i en annen nettleser, eller denne nettleseren har ikke lenger informasjonskapselen fra starten. Start innloggingen på nytt i denne nettleseren.",
+            "Innlogginga vart starta i ein annan nettlesar, eller denne nettlesaren har ikkje lenger informasjonskapselen frå starten. Start innlogginga på nytt i denne nettlesaren.",
+            "This log-in was started in another browser, or this browser no longer has the cookie from its start. Start the log-in again in this browser.",
+        ],
+        test_only: ["Bare testidentiteter", "Berre testidentitetar", "Test identities only"],
+        too_weak: ["Innloggingen var ikke sikker nok", "Innlogginga var ikkje sikker nok", "The log-in was not secure enough"],
+        form_expired: ["Skjemaet er utløpt", "Skjemaet har gått ut", "The form has expired"],
+        reload: ["Last siden på nytt og prøv igjen.", "Last sida på nytt og prøv igjen.", "Reload the page and try again."],
+        invalid_form: ["Ugyldig skjema", "Ugyldig skjema", "Invalid form"],
+        logout_failed: ["Utlogging mislyktes", "Utlogging mislukkast", "Log-out failed"],
+        my_login: ["Min innlogging", "Mi innlogging", "My log-in"],
+        logged_in_as: ["Du er logget inn som", "Du er logga inn som", "You are logged in as"],
+        logged_in_with: ["Innlogget med", "Innlogga med", "Logged in with"],
+        level: ["sikkerhetsnivå", "sikkerheitsnivå", "level of assurance"],
+        high: ["høyt", "høgt", "high"],
+        substantial: ["betydelig", "betydeleg", "substantial"],
+        log_out: ["Logg ut", "Logg ut", "Log out"],
+        not_logged_in: ["Du er ikke logget inn", "Du er ikkje logga inn", "You are not logged in"],
+        log_in_for: [
+            "Logg inn for å se og godkjenne systemtilganger, eller for å bruke Altinn Studio.",
+            "Logg inn for å sjå og godkjenne systemtilgangar, eller for å bruke Altinn Studio.",
+            "Log in to see and approve system access, or to use Altinn Studio.",
+        ],
+        with_idporten: ["Logg inn med ID-porten", "Logg inn med ID-porten", "Log in with ID-porten"],
+        with_ansattporten: [
+            "Logg inn med Ansattporten (Altinn Studio)",
+            "Logg inn med Ansattporten (Altinn Studio)",
+            "Log in with Ansattporten (Altinn Studio)",
+        ],
+    }
+}
+
+/// The message page of the log-in, with a link to try again at `retry`.
 fn message_page(
     lang: Lang,
     state: &AppState,
     status: StatusCode,
     title: &str,
-    message: &str,
+    text: &str,
     retry: Option<&str>,
 ) -> Response {
-    let mut body = format!("<h1>{}</h1><p>{}</p>", esc(title), esc(message));
-    if let Some(href) = retry {
-        body.push_str(&format!(
-            "<p><a href=\"{}\">{}</a></p>",
-            esc(href),
-            lang.t("Prøv å logge inn igjen", "Try logging in again")
-        ));
-    }
-    (
-        status,
-        page(
-            lang,
-            title,
-            state.app.config.profile == Profile::Local,
-            &body,
-        ),
-    )
-        .into_response()
+    let links = retry
+        .map(|href| Link::new(href, LoginTexts::of(lang).retry))
+        .into_iter()
+        .collect();
+    message(state, lang, status, title, text, links)
 }
 
 #[derive(Deserialize)]
@@ -176,16 +213,14 @@ async fn start(
     Path(provider): Path<String>,
     Query(q): Query<StartQuery>,
 ) -> Response {
+    let t = LoginTexts::of(lang);
     let Some(idp) = Idp::by_path(&provider) else {
         return message_page(
             lang,
             &state,
             StatusCode::NOT_FOUND,
-            lang.t("Ukjent innlogging", "Unknown log-in"),
-            lang.t(
-                "Velg ID-porten eller Ansattporten.",
-                "Choose ID-porten or Ansattporten.",
-            ),
+            t.unknown_login,
+            t.choose_provider,
             None,
         );
     };
@@ -197,10 +232,7 @@ async fn start(
                 lang,
                 &state,
                 StatusCode::BAD_GATEWAY,
-                lang.t(
-                    "Innloggingen kunne ikke starte",
-                    "The log-in could not start",
-                ),
+                t.could_not_start,
                 &e.to_string(),
                 None,
             )
@@ -223,12 +255,13 @@ async fn callback(
     Path(provider): Path<String>,
     Query(q): Query<CallbackQuery>,
 ) -> Response {
+    let t = LoginTexts::of(lang);
     let Some(idp) = Idp::by_path(&provider) else {
         return message_page(
             lang,
             &state,
             StatusCode::NOT_FOUND,
-            lang.t("Ukjent innlogging", "Unknown log-in"),
+            t.unknown_login,
             "",
             None,
         );
@@ -267,58 +300,28 @@ async fn callback(
                     lang,
                     &state,
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    lang.t("Innloggingen mislyktes", "The log-in failed"),
-                    lang.t(
-                        "Noe gikk galt hos oss. Prøv igjen; feilen er logget.",
-                        "Something went wrong on our side. Try again; the error has been logged.",
-                    ),
+                    t.failed,
+                    t.our_fault,
                     Some(&retry),
                 )
             }
         }
         Err(e) => {
             let (status, title) = match &e {
-                LoginError::Refused { .. } => (
-                    StatusCode::BAD_REQUEST,
-                    lang.t("Innloggingen ble avbrutt", "The log-in was cancelled"),
-                ),
-                LoginError::Expired => (
-                    StatusCode::BAD_REQUEST,
-                    lang.t("Innloggingen er utløpt", "The log-in has expired"),
-                ),
-                LoginError::OtherBrowser => (
-                    StatusCode::BAD_REQUEST,
-                    lang.t("Start innloggingen på nytt", "Start the log-in again"),
-                ),
-                LoginError::NotSynthetic => (
-                    StatusCode::FORBIDDEN,
-                    lang.t("Bare testidentiteter", "Test identities only"),
-                ),
-                LoginError::TooWeak { .. } => (
-                    StatusCode::FORBIDDEN,
-                    lang.t(
-                        "Innloggingen var ikke sikker nok",
-                        "The log-in was not secure enough",
-                    ),
-                ),
-                LoginError::Provider(..) | LoginError::Token(..) => (
-                    StatusCode::BAD_GATEWAY,
-                    lang.t("Innloggingen mislyktes", "The log-in failed"),
-                ),
+                LoginError::Refused { .. } => (StatusCode::BAD_REQUEST, t.cancelled),
+                LoginError::Expired => (StatusCode::BAD_REQUEST, t.expired),
+                LoginError::OtherBrowser => (StatusCode::BAD_REQUEST, t.start_again),
+                LoginError::NotSynthetic => (StatusCode::FORBIDDEN, t.test_only),
+                LoginError::TooWeak { .. } => (StatusCode::FORBIDDEN, t.too_weak),
+                LoginError::Provider(..) | LoginError::Token(..) => {
+                    (StatusCode::BAD_GATEWAY, t.failed)
+                }
                 // Answered above; kept so that the match stays complete.
-                LoginError::Store(_) => (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    lang.t("Innloggingen mislyktes", "The log-in failed"),
-                ),
+                LoginError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, t.failed),
             };
             tracing::warn!(error = %e, "log-in failed");
             let text = match &e {
-                LoginError::OtherBrowser => lang
-                    .t(
-                        "Innloggingen ble startet i en annen nettleser, eller denne nettleseren har ikke lenger informasjonskapselen fra starten. Start innloggingen på nytt i denne nettleseren.",
-                        "This log-in was started in another browser, or this browser no longer has the cookie from its start. Start the log-in again in this browser.",
-                    )
-                    .to_owned(),
+                LoginError::OtherBrowser => t.other_browser.to_owned(),
                 other => other.to_string(),
             };
             message_page(lang, &state, status, title, &text, Some(&retry))
@@ -331,59 +334,56 @@ async fn callback(
     response
 }
 
+/// The signed-in person as the session page shows them.
+struct Person<'a> {
+    name: &'a str,
+    /// The national identity number, masked.
+    pid: String,
+    idp: &'static str,
+    level: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "ops/session.html")]
+struct SessionPage<'a> {
+    f: Frame,
+    t: &'static LoginTexts,
+    person: Option<Person<'a>>,
+    csrf: &'a str,
+}
+
 async fn session_page(
     State(state): State<AppState>,
     lang: Lang,
     MaybeSession(session): MaybeSession,
 ) -> Response {
-    let local = state.app.config.profile == Profile::Local;
-    let body = match session {
-        Some((_, s)) => {
-            let idp = Idp::by_path(&s.provider)
-                .map(|i| i.display_name)
-                .unwrap_or("?");
-            let level = if s.acr.ends_with("high") {
-                lang.t("høyt", "high")
-            } else {
-                lang.t("betydelig", "substantial")
-            };
-            let pid = s
-                .pid
-                .parse::<crate::domain::Pid>()
-                .map(|p| p.masked())
-                .unwrap_or_default();
-            format!(
-                "<h1>{}</h1><p>{} <strong id=\"person-name\">{}</strong> ({}).</p><p>{} {idp}, {} {level}.</p>\
-                 <form method=\"post\" action=\"/auth/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">{}</button></form>",
-                lang.t("Min innlogging", "My log-in"),
-                lang.t("Du er logget inn som", "You are logged in as"),
-                esc(&s.name),
-                esc(&pid),
-                lang.t("Innlogget med", "Logged in with"),
-                lang.t("sikkerhetsnivå", "level of assurance"),
-                esc(&s.csrf),
-                lang.t("Logg ut", "Log out"),
-            )
-        }
-        None => format!(
-            "<h1>{}</h1><p>{}</p><ul><li><a href=\"/auth/login/idporten\">{}</a></li><li><a href=\"/auth/login/ansattporten\">{}</a></li></ul>",
-            lang.t("Du er ikke logget inn", "You are not logged in"),
-            lang.t(
-                "Logg inn for å se og godkjenne systemtilganger, eller for å bruke Altinn Studio.",
-                "Log in to see and approve system access, or to use Altinn Studio."
-            ),
-            lang.t("Logg inn med ID-porten", "Log in with ID-porten"),
-            lang.t(
-                "Logg inn med Ansattporten (Altinn Studio)",
-                "Log in with Ansattporten (Altinn Studio)"
-            ),
-        ),
-    };
-    let mut response = page(lang, lang.t("Min innlogging", "My log-in"), local, &body);
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    let t = LoginTexts::of(lang);
+    let session = session.map(|(_, s)| s);
+    let person = session.as_ref().map(|s| Person {
+        name: &s.name,
+        pid: s
+            .pid
+            .parse::<crate::domain::Pid>()
+            .map(|p| p.masked())
+            .unwrap_or_default(),
+        idp: Idp::by_path(&s.provider)
+            .map(|i| i.display_name)
+            .unwrap_or("?"),
+        level: if s.acr.ends_with("high") {
+            t.high
+        } else {
+            t.substantial
+        },
+    });
+    private(render(
+        StatusCode::OK,
+        &SessionPage {
+            f: Frame::new(&state, lang, t.my_login),
+            t,
+            person,
+            csrf: session.as_ref().map(|s| s.csrf.as_str()).unwrap_or(""),
+        },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -403,16 +403,14 @@ async fn logout(
     let csrf_ok = form
         .as_ref()
         .is_ok_and(|Form(f)| secret::constant_time_eq(&f.csrf, &session.csrf));
+    let t = LoginTexts::of(lang);
     if !csrf_ok {
         return message_page(
             lang,
             &state,
             StatusCode::FORBIDDEN,
-            lang.t("Skjemaet er utløpt", "The form has expired"),
-            lang.t(
-                "Last siden på nytt og prøv igjen.",
-                "Reload the page and try again.",
-            ),
+            t.form_expired,
+            t.reload,
             Some("/auth/session"),
         );
     }
@@ -430,7 +428,7 @@ async fn logout(
                 lang,
                 &state,
                 StatusCode::INTERNAL_SERVER_ERROR,
-                lang.t("Utlogging mislyktes", "Log-out failed"),
+                t.logout_failed,
                 &e.to_string(),
                 None,
             )
@@ -466,39 +464,16 @@ pub fn checked_form<T: CsrfForm>(
     session: Option<(String, WebSession)>,
     form: Result<Form<T>, FormRejection>,
 ) -> Result<(WebSession, T), Response> {
-    let again = lang.t(
-        "Last siden på nytt og prøv igjen.",
-        "Reload the page and try again.",
-    );
+    let t = LoginTexts::of(lang);
+    let refuse = |status, title| Err(message_page(lang, state, status, title, t.reload, None));
     let Some((_, session)) = session else {
-        return Err(message_page(
-            lang,
-            state,
-            StatusCode::UNAUTHORIZED,
-            lang.t("Du er ikke logget inn", "You are not logged in"),
-            again,
-            None,
-        ));
+        return refuse(StatusCode::UNAUTHORIZED, t.not_logged_in);
     };
     let Ok(Form(form)) = form else {
-        return Err(message_page(
-            lang,
-            state,
-            StatusCode::BAD_REQUEST,
-            lang.t("Ugyldig skjema", "Invalid form"),
-            again,
-            None,
-        ));
+        return refuse(StatusCode::BAD_REQUEST, t.invalid_form);
     };
     if !secret::constant_time_eq(form.csrf(), &session.csrf) {
-        return Err(message_page(
-            lang,
-            state,
-            StatusCode::FORBIDDEN,
-            lang.t("Skjemaet er utløpt", "The form has expired"),
-            again,
-            None,
-        ));
+        return refuse(StatusCode::FORBIDDEN, t.form_expired);
     }
     Ok((session, form))
 }

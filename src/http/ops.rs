@@ -1,5 +1,6 @@
 //! Operations: health, metrics, the OpenAPI description and its readable rendering.
 
+use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -8,7 +9,7 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::html::{Lang, esc, page};
+use super::html::{Frame, Lang, render, texts};
 use super::problem::Problem;
 use crate::config::Profile;
 
@@ -67,24 +68,65 @@ async fn openapi(State(state): State<AppState>) -> Json<Value> {
     Json(openapi_document(&state))
 }
 
-/// A readable page of the OpenAPI description, rendered on the server (no scripts).
-async fn docs(State(state): State<AppState>, lang: Lang) -> Response {
-    let doc = openapi_document(&state);
-    let mut body = format!(
-        "<h1>{}</h1><p>{} <a href=\"/openapi.json\"><code>/openapi.json</code></a>. {}</p>",
-        lang.t("API-dokumentasjon", "API documentation"),
-        lang.t("Maskinlesbar beskrivelse:", "Machine-readable description:"),
-        esc(doc["info"]["description"].as_str().unwrap_or_default()),
-    );
-    let empty = serde_json::Map::new();
-    let paths = doc["paths"].as_object().unwrap_or(&empty);
-    let mut by_tag: Vec<(String, String)> = Vec::new();
-    for (path, item) in paths {
-        for (method, op) in item.as_object().unwrap_or(&empty) {
+texts! {
+    pub struct DocsTexts {
+        title: ["API-dokumentasjon", "API-dokumentasjon", "API documentation"],
+        machine_readable: ["Maskinlesbar beskrivelse:", "Maskinlesbar skildring:", "Machine-readable description:"],
+        bearer: ["Bearer-token", "Bearer-token", "Bearer token"],
+        public: ["Åpen", "Open", "Public"],
+        scope: ["Scope:", "Scope:", "Scope:"],
+        endpoint: ["Endepunkt", "Endepunkt", "Endpoint"],
+        what_it_does: ["Hva det gjør", "Kva det gjer", "What it does"],
+        access: ["Tilgang", "Tilgang", "Access"],
+        responses: ["Svar", "Svar", "Responses"],
+    }
+}
+
+/// Who may call an operation.
+enum Access {
+    Public,
+    /// Any valid bearer token.
+    Bearer,
+    /// A token with one of these scopes (joined with ` | `).
+    Scopes(String),
+}
+
+/// One operation of the OpenAPI description, as the docs page shows it.
+struct Operation<'a> {
+    method: String,
+    path: &'a str,
+    summary: &'a str,
+    description: &'a str,
+    access: Access,
+    /// (status code, description)
+    responses: Vec<(&'a str, &'a str)>,
+}
+
+/// The operations of one tag.
+struct Group<'a> {
+    tag: &'a str,
+    operations: Vec<Operation<'a>>,
+}
+
+#[derive(Template)]
+#[template(path = "ops/docs.html")]
+struct DocsPage<'a> {
+    f: Frame,
+    t: &'static DocsTexts,
+    description: &'a str,
+    groups: Vec<Group<'a>>,
+}
+
+/// The operations of the description by tag, the tags in order, each tag's operations in the
+/// description's order.
+fn groups(doc: &Value) -> Vec<Group<'_>> {
+    let mut by_tag: Vec<(&str, Operation<'_>)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
             if !["get", "post", "put", "delete", "patch"].contains(&method.as_str()) {
                 continue;
             }
-            let tag = op["tags"][0].as_str().unwrap_or("Other").to_owned();
+            let tag = op["tags"][0].as_str().unwrap_or("Other");
             let scopes: Vec<&str> = op["security"]
                 .as_array()
                 .into_iter()
@@ -93,68 +135,58 @@ async fn docs(State(state): State<AppState>, lang: Lang) -> Response {
                 .flatten()
                 .filter_map(Value::as_str)
                 .collect();
-            let auth = if scopes.is_empty() {
-                match op["security"].as_array() {
-                    Some(_) => lang.t("Bearer-token", "Bearer token").to_owned(),
-                    None => lang.t("Åpen", "Public").to_owned(),
-                }
+            let access = if !scopes.is_empty() {
+                Access::Scopes(scopes.join(" | "))
+            } else if op["security"].is_array() {
+                Access::Bearer
             } else {
-                format!(
-                    "{} <code>{}</code>",
-                    lang.t("Scope:", "Scope:"),
-                    esc(&scopes.join(" | "))
-                )
+                Access::Public
             };
-            let responses: Vec<String> = op["responses"]
+            let responses = op["responses"]
                 .as_object()
-                .unwrap_or(&empty)
-                .iter()
-                .map(|(code, r)| {
-                    format!(
-                        "<code>{}</code> {}",
-                        esc(code),
-                        esc(r["description"].as_str().unwrap_or(""))
-                    )
-                })
+                .into_iter()
+                .flatten()
+                .map(|(code, r)| (code.as_str(), r["description"].as_str().unwrap_or("")))
                 .collect();
-            let row = format!(
-                "<tr><td><span class=\"method\">{}</span> <code>{}</code></td><td>{}<br><span class=\"muted\">{}</span></td><td>{}</td><td>{}</td></tr>",
-                esc(&method.to_uppercase()),
-                esc(path),
-                esc(op["summary"].as_str().unwrap_or("")),
-                esc(op["description"].as_str().unwrap_or("")),
-                auth,
-                responses.join("<br>")
-            );
-            by_tag.push((tag, row));
-        }
-    }
-    by_tag.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut current = String::new();
-    for (tag, row) in by_tag {
-        if tag != current {
-            if !current.is_empty() {
-                body.push_str("</tbody></table>");
-            }
-            body.push_str(&format!(
-                "<h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-                esc(&tag),
-                lang.t("Endepunkt", "Endpoint"),
-                lang.t("Hva det gjør", "What it does"),
-                lang.t("Tilgang", "Access"),
-                lang.t("Svar", "Responses")
+            by_tag.push((
+                tag,
+                Operation {
+                    method: method.to_uppercase(),
+                    path,
+                    summary: op["summary"].as_str().unwrap_or(""),
+                    description: op["description"].as_str().unwrap_or(""),
+                    access,
+                    responses,
+                },
             ));
-            current = tag;
         }
-        body.push_str(&row);
     }
-    if !current.is_empty() {
-        body.push_str("</tbody></table>");
+    // Stable: within a tag, the description's order stays.
+    by_tag.sort_by(|a, b| a.0.cmp(b.0));
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    for (tag, operation) in by_tag {
+        match groups.last_mut() {
+            Some(g) if g.tag == tag => g.operations.push(operation),
+            _ => groups.push(Group {
+                tag,
+                operations: vec![operation],
+            }),
+        }
     }
-    page(
-        lang,
-        lang.t("API-dokumentasjon", "API documentation"),
-        state.app.config.profile == Profile::Local,
-        &body,
+    groups
+}
+
+/// A readable page of the OpenAPI description, rendered on the server (no scripts).
+async fn docs(State(state): State<AppState>, lang: Lang) -> Response {
+    let doc = openapi_document(&state);
+    let t = DocsTexts::of(lang);
+    render(
+        StatusCode::OK,
+        &DocsPage {
+            f: Frame::new(&state, lang, t.title),
+            t,
+            description: doc["info"]["description"].as_str().unwrap_or_default(),
+            groups: groups(&doc),
+        },
     )
 }

@@ -2,6 +2,7 @@
 //! organisation to act for, sees its system users and what each may do, deletes them, answers
 //! waiting requests, and creates a system user by choosing a system from the list.
 
+use askama::Template;
 use axum::Router;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Query, State};
@@ -10,18 +11,20 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use crate::config::Profile;
+use super::pages::{Named, RightsTexts, localized, named};
 use crate::domain::problem_codes as codes;
-use crate::domain::system::{PackageRef, Right, System};
+use crate::domain::system::System;
 use crate::http::AppState;
-use crate::http::html::{Lang, esc, page};
+use crate::http::html::{Frame, Lang, Link, PageResult, message, private, render, texts};
 use crate::http::login::{MaybeSession, checked_form, csrf_forms};
-use crate::services::system_user_queries::ReferenceNames;
+use crate::services::idp::percent_encode;
 use crate::services::system_users::SuError;
 use crate::store::oidc::WebSession;
 use crate::store::reference::PartyRecord;
+use crate::store::system_user::RequestRecord;
 
 const HOME: &str = "/accessmanagement/ui/systemuser/";
+const NEW: &str = "/accessmanagement/ui/systemuser/new";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -30,33 +33,150 @@ pub fn routes() -> Router<AppState> {
             "/accessmanagement/ui/systemuser/delete",
             axum::routing::post(delete),
         )
-        .route(
-            "/accessmanagement/ui/systemuser/new",
-            get(choose_system).post(create),
-        )
+        .route(NEW, get(choose_system).post(create))
         .route(
             "/accessmanagement/ui/systemuser/accessmanagers",
             axum::routing::post(access_managers),
         )
 }
 
+texts! {
+    pub struct PortalTexts {
+        title: ["Systemtilganger", "Systemtilgangar", "System access"],
+        access_for: ["Systemtilganger for", "Systemtilgangar for", "System access for"],
+        choose_org: ["Velg virksomhet", "Vel verksemd", "Choose organisation"],
+        which_org: [
+            "Hvilken virksomhet vil du representere?",
+            "Kva verksemd vil du representere?",
+            "Which organisation do you act for?",
+        ],
+        no_orgs: ["Du representerer ingen virksomheter", "Du representerer ingen verksemder", "You represent no organisations"],
+        no_orgs_text: [
+            "Systembrukere forvaltes av daglig leder, styreleder eller innehaver i virksomheten.",
+            "Systembrukarar blir forvalta av dagleg leiar, styreleiar eller innehavar i verksemda.",
+            "System users are managed by the organisation's daglig leder, styreleder or innehaver.",
+        ],
+        change_org: ["Bytt virksomhet", "Byt verksemd", "Change organisation"],
+        create_new: ["Opprett ny systembruker", "Opprett ny systembrukar", "Create a new system user"],
+        waiting: ["Forespørsler som venter på svar", "Førespurnader som ventar på svar", "Requests waiting for an answer"],
+        sent_on_to_you: ["(sendt videre til deg)", "(sendt vidare til deg)", "(sent on to you)"],
+        system_users: ["Systembrukere", "Systembrukarar", "System users"],
+        none_yet: [
+            "Virksomheten har ingen systembrukere ennå.",
+            "Verksemda har ingen systembrukarar enno.",
+            "The organisation has no system users yet.",
+        ],
+        system: ["System:", "System:", "System:"],
+        created: ["opprettet", "oppretta", "created"],
+        delete: ["Slett", "Slett", "Delete"],
+        managers: ["Tilgangsstyrere", "Tilgangsstyrarar", "Access managers"],
+        managers_text: [
+            "Tilgangsstyrere kan godkjenne forespørsler og forvalte systembrukere for virksomheten.",
+            "Tilgangsstyrarar kan godkjenne førespurnader og forvalte systembrukarar for verksemda.",
+            "Access managers may approve requests and manage system users for the organisation.",
+        ],
+        remove: ["Fjern", "Fjern", "Remove"],
+        new_manager: [
+            "Fødselsnummer til ny tilgangsstyrer",
+            "Fødselsnummer til ny tilgangsstyrar",
+            "National identity number of the new access manager",
+        ],
+        add: ["Legg til", "Legg til", "Add"],
+        choose_system: ["Velg system", "Vel system", "Choose a system"],
+        new_for: ["Ny systembruker for", "Ny systembrukar for", "New system user for"],
+        no_systems: ["Ingen systemer er tilgjengelige.", "Ingen system er tilgjengelege.", "No systems are available."],
+        confirm_new: ["Bekreft ny systembruker", "Stadfest ny systembrukar", "Confirm the new system user"],
+        the_system: ["Systemet", "Systemet", "The system"],
+        gets_user_for: ["får en systembruker for", "får ein systembrukar for", "gets a system user for"],
+        integration_name: ["Navn på integrasjonen", "Namn på integrasjonen", "Name of the integration"],
+        create: ["Opprett systembruker", "Opprett systembrukar", "Create system user"],
+        not_created: ["Systembrukeren ble ikke opprettet", "Systembrukaren vart ikkje oppretta", "The system user was not created"],
+        already_exists: [
+            "Virksomheten har allerede en systembruker for dette systemet.",
+            "Verksemda har allereie ein systembrukar for dette systemet.",
+            "The organisation already has a system user for this system.",
+        ],
+    }
+}
+
+#[derive(Template)]
+#[template(path = "system_users/choose_org.html")]
+struct ChooseOrgPage<'a> {
+    f: Frame,
+    t: &'static PortalTexts,
+    orgs: &'a [PartyRecord],
+    path: &'a str,
+}
+
+/// A system user as the overview shows it.
+struct UserView<'a> {
+    id: &'a str,
+    integration_title: &'a str,
+    system_name: String,
+    vendor_org: &'a str,
+    /// The day it was created (`YYYY-MM-DD`).
+    created: String,
+    rights: Vec<Named>,
+    packages: Vec<Named>,
+}
+
+#[derive(Template)]
+#[template(path = "system_users/portal.html")]
+struct OverviewPage<'a> {
+    f: Frame,
+    t: &'static PortalTexts,
+    w: &'static RightsTexts,
+    org_name: &'a str,
+    org_no: &'a str,
+    several_orgs: bool,
+    pending: &'a [RequestRecord],
+    users: Vec<UserView<'a>>,
+    /// The access managers (pid, name), when the person may appoint them.
+    managers: Option<&'a [(String, String)]>,
+    show_ids: bool,
+    csrf: &'a str,
+}
+
+/// A system to choose, with its name and description in the reader's language.
+struct SystemView<'a> {
+    id: &'a str,
+    name: String,
+    description: String,
+    vendor_org: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "system_users/choose_system.html")]
+struct ChooseSystemPage<'a> {
+    f: Frame,
+    t: &'static PortalTexts,
+    org_name: &'a str,
+    org_no: &'a str,
+    systems: Vec<SystemView<'a>>,
+    path: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "system_users/confirm_new.html")]
+struct ConfirmPage<'a> {
+    f: Frame,
+    t: &'static PortalTexts,
+    w: &'static RightsTexts,
+    system: SystemView<'a>,
+    org_name: &'a str,
+    org_no: &'a str,
+    rights: Vec<Named>,
+    packages: Vec<Named>,
+    show_ids: bool,
+    path: &'a str,
+    home: &'a str,
+    csrf: &'a str,
+}
+
 #[derive(Deserialize, Default)]
 struct OrgQuery {
     org: Option<String>,
     system: Option<String>,
-}
-
-fn frame(state: &AppState, lang: Lang, status: StatusCode, title: &str, body: &str) -> Response {
-    (
-        status,
-        page(
-            lang,
-            title,
-            state.app.config.profile == Profile::Local,
-            body,
-        ),
-    )
-        .into_response()
 }
 
 /// The session and the organisations its person represents; a redirect to log in otherwise.
@@ -68,7 +188,7 @@ async fn represented(
     let Some((_, session)) = session else {
         return Err(Redirect::to(&format!(
             "/auth/login/idporten?goto={}",
-            crate::services::idp::percent_encode(back)
+            percent_encode(back)
         ))
         .into_response());
     };
@@ -88,40 +208,6 @@ fn chosen<'a>(orgs: &'a [PartyRecord], wanted: Option<&str>) -> Option<&'a Party
     }
 }
 
-/// Rights and packages in words.
-fn what_it_may_do(
-    names: &ReferenceNames,
-    lang: Lang,
-    rights: &[Right],
-    packages: &[PackageRef],
-) -> String {
-    let mut out = String::from("<ul>");
-    for right in rights {
-        for pair in &right.resource {
-            let title = names
-                .resources
-                .get(&pair.value)
-                .map(|r| r.get(lang.code()).to_owned())
-                .unwrap_or_else(|| pair.value.clone());
-            out.push_str(&format!("<li>{}</li>", esc(&title)));
-        }
-    }
-    for p in packages {
-        let name = names
-            .packages
-            .get(&p.urn)
-            .map(|n| n.get(lang.code()).to_owned())
-            .unwrap_or_else(|| p.urn.clone());
-        out.push_str(&format!(
-            "<li>{} {}</li>",
-            lang.t("Tilgangspakke:", "Access package:"),
-            esc(&name)
-        ));
-    }
-    out.push_str("</ul>");
-    out
-}
-
 /// The person and the organisation they act for on a page at `path`: a redirect to log in,
 /// a page saying they represent none, or the chooser when it is not yet clear. The count is
 /// how many organisations they represent.
@@ -133,56 +219,34 @@ async fn chosen_org(
     path: &str,
 ) -> Result<(WebSession, PartyRecord, usize), Response> {
     let (session, orgs) = represented(state, session, path).await?;
+    let t = PortalTexts::of(lang);
     if orgs.is_empty() {
-        return Err(no_orgs(state, lang));
+        return Err(message(
+            state,
+            lang,
+            StatusCode::FORBIDDEN,
+            t.no_orgs,
+            t.no_orgs_text,
+            vec![],
+        ));
     }
     match chosen(&orgs, wanted) {
         Some(org) => Ok((session, org.clone(), orgs.len())),
-        None => Err(frame(
-            state,
-            lang,
+        None => Err(private(render(
             StatusCode::OK,
-            lang.t("Velg virksomhet", "Choose organisation"),
-            &org_chooser(lang, &orgs, path),
-        )),
+            &ChooseOrgPage {
+                f: Frame::new(state, lang, t.choose_org),
+                t,
+                orgs: &orgs,
+                path,
+            },
+        ))),
     }
 }
 
-fn org_chooser(lang: Lang, orgs: &[PartyRecord], path: &str) -> String {
-    let mut out = format!(
-        "<h1>{}</h1><p>{}</p><ul>",
-        lang.t("Velg virksomhet", "Choose organisation"),
-        lang.t(
-            "Hvilken virksomhet vil du representere?",
-            "Which organisation do you act for?"
-        )
-    );
-    for o in orgs {
-        let no = o.org_no.clone().unwrap_or_default();
-        out.push_str(&format!(
-            "<li><a href=\"{path}?org={no}\">{}</a> <span class=\"muted\">{no}</span></li>",
-            esc(&o.name)
-        ));
-    }
-    out.push_str("</ul>");
-    out
-}
-
-fn no_orgs(state: &AppState, lang: Lang) -> Response {
-    frame(
-        state,
-        lang,
-        StatusCode::FORBIDDEN,
-        lang.t("Ingen virksomheter", "No organisations"),
-        &format!(
-        "<h1>{}</h1><p>{}</p>",
-        lang.t("Du representerer ingen virksomheter", "You represent no organisations"),
-        lang.t(
-            "Systembrukere forvaltes av daglig leder, styreleder eller innehaver i virksomheten.",
-            "System users are managed by the organisation's daglig leder, styreleder or innehaver.",
-        )
-    ),
-    )
+/// Back to the overview of the organisation `org`.
+fn back_home(org: &str) -> String {
+    format!("{HOME}?org={}", percent_encode(org))
 }
 
 async fn overview(
@@ -190,127 +254,53 @@ async fn overview(
     lang: Lang,
     MaybeSession(session): MaybeSession,
     Query(q): Query<OrgQuery>,
-) -> Response {
+) -> PageResult {
     let (session, org, represented_count) =
-        match chosen_org(&state, lang, session, q.org.as_deref(), HOME).await {
-            Ok(x) => x,
-            Err(r) => return r,
-        };
+        chosen_org(&state, lang, session, q.org.as_deref(), HOME).await?;
     let org_no = org.org_no.clone().unwrap_or_default();
-    let overview = match state.app.organisation_overview(&session.pid, &org_no).await {
-        Ok(o) => o,
-        Err(e) => return super::su_problem(e),
-    };
-    let (users, pending) = (&overview.users, &overview.pending);
-    let mut body = format!(
-        "<h1>{} {}</h1>",
-        lang.t("Systemtilganger for", "System access for"),
-        esc(&org.name)
-    );
-    if represented_count > 1 {
-        body.push_str(&format!(
-            "<p><a href=\"{HOME}\">{}</a></p>",
-            lang.t("Bytt virksomhet", "Change organisation")
-        ));
-    }
-    body.push_str(&format!(
-        "<p><a href=\"/accessmanagement/ui/systemuser/new?org={org_no}\">{}</a></p>",
-        lang.t("Opprett ny systembruker", "Create a new system user")
-    ));
-    if !pending.is_empty() {
-        body.push_str(&format!(
-            "<h2>{}</h2><ul>",
-            lang.t(
-                "Forespørsler som venter på svar",
-                "Requests waiting for an answer"
-            )
-        ));
-        for r in pending {
-            let flag = if r.escalated {
-                format!(
-                    " <strong>{}</strong>",
-                    lang.t("(sendt videre til deg)", "(sent on to you)")
-                )
-            } else {
-                String::new()
-            };
-            body.push_str(&format!(
-                "<li><a href=\"/accessmanagement/ui/systemuser/request?id={}&amp;DONTCHOOSEREPORTEE=true\">{}</a>{flag}</li>",
-                esc(&r.id),
-                esc(&r.integration_title)
-            ));
-        }
-        body.push_str("</ul>");
-    }
-    body.push_str(&format!(
-        "<h2>{}</h2>",
-        lang.t("Systembrukere", "System users")
-    ));
-    if users.is_empty() {
-        body.push_str(&format!(
-            "<p class=\"muted\">{}</p>",
-            lang.t(
-                "Virksomheten har ingen systembrukere ennå.",
-                "The organisation has no system users yet."
-            )
-        ));
-    }
-    for u in users {
-        let system_name = match overview.system_names.get(&u.system_id) {
-            Some(name) => name
-                .get(lang.code())
-                .or_else(|| name.get("nb"))
-                .cloned()
-                .unwrap_or_default(),
-            None => u.system_id.clone(),
-        };
-        body.push_str(&format!(
-            "<section class=\"system-user\"><h3>{}</h3><p>{} {} · {} <code>{}</code> · {} {}</p>{}\
-             <form method=\"post\" action=\"/accessmanagement/ui/systemuser/delete\"><input type=\"hidden\" name=\"org\" value=\"{org_no}\">\
-             <input type=\"hidden\" name=\"id\" value=\"{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">{}</button></form></section>",
-            esc(&u.integration_title),
-            lang.t("System:", "System:"),
-            esc(&system_name),
-            lang.t("leverandør", "vendor"),
-            esc(&u.vendor_org),
-            lang.t("opprettet", "created"),
-            esc(&crate::clock::format_micros(u.created_at)[..10]),
-            what_it_may_do(&overview.names, lang, &u.rights, &u.access_packages),
-            esc(&u.id),
-            esc(&session.csrf),
-            lang.t("Slett", "Delete"),
-        ));
-    }
-    if let Some(managers) = &overview.access_managers {
-        body.push_str(&format!(
-            "<h2>{}</h2><p>{}</p><ul>",
-            lang.t("Tilgangsstyrere", "Access managers"),
-            lang.t("Tilgangsstyrere kan godkjenne forespørsler og forvalte systembrukere for virksomheten.", "Access managers may approve requests and manage system users for the organisation.")
-        ));
-        for (pid, name) in managers {
-            body.push_str(&format!(
-                "<li>{} <form method=\"post\" action=\"/accessmanagement/ui/systemuser/accessmanagers\">\
-                 <input type=\"hidden\" name=\"org\" value=\"{org_no}\"><input type=\"hidden\" name=\"pid\" value=\"{}\">\
-                 <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\" name=\"action\" value=\"revoke\">{}</button></form></li>",
-                esc(name), esc(pid), esc(&session.csrf), lang.t("Fjern", "Remove")
-            ));
-        }
-        body.push_str(&format!(
-            "</ul><form method=\"post\" action=\"/accessmanagement/ui/systemuser/accessmanagers\"><input type=\"hidden\" name=\"org\" value=\"{org_no}\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{}\"><label for=\"manager-pid\">{}</label><br>\
-             <input id=\"manager-pid\" name=\"pid\" inputmode=\"numeric\" maxlength=\"11\"> <button type=\"submit\" name=\"action\" value=\"grant\">{}</button></form>",
-            esc(&session.csrf),
-            lang.t("Fødselsnummer til ny tilgangsstyrer", "National identity number of the new access manager"),
-            lang.t("Legg til", "Add")
-        ));
-    }
-    frame(
-        &state,
-        lang,
+    let overview = state
+        .app
+        .organisation_overview(&session.pid, &org_no)
+        .await?;
+    let users = overview
+        .users
+        .iter()
+        .map(|u| {
+            let (rights, packages) = named(&overview.names, lang, &u.rights, &u.access_packages);
+            UserView {
+                id: &u.id,
+                integration_title: &u.integration_title,
+                system_name: match overview.system_names.get(&u.system_id) {
+                    Some(name) => localized(name, lang),
+                    None => u.system_id.clone(),
+                },
+                vendor_org: &u.vendor_org,
+                created: crate::clock::format_micros(u.created_at)
+                    .get(..10)
+                    .unwrap_or_default()
+                    .to_owned(),
+                rights,
+                packages,
+            }
+        })
+        .collect();
+    let t = PortalTexts::of(lang);
+    Ok(private(render(
         StatusCode::OK,
-        lang.t("Systemtilganger", "System access"),
-        &body,
-    )
+        &OverviewPage {
+            f: Frame::new(&state, lang, t.title),
+            t,
+            w: RightsTexts::of(lang),
+            org_name: &org.name,
+            org_no: &org_no,
+            several_orgs: represented_count > 1,
+            pending: &overview.pending,
+            users,
+            managers: overview.access_managers.as_deref(),
+            show_ids: false,
+            csrf: &session.csrf,
+        },
+    )))
 }
 
 #[derive(Deserialize)]
@@ -326,35 +316,23 @@ async fn access_managers(
     lang: Lang,
     MaybeSession(session): MaybeSession,
     form: Result<Form<ManagerForm>, FormRejection>,
-) -> Response {
-    let (session, form) = match checked_form(&state, lang, session, form) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (session, form) = checked_form(&state, lang, session, form)?;
     match state
         .app
         .set_access_manager(&session.pid, &form.org, &form.pid, form.action == "grant")
         .await
     {
-        Ok(()) => Redirect::to(&format!(
-            "{HOME}?org={}",
-            crate::services::idp::percent_encode(&form.org)
-        ))
-        .into_response(),
-        Err(SuError::Problem(p)) => frame(
+        Ok(()) => Ok(Redirect::to(&back_home(&form.org)).into_response()),
+        Err(SuError::Problem(p)) => Ok(message(
             &state,
             lang,
             StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST),
             p.text(),
-            &format!(
-                "<h1>{}</h1><p><a href=\"{HOME}?org={}\">{}</a></p>",
-                esc(p.text()),
-                esc(&form.org),
-                lang.t("Tilbake", "Back")
-            ),
-        ),
-        Err(e @ SuError::NoAuthority) => super::su_problem(e),
-        Err(SuError::Store(e)) => crate::http::problem::Problem::from(e).into_response(),
+            "",
+            vec![Link::new(back_home(&form.org), RightsTexts::of(lang).back)],
+        )),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -370,30 +348,33 @@ async fn delete(
     lang: Lang,
     MaybeSession(session): MaybeSession,
     form: Result<Form<DeleteForm>, FormRejection>,
-) -> Response {
-    let (session, form) = match checked_form(&state, lang, session, form) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (session, form) = checked_form(&state, lang, session, form)?;
     match state
         .app
         .delete_system_user(&session.pid, &form.org, &form.id)
         .await
     {
-        Ok(()) => Redirect::to(&format!(
-            "{HOME}?org={}",
-            crate::services::idp::percent_encode(&form.org)
-        ))
-        .into_response(),
-        Err(SuError::Problem(p)) => frame(
+        Ok(()) => Ok(Redirect::to(&back_home(&form.org)).into_response()),
+        Err(SuError::Problem(p)) => Ok(message(
             &state,
             lang,
             StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST),
             p.text(),
-            &format!("<h1>{}</h1>", esc(p.text())),
-        ),
-        Err(e @ SuError::NoAuthority) => super::su_problem(e),
-        Err(SuError::Store(e)) => crate::http::problem::Problem::from(e).into_response(),
+            "",
+            vec![],
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A system in the reader's language.
+fn system_view(s: &System, lang: Lang) -> SystemView<'_> {
+    SystemView {
+        id: &s.system_id,
+        name: localized(&s.name, lang),
+        description: localized(&s.description, lang),
+        vendor_org: &s.vendor_org,
     }
 }
 
@@ -402,101 +383,50 @@ async fn choose_system(
     lang: Lang,
     MaybeSession(session): MaybeSession,
     Query(q): Query<OrgQuery>,
-) -> Response {
-    let back = "/accessmanagement/ui/systemuser/new";
-    let (session, org, _) = match chosen_org(&state, lang, session, q.org.as_deref(), back).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (session, org, _) = chosen_org(&state, lang, session, q.org.as_deref(), NEW).await?;
     let org_no = org.org_no.clone().unwrap_or_default();
-    let systems = match state.app.systems_to_choose().await {
-        Ok(s) => s,
-        Err(e) => return super::su_problem(e),
-    };
-    let name = |s: &System| {
-        s.name
-            .get(lang.code())
-            .or_else(|| s.name.get("nb"))
-            .cloned()
-            .unwrap_or_default()
-    };
+    let systems = state.app.systems_to_choose().await?;
+    let t = PortalTexts::of(lang);
     let Some(system) = q
         .system
         .as_deref()
         .and_then(|id| systems.iter().find(|s| s.system_id == id))
     else {
-        let mut body = format!(
-            "<h1>{}</h1><p>{} {}.</p><ul>",
-            lang.t("Velg system", "Choose a system"),
-            lang.t("Ny systembruker for", "New system user for"),
-            esc(&org.name)
-        );
-        for s in &systems {
-            body.push_str(&format!(
-                "<li><a href=\"{back}?org={org_no}&amp;system={}\">{}</a> <span class=\"muted\">{} · {}</span></li>",
-                esc(&s.system_id),
-                esc(&name(s)),
-                esc(&s.description.get(lang.code()).or_else(|| s.description.get("nb")).cloned().unwrap_or_default()),
-                esc(&s.vendor_org)
-            ));
-        }
-        if systems.is_empty() {
-            body.push_str(&format!(
-                "<li class=\"muted\">{}</li>",
-                lang.t(
-                    "Ingen systemer er tilgjengelige.",
-                    "No systems are available."
-                )
-            ));
-        }
-        body.push_str("</ul>");
-        return frame(
-            &state,
-            lang,
+        return Ok(private(render(
             StatusCode::OK,
-            lang.t("Velg system", "Choose a system"),
-            &body,
-        );
+            &ChooseSystemPage {
+                f: Frame::new(&state, lang, t.choose_system),
+                t,
+                org_name: &org.name,
+                org_no: &org_no,
+                systems: systems.iter().map(|s| system_view(s, lang)).collect(),
+                path: NEW,
+            },
+        )));
     };
-    let names = match state
+    let names = state
         .app
         .reference_names(&system.rights, &system.access_packages)
-        .await
-    {
-        Ok(n) => n,
-        Err(e) => return super::su_problem(e),
-    };
-    let body = format!(
-        "<h1>{}</h1><p>{} <strong id=\"system-name\">{}</strong> ({} <code>{}</code>) {} <strong>{}</strong>.</p><h2>{}</h2>{}\
-         <form method=\"post\" action=\"{back}\"><input type=\"hidden\" name=\"org\" value=\"{org_no}\"><input type=\"hidden\" name=\"system\" value=\"{}\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><p><label for=\"title\">{}</label><br><input id=\"title\" name=\"title\" value=\"{}\" maxlength=\"255\"></p>\
-         <button type=\"submit\">{}</button> <a href=\"{HOME}?org={org_no}\">{}</a></form>",
-        lang.t("Bekreft ny systembruker", "Confirm the new system user"),
-        lang.t("Systemet", "The system"),
-        esc(&name(system)),
-        lang.t("leverandør", "vendor"),
-        esc(&system.vendor_org),
-        lang.t("får en systembruker for", "gets a system user for"),
-        esc(&org.name),
-        lang.t(
-            "Systemet får disse tilgangene",
-            "The system gets these rights"
-        ),
-        what_it_may_do(&names, lang, &system.rights, &system.access_packages),
-        esc(&system.system_id),
-        esc(&session.csrf),
-        lang.t("Navn på integrasjonen", "Name of the integration"),
-        esc(&name(system)),
-        lang.t("Opprett systembruker", "Create system user"),
-        lang.t("Avbryt", "Cancel"),
-    );
-    frame(
-        &state,
-        lang,
+        .await?;
+    let (rights, packages) = named(&names, lang, &system.rights, &system.access_packages);
+    Ok(private(render(
         StatusCode::OK,
-        lang.t("Bekreft ny systembruker", "Confirm the new system user"),
-        &body,
-    )
+        &ConfirmPage {
+            f: Frame::new(&state, lang, t.confirm_new),
+            t,
+            w: RightsTexts::of(lang),
+            system: system_view(system, lang),
+            org_name: &org.name,
+            org_no: &org_no,
+            rights,
+            packages,
+            show_ids: false,
+            path: NEW,
+            home: HOME,
+            csrf: &session.csrf,
+        },
+    )))
 }
 
 #[derive(Deserialize)]
@@ -512,52 +442,31 @@ async fn create(
     lang: Lang,
     MaybeSession(session): MaybeSession,
     form: Result<Form<CreateForm>, FormRejection>,
-) -> Response {
-    let (session, form) = match checked_form(&state, lang, session, form) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (session, form) = checked_form(&state, lang, session, form)?;
     match state
         .app
         .create_system_user_directly(&session.pid, &form.org, &form.system, form.title.as_deref())
         .await
     {
-        Ok(_) => Redirect::to(&format!(
-            "{HOME}?org={}",
-            crate::services::idp::percent_encode(&form.org)
-        ))
-        .into_response(),
+        Ok(_) => Ok(Redirect::to(&back_home(&form.org)).into_response()),
         Err(SuError::Problem(p)) => {
+            let t = PortalTexts::of(lang);
             let text = if p.code == codes::SYSTEM_USER_ALREADY_EXISTS.code {
-                lang.t(
-                    "Virksomheten har allerede en systembruker for dette systemet.",
-                    "The organisation already has a system user for this system.",
-                )
+                t.already_exists
             } else {
                 p.text()
             };
-            frame(
+            Ok(message(
                 &state,
                 lang,
                 StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST),
-                lang.t(
-                    "Systembrukeren ble ikke opprettet",
-                    "The system user was not created",
-                ),
-                &format!(
-                    "<h1>{}</h1><p>{}</p><p><a href=\"{HOME}?org={}\">{}</a></p>",
-                    lang.t(
-                        "Systembrukeren ble ikke opprettet",
-                        "The system user was not created"
-                    ),
-                    esc(text),
-                    esc(&form.org),
-                    lang.t("Tilbake", "Back")
-                ),
-            )
+                t.not_created,
+                text,
+                vec![Link::new(back_home(&form.org), RightsTexts::of(lang).back)],
+            ))
         }
-        Err(e @ SuError::NoAuthority) => super::su_problem(e),
-        Err(SuError::Store(e)) => crate::http::problem::Problem::from(e).into_response(),
+        Err(e) => Err(e.into()),
     }
 }
 
