@@ -15,9 +15,9 @@ use super::login::MaybeSession;
 use super::problem::Problem;
 use crate::clock::parse_rfc3339;
 use crate::domain::scopes;
+use crate::services::audit::AuditQuery;
 use crate::services::audit::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-use crate::store::audit::AuditQuery;
-use crate::store::reference::ReferenceCounts;
+use crate::services::reference::ReferenceCounts;
 use axum::http::StatusCode;
 
 pub fn routes() -> Router<AppState> {

@@ -1,4 +1,4 @@
-//! While the database is down (as [`crate::store::watch`] finds it), requests are answered 503
+//! While the database is down (as the database watch finds it), requests are answered 503
 //! with `Retry-After` at once — a page for browsers, a problem document for API clients —
 //! instead of each waiting for the pool's time-out. Liveness and metrics still answer.
 

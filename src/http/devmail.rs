@@ -11,8 +11,8 @@ use axum::routing::get;
 use super::AppState;
 use super::html::{Frame, Lang, Link, message, private, render, texts};
 use crate::clock::format_micros;
-use crate::store::StoreError;
-use crate::store::mail::Mail;
+use crate::services::StoreError;
+use crate::services::mail::Mail;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -11,7 +11,7 @@ use axum::routing::get;
 use super::AppState;
 use super::html::{Frame, Lang, render, texts};
 use crate::config::Profile;
-use crate::store::reference::Representative;
+use crate::services::reference::Representative;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -279,8 +279,8 @@ impl From<Response> for PageError {
     }
 }
 
-impl From<crate::store::StoreError> for PageError {
-    fn from(e: crate::store::StoreError) -> Self {
+impl From<crate::services::StoreError> for PageError {
+    fn from(e: crate::services::StoreError) -> Self {
         PageError(crate::http::problem::Problem::from(e).into_response())
     }
 }

@@ -15,10 +15,10 @@ use super::AppState;
 use super::html::{Frame, Lang, Link, message, private, render, texts};
 use crate::secret;
 use crate::services::idp::Idp;
+use crate::services::login::WebSession;
 use crate::services::login::{
     FLOW_LIFETIME_SECS, LoginError, SESSION_COOKIE, SESSION_LIFETIME_SECS,
 };
-use crate::store::oidc::WebSession;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -49,7 +49,7 @@ pub fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<Strin
 pub async fn session_unavailable(
     parts: &mut Parts,
     state: &AppState,
-    e: &crate::store::StoreError,
+    e: &crate::services::StoreError,
 ) -> Response {
     tracing::error!(error = %e, "cannot read the session");
     let lang = match Lang::from_request_parts(parts, state).await {

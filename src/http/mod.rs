@@ -136,7 +136,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let load = app.load.clone();
     let settings = connections::Settings::of(&app.config);
-    let watch = app.store.watch();
+    let watch = app.watch_database();
     let served = connections::serve(router(app), listener, load, settings, shutdown).await;
     if let Some(watch) = watch {
         watch.abort();

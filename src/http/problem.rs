@@ -243,8 +243,8 @@ impl IntoResponse for Problem {
     }
 }
 
-impl From<crate::store::StoreError> for Problem {
-    fn from(e: crate::store::StoreError) -> Self {
+impl From<crate::services::StoreError> for Problem {
+    fn from(e: crate::services::StoreError) -> Self {
         Problem::internal(&e)
     }
 }
@@ -271,11 +271,11 @@ pub fn is_unavailable(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut next = Some(error);
     while let Some(e) = next {
         if let Some(db) = e.downcast_ref::<sqlx::Error>()
-            && crate::store::is_unavailable(db)
+            && crate::services::is_unavailable(db)
         {
             return true;
         }
-        if let Some(store) = e.downcast_ref::<crate::store::StoreError>()
+        if let Some(store) = e.downcast_ref::<crate::services::StoreError>()
             && store.is_unavailable()
         {
             return true;

@@ -1,6 +1,7 @@
 //! Reading the audit log, one page at a time.
 
-use crate::store::audit::{AuditQuery, AuditRecord};
+pub use crate::store::audit::AuditQuery;
+use crate::store::audit::AuditRecord;
 use crate::store::{Store, StoreError};
 
 pub const DEFAULT_PAGE_SIZE: i64 = 100;

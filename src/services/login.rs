@@ -14,7 +14,8 @@ use crate::config::Profile;
 use crate::domain::Pid;
 use crate::jose::{self, VerifyingKey};
 use crate::secret;
-use crate::store::oidc::{OidcClient, WebSession};
+use crate::store::oidc::OidcClient;
+pub use crate::store::oidc::WebSession;
 use crate::store::{StoreError, meta_get_or_create};
 
 pub const SESSION_COOKIE: &str = "tilgang_session";
@@ -536,6 +537,12 @@ impl App {
         self.store
             .session(&secret::hash(session_id), self.clock.now())
             .await
+    }
+
+    /// Ends the person's session in tilgang without going to the provider (after Studio has
+    /// taken over the log-in).
+    pub async fn end_web_session(&self, session_id: &str) -> Result<(), StoreError> {
+        self.store.delete_session(&secret::hash(session_id)).await
     }
 
     /// Ends a session; returns where to send the browser (the provider's end-session endpoint

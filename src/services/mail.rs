@@ -7,7 +7,8 @@ use std::time::Duration;
 use super::App;
 use crate::smtp;
 use crate::store::StoreError;
-use crate::store::mail::{FAILED, KEPT, Mail, PENDING, SENT};
+pub use crate::store::mail::Mail;
+use crate::store::mail::{FAILED, KEPT, PENDING, SENT};
 
 const MAX_ATTEMPTS: i64 = 8;
 const LEASE: Duration = Duration::from_secs(120);

@@ -27,7 +27,8 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::config::{Config, Profile};
-use crate::store::{Store, StoreError, migrate};
+use crate::store::{Store, migrate};
+pub use crate::store::{StoreError, is_unavailable};
 
 /// Everything a use case may need, built once at start-up and shared.
 #[derive(Clone)]

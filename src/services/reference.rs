@@ -8,7 +8,7 @@ use crate::domain::import::ImportPolicy;
 use crate::domain::reference::{AccessPackage, Resource};
 use crate::domain::system::System;
 use crate::store::StoreError;
-use crate::store::reference::{PartyRecord, ReferenceCounts, Representative};
+pub use crate::store::reference::{PartyRecord, ReferenceCounts, Representative};
 
 impl App {
     /// The whole access-package catalogue.
@@ -81,6 +81,12 @@ impl App {
     }
 
     /// Why the database is taken to be down, while the watch finds it so.
+    /// Starts watching whether PostgreSQL answers, until the task is aborted (nothing to
+    /// watch on SQLite).
+    pub fn watch_database(&self) -> Option<tokio::task::JoinHandle<()>> {
+        self.store.watch()
+    }
+
     pub fn database_down(&self) -> Option<String> {
         self.store.down()
     }

@@ -2,9 +2,11 @@
 //! their environments, teams with their organisation, and membership. Lists are read in a fixed
 //! number of queries, however many entries they have.
 
+use std::collections::HashMap;
+
 use crate::services::App;
 use crate::store::StoreError;
-use crate::store::studio::{Account, KIND_ORG, KIND_USER, Team};
+pub use crate::store::studio::{Account, KIND_ORG, KIND_USER, OrgRequest, Repo, Session, Team};
 
 /// An organisation with its environments (`tt02`, `production`).
 pub struct OrgView {
@@ -35,6 +37,70 @@ impl App {
             .studio_account_by_name(name)
             .await?
             .filter(|a| a.kind == KIND_ORG))
+    }
+
+    /// A user or organisation by id.
+    pub async fn studio_account_by_id(&self, id: i64) -> Result<Option<Account>, StoreError> {
+        self.store.studio_account(id).await
+    }
+
+    /// The user name to check a password for: Gitea also accepts the e-mail address in the
+    /// user-name field. An unknown address is checked as a name (and fails as one).
+    pub async fn studio_login_name(&self, name_or_email: &str) -> Result<String, StoreError> {
+        if !name_or_email.contains('@') {
+            return Ok(name_or_email.to_owned());
+        }
+        Ok(
+            match self.store.studio_user_by_email(name_or_email).await? {
+                Some(u) => u.name,
+                None => name_or_email.to_owned(),
+            },
+        )
+    }
+
+    /// Records that the user logged in now.
+    pub async fn studio_record_login(&self, user_id: i64) -> Result<(), StoreError> {
+        self.store
+            .touch_studio_login(user_id, self.clock.now())
+            .await
+    }
+
+    /// The repositories of the given owners (users and organisations).
+    pub async fn studio_repos_of(&self, owner_ids: &[i64]) -> Result<Vec<Repo>, StoreError> {
+        self.store.studio_repos(owner_ids).await
+    }
+
+    /// The organisation requests the user has sent.
+    pub async fn studio_org_requests_of(
+        &self,
+        user_id: i64,
+    ) -> Result<Vec<OrgRequest>, StoreError> {
+        self.store.org_requests(Some(user_id)).await
+    }
+
+    /// A team of the organisation by name, case-insensitively.
+    pub async fn studio_team_named(
+        &self,
+        org_id: i64,
+        name: &str,
+    ) -> Result<Option<Team>, StoreError> {
+        self.store.studio_team_by_name(org_id, name).await
+    }
+
+    /// The organisation's teams, each with how many members it has (two queries).
+    pub async fn studio_teams_with_counts(
+        &self,
+        org_id: i64,
+    ) -> Result<Vec<(Team, i64)>, StoreError> {
+        let teams = self.store.studio_teams(org_id).await?;
+        let counts: HashMap<i64, i64> = self.store.studio_team_member_counts(org_id).await?;
+        Ok(teams
+            .into_iter()
+            .map(|t| {
+                let n = counts.get(&t.id).copied().unwrap_or(0);
+                (t, n)
+            })
+            .collect())
     }
 
     /// A user or organisation by name.

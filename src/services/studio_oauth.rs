@@ -10,7 +10,8 @@ use super::keys::IssuerName;
 use crate::secret;
 use crate::store::StoreError;
 use crate::store::studio::Account;
-use crate::store::studio_oauth::{Code, Grant, OauthApp, RefreshTake};
+pub use crate::store::studio_oauth::Grant;
+use crate::store::studio_oauth::{Code, OauthApp, RefreshTake};
 
 pub const DESIGNER_NAME: &str = "Altinn Studio";
 /// What Altinn Studio (Designer) asks for.
@@ -425,6 +426,39 @@ impl App {
 
     /// The user behind a Studio access token, if the token is valid, its grant still exists
     /// and the account is active.
+    /// The applications the user has authorised.
+    pub async fn studio_grants_of(&self, user_id: i64) -> Result<Vec<Grant>, StoreError> {
+        self.store.oauth_grants_of(user_id).await
+    }
+
+    /// Revokes the user's grant `grant_id` (its codes and refresh tokens with it), audited,
+    /// and ends the application's sessions of the user; false when the user has no such grant.
+    pub async fn studio_revoke_grant(
+        &self,
+        user: &Account,
+        grant_id: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.store.begin().await?;
+        let revoked =
+            crate::store::studio_oauth::delete_oauth_grant_in(&mut tx, user.id, grant_id).await?;
+        if revoked {
+            self.audit_in(
+                &mut tx,
+                &format!("studio-user:{}", user.name),
+                "studio.oauth.grant_revoked",
+                &format!("studio-grant:{grant_id}"),
+                &json!({"by": "the user, on the authorised applications page"}),
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        // The application's sessions end with the grant.
+        self.store
+            .delete_studio_sessions_of(user.id, super::studio::KIND_DESIGNER)
+            .await?;
+        Ok(revoked)
+    }
+
     pub async fn studio_bearer(&self, token: &str) -> Result<Option<Account>, StoreError> {
         let Ok(caller) = self.verify_issued_by(token, IssuerName::Studio).await else {
             return Ok(None);

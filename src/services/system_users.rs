@@ -16,7 +16,8 @@ use crate::domain::request::{
 };
 use crate::domain::system::{PackageRef, Right};
 use crate::store::audit::{self, AuditEntry};
-use crate::store::system_user::{self as db, RequestRecord, SystemUserRecord};
+use crate::store::system_user::{self as db};
+pub use crate::store::system_user::{RequestRecord, SystemUserRecord};
 use crate::store::{Store, StoreError};
 
 pub const PAGE_SIZE: i64 = 50;

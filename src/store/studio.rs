@@ -603,6 +603,24 @@ impl Store {
             .collect()
     }
 
+    /// How many members each of the organisation's teams has, by team id (one query).
+    pub async fn studio_team_member_counts(
+        &self,
+        org_id: i64,
+    ) -> Result<HashMap<i64, i64>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT team_id, COUNT(*) AS members FROM studio_team_user WHERE org_id = $1 GROUP BY team_id",
+        )
+        .bind(org_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = HashMap::new();
+        for r in rows {
+            out.insert(r.try_get("team_id")?, r.try_get("members")?);
+        }
+        Ok(out)
+    }
+
     pub async fn studio_org_members(&self, org_id: i64) -> Result<Vec<Account>, StoreError> {
         let sql = format!(
             "SELECT {ACCOUNT_COLUMNS} FROM studio_user WHERE id IN \

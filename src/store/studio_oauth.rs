@@ -162,23 +162,9 @@ impl Store {
         grant_id: i64,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query("DELETE FROM studio_oauth_grant WHERE id = $1 AND user_id = $2")
-            .bind(grant_id)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 1 {
-            for table in ["studio_oauth_code", "studio_oauth_refresh"] {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DELETE FROM {table} WHERE grant_id = $1"
-                )))
-                .bind(grant_id)
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
+        let deleted = delete_oauth_grant_in(&mut tx, user_id, grant_id).await?;
         tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        Ok(deleted)
     }
 
     pub async fn insert_oauth_code(
@@ -316,4 +302,28 @@ pub enum RefreshTake {
     Reused(i64),
     /// Unknown or expired.
     Unknown,
+}
+
+/// [`Store::delete_oauth_grant`] inside the caller's transaction.
+pub async fn delete_oauth_grant_in(
+    conn: &mut super::Conn,
+    user_id: i64,
+    grant_id: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM studio_oauth_grant WHERE id = $1 AND user_id = $2")
+        .bind(grant_id)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 1 {
+        for table in ["studio_oauth_code", "studio_oauth_refresh"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE grant_id = $1"
+            )))
+            .bind(grant_id)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(done.rows_affected() == 1)
 }

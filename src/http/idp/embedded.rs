@@ -24,7 +24,7 @@ use crate::services::idp::{
     ANSATTPORTEN, AuthorizeError, AuthorizeParams, ClientCredentials, CodeTokenForm, IDPORTEN, Idp,
     IdpError, PendingLogin,
 };
-use crate::store::reference::Representative;
+use crate::services::reference::Representative;
 
 pub fn routes() -> Router<AppState> {
     let mut router = Router::new();

@@ -18,9 +18,9 @@ use crate::http::html::{Frame, Lang, PageResult, message, private, render, texts
 use crate::http::login::MaybeSession;
 use crate::http::studio::accounts::{expired_form, form_field, server_error};
 use crate::secret;
+use crate::services::login::WebSession;
+use crate::services::studio_directory::{Account, OrgRequest};
 use crate::services::studio_orgs::{Actor, NewOrgInput, OrgError};
-use crate::store::oidc::WebSession;
-use crate::store::studio::{Account, OrgRequest};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -17,8 +17,8 @@ use crate::http::AppState;
 use crate::http::html::{Frame, Lang, Link, PageResult, message, private, render, texts};
 use crate::http::studio::accounts::{MaybeDesigner, expired_form, form_field, server_error};
 use crate::secret;
+use crate::services::studio_directory::OrgRequest;
 use crate::services::studio_orgs::{NewOrgInput, OrgError, OrgPermissions};
-use crate::store::studio::OrgRequest;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -190,11 +190,11 @@ async fn dashboard(
         return Ok(Redirect::to("/studio/login").into_response());
     };
     let user = &d.user;
-    let orgs = state
+    let orgs: Vec<_> = state
         .app
-        .store
-        .studio_orgs_of(user.id)
+        .studio_orgs_of_user(user.id)
         .await
+        .map(|views| views.into_iter().map(|v| v.org).collect())
         .map_err(|e| server_error(&state, lang, &e))?;
     let mut perms: Vec<OrgPermissions> = Vec::new();
     for org in &orgs {
@@ -209,8 +209,7 @@ async fn dashboard(
     owner_ids.extend(orgs.iter().map(|o| o.id));
     let repos = state
         .app
-        .store
-        .studio_repos(&owner_ids)
+        .studio_repos_of(&owner_ids)
         .await
         .map_err(|e| server_error(&state, lang, &e))?;
     let t = DashboardTexts::of(lang);
@@ -341,10 +340,9 @@ async fn request_page(
     f.insert("admin".to_owned(), d.user.name.clone());
     let mine = state
         .app
-        .store
-        .org_requests(Some(d.user.id))
+        .studio_org_requests_of(d.user.id)
         .await
-        .unwrap_or_default();
+        .map_err(|e| server_error(&state, lang, &e))?;
     Ok(request_form(&state, lang, &d.session.csrf, &f, None, mine))
 }
 

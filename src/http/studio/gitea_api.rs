@@ -15,10 +15,10 @@ use super::gitea_wire::{GiteaError, Organization, Team as TeamBody, User};
 use crate::domain::scopes;
 use crate::http::AppState;
 use crate::http::studio::oauth::{basic_auth, bearer};
+use crate::services::StoreError;
 use crate::services::studio::StudioError;
+use crate::services::studio_directory::{Account, Team};
 use crate::services::studio_orgs::{Actor, NewOrgInput, OrgError};
-use crate::store::StoreError;
-use crate::store::studio::{Account, Team};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use crate::clock::format_micros;
 use crate::http::AppState;
+use crate::services::studio_directory::Account;
 use crate::services::studio_directory::{OrgView, TeamView};
-use crate::store::studio::Account;
 
 #[derive(Serialize)]
 pub struct GiteaError<'a> {

@@ -20,9 +20,9 @@ use crate::http::studio::accounts::{
 };
 use crate::secret;
 use crate::services::idp::percent_encode;
+use crate::services::studio_directory::Account;
 use crate::services::studio_oauth::with_query;
 use crate::services::studio_orgs::{Actor, OrgError, OrgPermissions};
-use crate::store::studio::{Account, KIND_ORG};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -149,9 +149,9 @@ async fn org_context(
             )],
         ))
     };
-    let org = match state.app.store.studio_account_by_name(org_name).await {
-        Ok(Some(o)) if o.kind == KIND_ORG => o,
-        Ok(_) => return Err(not_found()),
+    let org = match state.app.studio_org_named(org_name).await {
+        Ok(Some(o)) => o,
+        Ok(None) => return Err(not_found()),
         Err(e) => return Err(server_error(state, lang, &e)),
     };
     let perms = match state.app.studio_permissions(&user, &org).await {
@@ -173,7 +173,7 @@ struct TeamRow<'a> {
     name: &'a str,
     lower: String,
     meaning: String,
-    members: usize,
+    members: i64,
 }
 
 #[derive(Template)]
@@ -196,8 +196,7 @@ async fn teams_page(
     let ctx = org_context(&state, lang, s, &org).await?;
     let teams = state
         .app
-        .store
-        .studio_teams(ctx.org.id)
+        .studio_teams_with_counts(ctx.org.id)
         .await
         .map_err(|e| server_error(&state, lang, &e))?;
     let t = TeamsTexts::of(lang);
@@ -207,14 +206,8 @@ async fn teams_page(
         ctx.perms.environments.join(", ")
     };
     let mut rows = Vec::with_capacity(teams.len());
-    for team in &teams {
-        let members = state
-            .app
-            .store
-            .studio_team_members(team.id)
-            .await
-            .map(|m| m.len())
-            .unwrap_or(0);
+    for (team, members) in &teams {
+        let members = *members;
         rows.push(TeamRow {
             name: &team.name,
             lower: team.name.to_lowercase(),
@@ -259,11 +252,10 @@ async fn render_team(
     flash: Option<Flash<'_>>,
 ) -> PageResult {
     let t = TeamsTexts::of(lang);
-    let fail = |e: crate::store::StoreError| server_error(state, lang, &e);
+    let fail = |e: crate::services::StoreError| server_error(state, lang, &e);
     let Some(team) = state
         .app
-        .store
-        .studio_team_by_name(ctx.org.id, team_name)
+        .studio_team_named(ctx.org.id, team_name)
         .await
         .map_err(fail)?
     else {
@@ -281,8 +273,7 @@ async fn render_team(
     };
     let members = state
         .app
-        .store
-        .studio_team_members(team.id)
+        .studio_members_of_team(team.id)
         .await
         .map_err(fail)?;
     Ok(private(render(
@@ -333,8 +324,7 @@ async fn team_action(
     }
     let Some(team) = state
         .app
-        .store
-        .studio_team_by_name(ctx.org.id, &team_name)
+        .studio_team_named(ctx.org.id, &team_name)
         .await
         .map_err(|e| server_error(&state, lang, &e))?
     else {

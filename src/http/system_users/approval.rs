@@ -17,8 +17,8 @@ use crate::http::AppState;
 use crate::http::html::{Frame, Lang, Link, PageResult, message, private, render, texts};
 use crate::http::login::{MaybeSession, checked_form, csrf_forms};
 use crate::services::system_user_queries::Standing;
+use crate::services::system_users::RequestRecord;
 use crate::services::system_users::SuError;
-use crate::store::system_user::RequestRecord;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -16,8 +16,8 @@ use super::wire::{
 use crate::http::AppState;
 use crate::http::auth::{Portal, PortalOrRegister, Scoped};
 use crate::http::problem::{ApiJson, Problem};
+use crate::services::system_users::SystemUserRecord;
 use crate::services::tokens::Caller;
-use crate::store::system_user::SystemUserRecord;
 
 use super::{BASE, su_problem};
 

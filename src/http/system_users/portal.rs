@@ -18,10 +18,10 @@ use crate::http::AppState;
 use crate::http::html::{Frame, Lang, Link, PageResult, message, private, render, texts};
 use crate::http::login::{MaybeSession, checked_form, csrf_forms};
 use crate::services::idp::percent_encode;
+use crate::services::login::WebSession;
+use crate::services::reference::PartyRecord;
+use crate::services::system_users::RequestRecord;
 use crate::services::system_users::SuError;
-use crate::store::oidc::WebSession;
-use crate::store::reference::PartyRecord;
-use crate::store::system_user::RequestRecord;
 
 const HOME: &str = "/accessmanagement/ui/systemuser/";
 const NEW: &str = "/accessmanagement/ui/systemuser/new";

@@ -7,7 +7,7 @@ use crate::clock::format_micros;
 use crate::domain::request::RequestStatus;
 use crate::domain::system::{PackageRef, Right};
 use crate::services::App;
-use crate::store::system_user::{RequestRecord, SystemUserRecord};
+use crate::services::system_users::{RequestRecord, SystemUserRecord};
 
 /// `RequestSystemResponse`: a request as the API shows it.
 #[derive(Debug, Clone, Serialize)]

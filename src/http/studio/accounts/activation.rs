@@ -19,7 +19,7 @@ use crate::http::html::{Frame, Lang, PageResult, texts};
 use crate::services::studio::{
     ACCOUNT_COOKIE, ACCOUNT_SESSION_SECS, KIND_ACCOUNT, StudioError, activation_lifetime_text,
 };
-use crate::store::studio::Account;
+use crate::services::studio_directory::Account;
 
 texts! {
     pub struct ActivationTexts {

@@ -14,8 +14,7 @@ use super::{
 };
 use crate::http::AppState;
 use crate::http::html::{Frame, Lang, PageResult, texts};
-use crate::services::studio::KIND_DESIGNER;
-use crate::store::studio_oauth::Grant;
+use crate::services::studio_oauth::Grant;
 
 texts! {
     pub struct ApplicationsTexts {
@@ -77,8 +76,7 @@ pub(super) async fn applications_page(
     }
     let grants = state
         .app
-        .store
-        .oauth_grants_of(user.id)
+        .studio_grants_of(user.id)
         .await
         .map_err(|e| server_error(&state, lang, &e))?;
     let t = ApplicationsTexts::of(lang);
@@ -111,15 +109,8 @@ pub(super) async fn revoke_application(
     };
     state
         .app
-        .store
-        .delete_oauth_grant(user.id, id)
+        .studio_revoke_grant(&user, id)
         .await
         .map_err(|e| server_error(&state, lang, &e))?;
-    // The application's sessions end with the grant.
-    let _ = state
-        .app
-        .store
-        .delete_studio_sessions_of(user.id, KIND_DESIGNER)
-        .await;
     Ok(Redirect::to("/studio/user/settings/applications").into_response())
 }

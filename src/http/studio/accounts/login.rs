@@ -154,14 +154,11 @@ pub(super) async fn login_post(
     let goto = studio_goto(Some(form_field(&f, "redirect_to")));
     let name = form_field(&f, "user_name");
     // Gitea also accepts the e-mail address.
-    let name_or_email = if name.contains('@') {
-        match state.app.store.studio_user_by_email(name).await {
-            Ok(Some(u)) => u.name,
-            _ => name.to_owned(),
-        }
-    } else {
-        name.to_owned()
-    };
+    let name_or_email = state
+        .app
+        .studio_login_name(name)
+        .await
+        .map_err(|e| server_error(&state, lang, &e))?;
     let ip = addr.to_string();
     let again = |status, error| login_form(&state, lang, status, &csrf, &goto, name, Some(error));
     Ok(

@@ -33,7 +33,7 @@ use crate::secret;
 use crate::services::studio::{
     ACCOUNT_COOKIE, ACCOUNT_SESSION_SECS, DESIGNER_COOKIE, KIND_ACCOUNT, KIND_DESIGNER, StudioError,
 };
-use crate::store::studio::{Account, Session};
+use crate::services::studio_directory::{Account, Session};
 
 pub const ANON_CSRF_COOKIE: &str = "studio_csrf";
 
@@ -385,7 +385,7 @@ impl FromRequestParts<AppState> for MaybeAccount {
             Err(e) => return Err(session_unavailable(parts, state, &e).await),
         };
         let user = match session.user_id {
-            Some(uid) => match state.app.store.studio_account(uid).await {
+            Some(uid) => match state.app.studio_account_by_id(uid).await {
                 Ok(user) => user,
                 Err(e) => return Err(session_unavailable(parts, state, &e).await),
             },
@@ -420,7 +420,7 @@ impl FromRequestParts<AppState> for MaybeDesigner {
             Err(e) => return Err(session_unavailable(parts, state, &e).await),
         };
         let user = match session.user_id {
-            Some(uid) => match state.app.store.studio_account(uid).await {
+            Some(uid) => match state.app.studio_account_by_id(uid).await {
                 Ok(user) => user,
                 Err(e) => return Err(session_unavailable(parts, state, &e).await),
             },
@@ -450,12 +450,7 @@ async fn sign_in(state: &AppState, old: Option<&str>, user: &Account, goto: &str
     if let Some(old) = old {
         let _ = state.app.end_studio_session(old).await;
     }
-    if let Err(e) = state
-        .app
-        .store
-        .touch_studio_login(user.id, state.app.clock.now())
-        .await
-    {
+    if let Err(e) = state.app.studio_record_login(user.id).await {
         tracing::warn!(error = %e, "cannot record the log-in time");
     }
     match state

@@ -21,7 +21,6 @@ use crate::http::AppState;
 use crate::http::connections::ClientAddr;
 use crate::http::html::{Frame, Lang, PageResult, texts};
 use crate::http::login::MaybeSession;
-use crate::secret;
 use crate::services::idp::ANSATTPORTEN;
 use crate::services::studio::{
     ACCOUNT_COOKIE, ACCOUNT_SESSION_SECS, ANSATTPORTEN_SOURCE, KIND_ACCOUNT, PendingIdentity,
@@ -212,7 +211,9 @@ pub(super) async fn external_callback(
         return Ok(Redirect::to("/studio/user/login").into_response());
     };
     // The eID session has done its job; Studio keeps its own.
-    let _ = state.app.store.delete_session(&secret::hash(&web_id)).await;
+    if let Err(e) = state.app.end_web_session(&web_id).await {
+        tracing::warn!(error = %e, "cannot end the eID session after the Studio log-in");
+    }
     let who = PendingIdentity {
         source: ANSATTPORTEN_SOURCE.into(),
         sub,
