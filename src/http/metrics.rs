@@ -94,10 +94,15 @@ fn method_label(method: &str) -> Cow<'static, str> {
     const STANDARD: [&str; 9] = [
         "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "CONNECT", "TRACE",
     ];
-    STANDARD
-        .iter()
-        .find(|m| **m == method)
-        .map_or_else(|| Cow::Owned(method.to_owned()), |m| Cow::Borrowed(*m))
+    // Any other method is counted as `other`: a client inventing methods must not be able to
+    // create counters without bound.
+    Cow::Borrowed(
+        STANDARD
+            .iter()
+            .find(|m| **m == method)
+            .copied()
+            .unwrap_or("other"),
+    )
 }
 
 impl Metrics {
@@ -279,7 +284,7 @@ mod tests {
             "# HELP tilgang_http_requests_total HTTP requests answered.",
             "# TYPE tilgang_http_requests_total counter",
             "tilgang_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 2",
-            "tilgang_http_requests_total{method=\"BREW\",route=\"/a \\\"b\\\"\",status=\"418\"} 1",
+            "tilgang_http_requests_total{method=\"other\",route=\"/a \\\"b\\\"\",status=\"418\"} 1",
             "# HELP tilgang_http_request_duration_seconds Time to answer.",
             "# TYPE tilgang_http_request_duration_seconds histogram",
             "tilgang_http_request_duration_seconds_bucket{route=\"/health\",le=\"0.0005\"} 0",
