@@ -1,12 +1,12 @@
 //! Operator API: the audit log.
 
+use super::system_users::wire::{Links, Paged};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::AppState;
 use super::auth::{Scoped, TilgangAdmin};
@@ -188,7 +188,11 @@ async fn list_audit(
             .config
             .url(&format!("/admin/api/v1/audit?{}", pairs.join("&")))
     });
-    Json(json!({"links": {"next": next}, "data": page.entries})).into_response()
+    Json(Paged {
+        links: Links { next },
+        data: page.entries,
+    })
+    .into_response()
 }
 
 fn to_query(p: &AuditParams) -> Result<AuditQuery, String> {

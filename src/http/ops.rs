@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::AppState;
 use super::html::{Frame, Lang, render, texts};
@@ -26,17 +26,37 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// 200 while the process serves HTTP, whatever the database does (liveness).
-async fn live() -> Json<Value> {
-    Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+/// The answer of `/health/live` and `/health`.
+#[derive(serde::Serialize)]
+struct Health {
+    status: &'static str,
+    version: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<String>,
+}
+
+async fn live() -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+        profile: None,
+    })
 }
 
 /// 200 when the database answers, 503 otherwise (readiness).
 async fn health(State(state): State<AppState>) -> Response {
     match state.app.database_answers().await {
-        Ok(()) => Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "profile": state.app.config.profile.to_string()})).into_response(),
+        Ok(()) => Json(Health {
+            status: "ok",
+            version: env!("CARGO_PKG_VERSION"),
+            profile: Some(state.app.config.profile.to_string()),
+        })
+        .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: the database does not answer");
-            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable").with_detail("the database does not answer").into_response()
+            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
+                .with_detail("the database does not answer")
+                .into_response()
         }
     }
 }
@@ -54,8 +74,10 @@ async fn metrics(State(state): State<AppState>) -> Response {
 
 /// The OpenAPI document with this server's public URL and only the routes of its profile.
 fn openapi_document(state: &AppState) -> Value {
-    let mut doc: Value = serde_json::from_str(OPENAPI).unwrap_or_else(|_| json!({}));
-    doc["servers"] = json!([{"url": state.app.config.public_url}]);
+    let mut doc: Value = serde_json::from_str(OPENAPI).unwrap_or_default();
+    let mut server = serde_json::Map::new();
+    server.insert("url".into(), state.app.config.public_url.clone().into());
+    doc["servers"] = Value::Array(vec![Value::Object(server)]);
     if state.app.config.profile != Profile::Local
         && let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut)
     {

@@ -336,3 +336,19 @@ fn json_problem(rejection: JsonRejection) -> Problem {
         .with_detail(other.body_text()),
     }
 }
+
+/// An OAuth error response (RFC 6749 §5.2, RFC 6750 §3.1).
+#[derive(Serialize)]
+pub struct OAuthErrorBody<'a> {
+    pub error: &'a str,
+    pub error_description: &'a str,
+}
+
+impl<'a> OAuthErrorBody<'a> {
+    pub fn new(error: &'a str, error_description: &'a str) -> Self {
+        OAuthErrorBody {
+            error,
+            error_description,
+        }
+    }
+}

@@ -18,7 +18,8 @@ use crate::http::AppState;
 use crate::http::connections::ClientAddr;
 use crate::http::html::{Frame, Lang, PageResult, render, texts};
 use crate::http::idp::maskinporten::oauth_error;
-use crate::http::idp::wire::{OAuthErrorBody, OidcDiscovery, ParResponse};
+use crate::http::idp::wire::{OidcDiscovery, ParResponse};
+use crate::http::problem::OAuthErrorBody;
 use crate::http::problem::Problem;
 use crate::services::idp::{
     ANSATTPORTEN, AuthorizeError, AuthorizeParams, ClientCredentials, CodeTokenForm, IDPORTEN, Idp,

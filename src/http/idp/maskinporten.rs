@@ -9,9 +9,10 @@ use axum::routing::{get, post};
 use axum::{Form, extract::DefaultBodyLimit};
 use serde_json::Value;
 
-use super::wire::{MaskinportenDiscovery, OAuthErrorBody};
+use super::wire::MaskinportenDiscovery;
 use crate::domain::grant::{GrantError, OAuthError};
 use crate::http::AppState;
+use crate::http::problem::OAuthErrorBody;
 use crate::http::problem::Problem;
 use crate::services::keys::IssuerName;
 use crate::services::maskinporten::{GrantFailure, TokenForm};

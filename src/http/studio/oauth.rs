@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use crate::http::AppState;
 use crate::http::html::{Frame, Lang, Link, message, private, render, texts};
 use crate::http::login::cookie_value;
+use crate::http::problem::OAuthErrorBody;
 use crate::http::problem::Problem;
 use crate::http::studio::accounts::{
     DesignerSession, MaybeAccount, MaybeDesigner, expired_form, inactive_page, server_error,
@@ -30,6 +31,14 @@ use crate::services::studio_oauth::{Authorize, AuthorizeParams, DESIGNER_SCOPE, 
 const FLOW_COOKIE: &str = "AltinnStudioDesignerFlow";
 /// The purpose of the Designer's sealed flow (see `App::seal`).
 const DESIGNER_FLOW: &str = "studio-designer";
+
+/// The Altinn Studio application's log-in in progress, sealed in this browser's cookie.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct DesignerFlow {
+    state: String,
+    verifier: String,
+    nonce: String,
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -295,14 +304,15 @@ async fn access_token(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
     let Ok(Form(f)) = form else {
-        return (StatusCode::BAD_REQUEST, Json(json!({"error": "invalid_request", "error_description": "send application/x-www-form-urlencoded"}))).into_response();
+        let body = OAuthErrorBody::new("invalid_request", "send application/x-www-form-urlencoded");
+        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
     };
     match state.app.studio_token(&f, basic_auth(&headers)).await {
         Ok(body) => ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response(),
         Err(e) => (
             StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
             [(header::CACHE_CONTROL, "no-store")],
-            Json(json!({"error": e.error, "error_description": e.description})),
+            Json(OAuthErrorBody::new(&e.error, &e.description)),
         )
             .into_response(),
     }
@@ -320,7 +330,10 @@ async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response
         (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
-            Json(json!({"error": "invalid_token", "error_description": "send a valid Studio access token"})),
+            Json(OAuthErrorBody::new(
+                "invalid_token",
+                "send a valid Studio access token",
+            )),
         )
             .into_response()
     };
@@ -373,7 +386,11 @@ async fn designer_login(
     // Kept sealed in this browser's cookie, not in the database (no row per anonymous GET).
     let flow = state.app.seal(
         DESIGNER_FLOW,
-        json!({"state": flow_state, "verifier": verifier, "nonce": nonce}),
+        DesignerFlow {
+            state: flow_state.clone(),
+            verifier: verifier.clone(),
+            nonce: nonce.clone(),
+        },
         600,
     );
     let url = with_query(
@@ -409,7 +426,7 @@ async fn designer_callback(
     headers: HeaderMap,
     Query(q): Query<CallbackQuery>,
 ) -> Response {
-    let flow: Option<Value> =
+    let flow: Option<DesignerFlow> =
         cookie_value(&headers, FLOW_COOKIE).and_then(|c| state.app.unseal(DESIGNER_FLOW, &c));
     let t = OauthTexts::of(lang);
     let again = || vec![Link::new("/studio/login", t.try_again)];
@@ -423,11 +440,7 @@ async fn designer_callback(
             again(),
         );
     }
-    let Some(flow) = flow.filter(|f| {
-        f.get("state")
-            .and_then(Value::as_str)
-            .is_some_and(|s| Some(s) == q.state.as_deref())
-    }) else {
+    let Some(flow) = flow.filter(|f| q.state.as_deref() == Some(f.state.as_str())) else {
         return note(
             &state,
             lang,
@@ -445,13 +458,7 @@ async fn designer_callback(
         "redirect_uri".to_owned(),
         state.app.config.url("/studio/signin-oidc"),
     );
-    form.insert(
-        "code_verifier".to_owned(),
-        flow.get("verifier")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned(),
-    );
+    form.insert("code_verifier".to_owned(), flow.verifier);
     let tokens = match state
         .app
         .studio_token(&form, Some((client_id, client_secret)))
@@ -482,7 +489,7 @@ async fn designer_callback(
             crate::jose::verify_compact(t, keys.verifying_keys()).ok()
         })
         .and_then(|c| c.get("nonce").and_then(Value::as_str).map(str::to_owned))
-        .is_some_and(|n| Some(n.as_str()) == flow.get("nonce").and_then(Value::as_str));
+        .is_some_and(|n| n == flow.nonce);
     let user = match state.app.studio_bearer(access).await {
         Ok(Some(u)) if nonce_ok => u,
         Ok(_) => {
