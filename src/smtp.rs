@@ -1,246 +1,426 @@
-//! A small SMTP client (RFC 5321) for tilgang's own mail: EHLO, STARTTLS or implicit TLS
-//! (RFC 8314), AUTH PLAIN, one recipient per message, dot-stuffed DATA. Enough for a relay or a
-//! mail provider's submission port; it does not look up MX records.
+//! tilgang's own outgoing mail over SMTP, on the `lettre` crate.
+//!
+//! lettre does the protocol and the message format for us:
+//! - SMTP (RFC 5321): EHLO, STARTTLS (RFC 3207, refused when the server does not offer it) or
+//!   implicit TLS (RFC 8314), AUTH PLAIN, MAIL FROM / RCPT TO / DATA with dot-stuffing, QUIT;
+//!   a timeout on connecting and on every read and write; replies parsed into codes, so a 4xx
+//!   is told from a 5xx.
+//! - TLS with rustls on aws-lc-rs and the platform's certificate verifier, the same crypto
+//!   provider and verifier as the rest of tilgang (no OpenSSL, no second provider).
+//! - MIME (RFC 2045–2047, 5322): From/To/Subject encoded as RFC 2047 words when not ASCII,
+//!   `Date`, `MIME-Version`, a multipart/alternative with a fresh boundary, and per part the
+//!   shortest safe transfer encoding (7bit, quoted-printable or base64) with CRLF line ends.
+//!
+//! What stays here: reading tilgang's settings, the HTML part (made from the text part, so
+//! every message has the same content in both), and whether a failure is worth a retry.
+//! One message per connection and one recipient per message; no MX look-up (a relay or a
+//! provider's submission port is expected).
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::AsyncSmtpTransport;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{AsyncTransport, Tokio1Executor};
 
 use crate::config::{Smtp, SmtpSecurity};
 
+/// For connecting, and for each read and write after that.
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
 pub enum SmtpError {
-    #[error("cannot reach the SMTP server {0}: {1}")]
-    Connect(String, String),
-    #[error("the SMTP connection failed: {0}")]
-    Io(#[from] std::io::Error),
-    #[error("the SMTP server did not answer in time")]
-    Timeout,
-    #[error("the SMTP server refused {step}: {reply}")]
-    Refused { step: &'static str, reply: String },
-    #[error("the SMTP server does not offer STARTTLS")]
-    NoStartTls,
-    #[error("TLS with the SMTP server failed: {0}")]
-    Tls(String),
-    #[error("the address {0:?} cannot be used in SMTP")]
-    BadAddress(String),
+    #[error("the address {0:?} cannot be used in e-mail: {1}")]
+    BadAddress(String, lettre::address::AddressError),
+    #[error("the message cannot be built: {0}")]
+    Message(#[from] lettre::error::Error),
+    /// Everything from the connection on: network, TLS, refusals (with the server's reply).
+    #[error("SMTP with {server} failed: {source}")]
+    Smtp {
+        server: String,
+        #[source]
+        source: lettre::transport::smtp::Error,
+    },
+    #[error("the SMTP server {0} did not answer NOOP")]
+    NoAnswer(String),
 }
 
 impl SmtpError {
-    /// Whether trying again later may help (4xx replies and network trouble).
+    /// Whether trying again later may help: 4xx replies, network and TLS trouble; not a 5xx
+    /// reply, a bad address, or a server without what tilgang needs (STARTTLS, AUTH PLAIN).
     pub fn is_transient(&self) -> bool {
         match self {
-            SmtpError::Refused { reply, .. } => reply.starts_with('4'),
-            SmtpError::BadAddress(_) | SmtpError::NoStartTls => false,
-            _ => true,
+            SmtpError::BadAddress(..) | SmtpError::Message(_) => false,
+            SmtpError::Smtp { source, .. } => !(source.is_permanent() || source.is_client()),
+            SmtpError::NoAnswer(_) => true,
         }
     }
 }
 
-/// One message: plain text, UTF-8.
+/// One message, plain UTF-8 text; the HTML alternative is made from it.
 pub struct Message<'a> {
     pub from: &'a str,
     pub to: &'a str,
     pub subject: &'a str,
-    pub body: &'a str,
+    pub text: &'a str,
+    /// Without the angle brackets.
     pub message_id: &'a str,
-    pub date: &'a str,
 }
 
-trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
-
-struct Conn {
-    io: BufReader<Box<dyn Stream>>,
-    /// The server's 220 line.
-    greeting: String,
+fn target(server: &Smtp) -> String {
+    format!("{}:{}", server.host, server.port)
 }
 
-impl Conn {
-    async fn reply(&mut self) -> Result<(u16, String), SmtpError> {
-        let mut text = String::new();
-        loop {
-            let mut line = String::new();
-            let n = tokio::time::timeout(TIMEOUT, self.io.read_line(&mut line))
-                .await
-                .map_err(|_| SmtpError::Timeout)??;
-            if n == 0 {
-                return Err(SmtpError::Io(std::io::ErrorKind::UnexpectedEof.into()));
-            }
-            text.push_str(&line);
-            // "250-more" continues, "250 last" ends.
-            if line.as_bytes().get(3) != Some(&b'-') {
-                let code = line.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0);
-                return Ok((code, text.trim_end().to_owned()));
-            }
-        }
-    }
-
-    async fn command(
-        &mut self,
-        step: &'static str,
-        line: &str,
-        expect: u16,
-    ) -> Result<String, SmtpError> {
-        let io = self.io.get_mut();
-        tokio::time::timeout(TIMEOUT, async {
-            io.write_all(line.as_bytes()).await?;
-            io.write_all(b"\r\n").await?;
-            io.flush().await
-        })
-        .await
-        .map_err(|_| SmtpError::Timeout)??;
-        let (code, reply) = self.reply().await?;
-        if code / 100 != expect / 100 {
-            return Err(SmtpError::Refused { step, reply });
-        }
-        Ok(reply)
-    }
-}
-
-fn tls_connector() -> Result<tokio_rustls::TlsConnector, SmtpError> {
-    use rustls_platform_verifier::ConfigVerifierExt;
-    let config = tokio_rustls::rustls::ClientConfig::with_platform_verifier()
-        .map_err(|e| SmtpError::Tls(e.to_string()))?;
-    Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
-}
-
-async fn tls<S: Stream + 'static>(host: &str, io: S) -> Result<Box<dyn Stream>, SmtpError> {
-    let name = tokio_rustls::rustls::pki_types::ServerName::try_from(host.to_owned())
-        .map_err(|e| SmtpError::Tls(e.to_string()))?;
-    let stream = tls_connector()?
-        .connect(name, io)
-        .await
-        .map_err(|e| SmtpError::Tls(e.to_string()))?;
-    Ok(Box::new(stream))
-}
-
-/// The bare address inside `Name <addr>` (or the text itself).
-fn address(mailbox: &str) -> Result<&str, SmtpError> {
-    let addr = match (mailbox.rfind('<'), mailbox.rfind('>')) {
-        (Some(a), Some(b)) if a < b => &mailbox[a + 1..b],
-        _ => mailbox.trim(),
+fn transport(server: &Smtp) -> Result<AsyncSmtpTransport<Tokio1Executor>, SmtpError> {
+    let failed = |source| SmtpError::Smtp {
+        server: target(server),
+        source,
     };
-    if addr.is_empty() || !addr.contains('@') || addr.contains(['\r', '\n', '<', '>', ' ']) {
-        return Err(SmtpError::BadAddress(mailbox.to_owned()));
+    let tls = match server.security {
+        SmtpSecurity::StartTls => {
+            Tls::Required(TlsParameters::new(server.host.clone()).map_err(failed)?)
+        }
+        SmtpSecurity::Tls => Tls::Wrapper(TlsParameters::new(server.host.clone()).map_err(failed)?),
+        SmtpSecurity::None => Tls::None,
+    };
+    // "dangerous" only in that lettre picks no TLS mode of its own: `tls` sets ours.
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&server.host)
+        .port(server.port)
+        .tls(tls)
+        .timeout(Some(TIMEOUT))
+        .hello_name(ClientId::Domain("tilgang".into()));
+    if let Some((user, password)) = &server.credentials {
+        builder = builder
+            .credentials(Credentials::new(user.clone(), password.expose().to_owned()))
+            .authentication(vec![Mechanism::Plain]);
     }
-    Ok(addr)
+    Ok(builder.build())
 }
 
-/// RFC 2047 encoded word for a header value that is not plain ASCII.
-fn header_text(s: &str) -> String {
-    if s.is_ascii() {
-        s.replace(['\r', '\n'], " ")
-    } else {
-        format!("=?UTF-8?B?{}?=", B64.encode(s.replace(['\r', '\n'], " ")))
-    }
+fn mailbox(text: &str) -> Result<Mailbox, SmtpError> {
+    text.trim()
+        .parse()
+        .map_err(|e| SmtpError::BadAddress(text.to_owned(), e))
 }
 
-/// The message as sent after DATA: headers, base64 body (safe for any line length and
-/// character), CRLF line ends.
-fn render(m: &Message<'_>) -> String {
-    let body = B64.encode(m.body.replace("\r\n", "\n").replace('\n', "\r\n"));
-    let mut out = format!(
-        "From: {}\r\nTo: {}\r\nSubject: {}\r\nDate: {}\r\nMessage-ID: <{}>\r\nMIME-Version: 1.0\r\n\
-         Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n",
-        header_text(m.from),
-        header_text(m.to),
-        header_text(m.subject),
-        m.date,
-        m.message_id,
-    );
-    for chunk in body.as_bytes().chunks(76) {
-        out.push_str(&String::from_utf8_lossy(chunk));
-        out.push_str("\r\n");
-    }
-    out
+/// The message as lettre sends it: text and HTML alternatives.
+fn build(m: &Message<'_>) -> Result<lettre::Message, SmtpError> {
+    let subject = m.subject.replace(['\r', '\n'], " ");
+    let html = html_of(&subject, m.text);
+    Ok(lettre::Message::builder()
+        .from(mailbox(m.from)?)
+        .to(mailbox(m.to)?)
+        .subject(subject)
+        .message_id(Some(format!("<{}>", m.message_id)))
+        .multipart(MultiPart::alternative_plain_html(m.text.to_owned(), html))?)
 }
 
 /// Delivers one message.
 pub async fn send(server: &Smtp, m: &Message<'_>) -> Result<(), SmtpError> {
-    let from = address(m.from)?;
-    let to = address(m.to)?;
-    let mut conn = open(server).await?;
-    conn.command("MAIL FROM", &format!("MAIL FROM:<{from}>"), 250)
-        .await?;
-    conn.command("RCPT TO", &format!("RCPT TO:<{to}>"), 250)
-        .await?;
-    conn.command("DATA", "DATA", 354).await?;
-    // The body is base64, so no line starts with '.'; no dot-stuffing is needed.
-    let data = format!("{}.", render(m));
-    conn.command("the message", &data, 250).await?;
-    let _ = conn.command("QUIT", "QUIT", 221).await;
+    let message = build(m)?;
+    transport(server)?
+        .send(message)
+        .await
+        .map_err(|source| SmtpError::Smtp {
+            server: target(server),
+            source,
+        })?;
     Ok(())
 }
 
-/// Connects, greets, secures and logs in as for a message, then says goodbye: whether the
-/// server would take mail from tilgang. Returns the server's greeting.
+/// Connects, greets, secures and logs in as for a message, asks NOOP and says goodbye:
+/// whether the server would take mail from tilgang. Returns how tilgang got in.
 pub async fn probe(server: &Smtp) -> Result<String, SmtpError> {
-    let mut conn = open(server).await?;
-    let _ = conn.command("QUIT", "QUIT", 221).await;
-    Ok(conn.greeting)
+    let answered = transport(server)?
+        .test_connection()
+        .await
+        .map_err(|source| SmtpError::Smtp {
+            server: target(server),
+            source,
+        })?;
+    if !answered {
+        return Err(SmtpError::NoAnswer(target(server)));
+    }
+    Ok(match (&server.security, &server.credentials) {
+        (security, Some((user, _))) => format!("{security}, logged in as {user}"),
+        (security, None) => format!("{security}, no log-in"),
+    })
 }
 
-/// A connection ready for MAIL FROM: greeting, EHLO, STARTTLS or implicit TLS, AUTH.
-async fn open(server: &Smtp) -> Result<Conn, SmtpError> {
-    let target = format!("{}:{}", server.host, server.port);
-    let tcp = tokio::time::timeout(TIMEOUT, TcpStream::connect(&target))
-        .await
-        .map_err(|_| SmtpError::Connect(target.clone(), "timed out".into()))?
-        .map_err(|e| SmtpError::Connect(target.clone(), e.to_string()))?;
-    let stream: Box<dyn Stream> = if server.security == SmtpSecurity::Tls {
-        tls(&server.host, tcp).await?
-    } else {
-        Box::new(tcp)
-    };
-    let mut conn = Conn {
-        io: BufReader::new(stream),
-        greeting: String::new(),
-    };
-    let (code, greeting) = conn.reply().await?;
-    if code != 220 {
-        return Err(SmtpError::Refused {
-            step: "the connection",
-            reply: greeting,
+fn esc(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// One line of text, escaped, with each http(s) address as a link (punctuation that ends a
+/// sentence stays outside it).
+fn line_html(line: &str, out: &mut String) {
+    for (i, word) in line.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if word.starts_with("https://") || word.starts_with("http://") {
+            let url = word.trim_end_matches(['.', ',', ';', ':', '!', '?', ')']);
+            out.push_str("<a href=\"");
+            esc(url, out);
+            out.push_str("\">");
+            esc(url, out);
+            out.push_str("</a>");
+            esc(&word[url.len()..], out);
+        } else {
+            esc(word, out);
+        }
+    }
+}
+
+/// The HTML alternative of a text message: the same words, a paragraph per blank-line
+/// separated block, `---` as a rule, and links that can be clicked.
+pub fn html_of(subject: &str, text: &str) -> String {
+    let text = text.replace("\r\n", "\n");
+    let mut out =
+        String::from("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>");
+    esc(subject, &mut out);
+    out.push_str("</title>\n</head>\n<body>\n");
+    for block in text.split("\n\n") {
+        let block = block.trim_matches('\n');
+        if block.trim().is_empty() {
+            continue;
+        }
+        if block.trim() == "---" {
+            out.push_str("<hr>\n");
+            continue;
+        }
+        out.push_str("<p>");
+        for (i, line) in block.split('\n').enumerate() {
+            if i > 0 {
+                out.push_str("<br>\n");
+            }
+            line_html(line, &mut out);
+        }
+        out.push_str("</p>\n");
+    }
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    use super::*;
+
+    /// A one-connection SMTP server answering `ehlo` to EHLO and `mail` to MAIL FROM; yields
+    /// every line the client sent (the message too, as sent: dot-stuffed).
+    async fn sink(
+        ehlo: &'static str,
+        mail: &'static str,
+    ) -> (u16, tokio::task::JoinHandle<Vec<String>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let task = tokio::spawn(async move {
+            let mut log = Vec::new();
+            let Ok((stream, _)) = listener.accept().await else {
+                return log;
+            };
+            let (r, mut w) = stream.into_split();
+            let mut r = BufReader::new(r);
+            let _ = w.write_all(b"220 sink ESMTP\r\n").await;
+            let mut in_data = false;
+            loop {
+                let mut line = String::new();
+                if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                    return log;
+                }
+                log.push(line.clone());
+                let upper = line.to_ascii_uppercase();
+                let reply = if in_data {
+                    if line != ".\r\n" {
+                        continue;
+                    }
+                    in_data = false;
+                    "250 queued\r\n"
+                } else if upper.starts_with("EHLO") {
+                    ehlo
+                } else if upper.starts_with("MAIL FROM:") {
+                    mail
+                } else if upper.starts_with("DATA") {
+                    in_data = true;
+                    "354 go ahead\r\n"
+                } else if upper.starts_with("QUIT") {
+                    let _ = w.write_all(b"221 bye\r\n").await;
+                    return log;
+                } else {
+                    "250 ok\r\n"
+                };
+                let _ = w.write_all(reply.as_bytes()).await;
+            }
         });
+        (port, task)
     }
-    let mut ehlo = conn.command("EHLO", "EHLO tilgang", 250).await?;
-    if server.security == SmtpSecurity::StartTls {
-        if !ehlo.lines().any(|l| {
-            l.get(4..)
-                .is_some_and(|e| e.eq_ignore_ascii_case("STARTTLS"))
-        }) {
-            return Err(SmtpError::NoStartTls);
+
+    fn local(port: u16) -> Smtp {
+        Smtp {
+            host: "127.0.0.1".into(),
+            port,
+            security: SmtpSecurity::None,
+            credentials: None,
         }
-        conn.command("STARTTLS", "STARTTLS", 220).await?;
-        // Nothing may be buffered beyond the 220 reply (RFC 3207 §4.2: it would be injected).
-        if !conn.io.buffer().is_empty() {
-            return Err(SmtpError::Tls("data after the STARTTLS reply".into()));
-        }
-        let Conn { io, .. } = conn;
-        conn = Conn {
-            io: BufReader::new(tls(&server.host, io.into_inner()).await?),
-            greeting: String::new(),
+    }
+
+    const EHLO: &str = "250-sink\r\n250 8BITMIME\r\n";
+
+    #[tokio::test]
+    async fn a_message_goes_through_the_smtp_dialogue() {
+        let (port, log) = sink(EHLO, "250 ok\r\n").await;
+        let text = "Hei,\n.\nåpne https://x.no/studio/user/activate?code=abc";
+        send(&local(port), &message(text, "Aktiver æøå"))
+            .await
+            .expect("sent");
+        let log = log.await.expect("sink");
+        assert_eq!(log[0], "EHLO tilgang\r\n");
+        // No BODY=8BITMIME: the message is ASCII, whatever the text.
+        assert!(
+            log.contains(&"MAIL FROM:<studio@altinn.no>\r\n".to_owned()),
+            "{log:?}"
+        );
+        assert!(log.contains(&"RCPT TO:<kari@example.no>\r\n".to_owned()));
+        assert!(log.iter().all(|l| l.is_ascii()));
+        // The lone "." of the text is dot-stuffed.
+        assert!(log.contains(&"..\r\n".to_owned()), "{log:?}");
+        assert_eq!(log.last().map(String::as_str), Some("QUIT\r\n"));
+    }
+
+    #[tokio::test]
+    async fn a_4xx_is_transient_and_a_5xx_is_not() {
+        let (port, _log) = sink(EHLO, "451 4.3.0 try again later\r\n").await;
+        let e = send(&local(port), &message("x", "y"))
+            .await
+            .expect_err("451");
+        assert!(e.is_transient(), "{e}");
+        assert!(
+            e.to_string().contains("451") && e.to_string().contains("try again later"),
+            "{e}"
+        );
+        let (port, _log) = sink(EHLO, "550 5.7.1 no\r\n").await;
+        let e = send(&local(port), &message("x", "y"))
+            .await
+            .expect_err("550");
+        assert!(!e.is_transient(), "{e}");
+        assert!(e.to_string().contains("550"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn starttls_and_auth_are_required_when_configured() {
+        let (port, _log) = sink(EHLO, "250 ok\r\n").await;
+        let server = Smtp {
+            security: SmtpSecurity::StartTls,
+            ..local(port)
         };
-        ehlo = conn.command("EHLO", "EHLO tilgang", 250).await?;
+        let e = send(&server, &message("x", "y"))
+            .await
+            .expect_err("no STARTTLS");
+        assert!(!e.is_transient(), "{e}");
+        assert!(e.to_string().contains("STARTTLS"), "{e}");
+        let (port, _log) = sink(EHLO, "250 ok\r\n").await;
+        let server = Smtp {
+            credentials: Some(("u".into(), crate::secret::Secret::new("p"))),
+            ..local(port)
+        };
+        let e = send(&server, &message("x", "y"))
+            .await
+            .expect_err("no AUTH");
+        assert!(!e.is_transient(), "{e}");
+        // Nothing listens any more: a network error, worth a retry.
+        let e = send(&local(port), &message("x", "y"))
+            .await
+            .expect_err("closed");
+        assert!(e.is_transient(), "{e}");
     }
-    if let Some((user, password)) = &server.credentials {
-        if !ehlo.contains("AUTH") {
-            return Err(SmtpError::Refused {
-                step: "AUTH",
-                reply: "the server offers no authentication".into(),
-            });
+
+    #[tokio::test]
+    async fn the_probe_says_noop() {
+        let (port, log) = sink(EHLO, "250 ok\r\n").await;
+        assert_eq!(probe(&local(port)).await.expect("probe"), "none, no log-in");
+        let log = log.await.expect("sink");
+        assert!(log.contains(&"NOOP\r\n".to_owned()), "{log:?}");
+        assert!(!log.iter().any(|l| l.starts_with("MAIL")));
+    }
+
+    fn message<'a>(text: &'a str, subject: &'a str) -> Message<'a> {
+        Message {
+            from: "Altinn Studio <studio@altinn.no>",
+            to: "kari@example.no",
+            subject,
+            text,
+            message_id: "1234@altinn.no",
         }
-        let token = B64.encode(format!("\0{user}\0{}", password.expose()));
-        conn.command("AUTH", &format!("AUTH PLAIN {token}"), 235)
-            .await?;
     }
-    conn.greeting = greeting;
-    Ok(conn)
+
+    #[test]
+    fn html_is_escaped_and_links_are_anchors() {
+        let html = html_of(
+            "Hei <&>",
+            "Hei Kari & \"Ola\" <script>,\n\nåpne https://x.no/a?b=1&c=<2> innen 3 timer.\n\
+             Se https://x.no/b.\n\n---\n\nHi",
+        );
+        assert!(html.contains("<title>Hei &lt;&amp;&gt;</title>"), "{html}");
+        assert!(html.contains("<p>Hei Kari &amp; &quot;Ola&quot; &lt;script&gt;,</p>"));
+        assert!(html.contains(
+            "<p>åpne <a href=\"https://x.no/a?b=1&amp;c=&lt;2&gt;\">https://x.no/a?b=1&amp;c=&lt;2&gt;</a> innen 3 timer.<br>\n\
+             Se <a href=\"https://x.no/b\">https://x.no/b</a>.</p>"
+        ), "{html}");
+        assert!(html.contains("<hr>\n<p>Hi</p>"));
+        assert!(!html.contains("<script>"));
+        // Only http(s) becomes a link.
+        assert!(!html_of("", "javascript:alert(1)").contains("<a "));
+    }
+
+    #[test]
+    fn the_message_is_multipart_alternative_with_encoded_headers() {
+        let text = "Hei Kari,\n\nAktiver kontoen din ved å åpne https://x.no/studio/user/activate?code=abc\n.\nslutt";
+        let built = build(&message(text, "Aktiver kontoen din / æøå")).expect("built");
+        let raw = String::from_utf8(built.formatted()).expect("ascii");
+        assert!(raw.is_ascii(), "{raw}");
+        assert!(raw.contains("Message-ID: <1234@altinn.no>\r\n"), "{raw}");
+        assert!(raw.contains("Date: "));
+        assert!(raw.contains("MIME-Version: 1.0\r\n"));
+        assert!(raw.contains("Content-Type: multipart/alternative;"));
+        assert!(raw.contains("Content-Type: text/plain; charset=utf-8\r\n"));
+        assert!(raw.contains("Content-Type: text/html; charset=utf-8\r\n"));
+        // The subject is an RFC 2047 encoded word, not raw UTF-8.
+        let subject = raw
+            .lines()
+            .find(|l| l.starts_with("Subject: "))
+            .expect("subject");
+        assert!(subject.contains("=?utf-8?"), "{subject}");
+        assert!(
+            raw.contains("From: \"Altinn Studio\" <studio@altinn.no>\r\n")
+                || raw.contains("From: Altinn Studio <studio@altinn.no>\r\n"),
+            "{raw}"
+        );
+        assert!(built.envelope().to().len() == 1);
+    }
+
+    #[test]
+    fn bad_addresses_and_newlines_in_the_subject() {
+        let mut m = message("x", "a\r\nBcc: evil@example.no");
+        let raw = String::from_utf8(build(&m).expect("built").formatted()).expect("ascii");
+        assert!(!raw.contains("\r\nBcc:"), "{raw}");
+        m.to = "not an address";
+        let e = build(&m).expect_err("bad address");
+        assert!(!e.is_transient());
+        assert!(e.to_string().contains("not an address"));
+    }
 }

@@ -328,6 +328,12 @@ async fn sign_up_activate_consent_and_dashboard() {
         assert!(mails[0].headers.contains("Subject: "));
         let link = activation_link(&mails[0].body);
         assert!(link.starts_with(&server.base), "{link}");
+        // The HTML alternative has the same link, as a link.
+        assert!(
+            mails[0].html.contains(&format!("<a href=\"{link}\">")),
+            "{}",
+            mails[0].html
+        );
         let mut status = String::new();
         for _ in 0..100 {
             status = server.app.store.mails(10).await.expect("outbox")[0]

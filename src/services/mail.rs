@@ -77,9 +77,6 @@ impl App {
         let Some(mail) = self.store.mail(id).await? else {
             return Ok(());
         };
-        let date = time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc2822)
-            .unwrap_or_default();
         let host = self
             .config
             .mail_from
@@ -91,9 +88,8 @@ impl App {
             from: &self.config.mail_from,
             to: &mail.recipient,
             subject: &mail.subject,
-            body: &mail.body,
+            text: &mail.body,
             message_id: &message_id,
-            date: &date,
         };
         let now = self.clock.now();
         match smtp::send(smtp_server, &message).await {

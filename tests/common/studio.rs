@@ -18,7 +18,10 @@ pub struct Received {
     pub from: String,
     pub to: String,
     pub headers: String,
+    /// The text: the text/plain part of a multipart message (or the whole body), decoded.
     pub body: String,
+    /// The text/html part, decoded; empty when there is none.
+    pub html: String,
 }
 
 /// An SMTP server on a free port. `fail_first` transactions are refused with 451.
@@ -93,20 +96,17 @@ impl SmtpSink {
                     if l == ".\r\n" {
                         break;
                     }
-                    data.push_str(&l);
+                    // Undo the client's dot-stuffing (RFC 5321 §4.5.2).
+                    data.push_str(l.strip_prefix('.').unwrap_or(&l));
                 }
-                let (headers, encoded) = data.split_once("\r\n\r\n").unwrap_or((&data, ""));
-                let compact: String = encoded.split_whitespace().collect();
-                let body = base64::engine::general_purpose::STANDARD
-                    .decode(compact)
-                    .ok()
-                    .and_then(|b| String::from_utf8(b).ok())
-                    .unwrap_or_default();
+                let (headers, _) = data.split_once("\r\n\r\n").unwrap_or((&data, ""));
+                let (body, html) = mime_texts(&data);
                 self.mails.lock().expect("lock").push(Received {
                     from: from.clone(),
                     to: to.clone(),
                     headers: headers.to_owned(),
                     body,
+                    html,
                 });
                 w.write_all(b"250 queued\r\n").await?;
             } else if upper.starts_with("QUIT") {
@@ -132,6 +132,114 @@ impl SmtpSink {
             self.mails.lock().expect("lock").len()
         );
     }
+}
+
+/// The value of a header (unfolded), by name, in a block of headers.
+fn header(headers: &str, name: &str) -> Option<String> {
+    let unfolded = headers.replace("\r\n ", " ").replace("\r\n\t", " ");
+    unfolded.split("\r\n").find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        n.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_owned())
+    })
+}
+
+/// A parameter of a header value, e.g. `boundary` of a Content-Type.
+fn parameter(value: &str, name: &str) -> Option<String> {
+    value.split(';').skip(1).find_map(|p| {
+        let (n, v) = p.split_once('=')?;
+        n.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().trim_matches('"').to_owned())
+    })
+}
+
+/// A body decoded by its Content-Transfer-Encoding (7bit, 8bit, quoted-printable, base64).
+fn decode(encoding: &str, body: &str) -> String {
+    if encoding.eq_ignore_ascii_case("base64") {
+        let compact: String = body.split_whitespace().collect();
+        return base64::engine::general_purpose::STANDARD
+            .decode(compact)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default();
+    }
+    if encoding.eq_ignore_ascii_case("quoted-printable") {
+        let joined = body.replace("=\r\n", "");
+        let bytes = joined.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            match (bytes[i], hex) {
+                (b'=', Some(b)) => {
+                    out.push(b);
+                    i += 3;
+                }
+                (b, _) => {
+                    out.push(b);
+                    i += 1;
+                }
+            }
+        }
+        return String::from_utf8(out).unwrap_or_default();
+    }
+    body.to_owned()
+}
+
+/// The text and the HTML of a message (headers, blank line, body): the text/plain and
+/// text/html parts of a multipart message, or the single body as text.
+fn mime_texts(data: &str) -> (String, String) {
+    let (headers, body) = data.split_once("\r\n\r\n").unwrap_or((data, ""));
+    let content_type = header(headers, "Content-Type").unwrap_or_default();
+    let encoding = header(headers, "Content-Transfer-Encoding").unwrap_or_default();
+    let Some(boundary) = content_type
+        .to_ascii_lowercase()
+        .starts_with("multipart/")
+        .then(|| parameter(&content_type, "boundary"))
+        .flatten()
+    else {
+        return (
+            decode(&encoding, body.trim_end_matches("\r\n")),
+            String::new(),
+        );
+    };
+    let (mut text, mut html) = (String::new(), String::new());
+    let delimiter = format!("\r\n--{boundary}");
+    let body = format!("\r\n{body}");
+    for part in body.split(&delimiter).skip(1) {
+        if part.starts_with("--") {
+            break;
+        }
+        let part = part.trim_start_matches([' ', '\t']);
+        let part = part.strip_prefix("\r\n").unwrap_or(part);
+        let (inner_text, inner_html) = mime_texts(part);
+        let kind = header(
+            part.split_once("\r\n\r\n").map_or(part, |p| p.0),
+            "Content-Type",
+        )
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+        if kind.starts_with("multipart/") {
+            if text.is_empty() {
+                text = inner_text;
+            }
+            if html.is_empty() {
+                html = inner_html;
+            }
+        } else if kind.starts_with("text/html") {
+            if html.is_empty() {
+                html = inner_text;
+            }
+        } else if (kind.is_empty() || kind.starts_with("text/plain")) && text.is_empty() {
+            text = inner_text;
+        }
+    }
+    (text, html)
 }
 
 /// The activation link in a mail body.

@@ -312,7 +312,7 @@ async fn access_token(
         Err(e) => (
             StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
             [(header::CACHE_CONTROL, "no-store")],
-            Json(OAuthErrorBody::new(&e.error, &e.description)),
+            Json(OAuthErrorBody::new(e.error, &e.description)),
         )
             .into_response(),
     }
