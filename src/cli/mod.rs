@@ -1,4 +1,4 @@
-//! The `tilgang` command: serve, migrate, import, config check.
+//! The `tilgang` command: serve, migrate, import, keys, health, config check and settings.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -79,11 +79,22 @@ enum ConfigCommand {
         #[arg(long)]
         offline: bool,
     },
+    /// Print every setting (flag, TOML key, environment variable, default, what it sets) as
+    /// the Markdown table in the README
+    Settings,
 }
 
 /// Exit codes: 0 success, 1 failure while running, 2 bad configuration or usage.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The table of settings needs no configuration, so a broken one does not hide it.
+    if let Some(Command::Config {
+        command: ConfigCommand::Settings,
+    }) = cli.command
+    {
+        print!("{}", crate::config::settings::markdown());
+        return ExitCode::SUCCESS;
+    }
     let config = match Config::resolve(&cli.overrides) {
         Ok(c) => c,
         Err(e) => {
@@ -121,7 +132,13 @@ pub fn main() -> ExitCode {
                         keep_old,
                     },
             }) => rotate_keys(config, activate_after, keep_old).await,
-            Some(Command::Config { .. }) => check_config(config).await,
+            Some(Command::Config {
+                command: ConfigCommand::Check { .. },
+            }) => check_config(config).await,
+            // Printed above, before the configuration was resolved.
+            Some(Command::Config {
+                command: ConfigCommand::Settings,
+            }) => Ok(()),
             Some(Command::Health { live }) => check_health(&config, live).await,
         }
     });
