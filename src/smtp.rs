@@ -43,6 +43,13 @@ pub enum SmtpError {
         #[source]
         source: lettre::transport::smtp::Error,
     },
+    /// No connection at all (refused, no route, the name does not resolve, timed out).
+    #[error("cannot reach the SMTP server {server}: {source}")]
+    Unreachable {
+        server: String,
+        #[source]
+        source: lettre::transport::smtp::Error,
+    },
     #[error("the SMTP server {0} did not answer NOOP")]
     NoAnswer(String),
 }
@@ -54,7 +61,7 @@ impl SmtpError {
         match self {
             SmtpError::BadAddress(..) | SmtpError::Message(_) => false,
             SmtpError::Smtp { source, .. } => !(source.is_permanent() || source.is_client()),
-            SmtpError::NoAnswer(_) => true,
+            SmtpError::NoAnswer(_) | SmtpError::Unreachable { .. } => true,
         }
     }
 }
@@ -73,11 +80,24 @@ fn target(server: &Smtp) -> String {
     format!("{}:{}", server.host, server.port)
 }
 
+/// lettre's error with the server it came from; no reply, no TLS and no client error means
+/// the connection itself failed.
+fn failure(server: &Smtp, source: lettre::transport::smtp::Error) -> SmtpError {
+    let server = target(server);
+    let answered = source.is_response()
+        || source.is_client()
+        || source.is_tls()
+        || source.is_transient()
+        || source.is_permanent();
+    if source.is_timeout() || !answered {
+        SmtpError::Unreachable { server, source }
+    } else {
+        SmtpError::Smtp { server, source }
+    }
+}
+
 fn transport(server: &Smtp) -> Result<AsyncSmtpTransport<Tokio1Executor>, SmtpError> {
-    let failed = |source| SmtpError::Smtp {
-        server: target(server),
-        source,
-    };
+    let failed = |source| failure(server, source);
     let tls = match server.security {
         SmtpSecurity::StartTls => {
             Tls::Required(TlsParameters::new(server.host.clone()).map_err(failed)?)
@@ -123,10 +143,7 @@ pub async fn send(server: &Smtp, m: &Message<'_>) -> Result<(), SmtpError> {
     transport(server)?
         .send(message)
         .await
-        .map_err(|source| SmtpError::Smtp {
-            server: target(server),
-            source,
-        })?;
+        .map_err(|source| failure(server, source))?;
     Ok(())
 }
 
@@ -136,10 +153,7 @@ pub async fn probe(server: &Smtp) -> Result<String, SmtpError> {
     let answered = transport(server)?
         .test_connection()
         .await
-        .map_err(|source| SmtpError::Smtp {
-            server: target(server),
-            source,
-        })?;
+        .map_err(|source| failure(server, source))?;
     if !answered {
         return Err(SmtpError::NoAnswer(target(server)));
     }

@@ -32,27 +32,11 @@ macro_rules! texts {
 }
 pub(crate) use texts;
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
     Nb,
-    /// Nynorsk: data (names of systems, rights, packages) in nynorsk; the pages' own words
-    /// fall back to bokmål.
+    /// Nynorsk: the pages' own words (every page's `texts!`) and the data (names of systems,
+    /// rights, packages) in nynorsk; texts that come from elsewhere in bokmål only fall back to it.
     Nn,
     En,
 }
@@ -63,14 +47,6 @@ impl Lang {
             Lang::Nb => "nb",
             Lang::Nn => "nn",
             Lang::En => "en",
-        }
-    }
-
-    /// Picks the text for this language.
-    pub fn t<'a>(self, nb: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Nb | Lang::Nn => nb,
-            Lang::En => en,
         }
     }
 }
@@ -120,31 +96,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
         };
         Ok(from_query.or(from_cookie).unwrap_or_else(from_accept))
     }
-}
-
-/// The old page frame for pages not yet written as templates: `body` is HTML that the caller
-/// has escaped. Renders through the same layout as [`render`].
-pub fn page(lang: Lang, title: &str, test_instance: bool, body: &str) -> Response {
-    let frame = Frame {
-        lang,
-        title: title.to_owned(),
-        test_instance,
-        t: FrameTexts::of(lang),
-    };
-    render(
-        StatusCode::OK,
-        &Legacy {
-            f: frame,
-            body: askama::filters::Safe(body),
-        },
-    )
-}
-
-#[derive(Template)]
-#[template(path = "legacy.html")]
-struct Legacy<'a> {
-    f: Frame,
-    body: askama::filters::Safe<&'a str>,
 }
 
 texts! {
@@ -282,18 +233,5 @@ impl From<Response> for PageError {
 impl From<crate::services::StoreError> for PageError {
     fn from(e: crate::services::StoreError) -> Self {
         PageError(crate::http::problem::Problem::from(e).into_response())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            esc("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
     }
 }

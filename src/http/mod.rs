@@ -52,21 +52,7 @@ pub fn router(app: App) -> Router {
         metrics: Arc::new(metrics::Metrics::default()),
         started: Instant::now(),
     };
-    let mut router = Router::new()
-        .merge(home::routes())
-        .merge(ops::routes())
-        .merge(register::routes())
-        .merge(catalogue::routes())
-        .merge(admin::routes())
-        .merge(issuer::routes())
-        .merge(login::routes())
-        .merge(system_register::routes())
-        .merge(system_users::routes())
-        .merge(studio::routes());
-    if state.app.config.profile == Profile::Local {
-        router = router.merge(idp::routes()).merge(devmail::routes());
-    }
-    router
+    routes(state.app.config.profile)
         .fallback(|| async {
             Problem::not_found("there is nothing at this address; see /docs for the API")
         })
@@ -78,6 +64,26 @@ pub fn router(app: App) -> Router {
         .layer(middleware::from_fn(input::reject_nul))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
+}
+
+/// Every route of the profile, without the fallbacks and middleware.
+fn routes(profile: Profile) -> Router<AppState> {
+    let router = Router::new()
+        .merge(home::routes())
+        .merge(ops::routes())
+        .merge(register::routes())
+        .merge(catalogue::routes())
+        .merge(admin::routes())
+        .merge(issuer::routes())
+        .merge(login::routes())
+        .merge(system_register::routes())
+        .merge(system_users::routes())
+        .merge(studio::routes());
+    if profile == Profile::Local {
+        router.merge(idp::routes()).merge(devmail::routes())
+    } else {
+        router
+    }
 }
 
 /// Gives each request a trace id (continuing an incoming W3C `traceparent`), logs it and
@@ -147,4 +153,95 @@ pub async fn serve(
 /// Renders a service result that failed in the store as a 500 with the details in the log.
 pub fn internal<E: std::error::Error + 'static>(e: E) -> Response {
     Problem::internal(&e).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The paths axum serves, read from the router's `Debug` output (axum prints each route's
+    /// path there; there is no other way to list them).
+    fn served_paths(profile: Profile) -> BTreeSet<String> {
+        let debug = format!("{:?}", routes(profile));
+        let mut paths = BTreeSet::new();
+        for part in debug.split("RouteId(").skip(1) {
+            if let Some(rest) = part.split_once("): \"").map(|(_, r)| r)
+                && let Some((path, _)) = rest.split_once('"')
+            {
+                if !path.contains("__private__axum") {
+                    paths.insert(shape(path));
+                }
+            }
+        }
+        paths
+    }
+
+    /// The path with each `{parameter}` as `{}`: the document names parameters as Altinn
+    /// does (`{systemId}`), the router as Rust does (`{system_id}`).
+    fn shape(path: &str) -> String {
+        let mut out = String::with_capacity(path.len());
+        let mut in_param = false;
+        for c in path.chars() {
+            match c {
+                '{' => {
+                    in_param = true;
+                    out.push_str("{}");
+                }
+                '}' => in_param = false,
+                c if !in_param => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn documented_paths() -> BTreeSet<String> {
+        let doc: serde_json::Value =
+            serde_json::from_str(ops::OPENAPI).expect("assets/openapi.json is JSON");
+        doc["paths"]
+            .as_object()
+            .expect("the document has paths")
+            .keys()
+            .map(|p| shape(p))
+            .collect()
+    }
+
+    #[test]
+    fn every_route_is_in_the_openapi_document_and_back() {
+        let served = served_paths(Profile::Local);
+        assert!(
+            served.len() > 100,
+            "the router's paths were read: {served:?}"
+        );
+        let documented = documented_paths();
+        let missing: Vec<_> = served.difference(&documented).collect();
+        let stale: Vec<_> = documented.difference(&served).collect();
+        assert!(
+            missing.is_empty(),
+            "routes missing from assets/openapi.json: {missing:#?}"
+        );
+        assert!(
+            stale.is_empty(),
+            "assets/openapi.json documents paths nothing serves: {stale:#?}"
+        );
+    }
+
+    #[test]
+    fn the_production_profile_serves_no_local_only_path() {
+        let doc: serde_json::Value =
+            serde_json::from_str(ops::OPENAPI).expect("assets/openapi.json is JSON");
+        let local_only: BTreeSet<String> = doc["paths"]
+            .as_object()
+            .expect("the document has paths")
+            .iter()
+            .filter(|(_, item)| item.get("x-local-profile-only").is_some())
+            .map(|(path, _)| shape(path))
+            .collect();
+        let served = served_paths(Profile::Production);
+        let leaked: Vec<_> = served.intersection(&local_only).collect();
+        assert!(leaked.is_empty(), "served in production: {leaked:#?}");
+        assert!(!local_only.is_empty());
+    }
 }

@@ -13,7 +13,7 @@ use super::html::{Frame, Lang, render, texts};
 use super::problem::Problem;
 use crate::config::Profile;
 
-const OPENAPI: &str = include_str!("../../assets/openapi.json");
+pub(crate) const OPENAPI: &str = include_str!("../../assets/openapi.json");
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -153,31 +153,6 @@ pub fn client_ip(parts_ext: &axum::http::Extensions) -> Option<String> {
     parts_ext.get::<ClientAddr>().map(|c| c.0.to_string())
 }
 
-#[derive(Template)]
-#[template(path = "studio/body.html")]
-struct Body<'a> {
-    f: Frame,
-    body: &'a str,
-}
-
-/// A Studio page (no-store) around `body`, HTML that the caller has escaped: for the Studio
-/// pages not yet written as templates. New pages are templates rendered with [`studio`].
-pub fn studio_page(
-    state: &AppState,
-    lang: Lang,
-    status: StatusCode,
-    title: &str,
-    body: &str,
-) -> Response {
-    private(render(
-        status,
-        &Body {
-            f: Frame::new(state, lang, title),
-            body,
-        },
-    ))
-}
-
 /// Renders a Studio page template: every Studio page is `no-store`.
 pub(crate) fn studio(status: StatusCode, template: &impl Template) -> Response {
     private(render(status, template))
