@@ -1,7 +1,7 @@
 //! Property test: the token endpoint's assertion handling answers every input, however
 //! malformed, with an RFC 6749 error and never panics or fails as a server error.
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;

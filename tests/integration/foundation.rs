@@ -1,6 +1,6 @@
 //! The foundation end to end: the server on a free port, on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{Engine, Options, TestServer, engines, problem};
 use serde_json::{Value, json};
@@ -27,9 +27,8 @@ fn import_doc() -> Value {
     })
 }
 
-#[tokio::test]
-async fn health_home_docs_and_metrics() {
-    for engine in engines().await {
+engine_tests! {
+    async fn health_home_docs_and_metrics(engine: Engine) {
         let s = TestServer::start(engine).await;
         let res = s.get("/health").await;
         assert_eq!(res.status(), 200, "{engine:?}");
@@ -70,9 +69,8 @@ async fn health_home_docs_and_metrics() {
     }
 }
 
-#[tokio::test]
-async fn import_through_the_api_is_idempotent_and_audited() {
-    for engine in engines().await {
+engine_tests! {
+    async fn import_through_the_api_is_idempotent_and_audited(engine: Engine) {
         let s = TestServer::start(engine).await;
         let token = s.enterprise_token(VENDOR, ADMIN_SCOPES).await;
         let res = s
@@ -140,9 +138,8 @@ async fn import_through_the_api_is_idempotent_and_audited() {
     }
 }
 
-#[tokio::test]
-async fn one_bad_record_rejects_the_whole_document() {
-    for engine in engines().await {
+engine_tests! {
+    async fn one_bad_record_rejects_the_whole_document(engine: Engine) {
         let s = TestServer::start(engine).await;
         let token = s.enterprise_token(VENDOR, ADMIN_SCOPES).await;
         let mut doc = import_doc();
@@ -184,9 +181,8 @@ async fn one_bad_record_rejects_the_whole_document() {
     }
 }
 
-#[tokio::test]
-async fn unknown_references_reject_the_document_and_leave_nothing_behind() {
-    for engine in engines().await {
+engine_tests! {
+    async fn unknown_references_reject_the_document_and_leave_nothing_behind(engine: Engine) {
         let s = TestServer::start(engine).await;
         let token = s.enterprise_token(VENDOR, ADMIN_SCOPES).await;
         let mut doc = import_doc();
@@ -216,9 +212,8 @@ async fn unknown_references_reject_the_document_and_leave_nothing_behind() {
     }
 }
 
-#[tokio::test]
-async fn tokens_and_scopes_are_checked() {
-    for engine in engines().await {
+engine_tests! {
+    async fn tokens_and_scopes_are_checked(engine: Engine) {
         let s = TestServer::start(engine).await;
         let doc = import_doc();
         let no_token = s
@@ -295,9 +290,8 @@ async fn tokens_and_scopes_are_checked() {
     }
 }
 
-#[tokio::test]
-async fn malformed_requests_get_problem_details() {
-    for engine in engines().await {
+engine_tests! {
+    async fn malformed_requests_get_problem_details(engine: Engine) {
         let s = TestServer::start(engine).await;
         let token = s.enterprise_token(VENDOR, ADMIN_SCOPES).await;
         let url = s.url("/register/api/v1/admin/import");
@@ -400,9 +394,8 @@ async fn malformed_requests_get_problem_details() {
     }
 }
 
-#[tokio::test]
-async fn catalogue_of_demo_data() {
-    for engine in engines().await {
+engine_tests! {
+    async fn catalogue_of_demo_data(engine: Engine) {
         let s = TestServer::start(engine).await;
         let export: Vec<Value> = s
             .get("/accessmanagement/api/v1/meta/info/accesspackages/export")
@@ -432,9 +425,8 @@ async fn catalogue_of_demo_data() {
     }
 }
 
-#[tokio::test]
-async fn demo_data_loads_on_first_start_only() {
-    for engine in engines().await {
+engine_tests! {
+    async fn demo_data_loads_on_first_start_only(engine: Engine) {
         let s = TestServer::start(engine).await;
         let first = s.app.store.reference_counts().await.unwrap();
         let jwks_before: Value = s
@@ -473,9 +465,8 @@ async fn demo_data_loads_on_first_start_only() {
     }
 }
 
-#[tokio::test]
-async fn audit_pages_neither_skip_nor_repeat() {
-    for engine in engines().await {
+engine_tests! {
+    async fn audit_pages_neither_skip_nor_repeat(engine: Engine) {
         let s = TestServer::start(engine).await;
         let token = s.enterprise_token(VENDOR, ADMIN_SCOPES).await;
         for _ in 0..4 {
@@ -546,9 +537,8 @@ async fn production_profile_hides_test_tools() {
     s.stop().await;
 }
 
-#[tokio::test]
-async fn health_is_503_when_the_database_does_not_answer() {
-    for engine in engines().await {
+engine_tests! {
+    async fn health_is_503_when_the_database_does_not_answer(engine: Engine) {
         let s = TestServer::start(engine).await;
         s.app.store.close().await;
         let body = problem(s.get("/health").await, 503).await;
@@ -560,9 +550,8 @@ async fn health_is_503_when_the_database_does_not_answer() {
     }
 }
 
-#[tokio::test]
-async fn personal_test_tokens() {
-    for engine in engines().await {
+engine_tests! {
+    async fn personal_test_tokens(engine: Engine) {
         let s = TestServer::start(engine).await;
         let res = s
             .get("/api/GetPersonalToken?pid=05827536549&scopes=altinn:portal/enduser")
@@ -607,12 +596,11 @@ async fn personal_test_tokens() {
     }
 }
 
-/// Issue 12, item 11: instances started at once on an empty database take turns migrating
-/// (PostgreSQL: an advisory lock; it failed with "duplicate key … pg_type" before), and every
-/// one of them ends with the whole schema.
-#[tokio::test]
-async fn instances_started_together_migrate_once() {
-    for engine in engines().await {
+engine_tests! {
+    /// Issue 12, item 11: instances started at once on an empty database take turns migrating
+    /// (PostgreSQL: an advisory lock; it failed with "duplicate key … pg_type" before), and every
+    /// one of them ends with the whole schema.
+    async fn instances_started_together_migrate_once(engine: Engine) {
         let (url, dir, db_name) = common::fresh_database(engine).await;
         let mut starts = Vec::new();
         for _ in 0..4 {

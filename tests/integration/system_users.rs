@@ -2,9 +2,9 @@
 //! customer's daglig leder approves (or rejects, or lets it time out), the vendor verifies and
 //! fetches a system-user token. On both engines.
 
-mod common;
+use crate::common;
 
-use common::{TestServer, claims_of, engines, problem};
+use common::{Engine, TestServer, claims_of, problem};
 use serde_json::{Value, json};
 use tilgang::jose::{RsaSigningKey, sign_compact};
 
@@ -150,9 +150,8 @@ async fn decide(s: &TestServer, pid: &str, org: &str, id: &str, what: &str) -> r
         .unwrap()
 }
 
-#[tokio::test]
-async fn request_approve_verify_and_token() {
-    for engine in engines().await {
+engine_tests! {
+    async fn request_approve_verify_and_token(engine: Engine) {
         let s = TestServer::start(engine).await;
         let vendor = vendor_with_system(&s).await;
         let mp = vendor.access_token(&s).await;
@@ -359,9 +358,8 @@ async fn request_approve_verify_and_token() {
     }
 }
 
-#[tokio::test]
-async fn reject_timeout_delete_and_refusals() {
-    for engine in engines().await {
+engine_tests! {
+    async fn reject_timeout_delete_and_refusals(engine: Engine) {
         let s = TestServer::start(engine).await;
         let vendor = vendor_with_system(&s).await;
         let mp = vendor.access_token(&s).await;
@@ -595,9 +593,8 @@ async fn reject_timeout_delete_and_refusals() {
     }
 }
 
-#[tokio::test]
-async fn concurrent_creates_give_one_request_and_concurrent_approvals_one_system_user() {
-    for engine in engines().await {
+engine_tests! {
+    async fn concurrent_creates_give_one_request_and_concurrent_approvals_one_system_user(engine: Engine) {
         let s = TestServer::start(engine).await;
         let vendor = vendor_with_system(&s).await;
         let mp = vendor.access_token(&s).await;
@@ -656,9 +653,8 @@ where
     out
 }
 
-#[tokio::test]
-async fn the_approval_pages_at_the_confirm_url() {
-    for engine in engines().await {
+engine_tests! {
+    async fn the_approval_pages_at_the_confirm_url(engine: Engine) {
         let s = TestServer::start(engine).await;
         let vendor = vendor_with_system(&s).await;
         let mp = vendor.access_token(&s).await;
@@ -817,9 +813,8 @@ async fn the_approval_pages_at_the_confirm_url() {
     }
 }
 
-#[tokio::test]
-async fn the_portal_creates_lists_and_deletes_system_users_and_requests_can_be_escalated() {
-    for engine in engines().await {
+engine_tests! {
+    async fn the_portal_creates_lists_and_deletes_system_users_and_requests_can_be_escalated(engine: Engine) {
         let s = TestServer::start(engine).await;
         let vendor = vendor_with_system(&s).await;
         let mp = vendor.access_token(&s).await;
@@ -1052,9 +1047,8 @@ async fn the_portal_creates_lists_and_deletes_system_users_and_requests_can_be_e
     }
 }
 
-#[tokio::test]
-async fn vendor_and_internal_lists_of_system_users() {
-    for engine in engines().await {
+engine_tests! {
+    async fn vendor_and_internal_lists_of_system_users(engine: Engine) {
         let s = TestServer::start(engine).await;
         let vendor = vendor_with_system(&s).await;
         let mp = vendor.access_token(&s).await;
@@ -1217,9 +1211,8 @@ async fn vendor_and_internal_lists_of_system_users() {
     }
 }
 
-#[tokio::test]
-async fn every_creation_and_approval_code() {
-    for engine in engines().await {
+engine_tests! {
+    async fn every_creation_and_approval_code(engine: Engine) {
         let s = TestServer::start(engine).await;
         let vendor = vendor_with_system(&s).await;
         let mp = vendor.access_token(&s).await;
@@ -1351,9 +1344,8 @@ async fn every_creation_and_approval_code() {
     }
 }
 
-#[tokio::test]
-async fn a_daglig_leder_appoints_an_access_manager_who_may_then_approve() {
-    for engine in engines().await {
+engine_tests! {
+    async fn a_daglig_leder_appoints_an_access_manager_who_may_then_approve(engine: Engine) {
         let s = TestServer::start(engine).await;
         let vendor = vendor_with_system(&s).await;
         let mp = vendor.access_token(&s).await;
@@ -1551,13 +1543,12 @@ async fn second_system(s: &TestServer, system_id: &str) -> Vendor {
     Vendor { key, client_id }
 }
 
-/// Regression (security review, item 2): keys were one string `system|org|externalRef`, so a
-/// system id and an external reference with `|` in them could name another organisation's
-/// system user, and the token endpoint issued a system-user token for an organisation that
-/// approved nothing. Keys are now three typed columns.
-#[tokio::test]
-async fn separators_in_system_ids_and_external_refs_never_collide() {
-    for engine in engines().await {
+engine_tests! {
+    /// Regression (security review, item 2): keys were one string `system|org|externalRef`, so a
+    /// system id and an external reference with `|` in them could name another organisation's
+    /// system user, and the token endpoint issued a system-user token for an organisation that
+    /// approved nothing. Keys are now three typed columns.
+    async fn separators_in_system_ids_and_external_refs_never_collide(engine: Engine) {
         let s = TestServer::start(engine).await;
         let vendor = vendor_with_system(&s).await;
         let mp = vendor.access_token(&s).await;
@@ -1626,13 +1617,12 @@ async fn separators_in_system_ids_and_external_refs_never_collide() {
     }
 }
 
-/// Regression (security review, item 5): an approval held its transaction's connection while
-/// it asked the pool for another, so a burst of approvals starved the pool (500s after 10 s)
-/// and took the token endpoint down with it. Fifty approvals at once, mixed with fifty
-/// system-user token grants, all succeed on both engines.
-#[tokio::test]
-async fn fifty_concurrent_approvals_mixed_with_token_grants_all_succeed() {
-    for engine in engines().await {
+engine_tests! {
+    /// Regression (security review, item 5): an approval held its transaction's connection while
+    /// it asked the pool for another, so a burst of approvals starved the pool (500s after 10 s)
+    /// and took the token endpoint down with it. Fifty approvals at once, mixed with fifty
+    /// system-user token grants, all succeed on both engines.
+    async fn fifty_concurrent_approvals_mixed_with_token_grants_all_succeed(engine: Engine) {
         let s = TestServer::start(engine).await;
         let vendor = vendor_with_system(&s).await;
         let mp = vendor.access_token(&s).await;

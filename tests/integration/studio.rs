@@ -3,12 +3,12 @@
 //! a listener, activation (once), consent and the OAuth2 provider's error cases, the
 //! dashboard, organisations and teams through pages and the Gitea API, organisation requests.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
 use common::studio::{SmtpSink, Visitor, activation_link};
-use common::{Options, TestServer, engines, input_value, location};
+use common::{Engine, Options, TestServer, input_value, location};
 use serde_json::{Value, json};
 
 const KARI: &str = "05827536549";
@@ -81,9 +81,8 @@ async fn open_studio(v: &mut Visitor<'_>) -> String {
     page
 }
 
-#[tokio::test]
-async fn sign_up_activate_consent_and_dashboard() {
-    for engine in engines().await {
+engine_tests! {
+    async fn sign_up_activate_consent_and_dashboard(engine: Engine) {
         let (server, sink) = server_with_smtp(engine).await;
         let mut v = Visitor::new(&server);
 
@@ -526,9 +525,8 @@ async fn sign_up_activate_consent_and_dashboard() {
     }
 }
 
-#[tokio::test]
-async fn the_oauth_provider_checks_every_request() {
-    for engine in engines().await {
+engine_tests! {
+    async fn the_oauth_provider_checks_every_request(engine: Engine) {
         let (server, sink) = server_with_smtp(engine).await;
         let mut v = new_user(&server, &sink, KARI, "kari", "kari@example.no").await;
         let (client_id, secret) = server.app.studio_designer_client();
@@ -882,9 +880,8 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
-#[tokio::test]
-async fn an_expired_link_and_a_new_login_lead_to_resend() {
-    for engine in engines().await {
+engine_tests! {
+    async fn an_expired_link_and_a_new_login_lead_to_resend(engine: Engine) {
         let (server, sink) = server_with_smtp(engine).await;
         let mut v = Visitor::new(&server);
         let (_, _, page) = v.ansattporten(CAMILLA).await;
@@ -1121,9 +1118,8 @@ async fn an_expired_link_and_a_new_login_lead_to_resend() {
     }
 }
 
-#[tokio::test]
-async fn operators_create_organisations_and_owners_manage_teams() {
-    for engine in engines().await {
+engine_tests! {
+    async fn operators_create_organisations_and_owners_manage_teams(engine: Engine) {
         let (server, sink) = server_with_smtp(engine).await;
         let mut kari = new_user(&server, &sink, KARI, "kari", "kari@example.no").await;
         let mut anders = new_user(&server, &sink, ANDERS, "anders", "anders@example.no").await;
@@ -1636,13 +1632,12 @@ async fn the_local_outbox_shows_mail_without_smtp() {
     server.stop().await;
 }
 
-/// Regression (security review, item 1, login CSRF): an attacker starts a Studio sign-up,
-/// finishes the eID step as themself and sends the victim the callback URL. The victim's
-/// browser, which did not start that log-in, gets no session and cannot be led to link its
-/// account to the attacker's identity; the page says to start again.
-#[tokio::test]
-async fn a_callback_from_another_browser_links_nothing() {
-    for engine in engines().await {
+engine_tests! {
+    /// Regression (security review, item 1, login CSRF): an attacker starts a Studio sign-up,
+    /// finishes the eID step as themself and sends the victim the callback URL. The victim's
+    /// browser, which did not start that log-in, gets no session and cannot be led to link its
+    /// account to the attacker's identity; the page says to start again.
+    async fn a_callback_from_another_browser_links_nothing(engine: Engine) {
         let (s, sink) = server_with_smtp(engine).await;
         // The victim has an account (and is signed in to it).
         let mut victim = new_user(&s, &sink, KARI, "kari", "kari@example.no").await;
@@ -1693,13 +1688,12 @@ async fn basic_status(s: &TestServer, user: &str, password: &str) -> u16 {
         .as_u16()
 }
 
-/// Regression (security review, items 6 and 7b): log-in throttling lived in process memory
-/// (lost on restart, per instance), counted successful log-ins and could lock the owner out.
-/// Now failures are counted per account and per source in the database; successes never are;
-/// after the lock-out window the right password works again; keys are hashes of fixed length.
-#[tokio::test]
-async fn failed_log_ins_lock_an_account_for_a_while_in_every_instance() {
-    for engine in engines().await {
+engine_tests! {
+    /// Regression (security review, items 6 and 7b): log-in throttling lived in process memory
+    /// (lost on restart, per instance), counted successful log-ins and could lock the owner out.
+    /// Now failures are counted per account and per source in the database; successes never are;
+    /// after the lock-out window the right password works again; keys are hashes of fixed length.
+    async fn failed_log_ins_lock_an_account_for_a_while_in_every_instance(engine: Engine) {
         let (s, sink) = server_with_smtp(engine).await;
         let _kari = new_user(&s, &sink, KARI, "kari", "kari@example.no").await;
         // Successful Basic-authenticated calls are never throttled.
@@ -1780,12 +1774,11 @@ fn studio_failures() -> i64 {
     tilgang::services::studio::ACCOUNT_FAILURES
 }
 
-/// Regression (security review, item 12): an account never activated held its user name and
-/// e-mail address for ever. When its activation expires the background job removes it, and
-/// the person (or anyone) may sign up with them again.
-#[tokio::test]
-async fn an_unactivated_account_releases_its_name_and_address() {
-    for engine in engines().await {
+engine_tests! {
+    /// Regression (security review, item 12): an account never activated held its user name and
+    /// e-mail address for ever. When its activation expires the background job removes it, and
+    /// the person (or anyone) may sign up with them again.
+    async fn an_unactivated_account_releases_its_name_and_address(engine: Engine) {
         let (s, sink) = server_with_smtp(engine).await;
         let mut v = Visitor::new(&s);
         let (_, _, page) = v.ansattporten(ANDERS).await;

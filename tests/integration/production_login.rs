@@ -3,7 +3,7 @@
 //! authentication) whose issuer has no trailing slash, as the real ID-porten's
 //! (`https://idporten.no`) has not (issue 12, item 1).
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};

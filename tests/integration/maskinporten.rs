@@ -2,11 +2,11 @@
 //! through the self-service API, JWT-bearer grants, protected calls, the token exchange, and
 //! every bad assertion refused with its RFC 6749 error.
 
-mod common;
+use crate::common;
 
-use base64::Engine;
+use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use common::{TestServer, claims_of, engines, problem};
+use common::{Engine, TestServer, claims_of, problem};
 use serde_json::{Value, json};
 use tilgang::jose::{RsaSigningKey, sign_compact};
 
@@ -106,9 +106,8 @@ async fn refused(res: reqwest::Response, status: u16, error: &str, words: &str) 
     );
 }
 
-#[tokio::test]
-async fn vendor_end_to_end() {
-    for engine in engines().await {
+engine_tests! {
+    async fn vendor_end_to_end(engine: Engine) {
         let s = TestServer::start(engine).await;
         let discovery: Value = s
             .get("/maskinporten/.well-known/oauth-authorization-server")
@@ -230,9 +229,8 @@ async fn vendor_end_to_end() {
     }
 }
 
-#[tokio::test]
-async fn every_bad_assertion_is_refused_with_its_error() {
-    for engine in engines().await {
+engine_tests! {
+    async fn every_bad_assertion_is_refused_with_its_error(engine: Engine) {
         let s = TestServer::start(engine).await;
         let v = register_vendor(&s, json!(["idporten:dcr.read"])).await;
         let now = s.clock.now() / 1_000_000;
@@ -472,9 +470,8 @@ async fn every_bad_assertion_is_refused_with_its_error() {
     }
 }
 
-#[tokio::test]
-async fn self_service_checks_input_and_ownership() {
-    for engine in engines().await {
+engine_tests! {
+    async fn self_service_checks_input_and_ownership(engine: Engine) {
         let s = TestServer::start(engine).await;
         let v = register_vendor(&s, json!(["idporten:dcr.read"])).await;
         let token = &v.dcr_token;

@@ -3,7 +3,7 @@
 //! `oidc-provider`, issuer without a trailing slash) — a daglig leder approves a system-user
 //! request in headless chromium.
 
-mod common;
+use crate::common;
 
 use common::browser::Browser;
 use common::oidc_provider::OidcProvider;

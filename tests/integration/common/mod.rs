@@ -3,8 +3,9 @@
 //!
 //! PostgreSQL is reached at `TILGANG_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); each server gets a database of its own,
-//! dropped when the test stops it. When PostgreSQL is unreachable the PostgreSQL half of a test
-//! is skipped with a warning, except under `CI=true`, where it fails.
+//! dropped when the test stops it. A test written once for both engines is an `engine_tests!`
+//! (`<name>_sqlite`, `<name>_postgres`). When PostgreSQL is unreachable the PostgreSQL tests
+//! are skipped with a warning, except under `CI=true`, where they fail.
 #![allow(dead_code)]
 
 pub mod browser;
@@ -34,8 +35,9 @@ pub fn admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
-/// The engines to run a test on.
-pub async fn engines() -> Vec<Engine> {
+/// Why PostgreSQL at [`admin_url`] does not answer, or `None` when it does. Asked afresh by
+/// every test that needs it.
+async fn postgres_unreachable() -> Option<String> {
     let reachable = tokio::time::timeout(
         Duration::from_secs(5),
         sqlx::PgConnection::connect(&admin_url()),
@@ -44,14 +46,24 @@ pub async fn engines() -> Vec<Engine> {
     match reachable {
         Ok(Ok(conn)) => {
             let _ = conn.close().await;
-            vec![Engine::Sqlite, Engine::Postgres]
+            None
         }
-        other => {
-            let why = match other {
-                Ok(Err(e)) => e.to_string(),
-                _ => "timed out".into(),
-            };
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(_) => Some("timed out".into()),
+    }
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// The engines to run a test on (for the tests that compare or combine engines, and the
+/// PostgreSQL-only ones; a test that runs the same on each engine is an [`engine_tests!`]).
+pub async fn engines() -> Vec<Engine> {
+    match postgres_unreachable().await {
+        None => vec![Engine::Sqlite, Engine::Postgres],
+        Some(why) => {
+            if in_ci() {
                 panic!(
                     "PostgreSQL at {} is unreachable ({why}); CI must test both engines",
                     admin_url()
@@ -64,6 +76,77 @@ pub async fn engines() -> Vec<Engine> {
             vec![Engine::Sqlite]
         }
     }
+}
+
+/// Whether the PostgreSQL half of an [`engine_tests!`] test runs: `true` when PostgreSQL
+/// answers. When it does not, the test fails under `CI=true` and is otherwise skipped with a
+/// warning, as [`engines`] does.
+pub async fn postgres_available() -> bool {
+    match postgres_unreachable().await {
+        None => true,
+        Some(why) => {
+            if in_ci() {
+                panic!(
+                    "PostgreSQL at {} is unreachable ({why}); CI must test both engines",
+                    admin_url()
+                );
+            }
+            eprintln!(
+                "WARNING: PostgreSQL at {} is unreachable ({why}); skipping the PostgreSQL test",
+                admin_url()
+            );
+            false
+        }
+    }
+}
+
+/// Tests written once for both engines: each `async fn name(engine: Engine)` becomes the
+/// tests `name_sqlite` and `name_postgres`, so that a failure names its engine and each engine
+/// runs on its own. The PostgreSQL test first checks that PostgreSQL answers
+/// ([`postgres_available`]: a failure under `CI=true`, otherwise a skip with a warning).
+///
+/// ```ignore
+/// engine_tests! {
+///     /// What the test shows (attributes go on the function).
+///     async fn health_answers(engine: Engine) {
+///         let s = TestServer::start(engine).await;
+///         …
+///     }
+/// }
+/// ```
+///
+/// rustfmt leaves the inside of a `name! { … }` alone; to have a test formatted, write the
+/// function outside and name it: `engine_tests!(health_answers);` above
+/// `async fn health_answers(engine: Engine) { … }`.
+macro_rules! engine_tests {
+    ($(
+        $(#[$meta:meta])*
+        async fn $name:ident($engine:ident: $engine_type:ty) $body:block
+    )+) => {
+        $(
+            $(#[$meta])*
+            async fn $name($engine: $engine_type) $body
+
+            engine_tests!($name);
+        )+
+    };
+    ($($name:ident),+ $(,)?) => {
+        $(
+            ::pastey::paste! {
+                #[tokio::test]
+                async fn [<$name _sqlite>]() {
+                    $name($crate::common::Engine::Sqlite).await;
+                }
+
+                #[tokio::test]
+                async fn [<$name _postgres>]() {
+                    if $crate::common::postgres_available().await {
+                        $name($crate::common::Engine::Postgres).await;
+                    }
+                }
+            }
+        )+
+    };
 }
 
 /// A fresh, empty database for `engine`; returns its URL and the scratch directory.

@@ -1,9 +1,9 @@
 //! The system register API as a vendor script uses it, with every validation code, on both
 //! engines.
 
-mod common;
+use crate::common;
 
-use common::{TestServer, engines, problem};
+use common::{Engine, TestServer, problem};
 use serde_json::{Value, json};
 use tilgang::jose::{RsaSigningKey, sign_compact};
 
@@ -95,9 +95,8 @@ async fn codes(res: reqwest::Response) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_vendor_manages_its_system_end_to_end() {
-    for engine in engines().await {
+engine_tests! {
+    async fn a_vendor_manages_its_system_end_to_end(engine: Engine) {
         let s = TestServer::start(engine).await;
         let mp = maskinporten_token(&s, VENDOR, WRITE).await;
         let portal = s.enterprise_token(OTHER, "altinn:portal/enduser").await;
@@ -299,9 +298,8 @@ async fn a_vendor_manages_its_system_end_to_end() {
     }
 }
 
-#[tokio::test]
-async fn every_validation_code_alone() {
-    for engine in engines().await {
+engine_tests! {
+    async fn every_validation_code_alone(engine: Engine) {
         let s = TestServer::start(engine).await;
         let t = s.enterprise_token(VENDOR, WRITE).await;
         let url = format!("{BASE}/vendor");
@@ -511,9 +509,8 @@ async fn every_validation_code_alone() {
     }
 }
 
-#[tokio::test]
-async fn ownership_unknown_systems_and_bad_bodies() {
-    for engine in engines().await {
+engine_tests! {
+    async fn ownership_unknown_systems_and_bad_bodies(engine: Engine) {
         let s = TestServer::start(engine).await;
         let t = s.enterprise_token(VENDOR, WRITE).await;
         let other = s.enterprise_token(OTHER, WRITE).await;
@@ -659,9 +656,8 @@ async fn ownership_unknown_systems_and_bad_bodies() {
     }
 }
 
-#[tokio::test]
-async fn the_operator_page_lists_systems_for_operators_only() {
-    for engine in engines().await {
+engine_tests! {
+    async fn the_operator_page_lists_systems_for_operators_only(engine: Engine) {
         let s = TestServer::start(engine).await;
         let t = s.enterprise_token(VENDOR, WRITE).await;
         let id = format!("{VENDOR}_operator");
@@ -744,14 +740,13 @@ async fn stored_clients(s: &TestServer, url: &str, token: &str) -> Vec<String> {
     ids
 }
 
-/// Regression (security review, item 8): a vendor could register a system naming another
-/// organisation's Maskinporten client. A client that tilgang's embedded Maskinporten holds for
-/// another organisation is now refused (AUTH.VLD-00104) on create and on update; a client id
-/// it does not know passes as before (in production the clients live at the real
-/// Maskinporten, which tilgang cannot ask).
-#[tokio::test]
-async fn a_system_may_name_only_its_vendors_own_maskinporten_clients() {
-    for engine in engines().await {
+engine_tests! {
+    /// Regression (security review, item 8): a vendor could register a system naming another
+    /// organisation's Maskinporten client. A client that tilgang's embedded Maskinporten holds for
+    /// another organisation is now refused (AUTH.VLD-00104) on create and on update; a client id
+    /// it does not know passes as before (in production the clients live at the real
+    /// Maskinporten, which tilgang cannot ask).
+    async fn a_system_may_name_only_its_vendors_own_maskinporten_clients(engine: Engine) {
         let s = TestServer::start(engine).await;
         let url = format!("{BASE}/vendor");
         let a = s.enterprise_token(VENDOR, WRITE).await;

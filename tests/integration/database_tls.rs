@@ -1,7 +1,7 @@
 //! PostgreSQL over TLS (issue 12, item 2): against a server of the test's own that accepts only
 //! TLS, with a certificate for `localhost` from a CA made for the test.
 
-mod common;
+use crate::common;
 
 use common::tls_postgres::TlsPostgres;
 use common::{Engine, Options, TestServer};

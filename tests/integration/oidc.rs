@@ -1,10 +1,10 @@
 //! The embedded ID-porten and Ansattporten, and tilgang's own log-in as their relying party,
 //! spoken to over HTTP step by step.
 
-mod common;
+use crate::common;
 
 use common::{
-    TestServer, claims_of, engines, input_value, location, problem, query_param, set_cookie,
+    Engine, TestServer, claims_of, input_value, location, problem, query_param, set_cookie,
 };
 use serde_json::{Value, json};
 use tilgang::jose::{RsaSigningKey, sign_compact};
@@ -29,9 +29,8 @@ async fn cookie_of(res: &reqwest::Response) -> String {
     set.split(';').next().unwrap().to_owned()
 }
 
-#[tokio::test]
-async fn relying_party_log_in_and_out_through_idporten() {
-    for engine in engines().await {
+engine_tests! {
+    async fn relying_party_log_in_and_out_through_idporten(engine: Engine) {
         let s = TestServer::start(engine).await;
         let b = &s.browser;
         let res = b
@@ -331,9 +330,8 @@ async fn oauth_refused(res: reqwest::Response, status: u16, error: &str) -> Stri
     body["error_description"].as_str().unwrap().to_owned()
 }
 
-#[tokio::test]
-async fn provider_protocol_and_its_errors() {
-    for engine in engines().await {
+engine_tests! {
+    async fn provider_protocol_and_its_errors(engine: Engine) {
         let s = TestServer::start(engine).await;
         let c = register_client(&s, "idporten").await;
         let verifier = secret::random_token();
@@ -640,9 +638,8 @@ async fn provider_protocol_and_its_errors() {
     }
 }
 
-#[tokio::test]
-async fn the_cleanup_job_removes_expired_log_ins_and_keeps_live_ones() {
-    for engine in engines().await {
+engine_tests! {
+    async fn the_cleanup_job_removes_expired_log_ins_and_keeps_live_ones(engine: Engine) {
         let s = TestServer::start(engine).await;
         let res = s
             .browser
@@ -697,12 +694,11 @@ async fn rows(s: &TestServer, table: &str) -> i64 {
         .unwrap()
 }
 
-/// Regression (security review, item 7): every anonymous GET of a log-in start URL stored a
-/// row. The relying party's and Studio's flows now live sealed in the browser's cookie; the
-/// embedded providers keep at most a few pending log-ins per source address.
-#[tokio::test]
-async fn anonymous_log_in_starts_store_nothing_or_a_bounded_few() {
-    for engine in engines().await {
+engine_tests! {
+    /// Regression (security review, item 7): every anonymous GET of a log-in start URL stored a
+    /// row. The relying party's and Studio's flows now live sealed in the browser's cookie; the
+    /// embedded providers keep at most a few pending log-ins per source address.
+    async fn anonymous_log_in_starts_store_nothing_or_a_bounded_few(engine: Engine) {
         let s = TestServer::start(engine).await;
         let (flows, sessions) = (
             rows(&s, "login_flow").await,

@@ -1,11 +1,11 @@
 //! The `tilgang` binary as an operator uses it.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use common::{Engine, drop_database, engines, fresh_database};
+use common::{Engine, drop_database, fresh_database};
 
 fn tilgang(args: &[&str], database_url: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tilgang"))
@@ -109,9 +109,8 @@ fn production_refuses_an_incomplete_configuration_with_exit_code_2() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-#[tokio::test]
-async fn import_command_on_both_engines() {
-    for engine in engines().await {
+engine_tests! {
+    async fn import_command_on_both_engines(engine: Engine) {
         let (url, dir, db_name) = fresh_database(engine).await;
         let good = dir.join("good.json");
         std::fs::write(
@@ -277,11 +276,10 @@ async fn serve_answers_health_and_stops_gracefully_on_sigterm() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-#[tokio::test]
-async fn keys_rotate_publishes_first_and_switches_later() {
-    use tilgang::jose::Alg;
-    use tilgang::services::keys::{IssuerName, Keys, rotate};
-    for engine in engines().await {
+engine_tests! {
+    async fn keys_rotate_publishes_first_and_switches_later(engine: Engine) {
+        use tilgang::jose::Alg;
+        use tilgang::services::keys::{IssuerName, Keys, rotate};
         let (url, dir, db_name) = fresh_database(engine).await;
         let out = tilgang(
             &[

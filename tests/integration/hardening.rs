@@ -1,7 +1,7 @@
 //! Regressions of the security review (issue 11) that concern the server as a whole: bounded
 //! password work, slow or idle connections, connections per client. Over real TCP.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -191,12 +191,11 @@ async fn status_and_detail(res: reqwest::Response) -> (u16, String) {
     )
 }
 
-/// Item 9: a NUL character in a query, form, JSON body or address gave 500 on PostgreSQL
-/// (also on unauthenticated endpoints); it is refused at the edge with a 400 naming the field.
-/// Control and text-direction characters in Studio organisation names are refused too.
-#[tokio::test]
-async fn nul_and_control_characters_are_refused_by_field() {
-    for engine in common::engines().await {
+engine_tests! {
+    /// Item 9: a NUL character in a query, form, JSON body or address gave 500 on PostgreSQL
+    /// (also on unauthenticated endpoints); it is refused at the edge with a 400 naming the field.
+    /// Control and text-direction characters in Studio organisation names are refused too.
+    async fn nul_and_control_characters_are_refused_by_field(engine: Engine) {
         let s = TestServer::start(engine).await;
         let c = &s.client;
         let form_cases = [
@@ -320,12 +319,11 @@ async fn names_in_redirects_are_percent_encoded() {
     s.stop().await;
 }
 
-/// Issue 12, item 12: when the database cannot be read, a signed-in person is told that the
-/// service is briefly unavailable (503, Retry-After), not sent to log in again as if the
-/// session were gone.
-#[tokio::test]
-async fn a_storage_outage_is_not_taken_for_a_missing_session() {
-    for engine in common::engines().await {
+engine_tests! {
+    /// Issue 12, item 12: when the database cannot be read, a signed-in person is told that the
+    /// service is briefly unavailable (503, Retry-After), not sent to log in again as if the
+    /// session were gone.
+    async fn a_storage_outage_is_not_taken_for_a_missing_session(engine: Engine) {
         let s = TestServer::start(engine).await;
         let cookie = s.login_as("05827536549").await;
         let page = |path: &'static str| {

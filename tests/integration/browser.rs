@@ -1,7 +1,7 @@
 //! The pages in a real browser (headless chromium): from tilgang's start page through the
 //! embedded ID-porten log-in and back, then log-out.
 
-mod common;
+use crate::common;
 
 use common::browser::Browser;
 use common::{Engine, TestServer};
