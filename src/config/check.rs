@@ -246,7 +246,17 @@ pub fn mask_url_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let (authority, tail) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    let mut split = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    if !rest[..split].contains('@')
+        && let Some(at) = rest.rfind('@')
+    {
+        // A password with an unescaped '/', '?' or '#' in it: the user information runs to
+        // the last '@' (this may hide more than the password, never less).
+        split = rest[at..]
+            .find(['/', '?', '#'])
+            .map_or(rest.len(), |i| at + i);
+    }
+    let (authority, tail) = rest.split_at(split);
     // The last '@' ends the user information, as in the URL standard.
     let authority = match authority.rsplit_once('@') {
         Some((userinfo, host)) => match userinfo.split_once(':') {

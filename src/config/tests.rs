@@ -377,6 +377,17 @@ fn masks_passwords() {
         mask_url_password("postgres://u:p@ss@h:5432/db?sslmode=verify-full&password=x"),
         "postgres://u:****@h:5432/db?sslmode=verify-full&password=****"
     );
+    // Unescaped '/', '#' or '?' in the password: never printed, whatever else is hidden.
+    for (url, masked) in [
+        ("postgres://u:p#ss@db/x", "postgres://u:****@db/x"),
+        ("postgres://u:pa/ss@db/x", "postgres://u:****@db/x"),
+        (
+            "postgres://u:pa?ss@db:5432/x",
+            "postgres://u:****@db:5432/x",
+        ),
+    ] {
+        assert_eq!(mask_url_password(url), masked);
+    }
     for unchanged in [
         "sqlite://./tilgang-data/tilgang.db",
         "sqlite:x.db",

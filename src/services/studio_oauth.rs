@@ -452,10 +452,15 @@ impl App {
             .await?;
         }
         tx.commit().await.map_err(StoreError::from)?;
-        // The application's sessions end with the grant.
-        self.store
+        // The application's sessions end with the grant (they expire within the hour anyway;
+        // the revocation itself has happened, so a failure here is logged, not shown).
+        if let Err(e) = self
+            .store
             .delete_studio_sessions_of(user.id, super::studio::KIND_DESIGNER)
-            .await?;
+            .await
+        {
+            tracing::error!(error = %e, user = %user.name, "the revoked application's sessions could not be ended");
+        }
         Ok(revoked)
     }
 

@@ -139,14 +139,14 @@ struct Receipt<'a> {
 
 /// A message page with a link to the person's log-in page.
 fn note(state: &AppState, lang: Lang, status: StatusCode, title: &str, text: &str) -> Response {
-    message(
+    private(message(
         state,
         lang,
         status,
         title,
         text,
         vec![Link::new("/auth/session", RightsTexts::of(lang).my_login)],
-    )
+    ))
 }
 
 #[derive(Deserialize)]
@@ -299,7 +299,7 @@ async fn decide(
             } else {
                 (t.rejected, t.rejected_text)
             };
-            Ok(render(
+            Ok(private(render(
                 StatusCode::OK,
                 &Receipt {
                     f: Frame::new(&state, lang, title),
@@ -307,7 +307,7 @@ async fn decide(
                     text,
                     redirect_url: r.redirect_url.as_deref(),
                 },
-            ))
+            )))
         }
         Err(SuError::Problem(p)) if p.code == codes::REQUEST_STATUS_NOT_NEW.code => {
             let conflict = || note(&state, lang, StatusCode::CONFLICT, p.title, "");

@@ -560,9 +560,11 @@ pub fn input_value(html: &str, name: &str) -> Option<String> {
     let end = html[start..].find('"')? + start;
     Some(
         html[start..end]
-            .replace("&amp;", "&")
             .replace("&quot;", "\"")
-            .replace("&#39;", "'"),
+            .replace("&#34;", "\"")
+            .replace("&#39;", "'")
+            .replace("&#38;", "&")
+            .replace("&amp;", "&"),
     )
 }
 
