@@ -171,14 +171,14 @@ pub fn private(mut response: Response) -> Response {
 /// A link on a message page.
 pub struct Link {
     pub href: String,
-    pub label: &'static str,
+    pub label: String,
 }
 
 impl Link {
-    pub fn new(href: impl Into<String>, label: &'static str) -> Self {
+    pub fn new(href: impl Into<String>, label: impl Into<String>) -> Self {
         Link {
             href: href.into(),
-            label,
+            label: label.into(),
         }
     }
 }

@@ -27,7 +27,7 @@ pub use activation::inactive_page;
 
 use crate::http::AppState;
 use crate::http::connections::ClientAddr;
-use crate::http::html::{Frame, Lang, private, render, texts};
+use crate::http::html::{Lang, Link, private, render, texts};
 use crate::http::login::{cookie_value, session_unavailable};
 use crate::secret;
 use crate::services::studio::{
@@ -158,22 +158,6 @@ pub(crate) fn studio(status: StatusCode, template: &impl Template) -> Response {
     private(render(status, template))
 }
 
-/// A link on a Studio message page; unlike [`crate::http::html::Link`] its label may be
-/// borrowed, as [`message`] takes it.
-struct MessageLink<'a> {
-    href: &'a str,
-    label: &'a str,
-}
-
-/// The one message page (`message.html`), with the Studio message's borrowed link.
-#[derive(Template)]
-#[template(path = "message.html")]
-struct StudioMessage<'a> {
-    f: Frame,
-    text: &'a str,
-    links: Vec<MessageLink<'a>>,
-}
-
 /// The message page (no-store) with `title` as its heading and at most one link onwards.
 pub fn message(
     state: &AppState,
@@ -184,17 +168,12 @@ pub fn message(
     link: Option<(&str, &str)>,
 ) -> Response {
     let links = link
-        .map(|(href, label)| MessageLink { href, label })
+        .map(|(href, label)| Link::new(href, label))
         .into_iter()
         .collect();
-    studio(
-        status,
-        &StudioMessage {
-            f: Frame::new(state, lang, title),
-            text,
-            links,
-        },
-    )
+    private(crate::http::html::message(
+        state, lang, status, title, text, links,
+    ))
 }
 
 /// The page for a failure that is ours: 503 with `Retry-After` when the database is only
