@@ -73,6 +73,16 @@ texts! {
             "Stadfestar at du er eit menneske … (dette skjer automatisk)",
             "Checking that you are human … (this happens by itself)",
         ],
+        captcha_verified: [
+            "Bekreftet ✓ Du kan fullføre kontoen.",
+            "Stadfesta ✓ Du kan fullføre kontoen.",
+            "Verified ✓ You can complete the account.",
+        ],
+        captcha_failed: [
+            "Kontrollen feilet. Last siden på nytt.",
+            "Kontrollen feila. Last sida på nytt.",
+            "The check failed. Reload the page.",
+        ],
         complete: ["Fullfør konto", "Fullfør konto", "Complete Account"],
         link_existing: ["Koble til eksisterende konto", "Kople til eksisterande konto", "Link to existing account"],
         link_intro: [
@@ -549,7 +559,6 @@ const CAPTCHA_JS: &str = r#"(function () {
   var status = document.getElementById('captcha-status');
   var answer = document.getElementById('captcha-answer');
   var submit = document.getElementById('signup-submit');
-  var en = document.documentElement.lang === 'en';
   var c = JSON.parse(box.getAttribute('data-challenge'));
   function hex(buf) {
     return Array.prototype.map.call(new Uint8Array(buf), function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
@@ -564,9 +573,9 @@ const CAPTCHA_JS: &str = r#"(function () {
   }
   if (submit) submit.disabled = true;
   solve().then(function (n) {
-    if (n === null) { status.textContent = en ? 'The check failed. Reload the page.' : 'Kontrollen feilet. Last siden på nytt.'; return; }
+    if (n === null) { status.textContent = box.getAttribute('data-failed'); return; }
     answer.value = btoa(JSON.stringify({algorithm: c.algorithm, challenge: c.challenge, number: n, salt: c.salt, signature: c.signature}));
-    status.textContent = en ? 'Verified ✓ You can complete the account.' : 'Bekreftet ✓ Du kan fullføre kontoen.';
+    status.textContent = box.getAttribute('data-verified');
     box.setAttribute('data-state', 'verified');
     if (submit) submit.disabled = false;
   });
