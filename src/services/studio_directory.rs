@@ -9,6 +9,7 @@ use crate::store::StoreError;
 pub use crate::store::studio::{Account, KIND_ORG, KIND_USER, OrgRequest, Repo, Session, Team};
 
 /// An organisation with its environments (`tt02`, `production`).
+#[derive(Clone)]
 pub struct OrgView {
     pub org: Account,
     pub environments: Vec<String>,
@@ -143,9 +144,14 @@ impl App {
         self.store.studio_team_members(team_id).await
     }
 
+    /// The organisations the user is a member of.
+    pub async fn studio_orgs_of(&self, user_id: i64) -> Result<Vec<Account>, StoreError> {
+        self.store.studio_orgs_of(user_id).await
+    }
+
     /// The organisations the user is a member of, with their environments.
     pub async fn studio_orgs_of_user(&self, user_id: i64) -> Result<Vec<OrgView>, StoreError> {
-        let orgs = self.store.studio_orgs_of(user_id).await?;
+        let orgs = self.studio_orgs_of(user_id).await?;
         self.studio_org_views(orgs).await
     }
 
@@ -198,25 +204,22 @@ impl App {
         org_ids.sort_unstable();
         org_ids.dedup();
         let orgs = self.store.studio_accounts_by_ids(&org_ids).await?;
-        let views = self
+        let views: HashMap<i64, OrgView> = self
             .studio_org_views(
                 org_ids
                     .iter()
                     .filter_map(|id| orgs.get(id).cloned())
                     .collect(),
             )
-            .await?;
+            .await?
+            .into_iter()
+            .map(|v| (v.org.id, v))
+            .collect();
         Ok(teams
             .into_iter()
-            .map(|team| {
-                let org = views
-                    .iter()
-                    .find(|v| v.org.id == team.org_id)
-                    .map(|v| OrgView {
-                        org: v.org.clone(),
-                        environments: v.environments.clone(),
-                    });
-                TeamView { team, org }
+            .map(|team| TeamView {
+                org: views.get(&team.org_id).cloned(),
+                team,
             })
             .collect())
     }

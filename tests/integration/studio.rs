@@ -516,6 +516,20 @@ engine_tests! {
         assert_eq!(res.status(), 303);
         let (_, _, apps) = v.open("/studio/user/settings/applications").await;
         assert!(apps.contains("Ingen applikasjoner har tilgang"));
+        let audit = server
+            .client
+            .get(server.url("/admin/api/v1/audit?limit=5"))
+            .bearer_auth(server.enterprise_token("315177340", "tilgang:admin").await)
+            .send()
+            .await
+            .expect("audit")
+            .text()
+            .await
+            .expect("body");
+        assert!(
+            audit.contains("studio.oauth.grant_revoked") && audit.contains(&format!("studio-grant:{id}")),
+            "the revocation is audited: {audit}"
+        );
         let (url, _, _) = v.open("/studio/dashboard").await;
         assert!(
             url.contains("/studio/login/oauth/authorize"),

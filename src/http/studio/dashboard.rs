@@ -190,11 +190,10 @@ async fn dashboard(
         return Ok(Redirect::to("/studio/login").into_response());
     };
     let user = &d.user;
-    let orgs: Vec<_> = state
+    let orgs = state
         .app
-        .studio_orgs_of_user(user.id)
+        .studio_orgs_of(user.id)
         .await
-        .map(|views| views.into_iter().map(|v| v.org).collect())
         .map_err(|e| server_error(&state, lang, &e))?;
     let mut perms: Vec<OrgPermissions> = Vec::new();
     for org in &orgs {
