@@ -7,7 +7,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::reference::{
-    AccessPackage, Organization, PartyRef, Person, Resource, ResourceType, RoleAssignment,
+    AccessPackage, ClientRole, Organization, PackageDelegation, PartyRef, Person, Resource,
+    ResourceType, RoleAssignment,
 };
 use super::urn::RoleCode;
 use super::{Localized, OrgNumber, Pid};
@@ -58,6 +59,8 @@ pub struct ImportBatch {
     pub roles: Vec<(String, RoleAssignment)>,
     pub access_packages: Vec<AccessPackage>,
     pub resources: Vec<Resource>,
+    /// Each direct package delegation with the JSON path it came from.
+    pub package_delegations: Vec<(String, PackageDelegation)>,
 }
 
 /// What the document may hold, and whether synthetic identities are required.
@@ -100,7 +103,15 @@ struct RawAccessPackage {
     is_delegable: bool,
     is_assignable: bool,
     #[serde(default)]
-    client_roles: Vec<String>,
+    client_roles: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPackageDelegation {
+    from: String,
+    to: String,
+    package: String,
 }
 
 #[derive(Deserialize)]
@@ -114,12 +125,13 @@ struct RawResource {
     delegable: bool,
 }
 
-const LISTS: [&str; 5] = [
+const LISTS: [&str; 6] = [
     "organizations",
     "persons",
     "roles",
     "accessPackages",
     "resources",
+    "packageDelegations",
 ];
 
 /// Parses and checks a whole document, returning every problem found (not just the first).
@@ -195,7 +207,9 @@ pub fn parse_import(doc: &Value, policy: ImportPolicy) -> Result<ImportBatch, Ve
             if let Some(r) = field(
                 &path,
                 &format!("clientRoles/{i}"),
-                r.parse::<RoleCode>(),
+                ClientRole::deserialize(r).map_err(|e| {
+                    format!("{e}; a client role is a role code or {{\"role\", \"orgForms\"}}")
+                }),
                 &mut issues,
             ) {
                 client_roles.push(r);
@@ -238,6 +252,24 @@ pub fn parse_import(doc: &Value, policy: ImportPolicy) -> Result<ImportBatch, Ve
                 resource_type,
                 delegable: raw.delegable,
             });
+        }
+    }
+
+    for (path, raw) in records::<RawPackageDelegation>(top, "packageDelegations", &mut issues) {
+        let from = field(&path, "from", raw.from.parse::<OrgNumber>(), &mut issues);
+        let to = field(&path, "to", raw.to.parse::<OrgNumber>(), &mut issues);
+        let package = field(&path, "package", raw.package.parse(), &mut issues);
+        if let (Some(from), Some(to), Some(package)) = (from, to, package) {
+            if from == to {
+                issues.push(ImportIssue::new(
+                    format!("{path}/to"),
+                    "an organisation cannot delegate a package to itself",
+                ));
+            } else {
+                batch
+                    .package_delegations
+                    .push((path, PackageDelegation { from, to, package }));
+            }
         }
     }
 
@@ -434,6 +466,44 @@ mod tests {
         assert_eq!(b.roles[1].1.role.as_str(), "regnskapsforer");
         assert_eq!(b.access_packages.len(), 1);
         assert_eq!(b.resources.len(), 1);
+    }
+
+    #[test]
+    fn client_roles_may_be_limited_to_organisation_forms_and_packages_delegated_directly() {
+        let mut doc = example();
+        doc["accessPackages"][0]["clientRoles"] = json!([
+            "regnskapsforer",
+            {"role": "forretningsforer", "orgForms": ["ESEK", "BRL"]}
+        ]);
+        doc["packageDelegations"] = json!([{"from": "910493353", "to": "313872076",
+            "package": "urn:altinn:accesspackage:skattegrunnlag"}]);
+        let b = parse_import(&doc, POLICY).unwrap();
+        let p = &b.access_packages[0];
+        assert!(p.granted_by("regnskapsforer", "AS"));
+        assert!(p.granted_by("forretningsforer", "BRL"));
+        assert!(!p.granted_by("forretningsforer", "AS"));
+        assert!(!p.granted_by("revisor", "AS"));
+        assert_eq!(
+            serde_json::to_value(&p.client_roles).unwrap(),
+            json!(["regnskapsforer", {"role": "forretningsforer", "orgForms": ["ESEK", "BRL"]}])
+        );
+        assert_eq!(b.package_delegations.len(), 1);
+        assert_eq!(b.package_delegations[0].1.to.as_str(), "313872076");
+
+        doc["accessPackages"][0]["clientRoles"] = json!([{"role": "Forretningsfører"}, 7]);
+        doc["packageDelegations"] = json!([{"from": "910493353", "to": "910493353",
+            "package": "urn:altinn:accesspackage:skattegrunnlag"}, {"from": "910493353"}]);
+        let issues = parse_import(&doc, POLICY).unwrap_err();
+        let paths: Vec<_> = issues.iter().map(|i| i.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/accessPackages/0/clientRoles/0",
+                "/accessPackages/0/clientRoles/1",
+                "/packageDelegations/0/to",
+                "/packageDelegations/1"
+            ]
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! these types is always well-formed.
 
 pub mod activation;
+pub mod agent;
 pub mod captcha;
 pub mod grant;
 pub mod import;

@@ -69,7 +69,87 @@ pub struct AccessPackage {
     pub is_delegable: bool,
     pub is_assignable: bool,
     /// Holders of these client roles for an organisation get this package for it.
-    pub client_roles: Vec<RoleCode>,
+    pub client_roles: Vec<ClientRole>,
+}
+
+impl AccessPackage {
+    /// Whether a client of organisation form `org_form` gives this package to whoever holds
+    /// `role` for it.
+    pub fn granted_by(&self, role: &str, org_form: &str) -> bool {
+        self.client_roles.iter().any(|c| c.grants(role, org_form))
+    }
+}
+
+/// A client role that grants an access package (DESIGN §7), possibly only when the client has
+/// one of some organisation forms (`forretningsforer` only for ESEK and BRL). Written as the
+/// bare role code when it holds for every form, as `{"role", "orgForms"}` otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(try_from = "RawClientRole")]
+pub struct ClientRole {
+    pub role: RoleCode,
+    /// Empty: every organisation form.
+    pub org_forms: Vec<String>,
+}
+
+impl ClientRole {
+    pub fn grants(&self, role: &str, org_form: &str) -> bool {
+        self.role.as_str() == role
+            && (self.org_forms.is_empty() || self.org_forms.iter().any(|f| f == org_form))
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+pub enum RawClientRole {
+    Code(String),
+    Limited {
+        role: String,
+        #[serde(rename = "orgForms", default)]
+        org_forms: Vec<String>,
+    },
+}
+
+impl TryFrom<RawClientRole> for ClientRole {
+    type Error = String;
+
+    fn try_from(raw: RawClientRole) -> Result<Self, Self::Error> {
+        let (role, org_forms) = match raw {
+            RawClientRole::Code(role) => (role, Vec::new()),
+            RawClientRole::Limited { role, org_forms } => (role, org_forms),
+        };
+        let role = role.parse::<RoleCode>().map_err(|e| e.to_string())?;
+        if let Some(bad) = org_forms
+            .iter()
+            .find(|f| f.is_empty() || f.len() > 10 || !f.chars().all(|c| c.is_ascii_alphanumeric()))
+        {
+            return Err(format!(
+                "orgForms holds '{bad}'; an organisation form is a short code such as AS, ESEK or BRL"
+            ));
+        }
+        Ok(Self { role, org_forms })
+    }
+}
+
+impl Serialize for ClientRole {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        if self.org_forms.is_empty() {
+            return s.serialize_str(self.role.as_str());
+        }
+        let mut st = s.serialize_struct("ClientRole", 2)?;
+        st.serialize_field("role", self.role.as_str())?;
+        st.serialize_field("orgForms", &self.org_forms)?;
+        st.end()
+    }
+}
+
+/// A client organisation gave a facilitator an access package directly (AM's
+/// `rettighetshaver`), rather than through a client role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageDelegation {
+    pub from: OrgNumber,
+    pub to: OrgNumber,
+    pub package: AccessPackageUrn,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -47,6 +47,40 @@ impl fmt::Display for RequestStatus {
     }
 }
 
+/// Standard system users act for their owner; agent system users act for the owner's clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SystemUserType {
+    Standard,
+    Agent,
+}
+
+impl SystemUserType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SystemUserType::Standard => "standard",
+            SystemUserType::Agent => "agent",
+        }
+    }
+}
+
+impl FromStr for SystemUserType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "standard" => Ok(SystemUserType::Standard),
+            "agent" => Ok(SystemUserType::Agent),
+            other => Err(format!("unknown system user type {other}")),
+        }
+    }
+}
+
+impl fmt::Display for SystemUserType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The status as of `now`: a request still `New` after `timeout_micros` has timed out.
 pub fn effective_status(
     stored: RequestStatus,
@@ -98,6 +132,9 @@ pub struct RequestProblem {
     pub status: u16,
     pub title: &'static str,
     pub detail: Option<String>,
+    /// Extension members (Altinn writes them at the problem's top level), e.g. the packages a
+    /// client does not give.
+    pub extensions: Vec<(&'static str, serde_json::Value)>,
 }
 
 impl RequestProblem {
@@ -115,6 +152,7 @@ impl From<ProblemCode> for RequestProblem {
             status: c.status,
             title: c.title,
             detail: None,
+            extensions: Vec::new(),
         }
     }
 }
@@ -185,6 +223,44 @@ pub fn check_requested(
                 not_assignable.join(", ")
             )),
             ..problem(codes::ACCESS_PACKAGE_NOT_DELEGABLE_STANDARD)
+        });
+    }
+    Ok(())
+}
+
+/// §3.3 step 7 (agent requests, errata §B): at least one package (AUTH-00058), each among the
+/// system's (AUTH-00063) and delegable to a facilitator (AUTH-00065).
+pub fn check_agent_packages(
+    packages: &[PackageRef],
+    system: &System,
+    is_delegable: impl Fn(&str) -> Option<bool>,
+) -> Result<(), RequestProblem> {
+    if packages.is_empty() {
+        return Err(problem(codes::SYSTEM_USER_MISSING_ACCESS_PACKAGE));
+    }
+    let not_in_system: Vec<&str> = packages
+        .iter()
+        .filter(|p| !system.access_packages.contains(p))
+        .map(|p| p.urn.as_str())
+        .collect();
+    if !not_in_system.is_empty() {
+        return Err(RequestProblem {
+            detail: Some(format!("NotFoundPackages: {}", not_in_system.join(", "))),
+            ..problem(codes::ACCESS_PACKAGE_NOT_FOUND)
+        });
+    }
+    let not_delegable: Vec<&str> = packages
+        .iter()
+        .filter(|p| is_delegable(&p.urn) != Some(true))
+        .map(|p| p.urn.as_str())
+        .collect();
+    if !not_delegable.is_empty() {
+        return Err(RequestProblem {
+            detail: Some(format!(
+                "NotDelegablePackages: {}",
+                not_delegable.join(", ")
+            )),
+            ..problem(codes::ACCESS_PACKAGE_NOT_DELEGABLE_AGENT)
         });
     }
     Ok(())
@@ -368,6 +444,28 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn agent_packages() {
+        let s = system();
+        let p = |u: &str| PackageRef { urn: u.into() };
+        let delegable = |urn: &str| Some(urn.ends_with("regnskap"));
+        let code = |packages: &[PackageRef]| {
+            check_agent_packages(packages, &s, delegable)
+                .err()
+                .map(|e| e.code)
+        };
+        assert_eq!(code(&[]), Some("AUTH-00058"));
+        assert_eq!(
+            code(&[p("urn:altinn:accesspackage:annet")]),
+            Some("AUTH-00063")
+        );
+        assert_eq!(
+            code(&[p("urn:altinn:accesspackage:skatt")]),
+            Some("AUTH-00065")
+        );
+        assert_eq!(code(&[p("urn:altinn:accesspackage:regnskap")]), None);
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub struct ImportCounts {
     pub roles: usize,
     pub access_packages: usize,
     pub resources: usize,
+    pub package_delegations: usize,
 }
 
 /// Who asked for an import, for the audit log.
@@ -105,12 +106,39 @@ pub(crate) async fn write_batch(
     for resource in &batch.resources {
         reference::upsert_resource(conn, resource, now).await?;
     }
+    for (path, d) in &batch.package_delegations {
+        let from = resolve(conn, &mut ids, &PartyRef::Org(d.from.clone())).await?;
+        let to = resolve(conn, &mut ids, &PartyRef::Org(d.to.clone())).await?;
+        for (field, found, org) in [("from", from, &d.from), ("to", to, &d.to)] {
+            if found.is_none() {
+                issues.push(ImportIssue::unknown_reference(
+                    format!("{path}/{field}"),
+                    format!("unknown organisation {org}"),
+                ));
+            }
+        }
+        if !reference::access_package_exists(conn, d.package.as_str()).await? {
+            issues.push(ImportIssue::unknown_reference(
+                format!("{path}/package"),
+                format!("unknown access package {}", d.package),
+            ));
+        }
+        if let (Some(from), Some(to)) = (from, to)
+            && issues.is_empty()
+        {
+            reference::insert_package_delegation(conn, from, to, d.package.as_str(), now).await?;
+        }
+    }
+    if !issues.is_empty() {
+        return Err(ImportError::Invalid(issues));
+    }
     let counts = ImportCounts {
         organizations: batch.organizations.len(),
         persons: batch.persons.len(),
         roles: batch.roles.len(),
         access_packages: batch.access_packages.len(),
         resources: batch.resources.len(),
+        package_delegations: batch.package_delegations.len(),
     };
     let entry = AuditEntry {
         actor: by.actor,

@@ -4,10 +4,13 @@
 use std::collections::HashMap;
 
 use super::App;
-use super::system_users::{PAGE_SIZE, SuError, request_not_found, system_not_found};
+use super::system_users::{
+    PAGE_SIZE, SuError, party_mismatch_of, request_not_found_of, system_not_found,
+};
 use super::tokens::Caller;
 use crate::domain::localized::Localized;
 use crate::domain::problem_codes as codes;
+use crate::domain::request::SystemUserType;
 use crate::domain::scopes;
 use crate::domain::system::{PackageRef, Right, System};
 use crate::store::reference::PartyRecord;
@@ -96,50 +99,59 @@ impl App {
         }
     }
 
-    /// R10: the live request `id` of `org`, for a person with authority for it.
+    /// R10, R11: the live request `id` of type `kind` of `org`, for a person with authority
+    /// for it.
     pub async fn party_request(
         &self,
         pid: &str,
         org: &str,
         id: &str,
+        kind: SystemUserType,
     ) -> Result<RequestRecord, SuError> {
         let r = self
             .store
-            .request(id)
+            .request(id, Some(kind))
             .await?
             .filter(|r| !r.is_deleted && r.party_org_no == org)
-            .ok_or_else(request_not_found)?;
+            .ok_or_else(|| request_not_found_of(kind))?;
         self.require_authority(pid, org).await?;
         Ok(r)
     }
 
-    /// Before R14/R16: the request exists and concerns `org` (AUTH-00041 otherwise).
-    pub async fn check_request_of(&self, org: &str, id: &str) -> Result<(), SuError> {
+    /// Before R14–R17: the request exists and concerns `org` (AUTH-00041 / AUTH-00042
+    /// otherwise).
+    pub async fn check_request_of(
+        &self,
+        org: &str,
+        id: &str,
+        kind: SystemUserType,
+    ) -> Result<(), SuError> {
         let r = self
             .store
-            .request(id)
+            .request(id, Some(kind))
             .await?
             .filter(|r| !r.is_deleted)
-            .ok_or_else(request_not_found)?;
+            .ok_or_else(|| request_not_found_of(kind))?;
         if r.party_org_no != org {
-            return Err(SuError::Problem(codes::PARTY_ID_REQUEST_MISMATCH.into()));
+            return Err(party_mismatch_of(kind));
         }
         Ok(())
     }
 
-    /// R12: the request `id` for a person who has authority for its organisation or some
-    /// role in it (AUTH-00066 otherwise).
+    /// R12, R13: the request `id` of type `kind` for a person who has authority for its
+    /// organisation or some role in it (AUTH-00066 otherwise).
     pub async fn request_for_person(
         &self,
         pid: &str,
         id: &str,
+        kind: SystemUserType,
     ) -> Result<RequestForPerson, SuError> {
         let request = self
             .store
-            .request(id)
+            .request(id, Some(kind))
             .await?
             .filter(|r| !r.is_deleted)
-            .ok_or_else(request_not_found)?;
+            .ok_or_else(|| request_not_found_of(kind))?;
         let may_approve = self.has_authority(pid, &request.party_org_no).await?;
         if !may_approve && !self.store.has_any_role(pid, &request.party_org_no).await? {
             let mut p: crate::domain::request::RequestProblem =
@@ -159,14 +171,26 @@ impl App {
         })
     }
 
-    /// The request `id`, deleted or not (to tell a person what became of it).
-    pub async fn request_record(&self, id: &str) -> Result<Option<RequestRecord>, SuError> {
-        Ok(self.store.request(id).await?)
+    /// The request `id` of type `kind`, deleted or not (to tell a person what became of it).
+    pub async fn request_record(
+        &self,
+        id: &str,
+        kind: SystemUserType,
+    ) -> Result<Option<RequestRecord>, SuError> {
+        Ok(self.store.request(id, Some(kind)).await?)
     }
 
-    /// The live request `id` (deleted ones are gone), if there is one.
-    pub async fn live_request(&self, id: &str) -> Result<Option<RequestRecord>, SuError> {
-        Ok(self.store.request(id).await?.filter(|r| !r.is_deleted))
+    /// The live request `id` of type `kind` (deleted ones are gone), if there is one.
+    pub async fn live_request(
+        &self,
+        id: &str,
+        kind: SystemUserType,
+    ) -> Result<Option<RequestRecord>, SuError> {
+        Ok(self
+            .store
+            .request(id, Some(kind))
+            .await?
+            .filter(|r| !r.is_deleted))
     }
 
     /// The approval page of `request` for the person `pid`.
@@ -255,7 +279,7 @@ impl App {
         pid: &str,
         org: &str,
     ) -> Result<OrganisationOverview, SuError> {
-        let users = self.store.system_users_of(org).await?;
+        let users = self.store.system_users_of(org, None).await?;
         let ids: Vec<&str> = users.iter().map(|u| u.system_id.as_str()).collect();
         let system_names = self.store.system_names(&ids).await?;
         let rights: Vec<Right> = users.iter().flat_map(|u| u.rights.clone()).collect();
@@ -269,7 +293,7 @@ impl App {
         if let Err(e) = self.time_out_requests().await {
             tracing::warn!(error = %e, "cannot time out requests now; the page shows them as stored");
         }
-        let pending = self.store.pending_requests(org).await?;
+        let pending = self.store.pending_requests(org, None).await?;
         let access_managers = if self.store.is_main_administrator(pid, org).await? {
             Some(self.store.access_managers(org).await?)
         } else {
@@ -284,9 +308,13 @@ impl App {
         })
     }
 
-    /// U1: the organisation's live system users.
-    pub async fn party_system_users(&self, org: &str) -> Result<Vec<SystemUserRecord>, SuError> {
-        Ok(self.store.system_users_of(org).await?)
+    /// U1, U2: the organisation's live system users of type `kind`.
+    pub async fn party_system_users(
+        &self,
+        org: &str,
+        kind: SystemUserType,
+    ) -> Result<Vec<SystemUserRecord>, SuError> {
+        Ok(self.store.system_users_of(org, Some(kind)).await?)
     }
 
     /// U3, U4: the organisation's live system user `id` (AUTH-00015 otherwise).
@@ -302,10 +330,16 @@ impl App {
             .ok_or_else(|| SuError::Problem(codes::SYSTEM_USER_NOT_FOUND.into()))
     }
 
-    /// R20: the organisation's requests waiting for an answer (after timing out old ones).
-    pub async fn pending_requests_of(&self, org: &str) -> Result<Vec<RequestRecord>, SuError> {
+    /// R20, R21: the organisation's requests of type `kind` waiting for an answer (after
+    /// timing out old ones). Agent requests are listed whether escalated or not (Altinn lists
+    /// only escalated ones: quirk Q7, not copied).
+    pub async fn pending_requests_of(
+        &self,
+        org: &str,
+        kind: SystemUserType,
+    ) -> Result<Vec<RequestRecord>, SuError> {
         self.time_out_requests().await?;
-        Ok(self.store.pending_requests(org).await?)
+        Ok(self.store.pending_requests(org, Some(kind)).await?)
     }
 
     /// U8: a page of the system users of `system_id` from sequence number `from`, for the

@@ -12,8 +12,10 @@ use super::tokens::Caller;
 use crate::domain::OrgNumber;
 use crate::domain::problem_codes::{self as codes, ProblemCode};
 use crate::domain::request::{
-    self, RequestProblem, RequestStatus, effective_external_ref, effective_status, live_key,
+    self, RequestProblem, RequestStatus, SystemUserType, effective_external_ref,
+    effective_status, live_key,
 };
+use crate::domain::system::System;
 use crate::domain::system::{PackageRef, Right};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::system_user::{self as db};
@@ -49,8 +51,54 @@ pub fn request_not_found() -> SuError {
     p(codes::REQUEST_NOT_FOUND)
 }
 
+/// Not found, in the words of the request type's endpoints (AUTH-00010 / AUTH-00030).
+pub fn request_not_found_of(kind: SystemUserType) -> SuError {
+    match kind {
+        SystemUserType::Standard => p(codes::REQUEST_NOT_FOUND),
+        SystemUserType::Agent => p(codes::AGENT_REQUEST_NOT_FOUND),
+    }
+}
+
+/// The request is another organisation's (AUTH-00041 / AUTH-00042).
+pub fn party_mismatch_of(kind: SystemUserType) -> SuError {
+    match kind {
+        SystemUserType::Standard => p(codes::PARTY_ID_REQUEST_MISMATCH),
+        SystemUserType::Agent => p(codes::PARTY_ID_AGENT_REQUEST_MISMATCH),
+    }
+}
+
+/// What a person did with a request, for the audit log.
+#[derive(Clone, Copy)]
+enum Answer {
+    Approve,
+    Reject,
+    Escalate,
+}
+
+/// The audit action for `answer` on a request of type `kind`.
+fn action_of(kind: SystemUserType, answer: Answer) -> &'static str {
+    match (kind, answer) {
+        (SystemUserType::Standard, Answer::Approve) => "systemuser.request.approve",
+        (SystemUserType::Standard, Answer::Reject) => "systemuser.request.reject",
+        (SystemUserType::Standard, Answer::Escalate) => "systemuser.request.escalate",
+        (SystemUserType::Agent, Answer::Approve) => "systemuser.agentrequest.approve",
+        (SystemUserType::Agent, Answer::Reject) => "systemuser.agentrequest.reject",
+        (SystemUserType::Agent, Answer::Escalate) => "systemuser.agentrequest.escalate",
+    }
+}
+
 pub fn system_not_found() -> SuError {
     p(codes::SYSTEM_ID_NOT_FOUND)
+}
+
+/// What both kinds of request ask for besides rights and packages.
+pub struct Asked {
+    pub system_id: String,
+    pub party_org_no: String,
+    pub external_ref: Option<String>,
+    pub integration_title: Option<String>,
+    pub redirect_url: Option<String>,
+    pub kind: SystemUserType,
 }
 
 /// The body of `POST systemuser/request/vendor`.
@@ -86,10 +134,15 @@ impl App {
         )
     }
 
-    /// The page where the customer answers a request.
-    pub fn confirm_url(&self, id: &str) -> String {
+    /// The page where the customer answers a request (§5: `request` or `agentrequest`).
+    pub fn confirm_url(&self, r: &RequestRecord) -> String {
+        let page = match r.user_type {
+            SystemUserType::Standard => "request",
+            SystemUserType::Agent => "agentrequest",
+        };
         self.config.url(&format!(
-            "/accessmanagement/ui/systemuser/request?id={id}&DONTCHOOSEREPORTEE=true"
+            "/accessmanagement/ui/systemuser/{page}?id={}&DONTCHOOSEREPORTEE=true",
+            r.id
         ))
     }
 
@@ -107,6 +160,52 @@ impl App {
         &self,
         caller: &Caller,
         input: CreateRequest,
+    ) -> Result<(RequestRecord, bool), SuError> {
+        let CreateRequest {
+            system_id,
+            party_org_no,
+            external_ref,
+            integration_title,
+            rights,
+            access_packages,
+            redirect_url,
+        } = input;
+        let asked = Asked {
+            system_id,
+            party_org_no,
+            external_ref,
+            integration_title,
+            redirect_url,
+            kind: SystemUserType::Standard,
+        };
+        let (rights_in, packages_in) = (rights.clone(), access_packages.clone());
+        self.create_request_of(caller, asked, move |system, catalogue| {
+            request::check_requested(
+                rights_in.as_deref(),
+                packages_in.as_deref(),
+                system,
+                |urn| {
+                    catalogue
+                        .iter()
+                        .find(|p| p.urn.as_str() == urn)
+                        .map(|p| p.is_assignable)
+                },
+            )?;
+            Ok((rights.unwrap_or_default(), access_packages.unwrap_or_default()))
+        })
+        .await
+    }
+
+    /// R1 and R2: the steps of §3.3 that both kinds of request share; `check` decides what
+    /// the request may ask for (step 6 or 7) and gives the rights and packages to store.
+    pub(crate) async fn create_request_of(
+        &self,
+        caller: &Caller,
+        input: Asked,
+        check: impl FnOnce(
+            &System,
+            &[crate::domain::reference::AccessPackage],
+        ) -> Result<(Vec<Right>, Vec<PackageRef>), RequestProblem>,
     ) -> Result<(RequestRecord, bool), SuError> {
         let vendor = caller
             .consumer_org()
@@ -132,7 +231,7 @@ impl App {
             return Err(system_not_found());
         }
         if let Some(existing) = self.store.live_request(key).await? {
-            return Ok((existing, false));
+            return self.same_key(existing, input.kind);
         }
         let org: OrgNumber = party_org_no
             .parse()
@@ -151,18 +250,7 @@ impl App {
                 .map_err(SuError::Problem)?;
         }
         let catalogue = self.store.access_packages().await?;
-        request::check_requested(
-            input.rights.as_deref(),
-            input.access_packages.as_deref(),
-            &system,
-            |urn| {
-                catalogue
-                    .iter()
-                    .find(|p| p.urn.as_str() == urn)
-                    .map(|p| p.is_assignable)
-            },
-        )
-        .map_err(SuError::Problem)?;
+        let (rights, access_packages) = check(&system, &catalogue).map_err(SuError::Problem)?;
         let title = input
             .integration_title
             .as_deref()
@@ -178,11 +266,12 @@ impl App {
             party_org_no: party_org_no.clone(),
             external_ref: external_ref.clone(),
             integration_title: title.chars().take(255).collect(),
-            rights: input.rights.unwrap_or_default(),
-            access_packages: input.access_packages.unwrap_or_default(),
+            rights,
+            access_packages,
             status: RequestStatus::New,
             redirect_url,
             escalated: false,
+            user_type: input.kind,
             created_at: now,
             is_deleted: false,
         };
@@ -197,32 +286,59 @@ impl App {
                     .live_request(key)
                     .await?
                     .ok_or_else(request_not_found)?;
-                return Ok((existing, false));
+                return self.same_key(existing, input.kind);
             }
             Err(e) => return Err(e.into()),
         }
-        audit_in(
-            &mut tx,
-            &caller.audit_name(),
-            "systemuser.request.create",
-            &record,
-            now,
-        )
-        .await?;
+        let action = match input.kind {
+            SystemUserType::Standard => "systemuser.request.create",
+            SystemUserType::Agent => "systemuser.agentrequest.create",
+        };
+        audit_in(&mut tx, &caller.audit_name(), action, &record, now).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok((record, true))
     }
 
-    /// A request as its vendor sees it: unknown, deleted and timed-out requests are 404
-    /// AUTH-00010; another vendor's request is 404 AUTH-00011.
+    /// The live request `existing` has the key of a new one of type `kind`: the same type
+    /// gives the stored request (200); the other type is a conflict (§4: one key space).
+    fn same_key(
+        &self,
+        existing: RequestRecord,
+        kind: SystemUserType,
+    ) -> Result<(RequestRecord, bool), SuError> {
+        if existing.user_type == kind {
+            return Ok((existing, false));
+        }
+        let code = match self.request_status(&existing) {
+            RequestStatus::Rejected => codes::EXTERNAL_REQUEST_ID_REJECTED,
+            RequestStatus::Accepted => codes::EXTERNAL_REQUEST_ID_ALREADY_ACCEPTED,
+            _ => codes::EXTERNAL_REQUEST_ID_PENDING,
+        };
+        Err(p_detail(
+            code,
+            &format!(
+                "a request for a{} system user with this systemId, partyOrgNo and externalRef exists \
+                 ({}); delete it or use another externalRef",
+                match existing.user_type {
+                    SystemUserType::Standard => " standard",
+                    SystemUserType::Agent => "n agent",
+                },
+                existing.id
+            ),
+        ))
+    }
+
+    /// A request of type `kind` as its vendor sees it: unknown, deleted and timed-out
+    /// requests are 404 AUTH-00010; another vendor's request is 404 AUTH-00011.
     pub async fn vendor_request(
         &self,
         caller: &Caller,
         id: &str,
+        kind: SystemUserType,
     ) -> Result<RequestRecord, SuError> {
         let r = self
             .store
-            .request(id)
+            .request(id, Some(kind))
             .await?
             .filter(|r| !r.is_deleted)
             .ok_or_else(request_not_found)?;
@@ -243,33 +359,35 @@ impl App {
         }
     }
 
-    /// R5.
+    /// R5, R6.
     pub async fn vendor_request_by_ref(
         &self,
         caller: &Caller,
-        system_id: &str,
-        org: &str,
-        external_ref: &str,
+        key: request::LiveKey<'_>,
+        kind: SystemUserType,
     ) -> Result<RequestRecord, SuError> {
-        self.check_vendor_owns(caller, system_id).await?;
+        self.check_vendor_owns(caller, key.system_id).await?;
         self.time_out_requests().await?;
         self.store
-            .live_request(live_key(system_id, org, external_ref))
+            .live_request(key)
             .await?
+            .filter(|r| r.user_type == kind)
             .ok_or_else(request_not_found)
     }
 
-    /// R7: a page of the system's requests after `after`, and the cursor of the next page.
+    /// R7, R8: a page of the system's requests of type `kind` after `after`, and the cursor
+    /// of the next page.
     pub async fn vendor_requests_of_system(
         &self,
         caller: &Caller,
         system_id: &str,
+        kind: SystemUserType,
         after: &str,
     ) -> Result<(Vec<RequestRecord>, Option<String>), SuError> {
         self.check_vendor_owns(caller, system_id).await?;
         let mut page = self
             .store
-            .requests_of_system(system_id, after, PAGE_SIZE + 1)
+            .requests_of_system(system_id, kind, after, PAGE_SIZE + 1)
             .await?;
         let next = if page.len() as i64 > PAGE_SIZE {
             page.truncate(PAGE_SIZE as usize);
@@ -280,11 +398,11 @@ impl App {
         Ok((page, next))
     }
 
-    /// R9: deletes the vendor's own request (any status).
+    /// R9: deletes the vendor's own request (any status, either type).
     pub async fn delete_vendor_request(&self, caller: &Caller, id: &str) -> Result<(), SuError> {
         let r = self
             .store
-            .request(id)
+            .request(id, None)
             .await?
             .filter(|r| !r.is_deleted)
             .ok_or_else(request_not_found)?;
@@ -379,22 +497,24 @@ impl App {
         Ok(())
     }
 
-    /// Approves (creating the system user, whose id is the request's) or rejects a request,
-    /// for a person with authority for its organisation (§3.4).
+    /// Approves (creating the system user, whose id is the request's) or rejects a request
+    /// of type `kind`, for a person with authority for its organisation (§3.4). An agent
+    /// system user gets the request's packages and no clients yet.
     pub async fn decide_request(
         &self,
         pid: &str,
         id: &str,
+        kind: SystemUserType,
         approve: bool,
     ) -> Result<RequestRecord, SuError> {
         let r = self
             .store
-            .request(id)
+            .request(id, Some(kind))
             .await?
             .filter(|r| !r.is_deleted)
-            .ok_or_else(request_not_found)?;
+            .ok_or_else(|| request_not_found_of(kind))?;
         if !self.has_authority(pid, &r.party_org_no).await? {
-            return Err(p(codes::PARTY_ID_REQUEST_MISMATCH));
+            return Err(party_mismatch_of(kind));
         }
         if self.request_status(&r) != RequestStatus::New {
             return Err(p(codes::REQUEST_STATUS_NOT_NEW));
@@ -409,7 +529,7 @@ impl App {
             {
                 return Err(p(codes::REQUEST_STATUS_NOT_NEW));
             }
-            audit_in(&mut tx, &actor, "systemuser.request.reject", &r, now).await?;
+            audit_in(&mut tx, &actor, action_of(kind, Answer::Reject), &r, now).await?;
             tx.commit().await.map_err(StoreError::from)?;
             return Ok(RequestRecord {
                 status: RequestStatus::Rejected,
@@ -445,7 +565,7 @@ impl App {
             party_id: party.party_id,
             external_ref: r.external_ref.clone(),
             integration_title: r.integration_title.clone(),
-            user_type: "standard".into(),
+            user_type: kind,
             rights: r.rights.clone(),
             access_packages: r.access_packages.clone(),
             created_at: now,
@@ -461,7 +581,7 @@ impl App {
             }
             Err(e) => return Err(e.into()),
         }
-        audit_in(&mut tx, &actor, "systemuser.request.approve", &r, now).await?;
+        audit_in(&mut tx, &actor, action_of(kind, Answer::Approve), &r, now).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(RequestRecord {
             status: RequestStatus::Accepted,
@@ -472,7 +592,7 @@ impl App {
     /// R18: someone related to the organisation but without authority sends the request on
     /// to its administrators. `false` when they may not, or the request is not `New`.
     pub async fn escalate_request(&self, pid: &str, id: &str) -> Result<bool, SuError> {
-        let Some(r) = self.store.request(id).await?.filter(|r| !r.is_deleted) else {
+        let Some(r) = self.store.request(id, None).await?.filter(|r| !r.is_deleted) else {
             return Ok(false);
         };
         if self.request_status(&r) != RequestStatus::New
@@ -488,7 +608,7 @@ impl App {
         audit_in(
             &mut tx,
             &format!("person:{}", pid.get(..6).unwrap_or(pid)),
-            "systemuser.request.escalate",
+            action_of(r.user_type, Answer::Escalate),
             &r,
             now,
         )
@@ -541,7 +661,7 @@ impl App {
             party_id: party.party_id,
             external_ref: org_no.to_owned(),
             integration_title: title.chars().take(255).collect(),
-            user_type: "standard".into(),
+            user_type: SystemUserType::Standard,
             rights: system.rights.clone(),
             access_packages: system.access_packages.clone(),
             created_at: now,
@@ -593,12 +713,15 @@ impl App {
         }
     }
 
-    /// U4: the organisation's representative deletes a system user (and its request).
+    /// U4 and U16: the organisation's representative deletes a system user, its request
+    /// and (an agent's) client delegations, in one transaction. With `expect`, a system user
+    /// of the other type is refused (AUTH-00036 on U4, AUTH-00034 on U16).
     pub async fn delete_system_user(
         &self,
         pid: &str,
         org_no: &str,
         id: &str,
+        expect: Option<SystemUserType>,
     ) -> Result<(), SuError> {
         if !self.has_authority(pid, org_no).await? {
             return Err(p(codes::DELETE_SYSTEM_USER_NOT_OWNED));
@@ -609,20 +732,36 @@ impl App {
             .await?
             .filter(|u| !u.is_deleted && u.party_org_no == org_no)
             .ok_or_else(|| p(codes::SYSTEM_USER_NOT_FOUND))?;
+        match (expect, u.user_type) {
+            (Some(SystemUserType::Standard), SystemUserType::Agent) => {
+                return Err(p(codes::AGENT_SYSTEM_USER_EXPECTED_STANDARD_USER_TYPE));
+            }
+            (Some(SystemUserType::Agent), SystemUserType::Standard) => {
+                return Err(p(codes::AGENT_SYSTEM_USER_EXPECTED_AGENT_USER_TYPE));
+            }
+            _ => {}
+        }
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
-        db::delete_system_user(
+        if !db::delete_system_user(
             &mut tx,
             &u.id,
             live_key(&u.system_id, &u.party_org_no, &u.external_ref),
             now,
         )
-        .await?;
+        .await?
+        {
+            // Deleted by someone else in the meantime.
+            return Err(p(codes::SYSTEM_USER_NOT_FOUND));
+        }
+        let clients =
+            crate::store::agent::delete_client_delegations_of(&mut tx, &u.id).await?;
         let entry = AuditEntry {
             actor: &format!("person:{}", pid.get(..6).unwrap_or(pid)),
             action: "systemuser.delete",
             target: &format!("systemuser:{}", u.id),
-            details: json!({"systemId": u.system_id, "partyOrgNo": u.party_org_no}),
+            details: json!({"systemId": u.system_id, "partyOrgNo": u.party_org_no,
+                "userType": u.user_type, "clientsRemoved": clients}),
             trace_id: None,
         };
         audit::record(&mut tx, &entry, now).await?;

@@ -60,6 +60,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0008_flow_limits.sql"),
         postgres: include_str!("../../migrations/postgres/0008_flow_limits.sql"),
     },
+    Migration {
+        version: 9,
+        name: "agents",
+        sqlite: include_str!("../../migrations/sqlite/0009_agents.sql"),
+        postgres: include_str!("../../migrations/postgres/0009_agents.sql"),
+    },
 ];
 
 /// The PostgreSQL advisory lock that serialises migrations of instances starting together.

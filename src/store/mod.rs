@@ -2,6 +2,7 @@
 //! schemas are kept to shared column types (TEXT, 64-bit integers) so that every query runs
 //! unchanged on both, and only the migrations differ per engine.
 
+pub mod agent;
 pub mod audit;
 pub mod mail;
 pub mod maskinporten;

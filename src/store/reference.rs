@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use super::{Conn, Store, StoreError, bool_to_int, json_column};
 use crate::clock::Micros;
-use crate::domain::reference::{AccessPackage, Organization, PartyRef, Person, Resource};
+use crate::domain::reference::{
+    AccessPackage, ClientRole, Organization, PartyRef, Person, Resource,
+};
 use crate::domain::{Localized, OrgNumber};
 
 /// A party as stored: its public identifier with Altinn's numeric and UUID party ids.
@@ -25,7 +27,7 @@ pub struct PartyRecord {
     pub org_form: Option<String>,
 }
 
-fn party_from_row(row: &AnyRow) -> Result<PartyRecord, StoreError> {
+pub(super) fn party_from_row(row: &AnyRow) -> Result<PartyRecord, StoreError> {
     Ok(PartyRecord {
         party_id: row.try_get("party_id")?,
         party_uuid: row.try_get("party_uuid")?,
@@ -223,6 +225,24 @@ impl Store {
         let found: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM party_role r JOIN party p ON p.party_id = r.to_party JOIN party o ON o.party_id = r.from_party \
              WHERE p.pid = $1 AND o.org_no = $2 AND r.role IN ('daglig-leder', 'styreleder', 'innehaver', 'tilgangsstyrer') LIMIT 1",
+        )
+        .bind(pid)
+        .bind(org_no)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(found.is_some())
+    }
+
+    /// Whether the person may manage the organisation's clients (errata §D.13): a main
+    /// administrator, or a client administrator (`klientadministrator`).
+    pub async fn is_client_administrator(
+        &self,
+        pid: &str,
+        org_no: &str,
+    ) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM party_role r JOIN party p ON p.party_id = r.to_party JOIN party o ON o.party_id = r.from_party \
+             WHERE p.pid = $1 AND o.org_no = $2 AND r.role IN ('daglig-leder', 'styreleder', 'innehaver', 'klientadministrator') LIMIT 1",
         )
         .bind(pid)
         .bind(org_no)
@@ -443,7 +463,7 @@ pub struct Representative {
 fn package_from_row(row: &AnyRow) -> Result<AccessPackage, StoreError> {
     let urn: String = row.try_get("urn")?;
     let description: Option<String> = row.try_get("description")?;
-    let client_roles: Vec<String> =
+    let client_roles: Vec<ClientRole> =
         json_column("client_roles", &row.try_get::<String, _>("client_roles")?)?;
     Ok(AccessPackage {
         urn: urn
@@ -455,13 +475,7 @@ fn package_from_row(row: &AnyRow) -> Result<AccessPackage, StoreError> {
             .transpose()?,
         is_delegable: row.try_get::<i64, _>("is_delegable")? != 0,
         is_assignable: row.try_get::<i64, _>("is_assignable")? != 0,
-        client_roles: client_roles
-            .iter()
-            .map(|r| {
-                r.parse()
-                    .map_err(|_| StoreError::Corrupt(format!("client role {r}")))
-            })
-            .collect::<Result<_, _>>()?,
+        client_roles,
     })
 }
 
@@ -496,5 +510,54 @@ pub async fn delete_role(
             .bind(to)
             .execute(conn)
             .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Whether the catalogue has the access package `urn`.
+pub async fn access_package_exists(conn: &mut Conn, urn: &str) -> Result<bool, StoreError> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM access_package WHERE urn = $1")
+        .bind(urn)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// Records that `from` gave `to` the access package `package` directly; idempotent. Returns
+/// whether it is new.
+pub async fn insert_package_delegation(
+    conn: &mut Conn,
+    from: i64,
+    to: i64,
+    package: &str,
+    now: Micros,
+) -> Result<bool, StoreError> {
+    let r = sqlx::query(
+        "INSERT INTO package_delegation (from_party, to_party, package, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (from_party, to_party, package) DO NOTHING",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(package)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Withdraws a direct package delegation; returns whether it was there.
+pub async fn delete_package_delegation(
+    conn: &mut Conn,
+    from: i64,
+    to: i64,
+    package: &str,
+) -> Result<bool, StoreError> {
+    let r = sqlx::query(
+        "DELETE FROM package_delegation WHERE from_party = $1 AND to_party = $2 AND package = $3",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(package)
+    .execute(conn)
+    .await?;
     Ok(r.rows_affected() == 1)
 }

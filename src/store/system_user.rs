@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 
 use super::{Conn, Store, StoreError, json_column};
 use crate::clock::Micros;
-use crate::domain::request::{LiveKey, RequestStatus};
+use crate::domain::request::{LiveKey, RequestStatus, SystemUserType};
 use crate::domain::system::{PackageRef, Right};
 
 #[derive(Debug, Clone)]
@@ -21,12 +21,13 @@ pub struct RequestRecord {
     pub status: RequestStatus,
     pub redirect_url: Option<String>,
     pub escalated: bool,
+    pub user_type: SystemUserType,
     pub created_at: Micros,
     pub is_deleted: bool,
 }
 
 const REQUEST_COLUMNS: &str = "id, system_id, party_org_no, external_ref, integration_title, rights, access_packages, \
-     status, redirect_url, escalated, created_at, is_deleted";
+     status, redirect_url, escalated, user_type, created_at, is_deleted";
 
 fn request_from_row(row: &AnyRow) -> Result<RequestRecord, StoreError> {
     let status: String = row.try_get("status")?;
@@ -44,6 +45,7 @@ fn request_from_row(row: &AnyRow) -> Result<RequestRecord, StoreError> {
         status: status.parse().map_err(StoreError::Corrupt)?,
         redirect_url: row.try_get("redirect_url")?,
         escalated: row.try_get::<i64, _>("escalated")? != 0,
+        user_type: user_type(row)?,
         created_at: row.try_get("created_at")?,
         is_deleted: row.try_get::<i64, _>("is_deleted")? != 0,
     })
@@ -58,7 +60,7 @@ pub struct SystemUserRecord {
     pub party_id: i64,
     pub external_ref: String,
     pub integration_title: String,
-    pub user_type: String,
+    pub user_type: SystemUserType,
     pub rights: Vec<Right>,
     pub access_packages: Vec<PackageRef>,
     pub created_at: Micros,
@@ -85,7 +87,7 @@ fn user_from_row(row: &AnyRow) -> Result<SystemUserRecord, StoreError> {
         party_id: row.try_get("party_id")?,
         external_ref: row.try_get("external_ref")?,
         integration_title: row.try_get("integration_title")?,
-        user_type: row.try_get("user_type")?,
+        user_type: user_type(row)?,
         rights: json_column("rights", &row.try_get::<String, _>("rights")?)?,
         access_packages: json_column(
             "access_packages",
@@ -99,17 +101,30 @@ fn user_from_row(row: &AnyRow) -> Result<SystemUserRecord, StoreError> {
     })
 }
 
+fn user_type(row: &AnyRow) -> Result<SystemUserType, StoreError> {
+    row.try_get::<String, _>("user_type")?
+        .parse()
+        .map_err(StoreError::Corrupt)
+}
+
 fn json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
 impl Store {
-    pub async fn request(&self, id: &str) -> Result<Option<RequestRecord>, StoreError> {
+    /// The request `id` of type `kind` (a request of the other type is not found), or of
+    /// either type.
+    pub async fn request(
+        &self,
+        id: &str,
+        kind: Option<SystemUserType>,
+    ) -> Result<Option<RequestRecord>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {REQUEST_COLUMNS} FROM systemuser_request WHERE id = $1 AND user_type = 'standard'"
+            "SELECT {REQUEST_COLUMNS} FROM systemuser_request WHERE id = $1 AND ($2 = '' OR user_type = $2)"
         ));
         let row = sqlx::query(sql)
             .bind(id)
+            .bind(kind.map(SystemUserType::as_str).unwrap_or_default())
             .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(request_from_row).transpose()
@@ -133,36 +148,42 @@ impl Store {
         row.as_ref().map(request_from_row).transpose()
     }
 
-    /// A system's live requests with ids after `after`, in id order, at most `limit`.
+    /// A system's live requests of type `kind` with ids after `after`, in id order, at most
+    /// `limit`.
     pub async fn requests_of_system(
         &self,
         system_id: &str,
+        kind: SystemUserType,
         after: &str,
         limit: i64,
     ) -> Result<Vec<RequestRecord>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {REQUEST_COLUMNS} FROM systemuser_request WHERE system_id = $1 AND id > $2 AND is_deleted = 0 \
-             AND user_type = 'standard' ORDER BY id LIMIT $3"
+             AND user_type = $4 ORDER BY id LIMIT $3"
         ));
         let rows = sqlx::query(sql)
             .bind(system_id)
             .bind(after)
             .bind(limit)
+            .bind(kind.as_str())
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(request_from_row).collect()
     }
 
-    /// New requests for an organisation.
+    /// New requests for an organisation (of one type, or of both).
     pub async fn pending_requests(
         &self,
         party_org_no: &str,
+        kind: Option<SystemUserType>,
     ) -> Result<Vec<RequestRecord>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {REQUEST_COLUMNS} FROM systemuser_request WHERE party_org_no = $1 AND status = 'New' AND is_deleted = 0 ORDER BY created_at"
+            "SELECT {REQUEST_COLUMNS} FROM systemuser_request WHERE party_org_no = $1 AND status = 'New' AND is_deleted = 0 \
+             AND ($2 = '' OR user_type = $2) ORDER BY created_at"
         ));
         let rows = sqlx::query(sql)
             .bind(party_org_no)
+            .bind(kind.map(SystemUserType::as_str).unwrap_or_default())
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(request_from_row).collect()
@@ -210,17 +231,19 @@ impl Store {
         row.as_ref().map(user_from_row).transpose()
     }
 
-    /// An organisation's live system users.
+    /// An organisation's live system users (of one type, or of both).
     pub async fn system_users_of(
         &self,
         party_org_no: &str,
+        kind: Option<SystemUserType>,
     ) -> Result<Vec<SystemUserRecord>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS} FROM system_user u JOIN system_register s ON s.internal_id = u.system_internal_id \
-             WHERE u.party_org_no = $1 AND u.is_deleted = 0 ORDER BY u.created_at"
+             WHERE u.party_org_no = $1 AND u.is_deleted = 0 AND ($2 = '' OR u.user_type = $2) ORDER BY u.created_at"
         ));
         let rows = sqlx::query(sql)
             .bind(party_org_no)
+            .bind(kind.map(SystemUserType::as_str).unwrap_or_default())
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(user_from_row).collect()
@@ -311,7 +334,7 @@ pub async fn insert_request(
     sqlx::query(
         "INSERT INTO systemuser_request (id, system_id, party_org_no, external_ref, integration_title, rights, access_packages, \
            status, redirect_url, escalated, user_type, created_at, updated_at, is_deleted, live) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'New', $8, 0, 'standard', $9, $9, 0, 1)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'New', $8, 0, $10, $9, $9, 0, 1)",
     )
     .bind(&r.id)
     .bind(&r.system_id)
@@ -322,6 +345,7 @@ pub async fn insert_request(
     .bind(json(&r.access_packages))
     .bind(r.redirect_url.as_deref())
     .bind(now)
+    .bind(r.user_type.as_str())
     .execute(conn)
     .await?;
     Ok(())
@@ -385,7 +409,7 @@ pub async fn insert_system_user(
     .bind(u.party_id)
     .bind(&u.external_ref)
     .bind(&u.integration_title)
-    .bind(&u.user_type)
+    .bind(u.user_type.as_str())
     .bind(json(&u.rights))
     .bind(json(&u.access_packages))
     .bind(now)
@@ -405,8 +429,8 @@ pub async fn next_seq(conn: &mut Conn) -> Result<i64, StoreError> {
     .await?)
 }
 
-/// Soft-deletes a system user and the live request with its key (so the vendor may ask
-/// again).
+/// Soft-deletes a system user and the request with its key, whatever its status (errata
+/// §F.21: the vendor reads it no more, and may ask again).
 pub async fn delete_system_user(
     conn: &mut Conn,
     id: &str,
@@ -422,7 +446,7 @@ pub async fn delete_system_user(
         .await?;
     sqlx::query(
         "UPDATE systemuser_request SET is_deleted = 1, live = 0, updated_at = $4 \
-         WHERE system_id = $1 AND party_org_no = $2 AND external_ref = $3 AND live = 1",
+         WHERE system_id = $1 AND party_org_no = $2 AND external_ref = $3 AND is_deleted = 0",
     )
     .bind(key.system_id)
     .bind(key.party_org_no)

@@ -11,8 +11,9 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::pages::{Named, RightsTexts, localized, named};
+use super::{Kind, Standard};
 use crate::domain::problem_codes as codes;
-use crate::domain::request::RequestStatus;
+use crate::domain::request::{RequestStatus, SystemUserType};
 use crate::http::AppState;
 use crate::http::html::{Frame, Lang, Link, PageResult, message, private, render, texts};
 use crate::http::login::{MaybeSession, checked_form, csrf_forms};
@@ -20,17 +21,25 @@ use crate::services::system_user_queries::Standing;
 use crate::services::system_users::RequestRecord;
 use crate::services::system_users::SuError;
 
-pub fn routes() -> Router<AppState> {
+/// The page at a request's `confirmUrl`, by request type (§5).
+pub fn page_of(kind: SystemUserType) -> &'static str {
+    match kind {
+        SystemUserType::Standard => "/accessmanagement/ui/systemuser/request",
+        SystemUserType::Agent => "/accessmanagement/ui/systemuser/agentrequest",
+    }
+}
+
+/// The approval pages of requests of type `K`: the page, its decision and its escalation.
+pub fn routes_of<K: Kind>() -> Router<AppState> {
+    let page = page_of(K::KIND);
     Router::new()
-        .route("/accessmanagement/ui/systemuser/request", get(show))
-        .route(
-            "/accessmanagement/ui/systemuser/request/decide",
-            post(decide),
-        )
-        .route(
-            "/accessmanagement/ui/systemuser/request/escalate",
-            post(escalate),
-        )
+        .route(page, get(show::<K>))
+        .route(&format!("{page}/decide"), post(decide::<K>))
+        .route(&format!("{page}/escalate"), post(escalate))
+}
+
+pub fn routes() -> Router<AppState> {
+    routes_of::<Standard>()
 }
 
 texts! {
@@ -49,6 +58,17 @@ texts! {
         ],
         ask_them: ["Be en av dem åpne lenken.", "Be ein av dei opne lenkja.", "Ask one of them to open the link."],
         escalate: ["Send til virksomhetens administratorer", "Send til administratorane i verksemda", "Send to the organisation's administrators"],
+        agent_title: ["Forespørsel om systemtilgang for klienter", "Førespurnad om systemtilgang for klientar", "Request for system access for clients"],
+        agent_note: [
+            "Dette er et klientsystem. Når dere har godkjent, velger dere selv hvilke av virksomhetens klienter systemet skal få handle for, under Systemtilganger.",
+            "Dette er eit klientsystem. Når de har godkjent, vel de sjølve kva for klientar av verksemda systemet skal få handle for, under Systemtilgangar.",
+            "This is a client system. Once you approve, you choose which of the organisation's clients the system may act for, under System access.",
+        ],
+        agent_approved_text: [
+            "Systembrukeren er opprettet. Velg nå hvilke klienter den skal få handle for, under Systemtilganger.",
+            "Systembrukaren er oppretta. Vel no kva for klientar han skal få handle for, under Systemtilgangar.",
+            "The system user has been created. Now choose which clients it may act for, under System access.",
+        ],
         not_found: ["Fant ikke forespørselen", "Fann ikkje førespurnaden", "Request not found"],
         not_found_text: [
             "Lenken peker ikke til en forespørsel om systemtilgang. Den kan være slettet av leverandøren.",
@@ -114,6 +134,8 @@ struct RequestPage<'a> {
     rights: Vec<Named>,
     packages: Vec<Named>,
     show_ids: bool,
+    agent_note: Option<&'static str>,
+    page: &'static str,
     id: &'a str,
     csrf: &'a str,
 }
@@ -124,6 +146,7 @@ struct EscalatePage<'a> {
     f: Frame,
     t: &'static ApprovalTexts,
     explanation: String,
+    page: &'static str,
     id: &'a str,
     csrf: &'a str,
 }
@@ -174,7 +197,7 @@ fn not_answerable(state: &AppState, lang: Lang, r: &RequestRecord) -> Option<Res
     Some(note(state, lang, status, title, text))
 }
 
-async fn show(
+async fn show<K: Kind>(
     State(state): State<AppState>,
     lang: Lang,
     OriginalUri(uri): OriginalUri,
@@ -205,7 +228,7 @@ async fn show(
     let Some(id) = q.id.filter(|i| !i.is_empty()) else {
         return Ok(not_found());
     };
-    let Some(r) = state.app.live_request(&id).await? else {
+    let Some(r) = state.app.live_request(&id, K::KIND).await? else {
         return Ok(not_found());
     };
     if let Some(response) = not_answerable(&state, lang, &r) {
@@ -234,6 +257,7 @@ async fn show(
                 f: Frame::new(&state, lang, t.cannot_approve),
                 t,
                 explanation,
+                page: page_of(K::KIND),
                 id: &r.id,
                 csrf: &session.csrf,
             },
@@ -243,10 +267,11 @@ async fn show(
         return Ok(not_found());
     };
     let (rights, packages) = named(&view.names, lang, &r.rights, &r.access_packages);
+    let agent = K::KIND == SystemUserType::Agent;
     Ok(private(render(
         StatusCode::OK,
         &RequestPage {
-            f: Frame::new(&state, lang, t.title),
+            f: Frame::new(&state, lang, if agent { t.agent_title } else { t.title }),
             t,
             w: RightsTexts::of(lang),
             vendor: &view.vendor_name,
@@ -259,6 +284,8 @@ async fn show(
             rights,
             packages,
             show_ids: true,
+            agent_note: agent.then_some(t.agent_note),
+            page: page_of(K::KIND),
             id: &r.id,
             csrf: &session.csrf,
         },
@@ -272,7 +299,7 @@ struct DecideForm {
     decision: String,
 }
 
-async fn decide(
+async fn decide<K: Kind>(
     State(state): State<AppState>,
     lang: Lang,
     MaybeSession(session): MaybeSession,
@@ -290,11 +317,13 @@ async fn decide(
     };
     match state
         .app
-        .decide_request(&session.pid, &form.id, approve)
+        .decide_request(&session.pid, &form.id, K::KIND, approve)
         .await
     {
         Ok(r) => {
-            let (title, text) = if approve {
+            let (title, text) = if approve && K::KIND == SystemUserType::Agent {
+                (t.approved, t.agent_approved_text)
+            } else if approve {
                 (t.approved, t.approved_text)
             } else {
                 (t.rejected, t.rejected_text)
@@ -311,7 +340,7 @@ async fn decide(
         }
         Err(SuError::Problem(p)) if p.code == codes::REQUEST_STATUS_NOT_NEW.code => {
             let conflict = || note(&state, lang, StatusCode::CONFLICT, p.title, "");
-            Ok(match state.app.request_record(&form.id).await? {
+            Ok(match state.app.request_record(&form.id, K::KIND).await? {
                 Some(r) => not_answerable(&state, lang, &r).unwrap_or_else(conflict),
                 None => conflict(),
             })

@@ -19,18 +19,22 @@ use crate::http::problem::{ApiJson, Problem};
 use crate::services::system_users::SystemUserRecord;
 use crate::services::tokens::Caller;
 
-use super::{BASE, su_problem};
+use super::{BASE, Kind, Standard, su_problem};
+use crate::domain::request::SystemUserType;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(&format!("{BASE}/request/{{party}}/{{id}}"), get(party_read))
+        .route(
+            &format!("{BASE}/request/{{party}}/{{id}}"),
+            get(party_read::<Standard>),
+        )
         .route(
             &format!("{BASE}/request/{{party}}/{{id}}/approve"),
-            post(approve),
+            post(approve::<Standard>),
         )
         .route(
             &format!("{BASE}/request/{{party}}/{{id}}/reject"),
-            post(reject),
+            post(reject::<Standard>),
         )
         .route(
             &format!("{BASE}/request/{{party}}/{{id}}/escalate"),
@@ -38,15 +42,18 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             &format!("{BASE}/request/{{party}}/{{id}}/pending"),
-            get(pending),
+            get(pending::<Standard>),
         )
-        .route(&format!("{BASE}/request/{{party}}"), get(portal_request))
+        .route(
+            &format!("{BASE}/request/{{party}}"),
+            get(portal_request::<Standard>),
+        )
         .route(&format!("{BASE}/{{party}}/create"), post(create_direct))
         .route(
             &format!("{BASE}/{{party}}/{{id}}/delegations"),
             get(delegations),
         )
-        .route(&format!("{BASE}/{{party}}"), get(party_users))
+        .route(&format!("{BASE}/{{party}}"), get(party_users::<Standard>))
         .route(
             &format!("{BASE}/{{party}}/{{id}}"),
             get(party_user).delete(party_delete),
@@ -54,7 +61,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The person of an end-user token, and the organisation `{party}` (a party id) names.
-async fn person_and_party(
+pub(crate) async fn person_and_party(
     state: &AppState,
     caller: &Caller,
     party: &str,
@@ -72,7 +79,7 @@ async fn person_and_party(
 }
 
 /// As [`person_and_party`], and the person must have authority for the organisation.
-async fn authorized_party(
+pub(crate) async fn authorized_party(
     state: &AppState,
     caller: &Caller,
     party: &str,
@@ -86,8 +93,8 @@ async fn authorized_party(
     Ok((pid, org))
 }
 
-/// R10.
-async fn party_read(
+/// R10, R11.
+pub async fn party_read<K: Kind>(
     State(state): State<AppState>,
     scoped: Scoped<Portal>,
     Path((party, id)): Path<(String, String)>,
@@ -97,7 +104,7 @@ async fn party_read(
         Ok(x) => x,
         Err(r) => return r,
     };
-    match state.app.party_request(&pid, &org, &id).await {
+    match state.app.party_request(&pid, &org, &id, K::KIND).await {
         Ok(r) => Json(RequestResponse::of(&state.app, &r, false)).into_response(),
         Err(e) => su_problem(e),
     }
@@ -108,43 +115,44 @@ async fn decide(
     caller: &Caller,
     party: &str,
     id: &str,
+    kind: SystemUserType,
     approve: bool,
 ) -> Response {
     let (pid, org) = match person_and_party(&state, caller, party).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if let Err(e) = state.app.check_request_of(&org, id).await {
+    if let Err(e) = state.app.check_request_of(&org, id, kind).await {
         return su_problem(e);
     }
-    match state.app.decide_request(&pid, id, approve).await {
+    match state.app.decide_request(&pid, id, kind, approve).await {
         Ok(_) => Json(true).into_response(),
         Err(e) => su_problem(e),
     }
 }
 
-/// R14: 200 `true`; the system user gets the request's id.
-async fn approve(
+/// R14, R15: 200 `true`; the system user gets the request's id.
+pub async fn approve<K: Kind>(
     State(state): State<AppState>,
     scoped: Scoped<Portal>,
     Path((party, id)): Path<(String, String)>,
 ) -> Response {
     let caller = &scoped.0;
-    decide(state.clone(), caller, &party, &id, true).await
+    decide(state.clone(), caller, &party, &id, K::KIND, true).await
 }
 
-/// R16.
-async fn reject(
+/// R16, R17.
+pub async fn reject<K: Kind>(
     State(state): State<AppState>,
     scoped: Scoped<Portal>,
     Path((party, id)): Path<(String, String)>,
 ) -> Response {
     let caller = &scoped.0;
-    decide(state.clone(), caller, &party, &id, false).await
+    decide(state.clone(), caller, &party, &id, K::KIND, false).await
 }
 
-/// U1: the organisation's system users.
-async fn party_users(
+/// U1, U2: the organisation's system users of one type.
+pub async fn party_users<K: Kind>(
     State(state): State<AppState>,
     scoped: Scoped<PortalOrRegister>,
     Path(party): Path<String>,
@@ -154,7 +162,7 @@ async fn party_users(
         Ok(x) => x,
         Err(r) => return r,
     };
-    match state.app.party_system_users(&org).await {
+    match state.app.party_system_users(&org, K::KIND).await {
         Ok(list) => Json(
             list.iter()
                 .map(SystemUserInternalResponse::of)
@@ -206,14 +214,19 @@ async fn party_delete(
         Ok(x) => x,
         Err(r) => return r,
     };
-    match state.app.delete_system_user(&pid, &org, &id).await {
+    match state
+        .app
+        .delete_system_user(&pid, &org, &id, Some(SystemUserType::Standard))
+        .await
+    {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
         Err(e) => su_problem(e),
     }
 }
 
-/// R12: a request as the person answering it sees it, with whether they may only escalate.
-async fn portal_request(
+/// R12, R13: a request as the person answering it sees it, with whether they may only
+/// escalate.
+pub async fn portal_request<K: Kind>(
     State(state): State<AppState>,
     scoped: Scoped<Portal>,
     Path(id): Path<String>,
@@ -222,7 +235,7 @@ async fn portal_request(
     let Some(pid) = caller.claims.get("pid").and_then(Value::as_str) else {
         return Problem::forbidden("this needs a person's token (pid claim)").into_response();
     };
-    let seen = match state.app.request_for_person(pid, &id).await {
+    let seen = match state.app.request_for_person(pid, &id, K::KIND).await {
         Ok(seen) => seen,
         Err(e) => return su_problem(e),
     };
@@ -232,12 +245,14 @@ async fn portal_request(
         party_id: party.map(|p| p.party_id),
         party_uuid: party.map(|p| p.party_uuid.clone()),
         user_may_escalate_but_not_approve: !seen.may_approve,
+        system_user_type: (K::KIND == SystemUserType::Agent).then_some("Agent"),
     })
     .into_response()
 }
 
-/// R18: 200 `true` when the request was sent on to the organisation's administrators.
-async fn escalate(
+/// R18, R19: 200 `true` when the request (of either type) was sent on to the
+/// organisation's administrators.
+pub async fn escalate(
     State(state): State<AppState>,
     scoped: Scoped<Portal>,
     Path((_party, id)): Path<(String, String)>,
@@ -252,8 +267,9 @@ async fn escalate(
     }
 }
 
-/// R20: the organisation's requests waiting for an answer (`{orgno}` must be `{party}`'s).
-async fn pending(
+/// R20, R21: the organisation's requests waiting for an answer (`{orgno}` must be
+/// `{party}`'s).
+pub async fn pending<K: Kind>(
     State(state): State<AppState>,
     scoped: Scoped<Portal>,
     Path((party, orgno)): Path<(String, String)>,
@@ -269,7 +285,7 @@ async fn pending(
     if let Err(e) = state.app.require_authority(&pid, &org).await {
         return su_problem(e);
     }
-    match state.app.pending_requests_of(&org).await {
+    match state.app.pending_requests_of(&org, K::KIND).await {
         Ok(list) => Json(
             list.iter()
                 .map(|r| RequestResponse::of(&state.app, r, false))

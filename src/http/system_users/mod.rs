@@ -14,10 +14,29 @@ use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::problem::Problem;
+use crate::domain::request::SystemUserType;
 use crate::services::system_users::SuError;
 
 /// Where the system-user API lives.
-const BASE: &str = "/authentication/api/v1/systemuser";
+pub(crate) const BASE: &str = "/authentication/api/v1/systemuser";
+
+/// Which type of system user (and request) an endpoint serves: the standard and agent
+/// variants of a request endpoint are one handler, routed as `read::<Standard>` and
+/// `read::<Agent>`.
+pub trait Kind: Send + Sync + 'static {
+    const KIND: SystemUserType;
+}
+
+pub struct Standard;
+pub struct Agent;
+
+impl Kind for Standard {
+    const KIND: SystemUserType = SystemUserType::Standard;
+}
+
+impl Kind for Agent {
+    const KIND: SystemUserType = SystemUserType::Agent;
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -40,6 +59,14 @@ pub fn su_problem(e: SuError) -> Response {
             let mut problem = Problem::coded(status, p.code, p.title);
             if let Some(d) = p.detail {
                 problem = problem.with_detail(d);
+            }
+            if !p.extensions.is_empty() {
+                problem.extensions = Some(Box::new(
+                    p.extensions
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .collect(),
+                ));
             }
             problem.into_response()
         }

@@ -352,7 +352,7 @@ async fn delete(
     let (session, form) = checked_form(&state, lang, session, form)?;
     match state
         .app
-        .delete_system_user(&session.pid, &form.org, &form.id)
+        .delete_system_user(&session.pid, &form.org, &form.id, None)
         .await
     {
         Ok(()) => Ok(Redirect::to(&back_home(&form.org)).into_response()),

@@ -21,22 +21,23 @@ use crate::http::auth::{
 use crate::http::problem::{ApiJson, Problem};
 use crate::services::system_users::CreateRequest;
 
-use super::{BASE, su_problem};
+use super::{BASE, Kind, Standard, su_problem};
+use crate::domain::request::live_key;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(&format!("{BASE}/request/vendor"), post(create))
         .route(
             &format!("{BASE}/request/vendor/{{id}}"),
-            get(read).delete(remove),
+            get(read::<Standard>).delete(remove),
         )
         .route(
             &format!("{BASE}/request/vendor/byexternalref/{{system_id}}/{{org}}/{{external_ref}}"),
-            get(by_ref),
+            get(by_ref::<Standard>),
         )
         .route(
             &format!("{BASE}/request/vendor/bysystem/{{system_id}}"),
-            get(by_system),
+            get(by_system::<Standard>),
         )
         .route(&format!("{BASE}/vendor/byquery"), get(by_query))
         .route(
@@ -73,19 +74,21 @@ async fn create(
     }
 }
 
-async fn read(
+/// R3, R4.
+pub async fn read<K: Kind>(
     State(state): State<AppState>,
     scoped: Scoped<RequestRead>,
     Path(id): Path<String>,
 ) -> Response {
     let caller = &scoped.0;
-    match state.app.vendor_request(caller, &id).await {
+    match state.app.vendor_request(caller, &id, K::KIND).await {
         Ok(r) => Json(RequestResponse::of(&state.app, &r, true)).into_response(),
         Err(e) => su_problem(e),
     }
 }
 
-async fn by_ref(
+/// R5, R6.
+pub async fn by_ref<K: Kind>(
     State(state): State<AppState>,
     scoped: Scoped<RequestRead>,
     Path((system_id, org, external_ref)): Path<(String, String, String)>,
@@ -93,7 +96,7 @@ async fn by_ref(
     let caller = &scoped.0;
     match state
         .app
-        .vendor_request_by_ref(caller, &system_id, &org, &external_ref)
+        .vendor_request_by_ref(caller, live_key(&system_id, &org, &external_ref), K::KIND)
         .await
     {
         Ok(r) => Json(RequestResponse::of(&state.app, &r, true)).into_response(),
@@ -102,12 +105,13 @@ async fn by_ref(
 }
 
 #[derive(Deserialize)]
-struct PageQuery {
+pub struct PageQuery {
     token: Option<String>,
 }
 
-/// R7: pages of `{links: {next}, data}`; the token is base64url of the JSON of the last id seen.
-async fn by_system(
+/// R7, R8: pages of `{links: {next}, data}`; the token is base64url of the JSON of the last
+/// id seen.
+pub async fn by_system<K: Kind>(
     State(state): State<AppState>,
     scoped: Scoped<RequestRead>,
     Path(system_id): Path<String>,
@@ -131,13 +135,18 @@ async fn by_system(
     };
     match state
         .app
-        .vendor_requests_of_system(caller, &system_id, &after)
+        .vendor_requests_of_system(caller, &system_id, K::KIND, &after)
         .await
     {
         Ok((page, next)) => {
+            let agent = if K::KIND == crate::domain::request::SystemUserType::Agent {
+                "agent/"
+            } else {
+                ""
+            };
             let next = next.map(|id| {
                 state.app.config.url(&format!(
-                    "{BASE}/request/vendor/bysystem/{system_id}?token={}",
+                    "{BASE}/request/vendor/{agent}bysystem/{system_id}?token={}",
                     B64.encode(serde_json::Value::from(id).to_string())
                 ))
             });

@@ -4,12 +4,13 @@
 use serde::Serialize;
 
 use crate::clock::format_micros;
-use crate::domain::request::RequestStatus;
+use crate::domain::request::{RequestStatus, SystemUserType};
 use crate::domain::system::{PackageRef, Right};
 use crate::services::App;
 use crate::services::system_users::{RequestRecord, SystemUserRecord};
 
-/// `RequestSystemResponse`: a request as the API shows it.
+/// `RequestSystemResponse` (and `AgentRequestSystemResponse`, which has no `rights`): a
+/// request as the API shows it.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestResponse {
@@ -18,7 +19,8 @@ pub struct RequestResponse {
     pub external_ref: String,
     pub system_id: String,
     pub party_org_no: String,
-    pub rights: Vec<Right>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rights: Option<Vec<Right>>,
     pub access_packages: Vec<PackageRef>,
     pub status: &'static str,
     pub escalated: bool,
@@ -42,14 +44,14 @@ impl RequestResponse {
             external_ref: r.external_ref.clone(),
             system_id: r.system_id.clone(),
             party_org_no: r.party_org_no.clone(),
-            rights: r.rights.clone(),
+            rights: (r.user_type == SystemUserType::Standard).then(|| r.rights.clone()),
             access_packages: r.access_packages.clone(),
             status: status.as_str(),
             escalated: r.escalated,
             created: format_micros(r.created_at),
             timed_out: status == RequestStatus::Timedout,
             redirect_url: r.redirect_url.clone(),
-            confirm_url: with_confirm_url.then(|| app.confirm_url(&r.id)),
+            confirm_url: with_confirm_url.then(|| app.confirm_url(r)),
         }
     }
 }
@@ -64,6 +66,9 @@ pub struct RequestForPersonResponse {
     pub party_id: Option<i64>,
     pub party_uuid: Option<String>,
     pub user_may_escalate_but_not_approve: bool,
+    /// `"Agent"` for agent requests (R13); left out for standard ones, as in Altinn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system_user_type: Option<&'static str>,
 }
 
 /// `SystemUser` as the vendor and Maskinporten see it (U7–U9).
@@ -97,7 +102,7 @@ impl SystemUserResponse {
             supplier_name: String::new(),
             supplier_orgno: u.vendor_org.clone(),
             external_ref: u.external_ref.clone(),
-            user_type: u.user_type.clone(),
+            user_type: u.user_type.as_str().to_owned(),
         }
     }
 }
@@ -152,7 +157,7 @@ impl SystemUserRegisterResponse {
             last_changed: format_micros(u.updated_at),
             created: format_micros(u.created_at),
             sequence_no: u.seq,
-            system_user_type: u.user_type.clone(),
+            system_user_type: u.user_type.as_str().to_owned(),
         }
     }
 }
