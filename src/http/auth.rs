@@ -114,6 +114,10 @@ scope_sets! {
     RequestRead = [scopes::SYSTEMUSER_REQUEST_READ];
     /// A vendor, asking or reading.
     RequestWriteOrRead = [scopes::SYSTEMUSER_REQUEST_WRITE, scopes::SYSTEMUSER_REQUEST_READ];
+    /// A person's tool reading agents' clients (exact: `.write` does not allow reading).
+    ClientDelegationRead = [scopes::CLIENT_DELEGATIONS_READ];
+    /// A person's tool changing agents' clients (exact: `.read` does not allow writing).
+    ClientDelegationWrite = [scopes::CLIENT_DELEGATIONS_WRITE];
     /// Maskinporten looking up a system user.
     Lookup = [scopes::MASKINPORTEN_SYSTEMUSER_READ];
     /// Digdir's administrators of system users.

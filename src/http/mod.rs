@@ -2,6 +2,7 @@
 //! Handlers stay thin: parse, call one service, render.
 
 pub mod admin;
+pub mod agents;
 pub mod auth;
 pub mod availability;
 pub mod catalogue;
@@ -78,6 +79,7 @@ fn routes(profile: Profile) -> Router<AppState> {
         .merge(login::routes())
         .merge(system_register::routes())
         .merge(system_users::routes())
+        .merge(agents::routes())
         .merge(studio::routes());
     if profile == Profile::Local {
         router.merge(idp::routes()).merge(devmail::routes())

@@ -1,6 +1,7 @@
 //! Use cases. Each takes typed input and returns a typed error; transactions and authorisation
 //! decisions live here, so the HTTP and CLI layers stay thin.
 
+pub mod agents;
 pub mod audit;
 pub mod demo;
 pub mod idp;

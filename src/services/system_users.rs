@@ -31,6 +31,9 @@ pub enum SuError {
     /// The person is not the daglig leder, styreleder or innehaver, nor an access manager.
     #[error("you have no authority for this organisation")]
     NoAuthority,
+    /// Input that is malformed in a way Altinn has no code for (a plain 400).
+    #[error("{0}")]
+    Invalid(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -3,7 +3,7 @@
 
 pub mod approval;
 pub mod enduser_api;
-mod pages;
+pub mod pages;
 pub mod portal;
 pub mod vendor_api;
 pub mod wire;
@@ -71,6 +71,7 @@ pub fn su_problem(e: SuError) -> Response {
             problem.into_response()
         }
         SuError::NoAuthority => Problem::forbidden(e.to_string()).into_response(),
+        SuError::Invalid(detail) => Problem::bad_request(detail).into_response(),
         SuError::Store(s) => Problem::from(s).into_response(),
     }
 }

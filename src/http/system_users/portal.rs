@@ -23,7 +23,7 @@ use crate::services::reference::PartyRecord;
 use crate::services::system_users::RequestRecord;
 use crate::services::system_users::SuError;
 
-const HOME: &str = "/accessmanagement/ui/systemuser/";
+pub(crate) const HOME: &str = "/accessmanagement/ui/systemuser/";
 const NEW: &str = "/accessmanagement/ui/systemuser/new";
 
 pub fn routes() -> Router<AppState> {
@@ -69,6 +69,9 @@ texts! {
         system: ["System:", "System:", "System:"],
         created: ["opprettet", "oppretta", "created"],
         delete: ["Slett", "Slett", "Delete"],
+        for_clients: ["For klienter", "For klientar", "For clients"],
+        manage_clients: ["Se og velg klienter", "Sjå og vel klientar", "See and choose clients"],
+        packages_given: ["Tilgangspakker gitt til regnskapsfører, revisor eller forretningsfører", "Tilgangspakkar gitt til rekneskapsførar, revisor eller forretningsførar", "Access packages given to an accountant, auditor or business manager"],
         managers: ["Tilgangsstyrere", "Tilgangsstyrarar", "Access managers"],
         managers_text: [
             "Tilgangsstyrere kan godkjenne forespørsler og forvalte systembrukere for virksomheten.",
@@ -118,6 +121,8 @@ struct UserView<'a> {
     created: String,
     rights: Vec<Named>,
     packages: Vec<Named>,
+    /// An agent system user (its page lists and changes its clients).
+    is_agent: bool,
 }
 
 #[derive(Template)]
@@ -129,7 +134,8 @@ struct OverviewPage<'a> {
     org_name: &'a str,
     org_no: &'a str,
     several_orgs: bool,
-    pending: &'a [RequestRecord],
+    /// Each waiting request with the address of its approval page.
+    pending: Vec<(String, &'a RequestRecord)>,
     users: Vec<UserView<'a>>,
     /// The access managers (pid, name), when the person may appoint them.
     managers: Option<&'a [(String, String)]>,
@@ -211,7 +217,7 @@ fn chosen<'a>(orgs: &'a [PartyRecord], wanted: Option<&str>) -> Option<&'a Party
 /// The person and the organisation they act for on a page at `path`: a redirect to log in,
 /// a page saying they represent none, or the chooser when it is not yet clear. The count is
 /// how many organisations they represent.
-async fn chosen_org(
+pub(crate) async fn chosen_org(
     state: &AppState,
     lang: Lang,
     session: Option<(String, WebSession)>,
@@ -245,7 +251,7 @@ async fn chosen_org(
 }
 
 /// Back to the overview of the organisation `org`.
-fn back_home(org: &str) -> String {
+pub(crate) fn back_home(org: &str) -> String {
     format!("{HOME}?org={}", percent_encode(org))
 }
 
@@ -281,6 +287,7 @@ async fn overview(
                     .to_owned(),
                 rights,
                 packages,
+                is_agent: u.user_type == crate::domain::request::SystemUserType::Agent,
             }
         })
         .collect();
@@ -294,7 +301,14 @@ async fn overview(
             org_name: &org.name,
             org_no: &org_no,
             several_orgs: represented_count > 1,
-            pending: &overview.pending,
+            pending: overview
+                .pending
+                .iter()
+                .map(|r| {
+                    let page = super::approval::page_of(r.user_type);
+                    (format!("{page}?id={}&DONTCHOOSEREPORTEE=true", r.id), r)
+                })
+                .collect(),
             users,
             managers: overview.access_managers.as_deref(),
             show_ids: false,
