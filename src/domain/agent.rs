@@ -26,7 +26,11 @@ pub struct ClientRelation {
 impl ClientRelation {
     /// Whether there is any relation at all (a client role or a direct delegation).
     pub fn exists(&self) -> bool {
-        !self.delegated.is_empty() || self.roles.iter().any(|r| CLIENT_ROLES.contains(&r.as_str()))
+        !self.delegated.is_empty()
+            || self
+                .roles
+                .iter()
+                .any(|r| CLIENT_ROLES.contains(&r.as_str()))
     }
 
     /// Whether the relation gives the package `urn`.
@@ -163,7 +167,9 @@ mod tests {
     fn organisation_forms_limit_what_a_role_gives() {
         let c = catalogue();
         let estate = needs(&["forretningsforer-eiendom"]);
-        assert!(missing_packages(&estate, &c, &relation("BRL", &["forretningsforer"], &[])).is_empty());
+        assert!(
+            missing_packages(&estate, &c, &relation("BRL", &["forretningsforer"], &[])).is_empty()
+        );
         assert_eq!(
             missing_packages(&estate, &c, &relation("AS", &["forretningsforer"], &[])).len(),
             1

@@ -500,8 +500,8 @@ mod tests {
             [
                 "/accessPackages/0/clientRoles/0",
                 "/accessPackages/0/clientRoles/1",
-                "/packageDelegations/0/to",
-                "/packageDelegations/1"
+                "/packageDelegations/1",
+                "/packageDelegations/0/to"
             ]
         );
     }

@@ -350,7 +350,10 @@ impl App {
         let not_delegated = || {
             p_detail(
                 codes::AGENT_SYSTEM_USER_DELEGATION_NOT_FOUND,
-                format!("the client {client} is not delegated to the system user {}", agent.id),
+                format!(
+                    "the client {client} is not delegated to the system user {}",
+                    agent.id
+                ),
             )
         };
         let party = self
@@ -364,7 +367,15 @@ impl App {
         if !db::delete_client_delegation(&mut tx, &agent.id, party.party_id).await? {
             return Err(not_delegated());
         }
-        audit_client(&mut tx, &actor, "systemuser.client.remove", agent, &party, now).await?;
+        audit_client(
+            &mut tx,
+            &actor,
+            "systemuser.client.remove",
+            agent,
+            &party,
+            now,
+        )
+        .await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(party)
     }
@@ -429,7 +440,9 @@ impl App {
             .await?
             .ok_or_else(|| p(codes::REPORTEE_ORGNO_NOT_FOUND))?;
         let catalogue = self.store.access_packages().await?;
-        let needed = agent.map(|a| a.access_packages.as_slice()).unwrap_or_default();
+        let needed = agent
+            .map(|a| a.access_packages.as_slice())
+            .unwrap_or_default();
         let grants = agent::grants_for(needed, &catalogue);
         let filter = ClientFilter {
             search: q.search.as_deref(),

@@ -12,8 +12,8 @@ use super::tokens::Caller;
 use crate::domain::OrgNumber;
 use crate::domain::problem_codes::{self as codes, ProblemCode};
 use crate::domain::request::{
-    self, RequestProblem, RequestStatus, SystemUserType, effective_external_ref,
-    effective_status, live_key,
+    self, RequestProblem, RequestStatus, SystemUserType, effective_external_ref, effective_status,
+    live_key,
 };
 use crate::domain::system::System;
 use crate::domain::system::{PackageRef, Right};
@@ -194,7 +194,10 @@ impl App {
                         .map(|p| p.is_assignable)
                 },
             )?;
-            Ok((rights.unwrap_or_default(), access_packages.unwrap_or_default()))
+            Ok((
+                rights.unwrap_or_default(),
+                access_packages.unwrap_or_default(),
+            ))
         })
         .await
     }
@@ -595,7 +598,12 @@ impl App {
     /// R18: someone related to the organisation but without authority sends the request on
     /// to its administrators. `false` when they may not, or the request is not `New`.
     pub async fn escalate_request(&self, pid: &str, id: &str) -> Result<bool, SuError> {
-        let Some(r) = self.store.request(id, None).await?.filter(|r| !r.is_deleted) else {
+        let Some(r) = self
+            .store
+            .request(id, None)
+            .await?
+            .filter(|r| !r.is_deleted)
+        else {
             return Ok(false);
         };
         if self.request_status(&r) != RequestStatus::New
@@ -757,8 +765,7 @@ impl App {
             // Deleted by someone else in the meantime.
             return Err(p(codes::SYSTEM_USER_NOT_FOUND));
         }
-        let clients =
-            crate::store::agent::delete_client_delegations_of(&mut tx, &u.id).await?;
+        let clients = crate::store::agent::delete_client_delegations_of(&mut tx, &u.id).await?;
         let entry = AuditEntry {
             actor: &format!("person:{}", pid.get(..6).unwrap_or(pid)),
             action: "systemuser.delete",

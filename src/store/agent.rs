@@ -262,11 +262,12 @@ impl Store {
 /// concurrent deletion waits for it, or it for the deletion); `false` when the system user is
 /// gone or deleted.
 pub async fn lock_live_system_user(conn: &mut Conn, id: &str) -> Result<bool, StoreError> {
-    let r =
-        sqlx::query("UPDATE system_user SET updated_at = updated_at WHERE id = $1 AND is_deleted = 0")
-            .bind(id)
-            .execute(conn)
-            .await?;
+    let r = sqlx::query(
+        "UPDATE system_user SET updated_at = updated_at WHERE id = $1 AND is_deleted = 0",
+    )
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 

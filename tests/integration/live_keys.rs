@@ -38,7 +38,7 @@ fn user(id: usize, t: &(usize, usize, String)) -> SystemUserRecord {
         party_id: 1,
         external_ref: t.2.clone(),
         integration_title: "t".into(),
-        user_type: "standard".into(),
+        user_type: tilgang::domain::request::SystemUserType::Standard,
         rights: vec![],
         access_packages: vec![],
         created_at: 0,

@@ -449,7 +449,7 @@ engine_tests! {
         assert_eq!(res.status(), 201);
         assert_ne!(res.json::<Value>().await.unwrap()["id"], id.as_str());
         tilgang::services::jobs::run_once(&s.app).await;
-        let stored = s.app.store.request(&id).await.unwrap().unwrap();
+        let stored = s.app.store.request(&id, None).await.unwrap().unwrap();
         assert_eq!(
             stored.status.as_str(),
             "Timedout",
@@ -634,7 +634,7 @@ engine_tests! {
         let mut statuses = [a.status().as_u16(), b.status().as_u16()];
         statuses.sort();
         assert_eq!(statuses, [200, 409], "{engine:?}");
-        assert_eq!(s.app.store.system_users_of(BAKERY).await.unwrap().len(), 1);
+        assert_eq!(s.app.store.system_users_of(BAKERY, None).await.unwrap().len(), 1);
         s.stop().await;
     }
 }
@@ -1329,7 +1329,7 @@ engine_tests! {
         assert!(
             s.app
                 .store
-                .system_users_of(BAKERY)
+                .system_users_of(BAKERY, None)
                 .await
                 .unwrap()
                 .is_empty(),
@@ -1683,7 +1683,7 @@ engine_tests! {
             std::collections::BTreeMap::from([(200, 100)]),
             "{engine:?}"
         );
-        assert_eq!(s.app.store.system_users_of(BAKERY).await.unwrap().len(), 51);
+        assert_eq!(s.app.store.system_users_of(BAKERY, None).await.unwrap().len(), 51);
         s.stop().await;
     }
 }

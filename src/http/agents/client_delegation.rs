@@ -71,18 +71,22 @@ async fn agent_for(
         .filter(|a| uuid::Uuid::parse_str(a).is_ok());
     let mut agent = None;
     match agent_id {
-        None => errors.push(validation(codes::SYSTEM_USER_MISSING_SYSTEM_USER_ID, "?agent")),
+        None => errors.push(validation(
+            codes::SYSTEM_USER_MISSING_SYSTEM_USER_ID,
+            "?agent",
+        )),
         Some(id) => match state.app.agent_system_user(id).await {
             Ok(u) => agent = Some(u),
-            Err(SuError::Problem(p)) if p.code == codes::SYSTEM_USER_NOT_FOUND.code => errors
-                .push(validation(
-                    codes::SYSTEM_USER_SYSTEM_USER_ID_NOT_FOUND,
-                    "?agent",
-                )),
+            Err(SuError::Problem(p)) if p.code == codes::SYSTEM_USER_NOT_FOUND.code => errors.push(
+                validation(codes::SYSTEM_USER_SYSTEM_USER_ID_NOT_FOUND, "?agent"),
+            ),
             Err(SuError::Problem(p))
                 if p.code == codes::AGENT_SYSTEM_USER_EXPECTED_AGENT_USER_TYPE.code =>
             {
-                errors.push(validation(codes::SYSTEM_USER_INVALID_SYSTEM_USER_ID, "?agent"))
+                errors.push(validation(
+                    codes::SYSTEM_USER_INVALID_SYSTEM_USER_ID,
+                    "?agent",
+                ))
             }
             Err(e) => return Err(su_problem(e)),
         },
@@ -102,7 +106,7 @@ async fn agent_for(
     let Some(agent) = agent.filter(|_| errors.is_empty()) else {
         return Err(Problem::validation(errors).into_response());
     };
-    let pid = person(caller)?;
+    let pid = person(caller).ok_or_else(not_a_person)?;
     if state
         .app
         .party_org_by_number(&agent.party_org_no)
@@ -110,12 +114,14 @@ async fn agent_for(
         .map_err(su_problem)?
         .is_none()
     {
-        return Err(Problem::new(StatusCode::NOT_FOUND, "System Owner not Found")
-            .with_detail(format!(
-                "No associated party information found for systemuser owner {}",
-                agent.party_org_no
-            ))
-            .into_response());
+        return Err(
+            Problem::new(StatusCode::NOT_FOUND, "System Owner not Found")
+                .with_detail(format!(
+                    "No associated party information found for systemuser owner {}",
+                    agent.party_org_no
+                ))
+                .into_response(),
+        );
     }
     state
         .app
@@ -132,19 +138,25 @@ async fn agent_for(
 }
 
 /// The person of an end-user token.
-fn person(caller: &Caller) -> Result<String, Response> {
+fn person(caller: &Caller) -> Option<String> {
     caller
         .claims
         .get("pid")
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .ok_or_else(|| {
-            Problem::forbidden("this needs a person's token (pid claim)").into_response()
-        })
+}
+
+fn not_a_person() -> Response {
+    Problem::forbidden("this needs a person's token (pid claim)").into_response()
 }
 
 fn client_param(params: &ClientParams) -> String {
-    params.client.as_deref().unwrap_or_default().trim().to_owned()
+    params
+        .client
+        .as_deref()
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
 }
 
 /// The page as `ClientInfoPaginated`, `links.next` carrying the search and the token.
@@ -181,12 +193,7 @@ fn page_response(
     .into_response()
 }
 
-async fn list(
-    state: AppState,
-    caller: &Caller,
-    params: ClientParams,
-    delegated: bool,
-) -> Response {
+async fn list(state: AppState, caller: &Caller, params: ClientParams, delegated: bool) -> Response {
     let (_pid, agent) = match agent_for(&state, caller, &params, false).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -241,7 +248,11 @@ async fn add(
         Ok(x) => x,
         Err(r) => return r,
     };
-    match state.app.add_client(&pid, &agent, &client_param(&params)).await {
+    match state
+        .app
+        .add_client(&pid, &agent, &client_param(&params))
+        .await
+    {
         Ok((client, _)) => Json(ClientDelegationResponse {
             agent: agent.id,
             client: client.party_uuid,
@@ -286,9 +297,8 @@ async fn agents(
     scoped: Scoped<ClientDelegationRead>,
     Query(params): Query<AgentsParams>,
 ) -> Response {
-    let pid = match person(&scoped.0) {
-        Ok(p) => p,
-        Err(r) => return r,
+    let Some(pid) = person(&scoped.0) else {
+        return not_a_person();
     };
     let org = params.party.unwrap_or_default().trim().to_owned();
     match state.app.party_org_by_number(&org).await {

@@ -49,7 +49,10 @@ pub fn routes() -> Router<AppState> {
             &format!("{BASE}/request/agent/{{party}}"),
             get(portal_request::<Agent>),
         )
-        .route(&format!("{BASE}/agent/{{party}}"), get(party_users::<Agent>))
+        .route(
+            &format!("{BASE}/agent/{{party}}"),
+            get(party_users::<Agent>),
+        )
         .route(
             &format!("{BASE}/agent/{{party}}/{{id}}"),
             delete(delete_agent).post(add_client),
@@ -60,7 +63,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             &format!("{BASE}/agent/{{party}}/{{id}}/self"),
-            get(self_delegation).post(self_delegation).delete(self_delegation),
+            get(self_delegation)
+                .post(self_delegation)
+                .delete(self_delegation),
         )
         .route(
             &format!("{BASE}/agent/{{party}}/{{id}}/{{system_user}}/delegations"),
@@ -263,7 +268,12 @@ async fn clients(
     };
     let result = match q.agent.as_deref().filter(|a| !a.is_empty()) {
         Some(id) => match state.app.agent_of(&org, id).await {
-            Ok(agent) => state.app.facilitator_clients(&org, Some(&agent), &query).await,
+            Ok(agent) => {
+                state
+                    .app
+                    .facilitator_clients(&org, Some(&agent), &query)
+                    .await
+            }
             Err(e) => Err(e),
         },
         None => state.app.facilitator_clients(&org, None, &query).await,

@@ -198,11 +198,19 @@ struct AgentQuery {
 
 /// The agent's page address, with an optional search.
 fn agent_url(org: &str, id: &str) -> String {
-    format!("{AGENT}?org={}&id={}", percent_encode(org), percent_encode(id))
+    format!(
+        "{AGENT}?org={}&id={}",
+        percent_encode(org),
+        percent_encode(id)
+    )
 }
 
 fn add_url(org: &str, id: &str, search: &str) -> String {
-    let mut url = format!("{ADD}?org={}&id={}", percent_encode(org), percent_encode(id));
+    let mut url = format!(
+        "{ADD}?org={}&id={}",
+        percent_encode(org),
+        percent_encode(id)
+    );
     if !search.is_empty() {
         url.push_str(&format!("&search={}", percent_encode(search)));
     }
@@ -282,7 +290,12 @@ async fn agent_page(
         .reference_names(&agent.rights, &agent.access_packages)
         .await?;
     let (rights, packages) = named(&names, lang, &agent.rights, &agent.access_packages);
-    let system_name = match state.app.system_names(&[agent.system_id.as_str()]).await?.get(&agent.system_id) {
+    let system_name = match state
+        .app
+        .system_names(&[agent.system_id.as_str()])
+        .await?
+        .get(&agent.system_id)
+    {
         Some(n) => localized(n, lang),
         None => agent.system_id.clone(),
     };
@@ -375,13 +388,22 @@ async fn add(
         .require_client_admin(&session.pid, &form.org)
         .await?;
     let agent = state.app.agent_of(&form.org, &form.id).await?;
-    match state.app.add_client(&session.pid, &agent, &form.client).await {
+    match state
+        .app
+        .add_client(&session.pid, &agent, &form.client)
+        .await
+    {
         Ok((client, _)) => Ok(outcome(
             &state,
             lang,
             StatusCode::OK,
             t.added,
-            &format!("{} ({}): {}", client.name, client.org_no.unwrap_or_default(), t.added_text),
+            &format!(
+                "{} ({}): {}",
+                client.name,
+                client.org_no.unwrap_or_default(),
+                t.added_text
+            ),
             links,
         )),
         Err(SuError::Problem(p)) => Ok(outcome(
@@ -457,7 +479,12 @@ async fn remove(
             lang,
             StatusCode::OK,
             t.removed,
-            &format!("{} ({}): {}", client.name, client.org_no.unwrap_or_default(), t.removed_text),
+            &format!(
+                "{} ({}): {}",
+                client.name,
+                client.org_no.unwrap_or_default(),
+                t.removed_text
+            ),
             links,
         )),
         Err(SuError::Problem(p)) => Ok(outcome(
@@ -537,7 +564,12 @@ async fn packages_page(
                 .catalogue
                 .iter()
                 .filter(|p| p.is_delegable)
-                .map(|p| (p.urn.as_str().to_owned(), p.name.get(lang.code()).to_owned()))
+                .map(|p| {
+                    (
+                        p.urn.as_str().to_owned(),
+                        p.name.get(lang.code()).to_owned(),
+                    )
+                })
                 .collect(),
             home: back_home(&org_no),
             path: PACKAGES,
