@@ -10,10 +10,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::App;
-use super::system_users::{Asked, SuError};
+use super::system_users::{Asked, SuError, p, p_detail};
 use super::tokens::Caller;
-use crate::domain::agent::{self, ClientRelation};
-use crate::domain::problem_codes::{self as codes, ProblemCode};
+use crate::domain::agent;
+use crate::domain::problem_codes as codes;
 use crate::domain::request::{self, RequestProblem, SystemUserType};
 use crate::domain::system::PackageRef;
 use crate::store::StoreError;
@@ -112,17 +112,6 @@ impl ClientQuery {
 /// The `token` of the page that starts after `cursor`.
 pub fn page_token(cursor: &ClientCursor) -> String {
     B64.encode(serde_json::to_vec(cursor).unwrap_or_default())
-}
-
-fn p(code: ProblemCode) -> SuError {
-    SuError::Problem(code.into())
-}
-
-fn p_detail(code: ProblemCode, detail: String) -> SuError {
-    SuError::Problem(RequestProblem {
-        detail: Some(detail),
-        ..code.into()
-    })
 }
 
 /// A plain 400 for input that is malformed (not one of Altinn's codes).
@@ -350,7 +339,7 @@ impl App {
         let not_delegated = || {
             p_detail(
                 codes::AGENT_SYSTEM_USER_DELEGATION_NOT_FOUND,
-                format!(
+                &format!(
                     "the client {client} is not delegated to the system user {}",
                     agent.id
                 ),
@@ -582,20 +571,6 @@ impl App {
             Ok(o) => Ok(self.store.organization(&o).await?),
             Err(_) => Ok(None),
         }
-    }
-
-    /// The relation of `client` to `facilitator` (for explaining eligibility on a page).
-    pub async fn client_relation(
-        &self,
-        facilitator: i64,
-        client: i64,
-    ) -> Result<ClientRelation, SuError> {
-        Ok(self
-            .store
-            .client_relations(facilitator, &[client])
-            .await?
-            .remove(&client)
-            .unwrap_or_default())
     }
 }
 

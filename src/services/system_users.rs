@@ -38,12 +38,12 @@ pub enum SuError {
     Store(#[from] StoreError),
 }
 
-fn p(code: ProblemCode) -> SuError {
+pub(crate) fn p(code: ProblemCode) -> SuError {
     SuError::Problem(code.into())
 }
 
 /// [`p`] with a detail that says more than the code's title.
-fn p_detail(code: ProblemCode, detail: &str) -> SuError {
+pub(crate) fn p_detail(code: ProblemCode, detail: &str) -> SuError {
     SuError::Problem(RequestProblem {
         detail: Some(detail.to_owned()),
         ..code.into()

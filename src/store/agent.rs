@@ -221,16 +221,6 @@ impl Store {
         Ok(found.is_some())
     }
 
-    /// How many clients are delegated to `agent`.
-    pub async fn delegated_client_count(&self, agent: &str) -> Result<i64, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM client_delegation WHERE agent_id = $1")
-                .bind(agent)
-                .fetch_one(self.pool())
-                .await?,
-        )
-    }
-
     /// The party with the UUID `uuid`.
     pub async fn party_by_uuid(&self, uuid: &str) -> Result<Option<PartyRecord>, StoreError> {
         let row = sqlx::query(

@@ -359,6 +359,40 @@ struct ClientForm {
     search: String,
 }
 
+/// The page after adding or removing a client: what changed, or why nothing did.
+fn changed(
+    state: &AppState,
+    lang: Lang,
+    result: Result<PartyRecord, SuError>,
+    title: &str,
+    text: &str,
+    links: Vec<Link>,
+) -> Result<Response, SuError> {
+    match result {
+        Ok(client) => Ok(outcome(
+            state,
+            lang,
+            StatusCode::OK,
+            title,
+            &format!(
+                "{} ({}): {text}",
+                client.name,
+                client.org_no.unwrap_or_default()
+            ),
+            links,
+        )),
+        Err(SuError::Problem(p)) => Ok(outcome(
+            state,
+            lang,
+            StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST),
+            AgentTexts::of(lang).not_changed,
+            p.text(),
+            links,
+        )),
+        Err(e) => Err(e),
+    }
+}
+
 /// A message after a change, with the way on.
 fn outcome(
     state: &AppState,
@@ -388,34 +422,12 @@ async fn add(
         .require_client_admin(&session.pid, &form.org)
         .await?;
     let agent = state.app.agent_of(&form.org, &form.id).await?;
-    match state
+    let result = state
         .app
         .add_client(&session.pid, &agent, &form.client)
         .await
-    {
-        Ok((client, _)) => Ok(outcome(
-            &state,
-            lang,
-            StatusCode::OK,
-            t.added,
-            &format!(
-                "{} ({}): {}",
-                client.name,
-                client.org_no.unwrap_or_default(),
-                t.added_text
-            ),
-            links,
-        )),
-        Err(SuError::Problem(p)) => Ok(outcome(
-            &state,
-            lang,
-            StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST),
-            t.not_changed,
-            p.text(),
-            links,
-        )),
-        Err(e) => Err(e.into()),
-    }
+        .map(|(client, _)| client);
+    Ok(changed(&state, lang, result, t.added, t.added_text, links)?)
 }
 
 async fn confirm_remove(
@@ -469,34 +481,18 @@ async fn remove(
         .require_client_admin(&session.pid, &form.org)
         .await?;
     let agent = state.app.agent_of(&form.org, &form.id).await?;
-    match state
+    let result = state
         .app
         .remove_client(&session.pid, &agent, &form.client)
-        .await
-    {
-        Ok(client) => Ok(outcome(
-            &state,
-            lang,
-            StatusCode::OK,
-            t.removed,
-            &format!(
-                "{} ({}): {}",
-                client.name,
-                client.org_no.unwrap_or_default(),
-                t.removed_text
-            ),
-            links,
-        )),
-        Err(SuError::Problem(p)) => Ok(outcome(
-            &state,
-            lang,
-            StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST),
-            t.not_changed,
-            p.text(),
-            links,
-        )),
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    Ok(changed(
+        &state,
+        lang,
+        result,
+        t.removed,
+        t.removed_text,
+        links,
+    )?)
 }
 
 /// A package the organisation gave another directly, on the packages page.
