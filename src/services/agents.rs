@@ -53,6 +53,8 @@ pub struct ClientEntry {
     /// Whether it still gives every package of the agent (a delegated client whose role
     /// towards the facilitator was withdrawn is not, and cannot be added again).
     pub eligible: bool,
+    /// Whether it is delegated to the agent already.
+    pub delegated: bool,
 }
 
 /// A client with what it gives the facilitator: (role, packages) per client role, and the
@@ -208,10 +210,13 @@ impl App {
             .store
             .eligible_clients(facilitator.party_id, &grants, &filter)
             .await?;
+        let ids: Vec<i64> = found.iter().map(|c| c.party_id).collect();
+        let delegated = self.store.delegated_among(&agent.id, &ids).await?;
         Ok(page_of(
             found
                 .into_iter()
                 .map(|party| ClientEntry {
+                    delegated: delegated.contains(&party.party_id),
                     party,
                     eligible: true,
                 })
@@ -249,7 +254,11 @@ impl App {
                             agent::missing_packages(&agent.access_packages, &catalogue, r)
                                 .is_empty()
                         });
-                    ClientEntry { party, eligible }
+                    ClientEntry {
+                        party,
+                        eligible,
+                        delegated: true,
+                    }
                 })
                 .collect(),
         ))

@@ -78,6 +78,13 @@ mod tests {
             "vendors and ten customers have a daglig leder"
         );
         assert!(count_role("regnskapsforer") >= 25);
+        let big_firm = batch
+            .roles
+            .iter()
+            .filter(|(_, a)| a.role.as_str() == "regnskapsforer" && a.to.to_string() == "328383047")
+            .count();
+        assert!(big_firm >= 2000, "a firm with a few thousand clients");
+        assert!(count_role("klientadministrator") >= 1);
         assert!(count_role("revisor") >= 1);
         assert!(count_role("forretningsforer") >= 1);
         assert!(batch.access_packages.len() >= 25);

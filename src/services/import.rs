@@ -63,16 +63,21 @@ pub(crate) async fn write_batch(
 ) -> Result<ImportCounts, ImportError> {
     let now = clock.now();
     let mut ids: HashMap<PartyRef, i64> = HashMap::new();
+    let orgs = reference::upsert_organizations(conn, &batch.organizations, now).await?;
     for org in &batch.organizations {
-        let id = reference::upsert_organization(conn, org, now).await?;
-        ids.insert(PartyRef::Org(org.org_no.clone()), id);
+        if let Some(id) = orgs.get(org.org_no.as_str()) {
+            ids.insert(PartyRef::Org(org.org_no.clone()), *id);
+        }
     }
+    let persons = reference::upsert_persons(conn, &batch.persons, now).await?;
     for person in &batch.persons {
-        let id = reference::upsert_person(conn, person, now).await?;
-        ids.insert(PartyRef::Person(person.pid.clone()), id);
+        if let Some(id) = persons.get(person.pid.as_str()) {
+            ids.insert(PartyRef::Person(person.pid.clone()), *id);
+        }
     }
 
     let mut issues = Vec::new();
+    let mut roles = Vec::with_capacity(batch.roles.len());
     for (path, role) in &batch.roles {
         let from = resolve(conn, &mut ids, &PartyRef::Org(role.from.clone())).await?;
         let to = resolve(conn, &mut ids, &role.to).await?;
@@ -93,12 +98,13 @@ pub(crate) async fn write_batch(
             ));
         }
         if let (Some(from), Some(to)) = (from, to) {
-            reference::insert_role(conn, from, role.role.as_str(), to, now).await?;
+            roles.push((from, role.role.as_str(), to));
         }
     }
     if !issues.is_empty() {
         return Err(ImportError::Invalid(issues));
     }
+    reference::insert_roles(conn, &roles, now).await?;
 
     for package in &batch.access_packages {
         reference::upsert_access_package(conn, package, now).await?;

@@ -221,6 +221,40 @@ impl Store {
         Ok(found.is_some())
     }
 
+    /// Which of `clients` are delegated to the agent system user `agent`.
+    pub async fn delegated_among(
+        &self,
+        agent: &str,
+        clients: &[i64],
+    ) -> Result<std::collections::HashSet<i64>, StoreError> {
+        let mut out = std::collections::HashSet::new();
+        for chunk in clients.chunks(super::IN_LIST_MAX) {
+            let ids = (2..chunk.len() + 2)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let text = format!(
+                "SELECT client_party FROM client_delegation WHERE agent_id = $1 AND client_party IN ({ids})"
+            );
+            let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(text)).bind(agent);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            out.extend(query.fetch_all(self.pool()).await?);
+        }
+        Ok(out)
+    }
+
+    /// How many clients the agent system user `agent` may act for.
+    pub async fn client_delegation_count(&self, agent: &str) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM client_delegation WHERE agent_id = $1")
+                .bind(agent)
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+
     /// The party with the UUID `uuid`.
     pub async fn party_by_uuid(&self, uuid: &str) -> Result<Option<PartyRecord>, StoreError> {
         let row = sqlx::query(

@@ -146,6 +146,24 @@ pub(crate) fn placeholders(n: usize) -> String {
         .join(", ")
 }
 
+/// How many rows one multi-row `INSERT` writes (at most 7 values each: 3,500 binds, well
+/// under the limits of both engines).
+pub(crate) const BULK_ROWS: usize = 500;
+
+/// `($1, $2), ($3, $4), …`: the bound `VALUES` rows of a multi-row insert of `rows` rows of
+/// `columns` values each.
+pub(crate) fn value_rows(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cells: Vec<String> = (1..=columns)
+                .map(|c| format!("${}", r * columns + c))
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,

@@ -7,7 +7,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
-use super::{Conn, Store, StoreError, bool_to_int, json_column};
+use super::{BULK_ROWS, Conn, Store, StoreError, bool_to_int, json_column};
 use crate::clock::Micros;
 use crate::domain::reference::{
     AccessPackage, ClientRole, Organization, PartyRef, Person, Resource,
@@ -39,46 +39,72 @@ pub(super) fn party_from_row(row: &AnyRow) -> Result<PartyRecord, StoreError> {
     })
 }
 
-/// Inserts or updates an organisation, keeping its party ids; returns the party id.
-pub async fn upsert_organization(
+/// Inserts or updates organisations, keeping their party ids, in one statement per
+/// [`BULK_ROWS`]; returns their party ids by organisation number.
+pub async fn upsert_organizations(
     conn: &mut Conn,
-    org: &Organization,
+    orgs: &[Organization],
     now: Micros,
-) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO party (party_uuid, kind, org_no, name, org_form, created_at, updated_at) \
-         VALUES ($1, 'org', $2, $3, $4, $5, $5) \
-         ON CONFLICT (org_no) DO UPDATE SET name = excluded.name, org_form = excluded.org_form, \
-           updated_at = excluded.updated_at \
-         RETURNING party_id",
-    )
-    .bind(Uuid::new_v4().to_string())
-    .bind(org.org_no.as_str())
-    .bind(&org.name)
-    .bind(&org.org_form)
-    .bind(now)
-    .fetch_one(conn)
-    .await?)
+) -> Result<HashMap<String, i64>, StoreError> {
+    let mut ids = HashMap::with_capacity(orgs.len());
+    for chunk in orgs.chunks(BULK_ROWS) {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "INSERT INTO party (party_uuid, kind, org_no, name, org_form, created_at, updated_at) \
+             VALUES {} \
+             ON CONFLICT (org_no) DO UPDATE SET name = excluded.name, org_form = excluded.org_form, \
+               updated_at = excluded.updated_at \
+             RETURNING party_id, org_no",
+            super::value_rows(chunk.len(), 7)
+        ));
+        let mut q = sqlx::query(sql);
+        for org in chunk {
+            q = q
+                .bind(Uuid::new_v4().to_string())
+                .bind("org")
+                .bind(org.org_no.as_str())
+                .bind(&org.name)
+                .bind(&org.org_form)
+                .bind(now)
+                .bind(now);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            ids.insert(row.try_get("org_no")?, row.try_get("party_id")?);
+        }
+    }
+    Ok(ids)
 }
 
-/// Inserts or updates a person, keeping its party ids; returns the party id.
-pub async fn upsert_person(
+/// Inserts or updates persons, keeping their party ids, in one statement per [`BULK_ROWS`];
+/// returns their party ids by national identity number.
+pub async fn upsert_persons(
     conn: &mut Conn,
-    person: &Person,
+    persons: &[Person],
     now: Micros,
-) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO party (party_uuid, kind, pid, name, created_at, updated_at) \
-         VALUES ($1, 'person', $2, $3, $4, $4) \
-         ON CONFLICT (pid) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at \
-         RETURNING party_id",
-    )
-    .bind(Uuid::new_v4().to_string())
-    .bind(person.pid.as_str())
-    .bind(&person.name)
-    .bind(now)
-    .fetch_one(conn)
-    .await?)
+) -> Result<HashMap<String, i64>, StoreError> {
+    let mut ids = HashMap::with_capacity(persons.len());
+    for chunk in persons.chunks(BULK_ROWS) {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "INSERT INTO party (party_uuid, kind, pid, name, created_at, updated_at) \
+             VALUES {} \
+             ON CONFLICT (pid) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at \
+             RETURNING party_id, pid",
+            super::value_rows(chunk.len(), 6)
+        ));
+        let mut q = sqlx::query(sql);
+        for person in chunk {
+            q = q
+                .bind(Uuid::new_v4().to_string())
+                .bind("person")
+                .bind(person.pid.as_str())
+                .bind(&person.name)
+                .bind(now)
+                .bind(now);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            ids.insert(row.try_get("pid")?, row.try_get("party_id")?);
+        }
+    }
+    Ok(ids)
 }
 
 /// The party id of an organisation or person, if known.
@@ -94,6 +120,28 @@ pub async fn party_id_of(conn: &mut Conn, party: &PartyRef) -> Result<Option<i64
 }
 
 /// Records that `from` has `to` as holder of `role`; does nothing when already recorded.
+/// Inserts roles `(from, role, to)` that are not there yet, in one statement per
+/// [`BULK_ROWS`].
+pub async fn insert_roles(
+    conn: &mut Conn,
+    roles: &[(i64, &str, i64)],
+    now: Micros,
+) -> Result<(), StoreError> {
+    for chunk in roles.chunks(BULK_ROWS) {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "INSERT INTO party_role (from_party, role, to_party, created_at) VALUES {} \
+             ON CONFLICT (from_party, role, to_party) DO NOTHING",
+            super::value_rows(chunk.len(), 4)
+        ));
+        let mut q = sqlx::query(sql);
+        for (from, role, to) in chunk {
+            q = q.bind(*from).bind(*role).bind(*to).bind(now);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 pub async fn insert_role(
     conn: &mut Conn,
     from: i64,

@@ -8,6 +8,10 @@ use tilgang::config::Profile;
 
 const VENDOR: &str = "317219253";
 const ADMIN_SCOPES: &str = "altinn:register/admin tilgang:admin";
+/// What the embedded demo data holds (docs/demo-data.md).
+const DEMO_ORGS: i64 = 2446;
+const DEMO_PERSONS: i64 = 33;
+const DEMO_ROLES: i64 = 2481;
 
 fn import_doc() -> Value {
     json!({
@@ -111,8 +115,8 @@ engine_tests! {
         assert_eq!(org["partyUuid"], party_uuid.as_str());
         assert_eq!(org["name"], "Testkunde AS (nytt navn)");
         let counts = s.app.store.reference_counts().await.unwrap();
-        assert_eq!(counts.organizations, 47, "45 demo + 2");
-        assert_eq!(counts.roles, 78 + 3);
+        assert_eq!(counts.organizations, DEMO_ORGS + 2);
+        assert_eq!(counts.roles, DEMO_ROLES + 3);
 
         let pkg: Value = s.get("/accessmanagement/api/v1/meta/info/accesspackages/package/urn/urn:altinn:accesspackage:testpakke").await.json().await.unwrap();
         assert_eq!(pkg["clientRoles"], json!(["regnskapsforer"]));
@@ -206,7 +210,7 @@ engine_tests! {
         let counts = s.app.store.reference_counts().await.unwrap();
         assert_eq!(
             (counts.organizations, counts.persons, counts.roles),
-            (45, 31, 78)
+            (DEMO_ORGS, DEMO_PERSONS, DEMO_ROLES)
         );
         s.stop().await;
     }
@@ -283,7 +287,7 @@ engine_tests! {
         );
         let counts = s.app.store.reference_counts().await.unwrap();
         assert_eq!(
-            counts.organizations, 45,
+            counts.organizations, DEMO_ORGS,
             "nothing imported by refused calls"
         );
         s.stop().await;
@@ -389,7 +393,7 @@ engine_tests! {
         )
         .await;
         let counts = s.app.store.reference_counts().await.unwrap();
-        assert_eq!(counts.organizations, 45);
+        assert_eq!(counts.organizations, DEMO_ORGS);
         s.stop().await;
     }
 }

@@ -6,6 +6,7 @@
 #[macro_use]
 mod common;
 
+mod agents;
 mod browser;
 mod cli;
 mod database_tls;

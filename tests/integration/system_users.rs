@@ -8,7 +8,7 @@ use common::{Engine, TestServer, claims_of, problem};
 use serde_json::{Value, json};
 use tilgang::jose::{RsaSigningKey, sign_compact};
 
-const VENDOR: &str = "317219253";
+pub(crate) const VENDOR: &str = "317219253";
 const OTHER_VENDOR: &str = "315034698";
 const KARI: &str = "05827536549"; // daglig leder, Fjellbekk Bakeri AS
 const BAKERY: &str = "315287138";
@@ -21,9 +21,9 @@ const REQ: &str = "/authentication/api/v1/systemuser/request";
 const SYSTEM: &str = "317219253_regnskap";
 const RESOURCE_SCOPE: &str = "krr:global/kontaktinformasjon.read";
 
-struct Vendor {
-    key: RsaSigningKey,
-    client_id: String,
+pub(crate) struct Vendor {
+    pub(crate) key: RsaSigningKey,
+    pub(crate) client_id: String,
 }
 
 impl Vendor {
@@ -38,7 +38,7 @@ impl Vendor {
         sign_compact(&self.key, &claims).unwrap()
     }
 
-    async fn token(&self, s: &TestServer, extra: Value) -> reqwest::Response {
+    pub(crate) async fn token(&self, s: &TestServer, extra: Value) -> reqwest::Response {
         s.client
             .post(s.url("/maskinporten/token"))
             .form(&[
@@ -50,14 +50,14 @@ impl Vendor {
             .unwrap()
     }
 
-    async fn access_token(&self, s: &TestServer) -> String {
+    pub(crate) async fn access_token(&self, s: &TestServer) -> String {
         let res: Value = self.token(s, json!({})).await.json().await.unwrap();
         res["access_token"].as_str().unwrap().to_owned()
     }
 }
 
 /// A Maskinporten client of the vendor with `scopes`, and its key.
-async fn vendor_client(s: &TestServer, name: &str, scopes: Value) -> Vendor {
+pub(crate) async fn vendor_client(s: &TestServer, name: &str, scopes: Value) -> Vendor {
     let dcr = s.enterprise_token(VENDOR, "idporten:dcr.write").await;
     let client: Value = s
         .post_json(
@@ -117,7 +117,7 @@ fn request_body(org: &str) -> Value {
            "redirectUrl": "https://regnskap.example/ferdig?kunde=1"})
 }
 
-async fn person_token(s: &TestServer, pid: &str) -> String {
+pub(crate) async fn person_token(s: &TestServer, pid: &str) -> String {
     s.client
         .get(s.url("/api/GetPersonalToken"))
         .query(&[("pid", pid), ("scopes", "altinn:portal/enduser")])
@@ -129,7 +129,7 @@ async fn person_token(s: &TestServer, pid: &str) -> String {
         .unwrap()
 }
 
-async fn party_id(s: &TestServer, org: &str) -> i64 {
+pub(crate) async fn party_id(s: &TestServer, org: &str) -> i64 {
     s.app
         .store
         .organization(&org.parse().unwrap())

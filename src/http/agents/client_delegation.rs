@@ -123,18 +123,19 @@ async fn agent_for(
                 .into_response(),
         );
     }
-    state
+    match state
         .app
         .require_client_admin(&pid, &agent.party_org_no)
         .await
-        .map_err(|_| {
-            Problem::forbidden(
-                "only the daglig leder, styreleder, innehaver or a client administrator of the \
-                 system user's owner may manage its clients",
-            )
-            .into_response()
-        })?;
-    Ok((pid, agent))
+    {
+        Ok(()) => Ok((pid, agent)),
+        Err(SuError::NoAuthority) => Err(Problem::forbidden(
+            "only the daglig leder, styreleder, innehaver or a client administrator of the \
+             system user's owner may manage its clients",
+        )
+        .into_response()),
+        Err(e) => Err(su_problem(e)),
+    }
 }
 
 /// The person of an end-user token.
@@ -310,12 +311,16 @@ async fn agents(
         }
         Err(e) => return su_problem(e),
     }
-    if state.app.require_client_admin(&pid, &org).await.is_err() {
-        return Problem::forbidden(
-            "only the daglig leder, styreleder, innehaver or a client administrator of the \
-             organisation may list its agent system users",
-        )
-        .into_response();
+    match state.app.require_client_admin(&pid, &org).await {
+        Ok(()) => {}
+        Err(SuError::NoAuthority) => {
+            return Problem::forbidden(
+                "only the daglig leder, styreleder, innehaver or a client administrator of the \
+                 organisation may list its agent system users",
+            )
+            .into_response();
+        }
+        Err(e) => return su_problem(e),
     }
     match state
         .app

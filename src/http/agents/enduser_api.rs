@@ -154,6 +154,7 @@ async fn add_client(
             &ClientEntry {
                 party,
                 eligible: true,
+                delegated: true,
             },
         )])
         .into_response(),

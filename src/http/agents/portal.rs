@@ -128,6 +128,7 @@ struct ClientRow {
     name: String,
     org_no: String,
     eligible: bool,
+    delegated: bool,
 }
 
 fn rows(page: &ClientPage) -> Vec<ClientRow> {
@@ -138,6 +139,7 @@ fn rows(page: &ClientPage) -> Vec<ClientRow> {
             name: c.party.name.clone(),
             org_no: c.party.org_no.clone().unwrap_or_default(),
             eligible: c.eligible,
+            delegated: c.delegated,
         })
         .collect()
 }

@@ -171,6 +171,8 @@ pub struct Paged<T: Serialize> {
 
 #[derive(Serialize)]
 pub struct Links {
+    /// Left out on the last page, as Altinn's serializer leaves nulls out (errata §A).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
 }
 
