@@ -269,3 +269,113 @@ async fn create_a_user_in_altinn_studio() {
     b.quit().await;
     s.stop().await;
 }
+
+/// Runs the vendor script of the README (examples/vendor_agent.py) against `s`.
+/// The script runs on a thread of its own, so that the server keeps answering it.
+async fn vendor_script(s: &TestServer, state: &std::path::Path, step: &str) -> (bool, String) {
+    let mut command = std::process::Command::new("python3");
+    command
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/vendor_agent.py"
+        ))
+        .args(["--base", &s.base, "--state"])
+        .arg(state)
+        .arg(step);
+    let out = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("the script's thread")
+        .expect("python3 runs the vendor script");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+engine_tests! {
+    /// Issue 14's story as a new user tries it: the vendor's script asks for an agent system
+    /// user for the demo accounting firm; its daglig leder logs in at the confirmUrl, approves,
+    /// opens the system user, finds three clients by search and adds them; the vendor fetches
+    /// an agent token and lists the clients; removing a client and deleting the agent show at
+    /// once in both.
+    async fn a_client_system_from_request_to_clients_in_the_browser(engine: Engine) {
+        let Some(b) = Browser::start().await else {
+            return;
+        };
+        let s = TestServer::start(engine).await;
+        let state = std::env::temp_dir().join(format!("tilgang-vendor-{}", uuid::Uuid::new_v4()));
+        let (ok, out) = vendor_script(&s, &state, "request").await;
+        assert!(ok, "{out}");
+        let confirm = out
+            .lines()
+            .find_map(|l| l.strip_prefix("confirmUrl: "))
+            .expect("the script prints the confirmUrl")
+            .to_owned();
+        assert!(confirm.contains("/accessmanagement/ui/systemuser/agentrequest?id="), "{confirm}");
+
+        b.goto(&confirm).await;
+        b.wait_url(|u| u.contains("/idporten/authorize")).await;
+        b.click_css("button[value=\"24827748486\"]").await;
+        b.wait_text("Forespørsel om systemtilgang for klienter").await;
+        assert!(b.source().await.contains("Klientregnskap"));
+        b.screenshot("agent-request").await;
+        b.click_css("button[value=approve]").await;
+        b.wait_text("Systemtilgangen er godkjent").await;
+        b.wait_url(|u| u.ends_with("from=vendor")).await;
+        let (ok, out) = vendor_script(&s, &state, "status").await;
+        assert!(ok && out.trim() == "Accepted", "{out}");
+
+        b.goto(&s.url("/accessmanagement/ui/systemuser/?org=313564363")).await;
+        b.click_css("a.manage-clients").await;
+        b.wait_text("Ingen klienter er lagt til ennå.").await;
+        b.click_css("#add-clients").await;
+        for name in ["Fjellbekk Bakeri AS", "Havbris Sjømat AS", "Solvang Tannklinikk AS"] {
+            let word = name.split(' ').next().unwrap_or_default();
+            b.clear("#search").await;
+            b.type_into("#search", word).await;
+            b.click_css("form[role=search] button").await;
+            b.wait_url(|u| u.contains("search=")).await;
+            b.wait_text(name).await;
+            b.click_css(&format!("button[aria-label=\"Legg til {name}\"]")).await;
+            b.wait_text("Klienten er lagt til").await;
+            b.click_link("Legg til flere").await;
+            b.wait_text("(lagt til)").await;
+        }
+        b.screenshot("agent-add-clients").await;
+        b.click_link("Tilbake til systemtilgangen").await;
+        b.wait_text("Solvang Tannklinikk AS").await;
+        let page = b.source().await;
+        assert!(page.contains("Fjellbekk Bakeri AS") && page.contains("Havbris Sjømat AS"));
+        b.screenshot("agent-clients").await;
+
+        let (ok, out) = vendor_script(&s, &state, "token").await;
+        assert!(ok && out.contains("agent token for system user") && out.contains("0192:313564363"), "{out}");
+        let (ok, out) = vendor_script(&s, &state, "clients").await;
+        assert!(ok && out.contains("3 clients") && out.contains("315287138  Fjellbekk Bakeri AS"), "{out}");
+
+        // A client is removed, after a confirmation; the vendor sees it at once.
+        b.click_css("a[aria-label=\"Fjern Havbris Sjømat AS\"]").await;
+        b.wait_text("Fjerne klienten?").await;
+        b.click_css("form[action=\"/accessmanagement/ui/systemuser/agent/remove\"] button").await;
+        b.wait_text("Klienten er fjernet").await;
+        let (ok, out) = vendor_script(&s, &state, "clients").await;
+        assert!(ok && out.contains("2 clients") && !out.contains("Havbris"), "{out}");
+
+        // The agent is deleted in the portal: its clients go with it, and the vendor's token
+        // and lists say so.
+        b.goto(&s.url("/accessmanagement/ui/systemuser/?org=313564363")).await;
+        b.click_css("form[action=\"/accessmanagement/ui/systemuser/delete\"] button").await;
+        b.wait_url(|u| u.contains("/accessmanagement/ui/systemuser")).await;
+        b.wait_text("Systemtilganger").await;
+        assert!(!b.source().await.contains("manage-clients"));
+        let (ok, out) = vendor_script(&s, &state, "clients").await;
+        assert!(!ok && out.contains("AUTH.VLD-00014"), "{out}");
+        let (ok, out) = vendor_script(&s, &state, "token").await;
+        assert!(!ok && out.contains("invalid_grant"), "{out}");
+        b.quit().await;
+        s.stop().await;
+        let _ = std::fs::remove_dir_all(&state);
+    }
+}

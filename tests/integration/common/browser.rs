@@ -236,6 +236,17 @@ impl Browser {
         .await;
     }
 
+    /// Empties an input (what a person does before typing a new search).
+    pub async fn clear(&self, css: &str) {
+        let el = self.find_by("css selector", css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{el}/clear"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
     pub async fn text_of(&self, css: &str) -> String {
         let el = self.find_by("css selector", css).await;
         self.call(reqwest::Method::GET, &format!("/element/{el}/text"), None)
