@@ -111,26 +111,33 @@ impl Store {
         grants: &[PackageGrant],
         filter: &ClientFilter<'_>,
     ) -> Result<Vec<PartyRecord>, StoreError> {
+        // Each test is an uncorrelated `IN (subquery)`, which both engines evaluate once per
+        // query (PostgreSQL as a hashed subplan), not once per client.
         let mut sql = Sql::default();
         let f = sql.int(facilitator);
-        let roles: Vec<String> = CLIENT_ROLES.iter().map(|r| sql.text(r)).collect();
-        sql.text = format!(
-            "SELECT {PARTY_COLUMNS} FROM party c WHERE c.kind = 'org' AND c.party_id IN (\
-             SELECT r.from_party FROM party_role r WHERE r.to_party = {f} AND r.role IN ({}) \
-             UNION SELECT d.from_party FROM package_delegation d WHERE d.to_party = {f})",
-            roles.join(", ")
-        );
+        sql.text = format!("SELECT {PARTY_COLUMNS} FROM party c WHERE c.kind = 'org'");
+        if grants.is_empty() {
+            let roles: Vec<String> = CLIENT_ROLES.iter().map(|r| sql.text(r)).collect();
+            sql.text.push_str(&format!(
+                " AND c.party_id IN (\
+                 SELECT r.from_party FROM party_role r WHERE r.to_party = {f} AND r.role IN ({}) \
+                 UNION ALL SELECT d.from_party FROM package_delegation d WHERE d.to_party = {f})",
+                roles.join(", ")
+            ));
+        }
+        // A package given in any way makes the organisation a client, so with packages the
+        // client test is implied.
         for grant in grants {
             let urn = sql.text(&grant.urn);
             let mut ways = vec![format!(
-                "EXISTS (SELECT 1 FROM package_delegation d WHERE d.from_party = c.party_id \
-                 AND d.to_party = {f} AND d.package = {urn})"
+                "c.party_id IN (SELECT d.from_party FROM package_delegation d \
+                 WHERE d.to_party = {f} AND d.package = {urn})"
             )];
             for (role, forms) in &grant.roles {
                 let role = sql.text(role);
                 let mut way = format!(
-                    "EXISTS (SELECT 1 FROM party_role r WHERE r.from_party = c.party_id \
-                     AND r.role = {role} AND r.to_party = {f})"
+                    "c.party_id IN (SELECT r.from_party FROM party_role r \
+                     WHERE r.to_party = {f} AND r.role = {role})"
                 );
                 if !forms.is_empty() {
                     let forms: Vec<String> = forms.iter().map(|x| sql.text(x)).collect();
