@@ -272,7 +272,16 @@ async fn create_a_user_in_altinn_studio() {
 
 /// Runs the vendor script of the README (examples/vendor_agent.py) against `s`.
 /// The script runs on a thread of its own, so that the server keeps answering it.
+/// The test server's clock stands still unless moved; the script signs with the wall clock, so
+/// the server's clock is brought up to it first.
 async fn vendor_script(s: &TestServer, state: &std::path::Path, step: &str) -> (bool, String) {
+    let wall = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_micros() as i64;
+    if let Ok(behind) = u64::try_from(wall - s.clock.now()) {
+        s.clock.advance(std::time::Duration::from_micros(behind));
+    }
     let mut command = std::process::Command::new("python3");
     command
         .arg(concat!(
@@ -367,9 +376,8 @@ engine_tests! {
         // and lists say so.
         b.goto(&s.url("/accessmanagement/ui/systemuser/?org=313564363")).await;
         b.click_css("form[action=\"/accessmanagement/ui/systemuser/delete\"] button").await;
-        b.wait_url(|u| u.contains("/accessmanagement/ui/systemuser")).await;
+        b.wait_gone("manage-clients").await;
         b.wait_text("Systemtilganger").await;
-        assert!(!b.source().await.contains("manage-clients"));
         let (ok, out) = vendor_script(&s, &state, "clients").await;
         assert!(!ok && out.contains("AUTH.VLD-00014"), "{out}");
         let (ok, out) = vendor_script(&s, &state, "token").await;

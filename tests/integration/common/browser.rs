@@ -184,6 +184,17 @@ impl Browser {
         panic!("the page never showed '{text}': {}", self.source().await)
     }
 
+    /// Waits until the page no longer holds `text` (the next page has loaded).
+    pub async fn wait_gone(&self, text: &str) {
+        for _ in 0..100 {
+            if !self.source().await.contains(text) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page kept showing '{text}'")
+    }
+
     pub async fn source(&self) -> String {
         self.call(reqwest::Method::GET, "/source", None)
             .await
