@@ -282,30 +282,15 @@ engine_tests! {
         )
         .await;
         assert_eq!(read["accessPackages"], pkgs(&[SIGNING, PAYROLL]));
-        let wrong = problem(
-            send(&s, reqwest::Method::POST, &format!("{REQ}/agent/{bakery_party}/{id}/approve"), &kari).await,
-            403,
-        )
-        .await;
-        assert_eq!(wrong["code"], "AUTH-00042", "{wrong}");
-        let standard_route = problem(
-            send(&s, reqwest::Method::POST, &format!("{REQ}/{firm_party}/{id}/approve"), &gunnhild).await,
-            404,
-        )
-        .await;
-        assert_eq!(standard_route["code"], "AUTH-00010", "{standard_route}");
-        let unknown = problem(
-            send(
+        refused(send(&s, reqwest::Method::POST, &format!("{REQ}/agent/{bakery_party}/{id}/approve"), &kari).await, 403, "AUTH-00042").await;
+        refused(send(&s, reqwest::Method::POST, &format!("{REQ}/{firm_party}/{id}/approve"), &gunnhild).await, 404, "AUTH-00010").await;
+        refused(send(
                 &s,
                 reqwest::Method::POST,
                 &format!("{REQ}/agent/{firm_party}/{}/approve", uuid::Uuid::new_v4()),
                 &gunnhild,
             )
-            .await,
-            404,
-        )
-        .await;
-        assert_eq!(unknown["code"], "AUTH-00030", "{unknown}");
+            .await, 404, "AUTH-00030").await;
         problem(
             send(
                 &s,
@@ -379,30 +364,15 @@ engine_tests! {
         let std_id = standard_req["id"].as_str().unwrap().to_owned();
         let res = send(&s, reqwest::Method::POST, &format!("{REQ}/{firm_party}/{std_id}/approve"), &gunnhild).await;
         assert_eq!(res.status(), 200);
-        let not_agent = problem(
-            send(&s, reqwest::Method::DELETE, &format!("{SU}/agent/{firm_party}/{std_id}"), &gunnhild).await,
-            400,
-        )
-        .await;
-        assert_eq!(not_agent["code"], "AUTH-00034", "{not_agent}");
-        let not_standard = problem(
-            send(&s, reqwest::Method::DELETE, &format!("{SU}/{firm_party}/{id}"), &gunnhild).await,
-            400,
-        )
-        .await;
-        assert_eq!(not_standard["code"], "AUTH-00036", "{not_standard}");
-        let not_agent = problem(
-            send(
+        refused(send(&s, reqwest::Method::DELETE, &format!("{SU}/agent/{firm_party}/{std_id}"), &gunnhild).await, 400, "AUTH-00034").await;
+        refused(send(&s, reqwest::Method::DELETE, &format!("{SU}/{firm_party}/{id}"), &gunnhild).await, 400, "AUTH-00036").await;
+        refused(send(
                 &s,
                 reqwest::Method::POST,
                 &format!("{SU}/agent/{firm_party}/{std_id}?client={}", uuid_of(&s, BAKERY).await),
                 &gunnhild,
             )
-            .await,
-            400,
-        )
-        .await;
-        assert_eq!(not_agent["code"], "AUTH-00034", "{not_agent}");
+            .await, 400, "AUTH-00034").await;
         s.stop().await;
     }
 }
@@ -783,4 +753,11 @@ async fn concurrently(
         out.push(t.await.unwrap());
     }
     out
+}
+
+/// Asserts that `res` is a problem with `status` and `code`; the problem.
+async fn refused(res: reqwest::Response, status: u16, code: &str) -> Value {
+    let body = problem(res, status).await;
+    assert_eq!(body["code"], code, "{body}");
+    body
 }
