@@ -50,8 +50,17 @@ pub async fn import(
     let mut tx = store.begin().await?;
     let counts = write_batch(&mut tx, clock, &batch, &by).await?;
     tx.commit().await.map_err(StoreError::from)?;
+    if counts.organizations + counts.persons + counts.roles >= BIG_IMPORT {
+        // Fresh statistics, so that the planner knows the new sizes before autovacuum does.
+        if let Err(e) = store.analyze_reference_tables().await {
+            tracing::warn!(error = %e, "could not refresh the statistics after a big import");
+        }
+    }
     Ok(counts)
 }
+
+/// From how many parties and roles on an import refreshes the database's statistics.
+const BIG_IMPORT: usize = 1_000;
 
 /// Writes a checked batch inside the caller's transaction. On an unknown reference it returns
 /// [`ImportError::Invalid`] and the caller drops (rolls back) the transaction.

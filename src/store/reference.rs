@@ -120,6 +120,19 @@ pub async fn party_id_of(conn: &mut Conn, party: &PartyRef) -> Result<Option<i64
 }
 
 /// Records that `from` has `to` as holder of `role`; does nothing when already recorded.
+impl Store {
+    /// Refreshes the planner's statistics of the parties and their relations (PostgreSQL
+    /// `ANALYZE`; SQLite's planner needs none for these tables).
+    pub async fn analyze_reference_tables(&self) -> Result<(), StoreError> {
+        if self.engine() == super::Engine::Postgres {
+            sqlx::raw_sql("ANALYZE party, party_role, package_delegation")
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(())
+    }
+}
+
 /// Inserts roles `(from, role, to)` that are not there yet, in one statement per
 /// [`BULK_ROWS`].
 pub async fn insert_roles(
