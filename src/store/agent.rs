@@ -111,8 +111,10 @@ impl Store {
         grants: &[PackageGrant],
         filter: &ClientFilter<'_>,
     ) -> Result<Vec<PartyRecord>, StoreError> {
-        // Each test is an uncorrelated `IN (subquery)`, which both engines evaluate once per
-        // query (PostgreSQL as a hashed subplan), not once per client.
+        // Each package is one uncorrelated `IN (…)` over the facilitator's relations (the
+        // clients that give it, by a client role or directly), so the work grows with the
+        // firm's clients, not with the register: the planner starts from the smallest set
+        // (by the indexes on `to_party`) and looks the parties up by key.
         let mut sql = Sql::default();
         let f = sql.int(facilitator);
         sql.text = format!("SELECT {PARTY_COLUMNS} FROM party c WHERE c.kind = 'org'");
@@ -125,27 +127,32 @@ impl Store {
                 roles.join(", ")
             ));
         }
-        // A package given in any way makes the organisation a client, so with packages the
-        // client test is implied.
         for grant in grants {
             let urn = sql.text(&grant.urn);
             let mut ways = vec![format!(
-                "c.party_id IN (SELECT d.from_party FROM package_delegation d \
-                 WHERE d.to_party = {f} AND d.package = {urn})"
+                "SELECT d.from_party FROM package_delegation d \
+                 WHERE d.to_party = {f} AND d.package = {urn}"
             )];
             for (role, forms) in &grant.roles {
                 let role = sql.text(role);
-                let mut way = format!(
-                    "c.party_id IN (SELECT r.from_party FROM party_role r \
-                     WHERE r.to_party = {f} AND r.role = {role})"
-                );
-                if !forms.is_empty() {
+                ways.push(if forms.is_empty() {
+                    format!(
+                        "SELECT r.from_party FROM party_role r \
+                         WHERE r.to_party = {f} AND r.role = {role}"
+                    )
+                } else {
                     let forms: Vec<String> = forms.iter().map(|x| sql.text(x)).collect();
-                    way.push_str(&format!(" AND c.org_form IN ({})", forms.join(", ")));
-                }
-                ways.push(format!("({way})"));
+                    format!(
+                        "SELECT r.from_party FROM party_role r JOIN party o ON o.party_id = r.from_party \
+                         WHERE r.to_party = {f} AND r.role = {role} AND o.org_form IN ({})",
+                        forms.join(", ")
+                    )
+                });
             }
-            sql.text.push_str(&format!(" AND ({})", ways.join(" OR ")));
+            sql.text.push_str(&format!(
+                " AND c.party_id IN ({})",
+                ways.join(" UNION ALL ")
+            ));
         }
         sql.filter(filter);
         sql.parties(self).await
