@@ -66,12 +66,6 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0009_agents.sql"),
         postgres: include_str!("../../migrations/postgres/0009_agents.sql"),
     },
-    Migration {
-        version: 10,
-        name: "client_lookup",
-        sqlite: include_str!("../../migrations/sqlite/0010_client_lookup.sql"),
-        postgres: include_str!("../../migrations/postgres/0010_client_lookup.sql"),
-    },
 ];
 
 /// The PostgreSQL advisory lock that serialises migrations of instances starting together.
