@@ -303,6 +303,31 @@ engine_tests! {
         )
         .await;
 
+        // The portal's reads (R13, R21) and an escalation (R19).
+        let portal_view = json_of(s.get_auth(&format!("{REQ}/agent/{id}"), &gunnhild).await, 200).await;
+        assert_eq!(portal_view["id"], id.as_str());
+        assert_eq!(portal_view["accessPackages"], pkgs(&[SIGNING, PAYROLL]));
+        let escalated = send(&s, reqwest::Method::POST, &format!("{REQ}/agent/{firm_party}/{id}/escalate"), &gunnhild).await;
+        assert_eq!(json_of(escalated, 200).await, json!(true));
+        let pending = json_of(s.get_auth(&format!("{REQ}/agent/{firm_party}/{FIRM}/pending"), &gunnhild).await, 200).await;
+        assert_eq!(pending.as_array().unwrap().len(), 1, "{pending}");
+        assert_eq!(pending[0]["id"], id.as_str());
+        assert_eq!(pending[0]["escalated"], true);
+        let standard_pending = json_of(s.get_auth(&format!("{REQ}/{firm_party}/{FIRM}/pending"), &gunnhild).await, 200).await;
+        assert_eq!(standard_pending, json!([]), "R20 lists standard requests only");
+
+        // A second request is rejected (R17), once.
+        let mut other = agent_body(SYSTEM, FIRM, &[SIGNING]);
+        other["externalRef"] = json!("avvises");
+        let second = json_of(s.post_json(&url, &mp, &other).await, 201).await;
+        let second_id = second["id"].as_str().unwrap().to_owned();
+        let rejected = send(&s, reqwest::Method::POST, &format!("{REQ}/agent/{firm_party}/{second_id}/reject"), &gunnhild).await;
+        assert_eq!(json_of(rejected, 200).await, json!(true));
+        refused(send(&s, reqwest::Method::POST, &format!("{REQ}/agent/{firm_party}/{second_id}/reject"), &gunnhild).await, 409, "AUTH-00013").await;
+        refused(send(&s, reqwest::Method::POST, &format!("{REQ}/agent/{firm_party}/{second_id}/approve"), &gunnhild).await, 409, "AUTH-00013").await;
+        let got = json_of(s.get_auth(&format!("{REQ}/vendor/agent/{second_id}"), &mp).await, 200).await;
+        assert_eq!(got["status"], "Rejected");
+
         // Approved: an agent system user with the request's id.
         let res = send(&s, reqwest::Method::POST, &format!("{REQ}/agent/{firm_party}/{id}/approve"), &gunnhild).await;
         assert_eq!(json_of(res, 200).await, json!(true));
