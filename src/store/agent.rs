@@ -51,13 +51,23 @@ impl Sql {
         format!("${}", self.binds.len())
     }
 
-    /// ` AND (…)` for the filter's search and cursor, on the party alias `c`.
+    /// ` AND (…)` for the filter's search and cursor, then its order and limit, on the party
+    /// alias `c`.
     fn filter(&mut self, f: &ClientFilter<'_>) {
+        let conditions = self.conditions(f);
+        self.text.push_str(&conditions);
+        let order = self.order_limit(f);
+        self.text.push_str(&order);
+    }
+
+    /// ` AND (…)` for the filter's search and cursor, on the party alias `c`.
+    fn conditions(&mut self, f: &ClientFilter<'_>) -> String {
+        let mut out = String::new();
         if let Some(search) = f.search.map(str::trim).filter(|s| !s.is_empty()) {
             let pattern = like_escape(&search.to_lowercase());
             let name = self.text(&format!("%{pattern}%"));
             let org = self.text(&format!("{pattern}%"));
-            self.text.push_str(&format!(
+            out.push_str(&format!(
                 " AND (LOWER(c.name) LIKE {name} ESCAPE '\\' OR c.org_no LIKE {org} ESCAPE '\\')"
             ));
         }
@@ -65,13 +75,17 @@ impl Sql {
             let a = self.text(&after.name);
             let b = self.text(&after.name);
             let id = self.int(after.party_id);
-            self.text.push_str(&format!(
+            out.push_str(&format!(
                 " AND (c.name > {a} OR (c.name = {b} AND c.party_id > {id}))"
             ));
         }
+        out
+    }
+
+    /// ` ORDER BY … LIMIT …` of the filter, on the party alias `c`.
+    fn order_limit(&mut self, f: &ClientFilter<'_>) -> String {
         let limit = self.int(f.limit);
-        self.text
-            .push_str(&format!(" ORDER BY c.name, c.party_id LIMIT {limit}"));
+        format!(" ORDER BY c.name, c.party_id LIMIT {limit}")
     }
 
     async fn parties(self, store: &Store) -> Result<Vec<PartyRecord>, StoreError> {
@@ -111,23 +125,23 @@ impl Store {
         grants: &[PackageGrant],
         filter: &ClientFilter<'_>,
     ) -> Result<Vec<PartyRecord>, StoreError> {
-        // Each package is one uncorrelated `IN (…)` over the facilitator's relations (the
-        // clients that give it, by a client role or directly), so the work grows with the
-        // firm's clients, not with the register: the planner starts from the smallest set
-        // (by the indexes on `to_party`) and looks the parties up by key.
         let mut sql = Sql::default();
         let f = sql.int(facilitator);
-        sql.text = format!("SELECT {PARTY_COLUMNS} FROM party c WHERE c.kind = 'org'");
-        if grants.is_empty() {
+        let Some((first, rest)) = grants.split_first() else {
+            // No packages: every client.
             let roles: Vec<String> = CLIENT_ROLES.iter().map(|r| sql.text(r)).collect();
-            sql.text.push_str(&format!(
-                " AND c.party_id IN (\
+            sql.text = format!(
+                "SELECT {PARTY_COLUMNS} FROM party c WHERE c.kind = 'org' AND c.party_id IN (\
                  SELECT r.from_party FROM party_role r WHERE r.to_party = {f} AND r.role IN ({}) \
                  UNION ALL SELECT d.from_party FROM package_delegation d WHERE d.to_party = {f})",
                 roles.join(", ")
-            ));
-        }
-        for grant in grants {
+            );
+            sql.filter(filter);
+            return sql.parties(self).await;
+        };
+        // Every other package: an uncorrelated `IN (…)` over the facilitator's relations.
+        let mut others = String::new();
+        for grant in rest {
             let urn = sql.text(&grant.urn);
             let mut ways = vec![format!(
                 "SELECT d.from_party FROM package_delegation d \
@@ -149,12 +163,45 @@ impl Store {
                     )
                 });
             }
-            sql.text.push_str(&format!(
+            others.push_str(&format!(
                 " AND c.party_id IN ({})",
                 ways.join(" UNION ALL ")
             ));
         }
-        sql.filter(filter);
+        let conditions = sql.conditions(filter);
+        let order = sql.order_limit(filter);
+        // The first package drives: one branch per way it can be given, each a join of the
+        // parties with that relation, so that the planner can start from whichever side is
+        // smaller (a small firm's relations, or a big firm's clients in name order) and stop
+        // after one page. The branches are merged (a client with two ways counts once).
+        let urn = sql.text(&first.urn);
+        let mut branches = vec![format!(
+            "SELECT {PARTY_COLUMNS} FROM party c JOIN package_delegation d ON d.from_party = c.party_id \
+             AND d.to_party = {f} AND d.package = {urn} WHERE c.kind = 'org'{others}{conditions}{order}"
+        )];
+        for (role, forms) in &first.roles {
+            let role = sql.text(role);
+            let form = if forms.is_empty() {
+                String::new()
+            } else {
+                let forms: Vec<String> = forms.iter().map(|x| sql.text(x)).collect();
+                format!(" AND c.org_form IN ({})", forms.join(", "))
+            };
+            branches.push(format!(
+                "SELECT {PARTY_COLUMNS} FROM party c JOIN party_role r ON r.from_party = c.party_id \
+                 AND r.to_party = {f} AND r.role = {role} WHERE c.kind = 'org'{form}{others}{conditions}{order}"
+            ));
+        }
+        let limit = sql.int(filter.limit);
+        sql.text = format!(
+            "{} ORDER BY name, party_id LIMIT {limit}",
+            branches
+                .iter()
+                .enumerate()
+                .map(|(i, b)| format!("SELECT * FROM ({b}) AS way{i}"))
+                .collect::<Vec<_>>()
+                .join(" UNION ")
+        );
         sql.parties(self).await
     }
 

@@ -66,6 +66,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0009_agents.sql"),
         postgres: include_str!("../../migrations/postgres/0009_agents.sql"),
     },
+    Migration {
+        version: 10,
+        name: "party_name",
+        sqlite: include_str!("../../migrations/sqlite/0010_party_name.sql"),
+        postgres: include_str!("../../migrations/postgres/0010_party_name.sql"),
+    },
 ];
 
 /// The PostgreSQL advisory lock that serialises migrations of instances starting together.
