@@ -12,6 +12,7 @@ pub mod load;
 pub mod login;
 pub mod mail;
 pub mod maskinporten;
+pub mod package_delegations;
 pub mod probe;
 pub mod provider_metadata;
 pub mod reference;

@@ -5,6 +5,7 @@
 
 pub mod client_delegation;
 pub mod enduser_api;
+pub mod packages;
 pub mod portal;
 pub mod vendor_api;
 pub mod wire;
@@ -20,5 +21,6 @@ pub fn routes() -> Router<AppState> {
         .merge(enduser_api::routes())
         .merge(client_delegation::routes())
         .merge(portal::routes())
+        .merge(packages::routes())
         .merge(approval::routes_of::<Agent>())
 }

@@ -1,14 +1,14 @@
 //! The portal's pages for agent system users: a facilitator's administrator sees an agent's
 //! clients, finds more among the organisation's clients (search, paging — a firm has
-//! thousands) and adds or removes them, each change confirmed on screen; and a client's
-//! administrator gives a facilitator an access package directly.
+//! thousands) and adds or removes them, each change confirmed on screen. The texts are shared
+//! with the package pages (`packages.rs`).
 
 use askama::Template;
 use axum::Router;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 
@@ -26,14 +26,12 @@ use crate::services::system_users::{SuError, SystemUserRecord};
 const AGENT: &str = "/accessmanagement/ui/systemuser/agent";
 const ADD: &str = "/accessmanagement/ui/systemuser/agent/add";
 const REMOVE: &str = "/accessmanagement/ui/systemuser/agent/remove";
-const PACKAGES: &str = "/accessmanagement/ui/systemuser/packages";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(AGENT, get(agent_page))
         .route(ADD, get(add_page).post(add))
         .route(REMOVE, get(confirm_remove).post(remove))
-        .route(PACKAGES, get(packages_page).post(change_package))
 }
 
 texts! {
@@ -396,7 +394,7 @@ fn changed(
 }
 
 /// A message after a change, with the way on.
-fn outcome(
+pub(super) fn outcome(
     state: &AppState,
     lang: Lang,
     status: StatusCode,
@@ -497,127 +495,4 @@ async fn remove(
     )?)
 }
 
-/// A package the organisation gave another directly, on the packages page.
-struct GivenRow {
-    to_name: String,
-    to_org: String,
-    package: String,
-    package_name: String,
-}
-
-#[derive(Template)]
-#[template(path = "agents/packages.html")]
-struct PackagesPage<'a> {
-    f: Frame,
-    t: &'static AgentTexts,
-    org_no: &'a str,
-    given: Vec<GivenRow>,
-    /// The packages that may be given (urn, name).
-    choices: Vec<(String, String)>,
-    home: String,
-    path: &'static str,
-    csrf: &'a str,
-}
-
-#[derive(Deserialize)]
-struct OrgOnly {
-    org: Option<String>,
-}
-
-async fn packages_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    MaybeSession(session): MaybeSession,
-    Query(q): Query<OrgOnly>,
-) -> PageResult {
-    let (session, org, _) = chosen_org(&state, lang, session, q.org.as_deref(), PACKAGES).await?;
-    let org_no = org.org_no.clone().unwrap_or_default();
-    state.app.require_authority(&session.pid, &org_no).await?;
-    let view = state.app.package_delegations_of(&org_no).await?;
-    let t = AgentTexts::of(lang);
-    let name = |urn: &str| {
-        view.catalogue
-            .iter()
-            .find(|p| p.urn.as_str() == urn)
-            .map(|p| p.name.get(lang.code()).to_owned())
-            .unwrap_or_else(|| urn.to_owned())
-    };
-    Ok(private(render(
-        StatusCode::OK,
-        &PackagesPage {
-            f: Frame::new(&state, lang, t.packages_title),
-            t,
-            org_no: &org_no,
-            given: view
-                .given
-                .iter()
-                .map(|(to, package)| GivenRow {
-                    to_name: to.name.clone(),
-                    to_org: to.org_no.clone().unwrap_or_default(),
-                    package: package.clone(),
-                    package_name: name(package),
-                })
-                .collect(),
-            choices: view
-                .catalogue
-                .iter()
-                .filter(|p| p.is_delegable)
-                .map(|p| {
-                    (
-                        p.urn.as_str().to_owned(),
-                        p.name.get(lang.code()).to_owned(),
-                    )
-                })
-                .collect(),
-            home: back_home(&org_no),
-            path: PACKAGES,
-            csrf: &session.csrf,
-        },
-    )))
-}
-
-#[derive(Deserialize)]
-struct PackageForm {
-    org: String,
-    to: String,
-    package: String,
-    action: String,
-    csrf: String,
-}
-
-async fn change_package(
-    State(state): State<AppState>,
-    lang: Lang,
-    MaybeSession(session): MaybeSession,
-    form: Result<Form<PackageForm>, FormRejection>,
-) -> PageResult {
-    let (session, form) = checked_form(&state, lang, session, form)?;
-    let back = format!("{PACKAGES}?org={}", percent_encode(&form.org));
-    let give = form.action == "give";
-    match state
-        .app
-        .set_package_delegation(&session.pid, &form.org, form.to.trim(), &form.package, give)
-        .await
-    {
-        Ok(()) => Ok(axum::response::Redirect::to(&back).into_response()),
-        Err(SuError::Problem(p)) => Ok(outcome(
-            &state,
-            lang,
-            StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST),
-            AgentTexts::of(lang).package_not_changed,
-            p.text(),
-            vec![Link::new(back, RightsTexts::of(lang).back)],
-        )),
-        Err(SuError::Invalid(detail)) => Ok(outcome(
-            &state,
-            lang,
-            StatusCode::BAD_REQUEST,
-            AgentTexts::of(lang).package_not_changed,
-            &detail,
-            vec![Link::new(back, RightsTexts::of(lang).back)],
-        )),
-        Err(e) => Err(e.into()),
-    }
-}
-
-csrf_forms!(ClientForm, PackageForm);
+csrf_forms!(ClientForm);
