@@ -375,7 +375,10 @@ engine_tests! {
         // The agent is deleted in the portal: its clients go with it, and the vendor's token
         // and lists say so.
         b.goto(&s.url("/accessmanagement/ui/systemuser/?org=313564363")).await;
-        b.click_css("form[action=\"/accessmanagement/ui/systemuser/delete\"] button").await;
+        b.click_css("a.delete").await;
+        b.wait_text("Slette systemtilgangen?").await;
+        assert!(b.source().await.contains("Klientene fjernes sammen med systemtilgangen."));
+        b.click_css("#confirm-delete").await;
         b.wait_gone("manage-clients").await;
         b.wait_text("Systemtilganger").await;
         let (ok, out) = vendor_script(&s, &state, "clients").await;

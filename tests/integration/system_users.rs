@@ -916,8 +916,27 @@ engine_tests! {
                 .status(),
             200
         );
-        // Delete from the portal.
+        // Delete from the portal, after a confirmation page that says what it means.
         let user_id = user["id"].as_str().unwrap();
+        let confirm = b
+            .get(s.url(&format!("/accessmanagement/ui/systemuser/delete?org={BAKERY}&id={user_id}")))
+            .header("cookie", &kari)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(confirm.status(), 200);
+        let page = confirm.text().await.unwrap();
+        assert!(
+            page.contains("Slette systemtilgangen?") && page.contains("Bakeriets regnskap"),
+            "{page}"
+        );
+        let missing = b
+            .get(s.url(&format!("/accessmanagement/ui/systemuser/delete?org={BAKERY}&id=nope")))
+            .header("cookie", &kari)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(missing.status(), 404);
         let res = b
             .post(s.url("/accessmanagement/ui/systemuser/delete"))
             .header("cookie", &kari)
@@ -1429,7 +1448,17 @@ engine_tests! {
         assert!(
             html.contains("Systemtilganger for Fjellbekk Bakeri AS") && !html.contains("Legg til")
         );
-        let siri_csrf = common::input_value(&html, "csrf").unwrap();
+        // Her session's CSRF token, from a page with a form (the delete confirmation).
+        let confirm = b
+            .get(s.url(&format!("/accessmanagement/ui/systemuser/delete?org={BAKERY}&id={id}")))
+            .header("cookie", &siri)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let siri_csrf = common::input_value(&confirm, "csrf").unwrap();
         let res = b
             .post(&url)
             .header("cookie", &siri)

@@ -31,7 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route(HOME, get(overview))
         .route(
             "/accessmanagement/ui/systemuser/delete",
-            axum::routing::post(delete),
+            get(confirm_delete).post(delete),
         )
         .route(NEW, get(choose_system).post(create))
         .route(
@@ -69,6 +69,23 @@ texts! {
         system: ["System:", "System:", "System:"],
         created: ["opprettet", "oppretta", "created"],
         delete: ["Slett", "Slett", "Delete"],
+        confirm_delete: ["Slette systemtilgangen?", "Slette systemtilgangen?", "Delete the system access?"],
+        delete_effect: [
+            "Systemet mister tilgangene under og kan ikke lenger hente tokener for virksomheten. Leverandøren må sende en ny forespørsel for å få dem igjen.",
+            "Systemet mistar tilgangane under og kan ikkje lenger hente token for verksemda. Leverandøren må sende ein ny førespurnad for å få dei att.",
+            "The system loses the access below and can no longer fetch tokens for the organisation. The vendor must send a new request to get it back.",
+        ],
+        delete_effect_agent: [
+            "Systemet kan heller ikke lenger handle for noen av klientene. Klientene fjernes sammen med systemtilgangen.",
+            "Systemet kan heller ikkje lenger handle for nokon av klientane. Klientane blir fjerna saman med systemtilgangen.",
+            "The system can no longer act for any of the clients either. The clients are removed with the system access.",
+        ],
+        not_found: ["Fant ikke systemtilgangen", "Fann ikkje systemtilgangen", "System access not found"],
+        not_found_text: [
+            "Systemtilgangen finnes ikke eller er allerede slettet.",
+            "Systemtilgangen finst ikkje eller er allereie sletta.",
+            "The system access does not exist or was deleted already.",
+        ],
         for_clients: ["For klienter", "For klientar", "For clients"],
         manage_clients: ["Se og velg klienter", "Sjå og vel klientar", "See and choose clients"],
         packages_given: ["Tilgangspakker gitt til regnskapsfører, revisor eller forretningsfører", "Tilgangspakkar gitt til rekneskapsførar, revisor eller forretningsførar", "Access packages given to an accountant, auditor or business manager"],
@@ -255,6 +272,31 @@ pub(crate) fn back_home(org: &str) -> String {
     format!("{HOME}?org={}", percent_encode(org))
 }
 
+/// A system user as the overview and the delete confirmation show it.
+fn user_view<'a>(
+    overview: &'a crate::services::system_user_queries::OrganisationOverview,
+    u: &'a crate::services::system_users::SystemUserRecord,
+    lang: Lang,
+) -> UserView<'a> {
+    let (rights, packages) = named(&overview.names, lang, &u.rights, &u.access_packages);
+    UserView {
+        id: &u.id,
+        integration_title: &u.integration_title,
+        system_name: match overview.system_names.get(&u.system_id) {
+            Some(name) => localized(name, lang),
+            None => u.system_id.clone(),
+        },
+        vendor_org: &u.vendor_org,
+        created: crate::clock::format_micros(u.created_at)
+            .get(..10)
+            .unwrap_or_default()
+            .to_owned(),
+        rights,
+        packages,
+        is_agent: u.user_type == crate::domain::request::SystemUserType::Agent,
+    }
+}
+
 async fn overview(
     State(state): State<AppState>,
     lang: Lang,
@@ -271,25 +313,7 @@ async fn overview(
     let users = overview
         .users
         .iter()
-        .map(|u| {
-            let (rights, packages) = named(&overview.names, lang, &u.rights, &u.access_packages);
-            UserView {
-                id: &u.id,
-                integration_title: &u.integration_title,
-                system_name: match overview.system_names.get(&u.system_id) {
-                    Some(name) => localized(name, lang),
-                    None => u.system_id.clone(),
-                },
-                vendor_org: &u.vendor_org,
-                created: crate::clock::format_micros(u.created_at)
-                    .get(..10)
-                    .unwrap_or_default()
-                    .to_owned(),
-                rights,
-                packages,
-                is_agent: u.user_type == crate::domain::request::SystemUserType::Agent,
-            }
-        })
+        .map(|u| user_view(&overview, u, lang))
         .collect();
     let t = PortalTexts::of(lang);
     Ok(private(render(
@@ -348,6 +372,75 @@ async fn access_managers(
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Template)]
+#[template(path = "system_users/confirm_delete.html")]
+struct ConfirmDeletePage<'a> {
+    f: Frame,
+    t: &'static PortalTexts,
+    w: &'static RightsTexts,
+    org_no: &'a str,
+    u: UserView<'a>,
+    show_ids: bool,
+    back: String,
+    csrf: &'a str,
+}
+
+#[derive(Deserialize)]
+struct DeleteQuery {
+    org: Option<String>,
+    id: Option<String>,
+}
+
+/// Asks before a system user is deleted: what it may do now, and what deleting it means.
+async fn confirm_delete(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeSession(session): MaybeSession,
+    Query(q): Query<DeleteQuery>,
+) -> PageResult {
+    let (session, org, _) = chosen_org(
+        &state,
+        lang,
+        session,
+        q.org.as_deref(),
+        "/accessmanagement/ui/systemuser/delete",
+    )
+    .await?;
+    let org_no = org.org_no.clone().unwrap_or_default();
+    let overview = state
+        .app
+        .organisation_overview(&session.pid, &org_no)
+        .await?;
+    let t = PortalTexts::of(lang);
+    let Some(u) = overview
+        .users
+        .iter()
+        .find(|u| Some(u.id.as_str()) == q.id.as_deref())
+    else {
+        return Ok(message(
+            &state,
+            lang,
+            StatusCode::NOT_FOUND,
+            t.not_found,
+            t.not_found_text,
+            vec![Link::new(back_home(&org_no), RightsTexts::of(lang).back)],
+        ));
+    };
+    Ok(private(render(
+        StatusCode::OK,
+        &ConfirmDeletePage {
+            f: Frame::new(&state, lang, t.confirm_delete),
+            t,
+            w: RightsTexts::of(lang),
+            org_no: &org_no,
+            u: user_view(&overview, u, lang),
+            show_ids: false,
+            back: back_home(&org_no),
+            csrf: &session.csrf,
+        },
+    )))
 }
 
 #[derive(Deserialize)]
