@@ -425,7 +425,7 @@ impl App {
         org: &str,
         agent: Option<&SystemUserRecord>,
         q: &ClientQuery,
-    ) -> Result<Vec<FacilitatorClient>, SuError> {
+    ) -> Result<(Vec<FacilitatorClient>, Option<ClientCursor>), SuError> {
         let facilitator = self
             .party_org_by_number(org)
             .await?
@@ -438,18 +438,27 @@ impl App {
         let filter = ClientFilter {
             search: q.search.as_deref(),
             after: q.after.as_ref(),
-            limit: CLIENT_PAGE_SIZE,
+            limit: CLIENT_PAGE_SIZE + 1,
         };
-        let found = self
+        let mut found = self
             .store
             .eligible_clients(facilitator.party_id, &grants, &filter)
             .await?;
+        let next = if found.len() as i64 > CLIENT_PAGE_SIZE {
+            found.truncate(CLIENT_PAGE_SIZE as usize);
+            found.last().map(|c| ClientCursor {
+                name: c.name.clone(),
+                party_id: c.party_id,
+            })
+        } else {
+            None
+        };
         let ids: Vec<i64> = found.iter().map(|c| c.party_id).collect();
         let relations = self
             .store
             .client_relations(facilitator.party_id, &ids)
             .await?;
-        Ok(found
+        let clients = found
             .into_iter()
             .map(|party| {
                 let relation = relations.get(&party.party_id).cloned().unwrap_or_default();
@@ -471,7 +480,8 @@ impl App {
                 }
                 FacilitatorClient { party, access }
             })
-            .collect())
+            .collect();
+        Ok((clients, next))
     }
 
     /// The names of the systems `ids` by language.

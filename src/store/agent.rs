@@ -68,7 +68,7 @@ impl Sql {
             let name = self.text(&format!("%{pattern}%"));
             let org = self.text(&format!("{pattern}%"));
             out.push_str(&format!(
-                " AND (LOWER(c.name) LIKE {name} ESCAPE '\\' OR c.org_no LIKE {org} ESCAPE '\\')"
+                " AND ({FOLDED_NAME} LIKE {name} ESCAPE '\\' OR c.org_no LIKE {org} ESCAPE '\\')"
             ));
         }
         if let Some(after) = f.after {
@@ -112,6 +112,12 @@ fn like_escape(s: &str) -> String {
     }
     out
 }
+
+/// The party's name in lower case for a search. SQLite's `LOWER` folds ASCII only, so the
+/// letters of Norwegian (and a few other) names are folded explicitly; the search text is
+/// lower-cased in Rust.
+const FOLDED_NAME: &str = "REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(LOWER(c.name), \
+     'Æ', 'æ'), 'Ø', 'ø'), 'Å', 'å'), 'Ä', 'ä'), 'Ö', 'ö'), 'Ü', 'ü'), 'É', 'é')";
 
 const PARTY_COLUMNS: &str = "c.party_id AS party_id, c.party_uuid AS party_uuid, c.kind AS kind, \
      c.org_no AS org_no, c.pid AS pid, c.name AS name, c.org_form AS org_form";

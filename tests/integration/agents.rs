@@ -786,3 +786,49 @@ async fn refused(res: reqwest::Response, status: u16, code: &str) -> Value {
     assert_eq!(body["code"], code, "{body}");
     body
 }
+
+engine_tests! {
+    async fn a_big_firms_clients_come_a_page_at_a_time(engine: Engine) {
+        let s = TestServer::start(engine).await;
+        let big = "328383047"; // Storbyen Regnskapssentral AS, 2,400 clients
+        let leif = person_token(&s, "16895243748").await;
+        let party = party_id(&s, big).await;
+        let mut url = s.url(&format!("{SU}/agent/{party}/clients"));
+        let mut seen = std::collections::HashSet::new();
+        let mut pages = 0;
+        loop {
+            let res = s.client.get(&url).bearer_auth(&leif).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            let next = res.headers().get("link").map(|l| {
+                let l = l.to_str().unwrap();
+                assert!(l.ends_with(">; rel=\"next\""), "{l}");
+                l[1..l.len() - 13].to_owned()
+            });
+            let page: Value = res.json().await.unwrap();
+            for c in page.as_array().unwrap() {
+                assert!(seen.insert(c["organizationIdentifier"].as_str().unwrap().to_owned()), "each client once");
+                assert_eq!(c["access"][0]["role"], "regnskapsforer");
+            }
+            pages += 1;
+            match next {
+                Some(n) => url = n,
+                None => break,
+            }
+        }
+        assert_eq!((seen.len(), pages), (2400, 24));
+
+        // The façade pages too, and a search narrows the list.
+        let vendor = vendor_with_client_system(&s, SYSTEM, &[SIGNING]).await;
+        let agent = approved_agent(&s, &vendor, SYSTEM, big, "16895243748", &[SIGNING]).await;
+        let read = token_with(&s, "16895243748", "altinn:clientdelegations.read").await;
+        let first = json_of(facade(&s, reqwest::Method::GET, &format!("available&agent={agent}"), &read).await, 200).await;
+        assert_eq!(first["data"].as_array().unwrap().len(), 100);
+        let next = first["links"]["next"].as_str().expect("a next page").to_owned();
+        let second = json_of(s.client.get(&next).bearer_auth(&read).send().await.unwrap(), 200).await;
+        assert_ne!(first["data"][0], second["data"][0]);
+        let found = json_of(facade(&s, reqwest::Method::GET, &format!("available&agent={agent}&search=Årvoll"), &read).await, 200).await;
+        assert!(found["data"].as_array().unwrap().iter().all(|c| c["clientOrganizationName"].as_str().unwrap().starts_with("Årvoll")), "{found}");
+        assert_eq!(found["data"].as_array().unwrap().len(), 96, "{found}");
+        s.stop().await;
+    }
+}

@@ -4,7 +4,7 @@
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{delete, get, post};
 use serde::Deserialize;
@@ -19,7 +19,8 @@ use crate::http::system_users::enduser_api::{
     portal_request, reject,
 };
 use crate::http::system_users::{Agent, BASE, su_problem};
-use crate::services::agents::{ClientEntry, ClientQuery};
+use crate::services::agents::{ClientEntry, ClientQuery, page_token};
+use crate::services::idp::percent_encode;
 use crate::services::system_users::SystemUserRecord;
 use crate::services::tokens::Caller;
 
@@ -280,21 +281,38 @@ async fn clients(
         None => state.app.facilitator_clients(&org, None, &query).await,
     };
     match result {
-        Ok(list) => Json(
-            list.into_iter()
-                .map(|c| ExternalClient {
-                    party_uuid: c.party.party_uuid,
-                    display_name: c.party.name,
-                    organization_identifier: c.party.org_no.unwrap_or_default(),
-                    access: c
-                        .access
-                        .into_iter()
-                        .map(|(role, packages)| ClientAccess { role, packages })
-                        .collect(),
-                })
-                .collect::<Vec<_>>(),
+        Ok((list, next)) => (
+            // Altinn's answer is a bare array: the next page is in a `Link` header (RFC 8288).
+            next.map(|cursor| {
+                let mut query = format!("token={}", page_token(&cursor));
+                if let Some(agent) = q.agent.as_deref().filter(|a| !a.is_empty()) {
+                    query.push_str(&format!("&agent={}", percent_encode(agent)));
+                }
+                if let Some(search) = q.search.as_deref().filter(|s| !s.trim().is_empty()) {
+                    query.push_str(&format!("&search={}", percent_encode(search.trim())));
+                }
+                let url = state
+                    .app
+                    .config
+                    .url(&format!("{BASE}/agent/{party}/clients?{query}"));
+                [(header::LINK, format!("<{url}>; rel=\"next\""))]
+            }),
+            Json(
+                list.into_iter()
+                    .map(|c| ExternalClient {
+                        party_uuid: c.party.party_uuid,
+                        display_name: c.party.name,
+                        organization_identifier: c.party.org_no.unwrap_or_default(),
+                        access: c
+                            .access
+                            .into_iter()
+                            .map(|(role, packages)| ClientAccess { role, packages })
+                            .collect(),
+                    })
+                    .collect::<Vec<_>>(),
+            ),
         )
-        .into_response(),
+            .into_response(),
         Err(e) => su_problem(e),
     }
 }
