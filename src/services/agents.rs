@@ -94,6 +94,8 @@ impl ClientQuery {
                 B64.decode(t)
                     .ok()
                     .and_then(|b| serde_json::from_slice::<ClientCursor>(&b).ok())
+                    // A name with a control character (NUL) is no name we wrote.
+                    .filter(|c| !c.name.chars().any(char::is_control))
                     .ok_or_else(|| invalid("token is not a page token from links.next"))?,
             ),
         };
@@ -110,6 +112,12 @@ pub fn page_token(cursor: &ClientCursor) -> String {
 }
 
 /// A plain 400 for input that is malformed (not one of Altinn's codes).
+/// A UUID as tilgang stores it (lower case, hyphenated), as Altinn's GUID binding ignores
+/// case; anything else as given (it then matches nothing).
+fn canonical_uuid(id: &str) -> String {
+    uuid::Uuid::parse_str(id.trim()).map_or_else(|_| id.to_owned(), |u| u.to_string())
+}
+
 pub(crate) fn invalid(detail: &str) -> SuError {
     SuError::Invalid(detail.to_owned())
 }
@@ -147,7 +155,7 @@ impl App {
     pub async fn agent_system_user(&self, id: &str) -> Result<SystemUserRecord, SuError> {
         let u = self
             .store
-            .system_user(id)
+            .system_user(&canonical_uuid(id))
             .await?
             .filter(|u| !u.is_deleted)
             .ok_or_else(|| p(codes::SYSTEM_USER_NOT_FOUND))?;
@@ -269,7 +277,7 @@ impl App {
         let not_found = || p(codes::AGENT_SYSTEM_USER_CLIENT_NOT_FOUND);
         let party = self
             .store
-            .party_by_uuid(client)
+            .party_by_uuid(&canonical_uuid(client))
             .await?
             .filter(|c| c.kind == "org" && c.party_id != facilitator.party_id)
             .ok_or_else(not_found)?;
@@ -349,7 +357,7 @@ impl App {
         };
         let party = self
             .store
-            .party_by_uuid(client)
+            .party_by_uuid(&canonical_uuid(client))
             .await?
             .ok_or_else(not_delegated)?;
         let now = self.clock.now();
@@ -495,7 +503,7 @@ impl App {
 
     /// The party with the UUID `uuid`.
     pub async fn party_by_uuid(&self, uuid: &str) -> Result<Option<PartyRecord>, SuError> {
-        Ok(self.store.party_by_uuid(uuid).await?)
+        Ok(self.store.party_by_uuid(&canonical_uuid(uuid)).await?)
     }
 
     /// The organisation with the number `org`, if the register has it.

@@ -487,6 +487,16 @@ engine_tests! {
         let body = problem(facade(&s, post.clone(), &format!("agent={agent}&client={}", uuid::Uuid::new_v4()), &write).await, 400).await;
         assert_eq!(body["code"], "AUTH-00079");
 
+        // UUIDs in upper case name the same agent and client (Altinn's GUIDs ignore case).
+        let upper = uuid_of(&s, BAKERY).await.to_uppercase();
+        let res = facade(&s, post.clone(), &format!("agent={}&client={upper}", agent.to_uppercase()), &write).await;
+        assert_eq!(res.status(), 200);
+        // A forged page token is a 400, not a storage error (PostgreSQL refuses NUL in text).
+        use base64::Engine;
+        let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"name":"\u0000","party_id":1}"#);
+        let body = problem(facade(&s, get.clone(), &format!("available&agent={agent}&token={forged}"), &read).await, 400).await;
+        assert!(body["detail"].as_str().unwrap().contains("page token"), "{body}");
+
         // Removing: a client that was never added says so; a delegated one goes.
         let never = uuid_of(&s, "316245501").await;
         let body = problem(facade(&s, delete.clone(), &format!("agent={agent}&client={never}"), &write).await, 400).await;
