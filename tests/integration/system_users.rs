@@ -318,6 +318,7 @@ engine_tests! {
             .await
             .unwrap();
         assert_eq!(res.status(), 202);
+        assert_eq!(res.text().await.unwrap(), "1", "Altinn's Accepted(1)");
         problem(s.get_auth(&format!("/authentication/api/v1/systemuser/vendor/byquery?system-id={SYSTEM}&orgno={BAKERY}&external-ref=kunde-{BAKERY}"), &mp).await, 404).await;
         assert_eq!(
             vendor

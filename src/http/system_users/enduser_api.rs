@@ -203,7 +203,7 @@ async fn party_system_user(
         .map_err(su_problem)
 }
 
-/// U4: 202.
+/// U4: 202 with the body `1`, as Altinn's `Accepted(1)` (errata §F.22).
 async fn party_delete(
     State(state): State<AppState>,
     scoped: Scoped<Portal>,
@@ -219,7 +219,7 @@ async fn party_delete(
         .delete_system_user(&pid, &org, &id, Some(SystemUserType::Standard))
         .await
     {
-        Ok(()) => StatusCode::ACCEPTED.into_response(),
+        Ok(()) => (StatusCode::ACCEPTED, Json(1)).into_response(),
         Err(e) => su_problem(e),
     }
 }
