@@ -8,8 +8,11 @@
 //! The server must run in the local profile (test tokens). With --pid, the server's resident
 //! memory is read before and after the measurement.
 
+#[path = "support/load.rs"]
+mod load;
+
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::{Value, json};
 
@@ -17,13 +20,6 @@ const VENDOR: &str = "317219253";
 const FIRM: &str = "299999998";
 const LEADER: &str = "16895243748"; // a synthetic person of the demo data
 const PACKAGE: &str = "urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet";
-
-fn percentile(sorted: &[u32], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    f64::from(sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]) / 1000.0
-}
 
 /// The `n`-th valid organisation number starting with 2 (the demo data's start with 3).
 fn org_number(n: u32) -> Option<String> {
@@ -307,45 +303,21 @@ async fn main() {
         ),
     ];
     for (name, target) in targets {
-        let target = Arc::new(target);
-        let deadline = Instant::now() + Duration::from_secs(seconds);
-        let start = Instant::now();
-        let tasks: Vec<_> = (0..concurrency)
-            .map(|_| {
-                let (http, target, read) = (http.clone(), target.clone(), read.clone());
-                tokio::spawn(async move {
-                    let mut lat = Vec::new();
-                    let mut errors = 0u64;
-                    while Instant::now() < deadline {
-                        let sent = Instant::now();
-                        match http.get(target.as_str()).bearer_auth(&read).send().await {
-                            Ok(r) if r.status() == 200 => {
-                                let _ = r.bytes().await;
-                            }
-                            _ => errors += 1,
-                        }
-                        lat.push(sent.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
-                    }
-                    (lat, errors)
-                })
-            })
-            .collect();
-        let mut lat = Vec::new();
-        let mut errors = 0;
-        for t in tasks {
-            let (l, e) = t.await.expect("task");
-            lat.extend(l);
-            errors += e;
-        }
-        lat.sort_unstable();
-        let elapsed = start.elapsed().as_secs_f64();
+        let run = load::run(
+            &http,
+            &read,
+            concurrency,
+            seconds,
+            Arc::new(move |_, _| target.clone()),
+        )
+        .await;
         println!(
-            "{name}: {} requests in {elapsed:.1} s ({:.0}/s), {errors} errors; latency ms p50 {:.2} p99 {:.2} max {:.2} (concurrency {concurrency}, {clients} clients, {delegations} delegated)",
-            lat.len(),
-            lat.len() as f64 / elapsed,
-            percentile(&lat, 0.5),
-            percentile(&lat, 0.99),
-            percentile(&lat, 1.0)
+            "{}",
+            run.report(
+                name,
+                "requests",
+                &format!("concurrency {concurrency}, {clients} clients, {delegations} delegated")
+            )
         );
     }
     if let (Some(before), Some(after)) = (rss_before, rss_kb(pid)) {

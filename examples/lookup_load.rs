@@ -6,19 +6,14 @@
 //!        [--seconds 10] [--concurrency 16]
 //! The server must run in the local profile on DATABASE_URL.
 
+#[path = "support/load.rs"]
+mod load;
+
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::json;
 use tilgang::store::{Engine, Store};
-
-fn percentile(sorted: &[u32], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    f64::from(sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]) / 1000.0
-}
 
 #[tokio::main]
 async fn main() {
@@ -116,53 +111,29 @@ async fn main() {
     let lookup = token("altinn:maskinporten/systemuser.read").await;
     let verify = token("altinn:authentication/systemuser.request.write").await;
     for (name, bearer) in [("byExternalId", lookup), ("vendor/byquery", verify)] {
-        let counter = Arc::new(AtomicU64::new(1));
-        let deadline = Instant::now() + Duration::from_secs(seconds);
-        let start = Instant::now();
-        let tasks: Vec<_> = (0..concurrency)
-            .map(|t| {
-                let (http, url, bearer, system_id, counter) = (http.clone(), url.clone(), bearer.clone(), system_id.clone(), counter.clone());
-                tokio::spawn(async move {
-                    let mut lat = Vec::new();
-                    let mut errors = 0u64;
-                    while Instant::now() < deadline {
-                        // Spread the owners over the whole table.
-                        let n = counter.fetch_add(1, Ordering::Relaxed).wrapping_mul(2_654_435_761 + t as u64) % users + 1;
-                        let org = format!("{n:09}");
-                        let target = if name == "byExternalId" {
-                            format!("{url}/authentication/api/v1/systemuser/byExternalId?clientId={client_id}&systemProviderOrgNo={vendor}&systemUserOwnerOrgNo={org}")
-                        } else {
-                            format!("{url}/authentication/api/v1/systemuser/vendor/byquery?system-id={system_id}&orgno={org}")
-                        };
-                        let sent = Instant::now();
-                        match http.get(&target).bearer_auth(&bearer).send().await {
-                            Ok(r) if r.status() == 200 => {
-                                let _ = r.bytes().await;
-                            }
-                            _ => errors += 1,
-                        }
-                        lat.push(sent.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
-                    }
-                    (lat, errors)
-                })
-            })
-            .collect();
-        let mut lat = Vec::new();
-        let mut errors = 0;
-        for t in tasks {
-            let (l, e) = t.await.expect("task");
-            lat.extend(l);
-            errors += e;
-        }
-        lat.sort_unstable();
-        let elapsed = start.elapsed().as_secs_f64();
+        let (url, system_id) = (url.clone(), system_id.clone());
+        let target: load::Target = Arc::new(move |t, count| {
+            // Spread the owners over the whole table.
+            let n = count.wrapping_mul(2_654_435_761 + t as u64) % users + 1;
+            let org = format!("{n:09}");
+            if name == "byExternalId" {
+                format!(
+                    "{url}/authentication/api/v1/systemuser/byExternalId?clientId={client_id}&systemProviderOrgNo={vendor}&systemUserOwnerOrgNo={org}"
+                )
+            } else {
+                format!(
+                    "{url}/authentication/api/v1/systemuser/vendor/byquery?system-id={system_id}&orgno={org}"
+                )
+            }
+        });
+        let run = load::run(&http, &bearer, concurrency, seconds, target).await;
         println!(
-            "{name}: {} lookups in {elapsed:.1} s ({:.0}/s), {errors} errors; latency ms p50 {:.2} p99 {:.2} max {:.2} (concurrency {concurrency}, {users} system users)",
-            lat.len(),
-            lat.len() as f64 / elapsed,
-            percentile(&lat, 0.5),
-            percentile(&lat, 0.99),
-            percentile(&lat, 1.0)
+            "{}",
+            run.report(
+                name,
+                "lookups",
+                &format!("concurrency {concurrency}, {users} system users")
+            )
         );
     }
 }

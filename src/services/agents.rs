@@ -80,6 +80,15 @@ pub struct ClientQuery {
 }
 
 impl ClientQuery {
+    /// The store's filter: one more than a page, so that a next page shows.
+    pub fn filter(&self) -> ClientFilter<'_> {
+        ClientFilter {
+            search: self.search.as_deref(),
+            after: self.after.as_ref(),
+            limit: CLIENT_PAGE_SIZE + 1,
+        }
+    }
+
     /// Reads `?search=` and a `token` from `links.next`; a token that is not one is refused.
     pub fn parse(search: Option<&str>, token: Option<&str>) -> Result<Self, SuError> {
         let search = search.map(str::trim).filter(|s| !s.is_empty());
@@ -202,27 +211,23 @@ impl App {
         let facilitator = self.facilitator(agent).await?;
         let catalogue = self.store.access_packages().await?;
         let grants = agent::grants_for(&agent.access_packages, &catalogue);
-        let filter = ClientFilter {
-            search: q.search.as_deref(),
-            after: q.after.as_ref(),
-            limit: CLIENT_PAGE_SIZE + 1,
-        };
-        let found = self
+        let filter = q.filter();
+        let mut found = self
             .store
             .eligible_clients(facilitator.party_id, &grants, &filter)
             .await?;
+        let next = split_page(&mut found);
         let ids: Vec<i64> = found.iter().map(|c| c.party_id).collect();
         let delegated = self.store.delegated_among(&agent.id, &ids).await?;
-        Ok(page_of(
-            found
-                .into_iter()
-                .map(|party| ClientEntry {
-                    delegated: delegated.contains(&party.party_id),
-                    party,
-                    eligible: true,
-                })
-                .collect(),
-        ))
+        let clients = found
+            .into_iter()
+            .map(|party| ClientEntry {
+                delegated: delegated.contains(&party.party_id),
+                party,
+                eligible: true,
+            })
+            .collect();
+        Ok(ClientPage { clients, next })
     }
 
     /// The clients delegated to `agent`, a page at a time, each with whether it is still
@@ -232,12 +237,9 @@ impl App {
         agent: &SystemUserRecord,
         q: &ClientQuery,
     ) -> Result<ClientPage, SuError> {
-        let filter = ClientFilter {
-            search: q.search.as_deref(),
-            after: q.after.as_ref(),
-            limit: CLIENT_PAGE_SIZE + 1,
-        };
-        let found = self.store.delegated_clients(&agent.id, &filter).await?;
+        let filter = q.filter();
+        let mut found = self.store.delegated_clients(&agent.id, &filter).await?;
+        let next = split_page(&mut found);
         let facilitator = self.facilitator(agent).await?;
         let ids: Vec<i64> = found.iter().map(|c| c.party_id).collect();
         let relations = self
@@ -245,24 +247,22 @@ impl App {
             .client_relations(facilitator.party_id, &ids)
             .await?;
         let catalogue = self.store.access_packages().await?;
-        Ok(page_of(
-            found
-                .into_iter()
-                .map(|party| {
-                    // The facilitator itself (U15 "self") gives what it holds.
-                    let eligible = party.party_id == facilitator.party_id
-                        || relations.get(&party.party_id).is_some_and(|r| {
-                            agent::missing_packages(&agent.access_packages, &catalogue, r)
-                                .is_empty()
-                        });
-                    ClientEntry {
-                        party,
-                        eligible,
-                        delegated: true,
-                    }
-                })
-                .collect(),
-        ))
+        let clients = found
+            .into_iter()
+            .map(|party| {
+                // The facilitator itself (U15 "self") gives what it holds.
+                let eligible = party.party_id == facilitator.party_id
+                    || relations.get(&party.party_id).is_some_and(|r| {
+                        agent::missing_packages(&agent.access_packages, &catalogue, r).is_empty()
+                    });
+                ClientEntry {
+                    party,
+                    eligible,
+                    delegated: true,
+                }
+            })
+            .collect();
+        Ok(ClientPage { clients, next })
     }
 
     /// The organisation `client` (a party UUID) as a client of `agent`'s owner: AUTH-00079
@@ -443,24 +443,12 @@ impl App {
             .map(|a| a.access_packages.as_slice())
             .unwrap_or_default();
         let grants = agent::grants_for(needed, &catalogue);
-        let filter = ClientFilter {
-            search: q.search.as_deref(),
-            after: q.after.as_ref(),
-            limit: CLIENT_PAGE_SIZE + 1,
-        };
+        let filter = q.filter();
         let mut found = self
             .store
             .eligible_clients(facilitator.party_id, &grants, &filter)
             .await?;
-        let next = if found.len() as i64 > CLIENT_PAGE_SIZE {
-            found.truncate(CLIENT_PAGE_SIZE as usize);
-            found.last().map(|c| ClientCursor {
-                name: c.name.clone(),
-                party_id: c.party_id,
-            })
-        } else {
-            None
-        };
+        let next = split_page(&mut found);
         let ids: Vec<i64> = found.iter().map(|c| c.party_id).collect();
         let relations = self
             .store
@@ -515,18 +503,17 @@ impl App {
     }
 }
 
-/// The first [`CLIENT_PAGE_SIZE`] of `found` (which holds one more when a next page exists).
-fn page_of(mut clients: Vec<ClientEntry>) -> ClientPage {
-    let next = if clients.len() as i64 > CLIENT_PAGE_SIZE {
-        clients.truncate(CLIENT_PAGE_SIZE as usize);
-        clients.last().map(|c| ClientCursor {
-            name: c.party.name.clone(),
-            party_id: c.party.party_id,
-        })
-    } else {
-        None
-    };
-    ClientPage { clients, next }
+/// Keeps the first [`CLIENT_PAGE_SIZE`] of `found` (asked for with one more, see
+/// [`ClientQuery::filter`]); where the next page starts when there is one.
+fn split_page(found: &mut Vec<PartyRecord>) -> Option<ClientCursor> {
+    if found.len() as i64 <= CLIENT_PAGE_SIZE {
+        return None;
+    }
+    found.truncate(CLIENT_PAGE_SIZE as usize);
+    found.last().map(|c| ClientCursor {
+        name: c.name.clone(),
+        party_id: c.party_id,
+    })
 }
 
 pub(crate) fn person_actor(pid: &str) -> String {

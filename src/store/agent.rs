@@ -236,10 +236,7 @@ impl Store {
     ) -> Result<HashMap<i64, ClientRelation>, StoreError> {
         let mut out: HashMap<i64, ClientRelation> = HashMap::new();
         for chunk in clients.chunks(super::IN_LIST_MAX) {
-            let ids = (2..chunk.len() + 2)
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let ids = super::placeholders_after(1, chunk.len());
             let queries = [
                 format!(
                     "SELECT c.party_id AS party_id, COALESCE(c.org_form, '') AS org_form, r.role AS role, NULL AS package \
@@ -296,10 +293,7 @@ impl Store {
     ) -> Result<std::collections::HashSet<i64>, StoreError> {
         let mut out = std::collections::HashSet::new();
         for chunk in clients.chunks(super::IN_LIST_MAX) {
-            let ids = (2..chunk.len() + 2)
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let ids = super::placeholders_after(1, chunk.len());
             let text = format!(
                 "SELECT client_party FROM client_delegation WHERE agent_id = $1 AND client_party IN ({ids})"
             );

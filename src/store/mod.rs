@@ -140,7 +140,12 @@ pub(crate) const IN_LIST_MAX: usize = 500;
 
 /// `$1, $2, …, $n`: bind placeholders for an `IN` list (the values are bound, never pasted).
 pub(crate) fn placeholders(n: usize) -> String {
-    (1..=n)
+    placeholders_after(0, n)
+}
+
+/// `$k+1, …, $k+n`: placeholders for values bound after the first `k`.
+pub(crate) fn placeholders_after(k: usize, n: usize) -> String {
+    (k + 1..=k + n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
@@ -154,12 +159,7 @@ pub(crate) const BULK_ROWS: usize = 500;
 /// `columns` values each.
 pub(crate) fn value_rows(rows: usize, columns: usize) -> String {
     (0..rows)
-        .map(|r| {
-            let cells: Vec<String> = (1..=columns)
-                .map(|c| format!("${}", r * columns + c))
-                .collect();
-            format!("({})", cells.join(", "))
-        })
+        .map(|r| format!("({})", placeholders_after(r * columns, columns)))
         .collect::<Vec<_>>()
         .join(", ")
 }

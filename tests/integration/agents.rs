@@ -5,7 +5,7 @@
 //! both engines.
 
 use crate::common;
-use crate::system_users::{VENDOR, Vendor, party_id, person_token, vendor_client};
+use crate::system_users::{VENDOR, Vendor, party_id, person_token, token_with, vendor_client};
 
 use common::{Engine, TestServer, claims_of, problem};
 use serde_json::{Value, json};
@@ -76,19 +76,6 @@ fn agent_body(system: &str, org: &str, packages: &[&str]) -> Value {
            "redirectUrl": "https://regnskap.example/ferdig?kunde=1"})
 }
 
-/// A person's end-user token with `scopes`.
-async fn token_with(s: &TestServer, pid: &str, scopes: &str) -> String {
-    s.client
-        .get(s.url("/api/GetPersonalToken"))
-        .query(&[("pid", pid), ("scopes", scopes)])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 async fn send(
     s: &TestServer,
     method: reqwest::Method,
@@ -149,6 +136,26 @@ async fn approved_agent(
     .await;
     assert_eq!(json_of(res, 200).await, json!(true));
     id
+}
+
+/// A client system of the vendor with `packages`, an approved agent system user of `org` for
+/// it, and `pid`'s tokens for reading and changing its clients.
+struct Firm {
+    vendor: Vendor,
+    agent: String,
+    read: String,
+    write: String,
+}
+
+async fn firm_with_agent(s: &TestServer, org: &str, pid: &str, packages: &[&str]) -> Firm {
+    let vendor = vendor_with_client_system(s, SYSTEM, packages).await;
+    let agent = approved_agent(s, &vendor, SYSTEM, org, pid, packages).await;
+    Firm {
+        vendor,
+        agent,
+        read: token_with(s, pid, "altinn:clientdelegations.read").await,
+        write: token_with(s, pid, "altinn:clientdelegations.write").await,
+    }
 }
 
 /// The party UUID of an organisation.
@@ -424,10 +431,7 @@ async fn register_system_visible(s: &TestServer, id: &str, client_id: &str) {
 engine_tests! {
     async fn the_firm_chooses_clients_through_the_client_delegation_api(engine: Engine) {
         let s = TestServer::start(engine).await;
-        let vendor = vendor_with_client_system(&s, SYSTEM, &[SIGNING, PAYROLL]).await;
-        let agent = approved_agent(&s, &vendor, SYSTEM, FIRM, GUNNHILD, &[SIGNING, PAYROLL]).await;
-        let read = token_with(&s, GUNNHILD, "altinn:clientdelegations.read").await;
-        let write = token_with(&s, GUNNHILD, "altinn:clientdelegations.write").await;
+        let Firm { vendor, agent, read, write } = firm_with_agent(&s, FIRM, GUNNHILD, &[SIGNING, PAYROLL]).await;
         let get = reqwest::Method::GET;
         let post = reqwest::Method::POST;
         let delete = reqwest::Method::DELETE;
@@ -556,10 +560,7 @@ engine_tests! {
 
     async fn eligibility_is_the_union_of_roles_and_direct_packages(engine: Engine) {
         let s = TestServer::start(engine).await;
-        let vendor = vendor_with_client_system(&s, SYSTEM, &[PAYROLL, AUDITOR]).await;
-        let agent = approved_agent(&s, &vendor, SYSTEM, FIRM, GUNNHILD, &[PAYROLL, AUDITOR]).await;
-        let read = token_with(&s, GUNNHILD, "altinn:clientdelegations.read").await;
-        let write = token_with(&s, GUNNHILD, "altinn:clientdelegations.write").await;
+        let Firm { agent, read, write, .. } = firm_with_agent(&s, FIRM, GUNNHILD, &[PAYROLL, AUDITOR]).await;
 
         // No client gives the firm an auditor's package: none is offered; the bakery is a
         // client that gives only some, and the problem says which are missing.
@@ -616,10 +617,7 @@ engine_tests! {
 
     async fn losing_the_client_role_makes_a_client_ineligible(engine: Engine) {
         let s = TestServer::start(engine).await;
-        let vendor = vendor_with_client_system(&s, SYSTEM, &[SIGNING]).await;
-        let agent = approved_agent(&s, &vendor, SYSTEM, FIRM, GUNNHILD, &[SIGNING]).await;
-        let read = token_with(&s, GUNNHILD, "altinn:clientdelegations.read").await;
-        let write = token_with(&s, GUNNHILD, "altinn:clientdelegations.write").await;
+        let Firm { agent, read, write, .. } = firm_with_agent(&s, FIRM, GUNNHILD, &[SIGNING]).await;
         let electric = uuid_of(&s, ELECTRIC).await;
         let res = facade(&s, reqwest::Method::POST, &format!("agent={agent}&client={electric}"), &write).await;
         assert_eq!(res.status(), 200);
@@ -645,10 +643,7 @@ engine_tests! {
 
     async fn a_business_manager_gets_only_housing_clients(engine: Engine) {
         let s = TestServer::start(engine).await;
-        let vendor = vendor_with_client_system(&s, SYSTEM, &[ESTATE]).await;
-        let agent = approved_agent(&s, &vendor, SYSTEM, MANAGER, MANAGER_DL, &[ESTATE]).await;
-        let read = token_with(&s, MANAGER_DL, "altinn:clientdelegations.read").await;
-        let write = token_with(&s, MANAGER_DL, "altinn:clientdelegations.write").await;
+        let Firm { agent, read, write, .. } = firm_with_agent(&s, MANAGER, MANAGER_DL, &[ESTATE]).await;
         let available = json_of(facade(&s, reqwest::Method::GET, &format!("available&agent={agent}"), &read).await, 200).await;
         let orgs = orgs_of(&available);
         assert_eq!(orgs.len(), 7, "the BRL and ESEK clients: {available}");

@@ -118,9 +118,14 @@ fn request_body(org: &str) -> Value {
 }
 
 pub(crate) async fn person_token(s: &TestServer, pid: &str) -> String {
+    token_with(s, pid, "altinn:portal/enduser").await
+}
+
+/// A person's end-user token with `scopes`, from the local profile's test tool.
+pub(crate) async fn token_with(s: &TestServer, pid: &str, scopes: &str) -> String {
     s.client
         .get(s.url("/api/GetPersonalToken"))
-        .query(&[("pid", pid), ("scopes", "altinn:portal/enduser")])
+        .query(&[("pid", pid), ("scopes", scopes)])
         .send()
         .await
         .unwrap()
