@@ -10,7 +10,7 @@ use crate::clock::Clock;
 use crate::domain::import::{ImportBatch, ImportIssue, ImportPolicy, parse_import};
 use crate::domain::reference::PartyRef;
 use crate::store::audit::{self, AuditEntry};
-use crate::store::{Conn, Store, StoreError, reference};
+use crate::store::{Conn, Store, StoreError, catalogue, reference};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -116,10 +116,10 @@ pub(crate) async fn write_batch(
     reference::insert_roles(conn, &roles, now).await?;
 
     for package in &batch.access_packages {
-        reference::upsert_access_package(conn, package, now).await?;
+        catalogue::upsert_access_package(conn, package, now).await?;
     }
     for resource in &batch.resources {
-        reference::upsert_resource(conn, resource, now).await?;
+        catalogue::upsert_resource(conn, resource, now).await?;
     }
     for (path, d) in &batch.package_delegations {
         let from = resolve(conn, &mut ids, &PartyRef::Org(d.from.clone())).await?;
@@ -132,7 +132,7 @@ pub(crate) async fn write_batch(
                 ));
             }
         }
-        if !reference::access_package_exists(conn, d.package.as_str()).await? {
+        if !catalogue::access_package_exists(conn, d.package.as_str()).await? {
             issues.push(ImportIssue::unknown_reference(
                 format!("{path}/package"),
                 format!("unknown access package {}", d.package),

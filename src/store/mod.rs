@@ -4,6 +4,7 @@
 
 pub mod agent;
 pub mod audit;
+pub mod catalogue;
 pub mod mail;
 pub mod maskinporten;
 pub mod migrate;

@@ -7,12 +7,10 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
-use super::{BULK_ROWS, Conn, Store, StoreError, bool_to_int, json_column};
+use super::{BULK_ROWS, Conn, Store, StoreError};
 use crate::clock::Micros;
-use crate::domain::reference::{
-    AccessPackage, ClientRole, Organization, PartyRef, Person, Resource,
-};
-use crate::domain::{Localized, OrgNumber};
+use crate::domain::OrgNumber;
+use crate::domain::reference::{Organization, PartyRef, Person};
 
 /// A party as stored: its public identifier with Altinn's numeric and UUID party ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -175,54 +173,6 @@ pub async fn insert_role(
     Ok(())
 }
 
-pub async fn upsert_access_package(
-    conn: &mut Conn,
-    p: &AccessPackage,
-    now: Micros,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO access_package (urn, name, description, is_delegable, is_assignable, client_roles, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) \
-         ON CONFLICT (urn) DO UPDATE SET name = excluded.name, description = excluded.description, \
-           is_delegable = excluded.is_delegable, is_assignable = excluded.is_assignable, \
-           client_roles = excluded.client_roles, updated_at = excluded.updated_at",
-    )
-    .bind(p.urn.as_str())
-    .bind(to_json(&p.name))
-    .bind(p.description.as_ref().map(to_json))
-    .bind(bool_to_int(p.is_delegable))
-    .bind(bool_to_int(p.is_assignable))
-    .bind(to_json(&p.client_roles))
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub async fn upsert_resource(conn: &mut Conn, r: &Resource, now: Micros) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO resource (id, title, description, resource_type, delegable, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) \
-         ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description, \
-           resource_type = excluded.resource_type, delegable = excluded.delegable, \
-           updated_at = excluded.updated_at",
-    )
-    .bind(r.identifier.as_str())
-    .bind(to_json(&r.title))
-    .bind(r.description.as_ref().map(to_json))
-    .bind(r.resource_type.as_str())
-    .bind(bool_to_int(r.delegable))
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-fn to_json<T: Serialize>(v: &T) -> String {
-    // Serialising plain data structures to a string cannot fail.
-    serde_json::to_string(v).unwrap_or_default()
-}
-
 impl Store {
     /// Whether any organisation is stored.
     pub async fn has_organizations(&self) -> Result<bool, StoreError> {
@@ -356,37 +306,6 @@ impl Store {
         rows.iter().map(party_from_row).collect()
     }
 
-    pub async fn access_packages(&self) -> Result<Vec<AccessPackage>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT urn, name, description, is_delegable, is_assignable, client_roles \
-             FROM access_package ORDER BY urn",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(package_from_row).collect()
-    }
-
-    pub async fn access_package(&self, urn: &str) -> Result<Option<AccessPackage>, StoreError> {
-        let row = sqlx::query(
-            "SELECT urn, name, description, is_delegable, is_assignable, client_roles \
-             FROM access_package WHERE urn = $1",
-        )
-        .bind(urn)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(package_from_row).transpose()
-    }
-
-    pub async fn resource(&self, id: &str) -> Result<Option<Resource>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, title, description, resource_type, delegable FROM resource WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(resource_from_row).transpose()
-    }
-
     /// The names of the organisations `org_nos` that the register has, by organisation number,
     /// in one query per [`super::IN_LIST_MAX`] numbers.
     pub async fn organization_names(
@@ -405,49 +324,6 @@ impl Store {
             }
             for row in query.fetch_all(self.pool()).await? {
                 out.insert(row.try_get("org_no")?, row.try_get("name")?);
-            }
-        }
-        Ok(out)
-    }
-
-    /// The resources `ids` that exist, in one query per [`super::IN_LIST_MAX`] ids.
-    pub async fn resources_by_ids(&self, ids: &[&str]) -> Result<Vec<Resource>, StoreError> {
-        let mut out = Vec::new();
-        for chunk in ids.chunks(super::IN_LIST_MAX) {
-            let sql = sqlx::AssertSqlSafe(format!(
-                "SELECT id, title, description, resource_type, delegable FROM resource \
-                 WHERE id IN ({})",
-                super::placeholders(chunk.len())
-            ));
-            let mut query = sqlx::query(sql);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            for row in query.fetch_all(self.pool()).await? {
-                out.push(resource_from_row(&row)?);
-            }
-        }
-        Ok(out)
-    }
-
-    /// The access packages `urns` that exist, in one query per [`super::IN_LIST_MAX`] urns.
-    pub async fn access_packages_by_urns(
-        &self,
-        urns: &[&str],
-    ) -> Result<Vec<AccessPackage>, StoreError> {
-        let mut out = Vec::new();
-        for chunk in urns.chunks(super::IN_LIST_MAX) {
-            let sql = sqlx::AssertSqlSafe(format!(
-                "SELECT urn, name, description, is_delegable, is_assignable, client_roles \
-                 FROM access_package WHERE urn IN ({})",
-                super::placeholders(chunk.len())
-            ));
-            let mut query = sqlx::query(sql);
-            for urn in chunk {
-                query = query.bind(*urn);
-            }
-            for row in query.fetch_all(self.pool()).await? {
-                out.push(package_from_row(&row)?);
             }
         }
         Ok(out)
@@ -521,42 +397,6 @@ pub struct Representative {
     pub org_name: String,
 }
 
-fn package_from_row(row: &AnyRow) -> Result<AccessPackage, StoreError> {
-    let urn: String = row.try_get("urn")?;
-    let description: Option<String> = row.try_get("description")?;
-    let client_roles: Vec<ClientRole> =
-        json_column("client_roles", &row.try_get::<String, _>("client_roles")?)?;
-    Ok(AccessPackage {
-        urn: urn
-            .parse()
-            .map_err(|_| StoreError::Corrupt(format!("access package urn {urn}")))?,
-        name: json_column("name", &row.try_get::<String, _>("name")?)?,
-        description: description
-            .map(|d| json_column::<Localized>("description", &d))
-            .transpose()?,
-        is_delegable: row.try_get::<i64, _>("is_delegable")? != 0,
-        is_assignable: row.try_get::<i64, _>("is_assignable")? != 0,
-        client_roles,
-    })
-}
-
-fn resource_from_row(row: &AnyRow) -> Result<Resource, StoreError> {
-    let id: String = row.try_get("id")?;
-    let description: Option<String> = row.try_get("description")?;
-    let resource_type: String = row.try_get("resource_type")?;
-    Ok(Resource {
-        identifier: id
-            .parse()
-            .map_err(|_| StoreError::Corrupt(format!("resource id {id}")))?,
-        title: json_column("title", &row.try_get::<String, _>("title")?)?,
-        description: description
-            .map(|d| json_column::<Localized>("description", &d))
-            .transpose()?,
-        resource_type: resource_type.parse().map_err(StoreError::Corrupt)?,
-        delegable: row.try_get::<i64, _>("delegable")? != 0,
-    })
-}
-
 /// Removes a role; returns whether it was there.
 pub async fn delete_role(
     conn: &mut Conn,
@@ -572,15 +412,6 @@ pub async fn delete_role(
             .execute(conn)
             .await?;
     Ok(r.rows_affected() == 1)
-}
-
-/// Whether the catalogue has the access package `urn`.
-pub async fn access_package_exists(conn: &mut Conn, urn: &str) -> Result<bool, StoreError> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM access_package WHERE urn = $1")
-        .bind(urn)
-        .fetch_optional(conn)
-        .await?;
-    Ok(found.is_some())
 }
 
 /// Records that `from` gave `to` the access package `package` directly; idempotent. Returns
