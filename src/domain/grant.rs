@@ -14,6 +14,23 @@ pub const MAX_IAT_SKEW_SECS: i64 = 10;
 /// Longest allowed `exp − iat`.
 pub const MAX_ASSERTION_LIFETIME_SECS: i64 = 120;
 
+/// A successful token response (RFC 6749 §5.1), as Maskinporten, the embedded ID-porten and
+/// Ansattporten, and Studio's provider answer it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// `Bearer` (Studio, like Gitea, writes `bearer`).
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub scope: String,
+    /// With the `openid` scope (ID-porten, Ansattporten, Studio).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    /// Studio only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
 /// The error codes of RFC 6749 §5.2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OAuthError {

@@ -2,7 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// A text in Norwegian bokmål, nynorsk and English. Bokmål is required; the others fall back
 /// to it when missing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct Localized {
     pub nb: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

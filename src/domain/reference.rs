@@ -59,9 +59,10 @@ pub struct RoleAssignment {
     pub to: PartyRef,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessPackage {
+    #[schema(value_type = String, example = "urn:altinn:accesspackage:regnskapsforer-lonn")]
     pub urn: AccessPackageUrn,
     pub name: Localized,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -143,6 +144,26 @@ impl Serialize for ClientRole {
     }
 }
 
+/// The role code alone, or the role with the organisation forms it is limited to.
+impl utoipa::PartialSchema for ClientRole {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+        let string = || ObjectBuilder::new().schema_type(Type::String);
+        OneOfBuilder::new()
+            .item(string())
+            .item(
+                ObjectBuilder::new()
+                    .property("role", string())
+                    .property("orgForms", ArrayBuilder::new().items(string()))
+                    .required("role")
+                    .required("orgForms"),
+            )
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ClientRole {}
+
 /// A client organisation gave a facilitator an access package directly (AM's
 /// `rettighetshaver`), rather than through a client role.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,7 +173,7 @@ pub struct PackageDelegation {
     pub package: AccessPackageUrn,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub enum ResourceType {
     GenericAccessResource,
     AltinnApp,
@@ -201,9 +222,10 @@ impl FromStr for ResourceType {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Resource {
+    #[schema(value_type = String, example = "ske-krav-og-betalinger")]
     pub identifier: ResourceId,
     pub title: Localized,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -27,19 +27,19 @@ const P_NAME: &str = "/registersystemrequest/name";
 const P_DESCRIPTION: &str = "/registersystemrequest/description";
 
 /// `{"ID": "0192:<orgno>"}`; `id` in lower case and an `authority` are accepted on input.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Vendor {
     #[serde(rename = "ID", alias = "id")]
     pub id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AttributePair {
     pub id: String,
     pub value: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Right {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
@@ -47,7 +47,7 @@ pub struct Right {
     pub resource: Vec<AttributePair>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PackageRef {
     pub urn: String,
 }

@@ -244,3 +244,9 @@ fn encode(v: &str) -> String {
         })
         .collect()
 }
+
+pub(crate) fn schemas(s: &mut crate::http::openapi::Schemas) {
+    use crate::services::audit::AuditRecord;
+    s.add::<AuditRecord>()
+        .add_as::<Paged<AuditRecord>>("PagedAuditRecords");
+}

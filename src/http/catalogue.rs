@@ -52,3 +52,8 @@ async fn resource(State(state): State<AppState>, Path(id): Path<String>) -> Resp
         Err(e) => Problem::from(e).into_response(),
     }
 }
+
+pub(crate) fn schemas(s: &mut crate::http::openapi::Schemas) {
+    use crate::domain::reference::{AccessPackage, Resource};
+    s.add::<AccessPackage>().add::<Resource>();
+}

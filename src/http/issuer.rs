@@ -5,12 +5,11 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
-use serde_json::Value;
 
 use super::AppState;
 use super::auth::Bearer;
 use super::problem::Problem;
-use crate::services::keys::IssuerName;
+use crate::services::keys::{IssuerName, JsonWebKeySet};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -58,7 +57,8 @@ async fn exchange_maskinporten(
 }
 
 /// The platform issuer's metadata: where its keys are and what it signs with.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = PlatformOpenIdConfiguration)]
 struct Metadata {
     jwks_uri: String,
     issuer: String,
@@ -80,7 +80,7 @@ async fn discovery(State(state): State<AppState>) -> Json<Metadata> {
     })
 }
 
-async fn jwks(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
+async fn jwks(State(state): State<AppState>) -> Result<Json<JsonWebKeySet>, Problem> {
     Ok(Json(
         state
             .app
@@ -114,4 +114,8 @@ async fn exchange_idporten(State(state): State<AppState>, headers: HeaderMap) ->
         Err(crate::services::tokens::TokenError::Store(e)) => Problem::internal(&e).into_response(),
         Err(e) => Problem::unauthorized(format!("the token was refused: {e}")).into_response(),
     }
+}
+
+pub(crate) fn schemas(s: &mut crate::http::openapi::Schemas) {
+    s.add::<Metadata>();
 }

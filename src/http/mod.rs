@@ -15,6 +15,7 @@ pub mod input;
 pub mod issuer;
 pub mod login;
 pub mod metrics;
+pub mod openapi;
 pub mod ops;
 pub mod problem;
 pub mod register;
@@ -200,7 +201,7 @@ mod tests {
 
     fn documented_paths() -> BTreeSet<String> {
         let doc: serde_json::Value =
-            serde_json::from_str(ops::OPENAPI).expect("assets/openapi.json is JSON");
+            serde_json::from_str(openapi::OPENAPI).expect("assets/openapi.json is JSON");
         doc["paths"]
             .as_object()
             .expect("the document has paths")
@@ -232,7 +233,7 @@ mod tests {
     #[test]
     fn the_production_profile_serves_no_local_only_path() {
         let doc: serde_json::Value =
-            serde_json::from_str(ops::OPENAPI).expect("assets/openapi.json is JSON");
+            serde_json::from_str(openapi::OPENAPI).expect("assets/openapi.json is JSON");
         let local_only: BTreeSet<String> = doc["paths"]
             .as_object()
             .expect("the document has paths")

@@ -11,9 +11,6 @@ use serde_json::Value;
 use super::AppState;
 use super::html::{Frame, Lang, render, texts};
 use super::problem::Problem;
-use crate::config::Profile;
-
-pub(crate) const OPENAPI: &str = include_str!("../../assets/openapi.json");
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -27,7 +24,7 @@ pub fn routes() -> Router<AppState> {
 
 /// 200 while the process serves HTTP, whatever the database does (liveness).
 /// The answer of `/health/live` and `/health`.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct Health {
     status: &'static str,
     version: &'static str,
@@ -72,18 +69,8 @@ async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-/// The OpenAPI document with this server's public URL and only the routes of its profile.
 fn openapi_document(state: &AppState) -> Value {
-    let mut doc: Value = serde_json::from_str(OPENAPI).unwrap_or_default();
-    let mut server = serde_json::Map::new();
-    server.insert("url".into(), state.app.config.public_url.clone().into());
-    doc["servers"] = Value::Array(vec![Value::Object(server)]);
-    if state.app.config.profile != Profile::Local
-        && let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut)
-    {
-        paths.retain(|_, item| item.get("x-local-profile-only").is_none());
-    }
-    doc
+    super::openapi::document(&state.app.config)
 }
 
 async fn openapi(State(state): State<AppState>) -> Json<Value> {
@@ -211,4 +198,8 @@ async fn docs(State(state): State<AppState>, lang: Lang) -> Response {
             groups: groups(&doc),
         },
     )
+}
+
+pub(crate) fn schemas(s: &mut crate::http::openapi::Schemas) {
+    s.add::<Health>();
 }

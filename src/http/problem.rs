@@ -31,7 +31,7 @@ pub fn new_trace_id() -> String {
 }
 
 /// One entry of a validation problem: a code, what it means and where.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ValidationError {
     pub code: String,
     pub title: String,
@@ -40,6 +40,7 @@ pub struct ValidationError {
     pub detail: Option<String>,
     /// Extension members, written at the error's top level (Altinn's style).
     #[serde(flatten)]
+    #[schema(ignore)]
     pub extensions: Map<String, Value>,
 }
 
@@ -172,9 +173,10 @@ impl Problem {
     }
 }
 
-/// The ProblemDetails body in Altinn's shape; extension members at the top level.
-#[derive(Serialize)]
+/// The ProblemDetails body in Altinn's shape (RFC 9457); extension members at the top level.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ProblemDetails)]
 pub struct ProblemBody<'a> {
     #[serde(rename = "type")]
     kind: String,
@@ -189,6 +191,7 @@ pub struct ProblemBody<'a> {
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     validation_errors: &'a [ValidationError],
     #[serde(flatten)]
+    #[schema(ignore)]
     extensions: std::collections::BTreeMap<&'a str, &'a Value>,
 }
 
@@ -338,7 +341,7 @@ fn json_problem(rejection: JsonRejection) -> Problem {
 }
 
 /// An OAuth error response (RFC 6749 §5.2, RFC 6750 §3.1).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct OAuthErrorBody<'a> {
     pub error: &'a str,
     pub error_description: &'a str,
@@ -351,4 +354,9 @@ impl<'a> OAuthErrorBody<'a> {
             error_description,
         }
     }
+}
+
+/// The error bodies, for the OpenAPI document.
+pub(crate) fn schemas(s: &mut crate::http::openapi::Schemas) {
+    s.add::<ProblemBody>().add::<OAuthErrorBody>();
 }

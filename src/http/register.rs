@@ -79,8 +79,9 @@ pub fn import_problem(issues: &[ImportIssue]) -> Problem {
 }
 
 /// An organisation as the register's API shows it.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = RegisterOrganization)]
 struct Organization<'a> {
     org_number: Option<&'a str>,
     name: &'a str,
@@ -112,4 +113,9 @@ async fn organization(
         }
         Err(e) => Problem::from(e).into_response(),
     }
+}
+
+pub(crate) fn schemas(s: &mut crate::http::openapi::Schemas) {
+    s.add::<Organization>()
+        .add::<crate::services::import::ImportCounts>();
 }

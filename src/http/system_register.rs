@@ -90,7 +90,7 @@ fn register_error(e: RegisterError) -> Response {
 }
 
 /// `{"succeeded": true}`: the answer to a change of the register.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Succeeded {
     succeeded: bool,
 }
@@ -100,14 +100,14 @@ fn succeeded() -> Response {
 }
 
 /// The vendor as the register writes it: `{"ID": "0192:<org. no.>"}`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct VendorId {
     #[serde(rename = "ID")]
     id: String,
 }
 
 /// The full model, for the system's vendor (`RegisteredSystemResponse`).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct RegisteredSystemResponse<'a> {
     id: &'a str,
@@ -141,7 +141,7 @@ fn full(s: &System) -> RegisteredSystemResponse<'_> {
 }
 
 /// The portal model (`RegisteredSystemDTO`), with the vendor's name from the register.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct RegisteredSystemDto<'a> {
     system_id: &'a str,
@@ -372,6 +372,14 @@ async fn change_log(
         Ok(log) => Json(log).into_response(),
         Err(e) => register_error(e),
     }
+}
+
+pub(crate) fn schemas(s: &mut crate::http::openapi::Schemas) {
+    s.add::<Succeeded>()
+        .add::<VendorId>()
+        .add::<RegisteredSystemResponse>()
+        .add::<RegisteredSystemDto>()
+        .add::<crate::services::system_register::ChangeLogEntry>();
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! Reading the audit log, one page at a time.
 
-pub use crate::store::audit::AuditQuery;
-use crate::store::audit::AuditRecord;
+pub use crate::store::audit::{AuditQuery, AuditRecord};
 use crate::store::{Store, StoreError};
 
 pub const DEFAULT_PAGE_SIZE: i64 = 100;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::App;
 use super::keys::IssuerName;
 use crate::domain::Pid;
-use crate::domain::grant::{GrantError, OAuthError};
+use crate::domain::grant::{GrantError, OAuthError, TokenResponse};
 use crate::jose::{self, RsaVerifyingKey};
 use crate::secret;
 use crate::store::StoreError;
@@ -177,6 +177,16 @@ pub struct CodeTokenForm {
     pub code_verifier: Option<String>,
     #[serde(flatten)]
     pub credentials: ClientCredentials,
+}
+
+/// What the userinfo endpoint tells about the holder of an access token.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct IdpUserInfo {
+    /// The pairwise subject (null if the token has none).
+    pub sub: Option<String>,
+    /// The person's national identity number.
+    pub pid: Option<String>,
+    pub locale: &'static str,
 }
 
 impl App {
@@ -626,7 +636,7 @@ impl App {
         idp: Idp,
         form: &CodeTokenForm,
         basic: Option<(String, String)>,
-    ) -> Result<Value, IdpError> {
+    ) -> Result<TokenResponse, IdpError> {
         match form.grant_type.as_deref() {
             Some("authorization_code") => {}
             Some(other) => {
@@ -707,26 +717,36 @@ impl App {
             self.sign(idp.issuer, c)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))
         };
-        Ok(json!({
-            "id_token": sign(&id_claims)?,
-            "access_token": sign(&access_claims)?,
-            "token_type": "Bearer",
-            "expires_in": TOKEN_LIFETIME_SECS,
-            "scope": record.scope,
-        }))
+        Ok(TokenResponse {
+            id_token: Some(sign(&id_claims)?),
+            access_token: sign(&access_claims)?,
+            token_type: "Bearer",
+            expires_in: TOKEN_LIFETIME_SECS,
+            scope: record.scope,
+            refresh_token: None,
+        })
     }
 
     /// What the provider's userinfo endpoint tells about the holder of an access token.
-    pub async fn idp_userinfo(&self, idp: Idp, access_token: &str) -> Option<Value> {
+    pub async fn idp_userinfo(&self, idp: Idp, access_token: &str) -> Option<IdpUserInfo> {
         let caller = self.verify_issued_by(access_token, idp.issuer).await.ok()?;
         if caller.claims.get("iss").and_then(Value::as_str) != Some(self.idp_issuer(idp).as_str())
             || caller.claims.get("token_type").is_none()
         {
             return None;
         }
-        Some(
-            json!({"sub": caller.claims.get("sub"), "pid": caller.claims.get("pid"), "locale": "nb"}),
-        )
+        let claim = |name: &str| {
+            caller
+                .claims
+                .get(name)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        Some(IdpUserInfo {
+            sub: claim("sub"),
+            pid: claim("pid"),
+            locale: "nb",
+        })
     }
 
     /// Where to send the person after logging out: the client's registered post-logout URI,

@@ -21,7 +21,7 @@ pub enum ImportError {
 }
 
 /// How many records of each list were imported (inserted or updated).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportCounts {
     pub organizations: usize,

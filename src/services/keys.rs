@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::Row;
 use uuid::Uuid;
 
@@ -88,9 +88,19 @@ impl KeySet {
     }
 
     /// The JSON Web Key Set of the published keys.
-    pub fn jwks(&self) -> Value {
-        json!({ "keys": self.published.iter().map(VerifyingKey::jwk).collect::<Vec<_>>() })
+    pub fn jwks(&self) -> JsonWebKeySet {
+        JsonWebKeySet {
+            keys: self.published.iter().map(VerifyingKey::jwk).collect(),
+        }
     }
+}
+
+/// A JSON Web Key Set (RFC 7517 §5): `{"keys": [JWK, …]}`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct JsonWebKeySet {
+    /// The keys as RFC 7517 writes them (`kty`, `kid`, `use`, `alg` and the key's members).
+    #[schema(value_type = Vec<Object>)]
+    pub keys: Vec<Value>,
 }
 
 /// The current key set of one issuer, replaced as a whole on reload.

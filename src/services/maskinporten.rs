@@ -15,11 +15,12 @@ use super::App;
 use super::keys::IssuerName;
 use crate::domain::OrgNumber;
 use crate::domain::grant::{
-    self, CheckedAssertion, GrantError, JWT_BEARER, OAuthError, SystemUserDetail,
+    self, CheckedAssertion, GrantError, JWT_BEARER, OAuthError, SystemUserDetail, TokenResponse,
 };
 use crate::jose::{self, JwsError, RsaVerifyingKey};
 use crate::store::StoreError;
-use crate::store::maskinporten::{ClientRecord, NewClient};
+pub use crate::store::maskinporten::ClientRecord;
+use crate::store::maskinporten::NewClient;
 
 /// Lifetime of the access tokens the embedded Maskinporten issues.
 pub const ACCESS_TOKEN_LIFETIME_SECS: i64 = 120;
@@ -372,7 +373,7 @@ impl App {
         &self,
         form: &TokenForm,
         lookup: &dyn SystemUserLookup,
-    ) -> Result<Value, GrantFailure> {
+    ) -> Result<TokenResponse, GrantFailure> {
         match form.grant_type.as_deref() {
             Some(JWT_BEARER) => {}
             Some(other) => {
@@ -573,11 +574,13 @@ impl App {
         let token = self
             .sign(IssuerName::Maskinporten, &claims)
             .map_err(|_| GrantFailure::Signing)?;
-        Ok(json!({
-            "access_token": token,
-            "token_type": "Bearer",
-            "expires_in": ACCESS_TOKEN_LIFETIME_SECS,
-            "scope": scope,
-        }))
+        Ok(TokenResponse {
+            access_token: token,
+            token_type: "Bearer",
+            expires_in: ACCESS_TOKEN_LIFETIME_SECS,
+            scope,
+            id_token: None,
+            refresh_token: None,
+        })
     }
 }

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::App;
 use super::keys::IssuerName;
+use crate::domain::grant::TokenResponse;
 use crate::secret;
 use crate::store::StoreError;
 use crate::store::studio::Account;
@@ -239,7 +240,7 @@ impl App {
         &self,
         form: &std::collections::HashMap<String, String>,
         basic: Option<(String, String)>,
-    ) -> Result<Value, TokenError> {
+    ) -> Result<TokenResponse, TokenError> {
         let get = |k: &str| form.get(k).map(String::as_str).filter(|v| !v.is_empty());
         let (client_id, client_secret) = match &basic {
             Some((id, secret)) => (Some(id.as_str()), Some(secret.as_str())),
@@ -371,7 +372,7 @@ impl App {
         user: &Account,
         nonce: &str,
         parent: Option<&str>,
-    ) -> Result<Value, TokenError> {
+    ) -> Result<TokenResponse, TokenError> {
         let now = self.clock.now();
         let secs = now / 1_000_000;
         let issuer = self.studio_issuer();
@@ -402,13 +403,14 @@ impl App {
                 "the grant's refresh tokens were revoked; sign in again",
             ));
         }
-        let mut body = json!({
-            "access_token": access,
-            "token_type": "bearer",
-            "expires_in": ACCESS_LIFETIME_SECS,
-            "refresh_token": refresh,
-            "scope": grant.scope,
-        });
+        let mut body = TokenResponse {
+            access_token: access,
+            token_type: "bearer",
+            expires_in: ACCESS_LIFETIME_SECS,
+            refresh_token: Some(refresh),
+            scope: grant.scope.clone(),
+            id_token: None,
+        };
         if grant.scope.split_whitespace().any(|s| s == "openid") {
             let mut id = json!({
                 "iss": issuer, "aud": app.client_id, "sub": user.id.to_string(),
@@ -419,7 +421,7 @@ impl App {
             if !nonce.is_empty() {
                 id["nonce"] = json!(nonce);
             }
-            body["id_token"] = json!(sign(&id)?);
+            body.id_token = Some(sign(&id)?);
         }
         Ok(body)
     }
@@ -487,7 +489,7 @@ impl App {
     }
 
     /// OIDC userinfo: Gitea's claims, with `groups` as `org` and `org:team`.
-    pub async fn studio_userinfo(&self, user: &Account) -> Result<Value, StoreError> {
+    pub async fn studio_userinfo(&self, user: &Account) -> Result<StudioUserInfo, StoreError> {
         let mut groups = Vec::new();
         let teams = self.store.studio_teams_of(user.id).await?;
         for org in self.store.studio_orgs_of(user.id).await? {
@@ -498,39 +500,25 @@ impl App {
                 }
             }
         }
-        Ok(json!({
-            "sub": user.id.to_string(),
-            "name": user.full_name,
-            "preferred_username": user.name,
-            "email": user.email,
-            "picture": self.config.url(&format!("/studio/avatars/{}", user.name)),
-            "groups": groups,
-        }))
+        Ok(StudioUserInfo {
+            sub: user.id.to_string(),
+            name: user.full_name.clone(),
+            preferred_username: user.name.clone(),
+            email: user.email.clone(),
+            picture: self.config.url(&format!("/studio/avatars/{}", user.name)),
+            groups,
+        })
     }
+}
 
-    /// Discovery for Studio's provider.
-    pub fn studio_discovery(&self) -> Result<Value, super::keys::KeyRingError> {
-        let alg = self
-            .keys
-            .current(IssuerName::Studio)?
-            .signing_key()
-            .alg()
-            .to_string();
-        let issuer = self.studio_issuer();
-        Ok(json!({
-            "issuer": issuer,
-            "authorization_endpoint": self.config.url("/studio/login/oauth/authorize"),
-            "token_endpoint": self.config.url("/studio/login/oauth/access_token"),
-            "jwks_uri": self.config.url("/studio/login/oauth/keys"),
-            "userinfo_endpoint": self.config.url("/studio/login/oauth/userinfo"),
-            "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code", "refresh_token"],
-            "id_token_signing_alg_values_supported": [alg],
-            "subject_types_supported": ["public"],
-            "scopes_supported": ["openid", "profile", "email", "groups"],
-            "claims_supported": ["aud", "exp", "iat", "iss", "sub", "name", "preferred_username", "email", "email_verified", "groups"],
-            "code_challenge_methods_supported": ["plain", "S256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        }))
-    }
+/// Studio's OIDC userinfo: Gitea's claims.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct StudioUserInfo {
+    pub sub: String,
+    pub name: String,
+    pub preferred_username: String,
+    pub email: String,
+    pub picture: String,
+    /// The user's organisations (`org`) and teams (`org:team`).
+    pub groups: Vec<String>,
 }

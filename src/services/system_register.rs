@@ -13,6 +13,7 @@ use crate::domain::system::{self, PackageRef, Right, System, SystemInput, Violat
 use crate::store::StoreError;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::system as db;
+pub use crate::store::system::ChangeLogEntry;
 
 /// A system with its vendor's name from the register (empty when the register lacks it), as
 /// the portal shows it.

@@ -22,7 +22,7 @@ pub struct AuditEntry<'a> {
 }
 
 /// A stored entry, as operators read it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditRecord {
     pub seq: i64,
@@ -31,6 +31,8 @@ pub struct AuditRecord {
     pub actor: String,
     pub action: String,
     pub target: String,
+    /// What the action changed, as the action records it.
+    #[schema(value_type = Object)]
     pub details: serde_json::Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,

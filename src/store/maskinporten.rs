@@ -9,7 +9,7 @@ use super::{Store, StoreError, json_column};
 use crate::clock::{Micros, format_micros};
 
 /// A registered Maskinporten client, as the self-service API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ClientRecord {
     pub client_id: String,
     pub client_name: String,

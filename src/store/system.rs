@@ -41,12 +41,14 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 }
 
 /// One entry of a system's change log, as the API shows it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangeLogEntry {
     pub system_internal_id: String,
     pub changed_by_org_number: String,
     pub change_type: String,
+    /// The system's fields before the change.
+    #[schema(value_type = Object)]
     pub changed_data: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,

@@ -7,7 +7,7 @@ use crate::http::system_users::wire::Links;
 use crate::services::agents::ClientEntry;
 
 /// `ClientInfo`: a client organisation.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientInfo {
     /// The client's party UUID.
@@ -32,7 +32,7 @@ impl ClientInfo {
 }
 
 /// `ClientInfoPaginated<ClientInfo>`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientInfoPage {
     pub links: Links,
@@ -40,7 +40,7 @@ pub struct ClientInfoPage {
     pub system_user_information: SystemUserInformation,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SystemUserInformation {
     pub system_user_id: String,
@@ -48,14 +48,14 @@ pub struct SystemUserInformation {
 }
 
 /// `ClientDelegationResponse`: what was added or removed.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ClientDelegationResponse {
     pub agent: String,
     pub client: String,
 }
 
 /// `DelegationResponse` (U12, U13): one client delegation of an agent.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DelegationResponse {
     pub agent_system_user_id: String,
@@ -82,7 +82,7 @@ impl DelegationResponse {
 }
 
 /// `ExternalClientDto` (U17): a client with what it gives the facilitator.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ExternalClient {
     pub party_uuid: String,
@@ -91,8 +91,18 @@ pub struct ExternalClient {
     pub access: Vec<ClientAccess>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ClientAccess {
     pub role: String,
     pub packages: Vec<String>,
+}
+
+pub(crate) fn schemas(s: &mut crate::http::openapi::Schemas) {
+    s.add::<ClientInfo>()
+        .add::<ClientInfoPage>()
+        .add::<SystemUserInformation>()
+        .add::<ClientDelegationResponse>()
+        .add::<DelegationResponse>()
+        .add::<ExternalClient>()
+        .add::<ClientAccess>();
 }

@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::routing::{get, post};
 use base64::Engine;
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::domain::Pid;
 use crate::domain::grant::{GrantError, OAuthError};
@@ -25,6 +24,7 @@ use crate::services::idp::{
     ANSATTPORTEN, AuthorizeError, AuthorizeParams, ClientCredentials, CodeTokenForm, IDPORTEN, Idp,
     IdpError, PendingLogin,
 };
+use crate::services::keys::JsonWebKeySet;
 use crate::services::reference::Representative;
 
 pub fn routes() -> Router<AppState> {
@@ -171,7 +171,7 @@ async fn discovery(
     Ok(Json(OidcDiscovery::new(state.app.idp_issuer(idp), alg)))
 }
 
-async fn jwks(State(state): State<AppState>, idp: Idp) -> Result<Json<Value>, Problem> {
+async fn jwks(State(state): State<AppState>, idp: Idp) -> Result<Json<JsonWebKeySet>, Problem> {
     Ok(Json(
         state
             .app

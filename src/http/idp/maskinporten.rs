@@ -7,14 +7,13 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use axum::{Form, extract::DefaultBodyLimit};
-use serde_json::Value;
 
 use super::wire::MaskinportenDiscovery;
 use crate::domain::grant::{GrantError, OAuthError};
 use crate::http::AppState;
 use crate::http::problem::OAuthErrorBody;
 use crate::http::problem::Problem;
-use crate::services::keys::IssuerName;
+use crate::services::keys::{IssuerName, JsonWebKeySet};
 use crate::services::maskinporten::{GrantFailure, TokenForm};
 
 pub fn routes() -> Router<AppState> {
@@ -34,7 +33,7 @@ async fn discovery(State(state): State<AppState>) -> Json<MaskinportenDiscovery>
     Json(MaskinportenDiscovery::new(state.app.maskinporten_issuer()))
 }
 
-async fn jwks(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
+async fn jwks(State(state): State<AppState>) -> Result<Json<JsonWebKeySet>, Problem> {
     Ok(Json(
         state
             .app

@@ -8,11 +8,11 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use serde_json::Value;
 
-use super::wire::KeySet;
 use crate::domain::OrgNumber;
 use crate::http::AppState;
 use crate::http::auth::{DcrRead, DcrWrite, Scoped};
 use crate::http::problem::{ApiJson, Problem};
+use crate::services::keys::JsonWebKeySet;
 use crate::services::maskinporten::{ClientInput, SelfServiceError};
 use crate::services::tokens::Caller;
 
@@ -111,7 +111,7 @@ async fn set_keys(
         Err(p) => return p.into_response(),
     };
     match state.app.set_mp_client_keys(&org, &client_id, &body).await {
-        Ok(keys) => (StatusCode::CREATED, Json(KeySet { keys })).into_response(),
+        Ok(keys) => (StatusCode::CREATED, Json(JsonWebKeySet { keys })).into_response(),
         Err(e) => problem(e),
     }
 }
@@ -126,7 +126,7 @@ async fn keys(
         Err(p) => return p.into_response(),
     };
     match state.app.mp_client_keys_of(&org, &client_id).await {
-        Ok(keys) => Json(KeySet { keys }).into_response(),
+        Ok(keys) => Json(JsonWebKeySet { keys }).into_response(),
         Err(e) => problem(e),
     }
 }

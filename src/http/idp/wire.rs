@@ -1,14 +1,16 @@
-//! The JSON bodies the embedded identity providers answer with: discovery documents, key-set
-//! wrappers, the PAR answer and OAuth error responses. (Token responses, userinfo and the
-//! providers' own key sets are built by the services and passed on as they are.)
+//! The JSON bodies the embedded identity providers answer with: discovery documents and the PAR
+//! answer. Token responses (`domain::grant::TokenResponse`), userinfo and key sets
+//! (`services::keys::JsonWebKeySet`) are built by the services and passed on as they are; their
+//! schemas are listed here.
 
 use serde::Serialize;
-use serde_json::Value;
 
-use crate::domain::grant::JWT_BEARER;
+use crate::domain::grant::{JWT_BEARER, TokenResponse};
+use crate::services::idp::IdpUserInfo;
+use crate::services::keys::JsonWebKeySet;
 
 /// The OpenID Connect discovery document of the embedded ID-porten or Ansattporten.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct OidcDiscovery {
     pub issuer: String,
     pub authorization_endpoint: String,
@@ -74,7 +76,7 @@ impl OidcDiscovery {
 }
 
 /// The OAuth authorization server metadata (RFC 8414) of the embedded Maskinporten.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct MaskinportenDiscovery {
     pub issuer: String,
     pub token_endpoint: String,
@@ -100,15 +102,19 @@ impl MaskinportenDiscovery {
     }
 }
 
-/// A JSON Web Key Set: `{"keys": [JWK, …]}`.
-#[derive(Serialize)]
-pub struct KeySet {
-    pub keys: Vec<Value>,
-}
-
 /// The answer to a pushed authorization request (RFC 9126 §2.2).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ParResponse<'a> {
     pub request_uri: &'a str,
     pub expires_in: i64,
+}
+
+pub(crate) fn schemas(s: &mut crate::http::openapi::Schemas) {
+    s.add::<OidcDiscovery>()
+        .add::<MaskinportenDiscovery>()
+        .add::<JsonWebKeySet>()
+        .add::<TokenResponse>()
+        .add::<IdpUserInfo>()
+        .add::<crate::services::maskinporten::ClientRecord>()
+        .add::<ParResponse>();
 }

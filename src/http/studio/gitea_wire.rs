@@ -1,5 +1,6 @@
 //! The Gitea API's JSON bodies (Gitea's `structs.User`, `structs.Organization`,
-//! `structs.Team` and `{message, url}` errors), with tilgang's additions to organisations.
+//! `structs.Team` and `{message, url}` errors), with tilgang's additions to organisations, and
+//! the discovery document of Studio's OpenID provider.
 
 use std::collections::BTreeMap;
 
@@ -7,16 +8,17 @@ use serde::Serialize;
 
 use crate::clock::format_micros;
 use crate::http::AppState;
+use crate::services::App;
 use crate::services::studio_directory::Account;
 use crate::services::studio_directory::{OrgView, TeamView};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct GiteaError<'a> {
     pub message: &'a str,
     pub url: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct User {
     id: i64,
     login: String,
@@ -66,7 +68,8 @@ impl User {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = GiteaOrganization)]
 pub struct Organization {
     id: i64,
     name: String,
@@ -125,7 +128,7 @@ const UNITS: [&str; 10] = [
     "repo.actions",
 ];
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Team {
     id: i64,
     name: String,
@@ -161,4 +164,68 @@ impl Team {
 
 fn avatar(state: &AppState, name: &str) -> String {
     state.app.config.url(&format!("/studio/avatars/{name}"))
+}
+
+/// The OpenID Connect discovery document of Studio's provider (Gitea's, with PKCE).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StudioDiscovery {
+    issuer: String,
+    authorization_endpoint: String,
+    token_endpoint: String,
+    jwks_uri: String,
+    userinfo_endpoint: String,
+    response_types_supported: [&'static str; 1],
+    grant_types_supported: [&'static str; 2],
+    id_token_signing_alg_values_supported: [String; 1],
+    subject_types_supported: [&'static str; 1],
+    scopes_supported: [&'static str; 4],
+    claims_supported: [&'static str; 10],
+    code_challenge_methods_supported: [&'static str; 2],
+    token_endpoint_auth_methods_supported: [&'static str; 3],
+}
+
+impl StudioDiscovery {
+    /// The document of `app`'s Studio provider, signing with `alg`.
+    pub fn new(app: &App, alg: String) -> Self {
+        let url = |path: &str| app.config.url(path);
+        StudioDiscovery {
+            issuer: app.studio_issuer(),
+            authorization_endpoint: url("/studio/login/oauth/authorize"),
+            token_endpoint: url("/studio/login/oauth/access_token"),
+            jwks_uri: url("/studio/login/oauth/keys"),
+            userinfo_endpoint: url("/studio/login/oauth/userinfo"),
+            response_types_supported: ["code"],
+            grant_types_supported: ["authorization_code", "refresh_token"],
+            id_token_signing_alg_values_supported: [alg],
+            subject_types_supported: ["public"],
+            scopes_supported: ["openid", "profile", "email", "groups"],
+            claims_supported: [
+                "aud",
+                "exp",
+                "iat",
+                "iss",
+                "sub",
+                "name",
+                "preferred_username",
+                "email",
+                "email_verified",
+                "groups",
+            ],
+            code_challenge_methods_supported: ["plain", "S256"],
+            token_endpoint_auth_methods_supported: [
+                "client_secret_basic",
+                "client_secret_post",
+                "none",
+            ],
+        }
+    }
+}
+
+pub(crate) fn schemas(s: &mut crate::http::openapi::Schemas) {
+    s.add::<GiteaError>()
+        .add::<User>()
+        .add::<Organization>()
+        .add::<Team>()
+        .add::<StudioDiscovery>()
+        .add::<crate::services::studio_oauth::StudioUserInfo>();
 }

@@ -5,7 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod dashboard;
 pub mod gitea_api;
-mod gitea_wire;
+pub(super) mod gitea_wire;
 pub mod oauth;
 pub mod teams;
 

@@ -23,8 +23,9 @@ use crate::http::studio::accounts::{
     DesignerSession, MaybeAccount, MaybeDesigner, expired_form, inactive_page, server_error,
     studio_cookie, with_cookie,
 };
+use crate::http::studio::gitea_wire::StudioDiscovery;
 use crate::secret;
-use crate::services::keys::IssuerName;
+use crate::services::keys::{IssuerName, JsonWebKeySet};
 use crate::services::studio::{DESIGNER_COOKIE, DESIGNER_SESSION_SECS, KIND_DESIGNER};
 use crate::services::studio_oauth::{Authorize, AuthorizeParams, DESIGNER_SCOPE, with_query};
 
@@ -350,7 +351,7 @@ async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response
     }
 }
 
-async fn keys(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
+async fn keys(State(state): State<AppState>) -> Result<Json<JsonWebKeySet>, Problem> {
     Ok(Json(
         state
             .app
@@ -361,12 +362,14 @@ async fn keys(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
     ))
 }
 
-async fn discovery(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
-    state
+async fn discovery(State(state): State<AppState>) -> Result<Json<StudioDiscovery>, Problem> {
+    let keys = state
         .app
-        .studio_discovery()
-        .map(Json)
-        .map_err(|e| Problem::internal(&e))
+        .keys
+        .current(IssuerName::Studio)
+        .map_err(|e| Problem::internal(&e))?;
+    let alg = keys.signing_key().alg().to_string();
+    Ok(Json(StudioDiscovery::new(&state.app, alg)))
 }
 
 // ---- the Altinn Studio application (Designer) as the client -----------------------------------
@@ -477,13 +480,10 @@ async fn designer_callback(
             );
         }
     };
-    let access = tokens
-        .get("access_token")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let access = tokens.access_token.as_str();
     let nonce_ok = tokens
-        .get("id_token")
-        .and_then(Value::as_str)
+        .id_token
+        .as_deref()
         .and_then(|t| {
             let keys = state.app.keys.current(IssuerName::Studio).ok()?;
             crate::jose::verify_compact(t, keys.verifying_keys()).ok()

@@ -11,7 +11,7 @@ use crate::services::system_users::{RequestRecord, SystemUserRecord};
 
 /// `RequestSystemResponse` (and `AgentRequestSystemResponse`, which has no `rights`): a
 /// request as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestResponse {
     pub id: String,
@@ -58,7 +58,7 @@ impl RequestResponse {
 
 /// `RequestSystemResponseInternal` (R12): the request with its party and whether the person
 /// may only escalate.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestForPersonResponse {
     #[serde(flatten)]
@@ -72,7 +72,7 @@ pub struct RequestForPersonResponse {
 }
 
 /// `SystemUser` as the vendor and Maskinporten see it (U7–U9).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SystemUserResponse {
     pub id: String,
@@ -108,7 +108,7 @@ impl SystemUserResponse {
 }
 
 /// `SystemUserInternalDTO` (U1, U3, U6): what the customer sees of its system user.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SystemUserInternalResponse {
     #[serde(flatten)]
@@ -132,7 +132,7 @@ impl SystemUserInternalResponse {
 }
 
 /// `SystemUserRegisterDTO` (U10, U11): a system user in the change stream.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SystemUserRegisterResponse {
     pub id: String,
@@ -163,13 +163,13 @@ impl SystemUserRegisterResponse {
 }
 
 /// A page of a list (R7, U8): `{"links": {"next": …}, "data": […]}`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Paged<T: Serialize> {
     pub links: Links,
     pub data: Vec<T>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Links {
     /// Left out on the last page, as Altinn's serializer leaves nulls out (errata §A).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -177,14 +177,14 @@ pub struct Links {
 }
 
 /// U10's page: the changes, where they start and end, and the newest sequence number.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct StreamPage {
     pub links: Links,
     pub stats: StreamStats,
     pub data: Vec<SystemUserRegisterResponse>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StreamStats {
     pub page_start: i64,
@@ -193,10 +193,21 @@ pub struct StreamStats {
 }
 
 /// U17's answer: what a system user holds.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SystemUserRights<'a> {
     pub system_user_id: &'a str,
     pub rights: &'a [Right],
     pub access_packages: &'a [PackageRef],
+}
+
+pub(crate) fn schemas(s: &mut crate::http::openapi::Schemas) {
+    s.add::<RequestResponse>()
+        .add::<RequestForPersonResponse>()
+        .add::<SystemUserResponse>()
+        .add::<SystemUserInternalResponse>()
+        .add_as::<Paged<RequestResponse>>("PagedRequests")
+        .add_as::<Paged<SystemUserResponse>>("PagedSystemUsers")
+        .add::<StreamPage>()
+        .add::<SystemUserRights>();
 }
