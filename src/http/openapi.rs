@@ -118,7 +118,8 @@ mod tests {
     }
 
     /// Every response that has a body says what it is: a schema for JSON, the media type for
-    /// pages, scripts and text. Redirects and 204 have none.
+    /// pages, scripts and text. Redirects and 204 have none; another success without a body
+    /// says so ("empty body", as Altinn answers some deletes).
     #[test]
     fn every_response_with_a_body_has_its_content() {
         let doc = hand_written();
@@ -134,7 +135,12 @@ mod tests {
                     continue;
                 }
                 let Some(content) = content else {
-                    missing.push(format!("{method} {path} {status}"));
+                    let said_empty = r["description"]
+                        .as_str()
+                        .is_some_and(|d| d.contains("empty body"));
+                    if !(status.starts_with('2') && said_empty) {
+                        missing.push(format!("{method} {path} {status}"));
+                    }
                     continue;
                 };
                 for (media, c) in content {
@@ -204,17 +210,5 @@ mod tests {
             "schemas no operation refers to: {unused:?}"
         );
         assert!(all.iter().all(|r| r.starts_with("#/components/")));
-    }
-}
-#[cfg(test)]
-mod dump {
-    #[test]
-    fn dump_schemas() {
-        let s = super::schemas();
-        std::fs::write(
-            "/tmp/schemas.json",
-            serde_json::to_string_pretty(&s.0).unwrap(),
-        )
-        .unwrap();
     }
 }
