@@ -102,6 +102,14 @@ impl Problem {
         self
     }
 
+    /// The problem with the extension member `name` (written at the top level).
+    pub fn with_extension(mut self, name: &str, value: Value) -> Self {
+        self.extensions
+            .get_or_insert_default()
+            .insert(name.to_owned(), value);
+        self
+    }
+
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "Bad Request").with_detail(detail)
     }

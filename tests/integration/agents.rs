@@ -10,8 +10,8 @@ use crate::system_users::{VENDOR, Vendor, party_id, person_token, token_with, ve
 use common::{Engine, TestServer, claims_of, problem};
 use serde_json::{Value, json};
 
-const FIRM: &str = "313564363"; // Tallknuserne Regnskap AS, 28 regnskapsforer clients
-const GUNNHILD: &str = "24827748486"; // daglig leder of the firm
+pub(crate) const FIRM: &str = "313564363"; // Tallknuserne Regnskap AS, 28 regnskapsforer clients
+pub(crate) const GUNNHILD: &str = "24827748486"; // daglig leder of the firm
 const TOVE: &str = "06906900570"; // klientadministrator of the firm
 const KARI: &str = "05827536549"; // daglig leder of Fjellbekk Bakeri AS (a client)
 const SIRI: &str = "28849440200"; // no roles
@@ -29,7 +29,7 @@ const SU: &str = "/authentication/api/v1/systemuser";
 const FACADE: &str = "/authentication/api/v1/enduser/systemuser";
 const SYSTEM: &str = "317219253_klient";
 const RESOURCE_SCOPE: &str = "krr:global/kontaktinformasjon.read";
-const SIGNING: &str = "urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet";
+pub(crate) const SIGNING: &str = "urn:altinn:accesspackage:regnskapsforer-med-signeringsrettighet";
 const PAYROLL: &str = "urn:altinn:accesspackage:regnskapsforer-lonn";
 const AUDITOR: &str = "urn:altinn:accesspackage:ansvarlig-revisor";
 const ESTATE: &str = "urn:altinn:accesspackage:forretningsforer-eiendom";
@@ -40,7 +40,11 @@ fn pkgs(urns: &[&str]) -> Value {
 }
 
 /// The vendor's Maskinporten client and its client system (`packages` for clients).
-async fn vendor_with_client_system(s: &TestServer, id: &str, packages: &[&str]) -> Vendor {
+pub(crate) async fn vendor_with_client_system(
+    s: &TestServer,
+    id: &str,
+    packages: &[&str],
+) -> Vendor {
     let scopes = json!([
         "altinn:authentication/systemuser.request.write",
         "altinn:authentication/systemuser.request.read",
@@ -106,7 +110,7 @@ fn validation_codes(body: &Value) -> Vec<String> {
 }
 
 /// Creates an agent request for `org` and has `approver` approve it; the agent's id.
-async fn approved_agent(
+pub(crate) async fn approved_agent(
     s: &TestServer,
     vendor: &Vendor,
     system: &str,
@@ -159,7 +163,7 @@ async fn firm_with_agent(s: &TestServer, org: &str, pid: &str, packages: &[&str]
 }
 
 /// The party UUID of an organisation.
-async fn uuid_of(s: &TestServer, org: &str) -> String {
+pub(crate) async fn uuid_of(s: &TestServer, org: &str) -> String {
     s.app
         .store
         .organization(&org.parse().unwrap())

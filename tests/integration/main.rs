@@ -9,6 +9,7 @@ mod common;
 mod agents;
 mod browser;
 mod cli;
+mod contract;
 mod database_tls;
 mod foundation;
 mod grant_fuzz;

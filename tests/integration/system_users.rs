@@ -10,16 +10,16 @@ use tilgang::jose::{RsaSigningKey, sign_compact};
 
 pub(crate) const VENDOR: &str = "317219253";
 const OTHER_VENDOR: &str = "315034698";
-const KARI: &str = "05827536549"; // daglig leder, Fjellbekk Bakeri AS
-const BAKERY: &str = "315287138";
+pub(crate) const KARI: &str = "05827536549"; // daglig leder, Fjellbekk Bakeri AS
+pub(crate) const BAKERY: &str = "315287138";
 const ANDERS: &str = "28878205660"; // daglig leder, Nordlys Elektro AS
 const ELECTRIC: &str = "312882930";
 const CAMILLA: &str = "25908741695"; // daglig leder, Berg Frisør og Velvære AS
 const SALON: &str = "315472253";
 const SIRI: &str = "28849440200"; // no roles
 const REQ: &str = "/authentication/api/v1/systemuser/request";
-const SYSTEM: &str = "317219253_regnskap";
-const RESOURCE_SCOPE: &str = "krr:global/kontaktinformasjon.read";
+pub(crate) const SYSTEM: &str = "317219253_regnskap";
+pub(crate) const RESOURCE_SCOPE: &str = "krr:global/kontaktinformasjon.read";
 
 pub(crate) struct Vendor {
     pub(crate) key: RsaSigningKey,
@@ -81,7 +81,7 @@ pub(crate) async fn vendor_client(s: &TestServer, name: &str, scopes: Value) -> 
 }
 
 /// The vendor's Maskinporten client and its registered system.
-async fn vendor_with_system(s: &TestServer) -> Vendor {
+pub(crate) async fn vendor_with_system(s: &TestServer) -> Vendor {
     let scopes = json!([
         "altinn:authentication/systemuser.request.write",
         "altinn:authentication/systemuser.request.read",
@@ -110,7 +110,7 @@ async fn vendor_with_system(s: &TestServer) -> Vendor {
     Vendor { key, client_id }
 }
 
-fn request_body(org: &str) -> Value {
+pub(crate) fn request_body(org: &str) -> Value {
     json!({"systemId": SYSTEM, "partyOrgNo": org, "externalRef": format!("kunde-{org}"),
            "rights": [{"resource": [{"id": "urn:altinn:resource", "value": "ske-krav-og-betalinger"}]}],
            "accessPackages": [{"urn": "urn:altinn:accesspackage:skattegrunnlag"}],

@@ -2,12 +2,13 @@
 //! errata §B): agent requests carry access packages only. Reading them shares the standard
 //! requests' handlers, routed for the agent type.
 
+use std::collections::BTreeMap;
+
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
-use serde_json::{Value, json};
 
 use crate::http::AppState;
 use crate::http::auth::{RequestWrite, Scoped};
@@ -41,16 +42,14 @@ pub fn routes() -> Router<AppState> {
 /// ASP.NET's model-validation problem for a required property that is missing (errata
 /// §B.4: no `AUTH-` code).
 fn required(property: &str) -> Response {
-    let mut problem = Problem::new(
+    let errors = BTreeMap::from([(property, [format!("The {property} field is required.")])]);
+    Problem::new(
         StatusCode::BAD_REQUEST,
         "One or more validation errors occurred.",
     )
-    .with_detail(format!("{property} is required"));
-    let errors: Value = json!({ property: [format!("The {property} field is required.")] });
-    problem.extensions = Some(Box::new(
-        [("errors".to_owned(), errors)].into_iter().collect(),
-    ));
-    problem.into_response()
+    .with_detail(format!("{property} is required"))
+    .with_extension("errors", serde_json::to_value(errors).unwrap_or_default())
+    .into_response()
 }
 
 /// R2: 201 with `Location` (the standard request path, as in Altinn) for a new request, 200

@@ -60,13 +60,8 @@ pub fn su_problem(e: SuError) -> Response {
             if let Some(d) = p.detail {
                 problem = problem.with_detail(d);
             }
-            if !p.extensions.is_empty() {
-                problem.extensions = Some(Box::new(
-                    p.extensions
-                        .into_iter()
-                        .map(|(k, v)| (k.to_owned(), v))
-                        .collect(),
-                ));
+            for (name, value) in p.extensions {
+                problem = problem.with_extension(name, value);
             }
             problem.into_response()
         }

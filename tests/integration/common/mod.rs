@@ -10,6 +10,7 @@
 
 pub mod browser;
 pub mod certs;
+pub mod contract;
 pub mod oidc_provider;
 pub mod studio;
 pub mod tls_postgres;
