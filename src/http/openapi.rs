@@ -5,6 +5,7 @@
 //! lists them in its own `schemas` function.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -57,7 +58,8 @@ pub fn schemas() -> Schemas {
 /// The document with this server's public URL, only the routes of its profile, and the
 /// generated schemas.
 pub fn document(config: &Config) -> Value {
-    let mut doc = hand_written();
+    static MERGED: LazyLock<Value> = LazyLock::new(hand_written);
+    let mut doc = MERGED.clone();
     doc["servers"] = serde_json::json!([{ "url": config.public_url }]);
     if config.profile != Profile::Local
         && let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut)
