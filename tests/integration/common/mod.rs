@@ -54,7 +54,7 @@ async fn postgres_unreachable() -> Option<String> {
     }
 }
 
-fn in_ci() -> bool {
+pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
 }
 
