@@ -4,6 +4,7 @@
 pub mod activation;
 pub mod agent;
 pub mod captcha;
+pub mod change_request;
 pub mod grant;
 pub mod import;
 pub mod localized;

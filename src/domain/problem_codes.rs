@@ -136,6 +136,14 @@ codes! {
     PID_INVALID = "AUTH-00102", 400, "not a valid national identity number";
     /// tilgang's own (Altinn has no such check).
     PERSON_NOT_FOUND = "AUTH-00103", 404, "no such person in the register";
+    /// tilgang's own: Altinn answers a plain-text 400 with these words.
+    CORRELATION_ID_INVALID = "AUTH-00104", 400, "Missing or invalid QueryParameter: correlation-id. Generate a unique UUID (RFC 4122) for this Change Request, and add as a Query Parameter.";
+    /// tilgang's own: Altinn answers a plain-text 400 with these words.
+    CORRELATION_ID_IS_SYSTEM_USER_ID = "AUTH-00105", 400, "The correlation-id should not be the same as the system-user-id. Generate a unique id.";
+    /// tilgang's own (errata §E.19: Altinn answers a bare 401).
+    SYSTEM_USER_OF_OTHER_VENDOR = "AUTH-00106", 403, "The system user belongs to another vendor's system.";
+    /// tilgang's own (Altinn's result depends on the order it applies the lists in).
+    CHANGE_REQUEST_CONTRADICTS_ITSELF = "AUTH-00107", 400, "A right or access package is both required and unwanted.";
     /// tilgang's own (Altinn has no such check).
     SYSTEM_NAME_INVALID = "AUTH.VLD-00100", 400, "The name must be given in nb, nn and en, each at most 4000 characters";
     /// tilgang's own (Altinn has no such check).

@@ -190,16 +190,35 @@ pub fn check_requested(
             codes::SYSTEM_USER_MISSING_RIGHTS_OR_ACCESS_PACKAGES,
         ));
     }
+    check_rights_in_system(rights, system)?;
+    check_packages_in_system(packages, system, is_assignable)
+}
+
+/// Whether two rights name the same resource (the same attribute pairs, in any order;
+/// `action` aside).
+pub fn same_right(a: &Right, b: &Right) -> bool {
+    pair_set(&a.resource) == pair_set(&b.resource)
+}
+
+/// The rights asked for are among the system's (AUTH-00001).
+pub fn check_rights_in_system(rights: &[Right], system: &System) -> Result<(), RequestProblem> {
     if rights.len() > system.rights.len()
-        || rights.iter().any(|r| {
-            !system
-                .rights
-                .iter()
-                .any(|s| pair_set(&s.resource) == pair_set(&r.resource))
-        })
+        || rights
+            .iter()
+            .any(|r| !system.rights.iter().any(|s| same_right(s, r)))
     {
         return Err(rights_not_found());
     }
+    Ok(())
+}
+
+/// The packages asked for are among the system's (AUTH-00063) and assignable to a standard
+/// system user (AUTH-00064).
+pub fn check_packages_in_system(
+    packages: &[PackageRef],
+    system: &System,
+    is_assignable: impl Fn(&str) -> Option<bool>,
+) -> Result<(), RequestProblem> {
     let not_in_system: Vec<&str> = packages
         .iter()
         .filter(|p| !system.access_packages.contains(p))

@@ -87,7 +87,7 @@ impl SystemInput {
 }
 
 /// A registered system as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct System {
     pub internal_id: String,
     pub system_id: String,

@@ -72,6 +72,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0010_party_name.sql"),
         postgres: include_str!("../../migrations/postgres/0010_party_name.sql"),
     },
+    Migration {
+        version: 11,
+        name: "change_requests",
+        sqlite: include_str!("../../migrations/sqlite/0011_change_requests.sql"),
+        postgres: include_str!("../../migrations/postgres/0011_change_requests.sql"),
+    },
 ];
 
 /// The PostgreSQL advisory lock that serialises migrations of instances starting together.

@@ -457,6 +457,32 @@ pub async fn delete_system_user(
     Ok(r.rows_affected() == 1)
 }
 
+/// Replaces a live system user's rights and packages (an approved change request), once:
+/// `false` when it was deleted or changed (its `seq` moved) since `expected_seq` was read.
+pub async fn replace_grants(
+    conn: &mut Conn,
+    id: &str,
+    rights: &[Right],
+    packages: &[PackageRef],
+    expected_seq: i64,
+    now: Micros,
+) -> Result<bool, StoreError> {
+    let seq = next_seq(&mut *conn).await?;
+    let r = sqlx::query(
+        "UPDATE system_user SET rights = $2, access_packages = $3, updated_at = $4, seq = $5 \
+         WHERE id = $1 AND is_deleted = 0 AND seq = $6",
+    )
+    .bind(id)
+    .bind(json(&rights))
+    .bind(json(&packages))
+    .bind(now)
+    .bind(seq)
+    .bind(expected_seq)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
 /// Marks a `New` request as escalated to the organisation's administrators.
 pub async fn escalate_request(conn: &mut Conn, id: &str, now: Micros) -> Result<bool, StoreError> {
     let r = sqlx::query("UPDATE systemuser_request SET escalated = 1, updated_at = $2 WHERE id = $1 AND status = 'New' AND is_deleted = 0")
