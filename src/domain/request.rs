@@ -95,6 +95,12 @@ pub fn effective_status(
     }
 }
 
+/// A UUID as tilgang stores it (lower case, hyphenated), as Altinn's GUID binding ignores
+/// case; anything else as given (it then matches nothing).
+pub fn canonical_uuid(id: &str) -> String {
+    uuid::Uuid::parse_str(id.trim()).map_or_else(|_| id.to_owned(), |u| u.to_string())
+}
+
 /// `externalRef` as stored: a missing or empty one means the customer's org number.
 pub fn effective_external_ref(external_ref: Option<&str>, party_org_no: &str) -> String {
     match external_ref.map(str::trim) {

@@ -14,7 +14,7 @@ use super::system_users::{Asked, SuError, p, p_detail};
 use super::tokens::Caller;
 use crate::domain::agent;
 use crate::domain::problem_codes as codes;
-use crate::domain::request::{self, RequestProblem, SystemUserType};
+use crate::domain::request::{self, RequestProblem, SystemUserType, canonical_uuid};
 use crate::domain::system::PackageRef;
 use crate::store::StoreError;
 pub use crate::store::agent::ClientCursor;
@@ -121,11 +121,6 @@ pub fn page_token(cursor: &ClientCursor) -> String {
 }
 
 /// A plain 400 for input that is malformed (not one of Altinn's codes).
-/// A UUID as tilgang stores it (lower case, hyphenated), as Altinn's GUID binding ignores
-/// case; anything else as given (it then matches nothing).
-fn canonical_uuid(id: &str) -> String {
-    uuid::Uuid::parse_str(id.trim()).map_or_else(|_| id.to_owned(), |u| u.to_string())
-}
 
 pub(crate) fn invalid(detail: &str) -> SuError {
     SuError::Invalid(detail.to_owned())

@@ -20,7 +20,7 @@ pub enum Job {
     /// Forget expired assertion ids, log-in requests, codes, sessions, captchas, failed-log-in
     /// runs and unactivated accounts whose activation expired.
     Purge,
-    /// Time out system-user requests left `New` too long.
+    /// Time out system-user requests and change requests left `New` too long.
     TimeOutRequests,
     /// Retry mail whose next attempt is due.
     RetryMail,
@@ -61,7 +61,11 @@ impl Job {
                 n += app.purge_unactivated_accounts().await.map_err(s)?;
                 Ok(n)
             }
-            Job::TimeOutRequests => app.time_out_requests().await.map_err(s),
+            Job::TimeOutRequests => {
+                let requests = app.time_out_requests().await.map_err(s)?;
+                let changes = app.time_out_change_requests().await.map_err(s)?;
+                Ok(requests + changes)
+            }
             Job::RetryMail => app.deliver_due_mail().await.map(|n| n as u64).map_err(s),
             Job::ReloadKeys => app
                 .keys

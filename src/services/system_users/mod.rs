@@ -24,6 +24,7 @@ pub use crate::store::system_user::{RequestRecord, SystemUserRecord};
 use crate::store::{Store, StoreError};
 
 mod answers;
+pub mod changes;
 
 pub const PAGE_SIZE: i64 = 50;
 
