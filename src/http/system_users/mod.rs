@@ -2,6 +2,7 @@
 //! and the organisation's system-user portal.
 
 pub mod approval;
+pub mod change_api;
 pub mod enduser_api;
 pub mod pages;
 pub mod portal;
@@ -41,6 +42,7 @@ impl Kind for Agent {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(vendor_api::routes())
+        .merge(change_api::routes())
         .merge(enduser_api::routes())
         .merge(approval::routes())
         .merge(portal::routes())

@@ -109,6 +109,30 @@ pub struct PageQuery {
     token: Option<String>,
 }
 
+impl PageQuery {
+    /// The id the page starts after: the token is base64url of the JSON of the last id seen
+    /// (empty for the first page); a token that is not one is a 400.
+    pub fn after(&self) -> Result<String, Response> {
+        match self.token.as_deref() {
+            None | Some("") => Ok(String::new()),
+            Some(t) => B64
+                .decode(t)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<String>(&b).ok())
+                .filter(|id| !id.contains('\0'))
+                .ok_or_else(|| {
+                    Problem::bad_request("token is not a page token from links.next")
+                        .into_response()
+                }),
+        }
+    }
+}
+
+/// The token of the page after the one that ends with `id`.
+pub fn page_token(id: String) -> String {
+    B64.encode(serde_json::Value::from(id).to_string())
+}
+
 /// R7, R8: pages of `{links: {next}, data}`; the token is base64url of the JSON of the last
 /// id seen.
 pub async fn by_system<K: Kind>(
@@ -118,20 +142,9 @@ pub async fn by_system<K: Kind>(
     Query(q): Query<PageQuery>,
 ) -> Response {
     let caller = &scoped.0;
-    let after = match q.token.as_deref() {
-        None | Some("") => String::new(),
-        Some(t) => match B64
-            .decode(t)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<String>(&b).ok())
-            .filter(|id| !id.contains('\0'))
-        {
-            Some(id) => id,
-            None => {
-                return Problem::bad_request("token is not a page token from links.next")
-                    .into_response();
-            }
-        },
+    let after = match q.after() {
+        Ok(after) => after,
+        Err(r) => return r,
     };
     match state
         .app
@@ -147,7 +160,7 @@ pub async fn by_system<K: Kind>(
             let next = next.map(|id| {
                 state.app.config.url(&format!(
                     "{BASE}/request/vendor/{agent}bysystem/{system_id}?token={}",
-                    B64.encode(serde_json::Value::from(id).to_string())
+                    page_token(id)
                 ))
             });
             Json(Paged {

@@ -7,6 +7,8 @@ use crate::clock::format_micros;
 use crate::domain::request::{RequestStatus, SystemUserType};
 use crate::domain::system::{PackageRef, Right};
 use crate::services::App;
+use crate::services::reference::PartyRecord;
+use crate::services::system_users::changes::ChangeRequestRecord;
 use crate::services::system_users::{RequestRecord, SystemUserRecord};
 
 /// `RequestSystemResponse` (and `AgentRequestSystemResponse`, which has no `rights`): a
@@ -201,6 +203,114 @@ pub struct SystemUserRights<'a> {
     pub access_packages: &'a [PackageRef],
 }
 
+/// `ChangeRequestResponse` (C1–C6): a change request as the vendor and the customer see it.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeRequestResponse {
+    pub id: String,
+    pub external_ref: String,
+    pub system_id: String,
+    pub system_user_id: String,
+    pub party_org_no: String,
+    pub required_rights: Vec<Right>,
+    pub unwanted_rights: Vec<Right>,
+    pub required_access_packages: Vec<PackageRef>,
+    pub unwanted_access_packages: Vec<PackageRef>,
+    /// `New`, `Accepted`, `Rejected`, `Timedout`, or `NoChangeNeeded` (C1 only, not stored).
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_url: Option<String>,
+    /// On the vendor's answers (C1–C3); empty for `NoChangeNeeded`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirm_url: Option<String>,
+    pub created: String,
+    pub timed_out: bool,
+}
+
+impl ChangeRequestResponse {
+    pub fn of(app: &App, c: &ChangeRequestRecord, with_confirm_url: bool) -> Self {
+        let status = app.change_request_status(c);
+        ChangeRequestResponse {
+            id: c.id.clone(),
+            external_ref: c.external_ref.clone(),
+            system_id: c.system_id.clone(),
+            system_user_id: c.system_user_id.clone(),
+            party_org_no: c.party_org_no.clone(),
+            required_rights: c.required_rights.clone(),
+            unwanted_rights: c.unwanted_rights.clone(),
+            required_access_packages: c.required_access_packages.clone(),
+            unwanted_access_packages: c.unwanted_access_packages.clone(),
+            status: status.as_str(),
+            redirect_url: c.redirect_url.clone(),
+            confirm_url: with_confirm_url.then(|| app.change_confirm_url(c)),
+            created: format_micros(c.created_at),
+            timed_out: status == RequestStatus::Timedout,
+        }
+    }
+
+    /// C1's answer when all four lists are empty: nothing was stored (errata §E.15). Altinn
+    /// writes the default date as `created`.
+    pub fn no_change_needed(c: &ChangeRequestRecord) -> Self {
+        ChangeRequestResponse {
+            id: c.id.clone(),
+            external_ref: c.external_ref.clone(),
+            system_id: c.system_id.clone(),
+            system_user_id: c.system_user_id.clone(),
+            party_org_no: c.party_org_no.clone(),
+            required_rights: Vec::new(),
+            unwanted_rights: Vec::new(),
+            required_access_packages: Vec::new(),
+            unwanted_access_packages: Vec::new(),
+            status: "NoChangeNeeded",
+            redirect_url: c.redirect_url.clone(),
+            confirm_url: Some(String::new()),
+            created: "0001-01-01T00:00:00".to_owned(),
+            timed_out: false,
+        }
+    }
+}
+
+/// `ChangeRequestResponseInternal` (C7): the change request with its party, for the person
+/// who answers it.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeRequestForPersonResponse {
+    pub id: String,
+    pub external_ref: String,
+    pub system_id: String,
+    pub system_user_id: String,
+    pub party_org_no: String,
+    pub party_id: Option<i64>,
+    pub party_uuid: Option<String>,
+    pub required_rights: Vec<Right>,
+    pub unwanted_rights: Vec<Right>,
+    pub required_access_packages: Vec<PackageRef>,
+    pub unwanted_access_packages: Vec<PackageRef>,
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_url: Option<String>,
+}
+
+impl ChangeRequestForPersonResponse {
+    pub fn of(app: &App, c: &ChangeRequestRecord, party: Option<&PartyRecord>) -> Self {
+        ChangeRequestForPersonResponse {
+            id: c.id.clone(),
+            external_ref: c.external_ref.clone(),
+            system_id: c.system_id.clone(),
+            system_user_id: c.system_user_id.clone(),
+            party_org_no: c.party_org_no.clone(),
+            party_id: party.map(|p| p.party_id),
+            party_uuid: party.map(|p| p.party_uuid.clone()),
+            required_rights: c.required_rights.clone(),
+            unwanted_rights: c.unwanted_rights.clone(),
+            required_access_packages: c.required_access_packages.clone(),
+            unwanted_access_packages: c.unwanted_access_packages.clone(),
+            status: app.change_request_status(c).as_str(),
+            redirect_url: c.redirect_url.clone(),
+        }
+    }
+}
+
 pub(crate) fn schemas(s: &mut crate::http::openapi::Schemas) {
     s.add::<RequestResponse>()
         .add::<RequestForPersonResponse>()
@@ -209,5 +319,8 @@ pub(crate) fn schemas(s: &mut crate::http::openapi::Schemas) {
         .add_as::<Paged<RequestResponse>>("PagedRequests")
         .add_as::<Paged<SystemUserResponse>>("PagedSystemUsers")
         .add::<StreamPage>()
-        .add::<SystemUserRights>();
+        .add::<SystemUserRights>()
+        .add::<ChangeRequestResponse>()
+        .add::<ChangeRequestForPersonResponse>()
+        .add_as::<Paged<ChangeRequestResponse>>("PagedChangeRequests");
 }

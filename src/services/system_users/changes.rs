@@ -5,8 +5,8 @@
 
 use crate::domain::change_request::{Change, Diff};
 use crate::domain::request::canonical_uuid;
-use crate::store::change_request::{self as cr};
 pub use crate::store::change_request::ChangeRequestRecord;
+use crate::store::change_request::{self as cr};
 
 use super::*;
 
@@ -222,7 +222,9 @@ impl App {
         {
             return Ok(Created::Stored(existing));
         }
-        if existing.system_user_id != user.id && status == RequestStatus::New && !existing.is_deleted
+        if existing.system_user_id != user.id
+            && status == RequestStatus::New
+            && !existing.is_deleted
         {
             return Err(p_detail(
                 codes::EXTERNAL_REQUEST_ID_PENDING,
@@ -317,8 +319,15 @@ impl App {
             return Err(change_not_found());
         }
         let actor = caller.audit_name();
-        change_audit_in(&mut tx, &actor, "systemuser.changerequest.delete", &c, json!({}), now)
-            .await?;
+        change_audit_in(
+            &mut tx,
+            &actor,
+            "systemuser.changerequest.delete",
+            &c,
+            json!({}),
+            now,
+        )
+        .await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }
@@ -335,6 +344,30 @@ impl App {
             .await?
             .filter(|c| !c.is_deleted && org.is_none_or(|o| o == c.party_org_no))
             .ok_or_else(change_not_found)
+    }
+
+    /// C7: the change request and its organisation, for a person with authority for it
+    /// (403 AUTH-00066 otherwise).
+    pub async fn change_request_for_person(
+        &self,
+        pid: &str,
+        id: &str,
+    ) -> Result<
+        (
+            ChangeRequestRecord,
+            Option<crate::store::reference::PartyRecord>,
+        ),
+        SuError,
+    > {
+        let c = self.customer_change_request(None, id).await?;
+        if !self.has_authority(pid, &c.party_org_no).await? {
+            return Err(p(codes::REQUEST_USER_IS_NOT_ACCESS_MANAGER));
+        }
+        let party = match c.party_org_no.parse() {
+            Ok(org) => self.store.organization(&org).await?,
+            Err(_) => None,
+        };
+        Ok((c, party))
     }
 
     /// C8, C9 and the page: approves (the system user then holds exactly the new set, in the
@@ -362,8 +395,15 @@ impl App {
         let cutoff = now.saturating_sub(self.timeout_micros());
         if !approve {
             let mut tx = self.store.begin().await?;
-            if !cr::decide_change_request(&mut tx, &c.id, RequestStatus::Rejected, &actor, cutoff, now)
-                .await?
+            if !cr::decide_change_request(
+                &mut tx,
+                &c.id,
+                RequestStatus::Rejected,
+                &actor,
+                cutoff,
+                now,
+            )
+            .await?
             {
                 return Err(p(codes::REQUEST_STATUS_NOT_NEW));
             }
@@ -403,8 +443,15 @@ impl App {
                 .ok_or_else(system_user_gone)?;
             let (rights, packages) = change_of(&c).apply(&user.rights, &user.access_packages);
             let mut tx = self.store.begin().await?;
-            if !cr::decide_change_request(&mut tx, &c.id, RequestStatus::Accepted, &actor, cutoff, now)
-                .await?
+            if !cr::decide_change_request(
+                &mut tx,
+                &c.id,
+                RequestStatus::Accepted,
+                &actor,
+                cutoff,
+                now,
+            )
+            .await?
             {
                 return Err(p(codes::REQUEST_STATUS_NOT_NEW));
             }
@@ -442,9 +489,8 @@ impl App {
             .await?
             .filter(|u| !u.is_deleted);
         let system = self.store.system(&change.system_id).await?;
-        let name_of = |o: Option<crate::store::reference::PartyRecord>| {
-            o.map(|o| o.name).unwrap_or_default()
-        };
+        let name_of =
+            |o: Option<crate::store::reference::PartyRecord>| o.map(|o| o.name).unwrap_or_default();
         let customer_name = match change.party_org_no.parse() {
             Ok(org) => name_of(self.store.organization(&org).await?),
             Err(_) => String::new(),
