@@ -121,7 +121,6 @@ pub fn page_token(cursor: &ClientCursor) -> String {
 }
 
 /// A plain 400 for input that is malformed (not one of Altinn's codes).
-
 pub(crate) fn invalid(detail: &str) -> SuError {
     SuError::Invalid(detail.to_owned())
 }

@@ -117,7 +117,7 @@ async fn by_system(
 ) -> Response {
     let after = match q.after() {
         Ok(after) => after,
-        Err(r) => return r,
+        Err(p) => return p.into_response(),
     };
     let app = &state.app;
     match app

@@ -112,7 +112,7 @@ pub struct PageQuery {
 impl PageQuery {
     /// The id the page starts after: the token is base64url of the JSON of the last id seen
     /// (empty for the first page); a token that is not one is a 400.
-    pub fn after(&self) -> Result<String, Response> {
+    pub fn after(&self) -> Result<String, Problem> {
         match self.token.as_deref() {
             None | Some("") => Ok(String::new()),
             Some(t) => B64
@@ -120,10 +120,7 @@ impl PageQuery {
                 .ok()
                 .and_then(|b| serde_json::from_slice::<String>(&b).ok())
                 .filter(|id| !id.contains('\0'))
-                .ok_or_else(|| {
-                    Problem::bad_request("token is not a page token from links.next")
-                        .into_response()
-                }),
+                .ok_or_else(|| Problem::bad_request("token is not a page token from links.next")),
         }
     }
 }
@@ -144,7 +141,7 @@ pub async fn by_system<K: Kind>(
     let caller = &scoped.0;
     let after = match q.after() {
         Ok(after) => after,
-        Err(r) => return r,
+        Err(p) => return p.into_response(),
     };
     match state
         .app
