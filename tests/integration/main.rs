@@ -8,6 +8,7 @@ mod common;
 
 mod agents;
 mod browser;
+mod change_requests;
 mod cli;
 mod contract;
 mod database_tls;

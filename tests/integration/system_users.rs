@@ -646,7 +646,7 @@ engine_tests! {
 }
 
 /// Runs futures concurrently (a small join_all, to keep dependencies lean).
-async fn futures_join_all<F>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output>
+pub(crate) async fn futures_join_all<F>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output>
 where
     F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
