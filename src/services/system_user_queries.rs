@@ -23,6 +23,8 @@ pub struct OrganisationOverview {
     /// The systems' names by system id and language.
     pub system_names: HashMap<String, HashMap<String, String>>,
     pub pending: Vec<RequestRecord>,
+    /// The organisation's change requests that wait for an answer.
+    pub pending_changes: Vec<crate::services::system_users::changes::ChangeRequestRecord>,
     /// The names of every resource and package the system users hold.
     pub names: ReferenceNames,
     /// The access managers (pid, name), when the person is a main administrator (who may
@@ -294,6 +296,7 @@ impl App {
             tracing::warn!(error = %e, "cannot time out requests now; the page shows them as stored");
         }
         let pending = self.store.pending_requests(org, None).await?;
+        let pending_changes = self.pending_change_requests(org).await?;
         let access_managers = if self.store.is_main_administrator(pid, org).await? {
             Some(self.store.access_managers(org).await?)
         } else {
@@ -303,6 +306,7 @@ impl App {
             users,
             system_names,
             pending,
+            pending_changes,
             names,
             access_managers,
         })

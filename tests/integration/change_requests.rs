@@ -429,4 +429,80 @@ engine_tests! {
         assert_eq!(holds(&s, su).await, (json!([right(PAYROLL_REPORT)]), json!([pkg(VAT)])));
         s.stop().await;
     }
+
+    async fn the_page_at_the_confirm_url_shows_the_difference(engine: Engine) {
+        let s = TestServer::start(engine).await;
+        let f = fixture(&s).await;
+        let id = Uuid::new_v4().to_string();
+        let created = json_of(ask(&s, &f.token, &id, &f.system_user, &add_right_remove_package()).await, 201).await;
+        let confirm = created["confirmUrl"].as_str().unwrap().to_owned();
+        let b = &s.browser;
+        let page = |cookie: String, url: String| async move {
+            let res = b.get(&url).header("cookie", cookie).send().await.unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        };
+
+        // Not logged in: to ID-porten and back; without authority: told who may approve.
+        let res = b.get(&confirm).send().await.unwrap();
+        assert!(common::location(&res).starts_with("/auth/login/idporten?goto=%2Faccessmanagement%2Fui%2Fsystemuser%2Fchangerequest%3Fid%3D"));
+        let siri = s.login_as(SIRI).await;
+        let (status, html) = page(siri.clone(), confirm.clone()).await;
+        assert_eq!(status, 403);
+        assert!(html.contains("daglig leder"), "{html}");
+
+        // The daglig leder sees what it holds, what is added and what is removed, in her language.
+        let kari = s.login_as(KARI).await;
+        let (status, html) = page(kari.clone(), confirm.clone()).await;
+        assert_eq!(status, 200, "{html}");
+        let section = |id: &str| html.split(&format!("id=\"{id}\"")).nth(1).and_then(|r| r.split("</div>").next()).unwrap_or_default().to_owned();
+        assert!(section("held").contains("Krav og betalinger") && section("held").contains("Skattegrunnlag"), "{html}");
+        assert!(section("added").contains("Innrapportering av a-melding") && !section("added").contains("Skattegrunnlag"), "{html}");
+        assert!(section("removed").contains("Skattegrunnlag") && !section("removed").contains("Krav"), "{html}");
+        assert!(html.contains("Lønn og skatt") && html.contains("Fjellbekk Bakeri AS") && html.contains("Endring av systemtilgang"));
+        let (_, english) = page(format!("{kari}; lang=en"), confirm.clone()).await;
+        assert!(english.contains("Will be added") && english.contains("A-melding reporting") && english.contains("Payroll and tax"), "{english}");
+        let (_, nynorsk) = page(format!("{kari}; lang=nn"), confirm.clone()).await;
+        assert!(nynorsk.contains("Blir fjerna") && nynorsk.contains("Løn og skatt"), "{nynorsk}");
+
+        // The organisation's page lists it under the system user.
+        let (_, portal) = page(kari.clone(), s.url(&format!("/accessmanagement/ui/systemuser/?org={BAKERY}"))).await;
+        assert!(portal.contains(&format!("changerequest?id={id}")), "{portal}");
+
+        // A forged form changes nothing; the real one approves and sends her back to the vendor.
+        let csrf = common::input_value(&html, "csrf").unwrap();
+        let decide_url = s.url("/accessmanagement/ui/systemuser/changerequest/decide");
+        let res = b.post(&decide_url).header("cookie", &kari).form(&[("id", id.as_str()), ("csrf", "forged"), ("decision", "approve")]).send().await.unwrap();
+        assert_eq!(res.status(), 403);
+        let res = b.post(&decide_url).header("cookie", &kari).form(&[("id", id.as_str()), ("csrf", csrf.as_str()), ("decision", "approve")]).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let receipt = res.text().await.unwrap();
+        assert!(receipt.contains("Endringen er godkjent") && receipt.contains(&format!("href=\"{REDIRECT}?kunde=1\"")), "{receipt}");
+        assert_eq!(holds(&s, &f.system_user).await, (json!([right(TAXES), right(PAYROLL_REPORT)]), json!([])));
+        let (status, html) = page(kari.clone(), confirm.clone()).await;
+        assert_eq!(status, 409);
+        assert!(html.contains("allerede godkjent"));
+        let (_, portal) = page(kari.clone(), s.url(&format!("/accessmanagement/ui/systemuser/?org={BAKERY}"))).await;
+        assert!(!portal.contains("changerequest?id="), "answered: no longer listed");
+
+        // Nothing to change, unknown, timed out, and a deleted system user.
+        let same = Uuid::new_v4().to_string();
+        let created = json_of(ask(&s, &f.token, &same, &f.system_user, &json!({"requiredRights": [right(TAXES)]})).await, 201).await;
+        let (status, html) = page(kari.clone(), created["confirmUrl"].as_str().unwrap().to_owned()).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("id=\"no-change\""), "{html}");
+        let (status, _) = page(kari.clone(), s.url("/accessmanagement/ui/systemuser/changerequest?id=nothing")).await;
+        assert_eq!(status, 404);
+        let bakery = party_id(&s, BAKERY).await;
+        let res = send(&s, reqwest::Method::DELETE, &format!("{SU}/{bakery}/{}", f.system_user), &person_token(&s, KARI).await).await;
+        assert_eq!(res.status(), 202);
+        let (status, html) = page(kari.clone(), created["confirmUrl"].as_str().unwrap().to_owned()).await;
+        assert_eq!(status, 410);
+        assert!(html.contains("Systembrukeren er slettet"), "{html}");
+        s.clock.advance(std::time::Duration::from_secs(10 * 24 * 3600));
+        let kari = s.login_as(KARI).await;
+        let (status, html) = page(kari, created["confirmUrl"].as_str().unwrap().to_owned()).await;
+        assert_eq!(status, 410);
+        assert!(html.contains("utløpt"), "{html}");
+        s.stop().await;
+    }
 }

@@ -151,17 +151,24 @@ struct EscalatePage<'a> {
     csrf: &'a str,
 }
 
+/// After an answer: what happened, and back to the vendor's `redirectUrl` when it gave one.
 #[derive(Template)]
 #[template(path = "system_users/receipt.html")]
-struct Receipt<'a> {
-    f: Frame,
-    t: &'static ApprovalTexts,
-    text: &'static str,
-    redirect_url: Option<&'a str>,
+pub(super) struct Receipt<'a> {
+    pub f: Frame,
+    pub t: &'static ApprovalTexts,
+    pub text: &'static str,
+    pub redirect_url: Option<&'a str>,
 }
 
 /// A message page with a link to the person's log-in page.
-fn note(state: &AppState, lang: Lang, status: StatusCode, title: &str, text: &str) -> Response {
+pub(super) fn note(
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+) -> Response {
     private(message(
         state,
         lang,
@@ -197,6 +204,19 @@ fn not_answerable(state: &AppState, lang: Lang, r: &RequestRecord) -> Option<Res
     Some(note(state, lang, status, title, text))
 }
 
+/// To log in with ID-porten, and back to `uri` afterwards.
+pub(super) fn to_login(uri: &axum::http::Uri) -> Response {
+    let goto = uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".into());
+    Redirect::to(&format!(
+        "/auth/login/idporten?goto={}",
+        crate::services::idp::percent_encode(&goto)
+    ))
+    .into_response()
+}
+
 async fn show<K: Kind>(
     State(state): State<AppState>,
     lang: Lang,
@@ -205,15 +225,7 @@ async fn show<K: Kind>(
     Query(q): Query<ShowQuery>,
 ) -> PageResult {
     let Some((_, session)) = session else {
-        let goto = uri
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_else(|| "/".into());
-        return Ok(Redirect::to(&format!(
-            "/auth/login/idporten?goto={}",
-            crate::services::idp::percent_encode(&goto)
-        ))
-        .into_response());
+        return Ok(to_login(&uri));
     };
     let t = ApprovalTexts::of(lang);
     let not_found = || {

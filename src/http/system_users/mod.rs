@@ -3,6 +3,7 @@
 
 pub mod approval;
 pub mod change_api;
+pub mod change_approval;
 pub mod enduser_api;
 pub mod pages;
 pub mod portal;
@@ -45,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .merge(change_api::routes())
         .merge(enduser_api::routes())
         .merge(approval::routes())
+        .merge(change_approval::routes())
         .merge(portal::routes())
 }
 

@@ -87,6 +87,8 @@ texts! {
             "The system access does not exist or was deleted already.",
         ],
         for_clients: ["For klienter", "For klientar", "For clients"],
+        pending_changes: ["Endringer som venter på svar:", "Endringar som ventar på svar:", "Changes waiting for an answer:"],
+        open_change: ["Se endringen", "Sjå endringa", "See the change"],
         manage_clients: ["Se og velg klienter", "Sjå og vel klientar", "See and choose clients"],
         packages_given: ["Tilgangspakker gitt til regnskapsfører, revisor eller forretningsfører", "Tilgangspakkar gitt til rekneskapsførar, revisor eller forretningsførar", "Access packages given to an accountant, auditor or business manager"],
         managers: ["Tilgangsstyrere", "Tilgangsstyrarar", "Access managers"],
@@ -140,6 +142,8 @@ struct UserView<'a> {
     packages: Vec<Named>,
     /// An agent system user (its page lists and changes its clients).
     is_agent: bool,
+    /// The pages of its change requests that wait for an answer.
+    pending_changes: Vec<String>,
 }
 
 #[derive(Template)]
@@ -294,6 +298,18 @@ fn user_view<'a>(
         rights,
         packages,
         is_agent: u.user_type == crate::domain::request::SystemUserType::Agent,
+        pending_changes: overview
+            .pending_changes
+            .iter()
+            .filter(|c| c.system_user_id == u.id)
+            .map(|c| {
+                format!(
+                    "{}?id={}&DONTCHOOSEREPORTEE=true",
+                    super::change_approval::PAGE,
+                    c.id
+                )
+            })
+            .collect(),
     }
 }
 

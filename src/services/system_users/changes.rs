@@ -91,6 +91,16 @@ impl App {
             .await
     }
 
+    /// The organisation's change requests that wait for an answer (not timed out), for all
+    /// its system users in one query.
+    pub async fn pending_change_requests(
+        &self,
+        org: &str,
+    ) -> Result<Vec<ChangeRequestRecord>, StoreError> {
+        let not_before = self.clock.now().saturating_sub(self.timeout_micros());
+        self.store.pending_change_requests(org, not_before).await
+    }
+
     /// C1, in the order of §2.3 as errata §E corrects it.
     pub async fn create_change_request(
         &self,
