@@ -122,21 +122,25 @@ class Vendor:
             "assertion": self.sign(claims),
         })
 
-    def set_up(self):
-        """A Maskinporten client with a fresh key and a client system, once per state dir."""
-        if "client_id" in self.state:
-            return
+    def new_client(self, name, description):
+        """A Maskinporten client of the vendor with a fresh RSA key."""
         subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
                         "rsa_keygen_bits:2048", "-out", self.key_file],
                        check=True, capture_output=True)
         self.state["kid"] = f"vendor-{uuid.uuid4().hex[:8]}"
         dcr = self.test_token("GetEnterpriseToken", orgNo=VENDOR, scopes="idporten:dcr.write")
         client = call("POST", self.url("/selvbetjening/api/v1/clients"), dcr, {
-            "client_name": "Klientregnskap", "description": "The vendor's client system",
-            "scopes": SCOPES})
+            "client_name": name, "description": description, "scopes": SCOPES})
         self.state["client_id"] = client["client_id"]
         call("POST", self.url(f"/selvbetjening/api/v1/clients/{client['client_id']}/jwks"), dcr,
              {"keys": [self.jwk()]})
+        return client
+
+    def set_up(self):
+        """A Maskinporten client with a fresh key and a client system, once per state dir."""
+        if "client_id" in self.state:
+            return
+        client = self.new_client("Klientregnskap", "The vendor's client system")
         system_id = f"{VENDOR}_klientregnskap_{uuid.uuid4().hex[:6]}"
         register = self.test_token("GetEnterpriseToken", orgNo=VENDOR,
                                    scopes="altinn:authentication/systemregister.write")

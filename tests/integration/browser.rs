@@ -270,11 +270,16 @@ async fn create_a_user_in_altinn_studio() {
     s.stop().await;
 }
 
-/// Runs the vendor script of the README (examples/vendor_agent.py) against `s`.
+/// Runs a vendor script of the README (`examples/<script>`) against `s`.
 /// The script runs on a thread of its own, so that the server keeps answering it.
 /// The test server's clock stands still unless moved; the script signs with the wall clock, so
 /// the server's clock is brought up to it first.
-async fn vendor_script(s: &TestServer, state: &std::path::Path, step: &str) -> (bool, String) {
+async fn run_script(
+    s: &TestServer,
+    script: &str,
+    state: &std::path::Path,
+    step: &str,
+) -> (bool, String) {
     let wall = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("after 1970")
@@ -284,10 +289,7 @@ async fn vendor_script(s: &TestServer, state: &std::path::Path, step: &str) -> (
     }
     let mut command = std::process::Command::new("python3");
     command
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/examples/vendor_agent.py"
-        ))
+        .arg(format!("{}/examples/{script}", env!("CARGO_MANIFEST_DIR")))
         .args(["--base", &s.base, "--state"])
         .arg(state)
         .arg(step);
@@ -304,6 +306,65 @@ async fn vendor_script(s: &TestServer, state: &std::path::Path, step: &str) -> (
 }
 
 engine_tests! {
+    /// Issue 15's story as a new user tries it: the vendor's script asks for a system user for
+    /// the bakery, which its daglig leder approves; then for a change (one right more, one
+    /// package less). At the change's confirmUrl she sees exactly that difference, approves and
+    /// lands on the vendor's redirect; the vendor reads `Accepted`, the system user holds the new
+    /// set, and its token still works.
+    async fn a_change_request_from_the_vendor_script_to_the_new_set_in_the_browser(engine: Engine) {
+        let Some(b) = Browser::start().await else {
+            return;
+        };
+        let s = TestServer::start(engine).await;
+        let state = std::env::temp_dir().join(format!("tilgang-vendor-{}", uuid::Uuid::new_v4()));
+        let confirm_of = |out: &str| {
+            out.lines()
+                .find_map(|l| l.strip_prefix("confirmUrl: "))
+                .expect("the script prints the confirmUrl")
+                .to_owned()
+        };
+        let (ok, out) = run_script(&s, "vendor_change.py", &state, "request").await;
+        assert!(ok, "{out}");
+        b.goto(&confirm_of(&out)).await;
+        b.wait_url(|u| u.contains("/idporten/authorize")).await;
+        b.click_css("button[value=\"05827536549\"]").await;
+        b.wait_text("Forespørsel om systemtilgang").await;
+        b.click_css("button[value=approve]").await;
+        b.wait_text("Systemtilgangen er godkjent").await;
+
+        let (ok, out) = run_script(&s, "vendor_change.py", &state, "change").await;
+        assert!(ok, "{out}");
+        let confirm = confirm_of(&out);
+        assert!(confirm.contains("/accessmanagement/ui/systemuser/changerequest?id="), "{confirm}");
+        b.goto(&confirm).await;
+        b.wait_text("Endring av systemtilgang").await;
+        let held = b.text_of("#held").await;
+        assert!(held.contains("Krav og betalinger") && held.contains("Skattegrunnlag"), "{held}");
+        let added = b.text_of("#added").await;
+        assert!(added.contains("Innrapportering av a-melding") && !added.contains("Krav"), "{added}");
+        let removed = b.text_of("#removed").await;
+        assert!(removed.contains("Skattegrunnlag") && !removed.contains("a-melding"), "{removed}");
+        b.screenshot("change-request").await;
+        b.click_css("button[value=approve]").await;
+        b.wait_text("Endringen er godkjent").await;
+        b.wait_url(|u| u.ends_with("from=vendor")).await;
+
+        let (ok, out) = run_script(&s, "vendor_change.py", &state, "status").await;
+        assert!(ok && out.trim() == "Accepted", "{out}");
+        let (ok, out) = run_script(&s, "vendor_change.py", &state, "holds").await;
+        assert_eq!(
+            out.lines().collect::<Vec<_>>(),
+            ["right ske-krav-og-betalinger", "right ske-innrapportering-amelding"],
+            "{ok} {out}"
+        );
+        let (ok, out) = run_script(&s, "vendor_change.py", &state, "token").await;
+        assert!(ok && out.contains("system-user token for") && out.contains("0192:315287138"), "{out}");
+
+        b.quit().await;
+        s.stop().await;
+        let _ = std::fs::remove_dir_all(&state);
+    }
+
     /// Issue 14's story as a new user tries it: the vendor's script asks for an agent system
     /// user for the demo accounting firm; its daglig leder logs in at the confirmUrl, approves,
     /// opens the system user, finds three clients by search and adds them; the vendor fetches
@@ -315,7 +376,7 @@ engine_tests! {
         };
         let s = TestServer::start(engine).await;
         let state = std::env::temp_dir().join(format!("tilgang-vendor-{}", uuid::Uuid::new_v4()));
-        let (ok, out) = vendor_script(&s, &state, "request").await;
+        let (ok, out) = run_script(&s, "vendor_agent.py", &state, "request").await;
         assert!(ok, "{out}");
         let confirm = out
             .lines()
@@ -333,7 +394,7 @@ engine_tests! {
         b.click_css("button[value=approve]").await;
         b.wait_text("Systemtilgangen er godkjent").await;
         b.wait_url(|u| u.ends_with("from=vendor")).await;
-        let (ok, out) = vendor_script(&s, &state, "status").await;
+        let (ok, out) = run_script(&s, "vendor_agent.py", &state, "status").await;
         assert!(ok && out.trim() == "Accepted", "{out}");
 
         b.goto(&s.url("/accessmanagement/ui/systemuser/?org=313564363")).await;
@@ -359,9 +420,9 @@ engine_tests! {
         assert!(page.contains("Fjellbekk Bakeri AS") && page.contains("Havbris Sjømat AS"));
         b.screenshot("agent-clients").await;
 
-        let (ok, out) = vendor_script(&s, &state, "token").await;
+        let (ok, out) = run_script(&s, "vendor_agent.py", &state, "token").await;
         assert!(ok && out.contains("agent token for system user") && out.contains("0192:313564363"), "{out}");
-        let (ok, out) = vendor_script(&s, &state, "clients").await;
+        let (ok, out) = run_script(&s, "vendor_agent.py", &state, "clients").await;
         assert!(ok && out.contains("3 clients") && out.contains("315287138  Fjellbekk Bakeri AS"), "{out}");
 
         // A client is removed, after a confirmation; the vendor sees it at once.
@@ -369,7 +430,7 @@ engine_tests! {
         b.wait_text("Fjerne klienten?").await;
         b.click_css("form[action=\"/accessmanagement/ui/systemuser/agent/remove\"] button").await;
         b.wait_text("Klienten er fjernet").await;
-        let (ok, out) = vendor_script(&s, &state, "clients").await;
+        let (ok, out) = run_script(&s, "vendor_agent.py", &state, "clients").await;
         assert!(ok && out.contains("2 clients") && !out.contains("Havbris"), "{out}");
 
         // The agent is deleted in the portal: its clients go with it, and the vendor's token
@@ -381,9 +442,9 @@ engine_tests! {
         b.click_css("#confirm-delete").await;
         b.wait_gone("manage-clients").await;
         b.wait_text("Systemtilganger").await;
-        let (ok, out) = vendor_script(&s, &state, "clients").await;
+        let (ok, out) = run_script(&s, "vendor_agent.py", &state, "clients").await;
         assert!(!ok && out.contains("AUTH.VLD-00014"), "{out}");
-        let (ok, out) = vendor_script(&s, &state, "token").await;
+        let (ok, out) = run_script(&s, "vendor_agent.py", &state, "token").await;
         assert!(!ok && out.contains("invalid_grant"), "{out}");
         b.quit().await;
         s.stop().await;
