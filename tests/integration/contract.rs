@@ -124,6 +124,26 @@ engine_tests! {
         c.check("GET", &format!("{SU}/{{party}}"), s.get(&format!("{SU}/{party}")).await).await;
         c.check("GET", &format!("{SU}/{{party}}/{{systemUserId}}"), s.get_auth(&format!("{SU}/{party}/{id}"), &portal).await).await;
         c.check("GET", &format!("{SU}/{{party}}/{{systemUserId}}/delegations"), s.get_auth(&format!("{SU}/{party}/{id}/delegations"), &portal).await).await;
+        // A change request of the system user, from the vendor's ask to the answer.
+        let cr = format!("{SU}/changerequest");
+        let correlation = uuid::Uuid::new_v4();
+        let ask = format!("{cr}/vendor?correlation-id={correlation}&system-user-id={id}");
+        let change = json!({"unwantedAccessPackages": [{"urn": "urn:altinn:accesspackage:skattegrunnlag"}]});
+        assert_eq!(c.check("POST", &format!("{cr}/vendor"), s.post_json(&ask, &mp, &change).await).await.0, 201);
+        assert_eq!(c.check("POST", &format!("{cr}/vendor"), s.post_json(&ask, &mp, &change).await).await.0, 200);
+        c.check("POST", &format!("{cr}/vendor"), s.post_json(&format!("{cr}/vendor?system-user-id={id}"), &mp, &change).await).await;
+        c.check("GET", &format!("{cr}/vendor/{{requestId}}"), s.get_auth(&format!("{cr}/vendor/{correlation}"), &mp).await).await;
+        c.check("GET", &format!("{cr}/vendor/byexternalref/{{systemId}}/{{orgNo}}/{{externalRef}}"),
+            s.get_auth(&format!("{cr}/vendor/byexternalref/{SYSTEM}/{BAKERY}/kunde-{BAKERY}"), &mp).await).await;
+        c.check("GET", &format!("{cr}/vendor/bysystem/{{systemId}}"), s.get_auth(&format!("{cr}/vendor/bysystem/{SYSTEM}"), &mp).await).await;
+        c.check("GET", &format!("{cr}/{{party}}/{{requestId}}"), s.get_auth(&format!("{cr}/{party}/{correlation}"), &portal).await).await;
+        c.check("GET", &format!("{cr}/{{requestId}}"), s.get_auth(&format!("{cr}/{correlation}"), &portal).await).await;
+        let approve = format!("{cr}/{{party}}/{{requestId}}/approve");
+        assert_eq!(c.check("POST", &approve, call(&s, post.clone(), &format!("{cr}/{party}/{correlation}/approve"), Some(&portal)).await).await.0, 200);
+        assert_eq!(c.check("POST", &approve, call(&s, post.clone(), &format!("{cr}/{party}/{correlation}/approve"), Some(&portal)).await).await.0, 409);
+        c.check("POST", &format!("{cr}/{{party}}/{{requestId}}/reject"), call(&s, post.clone(), &format!("{cr}/{party}/{correlation}/reject"), Some(&portal)).await).await;
+        assert_eq!(c.check("DELETE", &format!("{cr}/vendor/{{requestId}}"), call(&s, Method::DELETE, &format!("{cr}/vendor/{correlation}"), Some(&mp)).await).await.0, 202);
+
         let (status, body) = c.check("DELETE", &format!("{SU}/{{party}}/{{systemUserId}}"), call(&s, Method::DELETE, &format!("{SU}/{party}/{id}"), Some(&portal)).await).await;
         assert_eq!((status, body), (202, json!(1)));
         let audit = s.enterprise_token(VENDOR, "tilgang:admin").await;
