@@ -6,7 +6,8 @@
 use crate::agents::{FIRM, GUNNHILD, SIGNING, approved_agent, vendor_with_client_system};
 use crate::common;
 use crate::system_users::{
-    BAKERY, KARI, VENDOR, Vendor, futures_join_all, party_id, person_token, vendor_client,
+    BAKERY, KARI, VENDOR, Vendor, futures_join_all, party_id, person_token, token_with,
+    vendor_client,
 };
 
 use common::{Engine, TestServer, problem};
@@ -505,4 +506,68 @@ engine_tests! {
         assert!(html.contains("utløpt"), "{html}");
         s.stop().await;
     }
+
+    async fn the_remaining_codes_and_paging(engine: Engine) {
+        let s = TestServer::start(engine).await;
+        let f = fixture(&s).await;
+        let su = f.system_user.as_str();
+        let good = add_right_remove_package();
+
+        // A person's token with the vendor scope names no vendor: 401 AUTH-00023.
+        let person = token_with(&s, KARI, "altinn:authentication/systemuser.request.write").await;
+        assert_eq!(code(ask(&s, &person, &Uuid::new_v4().to_string(), su, &good).await, 401).await, "AUTH-00023");
+
+        // The correlation id of another system user's pending change request: AUTH-00007.
+        let body = json!({"systemId": SYSTEM, "partyOrgNo": ELECTRIC, "rights": [right(TAXES)]});
+        let other = json_of(s.post_json(&format!("{SU}/request/vendor"), &f.token, &body).await, 201).await;
+        let other = other["id"].as_str().unwrap().to_owned();
+        assert_eq!(json_of(decide_request(&s, ANDERS, ELECTRIC, &other).await, 200).await, json!(true));
+        let shared = Uuid::new_v4().to_string();
+        assert_eq!(ask(&s, &f.token, &shared, su, &good).await.status(), 201);
+        assert_eq!(code(ask(&s, &f.token, &shared, &other, &good).await, 400).await, "AUTH-00007");
+
+        // C4 pages of 50 without skip or repeat; a bad token; another vendor's system.
+        for _ in 0..51 {
+            assert_eq!(ask(&s, &f.token, &Uuid::new_v4().to_string(), &other, &json!({"unwantedRights": [right(TAXES)]})).await.status(), 201);
+        }
+        let first = json_of(s.get_auth(&format!("{CR}/vendor/bysystem/{SYSTEM}"), &f.token).await, 200).await;
+        assert_eq!(first["data"].as_array().unwrap().len(), 50);
+        let next = first["links"]["next"].as_str().unwrap().strip_prefix(&s.base).unwrap().to_owned();
+        let second = json_of(s.get_auth(&next, &f.token).await, 200).await;
+        assert_eq!(second["data"].as_array().unwrap().len(), 2, "52 in all");
+        assert!(second["links"].get("next").is_none());
+        let ids: std::collections::BTreeSet<String> = first["data"].as_array().unwrap().iter().chain(second["data"].as_array().unwrap()).map(|c| c["id"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(ids.len(), 52);
+        problem(s.get_auth(&format!("{CR}/vendor/bysystem/{SYSTEM}?token=bad"), &f.token).await, 400).await;
+        let stranger = s.enterprise_token(OTHER_VENDOR, "altinn:authentication/systemuser.request.read").await;
+        assert_eq!(code(s.get_auth(&format!("{CR}/vendor/bysystem/{SYSTEM}"), &stranger).await, 404).await, "AUTH-00011");
+        assert_eq!(code(s.get_auth(&format!("{CR}/vendor/{shared}"), &stranger).await, 404).await, "AUTH-00011");
+
+        // The system without redirect URLs: AUTH-00026; deleted: AUTH-00011 for a new change
+        // and for approving a pending one.
+        let register = s.enterprise_token(VENDOR, "altinn:authentication/systemregister.write").await;
+        let mut system = json_of(s.get_auth(&format!("/authentication/api/v1/systemregister/vendor/{SYSTEM}"), &register).await, 200).await;
+        system["allowedRedirectUrls"] = json!([]);
+        let res = s.client.put(s.url(&format!("/authentication/api/v1/systemregister/vendor/{SYSTEM}"))).bearer_auth(&register).json(&system).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        assert_eq!(code(ask(&s, &f.token, &Uuid::new_v4().to_string(), su, &good).await, 400).await, "AUTH-00026");
+        let res = send(&s, reqwest::Method::DELETE, &format!("/authentication/api/v1/systemregister/vendor/{SYSTEM}"), &register).await;
+        assert_eq!(res.status(), 200);
+        let no_redirect = json!({"requiredRights": [right(PAYROLL_REPORT)]});
+        assert_eq!(code(ask(&s, &f.token, &Uuid::new_v4().to_string(), su, &no_redirect).await, 404).await, "AUTH-00011");
+        assert_eq!(code(decide(&s, KARI, BAKERY, &shared, "approve").await, 404).await, "AUTH-00011");
+        s.stop().await;
+    }
+}
+
+/// Approves the standard request `id` of `org` as `pid`.
+async fn decide_request(s: &TestServer, pid: &str, org: &str, id: &str) -> reqwest::Response {
+    let party = party_id(s, org).await;
+    send(
+        s,
+        reqwest::Method::POST,
+        &format!("{SU}/request/{party}/{id}/approve"),
+        &person_token(s, pid).await,
+    )
+    .await
 }
