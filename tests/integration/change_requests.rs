@@ -485,6 +485,17 @@ engine_tests! {
         let (_, portal) = page(kari.clone(), s.url(&format!("/accessmanagement/ui/systemuser/?org={BAKERY}"))).await;
         assert!(!portal.contains("changerequest?id="), "answered: no longer listed");
 
+        // Rejected on the page: a receipt, and the system user is unchanged.
+        let no = Uuid::new_v4().to_string();
+        let created = json_of(ask(&s, &f.token, &no, &f.system_user, &json!({"unwantedRights": [right(TAXES)]})).await, 201).await;
+        let (_, html) = page(kari.clone(), created["confirmUrl"].as_str().unwrap().to_owned()).await;
+        let csrf = common::input_value(&html, "csrf").unwrap();
+        let res = b.post(&decide_url).header("cookie", &kari).form(&[("id", no.as_str()), ("csrf", csrf.as_str()), ("decision", "reject")]).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.text().await.unwrap().contains("Systembrukeren er uendret."));
+        assert_eq!(holds(&s, &f.system_user).await.0, json!([right(TAXES), right(PAYROLL_REPORT)]));
+        assert_eq!(json_of(s.get_auth(&format!("{CR}/vendor/{no}"), &f.token).await, 200).await["status"], "Rejected");
+
         // Nothing to change, unknown, timed out, and a deleted system user.
         let same = Uuid::new_v4().to_string();
         let created = json_of(ask(&s, &f.token, &same, &f.system_user, &json!({"requiredRights": [right(TAXES)]})).await, 201).await;
