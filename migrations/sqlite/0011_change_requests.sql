@@ -22,3 +22,5 @@ CREATE TABLE systemuser_change_request (
 CREATE INDEX systemuser_change_request_system ON systemuser_change_request (system_id, id);
 CREATE INDEX systemuser_change_request_key ON systemuser_change_request (system_id, party_org_no, external_ref, created_at);
 CREATE INDEX systemuser_change_request_party ON systemuser_change_request (party_org_no, status);
+CREATE INDEX systemuser_change_request_user ON systemuser_change_request (system_user_id, status);
+CREATE INDEX systemuser_change_request_timeout ON systemuser_change_request (status, created_at);

@@ -9,6 +9,9 @@ use super::request::{
 };
 use super::system::{PackageRef, Right, System};
 
+/// The most entries an unwanted list may have (a system has far fewer rights and packages).
+pub const MAX_UNWANTED: usize = 200;
+
 /// The four lists of a change request.
 #[derive(Debug, Clone, Copy)]
 pub struct Change<'a> {
@@ -38,6 +41,14 @@ impl Change<'_> {
         system: &System,
         is_assignable: impl Fn(&str) -> Option<bool>,
     ) -> Result<(), RequestProblem> {
+        // The required lists are bounded by the system's first; the contradiction check below
+        // then compares at most (the system's size × MAX_UNWANTED) pairs.
+        if !self.required_rights.is_empty() {
+            check_rights_in_system(self.required_rights, system)?;
+        }
+        if !self.required_packages.is_empty() {
+            check_packages_in_system(self.required_packages, system, is_assignable)?;
+        }
         let contradicts = self
             .required_rights
             .iter()
@@ -49,13 +60,20 @@ impl Change<'_> {
         if contradicts {
             return Err(codes::CHANGE_REQUEST_CONTRADICTS_ITSELF.into());
         }
-        if !self.required_rights.is_empty() {
-            check_rights_in_system(self.required_rights, system)?;
-        }
-        if !self.required_packages.is_empty() {
-            check_packages_in_system(self.required_packages, system, is_assignable)?;
-        }
         Ok(())
+    }
+
+    /// The unwanted lists are not checked against anything (Altinn's rule), so they are
+    /// bounded here: a list longer than [`MAX_UNWANTED`] cannot name what a system user holds
+    /// any more than a shorter one, and would only cost time and storage.
+    pub fn too_long(&self) -> Option<&'static str> {
+        if self.unwanted_rights.len() > MAX_UNWANTED {
+            Some("unwantedRights")
+        } else if self.unwanted_packages.len() > MAX_UNWANTED {
+            Some("unwantedAccessPackages")
+        } else {
+            None
+        }
     }
 
     /// What approval would change for a system user that holds `rights` and `packages`.

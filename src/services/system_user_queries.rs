@@ -23,8 +23,8 @@ pub struct OrganisationOverview {
     /// The systems' names by system id and language.
     pub system_names: HashMap<String, HashMap<String, String>>,
     pub pending: Vec<RequestRecord>,
-    /// The organisation's change requests that wait for an answer.
-    pub pending_changes: Vec<crate::services::system_users::changes::ChangeRequestRecord>,
+    /// The organisation's change requests that wait for an answer, as (id, system user id).
+    pub pending_changes: Vec<(String, String)>,
     /// The names of every resource and package the system users hold.
     pub names: ReferenceNames,
     /// The access managers (pid, name), when the person is a main administrator (who may

@@ -75,8 +75,8 @@ impl Store {
         row.as_ref().map(from_row).transpose()
     }
 
-    /// The newest change request for a system user's key that is not deleted and was made
-    /// after `not_before` (C3).
+    /// The newest change request for a system user's key that is neither deleted nor timed
+    /// out (a `New` one made at or before `not_before` has) (C3).
     pub async fn change_request_by_key(
         &self,
         key: LiveKey<'_>,
@@ -84,7 +84,8 @@ impl Store {
     ) -> Result<Option<ChangeRequestRecord>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM systemuser_change_request \
-             WHERE system_id = $1 AND party_org_no = $2 AND external_ref = $3 AND is_deleted = 0 AND created_at > $4 \
+             WHERE system_id = $1 AND party_org_no = $2 AND external_ref = $3 AND is_deleted = 0 \
+               AND status <> 'Timedout' AND (status <> 'New' OR created_at > $4) \
              ORDER BY created_at DESC, id DESC LIMIT 1"
         ));
         let row = sqlx::query(sql)
@@ -117,23 +118,44 @@ impl Store {
         rows.iter().map(from_row).collect()
     }
 
-    /// An organisation's change requests that wait for an answer (made after `not_before`),
-    /// for all its system users in one query.
+    /// The first `limit` change requests of an organisation that wait for an answer (made
+    /// after `not_before`), as (id, system user id), for all its system users in one query.
     pub async fn pending_change_requests(
         &self,
         party_org_no: &str,
         not_before: Micros,
-    ) -> Result<Vec<ChangeRequestRecord>, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM systemuser_change_request \
-             WHERE party_org_no = $1 AND status = 'New' AND is_deleted = 0 AND created_at > $2 ORDER BY created_at"
-        ));
-        let rows = sqlx::query(sql)
-            .bind(party_org_no)
-            .bind(not_before)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(from_row).collect()
+        limit: i64,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, system_user_id FROM systemuser_change_request \
+             WHERE party_org_no = $1 AND status = 'New' AND is_deleted = 0 AND created_at > $2 \
+             ORDER BY created_at, id LIMIT $3",
+        )
+        .bind(party_org_no)
+        .bind(not_before)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("system_user_id")?)))
+            .collect()
+    }
+
+    /// How many change requests of a system user wait for an answer (made after
+    /// `not_before`).
+    pub async fn open_change_requests_of(
+        &self,
+        system_user_id: &str,
+        not_before: Micros,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM systemuser_change_request \
+             WHERE system_user_id = $1 AND status = 'New' AND is_deleted = 0 AND created_at > $2",
+        )
+        .bind(system_user_id)
+        .bind(not_before)
+        .fetch_one(self.pool())
+        .await?)
     }
 
     /// Marks change requests still `New` and made before `cutoff` as timed out; idempotent.

@@ -457,27 +457,51 @@ pub async fn delete_system_user(
     Ok(r.rows_affected() == 1)
 }
 
-/// Replaces a live system user's rights and packages (an approved change request), once:
-/// `false` when it was deleted or changed (its `seq` moved) since `expected_seq` was read.
+/// What a live system user holds, read inside the caller's transaction after taking the next
+/// sequence number: that takes the counter's row lock, which every change of a system user
+/// takes first (deletion too), so nothing changes the system user until the transaction ends.
+/// Returns the sequence number to write with [`replace_grants`]; `None` when it is deleted.
+pub async fn grants_for_change(
+    conn: &mut Conn,
+    id: &str,
+) -> Result<Option<(i64, Vec<Right>, Vec<PackageRef>)>, StoreError> {
+    let seq = next_seq(&mut *conn).await?;
+    let row = sqlx::query(
+        "SELECT rights, access_packages FROM system_user WHERE id = $1 AND is_deleted = 0",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let rights = json_column("rights", &row.try_get::<String, _>("rights")?)?;
+    let packages = json_column(
+        "access_packages",
+        &row.try_get::<String, _>("access_packages")?,
+    )?;
+    Ok(Some((seq, rights, packages)))
+}
+
+/// Replaces a live system user's rights and packages (an approved change request), with the
+/// sequence number from [`grants_for_change`] in the same transaction.
 pub async fn replace_grants(
     conn: &mut Conn,
     id: &str,
     rights: &[Right],
     packages: &[PackageRef],
-    expected_seq: i64,
+    seq: i64,
     now: Micros,
 ) -> Result<bool, StoreError> {
-    let seq = next_seq(&mut *conn).await?;
     let r = sqlx::query(
         "UPDATE system_user SET rights = $2, access_packages = $3, updated_at = $4, seq = $5 \
-         WHERE id = $1 AND is_deleted = 0 AND seq = $6",
+         WHERE id = $1 AND is_deleted = 0",
     )
     .bind(id)
     .bind(json(&rights))
     .bind(json(&packages))
     .bind(now)
     .bind(seq)
-    .bind(expected_seq)
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)

@@ -301,12 +301,11 @@ fn user_view<'a>(
         pending_changes: overview
             .pending_changes
             .iter()
-            .filter(|c| c.system_user_id == u.id)
-            .map(|c| {
+            .filter(|(_, user)| *user == u.id)
+            .map(|(id, _)| {
                 format!(
-                    "{}?id={}&DONTCHOOSEREPORTEE=true",
-                    super::change_approval::PAGE,
-                    c.id
+                    "{}?id={id}&DONTCHOOSEREPORTEE=true",
+                    super::change_approval::PAGE
                 )
             })
             .collect(),

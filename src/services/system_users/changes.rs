@@ -4,6 +4,7 @@
 //! out like requests, and outlive the system user (readable, no longer approvable).
 
 use crate::domain::change_request::{Change, Diff};
+use crate::domain::reference::AccessPackage;
 use crate::domain::request::canonical_uuid;
 pub use crate::store::change_request::ChangeRequestRecord;
 use crate::store::change_request::{self as cr};
@@ -56,6 +57,22 @@ fn change_of(c: &ChangeRequestRecord) -> Change<'_> {
     }
 }
 
+/// The most change requests of one system user that may wait for an answer at once.
+pub const MAX_OPEN_PER_SYSTEM_USER: i64 = 100;
+
+/// The most waiting change requests the organisation's page lists.
+pub const PENDING_LISTED: i64 = 100;
+
+/// Whether a package is assignable to a standard system user, by the catalogue.
+fn assignable(catalogue: &[AccessPackage]) -> impl Fn(&str) -> Option<bool> + '_ {
+    |urn| {
+        catalogue
+            .iter()
+            .find(|p| p.urn.as_str() == urn)
+            .map(|p| p.is_assignable)
+    }
+}
+
 fn change_not_found() -> SuError {
     p(codes::REQUEST_NOT_FOUND)
 }
@@ -91,14 +108,16 @@ impl App {
             .await
     }
 
-    /// The organisation's change requests that wait for an answer (not timed out), for all
-    /// its system users in one query.
+    /// The first [`PENDING_LISTED`] change requests of the organisation that wait for an
+    /// answer (not timed out), as (id, system user id), for all its system users in one query.
     pub async fn pending_change_requests(
         &self,
         org: &str,
-    ) -> Result<Vec<ChangeRequestRecord>, StoreError> {
+    ) -> Result<Vec<(String, String)>, StoreError> {
         let not_before = self.clock.now().saturating_sub(self.timeout_micros());
-        self.store.pending_change_requests(org, not_before).await
+        self.store
+            .pending_change_requests(org, not_before, PENDING_LISTED)
+            .await
     }
 
     /// C1, in the order of §2.3 as errata §E corrects it.
@@ -131,8 +150,8 @@ impl App {
             return Err(p_detail(
                 codes::SYSTEM_USER_OF_OTHER_VENDOR,
                 &format!(
-                    "system user {} is of system {}, which is not your organisation's",
-                    user.id, user.system_id
+                    "system user {} is of a system that is not your organisation's",
+                    user.id
                 ),
             ));
         }
@@ -180,15 +199,28 @@ impl App {
             request::check_redirect(url, &system.allowed_redirect_urls)
                 .map_err(SuError::Problem)?;
         }
+        if let Some(list) = change_of(&record).too_long() {
+            return Err(SuError::Invalid(format!(
+                "{list} may name at most {} entries",
+                crate::domain::change_request::MAX_UNWANTED
+            )));
+        }
         let catalogue = self.store.access_packages().await?;
         change_of(&record)
-            .check(&system, |urn| {
-                catalogue
-                    .iter()
-                    .find(|p| p.urn.as_str() == urn)
-                    .map(|p| p.is_assignable)
-            })
+            .check(&system, assignable(&catalogue))
             .map_err(SuError::Problem)?;
+        let not_before = record.created_at.saturating_sub(self.timeout_micros());
+        if self
+            .store
+            .open_change_requests_of(&user.id, not_before)
+            .await?
+            >= MAX_OPEN_PER_SYSTEM_USER
+        {
+            return Err(SuError::Invalid(format!(
+                "{MAX_OPEN_PER_SYSTEM_USER} change requests of this system user wait for an \
+                 answer already; delete some (or wait until they time out) before asking again"
+            )));
+        }
         let now = record.created_at;
         let mut tx = self.store.begin().await?;
         match cr::insert_change_request(&mut tx, &record, now).await {
@@ -205,12 +237,18 @@ impl App {
             }
             Err(e) => return Err(e.into()),
         }
+        let asked = json!({
+            "requiredRights": record.required_rights,
+            "unwantedRights": record.unwanted_rights,
+            "requiredAccessPackages": record.required_access_packages,
+            "unwantedAccessPackages": record.unwanted_access_packages,
+        });
         change_audit_in(
             &mut tx,
             &caller.audit_name(),
             "systemuser.changerequest.create",
             &record,
-            json!({}),
+            asked,
             now,
         )
         .await?;
@@ -434,57 +472,45 @@ impl App {
         // The system may have been narrowed since the change was asked for.
         let catalogue = self.store.access_packages().await?;
         change_of(&c)
-            .check(&system, |urn| {
-                catalogue
-                    .iter()
-                    .find(|p| p.urn.as_str() == urn)
-                    .map(|p| p.is_assignable)
-            })
+            .check(&system, assignable(&catalogue))
             .map_err(SuError::Problem)?;
-        // Another change of the same system user may commit between the read and the write:
-        // the write is conditional on the system user's sequence number, and is redone on
-        // what it holds then.
-        for _ in 0..3 {
-            let user = self
-                .store
-                .system_user(&c.system_user_id)
-                .await?
-                .filter(|u| !u.is_deleted)
-                .ok_or_else(system_user_gone)?;
-            let (rights, packages) = change_of(&c).apply(&user.rights, &user.access_packages);
-            let mut tx = self.store.begin().await?;
-            if !cr::decide_change_request(
-                &mut tx,
-                &c.id,
-                RequestStatus::Accepted,
-                &actor,
-                cutoff,
-                now,
-            )
+        let mut tx = self.store.begin().await?;
+        if !cr::decide_change_request(&mut tx, &c.id, RequestStatus::Accepted, &actor, cutoff, now)
             .await?
-            {
-                return Err(p(codes::REQUEST_STATUS_NOT_NEW));
-            }
-            if !db::replace_grants(&mut tx, &user.id, &rights, &packages, user.seq, now).await? {
-                drop(tx);
-                continue;
-            }
-            let details = json!({
-                "before": {"rights": user.rights, "accessPackages": user.access_packages},
-                "after": {"rights": rights, "accessPackages": packages},
-            });
-            let action = "systemuser.changerequest.approve";
-            change_audit_in(&mut tx, &actor, action, &c, details, now).await?;
-            tx.commit().await.map_err(StoreError::from)?;
-            return Ok(ChangeRequestRecord {
-                status: RequestStatus::Accepted,
-                ..c
-            });
+        {
+            return Err(p(codes::REQUEST_STATUS_NOT_NEW));
         }
-        Err(SuError::Store(StoreError::Corrupt(format!(
-            "system user {} changed three times while change request {} was approved",
-            c.system_user_id, c.id
-        ))))
+        // Read what the system user holds inside the transaction, under the lock every change
+        // of a system user takes: a concurrent change or deletion waits, and none is lost.
+        let Some((seq, before_rights, before_packages)) =
+            db::grants_for_change(&mut tx, &c.system_user_id).await?
+        else {
+            return Err(system_user_gone());
+        };
+        let (rights, packages) = change_of(&c).apply(&before_rights, &before_packages);
+        if !db::replace_grants(&mut tx, &c.system_user_id, &rights, &packages, seq, now).await? {
+            return Err(system_user_gone());
+        }
+        let details = json!({
+            "before": {"rights": before_rights, "accessPackages": before_packages},
+            "after": {"rights": rights, "accessPackages": packages},
+        });
+        let action = "systemuser.changerequest.approve";
+        change_audit_in(&mut tx, &actor, action, &c, details.clone(), now).await?;
+        // The system user's own trail shows the change too.
+        let entry = AuditEntry {
+            actor: &actor,
+            action: "systemuser.change",
+            target: &format!("systemuser:{}", c.system_user_id),
+            details: json!({"changeRequest": c.id, "before": details["before"], "after": details["after"]}),
+            trace_id: None,
+        };
+        audit::record(&mut tx, &entry, now).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(ChangeRequestRecord {
+            status: RequestStatus::Accepted,
+            ..c
+        })
     }
 
     /// The page at the change request's `confirmUrl`, for the person `pid`.
