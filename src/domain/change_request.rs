@@ -230,7 +230,11 @@ mod tests {
 
     #[test]
     fn required_and_unwanted_at_once_is_refused() {
-        let system = System::default();
+        let system = System {
+            rights: vec![right("a")],
+            access_packages: vec![package("p")],
+            ..System::default()
+        };
         let both = [right("a")];
         let err = change(&both, &both, &[], &[])
             .check(&system, |_| Some(true))

@@ -39,6 +39,8 @@ pub enum OAuthError {
     InvalidGrant,
     InvalidScope,
     UnsupportedGrantType,
+    /// Maskinporten's own: the system user the grant asks for does not exist (MP-303).
+    InvalidAltinnCustomerConfiguration,
 }
 
 impl OAuthError {
@@ -49,6 +51,9 @@ impl OAuthError {
             OAuthError::InvalidGrant => "invalid_grant",
             OAuthError::InvalidScope => "invalid_scope",
             OAuthError::UnsupportedGrantType => "unsupported_grant_type",
+            OAuthError::InvalidAltinnCustomerConfiguration => {
+                "invalid_altinn_customer_configuration"
+            }
         }
     }
 }
@@ -93,16 +98,16 @@ pub struct CheckedAssertion {
     pub resource: Option<Value>,
 }
 
-/// Checks the claims of an assertion against the time `now` (seconds), the audiences this
-/// server answers to and the scopes registered on the client.
+/// Checks the claims of an assertion against the time `now` (seconds), the issuer it must
+/// name as its audience and the scopes registered on the client.
 pub fn check_claims(
     claims: &Map<String, Value>,
     now: i64,
-    audiences: &[&str],
+    issuer: &str,
     registered_scopes: &[String],
 ) -> Result<CheckedAssertion, GrantError> {
     let client_id = string_claim(claims, "iss")?;
-    check_audience(claims.get("aud"), audiences)?;
+    check_audience(claims.get("aud"), issuer)?;
 
     let iat = number_claim(claims, "iat")?;
     if (iat - now).abs() > MAX_IAT_SKEW_SECS {
@@ -208,28 +213,34 @@ fn number_claim(claims: &Map<String, Value>, name: &str) -> Result<i64, GrantErr
     }
 }
 
-fn check_audience(aud: Option<&Value>, accepted: &[&str]) -> Result<(), GrantError> {
-    let ok = |a: &str| {
-        accepted
-            .iter()
-            .any(|x| x.trim_end_matches('/') == a.trim_end_matches('/'))
-    };
-    let matches = match aud {
-        Some(Value::String(a)) => ok(a),
-        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).any(ok),
-        _ => {
+/// `aud` is the issuer, one value (Digdir: "the token-endpoint url as audience is no longer
+/// valid"; aud "must only contain a single value"); a missing trailing slash is forgiven.
+fn check_audience(aud: Option<&Value>, issuer: &str) -> Result<(), GrantError> {
+    let one = match aud {
+        Some(Value::String(a)) => Some(a.as_str()),
+        Some(Value::Array(list)) if list.len() == 1 => list[0].as_str(),
+        Some(Value::Array(list)) if list.len() > 1 => {
             return Err(GrantError::grant(format!(
-                "the assertion has no aud claim; use {}",
-                accepted.join(" or ")
+                "aud must be one value, the issuer {issuer}; it has {}",
+                list.len()
             )));
         }
+        _ => None,
     };
-    if matches {
+    let Some(aud) = one else {
+        return Err(GrantError::grant(format!(
+            "the assertion has no aud claim; use the issuer {issuer}"
+        )));
+    };
+    if aud.trim_end_matches('/') == issuer.trim_end_matches('/') {
         Ok(())
+    } else if aud.trim_end_matches('/') == format!("{issuer}token").trim_end_matches('/') {
+        Err(GrantError::grant(format!(
+            "the token endpoint is no longer valid as audience; use the issuer {issuer}"
+        )))
     } else {
         Err(GrantError::grant(format!(
-            "aud does not name this Maskinporten; use {}",
-            accepted.join(" or ")
+            "aud does not name this Maskinporten; use the issuer {issuer}"
         )))
     }
 }
@@ -293,7 +304,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const AUD: &[&str] = &["http://h/maskinporten/", "http://h/maskinporten/token"];
+    const AUD: &str = "http://h/maskinporten/";
 
     fn claims(extra: Value) -> Map<String, Value> {
         let mut base = json!({"iss": "c1", "aud": "http://h/maskinporten/", "iat": 1000, "exp": 1100, "jti": "j1", "scope": "a b"});
@@ -322,7 +333,7 @@ mod tests {
         assert_eq!(c.client_id, "c1");
         assert_eq!(c.scopes, ["a", "b"]);
         assert!(c.system_user.is_none());
-        assert!(check(json!({"aud": ["x", "http://h/maskinporten/token"]})).is_ok());
+        assert!(check(json!({"aud": ["http://h/maskinporten/"]})).is_ok());
         assert!(
             check(json!({"aud": "http://h/maskinporten"})).is_ok(),
             "trailing slash optional"
@@ -338,6 +349,16 @@ mod tests {
                 "aud",
             ),
             (json!({"aud": null}), OAuthError::InvalidGrant, "aud"),
+            (
+                json!({"aud": "http://h/maskinporten/token"}),
+                OAuthError::InvalidGrant,
+                "token endpoint is no longer valid",
+            ),
+            (
+                json!({"aud": ["http://h/maskinporten/", "http://evil/"]}),
+                OAuthError::InvalidGrant,
+                "one value",
+            ),
             (json!({"iat": 1011}), OAuthError::InvalidGrant, "ahead"),
             (
                 json!({"iat": 989, "exp": 1050}),

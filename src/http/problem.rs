@@ -348,6 +348,30 @@ fn json_problem(rejection: JsonRejection) -> Problem {
     }
 }
 
+/// A token endpoint's error answer (RFC 6749 §5.2): 401 with `WWW-Authenticate` for
+/// `invalid_client`, else 400; never cached.
+pub fn token_error(error: &str, description: &str) -> Response {
+    let body = axum::Json(OAuthErrorBody::new(error, description));
+    if error == "invalid_client" {
+        let challenge = format!("Basic realm=\"tilgang\", error=\"{error}\"");
+        return (
+            StatusCode::UNAUTHORIZED,
+            [
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+                (header::WWW_AUTHENTICATE, challenge),
+            ],
+            body,
+        )
+            .into_response();
+    }
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CACHE_CONTROL, "no-store")],
+        body,
+    )
+        .into_response()
+}
+
 /// An OAuth error response (RFC 6749 §5.2, RFC 6750 §3.1).
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct OAuthErrorBody<'a> {

@@ -461,13 +461,8 @@ impl App {
 
         let now = self.clock.now() / 1_000_000;
         let issuer = self.maskinporten_issuer();
-        let token_endpoint = format!("{issuer}token");
-        let checked: CheckedAssertion = grant::check_claims(
-            &jws.claims,
-            now,
-            &[&issuer, &token_endpoint],
-            &client.scopes,
-        )?;
+        let checked: CheckedAssertion =
+            grant::check_claims(&jws.claims, now, &issuer, &client.scopes)?;
 
         let system_user = match &checked.system_user {
             None => None,
@@ -494,9 +489,9 @@ impl App {
                 let found = lookup.find(query).await?;
                 let Some(found) = found else {
                     return Err(fail(
-                        OAuthError::InvalidGrant,
+                        OAuthError::InvalidAltinnCustomerConfiguration,
                         format!(
-                            "no system user of this client's system matches organisation {} and externalRef '{}'",
+                            "MP-303: no system user of this client's system matches organisation {} and externalRef '{}' (not approved yet, or deleted)",
                             detail.org,
                             detail
                                 .external_ref
@@ -518,9 +513,9 @@ impl App {
                         "system-user look-up returned a system user of another organisation or reference"
                     );
                     return Err(fail(
-                        OAuthError::InvalidGrant,
+                        OAuthError::InvalidAltinnCustomerConfiguration,
                         format!(
-                            "no system user of this client's system matches organisation {} and externalRef '{}'",
+                            "MP-303: no system user of this client's system matches organisation {} and externalRef '{}'",
                             detail.org, asked_ref
                         ),
                     ));

@@ -298,6 +298,19 @@ engine_tests! {
             "aud",
         )
         .await;
+        // Digdir: the token endpoint is no longer a valid audience, and aud is one value.
+        let token_endpoint = format!("{}/maskinporten/token", s.base);
+        let issuer = format!("{}/maskinporten/", s.base);
+        let cases = [
+            (json!(token_endpoint), "token endpoint is no longer valid"),
+            (json!([issuer, "https://evil.example/"]), "one value"),
+        ];
+        for (aud, words) in cases {
+            let assertion = v.assertion(&s, json!({ "aud": aud }));
+            refused(grant(&s, &assertion).await, 400, "invalid_grant", words).await;
+        }
+        let one = v.assertion(&s, json!({ "aud": [issuer] }));
+        assert_eq!(grant(&s, &one).await.status(), 200, "aud as a list of one");
         refused(
             grant(
                 &s,
@@ -409,8 +422,8 @@ engine_tests! {
             )
             .await,
             400,
-            "invalid_grant",
-            "no system user",
+            "invalid_altinn_customer_configuration",
+            "MP-303: no system user",
         )
         .await;
         refused(

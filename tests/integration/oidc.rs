@@ -243,10 +243,14 @@ struct TestClient {
 }
 
 async fn register_client(s: &TestServer, issuer: &str) -> TestClient {
+    register_client_with(s, issuer, &secret::random_token()).await
+}
+
+async fn register_client_with(s: &TestServer, issuer: &str, client_secret: &str) -> TestClient {
     let key = RsaSigningKey::generate("client-key".into()).unwrap();
     let c = TestClient {
         id: format!("test-{}", uuid::Uuid::new_v4().simple()),
-        secret: secret::random_token(),
+        secret: client_secret.to_owned(),
         redirect: "https://app.example/cb".into(),
         key,
     };
@@ -328,6 +332,66 @@ async fn oauth_refused(res: reqwest::Response, status: u16, error: &str) -> Stri
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"], error, "{body}");
     body["error_description"].as_str().unwrap().to_owned()
+}
+
+engine_tests! {
+    /// Issue 16, items 1, 5, 6 and 8: what standard OAuth and OIDC libraries do.
+    async fn standard_clients_details(engine: Engine) {
+        let s = TestServer::start(engine).await;
+        // 1. client_secret_basic form-urlencodes the id and secret (RFC 6749 §2.3.1).
+        let c = register_client_with(&s, "idporten", "s+cr%t:with/odd=chars").await;
+        let verifier = "v".repeat(43);
+        let code = code_for(&s, &c, &verifier, &[]).await;
+        let enc = tilgang::services::idp::percent_encode;
+        let res = s
+            .client
+            .post(s.url("/idporten/token"))
+            .basic_auth(enc(&c.id), Some(enc(&c.secret)))
+            .form(&[("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", c.redirect.as_str()), ("code_verifier", verifier.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        let access = res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
+
+        // 5. userinfo by POST, end_session by POST.
+        let res = s.client.post(s.url("/idporten/userinfo")).bearer_auth(&access).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.json::<Value>().await.unwrap()["pid"], KARI);
+        let res = s.client.post(s.url("/idporten/endsession")).form(&[("post_logout_redirect_uri", "https://app.example/bye")]).send().await.unwrap();
+        assert_eq!(res.status(), 200, "no hint: the provider's own page");
+
+        // 6. 401 from token and userinfo carries WWW-Authenticate.
+        let res = s.client.post(s.url("/idporten/token")).basic_auth(&c.id, Some("wrong")).form(&[("grant_type", "authorization_code"), ("code", "x")]).send().await.unwrap();
+        assert_eq!(res.status(), 401);
+        assert!(res.headers()["www-authenticate"].to_str().unwrap().contains("error=\"invalid_client\""));
+        let res = s.client.post(s.url("/idporten/userinfo")).send().await.unwrap();
+        assert_eq!(res.status(), 401);
+        assert!(res.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer error=\"invalid_token\""));
+        let res = s.client.post(s.url("/maskinporten/token")).form(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", &unknown_client_assertion(&s))]).send().await.unwrap();
+        assert_eq!(res.status(), 401);
+        assert!(res.headers().contains_key("www-authenticate"));
+        let res = s.client.post(s.url("/studio/login/oauth/access_token")).basic_auth("nobody", Some("x")).form(&[("grant_type", "authorization_code"), ("code", "x")]).send().await.unwrap();
+        assert_eq!(res.status(), 401);
+        assert!(res.headers().contains_key("www-authenticate"));
+
+        // 8. RFC 8414 metadata at the path-suffixed URL too, with every required field.
+        let suffixed: Value = s.get("/.well-known/oauth-authorization-server/maskinporten").await.json().await.unwrap();
+        let plain: Value = s.get("/maskinporten/.well-known/oauth-authorization-server").await.json().await.unwrap();
+        assert_eq!(suffixed, plain);
+        for field in ["issuer", "token_endpoint", "jwks_uri", "response_types_supported", "grant_types_supported"] {
+            assert!(!plain[field].is_null(), "{field}: {plain}");
+        }
+        s.stop().await;
+    }
+}
+
+/// An assertion signed by a key no client has, naming a client that does not exist.
+fn unknown_client_assertion(s: &TestServer) -> String {
+    let key = RsaSigningKey::generate("nobody".into()).unwrap();
+    let now = s.clock.now() / 1_000_000;
+    let claims = json!({"iss": "no-such-client", "aud": s.url("/maskinporten/"), "iat": now, "exp": now + 60, "jti": uuid::Uuid::new_v4().to_string(), "scope": "x"});
+    sign_compact(&key, &claims).unwrap()
 }
 
 engine_tests! {

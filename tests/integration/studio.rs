@@ -776,6 +776,23 @@ engine_tests! {
             .await
             .expect("json");
         assert_eq!(me["login"], "kari");
+        // Gitea's own scheme, as its SDKs send it; the version they ask for first; her orgs.
+        let me: Value = server
+            .client
+            .get(server.url("/studio/api/v1/user"))
+            .header("authorization", format!("token {access}"))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(me["login"], "kari", "Authorization: token <t>");
+        let version: Value = server.client.get(server.url("/studio/api/v1/version")).send().await.expect("get").json().await.expect("json");
+        assert!(version["version"].as_str().expect("version").starts_with("1."), "{version}");
+        let res = server.client.get(server.url("/studio/api/v1/users/kari/orgs")).bearer_auth(&access).send().await.expect("get");
+        assert_eq!(res.status(), 200);
+        assert!(res.json::<Value>().await.expect("json").is_array());
         let res = server
             .client
             .get(server.url("/studio/api/v1/user"))
@@ -783,6 +800,7 @@ engine_tests! {
             .await
             .expect("get");
         assert_eq!(res.status(), 401);
+        assert_eq!(res.headers()["www-authenticate"], "Basic realm=\"Altinn Studio\"");
         let res = server
             .client
             .get(server.url("/studio/api/v1/user"))

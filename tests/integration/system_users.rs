@@ -1614,7 +1614,8 @@ engine_tests! {
         let status = res.status();
         let body: Value = res.json().await.unwrap();
         assert_eq!(status, 400, "{engine:?}: {body}");
-        assert_eq!(body["error"], "invalid_grant");
+        assert_eq!(body["error"], "invalid_altinn_customer_configuration");
+        assert!(body["error_description"].as_str().unwrap().starts_with("MP-303"), "{body}");
 
         // The electrician has no system user of the other system, and may be asked for one.
         let other_mp: Value = other

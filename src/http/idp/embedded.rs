@@ -8,7 +8,6 @@ use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::routing::{get, post};
-use base64::Engine;
 use serde::Deserialize;
 
 use crate::domain::Pid;
@@ -81,15 +80,25 @@ pub fn routes() -> Router<AppState> {
                     },
                 ),
             )
+            // OIDC Core §5.3.1: userinfo by GET or POST.
             .route(
                 &format!("/{p}/userinfo"),
-                get(move |s: State<AppState>, h: HeaderMap| userinfo(s, h, idp)),
+                get(move |s: State<AppState>, h: HeaderMap| userinfo(s, h, idp))
+                    .post(move |s: State<AppState>, h: HeaderMap| userinfo(s, h, idp)),
             )
+            // RP-Initiated Logout §2: the parameters in the query (GET) or the form (POST).
             .route(
                 &format!("/{p}/endsession"),
-                get(move |s: State<AppState>, l: Lang, q: Query<EndSession>| {
-                    end_session(s, l, q, idp)
-                }),
+                get(
+                    move |s: State<AppState>, l: Lang, Query(q): Query<EndSession>| {
+                        end_session(s, l, q, idp)
+                    },
+                )
+                .post(
+                    move |s: State<AppState>, l: Lang, Form(q): Form<EndSession>| {
+                        end_session(s, l, q, idp)
+                    },
+                ),
             );
     }
     router
@@ -341,45 +350,6 @@ async fn login(
     }
 }
 
-/// `Authorization: Basic` credentials (RFC 6749 §2.3.1: both parts form-urlencoded).
-fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value
-        .strip_prefix("Basic ")
-        .or_else(|| value.strip_prefix("basic "))?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let (id, secret) = text.split_once(':')?;
-    let (id, secret) = (url_decode(id), url_decode(secret));
-    // Decoded here, after the edge's check for NUL characters: check again.
-    (!id.contains('\0') && !secret.contains('\0')).then_some((id, secret))
-}
-
-/// Decodes `+` and `%XX` (application/x-www-form-urlencoded); bad escapes stay as they are.
-fn url_decode(s: &str) -> String {
-    let hex = |b: u8| (b as char).to_digit(16);
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push((h * 16 + l) as u8);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 fn form_error(e: FormRejection) -> Response {
     let description = match e {
         FormRejection::InvalidFormContentType(_) => {
@@ -424,7 +394,11 @@ async fn par(
     };
     let client = match state
         .app
-        .authenticate_idp_client(idp, &form.credentials, basic_credentials(&headers))
+        .authenticate_idp_client(
+            idp,
+            &form.credentials,
+            crate::http::auth::basic_credentials(&headers),
+        )
         .await
     {
         Ok(c) => c,
@@ -460,7 +434,7 @@ async fn token(
     };
     match state
         .app
-        .idp_token(idp, &form, basic_credentials(&headers))
+        .idp_token(idp, &form, crate::http::auth::basic_credentials(&headers))
         .await
     {
         Ok(body) => (
@@ -511,7 +485,7 @@ struct EndSession {
 async fn end_session(
     State(state): State<AppState>,
     lang: Lang,
-    Query(q): Query<EndSession>,
+    q: EndSession,
     idp: Idp,
 ) -> Response {
     match state

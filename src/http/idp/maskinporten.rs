@@ -22,6 +22,11 @@ pub fn routes() -> Router<AppState> {
             "/maskinporten/.well-known/oauth-authorization-server",
             get(discovery),
         )
+        // RFC 8414 §3: the well-known URL with the issuer's path after it.
+        .route(
+            "/.well-known/oauth-authorization-server/maskinporten",
+            get(discovery),
+        )
         .route("/maskinporten/jwk", get(jwks))
         .route(
             "/maskinporten/token",
@@ -46,17 +51,8 @@ async fn jwks(State(state): State<AppState>) -> Result<Json<JsonWebKeySet>, Prob
 
 /// An RFC 6749 error response.
 pub fn oauth_error(e: &GrantError) -> Response {
-    let status = match e.error {
-        OAuthError::InvalidClient => StatusCode::UNAUTHORIZED,
-        _ => StatusCode::BAD_REQUEST,
-    };
     tracing::info!(error = e.error.as_str(), description = %e.description, "token request refused");
-    (
-        status,
-        [(header::CACHE_CONTROL, "no-store")],
-        Json(OAuthErrorBody::new(e.error.as_str(), &e.description)),
-    )
-        .into_response()
+    crate::http::problem::token_error(e.error.as_str(), &e.description)
 }
 
 async fn token(

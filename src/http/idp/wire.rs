@@ -81,6 +81,8 @@ pub struct MaskinportenDiscovery {
     pub issuer: String,
     pub token_endpoint: String,
     pub jwks_uri: String,
+    /// Required by RFC 8414 §2 (Digdir's Maskinporten lists `token`).
+    pub response_types_supported: &'static [&'static str],
     pub token_endpoint_auth_methods_supported: &'static [&'static str],
     pub grant_types_supported: &'static [&'static str],
     pub token_endpoint_auth_signing_alg_values_supported: &'static [&'static str],
@@ -93,6 +95,7 @@ impl MaskinportenDiscovery {
         MaskinportenDiscovery {
             token_endpoint: format!("{issuer}token"),
             jwks_uri: format!("{issuer}jwk"),
+            response_types_supported: &["token"],
             token_endpoint_auth_methods_supported: &["private_key_jwt"],
             grant_types_supported: &[JWT_BEARER],
             token_endpoint_auth_signing_alg_values_supported: &["RS256", "RS384", "RS512"],

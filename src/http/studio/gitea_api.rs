@@ -6,15 +6,16 @@
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 
-use super::gitea_wire::{GiteaError, Organization, Team as TeamBody, User};
+use super::gitea_wire::{GiteaError, Organization, ServerVersion, Team as TeamBody, User};
 use crate::domain::scopes;
 use crate::http::AppState;
-use crate::http::studio::oauth::{basic_auth, bearer};
+use crate::http::auth::basic_user_password;
+use crate::http::studio::oauth::bearer;
 use crate::services::StoreError;
 use crate::services::studio::StudioError;
 use crate::services::studio_directory::{Account, Team};
@@ -26,6 +27,8 @@ pub fn routes() -> Router<AppState> {
         .route("/studio/api/v1/user/orgs", get(my_orgs))
         .route("/studio/api/v1/user/teams", get(my_teams))
         .route("/studio/api/v1/users/{username}", get(user_by_name))
+        .route("/studio/api/v1/users/{username}/orgs", get(orgs_of_user))
+        .route("/studio/api/v1/version", get(version))
         .route("/studio/api/v1/orgs", post(create_org_as_user))
         .route("/studio/api/v1/orgs/{org}", get(org))
         .route(
@@ -61,7 +64,14 @@ impl IntoResponse for ApiError {
             message: &self.1,
             url: "/docs",
         };
-        let response = (self.0, Json(body)).into_response();
+        let mut response = (self.0, Json(body)).into_response();
+        if self.0 == StatusCode::UNAUTHORIZED {
+            // RFC 7235 §4.1; Gitea answers with Basic, and takes tokens too.
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Basic realm=\"Altinn Studio\""),
+            );
+        }
         if self.0 == StatusCode::TOO_MANY_REQUESTS || self.0 == StatusCode::SERVICE_UNAVAILABLE {
             crate::http::studio::accounts::with_retry_after(response)
         } else {
@@ -107,6 +117,14 @@ fn not_found(what: &str) -> ApiError {
     ApiError(StatusCode::NOT_FOUND, format!("{what} does not exist"))
 }
 
+/// `Authorization: token <t>`: Gitea's own scheme, which its SDKs send.
+fn gitea_token(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    v.strip_prefix("token ")
+        .or_else(|| v.strip_prefix("Token "))
+        .map(str::trim)
+}
+
 /// The authenticated caller: a Studio user, or an operator with a platform token.
 pub enum Caller {
     User(Account),
@@ -145,7 +163,7 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let unauthorized = || ApiError(StatusCode::UNAUTHORIZED, "token is required".into());
         let headers: &HeaderMap = &parts.headers;
-        let user = if let Some(token) = bearer(headers) {
+        let user = if let Some(token) = bearer(headers).or_else(|| gitea_token(headers)) {
             match state.app.studio_bearer(token).await? {
                 Some(u) => u,
                 None => {
@@ -158,7 +176,7 @@ impl FromRequestParts<AppState> for Caller {
                     return Err(unauthorized());
                 }
             }
-        } else if let Some((name, password)) = basic_auth(headers) {
+        } else if let Some((name, password)) = basic_user_password(headers) {
             let ip = crate::http::studio::accounts::client_ip(&parts.extensions);
             state
                 .app
@@ -218,6 +236,32 @@ async fn user_by_name(
         .ok_or_else(|| not_found("user"))?;
     let own = matches!(&caller, Caller::User(me) if me.id == u.id) || caller.is_admin();
     Ok(Json(User::of(&state, &u, own)).into_response())
+}
+
+/// Gitea's `GET /users/{username}/orgs`: all of them for the user and administrators; for
+/// anyone else, those the caller is a member of too.
+async fn orgs_of_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult {
+    let u = state
+        .app
+        .studio_user_named(&name)
+        .await?
+        .ok_or_else(|| not_found("user"))?;
+    let mut orgs = state.app.studio_orgs_of_user(u.id).await?;
+    let own = matches!(&caller, Caller::User(me) if me.id == u.id) || caller.is_admin();
+    if !own {
+        let mine = state.app.studio_orgs_of_user(caller.user()?.id).await?;
+        orgs.retain(|o| mine.iter().any(|m| m.org.id == o.org.id));
+    }
+    Ok(Json(Organization::list(&state, &orgs)).into_response())
+}
+
+/// Gitea's `GET /version`, which SDKs call first (no log-in needed).
+async fn version() -> Json<ServerVersion> {
+    Json(ServerVersion::CURRENT)
 }
 
 async fn find_org(state: &AppState, name: &str) -> Result<Account, ApiError> {

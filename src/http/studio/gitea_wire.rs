@@ -166,6 +166,16 @@ fn avatar(state: &AppState, name: &str) -> String {
     state.app.config.url(&format!("/studio/avatars/{name}"))
 }
 
+/// Gitea's `ServerVersion`: the Gitea API version this one follows.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ServerVersion {
+    version: &'static str,
+}
+
+impl ServerVersion {
+    pub const CURRENT: ServerVersion = ServerVersion { version: "1.22.0" };
+}
+
 /// The OpenID Connect discovery document of Studio's provider (Gitea's, with PKCE).
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct StudioDiscovery {
@@ -227,5 +237,6 @@ pub(crate) fn schemas(s: &mut crate::http::openapi::Schemas) {
         .add::<Organization>()
         .add::<Team>()
         .add::<StudioDiscovery>()
+        .add::<ServerVersion>()
         .add::<crate::services::studio_oauth::StudioUserInfo>();
 }

@@ -11,7 +11,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use base64::Engine;
 use serde_json::{Value, json};
 
 use crate::http::AppState;
@@ -285,20 +284,6 @@ async fn grant(
     }
 }
 
-pub fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value
-        .strip_prefix("Basic ")
-        .or_else(|| value.strip_prefix("basic "))?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let (id, secret) = text.split_once(':')?;
-    // Decoded here, after the edge's check for NUL characters: check again.
-    (!text.contains('\0')).then(|| (id.to_owned(), secret.to_owned()))
-}
-
 async fn access_token(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -308,14 +293,19 @@ async fn access_token(
         let body = OAuthErrorBody::new("invalid_request", "send application/x-www-form-urlencoded");
         return (StatusCode::BAD_REQUEST, Json(body)).into_response();
     };
-    match state.app.studio_token(&f, basic_auth(&headers)).await {
+    match state
+        .app
+        .studio_token(&f, crate::http::auth::basic_credentials(&headers))
+        .await
+    {
         Ok(body) => ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response(),
-        Err(e) => (
-            StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+        Err(e) if e.status >= 500 => (
+            StatusCode::INTERNAL_SERVER_ERROR,
             [(header::CACHE_CONTROL, "no-store")],
             Json(OAuthErrorBody::new(e.error, &e.description)),
         )
             .into_response(),
+        Err(e) => crate::http::problem::token_error(e.error, &e.description),
     }
 }
 
