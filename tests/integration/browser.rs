@@ -445,7 +445,7 @@ engine_tests! {
         let (ok, out) = run_script(&s, "vendor_agent.py", &state, "clients").await;
         assert!(!ok && out.contains("AUTH.VLD-00014"), "{out}");
         let (ok, out) = run_script(&s, "vendor_agent.py", &state, "token").await;
-        assert!(!ok && out.contains("invalid_grant"), "{out}");
+        assert!(!ok && out.contains("invalid_altinn_customer_configuration") && out.contains("MP-303"), "{out}");
         b.quit().await;
         s.stop().await;
         let _ = std::fs::remove_dir_all(&state);
