@@ -89,8 +89,9 @@ pub enum AuthorizeError {
 }
 
 impl AuthorizeError {
-    /// The redirect URL that carries the error, or `None` when it must be shown.
-    pub fn redirect_url(&self) -> Option<String> {
+    /// The redirect URL that carries the error, with the issuer (RFC 9207: on errors too), or
+    /// `None` when it must be shown.
+    pub fn redirect_url(&self, issuer: &str) -> Option<String> {
         match self {
             AuthorizeError::Show(_) => None,
             AuthorizeError::Redirect {
@@ -106,6 +107,7 @@ impl AuthorizeError {
                 if let Some(s) = state {
                     pairs.push(("state", s.clone()));
                 }
+                pairs.push(("iss", issuer.to_owned()));
                 Some(append_query(redirect_uri, &pairs))
             }
         }

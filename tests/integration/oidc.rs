@@ -619,6 +619,8 @@ engine_tests! {
                 "{back}"
             );
             assert_eq!(query_param(&back, "state").as_deref(), Some("st"));
+            let issuer = s.url("/idporten/");
+            assert_eq!(query_param(&back, "iss").map(|i| common::percent_decode(&i)).as_deref(), Some(issuer.as_str()), "RFC 9207 on errors too: {back}");
         }
 
         // PAR: the pushed request is used by reference.

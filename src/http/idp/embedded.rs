@@ -236,7 +236,7 @@ async fn authorize(
 }
 
 fn authorize_error(state: &AppState, lang: Lang, idp: Idp, e: AuthorizeError) -> Response {
-    match (e.redirect_url(), e) {
+    match (e.redirect_url(&state.app.idp_issuer(idp)), e) {
         (Some(url), _) => Redirect::to(&url).into_response(),
         (None, AuthorizeError::Show(message)) => {
             error_page(state, lang, idp, StatusCode::BAD_REQUEST, &message)
