@@ -168,14 +168,25 @@ impl App {
         Ok(Authorize::Valid(Box::new((app, p))))
     }
 
-    /// Whether the user has consented before and the client may skip the question.
+    /// Whether the user has consented before to every scope asked for now, and the client may
+    /// skip the question (a request for more scopes asks again, for the new ones).
     pub async fn studio_consent_known(
         &self,
         app: &OauthApp,
         user: &Account,
+        scope: Option<&str>,
     ) -> Result<bool, StoreError> {
-        Ok((app.confidential || app.trusted)
-            && self.store.oauth_grant(user.id, app.id).await?.is_some())
+        if !(app.confidential || app.trusted) {
+            return Ok(false);
+        }
+        let Some(grant) = self.store.oauth_grant(user.id, app.id).await? else {
+            return Ok(false);
+        };
+        let granted: Vec<&str> = grant.scope.split_whitespace().collect();
+        Ok(scope
+            .unwrap_or_default()
+            .split_whitespace()
+            .all(|s| granted.contains(&s)))
     }
 
     /// Records consent (once) and issues a code; returns the redirect with `code` and `state`.
@@ -186,10 +197,19 @@ impl App {
         p: &AuthorizeParams,
     ) -> Result<String, StoreError> {
         let now = self.clock.now();
-        let scope = p.scope.clone().unwrap_or_default();
+        // The grant holds every scope the user consented to, the earlier ones too.
+        let mut scopes: Vec<String> = match self.store.oauth_grant(user.id, app.id).await? {
+            Some(g) => g.scope.split_whitespace().map(str::to_owned).collect(),
+            None => Vec::new(),
+        };
+        for s in p.scope.as_deref().unwrap_or_default().split_whitespace() {
+            if !scopes.iter().any(|g| g == s) {
+                scopes.push(s.to_owned());
+            }
+        }
         let grant = self
             .store
-            .ensure_oauth_grant(user.id, app.id, &scope, now)
+            .ensure_oauth_grant(user.id, app.id, &scopes.join(" "), now)
             .await?;
         let code = secret::random_token();
         let challenge = p.code_challenge.clone().unwrap_or_default();

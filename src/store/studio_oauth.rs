@@ -132,7 +132,7 @@ impl Store {
             .collect()
     }
 
-    /// The user's grant to the application, created when missing.
+    /// The user's grant to the application with `scope` (created, or its scope replaced).
     pub async fn ensure_oauth_grant(
         &self,
         user_id: i64,
@@ -142,7 +142,7 @@ impl Store {
     ) -> Result<Grant, StoreError> {
         sqlx::query(
             "INSERT INTO studio_oauth_grant (user_id, app_id, scope, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (user_id, app_id) DO NOTHING",
+             ON CONFLICT (user_id, app_id) DO UPDATE SET scope = excluded.scope",
         )
         .bind(user_id)
         .bind(app_id)

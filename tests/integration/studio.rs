@@ -695,6 +695,29 @@ engine_tests! {
             "invalid_grant"
         );
         // The code was spent by the failed attempt: a new one (no consent page this time).
+        // More scopes than consented to: the question again, for them (issue 16, item 3).
+        let more = authorize(&[
+            ("client_id", &client_id),
+            ("response_type", "code"),
+            ("redirect_uri", &redirect),
+            ("scope", "openid profile email"),
+            ("state", "s-more"),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ]);
+        let res = v.get(&more).await;
+        assert_eq!(res.status(), 200, "the consent page, not a redirect");
+        let consent = res.text().await.expect("page");
+        let csrf = input_value(&consent, "_csrf").expect("consent page");
+        let res = v
+            .post(
+                "/studio/login/oauth/grant",
+                &[("_csrf", &csrf), ("client_id", &client_id), ("state", "s-more"), ("redirect_uri", &redirect), ("granted", "true")],
+            )
+            .await;
+        assert!(location(&res).contains("code="), "{}", location(&res));
+        let res = v.get(&more).await;
+        assert!(location(&res).contains("code="), "now remembered with the new scope");
         let res = v.get(&flow("s3")).await;
         let code = common::query_param(&location(&res), "code").expect("consent is remembered");
         let mut missing = base(&code, verifier, &secret);

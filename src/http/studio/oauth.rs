@@ -175,7 +175,11 @@ async fn authorize(
     if !user.is_active {
         return inactive_page(&state, lang, &s, &user).await;
     }
-    match state.app.studio_consent_known(&app, &user).await {
+    match state
+        .app
+        .studio_consent_known(&app, &user, p.scope.as_deref())
+        .await
+    {
         Ok(true) => {
             return match state.app.studio_issue_code(&app, &user, &p).await {
                 Ok(url) => Redirect::to(&url).into_response(),
