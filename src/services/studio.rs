@@ -278,6 +278,11 @@ impl App {
             _ => 600,
         };
         let id = secret::random_token();
+        let mut data = data;
+        // A session with a user is a log-in: when it happened (the ID token's auth_time).
+        if user_id.is_some() && data.is_object() && data.get("auth_time").is_none() {
+            data["auth_time"] = Value::from(now / 1_000_000);
+        }
         let session = Session {
             kind: kind.to_owned(),
             user_id,

@@ -32,6 +32,29 @@ pub struct AuthorizeParams {
     pub nonce: Option<String>,
     pub code_challenge: Option<String>,
     pub code_challenge_method: Option<String>,
+    /// OIDC Core §3.1.2.1: `none`, `login`, `consent` (space-separated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    /// Seconds since log-in after which the user must log in again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<String>,
+}
+
+impl AuthorizeParams {
+    /// Whether `prompt` names `value`.
+    pub fn prompts(&self, value: &str) -> bool {
+        self.prompt
+            .as_deref()
+            .is_some_and(|p| p.split_whitespace().any(|v| v == value))
+    }
+
+    /// Whether a log-in at `auth_time` (seconds) is too old for `max_age` at `now` (seconds).
+    pub fn too_old(&self, auth_time: i64, now: i64) -> bool {
+        self.max_age
+            .as_deref()
+            .and_then(|m| m.trim().parse::<i64>().ok())
+            .is_some_and(|max| max >= 0 && now.saturating_sub(auth_time) > max)
+    }
 }
 
 /// What an authorization request leads to.
@@ -195,6 +218,7 @@ impl App {
         app: &OauthApp,
         user: &Account,
         p: &AuthorizeParams,
+        auth_time: i64,
     ) -> Result<String, StoreError> {
         let now = self.clock.now();
         // The grant holds every scope the user consented to, the earlier ones too.
@@ -228,6 +252,7 @@ impl App {
                     },
                     code_challenge: challenge,
                     nonce: p.nonce.clone().unwrap_or_default(),
+                    auth_time,
                 },
                 now + CODE_LIFETIME_SECS * 1_000_000,
             )
@@ -318,7 +343,7 @@ impl App {
                         ));
                     }
                 }
-                (grant, record.nonce, None)
+                (grant, (record.nonce, record.auth_time), None)
             }
             Some("refresh_token") => {
                 let token = get("refresh_token").ok_or_else(|| {
@@ -362,7 +387,7 @@ impl App {
                     .await?
                     .filter(|g| g.app_id == app.id)
                     .ok_or_else(|| token_error(400, "invalid_grant", "the grant was revoked"))?;
-                (grant, String::new(), Some(secret::hash(token)))
+                (grant, (String::new(), 0), Some(secret::hash(token)))
             }
             Some(_) => {
                 return Err(token_error(
@@ -373,14 +398,14 @@ impl App {
             }
             None => return Err(token_error(400, "invalid_request", "grant_type is missing")),
         };
-        let (grant, nonce, parent) = grant;
+        let (grant, (nonce, auth_time), parent) = grant;
         let user = self
             .store
             .studio_account(grant.user_id)
             .await?
             .filter(|u| u.is_active)
             .ok_or_else(|| token_error(400, "invalid_grant", "the user is not active"))?;
-        self.studio_tokens(&app, &grant, &user, &nonce, parent.as_deref())
+        self.studio_tokens(&app, &grant, &user, (&nonce, auth_time), parent.as_deref())
             .await
     }
 
@@ -390,7 +415,7 @@ impl App {
         app: &OauthApp,
         grant: &Grant,
         user: &Account,
-        nonce: &str,
+        (nonce, auth_time): (&str, i64),
         parent: Option<&str>,
     ) -> Result<TokenResponse, TokenError> {
         let now = self.clock.now();
@@ -440,6 +465,9 @@ impl App {
             });
             if !nonce.is_empty() {
                 id["nonce"] = json!(nonce);
+            }
+            if auth_time > 0 {
+                id["auth_time"] = json!(auth_time);
             }
             body.id_token = Some(sign(&id)?);
         }

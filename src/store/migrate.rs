@@ -78,6 +78,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0011_change_requests.sql"),
         postgres: include_str!("../../migrations/postgres/0011_change_requests.sql"),
     },
+    Migration {
+        version: 12,
+        name: "studio_auth_time",
+        sqlite: include_str!("../../migrations/sqlite/0012_studio_auth_time.sql"),
+        postgres: include_str!("../../migrations/postgres/0012_studio_auth_time.sql"),
+    },
 ];
 
 /// The PostgreSQL advisory lock that serialises migrations of instances starting together.

@@ -35,6 +35,8 @@ pub struct Code {
     pub code_challenge: String,
     pub method: String,
     pub nonce: String,
+    /// When the user logged in (seconds; 0 when unknown).
+    pub auth_time: i64,
 }
 
 fn app(row: &AnyRow) -> Result<OauthApp, StoreError> {
@@ -174,8 +176,8 @@ impl Store {
         expires_at: Micros,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO studio_oauth_code (code_hash, grant_id, redirect_uri, code_challenge, method, nonce, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO studio_oauth_code (code_hash, grant_id, redirect_uri, code_challenge, method, nonce, expires_at, auth_time) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(code_hash)
         .bind(c.grant_id)
@@ -184,6 +186,7 @@ impl Store {
         .bind(&c.method)
         .bind(&c.nonce)
         .bind(expires_at)
+        .bind(c.auth_time)
         .execute(self.pool())
         .await?;
         Ok(())
@@ -212,7 +215,7 @@ impl Store {
             .await?;
             return Ok(None);
         }
-        let row = sqlx::query("SELECT grant_id, redirect_uri, code_challenge, method, nonce FROM studio_oauth_code WHERE code_hash = $1")
+        let row = sqlx::query("SELECT grant_id, redirect_uri, code_challenge, method, nonce, auth_time FROM studio_oauth_code WHERE code_hash = $1")
             .bind(code_hash)
             .fetch_optional(self.pool())
             .await?;
@@ -223,6 +226,7 @@ impl Store {
                 code_challenge: r.try_get("code_challenge")?,
                 method: r.try_get("method")?,
                 nonce: r.try_get("nonce")?,
+                auth_time: r.try_get("auth_time")?,
             })
         })
         .transpose()

@@ -936,6 +936,63 @@ fn urlencode(s: &str) -> String {
 }
 
 engine_tests! {
+    /// Issue 16, items 4 and 9b: prompt=none, prompt=login, max_age and auth_time at Studio's
+    /// provider (OIDC Core §3.1.2.1, §3.1.2.6).
+    async fn the_provider_honours_prompt_and_max_age(engine: Engine) {
+        let (server, sink) = server_with_smtp(engine).await;
+        let mut v = new_user(&server, &sink, KARI, "kari", "kari@example.no").await;
+        let (client_id, secret) = server.app.studio_designer_client();
+        let redirect = server.url("/studio/signin-oidc");
+        let verifier = "a-verifier-that-is-long-enough-for-pkce-0123456789";
+        let challenge = tilgang::secret::pkce_challenge(verifier);
+        let authorize = |extra: &[(&str, &str)]| {
+            let mut url = server.url("/studio/login/oauth/authorize?");
+            let base = [("client_id", client_id.as_str()), ("response_type", "code"), ("redirect_uri", redirect.as_str()),
+                ("scope", "openid profile"), ("state", "st"), ("code_challenge", challenge.as_str()), ("code_challenge_method", "S256")];
+            for (k, val) in base.iter().chain(extra) {
+                url.push_str(&format!("{k}={}&", urlencode(val)));
+            }
+            url
+        };
+        // Nobody logged in, prompt=none: back to the client with login_required.
+        let mut anonymous = Visitor::new(&server);
+        let back = location(&anonymous.get(&authorize(&[("prompt", "none")])).await);
+        assert!(back.starts_with(&redirect) && back.contains("error=login_required") && back.contains("state=st"), "{back}");
+        // Logged in, but never consented: consent_required.
+        let back = location(&v.get(&authorize(&[("prompt", "none")])).await);
+        assert!(back.contains("error=consent_required"), "{back}");
+        // Consent, a code, and the ID token's auth_time.
+        let (_, _, consent) = v.open(&authorize(&[])).await;
+        let csrf = input_value(&consent, "_csrf").expect("consent page");
+        let res = v.post("/studio/login/oauth/grant", &[("_csrf", &csrf), ("client_id", &client_id), ("state", "st"), ("redirect_uri", &redirect), ("granted", "true")]).await;
+        let code = common::query_param(&location(&res), "code").expect("code");
+        let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", redirect.as_str()),
+            ("code_verifier", verifier), ("client_id", client_id.as_str()), ("client_secret", secret.as_str())];
+        let tokens: Value = server.client.post(server.url("/studio/login/oauth/access_token")).form(&form).send().await.expect("token").json().await.expect("json");
+        let id = common::claims_of(tokens["id_token"].as_str().expect("id token"));
+        let now = server.clock.now() / 1_000_000;
+        let auth_time = id["auth_time"].as_i64().expect("auth_time");
+        assert!(auth_time <= now && now - auth_time < 3600, "{id}");
+        // Consent known: prompt=none gives a code at once.
+        let back = location(&v.get(&authorize(&[("prompt", "none")])).await);
+        assert!(back.contains("code="), "{back}");
+        // max_age shorter than the time since log-in: log in again.
+        server.clock.advance(std::time::Duration::from_secs(120));
+        let back = location(&v.get(&authorize(&[("max_age", "60")])).await);
+        assert!(back.starts_with("/studio/user/login?redirect_to="), "{back}");
+        let res = v.get(&authorize(&[("max_age", "60"), ("prompt", "none")])).await;
+        assert!(location(&res).contains("error=login_required"));
+        // prompt=login: the session ends, and the request waits at the log-in page (without prompt).
+        let mut w = new_user(&server, &sink, "28878205660", "anders", "anders@example.no").await;
+        let back = location(&w.get(&authorize(&[("prompt", "login")])).await);
+        assert!(back.starts_with("/studio/user/login?redirect_to=") && !back.contains("prompt"), "{back}");
+        let back = location(&w.get(&authorize(&[])).await);
+        assert!(back.starts_with("/studio/user/login"), "logged out: {back}");
+        server.stop().await;
+    }
+}
+
+engine_tests! {
     async fn an_expired_link_and_a_new_login_lead_to_resend(engine: Engine) {
         let (server, sink) = server_with_smtp(engine).await;
         let mut v = Visitor::new(&server);

@@ -189,7 +189,7 @@ pub struct StudioDiscovery {
     id_token_signing_alg_values_supported: [String; 1],
     subject_types_supported: [&'static str; 1],
     scopes_supported: [&'static str; 4],
-    claims_supported: [&'static str; 10],
+    claims_supported: [&'static str; 11],
     code_challenge_methods_supported: [&'static str; 2],
     token_endpoint_auth_methods_supported: [&'static str; 3],
 }
@@ -220,6 +220,7 @@ impl StudioDiscovery {
                 "email",
                 "email_verified",
                 "groups",
+                "auth_time",
             ],
             code_challenge_methods_supported: ["plain", "S256"],
             token_endpoint_auth_methods_supported: [

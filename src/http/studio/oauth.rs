@@ -25,7 +25,9 @@ use crate::http::studio::accounts::{
 use crate::http::studio::gitea_wire::StudioDiscovery;
 use crate::secret;
 use crate::services::keys::{IssuerName, JsonWebKeySet};
-use crate::services::studio::{DESIGNER_COOKIE, DESIGNER_SESSION_SECS, KIND_DESIGNER};
+use crate::services::studio::{
+    ACCOUNT_COOKIE, DESIGNER_COOKIE, DESIGNER_SESSION_SECS, KIND_DESIGNER,
+};
 use crate::services::studio_oauth::{Authorize, AuthorizeParams, DESIGNER_SCOPE, with_query};
 
 const FLOW_COOKIE: &str = "AltinnStudioDesignerFlow";
@@ -160,33 +162,69 @@ async fn authorize(
         Authorize::RedirectError(url) => return Redirect::to(&url).into_response(),
         Authorize::Valid(valid) => *valid,
     };
-    let here = uri
-        .path_and_query()
-        .map(|pq| pq.as_str().to_owned())
-        .unwrap_or_else(|| "/studio/login/oauth/authorize".into());
-    let Some(s) = s else {
+    // After a log-in the request comes back without `prompt=login`, or it would ask forever.
+    let query: Vec<&str> = uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("prompt="))
+        .collect();
+    let here = format!("/studio/login/oauth/authorize?{}", query.join("&"));
+    let to_login = || {
         let to = with_query("/studio/user/login", &[("redirect_to", &here)]);
-        return Redirect::to(&to).into_response();
+        Redirect::to(&to).into_response()
     };
-    let Some(user) = s.user.clone() else {
-        let to = with_query("/studio/user/login", &[("redirect_to", &here)]);
-        return Redirect::to(&to).into_response();
+    // OIDC Core §3.1.2.6: with prompt=none nothing may be shown; the client hears why.
+    let refuse = |error: &str| {
+        let mut q = vec![("error", error)];
+        if let Some(st) = p.state.as_deref().filter(|s| !s.is_empty()) {
+            q.push(("state", st));
+        }
+        Redirect::to(&with_query(
+            p.redirect_uri.as_deref().unwrap_or_default(),
+            &q,
+        ))
+        .into_response()
     };
+    let silent = p.prompts("none");
+    let (Some(s), Some(user)) = (s.as_ref(), s.as_ref().and_then(|s| s.user.clone())) else {
+        return if silent {
+            refuse("login_required")
+        } else {
+            to_login()
+        };
+    };
+    let auth_time = s.session.data["auth_time"].as_i64().unwrap_or(0);
+    if p.prompts("login") || p.too_old(auth_time, state.app.clock.now() / 1_000_000) {
+        if silent {
+            return refuse("login_required");
+        }
+        // A fresh log-in: this session ends, and the request waits at the log-in page.
+        if let Err(e) = state.app.end_studio_session(&s.id).await {
+            return server_error(&state, lang, &e);
+        }
+        return with_cookie(to_login(), studio_cookie(&state, ACCOUNT_COOKIE, "", 0));
+    }
     if !user.is_active {
-        return inactive_page(&state, lang, &s, &user).await;
+        return inactive_page(&state, lang, s, &user).await;
     }
     match state
         .app
         .studio_consent_known(&app, &user, p.scope.as_deref())
         .await
     {
-        Ok(true) => {
-            return match state.app.studio_issue_code(&app, &user, &p).await {
+        Ok(true) if !p.prompts("consent") => {
+            return match state
+                .app
+                .studio_issue_code(&app, &user, &p, auth_time)
+                .await
+            {
                 Ok(url) => Redirect::to(&url).into_response(),
                 Err(e) => server_error(&state, lang, &e),
             };
         }
-        Ok(false) => {}
+        Ok(_) if silent => return refuse("consent_required"),
+        Ok(_) => {}
         Err(e) => return server_error(&state, lang, &e),
     }
     // Keep the request in the session: the grant must match it.
@@ -282,7 +320,12 @@ async fn grant(
         Ok(None) => return (StatusCode::BAD_REQUEST, "unknown client").into_response(),
         Err(e) => return server_error(&state, lang, &e),
     };
-    match state.app.studio_issue_code(&app, &user, &p).await {
+    let auth_time = s.session.data["auth_time"].as_i64().unwrap_or(0);
+    match state
+        .app
+        .studio_issue_code(&app, &user, &p, auth_time)
+        .await
+    {
         Ok(url) => (StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response(),
         Err(e) => server_error(&state, lang, &e),
     }
