@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod dashboard;
+pub mod designer;
 pub mod gitea_api;
 pub(super) mod gitea_wire;
 pub mod oauth;
@@ -17,6 +18,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(accounts::routes())
         .merge(oauth::routes())
+        .merge(designer::routes())
         .merge(dashboard::routes())
         .merge(teams::routes())
         .merge(gitea_api::routes())
