@@ -78,7 +78,11 @@ pub struct TokenError {
     pub description: String,
 }
 
-fn token_error(status: u16, error: &'static str, description: impl Into<String>) -> TokenError {
+pub(crate) fn token_error(
+    status: u16,
+    error: &'static str,
+    description: impl Into<String>,
+) -> TokenError {
     TokenError {
         status,
         error,
@@ -267,6 +271,23 @@ impl App {
         ))
     }
 
+    /// The client calling the token, revocation or introspection endpoint, by its Basic
+    /// credentials or the form's `client_id` and `client_secret` (a public client has none).
+    pub(crate) async fn studio_client(
+        &self,
+        form: &std::collections::HashMap<String, String>,
+        basic: Option<&(String, String)>,
+    ) -> Result<OauthApp, TokenError> {
+        let get = |k: &str| form.get(k).map(String::as_str).filter(|v| !v.is_empty());
+        let (client_id, client_secret) = match basic {
+            Some((id, secret)) => (Some(id.as_str()), Some(secret.as_str())),
+            None => (get("client_id"), get("client_secret")),
+        };
+        let client_id =
+            client_id.ok_or_else(|| token_error(401, "invalid_client", "client_id is missing"))?;
+        Self::studio_client_checked(self.store.oauth_app(client_id).await?, client_secret)
+    }
+
     fn studio_client_checked(
         app: Option<OauthApp>,
         secret_given: Option<&str>,
@@ -287,14 +308,7 @@ impl App {
         basic: Option<(String, String)>,
     ) -> Result<TokenResponse, TokenError> {
         let get = |k: &str| form.get(k).map(String::as_str).filter(|v| !v.is_empty());
-        let (client_id, client_secret) = match &basic {
-            Some((id, secret)) => (Some(id.as_str()), Some(secret.as_str())),
-            None => (get("client_id"), get("client_secret")),
-        };
-        let client_id =
-            client_id.ok_or_else(|| token_error(401, "invalid_client", "client_id is missing"))?;
-        let app =
-            Self::studio_client_checked(self.store.oauth_app(client_id).await?, client_secret)?;
+        let app = self.studio_client(form, basic.as_ref()).await?;
         let now = self.clock.now();
         let grant = match get("grant_type") {
             Some("authorization_code") => {

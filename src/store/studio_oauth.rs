@@ -297,6 +297,34 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The grant of a refresh token that is unused and unexpired (introspection, revocation).
+    pub async fn live_refresh_token(
+        &self,
+        token_hash: &str,
+        now: Micros,
+    ) -> Result<Option<(i64, Micros)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT grant_id, expires_at FROM studio_oauth_refresh WHERE token_hash = $1 AND used = 0 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Revokes every refresh token of a grant (the grant and its consent stay).
+    pub async fn delete_refresh_tokens_of(&self, grant_id: i64) -> Result<u64, StoreError> {
+        Ok(
+            sqlx::query("DELETE FROM studio_oauth_refresh WHERE grant_id = $1")
+                .bind(grant_id)
+                .execute(self.pool())
+                .await?
+                .rows_affected(),
+        )
+    }
+}
+
 /// What presenting a refresh token found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefreshTake {

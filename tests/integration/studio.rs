@@ -973,6 +973,36 @@ engine_tests! {
         let now = server.clock.now() / 1_000_000;
         let auth_time = id["auth_time"].as_i64().expect("auth_time");
         assert!(auth_time <= now && now - auth_time < 3600, "{id}");
+        // Introspection and revocation (RFC 7662, RFC 7009), for the client the tokens are for.
+        let call = |path: &'static str, form: Vec<(&'static str, String)>| {
+            let c = server.client.clone();
+            let url = server.url(path);
+            async move { c.post(url).form(&form).send().await.expect("post") }
+        };
+        let with_client = |token: &str| vec![("token", token.to_owned()), ("client_id", client_id.clone()), ("client_secret", secret.clone())];
+        let access = tokens["access_token"].as_str().expect("access").to_owned();
+        let refresh = tokens["refresh_token"].as_str().expect("refresh").to_owned();
+        let info: Value = call("/studio/login/oauth/introspect", with_client(&access)).await.json().await.expect("json");
+        assert_eq!((&info["active"], &info["username"], &info["token_type"]), (&json!(true), &json!("kari"), &json!("Bearer")), "{info}");
+        let info: Value = call("/studio/login/oauth/introspect", with_client(&refresh)).await.json().await.expect("json");
+        assert_eq!((&info["active"], &info["token_type"]), (&json!(true), &json!("refresh_token")), "{info}");
+        let info: Value = call("/studio/login/oauth/introspect", with_client("nonsense")).await.json().await.expect("json");
+        assert_eq!(info, json!({"active": false}));
+        let res = call("/studio/login/oauth/introspect", vec![("token", access.clone()), ("client_id", client_id.clone()), ("client_secret", "wrong".into())]).await;
+        assert_eq!(res.status(), 401);
+        let res = call("/studio/login/oauth/revoke", with_client(&access)).await;
+        assert_eq!(res.status(), 400);
+        assert_eq!(res.json::<Value>().await.expect("json")["error"], "unsupported_token_type");
+        assert_eq!(call("/studio/login/oauth/revoke", with_client("nonsense")).await.status(), 200);
+        assert_eq!(call("/studio/login/oauth/revoke", with_client(&refresh)).await.status(), 200);
+        let info: Value = call("/studio/login/oauth/introspect", with_client(&refresh)).await.json().await.expect("json");
+        assert_eq!(info["active"], false, "revoked");
+        let res = call("/studio/login/oauth/access_token", vec![("grant_type", "refresh_token".into()), ("refresh_token", refresh.clone()), ("client_id", client_id.clone()), ("client_secret", secret.clone())]).await;
+        assert_eq!(res.json::<Value>().await.expect("json")["error"], "invalid_grant");
+        let discovery: Value = server.client.get(server.url("/studio/.well-known/openid-configuration")).send().await.expect("get").json().await.expect("json");
+        assert_eq!(discovery["revocation_endpoint"], server.url("/studio/login/oauth/revoke"));
+        assert_eq!(discovery["introspection_endpoint"], server.url("/studio/login/oauth/introspect"));
+
         // Consent known: prompt=none gives a code at once.
         let back = location(&v.get(&authorize(&[("prompt", "none")])).await);
         assert!(back.contains("code="), "{back}");

@@ -117,6 +117,7 @@ pub(crate) fn schemas(s: &mut crate::http::openapi::Schemas) {
         .add::<MaskinportenDiscovery>()
         .add::<JsonWebKeySet>()
         .add::<TokenResponse>()
+        .add::<crate::domain::grant::IntrospectionResponse>()
         .add::<IdpUserInfo>()
         .add::<crate::services::maskinporten::ClientRecord>()
         .add::<ParResponse>();

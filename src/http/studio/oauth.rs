@@ -31,6 +31,8 @@ pub fn routes() -> Router<AppState> {
         .route("/studio/login/oauth/authorize", get(authorize))
         .route("/studio/login/oauth/grant", post(grant))
         .route("/studio/login/oauth/access_token", post(access_token))
+        .route("/studio/login/oauth/revoke", post(revoke))
+        .route("/studio/login/oauth/introspect", post(introspect))
         .route("/studio/login/oauth/userinfo", get(userinfo).post(userinfo))
         .route("/studio/login/oauth/keys", get(keys))
         .route("/studio/.well-known/openid-configuration", get(discovery))
@@ -319,14 +321,65 @@ async fn access_token(
         .await
     {
         Ok(body) => ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response(),
-        Err(e) if e.status >= 500 => (
+        Err(e) => token_failure(e),
+    }
+}
+
+/// RFC 7009: 200 with an empty body whether or not the token was known.
+async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Response {
+    let Ok(Form(f)) = form else {
+        return crate::http::problem::token_error(
+            "invalid_request",
+            "send application/x-www-form-urlencoded",
+        );
+    };
+    match state
+        .app
+        .studio_revoke(&f, crate::http::auth::basic_credentials(&headers))
+        .await
+    {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(e) => token_failure(e),
+    }
+}
+
+/// RFC 7662: `{"active": false}` for a token that is not the client's or not live.
+async fn introspect(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Response {
+    let Ok(Form(f)) = form else {
+        return crate::http::problem::token_error(
+            "invalid_request",
+            "send application/x-www-form-urlencoded",
+        );
+    };
+    match state
+        .app
+        .studio_introspect(&f, crate::http::auth::basic_credentials(&headers))
+        .await
+    {
+        Ok(body) => ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response(),
+        Err(e) => token_failure(e),
+    }
+}
+
+/// A refusal of the token, revocation or introspection endpoint.
+fn token_failure(e: crate::services::studio_oauth::TokenError) -> Response {
+    if e.status >= 500 {
+        return (
             StatusCode::INTERNAL_SERVER_ERROR,
             [(header::CACHE_CONTROL, "no-store")],
             Json(OAuthErrorBody::new(e.error, &e.description)),
         )
-            .into_response(),
-        Err(e) => crate::http::problem::token_error(e.error, &e.description),
+            .into_response();
     }
+    crate::http::problem::token_error(e.error, &e.description)
 }
 
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
