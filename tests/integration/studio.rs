@@ -1462,6 +1462,20 @@ engine_tests! {
             .json()
             .await
             .expect("json");
+        // Gitea's paging: page, limit, X-Total-Count and Link (issue 16, item 17).
+        let total = teams.as_array().expect("teams").len();
+        assert!(total >= 2, "{teams}");
+        let res = server.client.get(api("/orgs/fjellbekk/teams?limit=1&page=2")).basic_auth("kari", Some(PASSWORD)).send().await.expect("get");
+        assert_eq!(res.headers()["x-total-count"], total.to_string().as_str());
+        let link = res.headers()["link"].to_str().expect("link").to_owned();
+        assert!(link.contains("page=1>; rel=\"first\"") && link.contains("page=1>; rel=\"prev\""), "{link}");
+        assert_eq!(link.contains("rel=\"next\""), total > 2, "{link}");
+        let page: Value = res.json().await.expect("json");
+        assert_eq!(page.as_array().expect("page").len(), 1);
+        assert_eq!(page[0], teams[1], "the second team");
+        let res = server.client.get(api("/orgs/fjellbekk/teams?limit=999&page=0")).basic_auth("kari", Some(PASSWORD)).send().await.expect("get");
+        assert!(res.headers().get("link").is_none(), "one page: no links");
+        assert_eq!(res.json::<Value>().await.expect("json"), teams);
         let id_of = |name: &str| {
             teams
                 .as_array()

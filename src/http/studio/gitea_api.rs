@@ -4,13 +4,14 @@
 //! token with the operator scope `tilgang:admin`. Errors are Gitea's `{message, url}`.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 
+use super::gitea_paging::ListOptions;
 use super::gitea_wire::{GiteaError, Organization, ServerVersion, Team as TeamBody, User};
 use crate::domain::scopes;
 use crate::http::AppState;
@@ -214,14 +215,24 @@ async fn current_user(State(state): State<AppState>, caller: Caller) -> ApiResul
     Ok(Json(User::of(&state, caller.user()?, true)).into_response())
 }
 
-async fn my_orgs(State(state): State<AppState>, caller: Caller) -> ApiResult {
+async fn my_orgs(
+    State(state): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+    Query(list): Query<ListOptions>,
+) -> ApiResult {
     let orgs = state.app.studio_orgs_of_user(caller.user()?.id).await?;
-    Ok(Json(Organization::list(&state, &orgs)).into_response())
+    Ok(list.respond(&state, &uri, Organization::list(&state, &orgs)))
 }
 
-async fn my_teams(State(state): State<AppState>, caller: Caller) -> ApiResult {
+async fn my_teams(
+    State(state): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+    Query(list): Query<ListOptions>,
+) -> ApiResult {
     let teams = state.app.studio_teams_of_user(caller.user()?.id).await?;
-    Ok(Json(TeamBody::list(&state, &teams)).into_response())
+    Ok(list.respond(&state, &uri, TeamBody::list(&state, &teams)))
 }
 
 async fn user_by_name(
@@ -244,6 +255,8 @@ async fn orgs_of_user(
     State(state): State<AppState>,
     caller: Caller,
     Path(name): Path<String>,
+    uri: Uri,
+    Query(list): Query<ListOptions>,
 ) -> ApiResult {
     let u = state
         .app
@@ -256,7 +269,7 @@ async fn orgs_of_user(
         let mine = state.app.studio_orgs_of_user(caller.user()?.id).await?;
         orgs.retain(|o| mine.iter().any(|m| m.org.id == o.org.id));
     }
-    Ok(Json(Organization::list(&state, &orgs)).into_response())
+    Ok(list.respond(&state, &uri, Organization::list(&state, &orgs)))
 }
 
 /// Gitea's `GET /version`, which SDKs call first (no log-in needed).
@@ -308,11 +321,13 @@ async fn org_teams(
     State(state): State<AppState>,
     caller: Caller,
     Path(name): Path<String>,
+    uri: Uri,
+    Query(list): Query<ListOptions>,
 ) -> ApiResult {
     let o = find_org(&state, &name).await?;
     require_member(&state, &caller, o.id).await?;
     let teams = state.app.studio_teams_of_org(o.id).await?;
-    Ok(Json(TeamBody::list(&state, &teams)).into_response())
+    Ok(list.respond(&state, &uri, TeamBody::list(&state, &teams)))
 }
 
 #[derive(serde::Deserialize)]
@@ -368,11 +383,13 @@ async fn org_members(
     State(state): State<AppState>,
     caller: Caller,
     Path(name): Path<String>,
+    uri: Uri,
+    Query(list): Query<ListOptions>,
 ) -> ApiResult {
     let o = find_org(&state, &name).await?;
     require_member(&state, &caller, o.id).await?;
     let members = state.app.studio_members_of_org(o.id).await?;
-    Ok(Json(User::list(&state, &members)).into_response())
+    Ok(list.respond(&state, &uri, User::list(&state, &members)))
 }
 
 async fn is_org_member(
@@ -431,11 +448,13 @@ async fn team_members(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    uri: Uri,
+    Query(list): Query<ListOptions>,
 ) -> ApiResult {
     let t = find_team(&state, &id).await?;
     require_member(&state, &caller, t.org_id).await?;
     let members = state.app.studio_members_of_team(t.id).await?;
-    Ok(Json(User::list(&state, &members)).into_response())
+    Ok(list.respond(&state, &uri, User::list(&state, &members)))
 }
 
 async fn team_member(
@@ -487,7 +506,12 @@ async fn remove_team_member(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn admin_orgs(State(state): State<AppState>, caller: Caller) -> ApiResult {
+async fn admin_orgs(
+    State(state): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+    Query(list): Query<ListOptions>,
+) -> ApiResult {
     if !caller.is_admin() {
         return Err(ApiError(
             StatusCode::FORBIDDEN,
@@ -495,7 +519,7 @@ async fn admin_orgs(State(state): State<AppState>, caller: Caller) -> ApiResult 
         ));
     }
     let orgs = state.app.studio_all_orgs().await?;
-    Ok(Json(Organization::list(&state, &orgs)).into_response())
+    Ok(list.respond(&state, &uri, Organization::list(&state, &orgs)))
 }
 
 #[derive(serde::Deserialize)]

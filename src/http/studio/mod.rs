@@ -6,6 +6,7 @@ pub mod admin;
 pub mod dashboard;
 pub mod designer;
 pub mod gitea_api;
+mod gitea_paging;
 pub(super) mod gitea_wire;
 pub mod oauth;
 pub mod teams;
