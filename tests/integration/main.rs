@@ -15,6 +15,7 @@ mod database_tls;
 mod foundation;
 mod grant_fuzz;
 mod hardening;
+mod libraries;
 mod live_keys;
 mod maskinporten;
 mod oidc;
