@@ -127,6 +127,26 @@ engine_tests! {
         assert_eq!(result["consumer"], format!("0192:{VENDOR}"), "{result}");
         s.stop().await;
     }
+
+    async fn the_gitea_sdk_reads_studio_users_organisations_and_teams(engine: Engine) {
+        if !installed("giteapy (pip)", python_has("giteapy")) {
+            return;
+        }
+        let (s, sink) = crate::studio::server_with_smtp(engine).await;
+        let _kari = crate::studio::new_user(&s, &sink, KARI, "kari", "kari@example.no").await;
+        let operator = s.enterprise_token("315177340", "tilgang:admin").await;
+        let res = s.post_json("/studio/api/v1/admin/users/kari/orgs", &operator, &json!({"username": "fjellbekk", "full_name": "Fjellbekk Bakeri AS"})).await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        let args = ["giteapy_studio.py", &s.base, "kari", crate::studio::PASSWORD, "fjellbekk"].map(String::from).to_vec();
+        let (ok, out) = run("python3", args).await;
+        assert!(ok, "{out}");
+        let result = json_line(&out);
+        assert_eq!(result["login"], "kari", "{result}");
+        assert_eq!(result["orgs"], json!(["fjellbekk"]), "{result}");
+        assert_eq!(result["members"], json!(["kari"]), "{result}");
+        assert!(result["teams"].as_array().is_some_and(|t| !t.is_empty()), "{result}");
+        s.stop().await;
+    }
 }
 
 /// A PKCS#8 key as PEM.

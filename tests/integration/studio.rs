@@ -15,9 +15,9 @@ const KARI: &str = "05827536549";
 const ANDERS: &str = "28878205660";
 const CAMILLA: &str = "25908741695";
 const MARIT: &str = "14836835388";
-const PASSWORD: &str = "Sterkt-Passord1";
+pub(crate) const PASSWORD: &str = "Sterkt-Passord1";
 
-async fn server_with_smtp(engine: common::Engine) -> (TestServer, SmtpSink) {
+pub(crate) async fn server_with_smtp(engine: common::Engine) -> (TestServer, SmtpSink) {
     let sink = SmtpSink::start(0).await;
     let server = TestServer::start_with(
         engine,
@@ -31,7 +31,7 @@ async fn server_with_smtp(engine: common::Engine) -> (TestServer, SmtpSink) {
 }
 
 /// Signs a person up and activates the account; returns the visitor (signed in to the account).
-async fn new_user<'a>(
+pub(crate) async fn new_user<'a>(
     server: &'a TestServer,
     sink: &SmtpSink,
     pid: &str,
