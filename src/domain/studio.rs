@@ -456,3 +456,65 @@ mod plain_text_tests {
         }
     }
 }
+
+/// The repository units a team's access applies to (Gitea's `units`).
+pub const TEAM_UNITS: [&str; 10] = [
+    "repo.code",
+    "repo.issues",
+    "repo.pulls",
+    "repo.releases",
+    "repo.wiki",
+    "repo.ext_wiki",
+    "repo.ext_issues",
+    "repo.projects",
+    "repo.packages",
+    "repo.actions",
+];
+
+/// A team's access per unit from Gitea's `CreateTeamOption`: `units_map` (unit → `none`,
+/// `read`, `write` or `admin`) wins over `units` (the units that get the team's permission);
+/// with neither, every unit gets the permission. Units left out get `none`.
+pub fn team_units(
+    permission: &str,
+    units: Option<&[String]>,
+    units_map: Option<&std::collections::BTreeMap<String, String>>,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let known = |u: &str| -> Result<(), String> {
+        if TEAM_UNITS.contains(&u) {
+            Ok(())
+        } else {
+            Err(format!(
+                "'{u}' is not a unit; use one of {}",
+                TEAM_UNITS.join(", ")
+            ))
+        }
+    };
+    let mut out: std::collections::BTreeMap<String, String> = TEAM_UNITS
+        .iter()
+        .map(|u| ((*u).to_owned(), "none".to_owned()))
+        .collect();
+    match (
+        units_map.filter(|m| !m.is_empty()),
+        units.filter(|u| !u.is_empty()),
+    ) {
+        (Some(map), _) => {
+            for (unit, access) in map {
+                known(unit)?;
+                if !matches!(access.as_str(), "none" | "read" | "write" | "admin") {
+                    return Err(format!(
+                        "'{access}' for {unit}: use none, read, write or admin"
+                    ));
+                }
+                out.insert(unit.clone(), access.clone());
+            }
+        }
+        (None, Some(units)) => {
+            for unit in units {
+                known(unit)?;
+                out.insert(unit.clone(), permission.to_owned());
+            }
+        }
+        (None, None) => out.values_mut().for_each(|v| *v = permission.to_owned()),
+    }
+    Ok(out)
+}

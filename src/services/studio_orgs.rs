@@ -278,6 +278,7 @@ impl App {
                 description,
                 permission,
                 can_create,
+                &Default::default(),
                 now,
             )
             .await?;
@@ -449,6 +450,7 @@ impl App {
         description: &str,
         permission: &str,
         can_create_org_repo: bool,
+        units_map: &std::collections::BTreeMap<String, String>,
     ) -> Result<Team, OrgError> {
         self.require_owner(actor, org.id).await?;
         if !dash_dot_name(name, 255) || description.chars().count() > 255 {
@@ -465,6 +467,7 @@ impl App {
             description,
             permission,
             can_create_org_repo,
+            units_map,
             self.clock.now(),
         )
         .await

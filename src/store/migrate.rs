@@ -84,6 +84,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0012_studio_auth_time.sql"),
         postgres: include_str!("../../migrations/postgres/0012_studio_auth_time.sql"),
     },
+    Migration {
+        version: 13,
+        name: "team_units",
+        sqlite: include_str!("../../migrations/sqlite/0013_team_units.sql"),
+        postgres: include_str!("../../migrations/postgres/0013_team_units.sql"),
+    },
 ];
 
 /// The PostgreSQL advisory lock that serialises migrations of instances starting together.

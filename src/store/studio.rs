@@ -61,6 +61,8 @@ pub struct Team {
     pub permission: String,
     pub includes_all_repositories: bool,
     pub can_create_org_repo: bool,
+    /// Access per repository unit; empty for every unit at `permission`.
+    pub units_map: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -119,7 +121,7 @@ fn account(row: &AnyRow) -> Result<Account, StoreError> {
     })
 }
 
-const TEAM_COLUMNS: &str = "t.id, t.org_id, t.name, t.description, t.permission, t.includes_all_repositories, t.can_create_org_repo";
+const TEAM_COLUMNS: &str = "t.id, t.org_id, t.name, t.description, t.permission, t.includes_all_repositories, t.can_create_org_repo, t.units_map";
 
 fn team(row: &AnyRow) -> Result<Team, StoreError> {
     Ok(Team {
@@ -130,6 +132,10 @@ fn team(row: &AnyRow) -> Result<Team, StoreError> {
         permission: row.try_get("permission")?,
         includes_all_repositories: row.try_get::<i64, _>("includes_all_repositories")? != 0,
         can_create_org_repo: row.try_get::<i64, _>("can_create_org_repo")? != 0,
+        units_map: match row.try_get::<String, _>("units_map")?.as_str() {
+            "" => Default::default(),
+            text => super::json_column("units_map", text)?,
+        },
     })
 }
 
@@ -249,11 +255,17 @@ pub async fn insert_team(
     description: &str,
     permission: &str,
     can_create_org_repo: bool,
+    units_map: &std::collections::BTreeMap<String, String>,
     now: Micros,
 ) -> Result<i64, StoreError> {
+    let units = if units_map.is_empty() {
+        String::new()
+    } else {
+        serde_json::to_string(units_map).unwrap_or_default()
+    };
     let row = sqlx::query(
-        "INSERT INTO studio_team (org_id, name, lower_name, description, permission, includes_all_repositories, can_create_org_repo, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 1, $6, $7) RETURNING id",
+        "INSERT INTO studio_team (org_id, name, lower_name, description, permission, includes_all_repositories, can_create_org_repo, created_at, units_map) \
+         VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8) RETURNING id",
     )
     .bind(org_id)
     .bind(name)
@@ -262,6 +274,7 @@ pub async fn insert_team(
     .bind(permission)
     .bind(bool_to_int(can_create_org_repo))
     .bind(now)
+    .bind(units)
     .fetch_one(conn)
     .await?;
     Ok(row.try_get(0)?)

@@ -936,6 +936,42 @@ fn urlencode(s: &str) -> String {
 }
 
 engine_tests! {
+    /// Issue 16, item 19: a team created through the Gitea API keeps its units, as Gitea does.
+    async fn teams_keep_their_units(engine: Engine) {
+        let (server, sink) = server_with_smtp(engine).await;
+        let _kari = new_user(&server, &sink, KARI, "kari", "kari@example.no").await;
+        let operator = server.enterprise_token("315177340", "tilgang:admin").await;
+        let res = server.post_json("/studio/api/v1/admin/users/kari/orgs", &operator, &json!({"username": "fjellbekk", "full_name": "Fjellbekk Bakeri AS"})).await;
+        assert_eq!(res.status(), 201);
+        let create = |body: Value| {
+            let c = server.client.clone();
+            let url = server.url("/studio/api/v1/orgs/fjellbekk/teams");
+            async move { c.post(url).basic_auth("kari", Some(PASSWORD)).json(&body).send().await.expect("post") }
+        };
+        let res = create(json!({"name": "Kode", "permission": "write", "can_create_org_repo": true,
+            "units_map": {"repo.code": "write", "repo.issues": "read"}})).await;
+        assert_eq!(res.status(), 201);
+        let team: Value = res.json().await.expect("json");
+        assert_eq!(team["units"], json!(["repo.code", "repo.issues"]), "{team}");
+        assert_eq!((&team["units_map"]["repo.code"], &team["units_map"]["repo.wiki"]), (&json!("write"), &json!("none")));
+        assert_eq!(team["can_create_org_repo"], true);
+        let res = create(json!({"name": "Les", "permission": "read", "units": ["repo.code"]})).await;
+        let team: Value = res.json().await.expect("json");
+        assert_eq!(team["units_map"]["repo.code"], "read");
+        assert_eq!(team["units"], json!(["repo.code"]));
+        let listed: Value = server.client.get(server.url("/studio/api/v1/orgs/fjellbekk/teams")).basic_auth("kari", Some(PASSWORD)).send().await.expect("get").json().await.expect("json");
+        let kode = listed.as_array().expect("teams").iter().find(|t| t["name"] == "Kode").expect("Kode").clone();
+        assert_eq!(kode["units"], json!(["repo.code", "repo.issues"]), "stored: {kode}");
+        for bad in [json!({"name": "X", "units": ["repo.nothing"]}), json!({"name": "Y", "units_map": {"repo.code": "owner"}})] {
+            let res = create(bad).await;
+            assert_eq!(res.status(), 422);
+            assert!(res.json::<Value>().await.expect("json")["message"].as_str().expect("message").contains("use"));
+        }
+        server.stop().await;
+    }
+}
+
+engine_tests! {
     /// Issue 16, items 4 and 9b: prompt=none, prompt=login, max_age and auth_time at Studio's
     /// provider (OIDC Core §3.1.2.1, §3.1.2.6).
     async fn the_provider_honours_prompt_and_max_age(engine: Engine) {

@@ -339,6 +339,11 @@ struct NewTeam {
     permission: Option<String>,
     #[serde(default)]
     can_create_org_repo: bool,
+    /// Deprecated in Gitea for `units_map`: the units that get the team's permission.
+    #[serde(default)]
+    units: Option<Vec<String>>,
+    #[serde(default)]
+    units_map: Option<std::collections::BTreeMap<String, String>>,
 }
 
 fn bad_json(e: JsonRejection) -> ApiError {
@@ -364,6 +369,9 @@ async fn create_team(
             "permission must be read, write or admin".into(),
         ));
     }
+    let units =
+        crate::domain::studio::team_units(permission, b.units.as_deref(), b.units_map.as_ref())
+            .map_err(|e| ApiError(StatusCode::UNPROCESSABLE_ENTITY, e))?;
     let t = state
         .app
         .studio_create_team(
@@ -373,6 +381,7 @@ async fn create_team(
             &b.description,
             permission,
             b.can_create_org_repo,
+            &units,
         )
         .await?;
     let view = state.app.studio_team_view(t).await?;

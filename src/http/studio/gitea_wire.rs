@@ -114,20 +114,6 @@ impl Organization {
     }
 }
 
-/// The repository units a team's permission applies to (Gitea's `units`).
-const UNITS: [&str; 10] = [
-    "repo.code",
-    "repo.issues",
-    "repo.pulls",
-    "repo.releases",
-    "repo.wiki",
-    "repo.ext_wiki",
-    "repo.ext_issues",
-    "repo.projects",
-    "repo.packages",
-    "repo.actions",
-];
-
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Team {
     id: i64,
@@ -136,14 +122,19 @@ pub struct Team {
     organization: Option<Organization>,
     includes_all_repositories: bool,
     permission: String,
-    units: [&'static str; 10],
-    units_map: BTreeMap<&'static str, String>,
+    units: Vec<String>,
+    units_map: BTreeMap<String, String>,
     can_create_org_repo: bool,
 }
 
 impl Team {
     pub fn of(state: &AppState, v: &TeamView) -> Self {
         let t = &v.team;
+        let units_map = if t.units_map.is_empty() {
+            crate::domain::studio::team_units(&t.permission, None, None).unwrap_or_default()
+        } else {
+            t.units_map.clone()
+        };
         Team {
             id: t.id,
             name: t.name.clone(),
@@ -151,8 +142,12 @@ impl Team {
             organization: v.org.as_ref().map(|o| Organization::of(state, o)),
             includes_all_repositories: t.includes_all_repositories,
             permission: t.permission.clone(),
-            units: UNITS,
-            units_map: UNITS.iter().map(|u| (*u, t.permission.clone())).collect(),
+            units: units_map
+                .iter()
+                .filter(|(_, access)| *access != "none")
+                .map(|(unit, _)| unit.clone())
+                .collect(),
+            units_map,
             can_create_org_repo: t.can_create_org_repo,
         }
     }
