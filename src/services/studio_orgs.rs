@@ -9,6 +9,7 @@ use super::App;
 use crate::domain::OrgNumber;
 use crate::domain::studio::Username;
 use crate::store::StoreError;
+pub use crate::store::studio::NewTeam;
 use crate::store::studio::{self as st, Account, NewOrg, OrgRequest, Team};
 
 pub const OWNERS: &str = "Owners";
@@ -271,17 +272,15 @@ impl App {
         }
         let mut owners_id = 0;
         for (team, description, permission, can_create) in standard {
-            let id = st::insert_team(
-                &mut tx,
-                org_id,
-                team,
+            let no_units = Default::default();
+            let new = st::NewTeam {
+                name: team,
                 description,
                 permission,
-                can_create,
-                &Default::default(),
-                now,
-            )
-            .await?;
+                can_create_org_repo: can_create,
+                units_map: &no_units,
+            };
+            let id = st::insert_team(&mut tx, org_id, &new, now).await?;
             if team == OWNERS {
                 owners_id = id;
             }
@@ -446,12 +445,9 @@ impl App {
         &self,
         actor: &Actor,
         org: &Account,
-        name: &str,
-        description: &str,
-        permission: &str,
-        can_create_org_repo: bool,
-        units_map: &std::collections::BTreeMap<String, String>,
+        new: &st::NewTeam<'_>,
     ) -> Result<Team, OrgError> {
+        let (name, description, permission) = (new.name, new.description, new.permission);
         self.require_owner(actor, org.id).await?;
         if !dash_dot_name(name, 255) || description.chars().count() > 255 {
             return Err(OrgError::TeamNameInvalid);
@@ -460,18 +456,7 @@ impl App {
             return Err(OrgError::TextInvalid("description"));
         }
         let mut tx = self.store.begin().await?;
-        let id = match st::insert_team(
-            &mut tx,
-            org.id,
-            name,
-            description,
-            permission,
-            can_create_org_repo,
-            units_map,
-            self.clock.now(),
-        )
-        .await
-        {
+        let id = match st::insert_team(&mut tx, org.id, new, self.clock.now()).await {
             Ok(id) => id,
             Err(e) if e.is_unique_violation() => return Err(OrgError::TeamExists(name.to_owned())),
             Err(e) => return Err(e.into()),

@@ -248,16 +248,29 @@ pub async fn insert_org(
     Ok(id)
 }
 
+/// A team to create.
+pub struct NewTeam<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub permission: &'a str,
+    pub can_create_org_repo: bool,
+    /// Access per repository unit; empty for every unit at `permission`.
+    pub units_map: &'a std::collections::BTreeMap<String, String>,
+}
+
 pub async fn insert_team(
     conn: &mut Conn,
     org_id: i64,
-    name: &str,
-    description: &str,
-    permission: &str,
-    can_create_org_repo: bool,
-    units_map: &std::collections::BTreeMap<String, String>,
+    t: &NewTeam<'_>,
     now: Micros,
 ) -> Result<i64, StoreError> {
+    let NewTeam {
+        name,
+        description,
+        permission,
+        can_create_org_repo,
+        units_map,
+    } = *t;
     let units = if units_map.is_empty() {
         String::new()
     } else {

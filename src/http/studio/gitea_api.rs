@@ -20,6 +20,7 @@ use crate::http::studio::oauth::bearer;
 use crate::services::StoreError;
 use crate::services::studio::StudioError;
 use crate::services::studio_directory::{Account, Team};
+use crate::services::studio_orgs::NewTeam as NewTeamSpec;
 use crate::services::studio_orgs::{Actor, NewOrgInput, OrgError};
 
 pub fn routes() -> Router<AppState> {
@@ -377,11 +378,13 @@ async fn create_team(
         .studio_create_team(
             &caller.actor(),
             &o,
-            &b.name,
-            &b.description,
-            permission,
-            b.can_create_org_repo,
-            &units,
+            &NewTeamSpec {
+                name: &b.name,
+                description: &b.description,
+                permission,
+                can_create_org_repo: b.can_create_org_repo,
+                units_map: &units,
+            },
         )
         .await?;
     let view = state.app.studio_team_view(t).await?;
