@@ -24,6 +24,9 @@ def main():
     found = giteapy.OrganizationApi(api).org_get(org)
     teams = giteapy.OrganizationApi(api).org_list_teams(org)
     members = giteapy.OrganizationApi(api).org_list_members(org)
+    repos = giteapy.UserApi(api).user_current_list_repos()
+    org_repos = giteapy.OrganizationApi(api).org_list_repos(org)
+    found_repos = giteapy.RepositoryApi(api).repo_search(q="bak")
     print(json.dumps({
         "version": version.version,
         "login": me.login,
@@ -31,6 +34,9 @@ def main():
         "org": found.username,
         "teams": sorted(t.name for t in teams),
         "members": [m.login for m in members],
+        "repos": sorted(r.full_name for r in repos),
+        "org_repos": [r.name for r in org_repos],
+        "search": [r.full_name for r in found_repos.data],
     }))
 
 

@@ -137,6 +137,9 @@ engine_tests! {
         let operator = s.enterprise_token("315177340", "tilgang:admin").await;
         let res = s.post_json("/studio/api/v1/admin/users/kari/orgs", &operator, &json!({"username": "fjellbekk", "full_name": "Fjellbekk Bakeri AS"})).await;
         assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        let kari = s.app.studio_user_named("kari").await.unwrap().unwrap();
+        s.app.studio_create_repo(&kari, "fjellbekk", "bakeri-app", "Bestilling av brød").await.unwrap();
+        s.app.studio_create_repo(&kari, "fjellbekk", "lager", "").await.unwrap();
         let args = ["giteapy_studio.py", &s.base, "kari", crate::studio::PASSWORD, "fjellbekk"].map(String::from).to_vec();
         let (ok, out) = run("python3", args).await;
         assert!(ok, "{out}");
@@ -145,6 +148,8 @@ engine_tests! {
         assert_eq!(result["orgs"], json!(["fjellbekk"]), "{result}");
         assert_eq!(result["members"], json!(["kari"]), "{result}");
         assert!(result["teams"].as_array().is_some_and(|t| !t.is_empty()), "{result}");
+        assert_eq!(result["repos"], json!(["fjellbekk/bakeri-app", "fjellbekk/lager"]), "{result}");
+        assert_eq!(result["search"], json!(["fjellbekk/bakeri-app"]), "{result}");
         s.stop().await;
     }
 }

@@ -113,7 +113,7 @@ impl From<OrgError> for ApiError {
     }
 }
 
-type ApiResult = Result<Response, ApiError>;
+pub(super) type ApiResult = Result<Response, ApiError>;
 
 fn not_found(what: &str) -> ApiError {
     ApiError(StatusCode::NOT_FOUND, format!("{what} does not exist"))
@@ -134,7 +134,7 @@ pub enum Caller {
 }
 
 impl Caller {
-    fn user(&self) -> Result<&Account, ApiError> {
+    pub(super) fn user(&self) -> Result<&Account, ApiError> {
         match self {
             Caller::User(u) => Ok(u),
             Caller::Operator(_) => Err(ApiError(
@@ -278,7 +278,7 @@ async fn version() -> Json<ServerVersion> {
     Json(ServerVersion::CURRENT)
 }
 
-async fn find_org(state: &AppState, name: &str) -> Result<Account, ApiError> {
+pub(super) async fn find_org(state: &AppState, name: &str) -> Result<Account, ApiError> {
     state
         .app
         .studio_org_named(name)
@@ -296,7 +296,11 @@ async fn find_team(state: &AppState, id: &str) -> Result<Team, ApiError> {
 }
 
 /// Members of the organisation (and operators) may look at it.
-async fn require_member(state: &AppState, caller: &Caller, org_id: i64) -> Result<(), ApiError> {
+pub(super) async fn require_member(
+    state: &AppState,
+    caller: &Caller,
+    org_id: i64,
+) -> Result<(), ApiError> {
     if caller.is_admin() {
         return Ok(());
     }

@@ -37,8 +37,20 @@ impl ListOptions {
             .map_or(DEFAULT_LIMIT, |l| l.min(MAX_LIMIT))
     }
 
-    /// The page of `items` this asks for, as JSON with `X-Total-Count` and `Link`.
+    /// The page of `items` this asks for, as a JSON array with `X-Total-Count` and `Link`.
     pub fn respond<T: Serialize>(&self, state: &AppState, uri: &Uri, items: Vec<T>) -> Response {
+        self.respond_in(state, uri, items, |page| page)
+    }
+
+    /// As [`ListOptions::respond`], with the page inside the body `wrap` makes of it (Gitea's
+    /// search answers `{"ok": true, "data": […]}`).
+    pub fn respond_in<T, B: Serialize>(
+        &self,
+        state: &AppState,
+        uri: &Uri,
+        items: Vec<T>,
+        wrap: impl FnOnce(Vec<T>) -> B,
+    ) -> Response {
         let (page, limit, total) = (self.page(), self.limit(), items.len());
         let last = total.div_ceil(limit).max(1);
         let shown: Vec<T> = items
@@ -47,7 +59,16 @@ impl ListOptions {
             .take(limit)
             .collect();
         let base = state.app.config.url(uri.path());
-        let link = |p: usize, rel: &str| format!("<{base}?limit={limit}&page={p}>; rel=\"{rel}\"");
+        // Other parameters (a search's `q`) stay in the links.
+        let kept: String = uri
+            .query()
+            .unwrap_or_default()
+            .split('&')
+            .filter(|kv| !kv.is_empty() && !kv.starts_with("page=") && !kv.starts_with("limit="))
+            .map(|kv| format!("{kv}&"))
+            .collect();
+        let link =
+            |p: usize, rel: &str| format!("<{base}?{kept}limit={limit}&page={p}>; rel=\"{rel}\"");
         let mut links = Vec::new();
         if page < last {
             links.push(link(page + 1, "next"));
@@ -57,7 +78,7 @@ impl ListOptions {
             links.push(link(1, "first"));
             links.push(link((page - 1).min(last), "prev"));
         }
-        let mut response = Json(shown).into_response();
+        let mut response = Json(wrap(shown)).into_response();
         let headers = response.headers_mut();
         headers.insert("x-total-count", HeaderValue::from(total));
         if !links.is_empty()

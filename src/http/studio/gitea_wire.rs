@@ -10,7 +10,7 @@ use crate::clock::format_micros;
 use crate::http::AppState;
 use crate::services::App;
 use crate::services::studio_directory::Account;
-use crate::services::studio_directory::{OrgView, TeamView};
+use crate::services::studio_directory::{OrgView, Repo, TeamView};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct GiteaError<'a> {
@@ -161,6 +161,69 @@ fn avatar(state: &AppState, name: &str) -> String {
     state.app.config.url(&format!("/studio/avatars/{name}"))
 }
 
+/// Gitea's `Repository`, for the applications the dashboard creates (read-only here).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Repository {
+    id: i64,
+    owner: RepositoryOwner,
+    name: String,
+    full_name: String,
+    description: String,
+    private: bool,
+    empty: bool,
+    html_url: String,
+    clone_url: String,
+    default_branch: &'static str,
+    created_at: String,
+    updated_at: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RepositoryOwner {
+    id: i64,
+    login: String,
+    username: String,
+}
+
+impl Repository {
+    pub fn of(state: &AppState, r: &Repo) -> Self {
+        let full_name = format!("{}/{}", r.owner_name, r.name);
+        let created = format_micros(r.created_at);
+        Repository {
+            id: r.id,
+            owner: RepositoryOwner {
+                id: r.owner_id,
+                login: r.owner_name.clone(),
+                username: r.owner_name.clone(),
+            },
+            html_url: state.app.config.url(&format!("/studio/repos/{full_name}")),
+            clone_url: state
+                .app
+                .config
+                .url(&format!("/studio/repos/{full_name}.git")),
+            name: r.name.clone(),
+            full_name,
+            description: r.description.clone(),
+            private: true,
+            empty: true,
+            default_branch: "master",
+            updated_at: created.clone(),
+            created_at: created,
+        }
+    }
+
+    pub fn list(state: &AppState, repos: &[Repo]) -> Vec<Self> {
+        repos.iter().map(|r| Repository::of(state, r)).collect()
+    }
+}
+
+/// Gitea's answer to a repository search.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SearchResults {
+    pub ok: bool,
+    pub data: Vec<Repository>,
+}
+
 /// Gitea's `ServerVersion`: the Gitea API version this one follows.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ServerVersion {
@@ -238,5 +301,7 @@ pub(crate) fn schemas(s: &mut crate::http::openapi::Schemas) {
         .add::<Team>()
         .add::<StudioDiscovery>()
         .add::<ServerVersion>()
+        .add::<Repository>()
+        .add::<SearchResults>()
         .add::<crate::services::studio_oauth::StudioUserInfo>();
 }

@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod designer;
 pub mod gitea_api;
 mod gitea_paging;
+mod gitea_repos;
 pub(super) mod gitea_wire;
 pub mod oauth;
 pub mod teams;
@@ -20,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .merge(accounts::routes())
         .merge(oauth::routes())
         .merge(designer::routes())
+        .merge(gitea_repos::routes())
         .merge(dashboard::routes())
         .merge(teams::routes())
         .merge(gitea_api::routes())
