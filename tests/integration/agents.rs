@@ -7,7 +7,7 @@
 use crate::common;
 use crate::system_users::{VENDOR, Vendor, party_id, person_token, token_with, vendor_client};
 
-use common::{Engine, TestServer, claims_of, problem};
+use common::{Engine, TestServer, claims_of, json_of, problem, send};
 use serde_json::{Value, json};
 
 pub(crate) const FIRM: &str = "313564363"; // Tallknuserne Regnskap AS, 28 regnskapsforer clients
@@ -78,25 +78,6 @@ fn agent_body(system: &str, org: &str, packages: &[&str]) -> Value {
     json!({"systemId": system, "partyOrgNo": org, "externalRef": format!("klient-{org}"),
            "accessPackages": pkgs(packages),
            "redirectUrl": "https://regnskap.example/ferdig?kunde=1"})
-}
-
-async fn send(
-    s: &TestServer,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-) -> reqwest::Response {
-    s.client
-        .request(method, s.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn json_of(res: reqwest::Response, status: u16) -> Value {
-    assert_eq!(res.status().as_u16(), status);
-    res.json().await.unwrap()
 }
 
 /// The codes of a validation problem (`validationErrors`).

@@ -10,7 +10,7 @@ use crate::system_users::{
     vendor_client,
 };
 
-use common::{Engine, TestServer, problem};
+use common::{Engine, TestServer, json_of, problem, send};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -93,20 +93,6 @@ async fn fixture(s: &TestServer) -> Fixture {
     }
 }
 
-async fn send(
-    s: &TestServer,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-) -> reqwest::Response {
-    s.client
-        .request(method, s.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-}
-
 /// C1 for `system_user` with `correlation` and `body`.
 async fn ask(
     s: &TestServer,
@@ -121,13 +107,6 @@ async fn ask(
         body,
     )
     .await
-}
-
-async fn json_of(res: reqwest::Response, status: u16) -> Value {
-    let got = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    assert_eq!(got, status, "{text}");
-    serde_json::from_str(&text).unwrap()
 }
 
 /// Adds the amelding right, removes the skattegrunnlag package.

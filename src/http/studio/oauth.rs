@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, FromRequest, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -306,64 +306,43 @@ async fn grant(
     }
 }
 
-async fn access_token(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    form: Result<Form<HashMap<String, String>>, FormRejection>,
-) -> Response {
-    let Ok(Form(f)) = form else {
-        let body = OAuthErrorBody::new("invalid_request", "send application/x-www-form-urlencoded");
-        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
-    };
-    match state
-        .app
-        .studio_token(&f, crate::http::auth::basic_credentials(&headers))
-        .await
-    {
+/// A form to the token, revocation or introspection endpoint, with the client's Basic
+/// credentials when it sent them; a body that is not a form is `invalid_request`.
+struct ClientForm(HashMap<String, String>, Option<(String, String)>);
+
+impl FromRequest<AppState> for ClientForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let basic = crate::http::auth::basic_credentials(req.headers());
+        match Form::<HashMap<String, String>>::from_request(req, state).await {
+            Ok(Form(f)) => Ok(ClientForm(f, basic)),
+            Err(_) => Err(crate::http::problem::token_error(
+                "invalid_request",
+                "send application/x-www-form-urlencoded",
+            )),
+        }
+    }
+}
+
+async fn access_token(State(state): State<AppState>, ClientForm(f, basic): ClientForm) -> Response {
+    match state.app.studio_token(&f, basic).await {
         Ok(body) => ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response(),
         Err(e) => token_failure(e),
     }
 }
 
 /// RFC 7009: 200 with an empty body whether or not the token was known.
-async fn revoke(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    form: Result<Form<HashMap<String, String>>, FormRejection>,
-) -> Response {
-    let Ok(Form(f)) = form else {
-        return crate::http::problem::token_error(
-            "invalid_request",
-            "send application/x-www-form-urlencoded",
-        );
-    };
-    match state
-        .app
-        .studio_revoke(&f, crate::http::auth::basic_credentials(&headers))
-        .await
-    {
+async fn revoke(State(state): State<AppState>, ClientForm(f, basic): ClientForm) -> Response {
+    match state.app.studio_revoke(&f, basic).await {
         Ok(()) => StatusCode::OK.into_response(),
         Err(e) => token_failure(e),
     }
 }
 
 /// RFC 7662: `{"active": false}` for a token that is not the client's or not live.
-async fn introspect(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    form: Result<Form<HashMap<String, String>>, FormRejection>,
-) -> Response {
-    let Ok(Form(f)) = form else {
-        return crate::http::problem::token_error(
-            "invalid_request",
-            "send application/x-www-form-urlencoded",
-        );
-    };
-    match state
-        .app
-        .studio_introspect(&f, crate::http::auth::basic_credentials(&headers))
-        .await
-    {
+async fn introspect(State(state): State<AppState>, ClientForm(f, basic): ClientForm) -> Response {
+    match state.app.studio_introspect(&f, basic).await {
         Ok(body) => ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response(),
         Err(e) => token_failure(e),
     }

@@ -470,6 +470,29 @@ impl Drop for TestServer {
 }
 
 /// Asserts that a response is a ProblemDetails with `status`, and returns its body.
+/// `method path` with `token` as the bearer.
+pub async fn send(
+    s: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+) -> reqwest::Response {
+    s.client
+        .request(method, s.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request")
+}
+
+/// The JSON body of a response with `status` (the body is in the message when it has not).
+pub async fn json_of(res: reqwest::Response, status: u16) -> serde_json::Value {
+    let got = res.status().as_u16();
+    let text = res.text().await.expect("body");
+    assert_eq!(got, status, "{text}");
+    serde_json::from_str(&text).expect("JSON")
+}
+
 pub async fn problem(res: reqwest::Response, status: u16) -> serde_json::Value {
     assert_eq!(res.status().as_u16(), status, "status");
     let ct = res
