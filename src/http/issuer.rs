@@ -32,9 +32,16 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// A Maskinporten token in, a platform token (text/plain) out (spec tokens-idp-delegation §B.5).
+#[derive(serde::Deserialize)]
+struct ExchangeQuery {
+    #[serde(default)]
+    test: Option<String>,
+}
+
 async fn exchange_maskinporten(
     State(state): State<AppState>,
     headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<ExchangeQuery>,
     bearer: Bearer,
 ) -> Response {
     if headers.contains_key("x-altinn-enterpriseuser-authentication") {
@@ -50,7 +57,11 @@ async fn exchange_maskinporten(
         return Problem::unauthorized("the Maskinporten token has no valid consumer claim")
             .into_response();
     }
-    match state.app.exchange_maskinporten(&caller) {
+    let test = q
+        .test
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case("true"));
+    match state.app.exchange_maskinporten(&caller, test).await {
         Ok(token) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], token).into_response(),
         Err(e) => Problem::internal(&e).into_response(),
     }

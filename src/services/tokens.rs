@@ -97,6 +97,10 @@ fn unix_now(app: &App) -> i64 {
     app.clock.now() / 1_000_000
 }
 
+/// Digdir's organisation number: in Altinn's test environments its service-owner tokens are
+/// `ttd` (Testdepartementet).
+pub const DIGDIR_ORG_NO: &str = "991825827";
+
 impl App {
     /// Signs claims as one of tilgang's issuers.
     pub fn sign(&self, issuer: IssuerName, claims: &Value) -> Result<String, TokenError> {
@@ -379,8 +383,14 @@ impl App {
 
     /// Turns a Maskinporten token into a platform token (spec tokens-idp-delegation §B.5): all
     /// claims are kept except `aud`, `iss`, `client_amr` and `sid`; Altinn's claims are added.
-    /// The lifetime is not extended.
-    pub fn exchange_maskinporten(&self, caller: &Caller) -> Result<String, TokenError> {
+    /// The lifetime is not extended. A service owner's token (a scope under
+    /// `altinn:serviceowner`) gets `urn:altinn:org`, the owner's org code; with `test`, Digdir
+    /// is `ttd`, as in Altinn's test environments.
+    pub async fn exchange_maskinporten(
+        &self,
+        caller: &Caller,
+        test: bool,
+    ) -> Result<String, TokenError> {
         let org = caller
             .consumer_org()
             .ok_or(TokenError::MissingClaim("consumer"))?;
@@ -395,6 +405,23 @@ impl App {
             json!("maskinporten"),
         );
         claims.insert("urn:altinn:authlevel".into(), json!(3));
+        let service_owner = caller
+            .claims
+            .get("scope")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .split_whitespace()
+            .any(|s| s.starts_with("altinn:serviceowner"));
+        if service_owner {
+            let code = if test && org.as_str() == DIGDIR_ORG_NO {
+                Some("ttd".to_owned())
+            } else {
+                self.store.service_owner_code(org.as_str()).await?
+            };
+            if let Some(code) = code {
+                claims.insert("urn:altinn:org".into(), json!(code));
+            }
+        }
         claims.insert("sid".into(), json!(Uuid::new_v4().to_string()));
         claims.insert("iat".into(), json!(unix_now(self)));
         self.sign(IssuerName::Platform, &Value::Object(claims))

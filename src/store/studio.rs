@@ -684,6 +684,19 @@ impl Store {
         Ok(row.try_get(0)?)
     }
 
+    /// The short name (Altinn's org code, `urn:altinn:org`) of the service owner with this
+    /// organisation number: a Studio organisation the operator made a service owner.
+    pub async fn service_owner_code(&self, org_no: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT name FROM studio_user WHERE kind = $1 AND service_owner = 1 AND org_number = $2 \
+             ORDER BY id LIMIT 1",
+        )
+        .bind(KIND_ORG)
+        .bind(org_no)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
     /// Applications owned by any of `owner_ids`, newest first.
     pub async fn studio_repos(&self, owner_ids: &[i64]) -> Result<Vec<Repo>, StoreError> {
         if owner_ids.is_empty() {

@@ -107,6 +107,55 @@ async fn refused(res: reqwest::Response, status: u16, error: &str, words: &str) 
 }
 
 engine_tests! {
+    /// Issue 16, item 13: a service owner's exchanged token names its org code; in a test
+    /// environment (`?test=true`) Digdir is `ttd`.
+    async fn service_owners_get_their_org_code_in_the_exchange(engine: Engine) {
+        let s = TestServer::start(engine).await;
+        let v = register_vendor(&s, json!(["altinn:serviceowner/instances.read"])).await;
+        let exchange = |query: &'static str, token: String| {
+            let c = s.client.clone();
+            let url = s.url(&format!("/authentication/api/v1/exchange/maskinporten{query}"));
+            async move { c.get(url).bearer_auth(token).send().await.unwrap() }
+        };
+        let mp = || {
+            let assertion = v.assertion(&s, json!({"scope": "altinn:serviceowner/instances.read"}));
+            let s = &s;
+            async move { grant(s, &assertion).await.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned() }
+        };
+        // Not a service owner yet: no org code.
+        let platform = exchange("", mp().await).await.text().await.unwrap();
+        assert!(claims_of(&platform).get("urn:altinn:org").is_none());
+        // The operator makes the vendor's Studio organisation a service owner.
+        let mut tx = s.app.store.begin().await.unwrap();
+        let new = tilgang::store::studio::NewOrg { name: "regnskap", full_name: "Regnskapssystemet AS", org_number: Some(VENDOR), service_owner: true, description: "" };
+        tilgang::store::studio::insert_org(&mut tx, &new, &["tt02", "production"], 0).await.unwrap();
+        tx.commit().await.unwrap();
+        let platform = exchange("", mp().await).await.text().await.unwrap();
+        assert_eq!(claims_of(&platform)["urn:altinn:org"], "regnskap");
+        s.stop().await;
+    }
+
+    async fn digdir_is_ttd_in_a_test_environment(engine: Engine) {
+        let s = TestServer::start(engine).await;
+        let key = RsaSigningKey::generate("digdir-key".into()).unwrap();
+        let dcr = s.enterprise_token("991825827", "idporten:dcr.write").await;
+        let client: Value = s.post_json("/selvbetjening/api/v1/clients", &dcr, &json!({"client_name": "Digdir", "description": "d", "scopes": ["altinn:serviceowner/instances.read"]})).await.json().await.unwrap();
+        let client_id = client["client_id"].as_str().unwrap().to_owned();
+        s.post_json(&format!("/selvbetjening/api/v1/clients/{client_id}/jwks"), &dcr, &json!({"keys": [key.public().jwk()]})).await;
+        let now = s.clock.now() / 1_000_000;
+        let claims = json!({"iss": client_id, "aud": format!("{}/maskinporten/", s.base), "iat": now, "exp": now + 60,
+            "jti": uuid::Uuid::new_v4().to_string(), "scope": "altinn:serviceowner/instances.read"});
+        let mp: Value = grant(&s, &sign_compact(&key, &claims).unwrap()).await.json().await.unwrap();
+        let mp = mp["access_token"].as_str().unwrap();
+        let platform = s.get_auth("/authentication/api/v1/exchange/maskinporten?test=true", mp).await.text().await.unwrap();
+        assert_eq!(claims_of(&platform)["urn:altinn:org"], "ttd");
+        let platform = s.get_auth("/authentication/api/v1/exchange/maskinporten", mp).await.text().await.unwrap();
+        assert!(claims_of(&platform).get("urn:altinn:org").is_none(), "Digdir is no service owner in the register here");
+        s.stop().await;
+    }
+}
+
+engine_tests! {
     async fn vendor_end_to_end(engine: Engine) {
         let s = TestServer::start(engine).await;
         let discovery: Value = s
