@@ -19,6 +19,8 @@ pub const DESIGNER_NAME: &str = "Altinn Studio";
 pub const DESIGNER_SCOPE: &str = "openid profile write:activitypub write:admin write:issue write:misc write:notification write:organization write:package write:repository write:user";
 const CODE_LIFETIME_SECS: i64 = 600;
 pub const ACCESS_LIFETIME_SECS: i64 = 3600;
+/// The scopes Studio's provider offers (its discovery's `scopes_supported`).
+pub const SCOPES: [&str; 4] = ["openid", "profile", "email", "groups"];
 const REFRESH_LIFETIME_SECS: i64 = 730 * 3600;
 
 /// An authorization request as the client sent it.
@@ -175,6 +177,19 @@ impl App {
             return Ok(back(
                 "unsupported_response_type",
                 "Only code response type is supported.",
+            ));
+        }
+        // Only the scopes discovery offers: the grant collects what the user agreed to.
+        if let Some(unknown) = p
+            .scope
+            .as_deref()
+            .unwrap_or_default()
+            .split_whitespace()
+            .find(|s| !SCOPES.contains(s))
+        {
+            return Ok(back(
+                "invalid_scope",
+                &format!("'{unknown}' is not offered; use {}", SCOPES.join(", ")),
             ));
         }
         let challenge = p.code_challenge.clone().unwrap_or_default();

@@ -1026,9 +1026,9 @@ engine_tests! {
         assert_eq!(info, json!({"active": false}));
         let res = call("/studio/login/oauth/introspect", vec![("token", access.clone()), ("client_id", client_id.clone()), ("client_secret", "wrong".into())]).await;
         assert_eq!(res.status(), 401);
-        let res = call("/studio/login/oauth/revoke", with_client(&access)).await;
-        assert_eq!(res.status(), 400);
-        assert_eq!(res.json::<Value>().await.expect("json")["error"], "unsupported_token_type");
+        assert_eq!(call("/studio/login/oauth/revoke", with_client(&access)).await.status(), 200, "access tokens expire by themselves");
+        let res = call("/studio/login/oauth/revoke", vec![("client_id", client_id.clone()), ("client_secret", secret.clone())]).await;
+        assert_eq!(res.json::<Value>().await.expect("json")["error"], "invalid_request");
         assert_eq!(call("/studio/login/oauth/revoke", with_client("nonsense")).await.status(), 200);
         assert_eq!(call("/studio/login/oauth/revoke", with_client(&refresh)).await.status(), 200);
         let info: Value = call("/studio/login/oauth/introspect", with_client(&refresh)).await.json().await.expect("json");
@@ -1042,18 +1042,38 @@ engine_tests! {
         // Consent known: prompt=none gives a code at once.
         let back = location(&v.get(&authorize(&[("prompt", "none")])).await);
         assert!(back.contains("code="), "{back}");
-        // max_age shorter than the time since log-in: log in again.
+        // max_age shorter than the time since log-in: asked to log in again, on a form.
         server.clock.advance(std::time::Duration::from_secs(120));
-        let back = location(&v.get(&authorize(&[("max_age", "60")])).await);
-        assert!(back.starts_with("/studio/user/login?redirect_to="), "{back}");
+        let res = v.get(&authorize(&[("max_age", "60")])).await;
+        assert_eq!(res.status(), 200);
+        assert!(res.text().await.expect("page").contains("id=\"relogin\""));
         let res = v.get(&authorize(&[("max_age", "60"), ("prompt", "none")])).await;
         assert!(location(&res).contains("error=login_required"));
-        // prompt=login: the session ends, and the request waits at the log-in page (without prompt).
+        // prompt=login: a link alone logs nobody out; the form does, and the request waits at
+        // the log-in page without prompt and max_age.
         let mut w = new_user(&server, &sink, "28878205660", "anders", "anders@example.no").await;
-        let back = location(&w.get(&authorize(&[("prompt", "login")])).await);
-        assert!(back.starts_with("/studio/user/login?redirect_to=") && !back.contains("prompt"), "{back}");
+        let res = w.get(&authorize(&[("prompt", "login"), ("max_age", "0")])).await;
+        assert_eq!(res.status(), 200);
+        let page = res.text().await.expect("page");
+        let res = w.get(&authorize(&[])).await;
+        assert_eq!(res.status(), 200, "still logged in: the consent page");
+        assert!(res.text().await.expect("page").contains("/studio/login/oauth/grant"));
+        let csrf = input_value(&page, "_csrf").expect("csrf");
+        let to = input_value(&page, "redirect_to").expect("redirect_to");
+        let res = w.post("/studio/user/logout", &[("_csrf", &csrf), ("redirect_to", &to)]).await;
+        let back = location(&res);
+        assert!(back.starts_with("/studio/user/login?redirect_to=") && !back.contains("prompt") && !back.contains("max_age"), "{back}");
         let back = location(&w.get(&authorize(&[])).await);
         assert!(back.starts_with("/studio/user/login"), "logged out: {back}");
+        // Only local pages after a log-out.
+        let (_, _, page) = v.open(&authorize(&[("prompt", "login")])).await;
+        let csrf = input_value(&page, "_csrf").expect("csrf");
+        let res = v.post("/studio/user/logout", &[("_csrf", &csrf), ("redirect_to", "https://evil.example/")]).await;
+        assert_eq!(location(&res), "/studio/");
+        // Scopes the provider does not offer are refused (the grant collects what was agreed to).
+        let wider = authorize(&[]).replace(&format!("scope={}", urlencode("openid profile")), &format!("scope={}", urlencode("openid admin")));
+        let back = location(&w.get(&wider).await);
+        assert!(back.contains("error=invalid_scope"), "{back}");
         server.stop().await;
     }
 }

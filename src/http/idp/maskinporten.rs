@@ -27,6 +27,11 @@ pub fn routes() -> Router<AppState> {
             "/.well-known/oauth-authorization-server/maskinporten",
             get(discovery),
         )
+        // The issuer ends in a slash; RFC 8414 clients (Spring's) keep it.
+        .route(
+            "/.well-known/oauth-authorization-server/maskinporten/",
+            get(discovery),
+        )
         .route("/maskinporten/jwk", get(jwks))
         .route(
             "/maskinporten/token",

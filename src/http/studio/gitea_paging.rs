@@ -55,7 +55,7 @@ impl ListOptions {
         let last = total.div_ceil(limit).max(1);
         let shown: Vec<T> = items
             .into_iter()
-            .skip((page - 1) * limit)
+            .skip((page - 1).saturating_mul(limit))
             .take(limit)
             .collect();
         let base = state.app.config.url(uri.path());

@@ -17,13 +17,10 @@ use crate::http::AppState;
 use crate::http::html::{Frame, Lang, Link, message, private, render, texts};
 use crate::http::problem::OAuthErrorBody;
 use crate::http::problem::Problem;
-use crate::http::studio::accounts::{
-    MaybeAccount, inactive_page, server_error, studio_cookie, with_cookie,
-};
+use crate::http::studio::accounts::{MaybeAccount, inactive_page, server_error};
 use crate::http::studio::gitea_wire::StudioDiscovery;
 use crate::secret;
 use crate::services::keys::{IssuerName, JsonWebKeySet};
-use crate::services::studio::ACCOUNT_COOKIE;
 use crate::services::studio_oauth::{Authorize, AuthorizeParams, with_query};
 
 pub fn routes() -> Router<AppState> {
@@ -61,6 +58,12 @@ texts! {
         form_expired: ["Skjemaet er utløpt", "Skjemaet har gått ut", "The form has expired"],
         start_again: ["Start innloggingen på nytt.", "Start innlogginga på nytt.", "Start the log-in again."],
         log_in: ["Logg inn", "Logg inn", "Log in"],
+        relogin: ["Logg inn på nytt", "Logg inn på nytt", "Log in again"],
+        relogin_text: [
+            "Applikasjonen ber om at du logger inn på nytt før den får tilgang.",
+            "Applikasjonen ber om at du loggar inn på nytt før han får tilgang.",
+            "The application asks you to log in again before it gets access.",
+        ],
         mismatch: ["Forespørselen stemmer ikke", "Førespurnaden stemmer ikkje", "The request does not match"],
         mismatch_text: [
             "Autoriseringen stemmer ikke med den som ble startet. Start innloggingen på nytt.",
@@ -84,6 +87,17 @@ texts! {
         ],
         log_out: ["Logg ut", "Logg ut", "Log out"],
     }
+}
+
+/// `prompt=login` or an expired `max_age`: the person logs in again by a form (a link alone
+/// logs nobody out).
+#[derive(Template)]
+#[template(path = "studio/relogin.html")]
+struct ReloginPage<'a> {
+    f: Frame,
+    t: &'static OauthTexts,
+    csrf: &'a str,
+    to: &'a str,
 }
 
 #[derive(Template)]
@@ -115,7 +129,6 @@ async fn authorize(
     State(state): State<AppState>,
     lang: Lang,
     MaybeAccount(s): MaybeAccount,
-    uri: axum::http::Uri,
     Query(p): Query<AuthorizeParams>,
 ) -> Response {
     let checked = match state.app.studio_authorize(p).await {
@@ -137,14 +150,25 @@ async fn authorize(
         Authorize::RedirectError(url) => return Redirect::to(&url).into_response(),
         Authorize::Valid(valid) => *valid,
     };
-    // After a log-in the request comes back without `prompt=login`, or it would ask forever.
-    let query: Vec<&str> = uri
-        .query()
-        .unwrap_or_default()
-        .split('&')
-        .filter(|kv| !kv.is_empty() && !kv.starts_with("prompt="))
-        .collect();
-    let here = format!("/studio/login/oauth/authorize?{}", query.join("&"));
+    // After a log-in the request comes back without `prompt=login` and `max_age` (the new
+    // log-in satisfies both), or it would ask forever; `consent` stays asked for.
+    let mut again: Vec<(&str, &str)> = [
+        ("client_id", &p.client_id),
+        ("redirect_uri", &p.redirect_uri),
+        ("response_type", &p.response_type),
+        ("scope", &p.scope),
+        ("state", &p.state),
+        ("nonce", &p.nonce),
+        ("code_challenge", &p.code_challenge),
+        ("code_challenge_method", &p.code_challenge_method),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+    .collect();
+    if p.prompts("consent") {
+        again.push(("prompt", "consent"));
+    }
+    let here = with_query("/studio/login/oauth/authorize", &again);
     let to_login = || {
         let to = with_query("/studio/user/login", &[("redirect_to", &here)]);
         Redirect::to(&to).into_response()
@@ -174,11 +198,18 @@ async fn authorize(
         if silent {
             return refuse("login_required");
         }
-        // A fresh log-in: this session ends, and the request waits at the log-in page.
-        if let Err(e) = state.app.end_studio_session(&s.id).await {
-            return server_error(&state, lang, &e);
-        }
-        return with_cookie(to_login(), studio_cookie(&state, ACCOUNT_COOKIE, "", 0));
+        // A fresh log-in, asked for on a form that ends this session first.
+        let to = with_query("/studio/user/login", &[("redirect_to", &here)]);
+        let t = OauthTexts::of(lang);
+        return private(render(
+            StatusCode::OK,
+            &ReloginPage {
+                f: Frame::new(&state, lang, t.relogin),
+                t,
+                csrf: &s.session.csrf,
+                to: &to,
+            },
+        ));
     }
     if !user.is_active {
         return inactive_page(&state, lang, s, &user).await;

@@ -211,8 +211,14 @@ pub(super) async fn logout(
     if let Some(d) = &d {
         let _ = state.app.end_studio_session(&d.id).await;
     }
+    // Where to go next: a local Studio page only (the re-login an application asked for).
+    let next = f
+        .get("redirect_to")
+        .map(String::as_str)
+        .filter(|t| t.starts_with("/studio/") && !t.contains("//") && !t.contains('\\'))
+        .unwrap_or("/studio/");
     let response = with_cookie(
-        Redirect::to("/studio/").into_response(),
+        Redirect::to(next).into_response(),
         studio_cookie(&state, ACCOUNT_COOKIE, "", 0),
     );
     Ok(with_cookie(
