@@ -19,8 +19,30 @@ pub const DESIGNER_NAME: &str = "Altinn Studio";
 pub const DESIGNER_SCOPE: &str = "openid profile write:activitypub write:admin write:issue write:misc write:notification write:organization write:package write:repository write:user";
 const CODE_LIFETIME_SECS: i64 = 600;
 pub const ACCESS_LIFETIME_SECS: i64 = 3600;
-/// The scopes Studio's provider offers (its discovery's `scopes_supported`).
+/// The OpenID scopes Studio's provider offers (its discovery's `scopes_supported`).
 pub const SCOPES: [&str; 4] = ["openid", "profile", "email", "groups"];
+/// Gitea's token scope categories (`read:<category>`, `write:<category>`).
+const GITEA_SCOPE_CATEGORIES: [&str; 9] = [
+    "activitypub",
+    "admin",
+    "issue",
+    "misc",
+    "notification",
+    "organization",
+    "package",
+    "repository",
+    "user",
+];
+
+/// Whether Studio's provider offers `scope`: an OpenID scope, or one of Gitea's token scopes.
+pub fn is_offered_scope(scope: &str) -> bool {
+    SCOPES.contains(&scope)
+        || scope == "all"
+        || scope
+            .strip_prefix("read:")
+            .or_else(|| scope.strip_prefix("write:"))
+            .is_some_and(|c| GITEA_SCOPE_CATEGORIES.contains(&c))
+}
 const REFRESH_LIFETIME_SECS: i64 = 730 * 3600;
 
 /// An authorization request as the client sent it.
@@ -185,11 +207,14 @@ impl App {
             .as_deref()
             .unwrap_or_default()
             .split_whitespace()
-            .find(|s| !SCOPES.contains(s))
+            .find(|s| !is_offered_scope(s))
         {
             return Ok(back(
                 "invalid_scope",
-                &format!("'{unknown}' is not offered; use {}", SCOPES.join(", ")),
+                &format!(
+                    "'{unknown}' is not offered; use {} or Gitea's read:/write: scopes",
+                    SCOPES.join(", ")
+                ),
             ));
         }
         let challenge = p.code_challenge.clone().unwrap_or_default();
