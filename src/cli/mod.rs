@@ -42,6 +42,11 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Manage relying parties of the embedded ID-porten and Ansattporten (local profile)
+    Client {
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
     /// Ask the server running with this configuration whether it is ready (exit 0) or not
     /// (exit 1), for container and service-manager health checks
     Health {
@@ -67,6 +72,26 @@ enum KeysCommand {
         /// How long the old keys stay published after the switch (the longest token lifetime)
         #[arg(long, default_value = "24h", value_parser = crate::config::parse_duration)]
         keep_old: std::time::Duration,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Register a relying party; prints its client id and secret (the secret is shown once
+    /// and stored hashed). It authenticates with client_secret_basic or client_secret_post
+    Add {
+        /// `idporten` or `ansattporten`
+        #[arg(long)]
+        provider: String,
+        /// The name people see on the log-in page
+        #[arg(long)]
+        name: String,
+        /// Where the provider may send the code (repeat for more)
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// Where the provider may send people after logging out (repeat for more)
+        #[arg(long = "post-logout-uri")]
+        post_logout_uris: Vec<String>,
     },
 }
 
@@ -132,6 +157,15 @@ pub fn main() -> ExitCode {
                         keep_old,
                     },
             }) => rotate_keys(config, activate_after, keep_old).await,
+            Some(Command::Client {
+                command:
+                    ClientCommand::Add {
+                        provider,
+                        name,
+                        redirect_uris,
+                        post_logout_uris,
+                    },
+            }) => add_client(config, &provider, &name, redirect_uris, post_logout_uris).await,
             Some(Command::Config {
                 command: ConfigCommand::Check { .. },
             }) => check_config(config).await,
@@ -312,6 +346,42 @@ async fn run_migrations(config: Config) -> Result<(), String> {
         migrate::latest_version()
     );
     store.close().await;
+    Ok(())
+}
+
+async fn add_client(
+    config: Config,
+    provider: &str,
+    name: &str,
+    redirect_uris: Vec<String>,
+    post_logout_uris: Vec<String>,
+) -> Result<(), String> {
+    if config.profile != Profile::Local {
+        return Err(
+            "the embedded ID-porten and Ansattporten run in the local profile only; \
+                    register relying parties with Digdir for the real ones"
+                .into(),
+        );
+    }
+    let store = Store::open(&config).await.map_err(|e| e.to_string())?;
+    migrate::run(&store).await.map_err(|e| e.to_string())?;
+    let registered = crate::services::idp::register_relying_party(
+        &store,
+        &Clock::System,
+        provider,
+        name,
+        redirect_uris,
+        post_logout_uris,
+    )
+    .await;
+    store.close().await;
+    let (client_id, secret) = registered?;
+    println!("client_id:     {client_id}");
+    println!("client_secret: {secret}   (shown once; it is stored hashed)");
+    println!(
+        "issuer:        {}",
+        config.url(&format!("/{}/", provider.trim()))
+    );
     Ok(())
 }
 

@@ -775,3 +775,62 @@ impl App {
         })
     }
 }
+
+/// Registers a relying party of the embedded `provider` (`idporten` or `ansattporten`): a
+/// name, redirect URIs (absolute http or https, no fragment) and post-logout URIs; returns
+/// its client id and secret (stored hashed).
+pub async fn register_relying_party(
+    store: &crate::store::Store,
+    clock: &crate::clock::Clock,
+    provider: &str,
+    name: &str,
+    redirect_uris: Vec<String>,
+    post_logout_uris: Vec<String>,
+) -> Result<(String, String), String> {
+    let provider = provider.trim();
+    if !matches!(provider, "idporten" | "ansattporten") {
+        return Err(format!(
+            "provider '{provider}': use idporten or ansattporten"
+        ));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err("the name is required: 1 to 100 characters".into());
+    }
+    let uri_ok = |u: &str| {
+        (u.starts_with("https://") || u.starts_with("http://"))
+            && u.len() <= 2000
+            && !u.contains('#')
+            && !u.chars().any(|c| c.is_whitespace() || c.is_control())
+            && u.split_once("://")
+                .is_some_and(|(_, rest)| !rest.is_empty() && !rest.starts_with('/'))
+    };
+    for u in redirect_uris.iter().chain(&post_logout_uris) {
+        if !uri_ok(u) {
+            return Err(format!(
+                "'{u}' is not an absolute http or https URL without a fragment"
+            ));
+        }
+    }
+    if redirect_uris.is_empty() || redirect_uris.len() > 20 || post_logout_uris.len() > 20 {
+        return Err("give 1 to 20 redirect URIs and at most 20 post-logout URIs".into());
+    }
+    let client_id = Uuid::new_v4().to_string();
+    let client_secret = secret::random_token();
+    store
+        .upsert_oidc_client(
+            &OidcClient {
+                issuer: provider.to_owned(),
+                client_id: client_id.clone(),
+                client_name: name.to_owned(),
+                secret_hash: Some(secret::hash(&client_secret)),
+                redirect_uris,
+                post_logout_redirect_uris: post_logout_uris,
+                jwks: None,
+            },
+            clock.now(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((client_id, client_secret))
+}

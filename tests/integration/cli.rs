@@ -110,6 +110,48 @@ fn production_refuses_an_incomplete_configuration_with_exit_code_2() {
 }
 
 engine_tests! {
+    /// Issue 16, item 9 (in part): an operator registers a relying party of the embedded
+    /// ID-porten from the command line; it is on the log-in page at once.
+    async fn client_add_registers_a_relying_party(engine: Engine) {
+        let (url, dir, db_name) = fresh_database(engine).await;
+        let add = |extra: &[&str]| {
+            let mut args = vec!["client", "add", "--provider", "idporten", "--name", "Min app"];
+            args.extend_from_slice(extra);
+            tilgang(&args, &url)
+        };
+        let out = add(&["--redirect-uri", "https://rp.example/cb", "--post-logout-uri", "https://rp.example/bye"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let printed = text(&out.stdout);
+        let value = |label: &str| {
+            printed.lines().find_map(|l| l.strip_prefix(label)).map(|v| v.split_whitespace().next().unwrap_or_default().to_owned()).unwrap_or_else(|| panic!("{label} in {printed}"))
+        };
+        let (client_id, secret) = (value("client_id:"), value("client_secret:"));
+        // Refused, with what to do instead.
+        for (extra, words) in [
+            (vec!["--redirect-uri", "ftp://rp.example/cb"], "absolute http or https"),
+            (vec!["--redirect-uri", "https://rp.example/cb#x"], "without a fragment"),
+        ] {
+            let out = add(&extra);
+            assert!(!out.status.success());
+            assert!(text(&out.stderr).contains(words), "{}", text(&out.stderr));
+        }
+        let out = tilgang(&["client", "add", "--provider", "maskinporten", "--name", "X", "--redirect-uri", "https://rp.example/cb"], &url);
+        assert!(!out.status.success() && text(&out.stderr).contains("use idporten or ansattporten"), "{}", text(&out.stderr));
+        // The server on that database knows the client: its name on the log-in page, its
+        // secret at the token endpoint.
+        let s = common::TestServer::start_with(engine, common::Options { database: Some((url.clone(), dir.clone(), db_name.clone())), ..Default::default() }).await;
+        let challenge = tilgang::secret::pkce_challenge(&"v".repeat(43));
+        let res = s.browser.get(s.url("/idporten/authorize")).query(&[("response_type", "code"), ("client_id", client_id.as_str()), ("redirect_uri", "https://rp.example/cb"),
+            ("scope", "openid"), ("state", "st"), ("code_challenge", challenge.as_str()), ("code_challenge_method", "S256")]).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.text().await.unwrap().contains("Min app"));
+        let res = s.client.post(s.url("/idporten/token")).basic_auth(&client_id, Some(&secret)).form(&[("grant_type", "authorization_code"), ("code", "unknown")]).send().await.unwrap();
+        assert_eq!(res.status(), 400, "the client is known; the code is not");
+        s.stop().await;
+    }
+}
+
+engine_tests! {
     async fn import_command_on_both_engines(engine: Engine) {
         let (url, dir, db_name) = fresh_database(engine).await;
         let good = dir.join("good.json");
