@@ -403,12 +403,12 @@ impl App {
                 let token = get("refresh_token").ok_or_else(|| {
                     token_error(400, "invalid_request", "refresh_token is missing")
                 })?;
-                let grant_id = match self
+                let (grant_id, auth_time) = match self
                     .store
                     .take_refresh_token(&secret::hash(token), now)
                     .await?
                 {
-                    RefreshTake::Fresh(grant_id) => grant_id,
+                    RefreshTake::Fresh(grant_id, auth_time) => (grant_id, auth_time),
                     RefreshTake::Reused(grant_id) => {
                         tracing::warn!(grant = grant_id, client = %app.client_id, "a used refresh token was presented again; the grant's refresh tokens are revoked");
                         let mut tx = self.store.begin().await?;
@@ -441,7 +441,7 @@ impl App {
                     .await?
                     .filter(|g| g.app_id == app.id)
                     .ok_or_else(|| token_error(400, "invalid_grant", "the grant was revoked"))?;
-                (grant, (String::new(), 0), Some(secret::hash(token)))
+                (grant, (String::new(), auth_time), Some(secret::hash(token)))
             }
             Some(_) => {
                 return Err(token_error(
@@ -492,6 +492,7 @@ impl App {
                 grant.id,
                 now + REFRESH_LIFETIME_SECS * 1_000_000,
                 parent,
+                auth_time,
             )
             .await?
         {

@@ -90,6 +90,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0013_team_units.sql"),
         postgres: include_str!("../../migrations/postgres/0013_team_units.sql"),
     },
+    Migration {
+        version: 14,
+        name: "refresh_auth_time",
+        sqlite: include_str!("../../migrations/sqlite/0014_refresh_auth_time.sql"),
+        postgres: include_str!("../../migrations/postgres/0014_refresh_auth_time.sql"),
+    },
 ];
 
 /// The PostgreSQL advisory lock that serialises migrations of instances starting together.

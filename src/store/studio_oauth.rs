@@ -241,24 +241,27 @@ impl Store {
         grant_id: i64,
         expires_at: Micros,
         parent: Option<&str>,
+        auth_time: i64,
     ) -> Result<bool, StoreError> {
         let done = match parent {
             None => sqlx::query(
-                "INSERT INTO studio_oauth_refresh (token_hash, grant_id, expires_at) VALUES ($1, $2, $3)",
+                "INSERT INTO studio_oauth_refresh (token_hash, grant_id, expires_at, auth_time) VALUES ($1, $2, $3, $4)",
             )
             .bind(token_hash)
             .bind(grant_id)
             .bind(expires_at)
+            .bind(auth_time)
             .execute(self.pool())
             .await?,
             Some(parent) => sqlx::query(
-                "INSERT INTO studio_oauth_refresh (token_hash, grant_id, expires_at) \
-                 SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM studio_oauth_refresh WHERE token_hash = $4)",
+                "INSERT INTO studio_oauth_refresh (token_hash, grant_id, expires_at, auth_time) \
+                 SELECT $1, $2, $3, $5 WHERE EXISTS (SELECT 1 FROM studio_oauth_refresh WHERE token_hash = $4)",
             )
             .bind(token_hash)
             .bind(grant_id)
             .bind(expires_at)
             .bind(parent)
+            .bind(auth_time)
             .execute(self.pool())
             .await?,
         };
@@ -278,14 +281,17 @@ impl Store {
             .bind(now)
             .execute(self.pool())
             .await?;
-        let row: Option<(i64, i64)> =
-            sqlx::query_as("SELECT grant_id, used FROM studio_oauth_refresh WHERE token_hash = $1")
-                .bind(token_hash)
-                .fetch_optional(self.pool())
-                .await?;
+        let row: Option<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT grant_id, used, auth_time FROM studio_oauth_refresh WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(self.pool())
+        .await?;
         Ok(match row {
-            Some((grant_id, _)) if done.rows_affected() == 1 => RefreshTake::Fresh(grant_id),
-            Some((grant_id, 1)) => {
+            Some((grant_id, _, auth_time)) if done.rows_affected() == 1 => {
+                RefreshTake::Fresh(grant_id, auth_time)
+            }
+            Some((grant_id, 1, _)) => {
                 sqlx::query("DELETE FROM studio_oauth_refresh WHERE grant_id = $1")
                     .bind(grant_id)
                     .execute(self.pool())
@@ -328,8 +334,9 @@ impl Store {
 /// What presenting a refresh token found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefreshTake {
-    /// Unused and unexpired: now used; the grant it belongs to.
-    Fresh(i64),
+    /// Unused and unexpired: now used; the grant it belongs to, and the log-in time it
+    /// descends from (seconds; 0 when unknown).
+    Fresh(i64, i64),
     /// Used before: the grant's refresh tokens are all revoked now.
     Reused(i64),
     /// Unknown or expired.

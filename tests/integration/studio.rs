@@ -1009,6 +1009,13 @@ engine_tests! {
         let now = server.clock.now() / 1_000_000;
         let auth_time = id["auth_time"].as_i64().expect("auth_time");
         assert!(auth_time <= now && now - auth_time < 3600, "{id}");
+        // A refreshed ID token keeps the log-in's auth_time (OIDC Core §12.2).
+        let refresh_form = [("grant_type", "refresh_token"), ("refresh_token", tokens["refresh_token"].as_str().expect("refresh")),
+            ("client_id", client_id.as_str()), ("client_secret", secret.as_str())];
+        server.clock.advance(std::time::Duration::from_secs(5));
+        let tokens: Value = server.client.post(server.url("/studio/login/oauth/access_token")).form(&refresh_form).send().await.expect("token").json().await.expect("json");
+        let refreshed = common::claims_of(tokens["id_token"].as_str().expect("id token"));
+        assert_eq!(refreshed["auth_time"], auth_time, "{refreshed}");
         // Introspection and revocation (RFC 7662, RFC 7009), for the client the tokens are for.
         let call = |path: &'static str, form: Vec<(&'static str, String)>| {
             let c = server.client.clone();
