@@ -151,6 +151,11 @@ impl Caller {
         }
     }
 
+    /// The caller is the user `u`, or an administrator.
+    fn is_or_administers(&self, u: &Account) -> bool {
+        matches!(self, Caller::User(me) if me.id == u.id) || self.is_admin()
+    }
+
     fn is_admin(&self) -> bool {
         match self {
             Caller::User(u) => u.is_admin,
@@ -241,13 +246,17 @@ async fn user_by_name(
     caller: Caller,
     Path(name): Path<String>,
 ) -> ApiResult {
-    let u = state
-        .app
-        .studio_user_named(&name)
-        .await?
-        .ok_or_else(|| not_found("user"))?;
-    let own = matches!(&caller, Caller::User(me) if me.id == u.id) || caller.is_admin();
+    let u = find_user(&state, &name).await?;
+    let own = caller.is_or_administers(&u);
     Ok(Json(User::of(&state, &u, own)).into_response())
+}
+
+async fn find_user(state: &AppState, name: &str) -> Result<Account, ApiError> {
+    state
+        .app
+        .studio_user_named(name)
+        .await?
+        .ok_or_else(|| not_found("user"))
 }
 
 /// Gitea's `GET /users/{username}/orgs`: all of them for the user and administrators; for
@@ -259,14 +268,9 @@ async fn orgs_of_user(
     uri: Uri,
     Query(list): Query<ListOptions>,
 ) -> ApiResult {
-    let u = state
-        .app
-        .studio_user_named(&name)
-        .await?
-        .ok_or_else(|| not_found("user"))?;
+    let u = find_user(&state, &name).await?;
     let mut orgs = state.app.studio_orgs_of_user(u.id).await?;
-    let own = matches!(&caller, Caller::User(me) if me.id == u.id) || caller.is_admin();
-    if !own {
+    if !caller.is_or_administers(&u) {
         let mine = state.app.studio_orgs_of_user(caller.user()?.id).await?;
         orgs.retain(|o| mine.iter().any(|m| m.org.id == o.org.id));
     }

@@ -4,7 +4,6 @@
 //! out like requests, and outlive the system user (readable, no longer approvable).
 
 use crate::domain::change_request::{Change, Diff};
-use crate::domain::reference::AccessPackage;
 use crate::domain::request::canonical_uuid;
 pub use crate::store::change_request::ChangeRequestRecord;
 use crate::store::change_request::{self as cr};
@@ -62,16 +61,6 @@ pub const MAX_OPEN_PER_SYSTEM_USER: i64 = 100;
 
 /// The most waiting change requests the organisation's page lists.
 pub const PENDING_LISTED: i64 = 100;
-
-/// Whether a package is assignable to a standard system user, by the catalogue.
-fn assignable(catalogue: &[AccessPackage]) -> impl Fn(&str) -> Option<bool> + '_ {
-    |urn| {
-        catalogue
-            .iter()
-            .find(|p| p.urn.as_str() == urn)
-            .map(|p| p.is_assignable)
-    }
-}
 
 fn change_not_found() -> SuError {
     p(codes::REQUEST_NOT_FOUND)

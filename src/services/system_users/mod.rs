@@ -94,6 +94,18 @@ fn action_of(kind: SystemUserType, answer: Answer) -> &'static str {
     }
 }
 
+/// Whether a package is assignable to a standard system user, by the catalogue.
+pub(crate) fn assignable(
+    catalogue: &[crate::domain::reference::AccessPackage],
+) -> impl Fn(&str) -> Option<bool> + '_ {
+    |urn| {
+        catalogue
+            .iter()
+            .find(|p| p.urn.as_str() == urn)
+            .map(|p| p.is_assignable)
+    }
+}
+
 pub fn system_not_found() -> SuError {
     p(codes::SYSTEM_ID_NOT_FOUND)
 }
@@ -191,12 +203,7 @@ impl App {
                 rights_in.as_deref(),
                 packages_in.as_deref(),
                 system,
-                |urn| {
-                    catalogue
-                        .iter()
-                        .find(|p| p.urn.as_str() == urn)
-                        .map(|p| p.is_assignable)
-                },
+                assignable(catalogue),
             )?;
             Ok((
                 rights.unwrap_or_default(),
