@@ -119,15 +119,25 @@ pub struct CheckedAssertion {
     pub system_user: Option<SystemUserDetail>,
     /// The `resource` claim (audience restriction), when given.
     pub resource: Option<Value>,
+    /// The organisation the client acts for through a delegation (`consumer_org`), when it is
+    /// not the client's own. Its scopes are checked against the delegations, not the client.
+    pub consumer_org: Option<OrgNumber>,
+}
+
+/// The client an assertion is checked for: the organisation that owns it and its scopes.
+pub struct GrantingClient<'a> {
+    pub owner_org: &'a str,
+    pub scopes: &'a [String],
 }
 
 /// Checks the claims of an assertion against the time `now` (seconds), the issuer it must
-/// name as its audience and the scopes registered on the client.
+/// name as its audience and the client (its scopes, unless it asks for a delegated
+/// organisation's token with `consumer_org`).
 pub fn check_claims(
     claims: &Map<String, Value>,
     now: i64,
     issuer: &str,
-    registered_scopes: &[String],
+    client: &GrantingClient<'_>,
 ) -> Result<CheckedAssertion, GrantError> {
     let client_id = string_claim(claims, "iss")?;
     check_audience(claims.get("aud"), issuer)?;
@@ -179,9 +189,35 @@ pub fn check_claims(
             "the scope claim is empty",
         ));
     }
+    let consumer_org = match claims.get("consumer_org") {
+        None => None,
+        Some(Value::String(s)) => Some(s.parse::<OrgNumber>().map_err(|e| {
+            GrantError::new(
+                OAuthError::InvalidRequest,
+                format!("consumer_org '{s}': {e}"),
+            )
+        })?),
+        Some(_) => {
+            return Err(GrantError::new(
+                OAuthError::InvalidRequest,
+                "consumer_org must be an organisation number as a string",
+            ));
+        }
+    }
+    .filter(|org| org.as_str() != client.owner_org);
+    let system_user = match claims.get("authorization_details") {
+        None => None,
+        Some(details) => Some(parse_authorization_details(details)?),
+    };
+    if consumer_org.is_some() && system_user.is_some() {
+        return Err(GrantError::new(
+            OAuthError::InvalidRequest,
+            "consumer_org cannot be combined with authorization_details: a system-user token is always the vendor's own",
+        ));
+    }
     let missing: Vec<&str> = scopes
         .iter()
-        .filter(|s| !registered_scopes.contains(s))
+        .filter(|s| consumer_org.is_none() && !client.scopes.contains(s))
         .map(String::as_str)
         .collect();
     if !missing.is_empty() {
@@ -193,11 +229,6 @@ pub fn check_claims(
             ),
         ));
     }
-
-    let system_user = match claims.get("authorization_details") {
-        None => None,
-        Some(details) => Some(parse_authorization_details(details)?),
-    };
     Ok(CheckedAssertion {
         client_id,
         jti,
@@ -205,6 +236,7 @@ pub fn check_claims(
         scopes,
         system_user,
         resource: claims.get("resource").cloned(),
+        consumer_org,
     })
 }
 
@@ -346,7 +378,10 @@ mod tests {
             &claims(extra),
             1000,
             AUD,
-            &["a".into(), "b".into(), "c".into()],
+            &GrantingClient {
+                owner_org: "910493353",
+                scopes: &["a".into(), "b".into(), "c".into()],
+            },
         )
     }
 
@@ -401,12 +436,42 @@ mod tests {
             (json!({"scope": ""}), OAuthError::InvalidScope, "empty"),
             (json!({"scope": null}), OAuthError::InvalidScope, "no scope"),
             (json!({"scope": ["a"]}), OAuthError::InvalidRequest, "scope"),
+            (
+                json!({"consumer_org": "12345"}),
+                OAuthError::InvalidRequest,
+                "consumer_org '12345'",
+            ),
+            (
+                json!({"consumer_org": 313872076}),
+                OAuthError::InvalidRequest,
+                "as a string",
+            ),
+            (
+                json!({"consumer_org": "313872076", "authorization_details": [{"type": SYSTEMUSER_TYPE,
+                    "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": "0192:313872076"}}]}),
+                OAuthError::InvalidRequest,
+                "cannot be combined",
+            ),
         ];
         for (extra, error, words) in cases {
             let e = check(extra.clone()).unwrap_err();
             assert_eq!(e.error, error, "{extra}: {e}");
             assert!(e.description.contains(words), "{extra}: {e}");
         }
+    }
+
+    #[test]
+    fn a_delegated_consumer_skips_the_client_scopes_and_the_own_one_does_not() {
+        let delegated = check(json!({"consumer_org": "313872076", "scope": "x:y"})).unwrap();
+        assert_eq!(
+            delegated.consumer_org.map(|o| o.as_str().to_owned()),
+            Some("313872076".into())
+        );
+        assert_eq!(delegated.scopes, ["x:y"]);
+        let own = check(json!({"consumer_org": "910493353"})).unwrap();
+        assert!(own.consumer_org.is_none(), "the client's own organisation is no delegation");
+        let e = check(json!({"consumer_org": "910493353", "scope": "x:y"})).unwrap_err();
+        assert_eq!(e.error, OAuthError::InvalidScope);
     }
 
     #[test]

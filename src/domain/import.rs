@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::reference::{
     AccessPackage, ClientRole, Organization, PackageDelegation, PartyRef, Person, Resource,
-    ResourceType, RoleAssignment,
+    ResourceType, RoleAssignment, ScopeDelegation,
 };
 use super::urn::RoleCode;
 use super::{Localized, OrgNumber, Pid};
@@ -61,6 +61,8 @@ pub struct ImportBatch {
     pub resources: Vec<Resource>,
     /// Each direct package delegation with the JSON path it came from.
     pub package_delegations: Vec<(String, PackageDelegation)>,
+    /// Each Maskinporten scope delegation with the JSON path it came from.
+    pub scope_delegations: Vec<(String, ScopeDelegation)>,
 }
 
 /// What the document may hold, and whether synthetic identities are required.
@@ -115,6 +117,14 @@ struct RawPackageDelegation {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScopeDelegation {
+    consumer: String,
+    supplier: String,
+    scopes: Vec<String>,
+}
+
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct RawResource {
     id: String,
@@ -125,13 +135,14 @@ struct RawResource {
     delegable: bool,
 }
 
-const LISTS: [&str; 6] = [
+const LISTS: [&str; 7] = [
     "organizations",
     "persons",
     "roles",
     "accessPackages",
     "resources",
     "packageDelegations",
+    "maskinportenDelegations",
 ];
 
 /// Parses and checks a whole document, returning every problem found (not just the first).
@@ -269,6 +280,46 @@ pub fn parse_import(doc: &Value, policy: ImportPolicy) -> Result<ImportBatch, Ve
                 batch
                     .package_delegations
                     .push((path, PackageDelegation { from, to, package }));
+            }
+        }
+    }
+
+    for (path, raw) in records::<RawScopeDelegation>(top, "maskinportenDelegations", &mut issues) {
+        let consumer = field(&path, "consumer", raw.consumer.parse::<OrgNumber>(), &mut issues);
+        let supplier = field(&path, "supplier", raw.supplier.parse::<OrgNumber>(), &mut issues);
+        let mut scopes = raw.scopes;
+        let scopes_ok = if scopes.is_empty() || scopes.len() > 100 {
+            issues.push(ImportIssue::new(
+                format!("{path}/scopes"),
+                "give 1 to 100 scopes",
+            ));
+            false
+        } else if let Some(i) = scopes.iter().position(|s| !super::scopes::is_scope_token(s)) {
+            issues.push(ImportIssue::new(
+                format!("{path}/scopes/{i}"),
+                format!("'{}' is not a scope", scopes[i]),
+            ));
+            false
+        } else {
+            true
+        };
+        scopes.sort();
+        scopes.dedup();
+        if let (Some(consumer), Some(supplier), true) = (consumer, supplier, scopes_ok) {
+            if consumer == supplier {
+                issues.push(ImportIssue::new(
+                    format!("{path}/supplier"),
+                    "an organisation cannot delegate scopes to itself",
+                ));
+            } else {
+                batch.scope_delegations.push((
+                    path,
+                    ScopeDelegation {
+                        consumer,
+                        supplier,
+                        scopes,
+                    },
+                ));
             }
         }
     }
@@ -466,6 +517,38 @@ mod tests {
         assert_eq!(b.roles[1].1.role.as_str(), "regnskapsforer");
         assert_eq!(b.access_packages.len(), 1);
         assert_eq!(b.resources.len(), 1);
+    }
+
+    #[test]
+    fn maskinporten_delegations_are_checked_field_by_field() {
+        let mut doc = example();
+        doc["maskinportenDelegations"] = json!([
+            {"consumer": "910493353", "supplier": "313872076", "scopes": ["altinn:a", "altinn:a", "skatt:b"]}
+        ]);
+        let b = parse_import(&doc, POLICY).unwrap();
+        assert_eq!(b.scope_delegations[0].1.scopes, ["altinn:a", "skatt:b"]);
+        doc["maskinportenDelegations"] = json!([
+            {"consumer": "910493353", "supplier": "910493353", "scopes": ["altinn:a"]},
+            {"consumer": "12", "supplier": "313872076", "scopes": ["altinn:a"]},
+            {"consumer": "910493353", "supplier": "313872076", "scopes": []},
+            {"consumer": "910493353", "supplier": "313872076", "scopes": ["ok", "not ok"]},
+            {"consumer": "910493353", "supplier": "313872076"}
+        ]);
+        let paths: Vec<String> = parse_import(&doc, POLICY)
+            .unwrap_err()
+            .into_iter()
+            .map(|i| i.path)
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "/maskinportenDelegations/4",
+                "/maskinportenDelegations/0/supplier",
+                "/maskinportenDelegations/1/consumer",
+                "/maskinportenDelegations/2/scopes",
+                "/maskinportenDelegations/3/scopes/1",
+            ]
+        );
     }
 
     #[test]

@@ -173,6 +173,15 @@ pub struct PackageDelegation {
     pub package: AccessPackageUrn,
 }
 
+/// The consumer organisation lets the supplier's Maskinporten clients ask for tokens with
+/// these scopes on its behalf (Altinn's API delegation; `consumer_org` in the assertion).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeDelegation {
+    pub consumer: OrgNumber,
+    pub supplier: OrgNumber,
+    pub scopes: Vec<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub enum ResourceType {
     GenericAccessResource,

@@ -26,3 +26,11 @@ pub const TILGANG_ADMIN: &str = "tilgang:admin";
 pub const CLIENT_DELEGATIONS_READ: &str = "altinn:clientdelegations.read";
 /// A person's vendor-built tool adding and removing clients of agent system users.
 pub const CLIENT_DELEGATIONS_WRITE: &str = "altinn:clientdelegations.write";
+
+/// RFC 6749 §3.3 scope-token characters, with a sane length.
+pub fn is_scope_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 200
+        && s.bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+}

@@ -292,6 +292,14 @@ impl App {
         if !scopes.contains(&"openid") {
             return Err(fail("invalid_scope", "scope must include 'openid'"));
         }
+        if let Some(allowed) = &client.scopes
+            && let Some(extra) = scopes.iter().find(|s| !allowed.iter().any(|a| a == *s))
+        {
+            return Err(fail(
+                "invalid_scope",
+                &format!("the client is not registered for the scope '{extra}'"),
+            ));
+        }
         match params.code_challenge_method.as_deref() {
             None | Some("S256") => {}
             Some(_) => {
@@ -776,9 +784,39 @@ impl App {
     }
 }
 
-/// Registers a relying party of the embedded `provider` (`idporten` or `ansattporten`): a
-/// name, redirect URIs (absolute http or https, no fragment) and post-logout URIs; returns
-/// its client id and secret (stored hashed).
+/// Checks what a relying party registers: a name, 1 to 20 redirect URIs (absolute http or
+/// https, no fragment) and at most 20 post-logout URIs.
+pub fn check_relying_party(
+    name: &str,
+    redirect_uris: &[String],
+    post_logout_uris: &[String],
+) -> Result<(), String> {
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err("the name is required: 1 to 100 characters".into());
+    }
+    let uri_ok = |u: &str| {
+        (u.starts_with("https://") || u.starts_with("http://"))
+            && u.len() <= 2000
+            && !u.contains('#')
+            && !u.chars().any(|c| c.is_whitespace() || c.is_control())
+            && u.split_once("://")
+                .is_some_and(|(_, rest)| !rest.is_empty() && !rest.starts_with('/'))
+    };
+    for u in redirect_uris.iter().chain(post_logout_uris) {
+        if !uri_ok(u) {
+            return Err(format!(
+                "'{u}' is not an absolute http or https URL without a fragment"
+            ));
+        }
+    }
+    if redirect_uris.is_empty() || redirect_uris.len() > 20 || post_logout_uris.len() > 20 {
+        return Err("give 1 to 20 redirect URIs and at most 20 post-logout URIs".into());
+    }
+    Ok(())
+}
+
+/// Registers a relying party of the embedded `provider` (`idporten` or `ansattporten`) for the
+/// operator (no owning organisation); returns its client id and secret (stored hashed).
 pub async fn register_relying_party(
     store: &crate::store::Store,
     clock: &crate::clock::Clock,
@@ -794,27 +832,7 @@ pub async fn register_relying_party(
         ));
     }
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err("the name is required: 1 to 100 characters".into());
-    }
-    let uri_ok = |u: &str| {
-        (u.starts_with("https://") || u.starts_with("http://"))
-            && u.len() <= 2000
-            && !u.contains('#')
-            && !u.chars().any(|c| c.is_whitespace() || c.is_control())
-            && u.split_once("://")
-                .is_some_and(|(_, rest)| !rest.is_empty() && !rest.starts_with('/'))
-    };
-    for u in redirect_uris.iter().chain(&post_logout_uris) {
-        if !uri_ok(u) {
-            return Err(format!(
-                "'{u}' is not an absolute http or https URL without a fragment"
-            ));
-        }
-    }
-    if redirect_uris.is_empty() || redirect_uris.len() > 20 || post_logout_uris.len() > 20 {
-        return Err("give 1 to 20 redirect URIs and at most 20 post-logout URIs".into());
-    }
+    check_relying_party(name, &redirect_uris, &post_logout_uris)?;
     let client_id = Uuid::new_v4().to_string();
     let client_secret = secret::random_token();
     store
@@ -827,6 +845,7 @@ pub async fn register_relying_party(
                 redirect_uris,
                 post_logout_redirect_uris: post_logout_uris,
                 jwks: None,
+                scopes: None,
             },
             clock.now(),
         )

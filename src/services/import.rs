@@ -30,6 +30,7 @@ pub struct ImportCounts {
     pub access_packages: usize,
     pub resources: usize,
     pub package_delegations: usize,
+    pub maskinporten_delegations: usize,
 }
 
 /// Who asked for an import, for the audit log.
@@ -144,6 +145,30 @@ pub(crate) async fn write_batch(
             reference::insert_package_delegation(conn, from, to, d.package.as_str(), now).await?;
         }
     }
+    for (path, d) in &batch.scope_delegations {
+        for (field, org) in [("consumer", &d.consumer), ("supplier", &d.supplier)] {
+            if resolve(conn, &mut ids, &PartyRef::Org(org.clone()))
+                .await?
+                .is_none()
+            {
+                issues.push(ImportIssue::unknown_reference(
+                    format!("{path}/{field}"),
+                    format!("unknown organisation {org}"),
+                ));
+            }
+        }
+        if issues.is_empty() {
+            crate::store::maskinporten::insert_mp_delegations(
+                conn,
+                d.consumer.as_str(),
+                d.supplier.as_str(),
+                &d.scopes,
+                by.actor,
+                now,
+            )
+            .await?;
+        }
+    }
     if !issues.is_empty() {
         return Err(ImportError::Invalid(issues));
     }
@@ -154,6 +179,7 @@ pub(crate) async fn write_batch(
         access_packages: batch.access_packages.len(),
         resources: batch.resources.len(),
         package_delegations: batch.package_delegations.len(),
+        maskinporten_delegations: batch.scope_delegations.len(),
     };
     let entry = AuditEntry {
         actor: by.actor,

@@ -259,6 +259,7 @@ impl App {
                 redirect_uris: vec![self.config.url(&format!("/auth/callback/{}", idp.path))],
                 post_logout_redirect_uris: vec![self.config.url("/")],
                 jwks: None,
+                scopes: None,
             };
             self.store
                 .upsert_oidc_client(&client, self.clock.now())

@@ -13,19 +13,25 @@ use uuid::Uuid;
 
 use super::App;
 use super::keys::IssuerName;
+pub use super::relying_parties::CreatedClient;
+use super::relying_parties::is_relying_party_type;
 use crate::domain::OrgNumber;
 use crate::domain::grant::{
     self, CheckedAssertion, GrantError, JWT_BEARER, OAuthError, SystemUserDetail, TokenResponse,
 };
 use crate::jose::{self, JwsError, RsaVerifyingKey};
 use crate::store::StoreError;
-pub use crate::store::maskinporten::ClientRecord;
+pub use crate::store::maskinporten::{ClientRecord, MpDelegation};
 use crate::store::maskinporten::NewClient;
 
 /// Lifetime of the access tokens the embedded Maskinporten issues.
 pub const ACCESS_TOKEN_LIFETIME_SECS: i64 = 120;
 /// At most this many keys per client (as Maskinporten's self-service API).
 pub const MAX_KEYS_PER_CLIENT: usize = 5;
+/// At most this many scope delegations per consumer organisation.
+pub const MAX_DELEGATIONS_PER_CONSUMER: i64 = 1_000;
+/// The delegation lists show at most this many of each kind.
+pub const DELEGATION_LIST_LIMIT: i64 = 1_000;
 
 // ---------------------------------------------------------------------------------------------
 // Self-service API
@@ -38,6 +44,10 @@ pub struct ClientInput {
     pub integration_type: Option<String>,
     pub token_endpoint_auth_method: Option<String>,
     pub grant_types: Option<Vec<String>>,
+    /// ID-porten and Ansattporten clients.
+    pub redirect_uris: Option<Vec<String>>,
+    /// ID-porten and Ansattporten clients.
+    pub post_logout_redirect_uris: Option<Vec<String>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,20 +64,35 @@ fn invalid(msg: impl Into<String>) -> SelfServiceError {
     SelfServiceError::Invalid(msg.into())
 }
 
-/// RFC 6749 §3.3 scope-token characters, with a sane length.
-pub fn is_scope_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 200
-        && s.bytes()
-            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
-}
+pub use crate::domain::scopes::is_scope_token;
 
 impl App {
-    pub async fn create_mp_client(
+    /// Registers a client of the organisation: a Maskinporten client, or a relying party of
+    /// the embedded ID-porten or Ansattporten (`integration_type`).
+    pub async fn create_client(
         &self,
         owner: &OrgNumber,
         input: ClientInput,
-    ) -> Result<ClientRecord, SelfServiceError> {
+    ) -> Result<CreatedClient, SelfServiceError> {
+        let integration_type = input
+            .integration_type
+            .clone()
+            .unwrap_or_else(|| "maskinporten".into());
+        if is_relying_party_type(&integration_type) {
+            return self
+                .create_relying_party(owner, &integration_type, input)
+                .await;
+        }
+        if integration_type != "maskinporten" {
+            return Err(invalid(format!(
+                "integration_type '{integration_type}' is not offered here; use maskinporten, idporten or ansattporten"
+            )));
+        }
+        if input.redirect_uris.is_some() || input.post_logout_redirect_uris.is_some() {
+            return Err(invalid(
+                "redirect_uris and post_logout_redirect_uris are for idporten and ansattporten clients",
+            ));
+        }
         let name = input.client_name.as_deref().map(str::trim).unwrap_or("");
         if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
             return Err(invalid("client_name is required: 1 to 100 characters"));
@@ -89,14 +114,6 @@ impl App {
         let mut scopes_sorted = scopes.clone();
         scopes_sorted.sort();
         scopes_sorted.dedup();
-        let integration_type = input
-            .integration_type
-            .unwrap_or_else(|| "maskinporten".into());
-        if integration_type != "maskinporten" {
-            return Err(invalid(format!(
-                "integration_type '{integration_type}' is not offered here; use 'maskinporten'"
-            )));
-        }
         let method = input
             .token_endpoint_auth_method
             .unwrap_or_else(|| "private_key_jwt".into());
@@ -126,61 +143,138 @@ impl App {
                 self.clock.now(),
             )
             .await?;
-        Ok(record)
+        Ok(CreatedClient {
+            client: record,
+            client_secret: None,
+        })
     }
 
-    /// The client, when it belongs to `owner`.
-    /// The organisation's Maskinporten clients (self-service).
-    pub async fn mp_clients_of(
+    /// The organisation's clients (self-service): Maskinporten clients, then relying parties.
+    pub async fn clients_of(
         &self,
         owner: &OrgNumber,
     ) -> Result<Vec<ClientRecord>, SelfServiceError> {
-        Ok(self.store.mp_clients_of(owner.as_str()).await?)
+        let mut list = self.store.mp_clients_of(owner.as_str()).await?;
+        list.extend(self.store.relying_parties_of(owner.as_str()).await?);
+        Ok(list)
     }
 
     /// The public keys of the organisation's client `client_id` (not found for another's).
-    pub async fn mp_client_keys_of(
+    pub async fn client_keys_of(
         &self,
         owner: &OrgNumber,
         client_id: &str,
     ) -> Result<Vec<Value>, SelfServiceError> {
-        self.owned_mp_client(owner, client_id).await?;
-        Ok(self.store.mp_client_keys(client_id).await?)
-    }
-
-    pub async fn owned_mp_client(
-        &self,
-        owner: &OrgNumber,
-        client_id: &str,
-    ) -> Result<ClientRecord, SelfServiceError> {
-        match self.store.mp_client(client_id).await? {
-            Some(c) if c.client_orgno == owner.as_str() => Ok(c),
-            _ => Err(SelfServiceError::NotFound(client_id.to_owned())),
+        match self.owned_client(owner, client_id).await? {
+            Owned::Maskinporten(_) => Ok(self.store.mp_client_keys(client_id).await?),
+            Owned::RelyingParty(_) => Ok(self
+                .store
+                .relying_party_keys(owner.as_str(), client_id)
+                .await?),
         }
     }
 
-    pub async fn delete_mp_client(
+    /// The organisation's client `client_id`, of either kind.
+    pub async fn owned_client(
+        &self,
+        owner: &OrgNumber,
+        client_id: &str,
+    ) -> Result<Owned, SelfServiceError> {
+        if let Some(c) = self.store.mp_client(client_id).await?
+            && c.client_orgno == owner.as_str()
+        {
+            return Ok(Owned::Maskinporten(c));
+        }
+        match self.store.relying_party(owner.as_str(), client_id).await? {
+            Some(c) => Ok(Owned::RelyingParty(c)),
+            None => Err(SelfServiceError::NotFound(client_id.to_owned())),
+        }
+    }
+
+    pub async fn delete_client(
         &self,
         owner: &OrgNumber,
         client_id: &str,
     ) -> Result<(), SelfServiceError> {
-        self.owned_mp_client(owner, client_id).await?;
-        self.store
-            .delete_mp_client(client_id, &format!("org:{owner}"), self.clock.now())
-            .await?;
-        self.mp_client_cache.forget(client_id);
+        match self.owned_client(owner, client_id).await? {
+            Owned::Maskinporten(_) => {
+                self.store
+                    .delete_mp_client(client_id, &format!("org:{owner}"), self.clock.now())
+                    .await?;
+                self.mp_client_cache.forget(client_id);
+            }
+            Owned::RelyingParty(_) => {
+                self.store
+                    .delete_relying_party(owner.as_str(), client_id, self.clock.now())
+                    .await?;
+            }
+        }
         Ok(())
     }
 
     /// Replaces the client's keys with `jwks` (`{"keys": [JWK, …]}`): RSA keys of at least 2048
     /// bits for signing, each with a distinct `kid`. Private parts are refused.
-    pub async fn set_mp_client_keys(
+    pub async fn set_client_keys(
         &self,
         owner: &OrgNumber,
         client_id: &str,
         jwks: &Value,
     ) -> Result<Vec<Value>, SelfServiceError> {
-        self.owned_mp_client(owner, client_id).await?;
+        let owned = self.owned_client(owner, client_id).await?;
+        let stored = checked_keys(jwks)?;
+        match owned {
+            Owned::Maskinporten(_) => {
+                self.store
+                    .replace_mp_client_keys(
+                        client_id,
+                        &stored,
+                        &format!("org:{owner}"),
+                        self.clock.now(),
+                    )
+                    .await?;
+                self.mp_client_cache.forget(client_id);
+            }
+            Owned::RelyingParty(c) => {
+                if c.token_endpoint_auth_method != "private_key_jwt" {
+                    return Err(invalid(format!(
+                        "this client authenticates with {}; keys are for private_key_jwt clients",
+                        c.token_endpoint_auth_method
+                    )));
+                }
+                let set = json!({"keys": stored.iter().map(|(_, v)| v).collect::<Vec<_>>()});
+                self.store
+                    .set_relying_party_credentials(
+                        owner.as_str(),
+                        client_id,
+                        None,
+                        Some(&set),
+                        self.clock.now(),
+                    )
+                    .await?;
+            }
+        }
+        Ok(stored.into_iter().map(|(_, v)| v).collect())
+    }
+}
+
+/// A client of an organisation, by kind.
+pub enum Owned {
+    Maskinporten(ClientRecord),
+    RelyingParty(ClientRecord),
+}
+
+impl Owned {
+    pub fn record(self) -> ClientRecord {
+        match self {
+            Owned::Maskinporten(c) | Owned::RelyingParty(c) => c,
+        }
+    }
+}
+
+/// Checks a key set for a client: RSA signing keys of at least 2048 bits, public parts only,
+/// each with a distinct `kid`; returns them by `kid`, cleaned of unknown members.
+fn checked_keys(jwks: &Value) -> Result<Vec<(String, Value)>, SelfServiceError> {
+    {
         let keys = jwks
             .get("keys")
             .and_then(Value::as_array)
@@ -224,16 +318,117 @@ impl App {
             }
             stored.push((kid.to_owned(), clean));
         }
+        Ok(stored)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scope delegations (Altinn's API delegation, modelled in the self-service API)
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DelegationInput {
+    pub supplier_orgno: Option<String>,
+    pub scopes: Option<Vec<String>>,
+}
+
+/// The delegations an organisation has given and received.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DelegationLists {
+    /// Scopes this organisation lets suppliers use on its behalf.
+    pub offered: Vec<MpDelegation>,
+    /// Scopes other organisations let this organisation use on their behalf.
+    pub received: Vec<MpDelegation>,
+    /// Whether a list was cut at [`DELEGATION_LIST_LIMIT`] entries.
+    pub truncated: bool,
+}
+
+impl App {
+    /// `consumer` delegates `scopes` to the supplier organisation (idempotent); returns every
+    /// delegation from `consumer` to that supplier.
+    pub async fn delegate_mp_scopes(
+        &self,
+        consumer: &OrgNumber,
+        input: DelegationInput,
+    ) -> Result<Vec<MpDelegation>, SelfServiceError> {
+        let supplier: OrgNumber = input
+            .supplier_orgno
+            .as_deref()
+            .ok_or_else(|| invalid("supplier_orgno is required"))?
+            .parse()
+            .map_err(|e| invalid(format!("supplier_orgno: {e}")))?;
+        if &supplier == consumer {
+            return Err(invalid(
+                "an organisation cannot delegate to itself; its own clients hold its scopes",
+            ));
+        }
+        let mut scopes = input.scopes.unwrap_or_default();
+        if scopes.is_empty() || scopes.len() > 100 {
+            return Err(invalid("give 1 to 100 scopes"));
+        }
+        if let Some(bad) = scopes.iter().find(|s| !is_scope_token(s)) {
+            return Err(invalid(format!("'{bad}' is not a scope")));
+        }
+        scopes.sort();
+        scopes.dedup();
+        if self.store.organization(&supplier).await?.is_none() {
+            return Err(invalid(format!(
+                "supplier_orgno: the register holds no organisation {supplier}"
+            )));
+        }
         self.store
-            .replace_mp_client_keys(
-                client_id,
-                &stored,
-                &format!("org:{owner}"),
+            .delegate_mp_scopes(
+                consumer.as_str(),
+                supplier.as_str(),
+                &scopes,
+                MAX_DELEGATIONS_PER_CONSUMER,
                 self.clock.now(),
             )
+            .await?
+            .ok_or_else(|| {
+                invalid(format!(
+                    "an organisation may hold at most {MAX_DELEGATIONS_PER_CONSUMER} delegations; withdraw some first"
+                ))
+            })
+    }
+
+    pub async fn withdraw_mp_delegation(
+        &self,
+        consumer: &OrgNumber,
+        supplier: &str,
+        scope: &str,
+    ) -> Result<(), SelfServiceError> {
+        if self
+            .store
+            .withdraw_mp_delegation(consumer.as_str(), supplier, scope, self.clock.now())
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(SelfServiceError::NotFound(format!(
+                "delegation of '{scope}' to {supplier}"
+            )))
+        }
+    }
+
+    pub async fn mp_delegations(&self, org: &OrgNumber) -> Result<DelegationLists, SelfServiceError> {
+        let mut offered = self
+            .store
+            .mp_delegations_of(org.as_str(), true, DELEGATION_LIST_LIMIT + 1)
             .await?;
-        self.mp_client_cache.forget(client_id);
-        Ok(stored.into_iter().map(|(_, v)| v).collect())
+        let mut received = self
+            .store
+            .mp_delegations_of(org.as_str(), false, DELEGATION_LIST_LIMIT + 1)
+            .await?;
+        let limit = DELEGATION_LIST_LIMIT as usize;
+        let truncated = offered.len() > limit || received.len() > limit;
+        offered.truncate(limit);
+        received.truncate(limit);
+        Ok(DelegationLists {
+            offered,
+            received,
+            truncated,
+        })
     }
 }
 
@@ -461,8 +656,38 @@ impl App {
 
         let now = self.clock.now() / 1_000_000;
         let issuer = self.maskinporten_issuer();
-        let checked: CheckedAssertion =
-            grant::check_claims(&jws.claims, now, &issuer, &client.scopes)?;
+        let checked: CheckedAssertion = grant::check_claims(
+            &jws.claims,
+            now,
+            &issuer,
+            &grant::GrantingClient {
+                owner_org: &client.owner_org,
+                scopes: &client.scopes,
+            },
+        )?;
+        if let Some(consumer) = &checked.consumer_org {
+            let delegated = self
+                .store
+                .mp_delegated_scopes(consumer.as_str(), &client.owner_org)
+                .await?;
+            let missing: Vec<&str> = checked
+                .scopes
+                .iter()
+                .filter(|s| !delegated.contains(s))
+                .map(String::as_str)
+                .collect();
+            if !missing.is_empty() {
+                return Err(fail(
+                    OAuthError::InvalidScope,
+                    format!(
+                        "MP-251: organisation {consumer} has not delegated the scope(s) {} to {} (the owner of client '{}')",
+                        missing.join(" "),
+                        client.owner_org,
+                        client.client_id
+                    ),
+                ));
+            }
+        }
 
         let system_user = match &checked.system_user {
             None => None,
@@ -553,6 +778,13 @@ impl App {
         });
         if let Some(resource) = &checked.resource {
             claims["aud"] = resource.clone();
+        }
+        if let Some(consumer) = &checked.consumer_org {
+            claims["consumer"] =
+                json!({"authority": "iso6523-actorid-upis", "ID": format!("0192:{consumer}")});
+            claims["supplier"] =
+                json!({"authority": "iso6523-actorid-upis", "ID": format!("0192:{}", client.owner_org)});
+            claims["delegation_source"] = json!(self.config.url("/"));
         }
         if let Some((detail, found)) = system_user {
             let mut entry = json!({

@@ -16,6 +16,7 @@ pub mod package_delegations;
 pub mod probe;
 pub mod provider_metadata;
 pub mod reference;
+pub mod relying_parties;
 pub mod studio;
 pub mod studio_directory;
 pub mod studio_oauth;

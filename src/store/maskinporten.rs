@@ -21,6 +21,12 @@ pub struct ClientRecord {
     pub client_orgno: String,
     pub created: String,
     pub last_updated: String,
+    /// ID-porten and Ansattporten clients only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_uris: Option<Vec<String>>,
+    /// ID-porten and Ansattporten clients only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_logout_redirect_uris: Option<Vec<String>>,
 }
 
 fn client_from_row(row: &AnyRow) -> Result<ClientRecord, StoreError> {
@@ -35,6 +41,8 @@ fn client_from_row(row: &AnyRow) -> Result<ClientRecord, StoreError> {
         client_orgno: row.try_get("owner_org")?,
         created: format_micros(row.try_get("created_at")?),
         last_updated: format_micros(row.try_get("updated_at")?),
+        redirect_uris: None,
+        post_logout_redirect_uris: None,
     })
 }
 
@@ -269,5 +277,181 @@ impl Store {
             .execute(self.pool())
             .await?
             .rows_affected())
+    }
+}
+
+/// A scope the consumer organisation has delegated to the supplier organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct MpDelegation {
+    pub consumer_orgno: String,
+    pub supplier_orgno: String,
+    pub scope: String,
+    pub created: String,
+}
+
+fn delegation_from_row(row: &AnyRow) -> Result<MpDelegation, StoreError> {
+    Ok(MpDelegation {
+        consumer_orgno: row.try_get("consumer_org")?,
+        supplier_orgno: row.try_get("supplier_org")?,
+        scope: row.try_get("scope")?,
+        created: format_micros(row.try_get("created_at")?),
+    })
+}
+
+/// Inserts delegations of `scopes` from `consumer` to `supplier` (those already there stay as
+/// they are) inside the caller's transaction; returns how many were new.
+pub async fn insert_mp_delegations(
+    conn: &mut super::Conn,
+    consumer: &str,
+    supplier: &str,
+    scopes: &[String],
+    actor: &str,
+    now: Micros,
+) -> Result<u64, StoreError> {
+    let mut added = 0;
+    for scope in scopes {
+        added += sqlx::query(
+            "INSERT INTO mp_delegation (consumer_org, supplier_org, scope, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (consumer_org, supplier_org, scope) DO NOTHING",
+        )
+        .bind(consumer)
+        .bind(supplier)
+        .bind(scope)
+        .bind(actor)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    }
+    Ok(added)
+}
+
+impl Store {
+    /// Delegates `scopes` from `consumer` to `supplier`, audited; at most `max_per_consumer`
+    /// delegations per consumer. Returns the delegations from `consumer` to `supplier`, or
+    /// `None` when the cap would be passed.
+    pub async fn delegate_mp_scopes(
+        &self,
+        consumer: &str,
+        supplier: &str,
+        scopes: &[String],
+        max_per_consumer: i64,
+        now: Micros,
+    ) -> Result<Option<Vec<MpDelegation>>, StoreError> {
+        let actor = format!("org:{consumer}");
+        let mut tx = self.begin().await?;
+        let added =
+            insert_mp_delegations(&mut tx, consumer, supplier, scopes, &actor, now).await?;
+        let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM mp_delegation WHERE consumer_org = $1")
+            .bind(consumer)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+        if total > max_per_consumer {
+            return Ok(None);
+        }
+        if added > 0 {
+            super::audit::record(
+                &mut tx,
+                &super::audit::AuditEntry {
+                    actor: &actor,
+                    action: "maskinporten.delegation.create",
+                    target: &format!("org:{supplier}"),
+                    details: serde_json::json!({"scopes": scopes}),
+                    trace_id: None,
+                },
+                now,
+            )
+            .await?;
+        }
+        let rows = sqlx::query(
+            "SELECT consumer_org, supplier_org, scope, created_at FROM mp_delegation \
+             WHERE consumer_org = $1 AND supplier_org = $2 ORDER BY scope",
+        )
+        .bind(consumer)
+        .bind(supplier)
+        .fetch_all(&mut *tx)
+        .await?;
+        let list = rows.iter().map(delegation_from_row).collect::<Result<_, _>>()?;
+        tx.commit().await?;
+        Ok(Some(list))
+    }
+
+    /// Withdraws one delegation, audited; returns whether it was there.
+    pub async fn withdraw_mp_delegation(
+        &self,
+        consumer: &str,
+        supplier: &str,
+        scope: &str,
+        now: Micros,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let gone = sqlx::query(
+            "DELETE FROM mp_delegation WHERE consumer_org = $1 AND supplier_org = $2 AND scope = $3",
+        )
+        .bind(consumer)
+        .bind(supplier)
+        .bind(scope)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if gone {
+            super::audit::record(
+                &mut tx,
+                &super::audit::AuditEntry {
+                    actor: &format!("org:{consumer}"),
+                    action: "maskinporten.delegation.delete",
+                    target: &format!("org:{supplier}"),
+                    details: serde_json::json!({"scope": scope}),
+                    trace_id: None,
+                },
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(gone)
+    }
+
+    /// Delegations where `org` is the consumer (`offered`) or the supplier (`received`), at
+    /// most `limit` of each, oldest first.
+    pub async fn mp_delegations_of(
+        &self,
+        org: &str,
+        offered: bool,
+        limit: i64,
+    ) -> Result<Vec<MpDelegation>, StoreError> {
+        let sql = if offered {
+            "SELECT consumer_org, supplier_org, scope, created_at FROM mp_delegation \
+             WHERE consumer_org = $1 ORDER BY supplier_org, scope LIMIT $2"
+        } else {
+            "SELECT consumer_org, supplier_org, scope, created_at FROM mp_delegation \
+             WHERE supplier_org = $1 ORDER BY consumer_org, scope LIMIT $2"
+        };
+        let rows = sqlx::query(sql)
+            .bind(org)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(delegation_from_row).collect()
+    }
+
+    /// The scopes `consumer` has delegated to `supplier`.
+    pub async fn mp_delegated_scopes(
+        &self,
+        consumer: &str,
+        supplier: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT scope FROM mp_delegation WHERE consumer_org = $1 AND supplier_org = $2",
+        )
+        .bind(consumer)
+        .bind(supplier)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| r.try_get("scope").map_err(StoreError::from))
+            .collect()
     }
 }

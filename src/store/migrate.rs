@@ -96,6 +96,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0014_refresh_auth_time.sql"),
         postgres: include_str!("../../migrations/postgres/0014_refresh_auth_time.sql"),
     },
+    Migration {
+        version: 15,
+        name: "maskinporten_delegation",
+        sqlite: include_str!("../../migrations/sqlite/0015_maskinporten_delegation.sql"),
+        postgres: include_str!("../../migrations/postgres/0015_maskinporten_delegation.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "oidc_client_owner",
+        sqlite: include_str!("../../migrations/sqlite/0016_oidc_client_owner.sql"),
+        postgres: include_str!("../../migrations/postgres/0016_oidc_client_owner.sql"),
+    },
 ];
 
 /// The PostgreSQL advisory lock that serialises migrations of instances starting together.

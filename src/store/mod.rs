@@ -11,6 +11,7 @@ pub mod maskinporten;
 pub mod migrate;
 pub mod oidc;
 pub mod reference;
+pub mod relying_party;
 pub mod studio;
 pub mod studio_oauth;
 pub mod system;

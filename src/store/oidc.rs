@@ -17,6 +17,8 @@ pub struct OidcClient {
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
     pub jwks: Option<Value>,
+    /// The scopes the client may ask for; `None`: any the provider offers.
+    pub scopes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +57,10 @@ fn client_from_row(row: &AnyRow) -> Result<OidcClient, StoreError> {
             &row.try_get::<String, _>("post_logout_redirect_uris")?,
         )?,
         jwks: jwks.map(|j| json_column("jwks", &j)).transpose()?,
+        scopes: row
+            .try_get::<Option<String>, _>("scopes")?
+            .map(|j| json_column("scopes", &j))
+            .transpose()?,
     })
 }
 
@@ -87,7 +93,7 @@ impl Store {
         client_id: &str,
     ) -> Result<Option<OidcClient>, StoreError> {
         let row = sqlx::query(
-            "SELECT issuer, client_id, client_name, secret_hash, redirect_uris, post_logout_redirect_uris, jwks \
+            "SELECT issuer, client_id, client_name, secret_hash, redirect_uris, post_logout_redirect_uris, jwks, scopes \
              FROM oidc_client WHERE issuer = $1 AND client_id = $2",
         )
         .bind(issuer)

@@ -89,6 +89,7 @@ engine_tests! {
                     redirect_uris: vec![redirect.into()],
                     post_logout_redirect_uris: vec![],
                     jwks: None,
+                    scopes: None,
                 },
                 0,
             )

@@ -860,3 +860,85 @@ async fn tokens_from_a_configured_external_maskinporten_are_accepted() {
     b.stop().await;
     c.stop().await;
 }
+
+engine_tests! {
+    /// Issue 16, item 10: `consumer_org` gets a token on another organisation's behalf only
+    /// for the scopes that organisation delegated to the client's (MP-251 otherwise).
+    async fn delegated_scopes_give_tokens_for_the_consumer(engine: Engine) {
+        let s = TestServer::start(engine).await;
+        let v = register_vendor(&s, json!(["idporten:dcr.read"])).await;
+        let consumer = s.enterprise_token(OTHER_ORG, "idporten:dcr.write idporten:dcr.read").await;
+        const READ: &str = "altinn:serviceowner/instances.read";
+        const WRITE: &str = "altinn:serviceowner/instances.write";
+        let ask = |scope: &str| v.assertion(&s, json!({"consumer_org": OTHER_ORG, "scope": scope}));
+        refused(grant(&s, &ask(READ)).await, 400, "invalid_scope", "MP-251").await;
+        // Asking for the client's own organisation is no delegation: its own scopes apply.
+        let own = v.assertion(&s, json!({"consumer_org": VENDOR}));
+        assert_eq!(grant(&s, &own).await.status(), 200);
+
+        // Bad delegations are refused and change nothing.
+        let list = |token: String| {
+            let s = &s;
+            async move { s.get_auth("/selvbetjening/api/v1/delegations", &token).await.json::<Value>().await.unwrap() }
+        };
+        for (body, words) in [
+            (json!({"supplier_orgno": VENDOR}), "1 to 100 scopes"),
+            (json!({"scopes": [READ]}), "supplier_orgno is required"),
+            (json!({"supplier_orgno": "12345", "scopes": [READ]}), "supplier_orgno"),
+            (json!({"supplier_orgno": OTHER_ORG, "scopes": [READ]}), "itself"),
+            (json!({"supplier_orgno": "310000000", "scopes": [READ]}), "holds no organisation"),
+            (json!({"supplier_orgno": VENDOR, "scopes": ["a b"]}), "is not a scope"),
+        ] {
+            let p = problem(s.post_json("/selvbetjening/api/v1/delegations", &consumer, &body).await, 400).await;
+            assert!(p["detail"].as_str().unwrap().contains(words), "{words}: {p}");
+        }
+        let p = problem(s.post_json("/selvbetjening/api/v1/delegations", &consumer, &json!({"supplier_orgno": VENDOR, "scopes": [READ], "extra": 1})).await, 400).await;
+        assert!(p["detail"].as_str().unwrap().contains("extra"), "{p}");
+        assert_eq!(list(consumer.clone()).await["offered"], json!([]));
+        assert_eq!(s.client.post(s.url("/selvbetjening/api/v1/delegations")).json(&json!({})).send().await.unwrap().status(), 401);
+
+        // The consumer delegates READ (twice: idempotent).
+        for _ in 0..2 {
+            let res = s.post_json("/selvbetjening/api/v1/delegations", &consumer, &json!({"supplier_orgno": VENDOR, "scopes": [READ]})).await;
+            assert_eq!(res.status(), 201);
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(body.as_array().unwrap().len(), 1, "{body}");
+            assert_eq!(body[0]["consumer_orgno"], OTHER_ORG);
+            assert_eq!(body[0]["scope"], READ);
+        }
+        let res = grant(&s, &ask(READ)).await;
+        assert_eq!(res.status(), 200);
+        let token: Value = res.json().await.unwrap();
+        let claims = claims_of(token["access_token"].as_str().unwrap());
+        assert_eq!(claims["consumer"]["ID"], format!("0192:{OTHER_ORG}"));
+        assert_eq!(claims["supplier"]["ID"], format!("0192:{VENDOR}"));
+        assert_eq!(claims["delegation_source"], format!("{}/", s.base));
+        assert_eq!(claims["scope"], READ);
+        // A scope not delegated is named.
+        refused(grant(&s, &ask(&format!("{READ} {WRITE}"))).await, 400, "invalid_scope", WRITE).await;
+        // A system-user grant is always the vendor's own.
+        let su = v.assertion(&s, json!({"consumer_org": OTHER_ORG, "authorization_details": [{"type": "urn:altinn:systemuser",
+            "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{OTHER_ORG}")}}]}));
+        refused(grant(&s, &su).await, 400, "invalid_request", "consumer_org").await;
+
+        // Both sides see it.
+        let mine = list(consumer.clone()).await;
+        assert_eq!(mine["offered"][0]["supplier_orgno"], VENDOR);
+        assert_eq!(mine["received"], json!([]));
+        assert_eq!(mine["truncated"], false);
+        let theirs = list(v.dcr_token.clone()).await;
+        assert_eq!(theirs["received"][0]["consumer_orgno"], OTHER_ORG);
+
+        // Withdrawn: the next token is refused.
+        let path = format!("/selvbetjening/api/v1/delegations?supplier_orgno={VENDOR}&scope={}", READ.replace('/', "%2F"));
+        assert_eq!(s.delete_auth(&path, &consumer).await.status(), 204);
+        refused(grant(&s, &ask(READ)).await, 400, "invalid_scope", "MP-251").await;
+        problem(s.delete_auth(&path, &consumer).await, 404).await;
+        problem(s.delete_auth("/selvbetjening/api/v1/delegations", &consumer).await, 400).await;
+
+        // The import gives delegations too.
+        s.import_as_operator(&json!({"maskinportenDelegations": [{"consumer": OTHER_ORG, "supplier": VENDOR, "scopes": [WRITE]}]})).await;
+        assert_eq!(grant(&s, &ask(WRITE)).await.status(), 200);
+        s.stop().await;
+    }
+}

@@ -265,6 +265,7 @@ async fn register_client_with(s: &TestServer, issuer: &str, client_secret: &str)
                 redirect_uris: vec![c.redirect.clone()],
                 post_logout_redirect_uris: vec!["https://app.example/bye".into()],
                 jwks: Some(json!({"keys": [c.key.public().jwk()]})),
+                scopes: None,
             },
             0,
         )
@@ -818,6 +819,149 @@ engine_tests! {
             s.browser.get(&authorize).send().await.unwrap().status(),
             200
         );
+        s.stop().await;
+    }
+}
+
+/// Exchanges `code` at the ID-porten token endpoint with client_secret_basic.
+async fn redeem(s: &TestServer, c: &TestClient, code: &str, verifier: &str) -> reqwest::Response {
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", c.redirect.as_str()),
+        ("code_verifier", verifier),
+    ];
+    token(s, c, &form, true).await
+}
+
+engine_tests! {
+    /// Issue 16, item 9: a third party registers a relying party of the embedded ID-porten
+    /// through the self-service API, as with Digdir's, and logs a person in with it.
+    async fn a_relying_party_registered_through_the_self_service_api(engine: Engine) {
+        let s = TestServer::start(engine).await;
+        let dcr = s.enterprise_token("317219253", "idporten:dcr.write idporten:dcr.read").await;
+        let other = s.enterprise_token("315034698", "idporten:dcr.write idporten:dcr.read").await;
+        let count = |token: String| {
+            let s = &s;
+            async move {
+                let list: Value = s.get_auth("/selvbetjening/api/v1/clients", &token).await.json().await.unwrap();
+                list.as_array().unwrap().len()
+            }
+        };
+        let good = json!({"client_name": "Timeføring", "description": "Logger inn ansatte",
+            "integration_type": "idporten", "redirect_uris": ["https://app.example/cb"],
+            "post_logout_redirect_uris": ["https://app.example/bye"]});
+        let with = |k: &str, v: Value| {
+            let mut b = good.clone();
+            if v.is_null() { b.as_object_mut().unwrap().remove(k); } else { b[k] = v; }
+            b
+        };
+        // Every bad field is refused by name and registers nothing.
+        for (body, words) in [
+            (with("integration_type", json!("krr")), "maskinporten, idporten or ansattporten"),
+            (with("redirect_uris", Value::Null), "redirect_uris"),
+            (with("redirect_uris", json!(["app.example/cb"])), "absolute http or https"),
+            (with("redirect_uris", json!(["https://app.example/cb#x"])), "without a fragment"),
+            (with("client_name", json!(" ")), "client_name"),
+            (with("scopes", json!(["openid", "email"])), "'email' is not offered"),
+            (with("scopes", json!(["profile"])), "must include openid"),
+            (with("grant_types", json!(["authorization_code", "refresh_token"])), "grant_types"),
+            (with("token_endpoint_auth_method", json!("none")), "is not offered"),
+            (with("integration_type", json!("maskinporten")), "are for idporten and ansattporten"),
+        ] {
+            let res = s.post_json("/selvbetjening/api/v1/clients", &dcr, &body).await;
+            let p = problem(res, 400).await;
+            assert!(p["detail"].as_str().unwrap().contains(words), "{words}: {p}");
+        }
+        assert_eq!(count(dcr.clone()).await, 0);
+
+        let res = s.post_json("/selvbetjening/api/v1/clients", &dcr, &good).await;
+        assert_eq!(res.status(), 201);
+        let created: Value = res.json().await.unwrap();
+        assert_eq!(created["integration_type"], "idporten");
+        assert_eq!(created["client_orgno"], "317219253");
+        assert_eq!(created["scopes"], json!(["openid", "profile"]));
+        assert_eq!(created["grant_types"], json!(["authorization_code"]));
+        assert_eq!(created["token_endpoint_auth_method"], "client_secret_basic");
+        assert_eq!(created["redirect_uris"], json!(["https://app.example/cb"]));
+        let id = created["client_id"].as_str().unwrap().to_owned();
+        let secret_once = created["client_secret"].as_str().unwrap().to_owned();
+        // The secret is shown once: not in the list, not in the read, and stored hashed.
+        let read: Value = s.get_auth(&format!("/selvbetjening/api/v1/clients/{id}"), &dcr).await.json().await.unwrap();
+        assert!(read.get("client_secret").is_none(), "{read}");
+        assert_eq!(read["client_name"], "Timeføring");
+        let stored = s.app.store.oidc_client("idporten", &id).await.unwrap().unwrap();
+        assert_eq!(stored.secret_hash.as_deref(), Some(secret::hash(&secret_once).as_str()));
+        assert_eq!(count(dcr.clone()).await, 1);
+        // Another organisation sees nothing of it.
+        assert_eq!(count(other.clone()).await, 0);
+        problem(s.get_auth(&format!("/selvbetjening/api/v1/clients/{id}"), &other).await, 404).await;
+        problem(s.delete_auth(&format!("/selvbetjening/api/v1/clients/{id}"), &other).await, 404).await;
+
+        // The client logs Kari in.
+        let c = TestClient { id: id.clone(), secret: secret_once.clone(), redirect: "https://app.example/cb".into(),
+            key: RsaSigningKey::generate("unused".into()).unwrap() };
+        let verifier = secret::random_token();
+        let code = code_for(&s, &c, &verifier, &[]).await;
+        let res = redeem(&s, &c, &code, &verifier).await;
+        assert_eq!(res.status(), 200);
+        let tokens: Value = res.json().await.unwrap();
+        assert_eq!(claims_of(tokens["id_token"].as_str().unwrap())["aud"], id.as_str());
+
+        // A new secret replaces the old one at once.
+        let res = s.post_json(&format!("/selvbetjening/api/v1/clients/{id}/secret"), &dcr, &json!({})).await;
+        assert_eq!(res.status(), 200);
+        let rotated: Value = res.json().await.unwrap();
+        let new_secret = rotated["client_secret"].as_str().unwrap().to_owned();
+        assert_ne!(new_secret, secret_once);
+        let code = code_for(&s, &c, &verifier, &[]).await;
+        oauth_refused(redeem(&s, &c, &code, &verifier).await, 401, "invalid_client").await;
+        let c = TestClient { secret: new_secret, ..c };
+        let code = code_for(&s, &c, &verifier, &[]).await;
+        assert_eq!(redeem(&s, &c, &code, &verifier).await.status(), 200);
+        // Keys are for private_key_jwt clients.
+        let key = RsaSigningKey::generate("rp-key".into()).unwrap();
+        let p = problem(s.post_json(&format!("/selvbetjening/api/v1/clients/{id}/jwks"), &dcr, &json!({"keys": [key.public().jwk()]})).await, 400).await;
+        assert!(p["detail"].as_str().unwrap().contains("private_key_jwt"), "{p}");
+
+        // A client registered for openid alone may not ask for profile.
+        let narrow: Value = s.post_json("/selvbetjening/api/v1/clients", &dcr, &with("scopes", json!(["openid"]))).await.json().await.unwrap();
+        let narrow_id = narrow["client_id"].as_str().unwrap();
+        let res = s.browser.get(s.url("/idporten/authorize")).query(&[
+            ("response_type", "code"), ("client_id", narrow_id), ("redirect_uri", "https://app.example/cb"),
+            ("scope", "openid profile"), ("state", "st"),
+            ("code_challenge", secret::pkce_challenge(&verifier).as_str()), ("code_challenge_method", "S256"),
+        ]).send().await.unwrap();
+        let back = location(&res);
+        assert_eq!(query_param(&back, "error").as_deref(), Some("invalid_scope"), "{back}");
+
+        // A private_key_jwt client gets no secret, takes keys, and signs its way in.
+        let res = s.post_json("/selvbetjening/api/v1/clients", &dcr, &with("token_endpoint_auth_method", json!("private_key_jwt"))).await;
+        let pk: Value = res.json().await.unwrap();
+        assert!(pk.get("client_secret").is_none(), "{pk}");
+        let pk_id = pk["client_id"].as_str().unwrap().to_owned();
+        problem(s.post_json(&format!("/selvbetjening/api/v1/clients/{pk_id}/secret"), &dcr, &json!({})).await, 400).await;
+        let res = s.post_json(&format!("/selvbetjening/api/v1/clients/{pk_id}/jwks"), &dcr, &json!({"keys": [key.public().jwk()]})).await;
+        assert_eq!(res.status(), 201);
+        let keys: Value = s.get_auth(&format!("/selvbetjening/api/v1/clients/{pk_id}/jwks"), &dcr).await.json().await.unwrap();
+        assert_eq!(keys["keys"][0]["kid"], "rp-key");
+        let c = TestClient { id: pk_id.clone(), secret: String::new(), redirect: "https://app.example/cb".into(), key };
+        let code = code_for(&s, &c, &verifier, &[]).await;
+        let now = s.clock.now() / 1_000_000;
+        let assertion = sign_compact(&c.key, &json!({"iss": pk_id, "sub": pk_id, "aud": s.url("/idporten/"), "iat": now, "exp": now + 60, "jti": "rp-1"})).unwrap();
+        let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", "https://app.example/cb"),
+            ("code_verifier", verifier.as_str()),
+            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"), ("client_assertion", assertion.as_str())];
+        assert_eq!(token(&s, &c, &form, false).await.status(), 200);
+
+        // Deleted: it can log nobody in.
+        let res = s.delete_auth(&format!("/selvbetjening/api/v1/clients/{id}"), &dcr).await;
+        assert_eq!(res.status(), 204);
+        assert_eq!(count(dcr.clone()).await, 2);
+        let res = s.browser.get(s.url("/idporten/authorize")).query(&[("response_type", "code"), ("client_id", id.as_str()),
+            ("redirect_uri", "https://app.example/cb"), ("scope", "openid")]).send().await.unwrap();
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.unwrap().contains("no client"));
         s.stop().await;
     }
 }

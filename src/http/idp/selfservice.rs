@@ -1,8 +1,9 @@
-//! The embedded Maskinporten self-service API (local profile): clients and their keys, owned by
-//! the organisation of the caller's token.
+//! The embedded self-service API (local profile), as Digdir's: Maskinporten clients and relying
+//! parties of the embedded ID-porten and Ansattporten with their keys or secrets, and
+//! Maskinporten scope delegations, owned by the organisation of the caller's token.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
@@ -13,7 +14,7 @@ use crate::http::AppState;
 use crate::http::auth::{DcrRead, DcrWrite, Scoped};
 use crate::http::problem::{ApiJson, Problem};
 use crate::services::keys::JsonWebKeySet;
-use crate::services::maskinporten::{ClientInput, SelfServiceError};
+use crate::services::maskinporten::{ClientInput, DelegationInput, SelfServiceError};
 use crate::services::tokens::Caller;
 
 pub fn routes() -> Router<AppState> {
@@ -26,6 +27,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/selvbetjening/api/v1/clients/{client_id}/jwks",
             post(set_keys).get(keys),
+        )
+        .route(
+            "/selvbetjening/api/v1/clients/{client_id}/secret",
+            post(new_secret),
+        )
+        .route(
+            "/selvbetjening/api/v1/delegations",
+            post(delegate).get(delegations).delete(withdraw),
         )
 }
 
@@ -53,7 +62,7 @@ async fn create(
         Ok(o) => o,
         Err(p) => return p.into_response(),
     };
-    match state.app.create_mp_client(&org, input).await {
+    match state.app.create_client(&org, input).await {
         Ok(c) => (StatusCode::CREATED, Json(c)).into_response(),
         Err(e) => problem(e),
     }
@@ -64,7 +73,7 @@ async fn list(State(state): State<AppState>, scoped: Scoped<DcrRead>) -> Respons
         Ok(o) => o,
         Err(p) => return p.into_response(),
     };
-    match state.app.mp_clients_of(&org).await {
+    match state.app.clients_of(&org).await {
         Ok(list) => Json(list).into_response(),
         Err(e) => problem(e),
     }
@@ -79,8 +88,8 @@ async fn read(
         Ok(o) => o,
         Err(p) => return p.into_response(),
     };
-    match state.app.owned_mp_client(&org, &client_id).await {
-        Ok(c) => Json(c).into_response(),
+    match state.app.owned_client(&org, &client_id).await {
+        Ok(c) => Json(c.record()).into_response(),
         Err(e) => problem(e),
     }
 }
@@ -94,7 +103,7 @@ async fn remove(
         Ok(o) => o,
         Err(p) => return p.into_response(),
     };
-    match state.app.delete_mp_client(&org, &client_id).await {
+    match state.app.delete_client(&org, &client_id).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => problem(e),
     }
@@ -110,7 +119,7 @@ async fn set_keys(
         Ok(o) => o,
         Err(p) => return p.into_response(),
     };
-    match state.app.set_mp_client_keys(&org, &client_id, &body).await {
+    match state.app.set_client_keys(&org, &client_id, &body).await {
         Ok(keys) => (StatusCode::CREATED, Json(JsonWebKeySet { keys })).into_response(),
         Err(e) => problem(e),
     }
@@ -125,8 +134,73 @@ async fn keys(
         Ok(o) => o,
         Err(p) => return p.into_response(),
     };
-    match state.app.mp_client_keys_of(&org, &client_id).await {
+    match state.app.client_keys_of(&org, &client_id).await {
         Ok(keys) => Json(JsonWebKeySet { keys }).into_response(),
+        Err(e) => problem(e),
+    }
+}
+
+async fn new_secret(
+    State(state): State<AppState>,
+    scoped: Scoped<DcrWrite>,
+    Path(client_id): Path<String>,
+) -> Response {
+    let org = match owner(&scoped.0) {
+        Ok(o) => o,
+        Err(p) => return p.into_response(),
+    };
+    match state.app.rotate_client_secret(&org, &client_id).await {
+        Ok(c) => Json(c).into_response(),
+        Err(e) => problem(e),
+    }
+}
+
+async fn delegate(
+    State(state): State<AppState>,
+    scoped: Scoped<DcrWrite>,
+    ApiJson(input): ApiJson<DelegationInput>,
+) -> Response {
+    let org = match owner(&scoped.0) {
+        Ok(o) => o,
+        Err(p) => return p.into_response(),
+    };
+    match state.app.delegate_mp_scopes(&org, input).await {
+        Ok(list) => (StatusCode::CREATED, Json(list)).into_response(),
+        Err(e) => problem(e),
+    }
+}
+
+async fn delegations(State(state): State<AppState>, scoped: Scoped<DcrRead>) -> Response {
+    let org = match owner(&scoped.0) {
+        Ok(o) => o,
+        Err(p) => return p.into_response(),
+    };
+    match state.app.mp_delegations(&org).await {
+        Ok(lists) => Json(lists).into_response(),
+        Err(e) => problem(e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct WithdrawQuery {
+    supplier_orgno: Option<String>,
+    scope: Option<String>,
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    scoped: Scoped<DcrWrite>,
+    Query(q): Query<WithdrawQuery>,
+) -> Response {
+    let org = match owner(&scoped.0) {
+        Ok(o) => o,
+        Err(p) => return p.into_response(),
+    };
+    let (Some(supplier), Some(scope)) = (q.supplier_orgno, q.scope) else {
+        return Problem::bad_request("name the delegation: ?supplier_orgno=…&scope=…").into_response();
+    };
+    match state.app.withdraw_mp_delegation(&org, &supplier, &scope).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => problem(e),
     }
 }

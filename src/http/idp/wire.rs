@@ -120,5 +120,8 @@ pub(crate) fn schemas(s: &mut crate::http::openapi::Schemas) {
         .add::<crate::domain::grant::IntrospectionResponse>()
         .add::<IdpUserInfo>()
         .add::<crate::services::maskinporten::ClientRecord>()
+        .add::<crate::services::maskinporten::CreatedClient>()
+        .add::<crate::services::maskinporten::MpDelegation>()
+        .add::<crate::services::maskinporten::DelegationLists>()
         .add::<ParResponse>();
 }

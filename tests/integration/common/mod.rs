@@ -364,6 +364,15 @@ impl TestServer {
             .expect("request")
     }
 
+    pub async fn delete_auth(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn post_json(
         &self,
         path: &str,
