@@ -469,7 +469,10 @@ mod tests {
         );
         assert_eq!(delegated.scopes, ["x:y"]);
         let own = check(json!({"consumer_org": "910493353"})).unwrap();
-        assert!(own.consumer_org.is_none(), "the client's own organisation is no delegation");
+        assert!(
+            own.consumer_org.is_none(),
+            "the client's own organisation is no delegation"
+        );
         let e = check(json!({"consumer_org": "910493353", "scope": "x:y"})).unwrap_err();
         assert_eq!(e.error, OAuthError::InvalidScope);
     }

@@ -285,8 +285,18 @@ pub fn parse_import(doc: &Value, policy: ImportPolicy) -> Result<ImportBatch, Ve
     }
 
     for (path, raw) in records::<RawScopeDelegation>(top, "maskinportenDelegations", &mut issues) {
-        let consumer = field(&path, "consumer", raw.consumer.parse::<OrgNumber>(), &mut issues);
-        let supplier = field(&path, "supplier", raw.supplier.parse::<OrgNumber>(), &mut issues);
+        let consumer = field(
+            &path,
+            "consumer",
+            raw.consumer.parse::<OrgNumber>(),
+            &mut issues,
+        );
+        let supplier = field(
+            &path,
+            "supplier",
+            raw.supplier.parse::<OrgNumber>(),
+            &mut issues,
+        );
         let mut scopes = raw.scopes;
         let scopes_ok = if scopes.is_empty() || scopes.len() > 100 {
             issues.push(ImportIssue::new(
@@ -294,7 +304,10 @@ pub fn parse_import(doc: &Value, policy: ImportPolicy) -> Result<ImportBatch, Ve
                 "give 1 to 100 scopes",
             ));
             false
-        } else if let Some(i) = scopes.iter().position(|s| !super::scopes::is_scope_token(s)) {
+        } else if let Some(i) = scopes
+            .iter()
+            .position(|s| !super::scopes::is_scope_token(s))
+        {
             issues.push(ImportIssue::new(
                 format!("{path}/scopes/{i}"),
                 format!("'{}' is not a scope", scopes[i]),

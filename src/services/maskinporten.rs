@@ -21,8 +21,8 @@ use crate::domain::grant::{
 };
 use crate::jose::{self, JwsError, RsaVerifyingKey};
 use crate::store::StoreError;
-pub use crate::store::maskinporten::{ClientRecord, MpDelegation};
 use crate::store::maskinporten::NewClient;
+pub use crate::store::maskinporten::{ClientRecord, MpDelegation};
 
 /// Lifetime of the access tokens the embedded Maskinporten issues.
 pub const ACCESS_TOKEN_LIFETIME_SECS: i64 = 120;
@@ -411,7 +411,10 @@ impl App {
         }
     }
 
-    pub async fn mp_delegations(&self, org: &OrgNumber) -> Result<DelegationLists, SelfServiceError> {
+    pub async fn mp_delegations(
+        &self,
+        org: &OrgNumber,
+    ) -> Result<DelegationLists, SelfServiceError> {
         let mut offered = self
             .store
             .mp_delegations_of(org.as_str(), true, DELEGATION_LIST_LIMIT + 1)
@@ -782,8 +785,7 @@ impl App {
         if let Some(consumer) = &checked.consumer_org {
             claims["consumer"] =
                 json!({"authority": "iso6523-actorid-upis", "ID": format!("0192:{consumer}")});
-            claims["supplier"] =
-                json!({"authority": "iso6523-actorid-upis", "ID": format!("0192:{}", client.owner_org)});
+            claims["supplier"] = json!({"authority": "iso6523-actorid-upis", "ID": format!("0192:{}", client.owner_org)});
             claims["delegation_source"] = json!(self.config.url("/"));
         }
         if let Some((detail, found)) = system_user {

@@ -20,6 +20,7 @@ pub mod relying_parties;
 pub mod studio;
 pub mod studio_directory;
 pub mod studio_oauth;
+pub mod studio_oauth_apps;
 pub mod studio_orgs;
 pub mod studio_revocation;
 pub mod system_register;

@@ -14,7 +14,11 @@ use crate::store::relying_party::NewRelyingParty;
 
 /// The scopes the embedded providers offer (their discovery's `scopes_supported`).
 pub const PROVIDER_SCOPES: [&str; 2] = ["openid", "profile"];
-const AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "private_key_jwt"];
+const AUTH_METHODS: [&str; 3] = [
+    "client_secret_basic",
+    "client_secret_post",
+    "private_key_jwt",
+];
 
 /// A client as it is answered once, right after it was made or given a new secret.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -50,10 +54,10 @@ impl App {
         let redirect_uris = input.redirect_uris.unwrap_or_default();
         let post_logout = input.post_logout_redirect_uris.unwrap_or_default();
         super::idp::check_relying_party(name, &redirect_uris, &post_logout).map_err(|e| {
-            invalid(e.replace("the name", "client_name").replace(
-                "give 1 to 20 redirect URIs",
-                "give 1 to 20 redirect_uris",
-            ))
+            invalid(
+                e.replace("the name", "client_name")
+                    .replace("give 1 to 20 redirect URIs", "give 1 to 20 redirect_uris"),
+            )
         })?;
         let method = input
             .token_endpoint_auth_method
@@ -75,7 +79,10 @@ impl App {
         let mut scopes = input
             .scopes
             .unwrap_or_else(|| PROVIDER_SCOPES.map(String::from).to_vec());
-        if let Some(bad) = scopes.iter().find(|s| !PROVIDER_SCOPES.contains(&s.as_str())) {
+        if let Some(bad) = scopes
+            .iter()
+            .find(|s| !PROVIDER_SCOPES.contains(&s.as_str()))
+        {
             return Err(invalid(format!(
                 "scope '{bad}' is not offered by {provider}; it offers {}",
                 PROVIDER_SCOPES.join(" ")

@@ -340,13 +340,13 @@ impl Store {
     ) -> Result<Option<Vec<MpDelegation>>, StoreError> {
         let actor = format!("org:{consumer}");
         let mut tx = self.begin().await?;
-        let added =
-            insert_mp_delegations(&mut tx, consumer, supplier, scopes, &actor, now).await?;
-        let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM mp_delegation WHERE consumer_org = $1")
-            .bind(consumer)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("n")?;
+        let added = insert_mp_delegations(&mut tx, consumer, supplier, scopes, &actor, now).await?;
+        let total: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM mp_delegation WHERE consumer_org = $1")
+                .bind(consumer)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
         if total > max_per_consumer {
             return Ok(None);
         }
@@ -372,7 +372,10 @@ impl Store {
         .bind(supplier)
         .fetch_all(&mut *tx)
         .await?;
-        let list = rows.iter().map(delegation_from_row).collect::<Result<_, _>>()?;
+        let list = rows
+            .iter()
+            .map(delegation_from_row)
+            .collect::<Result<_, _>>()?;
         tx.commit().await?;
         Ok(Some(list))
     }

@@ -108,6 +108,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0016_oidc_client_owner.sql"),
         postgres: include_str!("../../migrations/postgres/0016_oidc_client_owner.sql"),
     },
+    Migration {
+        version: 17,
+        name: "studio_user_apps",
+        sqlite: include_str!("../../migrations/sqlite/0017_studio_user_apps.sql"),
+        postgres: include_str!("../../migrations/postgres/0017_studio_user_apps.sql"),
+    },
 ];
 
 /// The PostgreSQL advisory lock that serialises migrations of instances starting together.

@@ -146,10 +146,7 @@ impl Store {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM oidc_client WHERE owner_org = $1 ORDER BY created_at, client_id"
         ));
-        let rows = sqlx::query(sql)
-            .bind(owner)
-            .fetch_all(self.pool())
-            .await?;
+        let rows = sqlx::query(sql).bind(owner).fetch_all(self.pool()).await?;
         rows.iter().map(record_from_row).collect()
     }
 
@@ -169,8 +166,15 @@ impl Store {
             .rows_affected()
             > 0;
         if gone {
-            audit(&mut tx, owner, "relying_party.delete", client_id, serde_json::json!({}), now)
-                .await?;
+            audit(
+                &mut tx,
+                owner,
+                "relying_party.delete",
+                client_id,
+                serde_json::json!({}),
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(gone)
@@ -201,7 +205,11 @@ impl Store {
         .rows_affected()
             > 0;
         if found {
-            let what = if secret_hash.is_some() { "secret" } else { "keys" };
+            let what = if secret_hash.is_some() {
+                "secret"
+            } else {
+                "keys"
+            };
             audit(
                 &mut tx,
                 owner,
@@ -224,12 +232,16 @@ impl Store {
         owner: &str,
         client_id: &str,
     ) -> Result<Vec<Value>, StoreError> {
-        let row = sqlx::query("SELECT jwks FROM oidc_client WHERE client_id = $1 AND owner_org = $2")
-            .bind(client_id)
-            .bind(owner)
-            .fetch_optional(self.pool())
-            .await?;
-        let Some(jwks) = row.map(|r| r.try_get::<Option<String>, _>("jwks")).transpose()?.flatten()
+        let row =
+            sqlx::query("SELECT jwks FROM oidc_client WHERE client_id = $1 AND owner_org = $2")
+                .bind(client_id)
+                .bind(owner)
+                .fetch_optional(self.pool())
+                .await?;
+        let Some(jwks) = row
+            .map(|r| r.try_get::<Option<String>, _>("jwks"))
+            .transpose()?
+            .flatten()
         else {
             return Ok(Vec::new());
         };

@@ -366,3 +366,199 @@ pub async fn delete_oauth_grant_in(
     }
     Ok(done.rows_affected() == 1)
 }
+
+/// An application a Studio user registered (Gitea's `/user/applications/oauth2`).
+#[derive(Debug, Clone)]
+pub struct UserApp {
+    pub app: OauthApp,
+    pub created_at: Micros,
+}
+
+/// What a user registers or changes.
+pub struct UserAppSpec<'a> {
+    pub name: &'a str,
+    pub redirect_uris: &'a [String],
+    pub confidential: bool,
+    pub secret_hash: &'a str,
+}
+
+const USER_APP_SELECT: &str = "SELECT id, client_id, name, secret_hash, redirect_uris, confidential, trusted, created_at \
+     FROM studio_oauth_app";
+
+fn user_app(row: &AnyRow) -> Result<UserApp, StoreError> {
+    Ok(UserApp {
+        app: app(row)?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+impl Store {
+    /// Registers an application of `owner`; `None` when the owner has `max` already.
+    pub async fn insert_user_app(
+        &self,
+        owner: i64,
+        client_id: &str,
+        spec: &UserAppSpec<'_>,
+        max: i64,
+        now: Micros,
+    ) -> Result<Option<UserApp>, StoreError> {
+        let mut tx = self.begin().await?;
+        // The owner's row serialises concurrent registrations, so the cap holds.
+        sqlx::query("UPDATE studio_user SET updated_at = updated_at WHERE id = $1")
+            .bind(owner)
+            .execute(&mut *tx)
+            .await?;
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM studio_oauth_app WHERE owner_id = $1")
+            .bind(owner)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+        if n >= max {
+            return Ok(None);
+        }
+        let id: i64 = sqlx::query(
+            "INSERT INTO studio_oauth_app (client_id, name, secret_hash, redirect_uris, confidential, trusted, created_at, owner_id) \
+             VALUES ($1, $2, $3, $4, $5, 0, $6, $7) RETURNING id",
+        )
+        .bind(client_id)
+        .bind(spec.name)
+        .bind(spec.secret_hash)
+        .bind(serde_json::to_string(spec.redirect_uris).unwrap_or_default())
+        .bind(bool_to_int(spec.confidential))
+        .bind(now)
+        .bind(owner)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        super::audit::record(
+            &mut tx,
+            &super::audit::AuditEntry {
+                actor: &format!("studio-user:{owner}"),
+                action: "studio.oauth_app.create",
+                target: &format!("oauth-app:{id}"),
+                details: serde_json::json!({"name": spec.name, "redirect_uris": spec.redirect_uris}),
+                trace_id: None,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.user_app(owner, id).await
+    }
+
+    pub async fn user_app(&self, owner: i64, id: i64) -> Result<Option<UserApp>, StoreError> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{USER_APP_SELECT} WHERE id = $1 AND owner_id = $2"
+        )))
+        .bind(id)
+        .bind(owner)
+        .fetch_optional(self.pool())
+        .await?
+        .as_ref()
+        .map(user_app)
+        .transpose()
+    }
+
+    pub async fn user_apps(&self, owner: i64) -> Result<Vec<UserApp>, StoreError> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{USER_APP_SELECT} WHERE owner_id = $1 ORDER BY id"
+        )))
+        .bind(owner)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(user_app)
+        .collect()
+    }
+
+    /// Changes an application of `owner` (Gitea gives it a new secret too); whether it exists.
+    pub async fn update_user_app(
+        &self,
+        owner: i64,
+        id: i64,
+        spec: &UserAppSpec<'_>,
+        now: Micros,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let found = sqlx::query(
+            "UPDATE studio_oauth_app SET name = $1, redirect_uris = $2, confidential = $3, secret_hash = $4 \
+             WHERE id = $5 AND owner_id = $6",
+        )
+        .bind(spec.name)
+        .bind(serde_json::to_string(spec.redirect_uris).unwrap_or_default())
+        .bind(bool_to_int(spec.confidential))
+        .bind(spec.secret_hash)
+        .bind(id)
+        .bind(owner)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if found {
+            super::audit::record(
+                &mut tx,
+                &super::audit::AuditEntry {
+                    actor: &format!("studio-user:{owner}"),
+                    action: "studio.oauth_app.update",
+                    target: &format!("oauth-app:{id}"),
+                    details: serde_json::json!({"name": spec.name, "redirect_uris": spec.redirect_uris}),
+                    trace_id: None,
+                },
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    /// Deletes an application of `owner` with every grant, code and token issued to it (its
+    /// access tokens stop working: they name a grant).
+    pub async fn delete_user_app(
+        &self,
+        owner: i64,
+        id: i64,
+        now: Micros,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let exists = sqlx::query("SELECT id FROM studio_oauth_app WHERE id = $1 AND owner_id = $2")
+            .bind(id)
+            .bind(owner)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if !exists {
+            return Ok(false);
+        }
+        for table in ["studio_oauth_code", "studio_oauth_refresh"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE grant_id IN (SELECT id FROM studio_oauth_grant WHERE app_id = $1)"
+            )))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("DELETE FROM studio_oauth_grant WHERE app_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM studio_oauth_app WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        super::audit::record(
+            &mut tx,
+            &super::audit::AuditEntry {
+                actor: &format!("studio-user:{owner}"),
+                action: "studio.oauth_app.delete",
+                target: &format!("oauth-app:{id}"),
+                details: serde_json::json!({}),
+                trace_id: None,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}

@@ -2036,3 +2036,90 @@ engine_tests! {
         s.stop().await;
     }
 }
+
+engine_tests! {
+    /// Issue 16, item 9: a Studio user registers an OAuth2 application with Gitea's
+    /// `/user/applications/oauth2`, logs in with it, and deleting it ends its tokens.
+    async fn users_register_their_own_oauth_applications(engine: Engine) {
+        let (server, sink) = server_with_smtp(engine).await;
+        let mut v = new_user(&server, &sink, KARI, "kari", "kari@example.no").await;
+        let api = |method: reqwest::Method, path: &str, body: Option<Value>| {
+            let mut req = server.client.request(method, server.url(&format!("/studio/api/v1/user/applications/oauth2{path}"))).basic_auth("kari", Some(PASSWORD));
+            if let Some(b) = body { req = req.json(&b); }
+            async move { req.send().await.expect("request") }
+        };
+        let redirect = "https://tools.example/cb";
+        // Bad input: 422 with the reason, and nothing registered.
+        for (body, words) in [
+            (json!({"name": "", "redirect_uris": [redirect]}), "name is required"),
+            (json!({"name": "Verktøy", "redirect_uris": []}), "1 to 20 redirect_uris"),
+            (json!({"name": "Verktøy", "redirect_uris": ["javascript:alert(1)"]}), "redirect_uris"),
+            (json!({"name": "Verktøy", "redirect_uris": "https://x.example"}), "invalid JSON body"),
+        ] {
+            let res = api(reqwest::Method::POST, "", Some(body)).await;
+            assert_eq!(res.status(), 422);
+            assert!(res.json::<Value>().await.expect("json")["message"].as_str().expect("message").contains(words), "{words}");
+        }
+        assert_eq!(server.client.get(server.url("/studio/api/v1/user/applications/oauth2")).send().await.expect("get").status(), 401);
+        let res = api(reqwest::Method::GET, "", None).await;
+        assert_eq!(res.headers()["x-total-count"], "0");
+
+        let res = api(reqwest::Method::POST, "", Some(json!({"name": "Verktøy", "redirect_uris": [redirect], "confidential_client": true}))).await;
+        assert_eq!(res.status(), 201);
+        let created: Value = res.json().await.expect("json");
+        let id = created["id"].as_i64().expect("id");
+        let client_id = created["client_id"].as_str().expect("client_id").to_owned();
+        let secret = created["client_secret"].as_str().expect("secret").to_owned();
+        assert!(secret.starts_with("gto_"), "{secret}");
+        assert_eq!(created["confidential_client"], true);
+        let listed: Value = api(reqwest::Method::GET, "", None).await.json().await.expect("json");
+        assert_eq!(listed[0]["client_id"], client_id.as_str());
+        assert_eq!(listed[0]["client_secret"], "", "the secret is shown once");
+        let one: Value = api(reqwest::Method::GET, &format!("/{id}"), None).await.json().await.expect("json");
+        assert_eq!(one["name"], "Verktøy");
+        assert_eq!(api(reqwest::Method::GET, "/999999", None).await.status(), 404);
+        assert_eq!(api(reqwest::Method::GET, "/not-a-number", None).await.status(), 404);
+
+        // Kari logs in to her tool through Studio's provider.
+        let verifier = "a-verifier-that-is-long-enough-for-pkce-0123456789";
+        let challenge = tilgang::secret::pkce_challenge(verifier);
+        let authorize = format!(
+            "{}?client_id={client_id}&response_type=code&redirect_uri={}&scope=openid&state=t1&code_challenge={challenge}&code_challenge_method=S256",
+            server.url("/studio/login/oauth/authorize"), urlencode(redirect));
+        let (_, _, consent) = v.open(&authorize).await;
+        assert!(consent.contains("Verktøy"), "the consent page names the application");
+        let csrf = input_value(&consent, "_csrf").expect("consent page");
+        let res = v.post("/studio/login/oauth/grant", &[("_csrf", &csrf), ("client_id", &client_id), ("state", "t1"), ("redirect_uri", redirect), ("granted", "true")]).await;
+        let code = common::query_param(&location(&res), "code").expect("code");
+        let form = |code: &str, secret: &str| vec![("grant_type", "authorization_code".to_owned()), ("code", code.to_owned()),
+            ("redirect_uri", redirect.to_owned()), ("code_verifier", verifier.to_owned()), ("client_id", client_id.clone()), ("client_secret", secret.to_owned())];
+        let res = server.client.post(server.url("/studio/login/oauth/access_token")).form(&form(&code, &secret)).send().await.expect("token");
+        assert_eq!(res.status(), 200);
+        let access = res.json::<Value>().await.expect("json")["access_token"].as_str().expect("token").to_owned();
+        let me = server.client.get(server.url("/studio/api/v1/user")).bearer_auth(&access).send().await.expect("user");
+        assert_eq!(me.status(), 200);
+
+        // A change gives a new secret; the old one stops working.
+        let res = api(reqwest::Method::PATCH, &format!("/{id}"), Some(json!({"name": "Verktøy 2", "redirect_uris": [redirect], "confidential_client": true}))).await;
+        assert_eq!(res.status(), 200);
+        let changed: Value = res.json().await.expect("json");
+        assert_eq!(changed["name"], "Verktøy 2");
+        assert_ne!(changed["client_secret"], secret.as_str());
+        let res = server.client.post(server.url("/studio/login/oauth/access_token")).form(&form("any-code", &secret)).send().await.expect("token");
+        assert_eq!(res.status(), 401);
+
+        // Another user sees none of it.
+        let _ola = new_user(&server, &sink, ANDERS, "ola", "ola@example.no").await;
+        let res = server.client.delete(server.url(&format!("/studio/api/v1/user/applications/oauth2/{id}"))).basic_auth("ola", Some(PASSWORD)).send().await.expect("delete");
+        assert_eq!(res.status(), 404);
+
+        // Deleted: gone from the list, and Kari's token from it no longer works.
+        assert_eq!(api(reqwest::Method::DELETE, &format!("/{id}"), None).await.status(), 204);
+        assert_eq!(api(reqwest::Method::DELETE, &format!("/{id}"), None).await.status(), 404);
+        let me = server.client.get(server.url("/studio/api/v1/user")).bearer_auth(&access).send().await.expect("user");
+        assert_eq!(me.status(), 401);
+        let res = api(reqwest::Method::GET, "", None).await;
+        assert_eq!(res.headers()["x-total-count"], "0");
+        server.stop().await;
+    }
+}

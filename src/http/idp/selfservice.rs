@@ -197,9 +197,14 @@ async fn withdraw(
         Err(p) => return p.into_response(),
     };
     let (Some(supplier), Some(scope)) = (q.supplier_orgno, q.scope) else {
-        return Problem::bad_request("name the delegation: ?supplier_orgno=…&scope=…").into_response();
+        return Problem::bad_request("name the delegation: ?supplier_orgno=…&scope=…")
+            .into_response();
     };
-    match state.app.withdraw_mp_delegation(&org, &supplier, &scope).await {
+    match state
+        .app
+        .withdraw_mp_delegation(&org, &supplier, &scope)
+        .await
+    {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => problem(e),
     }

@@ -60,6 +60,12 @@ pub fn routes() -> Router<AppState> {
 /// Gitea's error body.
 pub struct ApiError(StatusCode, String);
 
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError(status, message.into())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = GiteaError {
@@ -355,7 +361,7 @@ struct NewTeam {
     units_map: Option<std::collections::BTreeMap<String, String>>,
 }
 
-fn bad_json(e: JsonRejection) -> ApiError {
+pub(super) fn bad_json(e: JsonRejection) -> ApiError {
     ApiError(
         StatusCode::UNPROCESSABLE_ENTITY,
         format!("invalid JSON body: {}", e.body_text()),

@@ -294,6 +294,34 @@ impl StudioDiscovery {
     }
 }
 
+/// Gitea's `OAuth2Application`; `client_secret` is empty except right after it was made.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OAuth2Application {
+    id: i64,
+    name: String,
+    client_id: String,
+    client_secret: String,
+    redirect_uris: Vec<String>,
+    confidential_client: bool,
+    skip_secondary_authorization: bool,
+    created: String,
+}
+
+impl OAuth2Application {
+    pub fn of(a: &crate::store::studio_oauth::UserApp, client_secret: Option<String>) -> Self {
+        OAuth2Application {
+            id: a.app.id,
+            name: a.app.name.clone(),
+            client_id: a.app.client_id.clone(),
+            client_secret: client_secret.unwrap_or_default(),
+            redirect_uris: a.app.redirect_uris.clone(),
+            confidential_client: a.app.confidential,
+            skip_secondary_authorization: false,
+            created: format_micros(a.created_at),
+        }
+    }
+}
+
 pub(crate) fn schemas(s: &mut crate::http::openapi::Schemas) {
     s.add::<GiteaError>()
         .add::<User>()
@@ -303,5 +331,6 @@ pub(crate) fn schemas(s: &mut crate::http::openapi::Schemas) {
         .add::<ServerVersion>()
         .add::<Repository>()
         .add::<SearchResults>()
+        .add::<OAuth2Application>()
         .add::<crate::services::studio_oauth::StudioUserInfo>();
 }

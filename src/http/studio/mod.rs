@@ -6,6 +6,7 @@ pub mod admin;
 pub mod dashboard;
 pub mod designer;
 pub mod gitea_api;
+mod gitea_oauth_apps;
 mod gitea_paging;
 mod gitea_repos;
 pub(super) mod gitea_wire;
@@ -22,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .merge(oauth::routes())
         .merge(designer::routes())
         .merge(gitea_repos::routes())
+        .merge(gitea_oauth_apps::routes())
         .merge(dashboard::routes())
         .merge(teams::routes())
         .merge(gitea_api::routes())
