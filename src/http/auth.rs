@@ -136,7 +136,7 @@ scope_sets! {
 /// secret are form-urlencoded before Base64, so `+`, `%` and `:` survive).
 pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let (id, secret) = basic_user_password(headers)?;
-    let (id, secret) = (url_decode(&id), url_decode(&secret));
+    let (id, secret) = (url_decode(&id)?, url_decode(&secret)?);
     // Decoded here, after the edge's check for NUL characters: check again.
     (!id.contains('\0') && !secret.contains('\0')).then_some((id, secret))
 }
@@ -159,7 +159,8 @@ pub fn basic_user_password(headers: &HeaderMap) -> Option<(String, String)> {
 }
 
 /// Decodes `+` and `%XX` (application/x-www-form-urlencoded); bad escapes stay as they are.
-fn url_decode(s: &str) -> String {
+/// `None` when the decoded bytes are not UTF-8 (no credential is, so none is guessed).
+fn url_decode(s: &str) -> Option<String> {
     let hex = |b: u8| (b as char).to_digit(16);
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -178,7 +179,7 @@ fn url_decode(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]
@@ -218,6 +219,11 @@ mod basic_tests {
             basic_credentials(&basic("a", "%00")),
             None,
             "no NUL after decoding"
+        );
+        assert_eq!(
+            basic_credentials(&basic("a", "%FF%FE")),
+            None,
+            "invalid UTF-8 after decoding is refused, not replaced"
         );
     }
 }

@@ -148,6 +148,7 @@ impl App {
             redirect_uris: vec![self.config.url("/studio/signin-oidc")],
             confidential: true,
             trusted: false,
+            owner_id: None,
         };
         self.store.upsert_oauth_app(&app, self.clock.now()).await
     }

@@ -16,6 +16,8 @@ pub struct OauthApp {
     pub redirect_uris: Vec<String>,
     pub confidential: bool,
     pub trusted: bool,
+    /// The Studio user who registered it; `None` for the platform's own.
+    pub owner_id: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -48,6 +50,7 @@ fn app(row: &AnyRow) -> Result<OauthApp, StoreError> {
         redirect_uris: json_column("redirect_uris", &row.try_get::<String, _>("redirect_uris")?)?,
         confidential: row.try_get::<i64, _>("confidential")? != 0,
         trusted: row.try_get::<i64, _>("trusted")? != 0,
+        owner_id: row.try_get("owner_id")?,
     })
 }
 
@@ -87,7 +90,7 @@ impl Store {
     }
 
     pub async fn oauth_app(&self, client_id: &str) -> Result<Option<OauthApp>, StoreError> {
-        sqlx::query("SELECT id, client_id, name, secret_hash, redirect_uris, confidential, trusted FROM studio_oauth_app WHERE client_id = $1")
+        sqlx::query("SELECT id, client_id, name, secret_hash, redirect_uris, confidential, trusted, owner_id FROM studio_oauth_app WHERE client_id = $1")
             .bind(client_id)
             .fetch_optional(self.pool())
             .await?
@@ -382,7 +385,7 @@ pub struct UserAppSpec<'a> {
     pub secret_hash: &'a str,
 }
 
-const USER_APP_SELECT: &str = "SELECT id, client_id, name, secret_hash, redirect_uris, confidential, trusted, created_at \
+const USER_APP_SELECT: &str = "SELECT id, client_id, name, secret_hash, redirect_uris, confidential, trusted, owner_id, created_at \
      FROM studio_oauth_app";
 
 fn user_app(row: &AnyRow) -> Result<UserApp, StoreError> {

@@ -2088,6 +2088,8 @@ engine_tests! {
             server.url("/studio/login/oauth/authorize"), urlencode(redirect));
         let (_, _, consent) = v.open(&authorize).await;
         assert!(consent.contains("Verktøy"), "the consent page names the application");
+        assert!(consent.contains("registrert av Studio-brukeren <strong>kari</strong>"), "and who registered it: {consent}");
+        assert!(consent.contains("<li>å vite hvem du er"), "and what it asks for");
         let csrf = input_value(&consent, "_csrf").expect("consent page");
         let res = v.post("/studio/login/oauth/grant", &[("_csrf", &csrf), ("client_id", &client_id), ("state", "t1"), ("redirect_uri", redirect), ("granted", "true")]).await;
         let code = common::query_param(&location(&res), "code").expect("code");

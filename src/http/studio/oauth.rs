@@ -54,6 +54,18 @@ texts! {
         redirected_to: ["Du blir sendt videre til", "Du blir sendt vidare til", "You will be redirected to"],
         authorize: ["Autoriser applikasjon", "Autoriser applikasjon", "Authorize Application"],
         cancel: ["Avbryt", "Avbryt", "Cancel"],
+        registered_by_user: [
+            "Applikasjonen er registrert av Studio-brukeren",
+            "Applikasjonen er registrert av Studio-brukaren",
+            "This application was registered by the Studio user",
+        ],
+        asks_for: ["Applikasjonen ber om:", "Applikasjonen ber om:", "The application asks for:"],
+        scope_openid: ["å vite hvem du er (brukernummeret ditt)", "å vite kven du er (brukarnummeret ditt)", "who you are (your user number)"],
+        scope_profile: ["navnet og brukernavnet ditt", "namnet og brukarnamnet ditt", "your name and user name"],
+        scope_email: ["e-postadressen din", "e-postadressa di", "your e-mail address"],
+        scope_groups: ["organisasjonene og teamene dine", "organisasjonane og teama dine", "your organisations and teams"],
+        scope_read: ["å lese", "å lese", "to read"],
+        scope_write: ["å lese og endre", "å lese og endre", "to read and change"],
         authorization_failed: ["Autorisering feilet", "Autoriseringa feila", "Authorization failed"],
         form_expired: ["Skjemaet er utløpt", "Skjemaet har gått ut", "The form has expired"],
         start_again: ["Start innloggingen på nytt.", "Start innlogginga på nytt.", "Start the log-in again."],
@@ -109,8 +121,28 @@ struct ConsentPage<'a> {
     user: &'a str,
     redirect: &'a str,
     csrf: &'a str,
+    /// What each scope asked for gives, in words.
+    scopes: Vec<String>,
+    /// The Studio user who registered the application; `None`: the platform operator.
+    owner: Option<String>,
     /// The authorization request, posted back with the answer.
     hidden: [(&'static str, &'a str); 5],
+}
+
+/// A scope in the person's words; Gitea's `read:<category>`/`write:<category>` name the
+/// category.
+fn scope_words(t: &OauthTexts, scope: &str) -> String {
+    match scope {
+        "openid" => t.scope_openid.to_owned(),
+        "profile" => t.scope_profile.to_owned(),
+        "email" => t.scope_email.to_owned(),
+        "groups" => t.scope_groups.to_owned(),
+        other => match other.split_once(':') {
+            Some(("read", category)) => format!("{} {category}", t.scope_read),
+            Some(("write", category)) => format!("{} {category}", t.scope_write),
+            _ => other.to_owned(),
+        },
+    }
 }
 
 /// A Studio message page (no-store, like every Studio page).
@@ -239,6 +271,20 @@ async fn authorize(
     if let Err(e) = state.app.set_studio_session_data(&s.id, &data).await {
         return server_error(&state, lang, &e);
     }
+    let owner = match app.owner_id {
+        None => None,
+        Some(id) => match state.app.studio_account_by_id(id).await {
+            Ok(a) => Some(a.map_or_else(|| id.to_string(), |a| a.name)),
+            Err(e) => return server_error(&state, lang, &e),
+        },
+    };
+    let scopes = p
+        .scope
+        .as_deref()
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(|s| scope_words(t, s))
+        .collect();
     private(render(
         StatusCode::OK,
         &ConsentPage {
@@ -248,6 +294,8 @@ async fn authorize(
             user: &user.name,
             redirect: p.redirect_uri.as_deref().unwrap_or(""),
             csrf: &s.session.csrf,
+            scopes,
+            owner,
             hidden: [
                 ("client_id", p.client_id.as_deref().unwrap_or("")),
                 ("state", p.state.as_deref().unwrap_or("")),
