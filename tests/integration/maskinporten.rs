@@ -548,8 +548,8 @@ engine_tests! {
             (with("description", json!(" ")), "description"),
             (with("scopes", json!(["has space"])), "not a scope"),
             (
-                with("integration_type", json!("idporten")),
-                "integration_type",
+                with("integration_type", json!("krr")),
+                "integration_type 'krr'",
             ),
             (
                 with("token_endpoint_auth_method", json!("client_secret_basic")),
