@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use super::reference::{
     AccessPackage, ClientRole, Organization, PackageDelegation, PartyRef, Person, Resource,
-    ResourceType, RoleAssignment, ScopeDelegation,
+    ResourcePolicy, ResourceType, RoleAssignment, ScopeDelegation, ServiceOwner, is_action,
+    is_org_code,
 };
 use super::urn::RoleCode;
 use super::{Localized, OrgNumber, Pid};
@@ -63,6 +64,9 @@ pub struct ImportBatch {
     pub package_delegations: Vec<(String, PackageDelegation)>,
     /// Each Maskinporten scope delegation with the JSON path it came from.
     pub scope_delegations: Vec<(String, ScopeDelegation)>,
+    /// The policy of each resource in `resources` (same order), with its JSON path.
+    pub resource_policies: Vec<(String, ResourcePolicy)>,
+    pub service_owners: Vec<ServiceOwner>,
 }
 
 /// What the document may hold, and whether synthetic identities are required.
@@ -133,9 +137,23 @@ struct RawResource {
     description: Option<Localized>,
     resource_type: String,
     delegable: bool,
+    #[serde(default)]
+    owner: Option<String>,
+    #[serde(default)]
+    actions: Option<Vec<String>>,
+    #[serde(default)]
+    access_packages: Vec<String>,
 }
 
-const LISTS: [&str; 7] = [
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawServiceOwner {
+    code: String,
+    org_no: String,
+    name: Localized,
+}
+
+const LISTS: [&str; 8] = [
     "organizations",
     "persons",
     "roles",
@@ -143,6 +161,7 @@ const LISTS: [&str; 7] = [
     "resources",
     "packageDelegations",
     "maskinportenDelegations",
+    "serviceOwners",
 ];
 
 /// Parses and checks a whole document, returning every problem found (not just the first).
@@ -253,9 +272,11 @@ pub fn parse_import(doc: &Value, policy: ImportPolicy) -> Result<ImportBatch, Ve
             raw.resource_type.parse::<ResourceType>(),
             &mut issues,
         );
-        if let (Some(identifier), Some(title), Some(description), Some(resource_type)) =
-            (identifier, title, description, resource_type)
+        let policy = resource_policy(&path, raw.owner, raw.actions, raw.access_packages, &mut issues);
+        if let (Some(identifier), Some(title), Some(description), Some(resource_type), Some(policy)) =
+            (identifier, title, description, resource_type, policy)
         {
+            batch.resource_policies.push((path.clone(), policy));
             batch.resources.push(Resource {
                 identifier,
                 title,
@@ -281,6 +302,21 @@ pub fn parse_import(doc: &Value, policy: ImportPolicy) -> Result<ImportBatch, Ve
                     .package_delegations
                     .push((path, PackageDelegation { from, to, package }));
             }
+        }
+    }
+
+    for (path, raw) in records::<RawServiceOwner>(top, "serviceOwners", &mut issues) {
+        let code = raw.code.trim().to_owned();
+        if !is_org_code(&code) {
+            issues.push(ImportIssue::new(
+                format!("{path}/code"),
+                format!("'{code}' is not an org code: 2 to 20 lower-case letters and digits"),
+            ));
+        }
+        let org_no = field(&path, "orgNo", raw.org_no.parse::<OrgNumber>(), &mut issues);
+        let name = localized(&path, "name", raw.name, &mut issues);
+        if let (true, Some(org_no), Some(name)) = (is_org_code(&code), org_no, name) {
+            batch.service_owners.push(ServiceOwner { code, org_no, name });
         }
     }
 
@@ -489,6 +525,63 @@ fn find_duplicates(batch: &ImportBatch, issues: &mut Vec<ImportIssue>) {
         batch.resources.iter().map(|r| r.identifier.as_str()),
         issues,
     );
+    check(
+        "serviceOwners",
+        "code",
+        batch.service_owners.iter().map(|o| o.code.as_str()),
+        issues,
+    );
+    check(
+        "serviceOwners",
+        "orgNo",
+        batch.service_owners.iter().map(|o| o.org_no.as_str()),
+        issues,
+    );
+}
+
+/// A resource's policy fields: a known-shape owner code, 1 to 20 distinct actions (default
+/// `read`), and well-formed access-package URNs.
+fn resource_policy(
+    path: &str,
+    owner: Option<String>,
+    actions: Option<Vec<String>>,
+    packages: Vec<String>,
+    issues: &mut Vec<ImportIssue>,
+) -> Option<ResourcePolicy> {
+    let before = issues.len();
+    if let Some(o) = &owner
+        && !is_org_code(o)
+    {
+        issues.push(ImportIssue::new(
+            format!("{path}/owner"),
+            format!("'{o}' is not an org code: 2 to 20 lower-case letters and digits"),
+        ));
+    }
+    let mut actions = actions.unwrap_or_else(|| vec!["read".into()]);
+    if actions.is_empty() || actions.len() > 20 {
+        issues.push(ImportIssue::new(format!("{path}/actions"), "give 1 to 20 actions"));
+    }
+    for (i, a) in actions.iter().enumerate() {
+        if !is_action(a) {
+            issues.push(ImportIssue::new(
+                format!("{path}/actions/{i}"),
+                format!("'{a}' is not an action: a-z, 0-9, - and _, starting with a letter"),
+            ));
+        }
+    }
+    actions.sort();
+    actions.dedup();
+    let mut access_packages = Vec::new();
+    for (i, p) in packages.iter().enumerate() {
+        if let Some(urn) = field(path, &format!("accessPackages/{i}"), p.parse(), issues) {
+            access_packages.push(urn);
+        }
+    }
+    (issues.len() == before).then_some(ResourcePolicy {
+        owner,
+        actions,
+        access_packages,
+    })
 }
 
 fn escape_pointer(key: &str) -> String {
@@ -530,6 +623,45 @@ mod tests {
         assert_eq!(b.roles[1].1.role.as_str(), "regnskapsforer");
         assert_eq!(b.access_packages.len(), 1);
         assert_eq!(b.resources.len(), 1);
+    }
+
+    #[test]
+    fn resources_carry_their_policy_and_service_owners_their_code() {
+        let mut doc = example();
+        doc["resources"][0]["owner"] = json!("skd");
+        doc["resources"][0]["actions"] = json!(["write", "read", "read"]);
+        doc["resources"][0]["accessPackages"] = json!(["urn:altinn:accesspackage:skattegrunnlag"]);
+        doc["serviceOwners"] = json!([{"code": "skd", "orgNo": "974761076", "name": {"nb": "Skatteetaten"}}]);
+        let b = parse_import(&doc, POLICY).unwrap();
+        let (_, policy) = &b.resource_policies[0];
+        assert_eq!(policy.owner.as_deref(), Some("skd"));
+        assert_eq!(policy.actions, ["read", "write"]);
+        assert_eq!(policy.access_packages[0].as_str(), "urn:altinn:accesspackage:skattegrunnlag");
+        assert_eq!(b.service_owners[0].code, "skd");
+        // Without them: read only, no packages.
+        let b = parse_import(&example(), POLICY).unwrap();
+        assert_eq!(b.resource_policies[0].1, ResourcePolicy::default());
+
+        doc["resources"][0]["owner"] = json!("SKD");
+        doc["resources"][0]["actions"] = json!(["Read", "ok"]);
+        doc["resources"][0]["accessPackages"] = json!(["skattegrunnlag"]);
+        doc["serviceOwners"] = json!([{"code": "skd", "orgNo": "974761076", "name": {"nb": "S"}},
+                                      {"code": "skd", "orgNo": "123", "name": {"nb": "T"}}]);
+        let paths: Vec<String> = parse_import(&doc, POLICY)
+            .unwrap_err()
+            .into_iter()
+            .map(|i| i.path)
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "/resources/0/owner",
+                "/resources/0/actions/0",
+                "/resources/0/accessPackages/0",
+                "/serviceOwners/1/orgNo",
+                "/serviceOwners/1/code",
+            ]
+        );
     }
 
     #[test]

@@ -173,6 +173,50 @@ pub struct PackageDelegation {
     pub package: AccessPackageUrn,
 }
 
+/// What the decision API needs of a resource: its owner's org code, the actions it knows, and
+/// the access packages whose holders may perform them (DESIGN §7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourcePolicy {
+    pub owner: Option<String>,
+    pub actions: Vec<String>,
+    pub access_packages: Vec<AccessPackageUrn>,
+}
+
+impl Default for ResourcePolicy {
+    fn default() -> Self {
+        Self {
+            owner: None,
+            actions: vec!["read".into()],
+            access_packages: Vec::new(),
+        }
+    }
+}
+
+/// A service owner: an organisation with an Altinn org code (`urn:altinn:org`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceOwner {
+    pub code: String,
+    pub org_no: OrgNumber,
+    pub name: Localized,
+}
+
+/// Whether `code` is an Altinn org code: 2 to 20 lower-case letters and digits.
+pub fn is_org_code(code: &str) -> bool {
+    (2..=20).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// Whether `action` is an action name: 1 to 50 of `a-z`, `0-9`, `-`, `_`, starting with a letter.
+pub fn is_action(action: &str) -> bool {
+    (1..=50).contains(&action.len())
+        && action.as_bytes()[0].is_ascii_lowercase()
+        && action
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
 /// The consumer organisation lets the supplier's Maskinporten clients ask for tokens with
 /// these scopes on its behalf (Altinn's API delegation; `consumer_org` in the assertion).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -31,6 +31,7 @@ pub struct ImportCounts {
     pub resources: usize,
     pub package_delegations: usize,
     pub maskinporten_delegations: usize,
+    pub service_owners: usize,
 }
 
 /// Who asked for an import, for the audit log.
@@ -119,8 +120,31 @@ pub(crate) async fn write_batch(
     for package in &batch.access_packages {
         catalogue::upsert_access_package(conn, package, now).await?;
     }
-    for resource in &batch.resources {
+    for owner in &batch.service_owners {
+        catalogue::upsert_service_owner(conn, owner, now).await?;
+    }
+    for (resource, (path, policy)) in batch.resources.iter().zip(&batch.resource_policies) {
         catalogue::upsert_resource(conn, resource, now).await?;
+        if let Some(owner) = &policy.owner
+            && !catalogue::service_owner_exists(conn, owner).await?
+        {
+            issues.push(ImportIssue::unknown_reference(
+                format!("{path}/owner"),
+                format!("unknown service owner '{owner}'; list it in serviceOwners"),
+            ));
+        }
+        for (i, package) in policy.access_packages.iter().enumerate() {
+            if !catalogue::access_package_exists(conn, package.as_str()).await? {
+                issues.push(ImportIssue::unknown_reference(
+                    format!("{path}/accessPackages/{i}"),
+                    format!("unknown access package {package}"),
+                ));
+            }
+        }
+        catalogue::set_resource_policy(conn, resource.identifier.as_str(), policy).await?;
+    }
+    if !issues.is_empty() {
+        return Err(ImportError::Invalid(issues));
     }
     for (path, d) in &batch.package_delegations {
         let from = resolve(conn, &mut ids, &PartyRef::Org(d.from.clone())).await?;
@@ -180,6 +204,7 @@ pub(crate) async fn write_batch(
         resources: batch.resources.len(),
         package_delegations: batch.package_delegations.len(),
         maskinporten_delegations: batch.scope_delegations.len(),
+        service_owners: batch.service_owners.len(),
     };
     let entry = AuditEntry {
         actor: by.actor,

@@ -52,6 +52,70 @@ pub async fn upsert_resource(conn: &mut Conn, r: &Resource, now: Micros) -> Resu
     Ok(())
 }
 
+/// Sets the decision policy of resource `id` (its access packages replaced).
+pub async fn set_resource_policy(
+    conn: &mut Conn,
+    id: &str,
+    policy: &crate::domain::reference::ResourcePolicy,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE resource SET owner = $1, actions = $2 WHERE id = $3")
+        .bind(policy.owner.as_deref())
+        .bind(to_json(&policy.actions))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM resource_package WHERE resource_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for package in &policy.access_packages {
+        sqlx::query(
+            "INSERT INTO resource_package (resource_id, package) VALUES ($1, $2) \
+             ON CONFLICT (resource_id, package) DO NOTHING",
+        )
+        .bind(id)
+        .bind(package.as_str())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn upsert_service_owner(
+    conn: &mut Conn,
+    owner: &crate::domain::reference::ServiceOwner,
+    now: Micros,
+) -> Result<(), StoreError> {
+    // A code moving to another organisation (or an organisation to another code) replaces the
+    // old entry.
+    sqlx::query("DELETE FROM service_owner WHERE org_no = $1 AND code <> $2")
+        .bind(owner.org_no.as_str())
+        .bind(&owner.code)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO service_owner (code, org_no, name, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (code) DO UPDATE SET org_no = excluded.org_no, name = excluded.name, \
+           updated_at = excluded.updated_at",
+    )
+    .bind(&owner.code)
+    .bind(owner.org_no.as_str())
+    .bind(to_json(&owner.name))
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether `code` is a known service owner.
+pub async fn service_owner_exists(conn: &mut Conn, code: &str) -> Result<bool, StoreError> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM service_owner WHERE code = $1")
+        .bind(code)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
 fn to_json<T: Serialize>(v: &T) -> String {
     // Serialising plain data structures to a string cannot fail.
     serde_json::to_string(v).unwrap_or_default()

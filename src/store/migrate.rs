@@ -114,6 +114,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0017_studio_user_apps.sql"),
         postgres: include_str!("../../migrations/postgres/0017_studio_user_apps.sql"),
     },
+    Migration {
+        version: 18,
+        name: "decisions",
+        sqlite: include_str!("../../migrations/sqlite/0018_decisions.sql"),
+        postgres: include_str!("../../migrations/postgres/0018_decisions.sql"),
+    },
 ];
 
 /// The PostgreSQL advisory lock that serialises migrations of instances starting together.

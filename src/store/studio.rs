@@ -684,9 +684,17 @@ impl Store {
         Ok(row.try_get(0)?)
     }
 
-    /// The short name (Altinn's org code, `urn:altinn:org`) of the service owner with this
-    /// organisation number: a Studio organisation the operator made a service owner.
+    /// The Altinn org code of the organisation `org_no`: from the reference data's service
+    /// owners, else from a Studio organisation marked as service owner.
     pub async fn service_owner_code(&self, org_no: &str) -> Result<Option<String>, StoreError> {
+        let imported: Option<String> =
+            sqlx::query_scalar("SELECT code FROM service_owner WHERE org_no = $1")
+                .bind(org_no)
+                .fetch_optional(self.pool())
+                .await?;
+        if imported.is_some() {
+            return Ok(imported);
+        }
         Ok(sqlx::query_scalar(
             "SELECT name FROM studio_user WHERE kind = $1 AND service_owner = 1 AND org_number = $2 \
              ORDER BY id LIMIT 1",

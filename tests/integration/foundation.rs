@@ -84,7 +84,7 @@ engine_tests! {
         let counts: Value = res.json().await.unwrap();
         assert_eq!(
             counts,
-            json!({"organizations": 2, "persons": 1, "roles": 3, "accessPackages": 1, "resources": 1, "packageDelegations": 0, "maskinportenDelegations": 0})
+            json!({"organizations": 2, "persons": 1, "roles": 3, "accessPackages": 1, "resources": 1, "packageDelegations": 0, "maskinportenDelegations": 0, "serviceOwners": 0})
         );
 
         let org: Value = s
