@@ -17,6 +17,7 @@ pub mod scopes;
 pub mod studio;
 pub mod system;
 pub mod urn;
+pub mod xacml;
 
 pub use localized::Localized;
 pub use org_number::OrgNumber;
