@@ -156,6 +156,11 @@ impl Config {
                 self.max_connections_per_client.to_string(),
             ),
             (
+                "decision-max-requests",
+                self.decision_max_requests.to_string(),
+            ),
+            ("decision-audit-rate", self.decision_audit_rate.to_string()),
+            (
                 "trusted-proxies",
                 self.trusted_proxies
                     .iter()
@@ -201,6 +206,8 @@ impl fmt::Debug for Config {
             shutdown_grace,
             min_acr,
             max_connections_per_client,
+            decision_max_requests,
+            decision_audit_rate,
             trusted_proxies,
             proxy_headers,
             allow_profile_change,
@@ -232,6 +239,8 @@ impl fmt::Debug for Config {
             .field("shutdown_grace", shutdown_grace)
             .field("min_acr", min_acr)
             .field("max_connections_per_client", max_connections_per_client)
+            .field("decision_max_requests", decision_max_requests)
+            .field("decision_audit_rate", decision_audit_rate)
             .field("trusted_proxies", trusted_proxies)
             .field("proxy_headers", proxy_headers)
             .field("allow_profile_change", allow_profile_change)

@@ -98,6 +98,10 @@ pub struct Config {
     /// The `acr` value a person's log-in must reach (ID-porten's URN form).
     pub min_acr: &'static str,
     pub max_connections_per_client: usize,
+    /// The most individual requests in one decision-API call.
+    pub decision_max_requests: usize,
+    /// The share of decisions audited, 0 to 1.
+    pub decision_audit_rate: f64,
     pub trusted_proxies: Vec<AddressRange>,
     pub proxy_headers: ProxyHeaders,
     /// Start on a database recorded for the other profile (and record this one).

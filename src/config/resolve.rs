@@ -185,6 +185,21 @@ impl Config {
                 .filter(|n| (1..=100_000).contains(n))
                 .ok_or_else(|| format!("'{n}' is not a number from 1 to 100000"))
         })?;
+        let decision_max_requests = m.decision_max_requests.parse(|n| {
+            n.parse::<usize>()
+                .ok()
+                .filter(|n| (1..=100_000).contains(n))
+                .ok_or_else(|| format!("'{n}' is not a number from 1 to 100000"))
+        })?;
+        let decision_audit_rate = m.decision_audit_rate.parse(|r| {
+            r.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|r| (0.0..=1.0).contains(r))
+                .ok_or_else(|| {
+                    format!("'{r}' is not a share from 0 to 1 (0.01 is one in a hundred)")
+                })
+        })?;
         let trusted_proxies = m
             .trusted_proxies
             .parse(|list| {
@@ -227,6 +242,8 @@ impl Config {
             shutdown_grace,
             min_acr,
             max_connections_per_client,
+            decision_max_requests,
+            decision_audit_rate,
             trusted_proxies,
             proxy_headers,
             allow_profile_change,

@@ -271,6 +271,15 @@ settings! {
     max_connections_per_client: Option<usize> = "max-connections-per-client",
         env "TILGANG_MAX_CONNECTIONS_PER_CLIENT",
         default "256", file usize;
+    /// The most individual requests one decision-API call may hold (`MultiRequests`); a
+    /// call with more is refused with 413
+    decision_max_requests: Option<usize> = "decision-max-requests",
+        env "TILGANG_DECISION_MAX_REQUESTS",
+        default "1000", file usize;
+    /// The share of decisions written to the audit log, from 0 (none) to 1 (every one)
+    decision_audit_rate: Option<String> = "decision-audit-rate",
+        env "TILGANG_DECISION_AUDIT_RATE",
+        default "0", file String;
     /// Reverse proxies whose X-Forwarded-For is believed, comma-separated IP addresses or
     /// ranges such as `10.0.0.0/8` (rate limits and log-in throttling then go by the client's
     /// address)

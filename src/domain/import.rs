@@ -272,9 +272,20 @@ pub fn parse_import(doc: &Value, policy: ImportPolicy) -> Result<ImportBatch, Ve
             raw.resource_type.parse::<ResourceType>(),
             &mut issues,
         );
-        let policy = resource_policy(&path, raw.owner, raw.actions, raw.access_packages, &mut issues);
-        if let (Some(identifier), Some(title), Some(description), Some(resource_type), Some(policy)) =
-            (identifier, title, description, resource_type, policy)
+        let policy = resource_policy(
+            &path,
+            raw.owner,
+            raw.actions,
+            raw.access_packages,
+            &mut issues,
+        );
+        if let (
+            Some(identifier),
+            Some(title),
+            Some(description),
+            Some(resource_type),
+            Some(policy),
+        ) = (identifier, title, description, resource_type, policy)
         {
             batch.resource_policies.push((path.clone(), policy));
             batch.resources.push(Resource {
@@ -316,7 +327,9 @@ pub fn parse_import(doc: &Value, policy: ImportPolicy) -> Result<ImportBatch, Ve
         let org_no = field(&path, "orgNo", raw.org_no.parse::<OrgNumber>(), &mut issues);
         let name = localized(&path, "name", raw.name, &mut issues);
         if let (true, Some(org_no), Some(name)) = (is_org_code(&code), org_no, name) {
-            batch.service_owners.push(ServiceOwner { code, org_no, name });
+            batch
+                .service_owners
+                .push(ServiceOwner { code, org_no, name });
         }
     }
 
@@ -559,7 +572,10 @@ fn resource_policy(
     }
     let mut actions = actions.unwrap_or_else(|| vec!["read".into()]);
     if actions.is_empty() || actions.len() > 20 {
-        issues.push(ImportIssue::new(format!("{path}/actions"), "give 1 to 20 actions"));
+        issues.push(ImportIssue::new(
+            format!("{path}/actions"),
+            "give 1 to 20 actions",
+        ));
     }
     for (i, a) in actions.iter().enumerate() {
         if !is_action(a) {
@@ -631,12 +647,16 @@ mod tests {
         doc["resources"][0]["owner"] = json!("skd");
         doc["resources"][0]["actions"] = json!(["write", "read", "read"]);
         doc["resources"][0]["accessPackages"] = json!(["urn:altinn:accesspackage:skattegrunnlag"]);
-        doc["serviceOwners"] = json!([{"code": "skd", "orgNo": "974761076", "name": {"nb": "Skatteetaten"}}]);
+        doc["serviceOwners"] =
+            json!([{"code": "skd", "orgNo": "974761076", "name": {"nb": "Skatteetaten"}}]);
         let b = parse_import(&doc, POLICY).unwrap();
         let (_, policy) = &b.resource_policies[0];
         assert_eq!(policy.owner.as_deref(), Some("skd"));
         assert_eq!(policy.actions, ["read", "write"]);
-        assert_eq!(policy.access_packages[0].as_str(), "urn:altinn:accesspackage:skattegrunnlag");
+        assert_eq!(
+            policy.access_packages[0].as_str(),
+            "urn:altinn:accesspackage:skattegrunnlag"
+        );
         assert_eq!(b.service_owners[0].code, "skd");
         // Without them: read only, no packages.
         let b = parse_import(&example(), POLICY).unwrap();
@@ -646,7 +666,8 @@ mod tests {
         doc["resources"][0]["actions"] = json!(["Read", "ok"]);
         doc["resources"][0]["accessPackages"] = json!(["skattegrunnlag"]);
         doc["serviceOwners"] = json!([{"code": "skd", "orgNo": "974761076", "name": {"nb": "S"}},
-                                      {"code": "skd", "orgNo": "123", "name": {"nb": "T"}}]);
+                                      {"code": "skd", "orgNo": "310000000", "name": {"nb": "T"}},
+                                      {"code": "nav", "orgNo": "12", "name": {"nb": "N"}}]);
         let paths: Vec<String> = parse_import(&doc, POLICY)
             .unwrap_err()
             .into_iter()
@@ -658,7 +679,7 @@ mod tests {
                 "/resources/0/owner",
                 "/resources/0/actions/0",
                 "/resources/0/accessPackages/0",
-                "/serviceOwners/1/orgNo",
+                "/serviceOwners/2/orgNo",
                 "/serviceOwners/1/code",
             ]
         );

@@ -22,6 +22,10 @@ pub const DCR_WRITE: &str = "idporten:dcr.write";
 pub const DCR_READ: &str = "idporten:dcr.read";
 /// tilgang's operator API (audit log, Studio organisations).
 pub const TILGANG_ADMIN: &str = "tilgang:admin";
+/// A resource owner asks the decision API.
+pub const AUTHORIZE: &str = "altinn:authorization/authorize";
+/// Altinn's administrators of the decision API.
+pub const AUTHORIZE_ADMIN: &str = "altinn:authorization/authorize.admin";
 /// A person's vendor-built tool reading the clients of agent system users.
 pub const CLIENT_DELEGATIONS_READ: &str = "altinn:clientdelegations.read";
 /// A person's vendor-built tool adding and removing clients of agent system users.

@@ -181,9 +181,18 @@ fn individual(
 ) -> Individual {
     let mut echo = Vec::new();
     for (id, cat) in [
-        ("urn:oasis:names:tc:xacml:1.0:subject-category:access-subject", subject),
-        ("urn:oasis:names:tc:xacml:3.0:attribute-category:action", action),
-        ("urn:oasis:names:tc:xacml:3.0:attribute-category:resource", resource),
+        (
+            "urn:oasis:names:tc:xacml:1.0:subject-category:access-subject",
+            subject,
+        ),
+        (
+            "urn:oasis:names:tc:xacml:3.0:attribute-category:action",
+            action,
+        ),
+        (
+            "urn:oasis:names:tc:xacml:3.0:attribute-category:resource",
+            resource,
+        ),
     ] {
         let shown: Vec<ResultAttribute> = cat
             .map(|c| c.attribute.as_slice())
@@ -232,7 +241,10 @@ fn question(
 ) -> Result<Question, Unanswerable> {
     let attrs = |c: Option<&Category>, kind: &str| -> Result<Vec<(String, String)>, Unanswerable> {
         let c = c.ok_or_else(|| {
-            unanswerable(STATUS_MISSING, format!("the request has no {kind} category"))
+            unanswerable(
+                STATUS_MISSING,
+                format!("the request has no {kind} category"),
+            )
         })?;
         c.attribute
             .iter()
@@ -240,7 +252,10 @@ fn question(
                 let v = text(&a.value).ok_or_else(|| {
                     unanswerable(
                         STATUS_SYNTAX,
-                        format!("{kind} attribute {}: the value must be a string", a.attribute_id),
+                        format!(
+                            "{kind} attribute {}: the value must be a string",
+                            a.attribute_id
+                        ),
                     )
                 })?;
                 Ok((a.attribute_id.clone(), v))
@@ -259,18 +274,30 @@ fn question(
 
     const SUBJECT_IDS: [&str; 3] = [SYSTEMUSER_UUID, PERSON_ID, USER_ID];
     let subject_attrs = attrs(subject, "AccessSubject")?;
-    if let Some((id, _)) = subject_attrs.iter().find(|(id, _)| !SUBJECT_IDS.contains(&id.as_str())) {
+    if let Some((id, _)) = subject_attrs
+        .iter()
+        .find(|(id, _)| !SUBJECT_IDS.contains(&id.as_str()))
+    {
         return Err(unknown("AccessSubject", id, &SUBJECT_IDS));
     }
     let subject = match subject_attrs.as_slice() {
-        [] => return Err(unanswerable(STATUS_MISSING, "the AccessSubject has no attribute")),
+        [] => {
+            return Err(unanswerable(
+                STATUS_MISSING,
+                "the AccessSubject has no attribute",
+            ));
+        }
         [(id, v)] => match id.as_str() {
             SYSTEMUSER_UUID => Subject::SystemUser(Uuid::parse_str(v).map_err(|_| {
-                unanswerable(STATUS_SYNTAX, format!("{SYSTEMUSER_UUID} '{v}' is not a UUID"))
+                unanswerable(
+                    STATUS_SYNTAX,
+                    format!("{SYSTEMUSER_UUID} '{v}' is not a UUID"),
+                )
             })?),
-            PERSON_ID => Subject::Person(v.parse().map_err(|e| {
-                unanswerable(STATUS_SYNTAX, format!("{PERSON_ID} '{v}': {e}"))
-            })?),
+            PERSON_ID => Subject::Person(
+                v.parse()
+                    .map_err(|e| unanswerable(STATUS_SYNTAX, format!("{PERSON_ID} '{v}': {e}")))?,
+            ),
             _ => Subject::UserId(v.parse().map_err(|_| {
                 unanswerable(STATUS_SYNTAX, format!("{USER_ID} '{v}' is not a number"))
             })?),
@@ -289,7 +316,12 @@ fn question(
     }
     let action = match action_attrs.as_slice() {
         [(_, v)] => v.clone(),
-        [] => return Err(unanswerable(STATUS_MISSING, format!("the Action has no {ACTION_ID}"))),
+        [] => {
+            return Err(unanswerable(
+                STATUS_MISSING,
+                format!("the Action has no {ACTION_ID}"),
+            ));
+        }
         _ => return Err(unanswerable(STATUS_SYNTAX, "give one action")),
     };
 
@@ -305,26 +337,31 @@ fn question(
         let mut found = resource_attrs.iter().filter(|(id, _)| id == name);
         let first = found.next().map(|(_, v)| v);
         if found.next().is_some() {
-            return Err(unanswerable(STATUS_SYNTAX, format!("the Resource has {name} twice")));
+            return Err(unanswerable(
+                STATUS_SYNTAX,
+                format!("the Resource has {name} twice"),
+            ));
         }
         Ok(first)
     };
-    let resource = one(RESOURCE_ID)?
-        .cloned()
-        .ok_or_else(|| unanswerable(STATUS_MISSING, format!("the Resource has no {RESOURCE_ID}")))?;
+    let resource = one(RESOURCE_ID)?.cloned().ok_or_else(|| {
+        unanswerable(STATUS_MISSING, format!("the Resource has no {RESOURCE_ID}"))
+    })?;
     // Altinn's order of precedence for the party.
     let party = if let Some(v) = one(PARTY_ID)? {
         Party::PartyId(v.parse().map_err(|_| {
             unanswerable(STATUS_SYNTAX, format!("{PARTY_ID} '{v}' is not a number"))
         })?)
     } else if let Some(v) = one(ORG_ID)? {
-        Party::Org(v.parse().map_err(|e| {
-            unanswerable(STATUS_SYNTAX, format!("{ORG_ID} '{v}': {e}"))
-        })?)
+        Party::Org(
+            v.parse()
+                .map_err(|e| unanswerable(STATUS_SYNTAX, format!("{ORG_ID} '{v}': {e}")))?,
+        )
     } else if let Some(v) = one(PERSON_ID)? {
-        Party::Person(v.parse().map_err(|e| {
-            unanswerable(STATUS_SYNTAX, format!("{PERSON_ID} '{v}': {e}"))
-        })?)
+        Party::Person(
+            v.parse()
+                .map_err(|e| unanswerable(STATUS_SYNTAX, format!("{PERSON_ID} '{v}': {e}")))?,
+        )
     } else if let Some(v) = one(PARTY_UUID)? {
         Party::PartyUuid(Uuid::parse_str(v).map_err(|_| {
             unanswerable(STATUS_SYNTAX, format!("{PARTY_UUID} '{v}' is not a UUID"))
@@ -332,7 +369,9 @@ fn question(
     } else {
         return Err(unanswerable(
             STATUS_MISSING,
-            format!("the Resource names no party: give {ORG_ID}, {PARTY_ID}, {PARTY_UUID} or {PERSON_ID}"),
+            format!(
+                "the Resource names no party: give {ORG_ID}, {PARTY_ID}, {PARTY_UUID} or {PERSON_ID}"
+            ),
         ));
     };
     Ok(Question {
@@ -498,7 +537,10 @@ mod tests {
             "action": [{"attribute": [{"attributeId": ACTION_ID, "value": "write"}]}],
             "resource": [{"attribute": [{"attributeId": RESOURCE_ID, "value": "r"}, {"attributeId": PARTY_ID, "value": 5}]}]}}));
         let q = r[0].question.clone().unwrap();
-        assert_eq!((q.subject, q.party), (Subject::UserId(50001234), Party::PartyId(5)));
+        assert_eq!(
+            (q.subject, q.party),
+            (Subject::UserId(50001234), Party::PartyId(5))
+        );
     }
 
     #[test]
@@ -514,7 +556,10 @@ mod tests {
         assert_eq!(r[1].question.as_ref().unwrap().action, "read");
         assert_eq!(r[2].question.as_ref().unwrap_err().status, STATUS_MISSING);
         let root: RequestRoot = serde_json::from_value(json!({"Request": {"MultiRequests": {"RequestReference": [{"ReferenceId": []}, {"ReferenceId": []}, {"ReferenceId": []}]}}})).unwrap();
-        assert!(individual_requests(&root.request, 2).is_none(), "over the cap");
+        assert!(
+            individual_requests(&root.request, 2).is_none(),
+            "over the cap"
+        );
     }
 
     #[test]
@@ -522,15 +567,55 @@ mod tests {
         let org = json!({"AttributeId": ORG_ID, "Value": "910493353"});
         let res = json!({"AttributeId": RESOURCE_ID, "Value": "x"});
         let cases = [
-            (json!([{"AttributeId": "urn:altinn:org", "Value": "skd"}]), json!([res, org]), STATUS_SYNTAX, "unknown AccessSubject attribute 'urn:altinn:org'"),
-            (json!([{"AttributeId": SYSTEMUSER_UUID, "Value": "nope"}]), json!([res, org]), STATUS_SYNTAX, "not a UUID"),
-            (json!([{"AttributeId": PERSON_ID, "Value": "123"}]), json!([res, org]), STATUS_SYNTAX, PERSON_ID),
+            (
+                json!([{"AttributeId": "urn:altinn:org", "Value": "skd"}]),
+                json!([res, org]),
+                STATUS_SYNTAX,
+                "unknown AccessSubject attribute 'urn:altinn:org'",
+            ),
+            (
+                json!([{"AttributeId": SYSTEMUSER_UUID, "Value": "nope"}]),
+                json!([res, org]),
+                STATUS_SYNTAX,
+                "not a UUID",
+            ),
+            (
+                json!([{"AttributeId": PERSON_ID, "Value": "123"}]),
+                json!([res, org]),
+                STATUS_SYNTAX,
+                PERSON_ID,
+            ),
             (json!([]), json!([res, org]), STATUS_MISSING, "no attribute"),
-            (json!([{"AttributeId": USER_ID, "Value": "1"}, {"AttributeId": PERSON_ID, "Value": "05827536549"}]), json!([res, org]), STATUS_SYNTAX, "one subject"),
-            (json!([{"AttributeId": USER_ID, "Value": "1"}]), json!([org]), STATUS_MISSING, RESOURCE_ID),
-            (json!([{"AttributeId": USER_ID, "Value": "1"}]), json!([res]), STATUS_MISSING, "names no party"),
-            (json!([{"AttributeId": USER_ID, "Value": "1"}]), json!([res, {"AttributeId": "urn:altinn:app", "Value": "a"}]), STATUS_SYNTAX, "unknown Resource attribute"),
-            (json!([{"AttributeId": USER_ID, "Value": {"x": 1}}]), json!([res, org]), STATUS_SYNTAX, "must be a string"),
+            (
+                json!([{"AttributeId": USER_ID, "Value": "1"}, {"AttributeId": PERSON_ID, "Value": "05827536549"}]),
+                json!([res, org]),
+                STATUS_SYNTAX,
+                "one subject",
+            ),
+            (
+                json!([{"AttributeId": USER_ID, "Value": "1"}]),
+                json!([org]),
+                STATUS_MISSING,
+                RESOURCE_ID,
+            ),
+            (
+                json!([{"AttributeId": USER_ID, "Value": "1"}]),
+                json!([res]),
+                STATUS_MISSING,
+                "names no party",
+            ),
+            (
+                json!([{"AttributeId": USER_ID, "Value": "1"}]),
+                json!([res, {"AttributeId": "urn:altinn:app", "Value": "a"}]),
+                STATUS_SYNTAX,
+                "unknown Resource attribute",
+            ),
+            (
+                json!([{"AttributeId": USER_ID, "Value": {"x": 1}}]),
+                json!([res, org]),
+                STATUS_SYNTAX,
+                "must be a string",
+            ),
         ];
         for (subject, resource, status, words) in cases {
             let r = parse(single(subject.clone(), "read", resource));

@@ -126,6 +126,8 @@ scope_sets! {
     RegisterAdmin = [scopes::REGISTER_ADMIN];
     /// tilgang's operator.
     TilgangAdmin = [scopes::TILGANG_ADMIN];
+    /// A resource owner's policy enforcement point asking for decisions.
+    Authorize = [scopes::AUTHORIZE, scopes::AUTHORIZE_ADMIN];
     /// A Maskinporten client registering or changing its clients (self-service).
     DcrWrite = [scopes::DCR_WRITE];
     /// A Maskinporten client reading its clients (self-service).

@@ -212,6 +212,7 @@ fn seconds(at: Option<i64>) -> u64 {
 struct AppValues {
     jobs: BTreeMap<&'static str, JobStat>,
     refused: [(&'static str, u64); Refusal::ALL.len()],
+    decisions: [(&'static str, u64); 4],
 }
 
 impl Collector for AppValues {
@@ -238,6 +239,15 @@ impl Collector for AppValues {
         for (reason, n) in self.refused {
             ConstCounter::new(n).encode(family.encode_family(&[("reason", reason)])?)?;
         }
+        let mut family = encoder.encode_descriptor(
+            "tilgang_decisions",
+            "Decisions of the decision API, by decision.",
+            None,
+            MetricType::Counter,
+        )?;
+        for (decision, n) in self.decisions {
+            ConstCounter::new(n).encode(family.encode_family(&[("decision", decision)])?)?;
+        }
         Ok(())
     }
 }
@@ -257,6 +267,7 @@ pub fn render_app(app: &crate::services::App) -> String {
     AppValues {
         jobs: app.jobs.snapshot(),
         refused: Refusal::ALL.map(|why| (why.as_str(), app.load.refused(why))),
+        decisions: crate::domain::xacml::Decision::ALL.map(|d| (d.as_str(), app.decisions.get(d))),
     }
     .render()
 }
@@ -318,6 +329,12 @@ mod tests {
         let text = AppValues {
             jobs,
             refused: Refusal::ALL.map(|why| (why.as_str(), 0)),
+            decisions: [
+                ("Permit", 7),
+                ("Deny", 0),
+                ("NotApplicable", 2),
+                ("Indeterminate", 1),
+            ],
         }
         .render();
         let first = Job::ALL[0].name();
@@ -335,6 +352,9 @@ mod tests {
             "# TYPE tilgang_rejected_for_load_total counter",
             "tilgang_rejected_for_load_total{reason=\"password_queue\"} 0",
             "tilgang_rejected_for_load_total{reason=\"connections_per_client\"} 0",
+            "# TYPE tilgang_decisions_total counter",
+            "tilgang_decisions_total{decision=\"Permit\"} 7",
+            "tilgang_decisions_total{decision=\"NotApplicable\"} 2",
         ] {
             assert!(text.lines().any(|l| l == line), "{line}\n{text}");
         }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod availability;
 pub mod catalogue;
 pub mod connections;
+pub mod decisions;
 pub mod devmail;
 pub mod home;
 pub mod html;
@@ -81,6 +82,7 @@ fn routes(profile: Profile) -> Router<AppState> {
         .merge(system_register::routes())
         .merge(system_users::routes())
         .merge(agents::routes())
+        .merge(decisions::routes())
         .merge(studio::routes());
     if profile == Profile::Local {
         router.merge(idp::routes()).merge(devmail::routes())

@@ -50,6 +50,7 @@ pub fn schemas() -> Schemas {
     super::system_register::schemas(&mut s);
     super::system_users::wire::schemas(&mut s);
     super::agents::wire::schemas(&mut s);
+    super::decisions::schemas(&mut s);
     super::idp::wire::schemas(&mut s);
     super::studio::gitea_wire::schemas(&mut s);
     s

@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod audit;
+pub mod decisions;
 pub mod demo;
 pub mod idp;
 pub mod import;
@@ -61,6 +62,8 @@ pub struct App {
     pub load: Arc<load::Load>,
     /// When each background job last ran, and how it went.
     pub jobs: Arc<jobs::JobStats>,
+    /// How many decisions of each kind the decision API made.
+    pub decisions: Arc<decisions::DecisionCounts>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -126,6 +129,7 @@ impl App {
             flow_key: Arc::new(login::flow_key(&store).await?),
             load: Arc::new(load::Load::for_this_machine()),
             jobs: Arc::new(jobs::JobStats::default()),
+            decisions: Arc::new(decisions::DecisionCounts::default()),
             limits: Arc::new(studio::RateLimits::default()),
         };
         app.register_embedded_clients().await?;

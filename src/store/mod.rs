@@ -6,6 +6,7 @@ pub mod agent;
 pub mod audit;
 pub mod catalogue;
 pub mod change_request;
+pub mod decision;
 pub mod mail;
 pub mod maskinporten;
 pub mod migrate;

@@ -1,0 +1,354 @@
+//! The decision point for the subjects tilgang manages (README, "The policy model"):
+//!
+//! - a **standard** system user may act for its owner organisation, on the resources its rights
+//!   name (for the right's action, or every action when the right names none) and on the
+//!   resources that list one of its access packages;
+//! - an **agent** system user may act for a client delegated to it, on the resources that list
+//!   one of its access packages, and never for the facilitator itself;
+//! - a **person** may act for an organisation through the packages their roles there give: a
+//!   main administrator (daglig leder, styreleder, innehaver) holds every assignable package, and
+//!   a role a package names as client role gives that package.
+//!
+//! The action must be one the resource knows. Everything is read at the time of the decision,
+//! so a deleted system user or a removed client is refused by the next decision.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::domain::request::SystemUserType;
+use crate::domain::xacml::{Decision, Party, Question, STATUS_OK, STATUS_PROCESSING, Subject};
+use crate::store::StoreError;
+use crate::store::decision::{DecisionSystemUser, PolicyPackage, ResourcePolicyRow};
+use crate::store::reference::PartyRecord;
+
+use super::App;
+
+/// Roles that hold every assignable package of their organisation (DESIGN §7).
+const MAIN_ADMIN_ROLES: [&str; 3] = ["daglig-leder", "styreleder", "innehaver"];
+
+/// A decision and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub decision: Decision,
+    pub status: &'static str,
+    /// For an Indeterminate: what was wrong with the request.
+    pub message: Option<String>,
+    /// What gave the Permit, or what was missing (`?explain=true`).
+    pub explanation: String,
+}
+
+fn outcome(decision: Decision, explanation: impl Into<String>) -> Outcome {
+    Outcome {
+        decision,
+        status: STATUS_OK,
+        message: None,
+        explanation: explanation.into(),
+    }
+}
+
+fn indeterminate(message: impl Into<String>) -> Outcome {
+    let message = message.into();
+    Outcome {
+        decision: Decision::Indeterminate,
+        status: STATUS_PROCESSING,
+        message: Some(message.clone()),
+        explanation: message,
+    }
+}
+
+/// How many decisions of each kind were made (for `/metrics`).
+#[derive(Debug, Default)]
+pub struct DecisionCounts([AtomicU64; 4]);
+
+impl DecisionCounts {
+    pub fn count(&self, d: Decision) {
+        self.0[d as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn get(&self, d: Decision) -> u64 {
+        self.0[d as usize].load(Ordering::Relaxed)
+    }
+}
+
+/// The first of the resource's packages that `holds` says the subject holds.
+fn first_held<'a>(
+    policy: &'a ResourcePolicyRow,
+    holds: impl Fn(&PolicyPackage) -> bool,
+) -> Option<&'a PolicyPackage> {
+    policy
+        .packages
+        .iter()
+        .filter(|p| p.known)
+        .find(|p| holds(p))
+}
+
+fn package_list(policy: &ResourcePolicyRow) -> String {
+    if policy.packages.is_empty() {
+        "the resource lists no access packages".into()
+    } else {
+        format!(
+            "the resource's packages are {}",
+            policy
+                .packages
+                .iter()
+                .map(|p| p.urn.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+impl App {
+    /// Decides one question, counts it, and audits a sample of decisions.
+    pub async fn decide(&self, q: &Question) -> Result<Outcome, StoreError> {
+        let out = self.evaluate(q).await?;
+        self.decisions.count(out.decision);
+        let rate = self.config.decision_audit_rate;
+        if rate > 0.0 && rand_unit() < rate {
+            self.audit_decision(q, &out).await?;
+        }
+        Ok(out)
+    }
+
+    async fn evaluate(&self, q: &Question) -> Result<Outcome, StoreError> {
+        let Some(policy) = self.store.resource_policy(&q.resource).await? else {
+            return Ok(indeterminate(format!(
+                "no resource '{}' is in the resource registry",
+                q.resource
+            )));
+        };
+        if !policy.actions.iter().any(|a| *a == q.action) {
+            return Ok(outcome(
+                Decision::NotApplicable,
+                format!(
+                    "resource '{}' knows the actions {}, not '{}'",
+                    q.resource,
+                    policy.actions.join(", "),
+                    q.action
+                ),
+            ));
+        }
+        let Some(party) = self.store.decision_party(&q.party).await? else {
+            return Ok(indeterminate(format!(
+                "the register has no party {}",
+                party_text(&q.party)
+            )));
+        };
+        match &q.subject {
+            Subject::SystemUser(id) => {
+                let id = id.to_string();
+                match self.store.decision_system_user(&id).await? {
+                    Some(su) if !su.is_deleted => {
+                        Ok(system_user(&id, &su, q, &policy, &party, self).await?)
+                    }
+                    _ => Ok(outcome(
+                        Decision::Deny,
+                        format!("no live system user {id} (unknown or deleted)"),
+                    )),
+                }
+            }
+            Subject::Person(pid) => match self.store.person(pid).await? {
+                Some(person) => self.person_decision(&person, &policy, &party).await,
+                None => Ok(outcome(Decision::Deny, "the register has no such person")),
+            },
+            Subject::UserId(id) => {
+                match self
+                    .store
+                    .decision_party(&Party::PartyId(*id))
+                    .await?
+                    .filter(|p| p.pid.is_some())
+                {
+                    Some(person) => self.person_decision(&person, &policy, &party).await,
+                    None => Ok(outcome(
+                        Decision::Deny,
+                        format!("the register has no person with user id {id}"),
+                    )),
+                }
+            }
+        }
+    }
+
+    async fn person_decision(
+        &self,
+        person: &PartyRecord,
+        policy: &ResourcePolicyRow,
+        party: &PartyRecord,
+    ) -> Result<Outcome, StoreError> {
+        let roles = self
+            .store
+            .roles_for(party.party_id, person.party_id)
+            .await?;
+        let org_form = party.org_form.as_deref().unwrap_or_default();
+        if let Some(role) = roles
+            .iter()
+            .find(|r| MAIN_ADMIN_ROLES.contains(&r.as_str()))
+            && let Some(p) = first_held(policy, |p| p.is_assignable)
+        {
+            return Ok(outcome(
+                Decision::Permit,
+                format!(
+                    "the role {role} for {} holds every assignable package, {} among them",
+                    party.name, p.urn
+                ),
+            ));
+        }
+        for role in &roles {
+            if let Some(p) = first_held(policy, |p| {
+                p.client_roles.iter().any(|c| c.grants(role, org_form))
+            }) {
+                return Ok(outcome(
+                    Decision::Permit,
+                    format!(
+                        "the role {role} for {} gives the package {}",
+                        party.name, p.urn
+                    ),
+                ));
+            }
+        }
+        let held = if roles.is_empty() {
+            format!("the person holds no role for {}", party.name)
+        } else {
+            format!(
+                "the person's roles for {} ({}) give none of them",
+                party.name,
+                roles.join(", ")
+            )
+        };
+        Ok(outcome(
+            Decision::NotApplicable,
+            format!("{}; {held}", package_list(policy)),
+        ))
+    }
+
+    async fn audit_decision(&self, q: &Question, out: &Outcome) -> Result<(), StoreError> {
+        let mut conn = self.store.begin().await?;
+        crate::store::audit::record(
+            &mut conn,
+            &crate::store::audit::AuditEntry {
+                actor: &subject_text(&q.subject),
+                action: "authorization.decision",
+                target: &format!("resource:{}", q.resource),
+                details: serde_json::json!({
+                    "action": q.action,
+                    "party": party_text(&q.party),
+                    "decision": out.decision.as_str(),
+                    "explanation": out.explanation,
+                }),
+                trace_id: None,
+            },
+            self.clock.now(),
+        )
+        .await?;
+        conn.commit().await?;
+        Ok(())
+    }
+}
+
+async fn system_user(
+    id: &str,
+    su: &DecisionSystemUser,
+    q: &Question,
+    policy: &ResourcePolicyRow,
+    party: &PartyRecord,
+    app: &App,
+) -> Result<Outcome, StoreError> {
+    let held = |p: &PolicyPackage| su.access_packages.iter().any(|h| h.urn == p.urn);
+    let kind: SystemUserType = su
+        .user_type
+        .parse()
+        .map_err(|e: String| StoreError::Corrupt(e))?;
+    match kind {
+        SystemUserType::Standard => {
+            if party.party_id != su.party_id {
+                return Ok(outcome(
+                    Decision::NotApplicable,
+                    format!(
+                        "system user {id} acts for {} only, not for {}",
+                        su.party_org_no, party.name
+                    ),
+                ));
+            }
+            let by_right = su.rights.iter().any(|r| {
+                r.action.as_deref().is_none_or(|a| a == q.action)
+                    && r.resource
+                        .iter()
+                        .any(|p| p.id == crate::domain::xacml::RESOURCE_ID && p.value == q.resource)
+            });
+            if by_right {
+                return Ok(outcome(
+                    Decision::Permit,
+                    format!("system user {id} holds a right on {}", q.resource),
+                ));
+            }
+            if let Some(p) = first_held(policy, held) {
+                return Ok(outcome(
+                    Decision::Permit,
+                    format!("system user {id} holds the package {}", p.urn),
+                ));
+            }
+            Ok(outcome(
+                Decision::NotApplicable,
+                format!(
+                    "system user {id} holds no right on {} and none of its packages; {}",
+                    q.resource,
+                    package_list(policy)
+                ),
+            ))
+        }
+        SystemUserType::Agent => {
+            if party.party_id == su.party_id {
+                return Ok(outcome(
+                    Decision::NotApplicable,
+                    format!(
+                        "agent system user {id} acts for the clients of {}, not for it",
+                        su.party_org_no
+                    ),
+                ));
+            }
+            if !app.store.has_client_delegation(id, party.party_id).await? {
+                return Ok(outcome(
+                    Decision::NotApplicable,
+                    format!("{} is not a client of agent system user {id}", party.name),
+                ));
+            }
+            match first_held(policy, held) {
+                Some(p) => Ok(outcome(
+                    Decision::Permit,
+                    format!(
+                        "{} is a client of agent system user {id}, which holds the package {}",
+                        party.name, p.urn
+                    ),
+                )),
+                None => Ok(outcome(
+                    Decision::NotApplicable,
+                    format!(
+                        "agent system user {id} holds none of the resource's packages; {}",
+                        package_list(policy)
+                    ),
+                )),
+            }
+        }
+    }
+}
+
+fn party_text(p: &Party) -> String {
+    match p {
+        Party::Org(o) => format!("organisation {o}"),
+        Party::PartyId(id) => format!("party id {id}"),
+        Party::PartyUuid(u) => format!("party uuid {u}"),
+        Party::Person(_) => "person (identifier withheld)".into(),
+    }
+}
+
+fn subject_text(s: &Subject) -> String {
+    match s {
+        Subject::SystemUser(id) => format!("systemuser:{id}"),
+        Subject::Person(_) => "person".into(),
+        Subject::UserId(id) => format!("userid:{id}"),
+    }
+}
+
+/// A number in [0, 1) for sampling (not for secrets).
+fn rand_unit() -> f64 {
+    let bits = uuid::Uuid::new_v4().as_u128() as u64 >> 11;
+    bits as f64 / (1u64 << 53) as f64
+}

@@ -1,0 +1,162 @@
+//! What the decision API reads: a resource's policy with its packages, the party a request
+//! names, the system user (or person) asking, and an agent's client delegation. Every look-up
+//! is by a key column, so a decision costs a few indexed reads whatever the register's size.
+
+use sqlx::Row;
+
+use super::reference::{PartyRecord, party_from_row};
+use super::{Store, StoreError, json_column};
+use crate::domain::reference::ClientRole;
+use crate::domain::system::{PackageRef, Right};
+use crate::domain::xacml::Party;
+
+/// An access package a resource names, with what decides who holds it.
+#[derive(Debug, Clone)]
+pub struct PolicyPackage {
+    pub urn: String,
+    /// Unknown to the catalogue (imported later, or removed): nobody holds it.
+    pub known: bool,
+    pub is_assignable: bool,
+    pub client_roles: Vec<ClientRole>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResourcePolicyRow {
+    pub actions: Vec<String>,
+    pub packages: Vec<PolicyPackage>,
+}
+
+/// A system user as a decision needs it.
+#[derive(Debug, Clone)]
+pub struct DecisionSystemUser {
+    pub user_type: String,
+    pub party_id: i64,
+    pub party_org_no: String,
+    pub rights: Vec<Right>,
+    pub access_packages: Vec<PackageRef>,
+    pub is_deleted: bool,
+}
+
+const PARTY_COLUMNS: &str = "party_id, party_uuid, kind, org_no, pid, name, org_form";
+
+impl Store {
+    pub async fn resource_policy(&self, id: &str) -> Result<Option<ResourcePolicyRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT r.actions AS actions, rp.package AS package, ap.urn AS known, \
+               ap.is_assignable AS is_assignable, ap.client_roles AS client_roles \
+             FROM resource r LEFT JOIN resource_package rp ON rp.resource_id = r.id \
+             LEFT JOIN access_package ap ON ap.urn = rp.package WHERE r.id = $1",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let mut policy = ResourcePolicyRow {
+            actions: json_column("actions", &first.try_get::<String, _>("actions")?)?,
+            packages: Vec::new(),
+        };
+        for row in &rows {
+            let Some(urn) = row.try_get::<Option<String>, _>("package")? else {
+                continue;
+            };
+            let known = row.try_get::<Option<String>, _>("known")?.is_some();
+            policy.packages.push(PolicyPackage {
+                urn,
+                known,
+                is_assignable: known && row.try_get::<Option<i64>, _>("is_assignable")? == Some(1),
+                client_roles: match row.try_get::<Option<String>, _>("client_roles")? {
+                    Some(j) => json_column("client_roles", &j)?,
+                    None => Vec::new(),
+                },
+            });
+        }
+        Ok(Some(policy))
+    }
+
+    /// The party a request names, by whichever key it gave.
+    pub async fn decision_party(&self, party: &Party) -> Result<Option<PartyRecord>, StoreError> {
+        let (column, text, number) = match party {
+            Party::Org(o) => ("org_no", Some(o.as_str().to_owned()), None),
+            Party::Person(p) => ("pid", Some(p.as_str().to_owned()), None),
+            Party::PartyUuid(u) => ("party_uuid", Some(u.to_string()), None),
+            Party::PartyId(id) => ("party_id", None, Some(*id)),
+        };
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {PARTY_COLUMNS} FROM party WHERE {column} = $1"
+        ));
+        let query = sqlx::query(sql);
+        let query = match (text, number) {
+            (Some(t), _) => query.bind(t),
+            (None, Some(n)) => query.bind(n),
+            (None, None) => return Ok(None),
+        };
+        query
+            .fetch_optional(self.pool())
+            .await?
+            .as_ref()
+            .map(party_from_row)
+            .transpose()
+    }
+
+    pub async fn decision_system_user(
+        &self,
+        id: &str,
+    ) -> Result<Option<DecisionSystemUser>, StoreError> {
+        let Some(row) = sqlx::query(
+            "SELECT user_type, party_id, party_org_no, rights, access_packages, is_deleted \
+             FROM system_user WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(DecisionSystemUser {
+            user_type: row.try_get("user_type")?,
+            party_id: row.try_get("party_id")?,
+            party_org_no: row.try_get("party_org_no")?,
+            rights: json_column("rights", &row.try_get::<String, _>("rights")?)?,
+            access_packages: json_column(
+                "access_packages",
+                &row.try_get::<String, _>("access_packages")?,
+            )?,
+            is_deleted: row.try_get::<i64, _>("is_deleted")? != 0,
+        }))
+    }
+
+    /// Whether the agent system user has the client (a live client delegation).
+    pub async fn has_client_delegation(
+        &self,
+        agent_id: &str,
+        client_party: i64,
+    ) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM client_delegation WHERE agent_id = $1 AND client_party = $2",
+        )
+        .bind(agent_id)
+        .bind(client_party)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(found.is_some())
+    }
+
+    /// The roles the person party holds for the organisation party.
+    pub async fn roles_for(
+        &self,
+        org_party: i64,
+        person_party: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows =
+            sqlx::query("SELECT role FROM party_role WHERE from_party = $1 AND to_party = $2")
+                .bind(org_party)
+                .bind(person_party)
+                .fetch_all(self.pool())
+                .await?;
+        rows.iter()
+            .map(|r| r.try_get("role").map_err(StoreError::from))
+            .collect()
+    }
+}
