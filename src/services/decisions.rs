@@ -70,10 +70,10 @@ impl DecisionCounts {
 }
 
 /// The first of the resource's packages that `holds` says the subject holds.
-fn first_held<'a>(
-    policy: &'a ResourcePolicyRow,
+fn first_held(
+    policy: &ResourcePolicyRow,
     holds: impl Fn(&PolicyPackage) -> bool,
-) -> Option<&'a PolicyPackage> {
+) -> Option<&PolicyPackage> {
     policy
         .packages
         .iter()
@@ -116,7 +116,7 @@ impl App {
                 q.resource
             )));
         };
-        if !policy.actions.iter().any(|a| *a == q.action) {
+        if !policy.actions.contains(&q.action) {
             return Ok(outcome(
                 Decision::NotApplicable,
                 format!(
