@@ -11,6 +11,7 @@ mod browser;
 mod change_requests;
 mod cli;
 mod contract;
+mod decisions;
 mod database_tls;
 mod foundation;
 mod grant_fuzz;

@@ -1,0 +1,215 @@
+//! The decision API (issue 18): a resource owner asks whether a standard or agent system user,
+//! or a person, may perform an action on a resource for a party, as Altinn's PDP is asked.
+
+use crate::common;
+
+use common::{Engine, TestServer, json_of, problem, send};
+use serde_json::{Value, json};
+
+use crate::agents::{FIRM, GUNNHILD, SIGNING, approved_agent, uuid_of, vendor_with_client_system};
+use crate::system_users::{BAKERY, KARI, party_id, person_token, request_body, vendor_with_system};
+
+const PDP: &str = "/authorization/api/v1/authorize";
+const SKD: &str = "974761076";
+const ELECTRIC: &str = "312882930";
+const SIRI: &str = "28849440200"; // no roles
+const ACTION: &str = "urn:oasis:names:tc:xacml:1.0:action:action-id";
+
+/// The policy data: Skatteetaten owns three resources.
+fn policy_doc() -> Value {
+    json!({
+        "serviceOwners": [{"code": "skd", "orgNo": SKD, "name": {"nb": "Skatteetaten"}}],
+        "resources": [
+            {"id": "ske-krav-og-betalinger", "title": {"nb": "Krav og betalinger"}, "resourceType": "GenericAccessResource",
+             "delegable": true, "owner": "skd", "actions": ["read", "write"]},
+            {"id": "skd-skattegrunnlag", "title": {"nb": "Skattegrunnlag"}, "resourceType": "GenericAccessResource",
+             "delegable": true, "owner": "skd", "actions": ["read"], "accessPackages": ["urn:altinn:accesspackage:skattegrunnlag"]},
+            {"id": "skd-mva", "title": {"nb": "Merverdiavgift"}, "resourceType": "GenericAccessResource",
+             "delegable": true, "owner": "skd", "actions": ["read", "write"], "accessPackages": [SIGNING]}
+        ]
+    })
+}
+
+fn subject(id: &str, value: &str) -> Value {
+    json!([{"AttributeId": id, "Value": value}])
+}
+
+fn system_user(id: &str) -> Value {
+    subject("urn:altinn:systemuser:uuid", id)
+}
+
+fn org(orgno: &str) -> Value {
+    json!({"AttributeId": "urn:altinn:organization:identifier-no", "Value": orgno})
+}
+
+fn one(subject: Value, action: &str, resource: &str, party: Value) -> Value {
+    json!({"Request": {
+        "AccessSubject": [{"Attribute": subject}],
+        "Action": [{"Attribute": [{"AttributeId": ACTION, "Value": action, "DataType": "http://www.w3.org/2001/XMLSchema#string"}]}],
+        "Resource": [{"Attribute": [{"AttributeId": "urn:altinn:resource", "Value": resource}, party]}]}})
+}
+
+async fn ask(s: &TestServer, token: &str, body: &Value) -> Vec<Value> {
+    let res = s.post_json(&format!("{PDP}?explain=true"), token, body).await;
+    let answer = json_of(res, 200).await;
+    answer["response"].as_array().expect("response").clone()
+}
+
+/// The decision and the explanation of a single request.
+async fn decide(s: &TestServer, token: &str, body: Value) -> (String, String) {
+    let r = ask(s, token, &body).await;
+    assert_eq!(r.len(), 1);
+    (
+        r[0]["decision"].as_str().unwrap().to_owned(),
+        r[0]["explanation"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+engine_tests! {
+    async fn standard_system_users_and_persons_get_decisions_by_the_policy_model(engine: Engine) {
+        let s = TestServer::start(engine).await;
+        s.import_as_operator(&policy_doc()).await;
+        let pep = s.enterprise_token(SKD, "altinn:authorization/authorize").await;
+
+        // A standard system user for Fjellbekk Bakeri, approved by Kari.
+        let vendor = vendor_with_system(&s).await;
+        let mp = vendor.access_token(&s).await;
+        let created = json_of(s.post_json("/authentication/api/v1/systemuser/request/vendor", &mp, &request_body(BAKERY)).await, 201).await;
+        let su = created["id"].as_str().unwrap().to_owned();
+        let party = party_id(&s, BAKERY).await;
+        let res = send(&s, reqwest::Method::POST, &format!("/authentication/api/v1/systemuser/request/{party}/{su}/approve"), &person_token(&s, KARI).await).await;
+        assert_eq!(json_of(res, 200).await, json!(true));
+
+        // Its right (no action named: every action of the resource), its package, its own
+        // organisation only, and only actions the resource knows.
+        for (action, resource, party, want, words) in [
+            ("read", "ske-krav-og-betalinger", org(BAKERY), "Permit", "holds a right on ske-krav-og-betalinger"),
+            ("write", "ske-krav-og-betalinger", org(BAKERY), "Permit", "holds a right"),
+            ("read", "skd-skattegrunnlag", org(BAKERY), "Permit", "holds the package urn:altinn:accesspackage:skattegrunnlag"),
+            ("read", "skd-mva", org(BAKERY), "NotApplicable", "holds no right on skd-mva"),
+            ("read", "ske-krav-og-betalinger", org(ELECTRIC), "NotApplicable", "acts for 315287138 only"),
+            ("sign", "ske-krav-og-betalinger", org(BAKERY), "NotApplicable", "knows the actions read, write, not 'sign'"),
+            ("read", "ske-krav-og-betalinger", json!({"AttributeId": "urn:altinn:partyid", "Value": party}), "Permit", "holds a right"),
+            ("read", "no-such-resource", org(BAKERY), "Indeterminate", "no resource 'no-such-resource'"),
+            ("read", "ske-krav-og-betalinger", org("310000000"), "Indeterminate", "no party organisation 310000000"),
+        ] {
+            let (got, why) = decide(&s, &pep, one(system_user(&su), action, resource, party.clone())).await;
+            assert_eq!(got, want, "{action} {resource} {party}: {why}");
+            assert!(why.contains(words), "{action} {resource}: {why}");
+        }
+
+        // Persons: Kari is daglig leder (every assignable package), Siri holds nothing.
+        let kari_party = s.app.store.person(&KARI.parse().unwrap()).await.unwrap().unwrap().party_id;
+        for (who, resource, want, words) in [
+            (subject("urn:altinn:person:identifier-no", KARI), "skd-skattegrunnlag", "Permit", "the role daglig-leder"),
+            (subject("urn:altinn:userid", &kari_party.to_string()), "skd-skattegrunnlag", "Permit", "daglig-leder"),
+            (subject("urn:altinn:person:identifier-no", KARI), "ske-krav-og-betalinger", "NotApplicable", "lists no access packages"),
+            (subject("urn:altinn:person:identifier-no", SIRI), "skd-skattegrunnlag", "NotApplicable", "holds no role"),
+            (subject("urn:altinn:userid", "999999999"), "skd-skattegrunnlag", "Deny", "no person"),
+        ] {
+            let (got, why) = decide(&s, &pep, one(who.clone(), "read", resource, org(BAKERY))).await;
+            assert_eq!(got, want, "{who}: {why}");
+            assert!(why.contains(words), "{who}: {why}");
+        }
+
+        // A multi-request is answered in the order of its references, with the attributes the
+        // request asked to see again; one bad reference does not spoil the others.
+        let multi = json!({"Request": {
+            "AccessSubject": [{"Id": "s1", "Attribute": [{"AttributeId": "urn:altinn:systemuser:uuid", "Value": su}]}],
+            "Action": [{"Id": "a1", "Attribute": [{"AttributeId": ACTION, "Value": "read"}]},
+                       {"Id": "a2", "Attribute": [{"AttributeId": ACTION, "Value": "sign"}]}],
+            "Resource": [{"Id": "r1", "Attribute": [{"AttributeId": "urn:altinn:resource", "Value": "skd-mva", "IncludeInResult": true}, org(BAKERY)]},
+                         {"Id": "r2", "Attribute": [{"AttributeId": "urn:altinn:resource", "Value": "ske-krav-og-betalinger"}, org(BAKERY)]},
+                         {"Id": "r3", "Attribute": [{"AttributeId": "urn:altinn:app", "Value": "x"}]}],
+            "MultiRequests": {"RequestReference": [
+                {"ReferenceId": ["s1", "a1", "r2"]}, {"ReferenceId": ["s1", "a1", "r1"]},
+                {"ReferenceId": ["s1", "a2", "r2"]}, {"ReferenceId": ["s1", "a1", "r3"]}]}}});
+        let r = ask(&s, &pep, &multi).await;
+        let decisions: Vec<&str> = r.iter().map(|x| x["decision"].as_str().unwrap()).collect();
+        assert_eq!(decisions, ["Permit", "NotApplicable", "NotApplicable", "Indeterminate"]);
+        assert_eq!(r[1]["category"][0]["attribute"][0]["value"], "skd-mva");
+        assert_eq!(r[3]["status"]["statusCode"]["value"], "urn:oasis:names:tc:xacml:1.0:status:syntax-error");
+        assert!(r[3]["status"]["statusMessage"].as_str().unwrap().contains("urn:altinn:app"), "{}", r[3]);
+        // Without ?explain the answer is Altinn's exactly.
+        let plain = json_of(s.post_json(PDP, &pep, &one(system_user(&su), "read", "ske-krav-og-betalinger", org(BAKERY))).await, 200).await;
+        assert_eq!(plain, json!({"response": [{"decision": "Permit", "status": {"statusMessage": null, "statusDetails": null,
+            "statusCode": {"value": "urn:oasis:names:tc:xacml:1.0:status:ok", "statusCode": null}}, "obligations": null,
+            "associateAdvice": null, "category": null, "policyIdentifierList": null}]}));
+
+        // Deleted: the very next decision is Deny.
+        let res = s.client.delete(s.url(&format!("/authentication/api/v1/systemuser/{party}/{su}"))).bearer_auth(person_token(&s, KARI).await).send().await.unwrap();
+        assert_eq!(res.status(), 202);
+        let (got, why) = decide(&s, &pep, one(system_user(&su), "read", "ske-krav-og-betalinger", org(BAKERY))).await;
+        assert_eq!((got.as_str(), why.contains("unknown or deleted")), ("Deny", true), "{why}");
+        let (got, _) = decide(&s, &pep, one(system_user(&uuid::Uuid::new_v4().to_string()), "read", "ske-krav-og-betalinger", org(BAKERY))).await;
+        assert_eq!(got, "Deny", "an unknown subject is never Permit");
+
+        // Counted in /metrics.
+        let metrics = s.get("/metrics").await.text().await.unwrap();
+        assert!(metrics.lines().any(|l| l.starts_with("tilgang_decisions_total{decision=\"Permit\"}") && !l.ends_with(" 0")), "{metrics}");
+        s.stop().await;
+    }
+
+    async fn an_agent_is_permitted_for_delegated_clients_only(engine: Engine) {
+        let s = TestServer::start(engine).await;
+        s.import_as_operator(&policy_doc()).await;
+        let pep = s.enterprise_token(SKD, "altinn:authorization/authorize").await;
+        let vendor = vendor_with_client_system(&s, "317219253_pdp", &[SIGNING]).await;
+        let agent = approved_agent(&s, &vendor, "317219253_pdp", FIRM, GUNNHILD, &[SIGNING]).await;
+        let write = crate::system_users::token_with(&s, GUNNHILD, "altinn:clientdelegations.write").await;
+        let client = uuid_of(&s, BAKERY).await;
+        let clients = format!("/authentication/api/v1/enduser/systemuser/clients?agent={agent}&client={client}");
+        let mva = || one(system_user(&agent), "write", "skd-mva", org(BAKERY));
+
+        let (got, why) = decide(&s, &pep, mva()).await;
+        assert_eq!(got, "NotApplicable", "not a client yet: {why}");
+        assert!(why.contains("is not a client of agent system user"), "{why}");
+        assert_eq!(send(&s, reqwest::Method::POST, &clients, &write).await.status(), 200);
+        let (got, why) = decide(&s, &pep, mva()).await;
+        assert_eq!(got, "Permit", "{why}");
+        assert!(why.contains(SIGNING), "{why}");
+        // Never for the facilitator itself, and not beyond its packages.
+        let (got, why) = decide(&s, &pep, one(system_user(&agent), "read", "skd-mva", org(FIRM))).await;
+        assert_eq!(got, "NotApplicable", "{why}");
+        assert!(why.contains("not for it"), "{why}");
+        let (got, _) = decide(&s, &pep, one(system_user(&agent), "read", "skd-skattegrunnlag", org(BAKERY))).await;
+        assert_eq!(got, "NotApplicable");
+        // The client removed in the portal: the next decision says no.
+        assert_eq!(send(&s, reqwest::Method::DELETE, &clients, &write).await.status(), 200);
+        let (got, _) = decide(&s, &pep, mva()).await;
+        assert_eq!(got, "NotApplicable");
+        s.stop().await;
+    }
+
+    async fn bad_calls_to_the_decision_api_are_refused_clearly(engine: Engine) {
+        let s = TestServer::start(engine).await;
+        let pep = s.enterprise_token(SKD, "altinn:authorization/authorize").await;
+        let body = one(subject("urn:altinn:userid", "1"), "read", "x", org(BAKERY));
+        // Who may ask.
+        assert_eq!(s.client.post(s.url(PDP)).json(&body).send().await.unwrap().status(), 401);
+        let other = s.enterprise_token(SKD, "altinn:authentication/systemregister.write").await;
+        problem(s.post_json(PDP, &other, &body).await, 403).await;
+        // Malformed JSON names the path.
+        let p = problem(s.post_json(PDP, &pep, &json!({"Request": {"AccessSubject": [{"Attribute": [{"AttributeId": 5, "Value": "x"}]}]}})).await, 400).await;
+        assert!(p["detail"].as_str().unwrap().contains("Request.AccessSubject[0].Attribute[0].AttributeId"), "{p}");
+        problem(s.post_json(PDP, &pep, &json!({"request": "x"})).await, 400).await;
+        problem(s.post_json(PDP, &pep, &json!([])).await, 400).await;
+        let res = s.client.post(s.url(PDP)).bearer_auth(&pep).body("{}").send().await.unwrap();
+        assert_eq!(res.status(), 415);
+        let p = problem(s.post_json(&format!("{PDP}?explain=yes"), &pep, &body).await, 400).await;
+        assert!(p["detail"].as_str().unwrap().contains("explain"), "{p}");
+        // 1,000 multi-requests are answered; 1,001 are refused with 413.
+        let refs = |n: usize| -> Value {
+            json!({"Request": {
+                "AccessSubject": [{"Id": "s", "Attribute": [{"AttributeId": "urn:altinn:userid", "Value": "1"}]}],
+                "Action": [{"Id": "a", "Attribute": [{"AttributeId": ACTION, "Value": "read"}]}],
+                "Resource": [{"Id": "r", "Attribute": [{"AttributeId": "urn:altinn:resource", "Value": "ske-krav-og-betalinger"}, org(BAKERY)]}],
+                "MultiRequests": {"RequestReference": vec![json!({"ReferenceId": ["s", "a", "r"]}); n]}}})
+        };
+        let r = ask(&s, &pep, &refs(1000)).await;
+        assert_eq!(r.len(), 1000);
+        let p = problem(s.post_json(PDP, &pep, &refs(1001)).await, 413).await;
+        assert!(p["detail"].as_str().unwrap().contains("at most 1000"), "{p}");
+        s.stop().await;
+    }
+}
