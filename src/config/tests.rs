@@ -293,6 +293,20 @@ fn limits_and_proxies_are_checked() {
         },
         "'low' is not substantial or high",
     );
+    refused(
+        Overrides {
+            decision_audit_rate: Some("1.5".into()),
+            ..Default::default()
+        },
+        "'1.5' is not a share from 0 to 1",
+    );
+    refused(
+        Overrides {
+            decision_max_requests: Some(0),
+            ..Default::default()
+        },
+        "decision-max-requests",
+    );
 }
 
 #[test]

@@ -50,7 +50,9 @@ fn one(subject: Value, action: &str, resource: &str, party: Value) -> Value {
 }
 
 async fn ask(s: &TestServer, token: &str, body: &Value) -> Vec<Value> {
-    let res = s.post_json(&format!("{PDP}?explain=true"), token, body).await;
+    let res = s
+        .post_json(&format!("{PDP}?explain=true"), token, body)
+        .await;
     let answer = json_of(res, 200).await;
     answer["response"].as_array().expect("response").clone()
 }
@@ -210,6 +212,35 @@ engine_tests! {
         assert_eq!(r.len(), 1000);
         let p = problem(s.post_json(PDP, &pep, &refs(1001)).await, 413).await;
         assert!(p["detail"].as_str().unwrap().contains("at most 1000"), "{p}");
+        s.stop().await;
+    }
+}
+
+engine_tests! {
+    /// `decision-max-requests` and `decision-audit-rate` (1: every decision is audited).
+    async fn the_cap_and_the_audit_sample_are_configurable(engine: Engine) {
+        let s = TestServer::start_with(engine, common::Options {
+            decision_max_requests: Some(2),
+            decision_audit_rate: Some("1".into()),
+            ..Default::default()
+        }).await;
+        s.import_as_operator(&policy_doc()).await;
+        let pep = s.enterprise_token(SKD, "altinn:authorization/authorize").await;
+        let refs = |n: usize| json!({"Request": {
+            "AccessSubject": [{"Id": "s", "Attribute": [{"AttributeId": "urn:altinn:person:identifier-no", "Value": KARI}]}],
+            "Action": [{"Id": "a", "Attribute": [{"AttributeId": ACTION, "Value": "read"}]}],
+            "Resource": [{"Id": "r", "Attribute": [{"AttributeId": "urn:altinn:resource", "Value": "skd-skattegrunnlag"}, org(BAKERY)]}],
+            "MultiRequests": {"RequestReference": vec![json!({"ReferenceId": ["s", "a", "r"]}); n]}}});
+        assert_eq!(ask(&s, &pep, &refs(2)).await.len(), 2);
+        problem(s.post_json(PDP, &pep, &refs(3)).await, 413).await;
+        let entries = s.app.store.audit_entries(&tilgang::store::audit::AuditQuery {
+            action: Some("authorization.decision".into()), limit: 100, ..Default::default()
+        }).await.unwrap();
+        assert_eq!(entries.len(), 2, "both decisions audited");
+        let e = serde_json::to_value(&entries[0]).unwrap();
+        assert_eq!(e["target"], "resource:skd-skattegrunnlag", "{e}");
+        assert!(e.to_string().contains("Permit"), "{e}");
+        assert!(!e.to_string().contains(KARI), "no national identity number in the audit log: {e}");
         s.stop().await;
     }
 }

@@ -214,6 +214,8 @@ pub struct Options {
     pub smtp_port: Option<u16>,
     pub header_read_timeout: Option<Duration>,
     pub max_connections_per_client: Option<usize>,
+    pub decision_max_requests: Option<usize>,
+    pub decision_audit_rate: Option<String>,
     /// Production profile: the ID-porten to log people in with (client `tilgang`, secret
     /// `secret`) instead of an unreachable placeholder.
     pub idporten_issuer: Option<String>,
@@ -238,6 +240,8 @@ impl Default for Options {
             smtp_port: None,
             header_read_timeout: None,
             max_connections_per_client: None,
+            decision_max_requests: None,
+            decision_audit_rate: None,
             idporten_issuer: None,
             ansattporten_issuer: None,
             database_ca_file: None,
@@ -285,6 +289,8 @@ impl TestServer {
             maskinporten_audience: options.maskinporten_audience.clone(),
             header_read_timeout: options.header_read_timeout,
             max_connections_per_client: options.max_connections_per_client,
+            decision_max_requests: options.decision_max_requests,
+            decision_audit_rate: options.decision_audit_rate.clone(),
             ..Default::default()
         };
         if let Some(port) = options.smtp_port {
