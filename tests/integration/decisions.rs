@@ -244,3 +244,110 @@ engine_tests! {
         s.stop().await;
     }
 }
+
+/// `examples/resource_server.py`, started against `s` on a free port; killed on drop.
+struct ResourceServer {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Drop for ResourceServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn resource_server(s: &TestServer) -> ResourceServer {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/resource_server.py");
+    let child = std::process::Command::new("python3")
+        .args([
+            script,
+            "--tilgang",
+            &s.base,
+            "--port",
+            &port.to_string(),
+            "--owner",
+            SKD,
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 runs examples/resource_server.py");
+    let server = ResourceServer {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    for _ in 0..100 {
+        if s.client
+            .get(format!("{}/", server.base))
+            .send()
+            .await
+            .is_ok()
+        {
+            return server;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("examples/resource_server.py did not start");
+}
+
+fn details(org: &str, external_ref: &str) -> Value {
+    json!({"scope": crate::system_users::RESOURCE_SCOPE, "authorization_details": [{"type": "urn:altinn:systemuser",
+        "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{org}")}, "externalRef": external_ref}]})
+}
+
+engine_tests! {
+    /// Issue 18, done when: the example resource server accepts a standard system user's call
+    /// for its own organisation and refuses another; an agent's call is permitted for a
+    /// delegated client and refused after the client is removed.
+    async fn the_example_resource_server_enforces_system_users(engine: Engine) {
+        let s = TestServer::start(engine).await;
+        s.import_as_operator(&policy_doc()).await;
+        let pep = resource_server(&s).await;
+        let call = |path: String, token: Option<String>| {
+            let c = s.client.clone();
+            let url = format!("{}{path}", pep.base);
+            async move {
+                let mut req = c.get(url);
+                if let Some(t) = token { req = req.bearer_auth(t); }
+                req.send().await.unwrap().status().as_u16()
+            }
+        };
+
+        // A standard system user of the bakery.
+        let vendor = vendor_with_system(&s).await;
+        let mp = vendor.access_token(&s).await;
+        let created = json_of(s.post_json("/authentication/api/v1/systemuser/request/vendor", &mp, &request_body(BAKERY)).await, 201).await;
+        let su = created["id"].as_str().unwrap().to_owned();
+        let party = party_id(&s, BAKERY).await;
+        send(&s, reqwest::Method::POST, &format!("/authentication/api/v1/systemuser/request/{party}/{su}/approve"), &person_token(&s, KARI).await).await;
+        let token: Value = vendor.token(&s, details(BAKERY, &format!("kunde-{BAKERY}"))).await.json().await.unwrap();
+        let token = token["access_token"].as_str().unwrap().to_owned();
+        assert_eq!(call(format!("/api/ske-krav-og-betalinger/{BAKERY}"), Some(token.clone())).await, 200);
+        assert_eq!(call(format!("/api/ske-krav-og-betalinger/{ELECTRIC}"), Some(token.clone())).await, 403);
+        assert_eq!(call(format!("/api/ske-krav-og-betalinger/{BAKERY}"), None).await, 401);
+        let mut forged = token.clone();
+        forged.replace_range(forged.len() - 4.., "AAAA");
+        assert_eq!(call(format!("/api/ske-krav-og-betalinger/{BAKERY}"), Some(forged)).await, 401);
+
+        // An agent system user of the accounting firm, and one of its clients.
+        let vendor = vendor_with_client_system(&s, "317219253_pep", &[SIGNING]).await;
+        let agent = approved_agent(&s, &vendor, "317219253_pep", FIRM, GUNNHILD, &[SIGNING]).await;
+        let write = crate::system_users::token_with(&s, GUNNHILD, "altinn:clientdelegations.write").await;
+        let clients = format!("/authentication/api/v1/enduser/systemuser/clients?agent={agent}&client={}", uuid_of(&s, BAKERY).await);
+        let token: Value = vendor.token(&s, details(FIRM, &format!("klient-{FIRM}"))).await.json().await.unwrap();
+        let token = token["access_token"].as_str().unwrap().to_owned();
+        assert_eq!(call(format!("/api/skd-mva/{BAKERY}"), Some(token.clone())).await, 403, "not a client yet");
+        assert_eq!(send(&s, reqwest::Method::POST, &clients, &write).await.status(), 200);
+        assert_eq!(call(format!("/api/skd-mva/{BAKERY}"), Some(token.clone())).await, 200);
+        assert_eq!(send(&s, reqwest::Method::DELETE, &clients, &write).await.status(), 200);
+        assert_eq!(call(format!("/api/skd-mva/{BAKERY}"), Some(token)).await, 403, "removed");
+        drop(pep);
+        s.stop().await;
+    }
+}
