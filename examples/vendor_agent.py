@@ -201,6 +201,7 @@ def main():
     parser.add_argument("--state", default="vendor-agent", help="where the key and ids are kept")
     parser.add_argument("--org", default=FIRM, help="the facilitator's organisation number")
     parser.add_argument("--pid", default=DAGLIG_LEDER, help="the person listing the clients")
+    parser.add_argument("--raw", action="store_true", help="token: print the access token alone")
     args = parser.parse_args()
     vendor = Vendor(args.base, args.state)
     try:
@@ -212,6 +213,9 @@ def main():
             print(vendor.status()["status"])
         elif args.step == "token":
             token = vendor.agent_token()
+            if args.raw:
+                print(token["access_token"])
+                return
             detail = claims_of(token["access_token"])["authorization_details"][0]
             print(f"agent token for system user {detail['systemuser_id'][0]} "
                   f"of {detail['systemuser_org']['ID']}, expires in {token['expires_in']} s")

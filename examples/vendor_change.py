@@ -104,6 +104,7 @@ def main():
     parser.add_argument("step", choices=["request", "change", "status", "holds", "token"])
     parser.add_argument("--base", default="http://127.0.0.1:8080", help="tilgang's address")
     parser.add_argument("--state", default="vendor-change", help="where the key and ids are kept")
+    parser.add_argument("--raw", action="store_true", help="token: print the access token alone")
     args = parser.parse_args()
     vendor = ChangingVendor(args.base, args.state)
     try:
@@ -121,6 +122,9 @@ def main():
                 print("package", p["urn"])
         else:
             token = vendor.token()
+            if args.raw:
+                print(token["access_token"])
+                return
             detail = claims_of(token["access_token"])["authorization_details"][0]
             print(f"system-user token for {detail['systemuser_id'][0]} "
                   f"of {detail['systemuser_org']['ID']}, expires in {token['expires_in']} s")

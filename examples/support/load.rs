@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each load generator uses some of these
 //! The measuring loop the load generators share: `concurrency` tasks send GET requests with
 //! one bearer token over keep-alive until the time is up, and the latencies are summed up.
 
@@ -7,6 +8,10 @@ use std::time::{Duration, Instant};
 
 /// Which address to ask, from the task's number and a counter shared by all tasks.
 pub type Target = Arc<dyn Fn(usize, u64) -> String + Send + Sync>;
+
+/// What to send (a GET of an address, or a POST of a JSON body), from the task's number and
+/// the shared counter.
+pub type Requests = Arc<dyn Fn(usize, u64) -> (String, Option<String>) + Send + Sync>;
 
 /// What one measurement saw.
 pub struct Run {
@@ -41,14 +46,26 @@ impl Run {
     }
 }
 
-/// Sends requests for `seconds` from `concurrency` tasks; a status other than 200 counts as
-/// an error.
+/// Sends GET requests for `seconds` from `concurrency` tasks; a status other than 200 counts
+/// as an error.
 pub async fn run(
     http: &reqwest::Client,
     bearer: &str,
     concurrency: usize,
     seconds: u64,
     target: Target,
+) -> Run {
+    let requests: Requests = Arc::new(move |t, n| (target(t, n), None));
+    run_requests(http, bearer, concurrency, seconds, requests).await
+}
+
+/// As [`run`], for any mix of GETs and JSON POSTs.
+pub async fn run_requests(
+    http: &reqwest::Client,
+    bearer: &str,
+    concurrency: usize,
+    seconds: u64,
+    target: Requests,
 ) -> Run {
     let counter = Arc::new(AtomicU64::new(1));
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -65,9 +82,16 @@ pub async fn run(
                 let mut lat = Vec::new();
                 let mut errors = 0u64;
                 while Instant::now() < deadline {
-                    let url = target(t, counter.fetch_add(1, Ordering::Relaxed));
+                    let (url, body) = target(t, counter.fetch_add(1, Ordering::Relaxed));
+                    let request = match body {
+                        None => http.get(&url),
+                        Some(b) => http
+                            .post(&url)
+                            .header("content-type", "application/json")
+                            .body(b),
+                    };
                     let sent = Instant::now();
-                    match http.get(&url).bearer_auth(&bearer).send().await {
+                    match request.bearer_auth(&bearer).send().await {
                         Ok(r) if r.status() == 200 => {
                             let _ = r.bytes().await;
                         }

@@ -187,7 +187,8 @@ impl App {
                 Decision::Permit,
                 format!(
                     "the role {role} for {} holds every assignable package, {} among them",
-                    party.name, p.urn
+                    named(party),
+                    p.urn
                 ),
             ));
         }
@@ -199,17 +200,18 @@ impl App {
                     Decision::Permit,
                     format!(
                         "the role {role} for {} gives the package {}",
-                        party.name, p.urn
+                        named(party),
+                        p.urn
                     ),
                 ));
             }
         }
         let held = if roles.is_empty() {
-            format!("the person holds no role for {}", party.name)
+            format!("the person holds no role for {}", named(party))
         } else {
             format!(
                 "the person's roles for {} ({}) give none of them",
-                party.name,
+                named(party),
                 roles.join(", ")
             )
         };
@@ -262,8 +264,9 @@ async fn system_user(
                 return Ok(outcome(
                     Decision::NotApplicable,
                     format!(
-                        "system user {id} acts for {} only, not for {}",
-                        su.party_org_no, party.name
+                        "system user {id} acts for its owner {} only, not for {}",
+                        su.party_org_no,
+                        named(party)
                     ),
                 ));
             }
@@ -307,7 +310,7 @@ async fn system_user(
             if !app.store.has_client_delegation(id, party.party_id).await? {
                 return Ok(outcome(
                     Decision::NotApplicable,
-                    format!("{} is not a client of agent system user {id}", party.name),
+                    format!("{} is not a client of agent system user {id}", named(party)),
                 ));
             }
             match first_held(policy, held) {
@@ -315,7 +318,8 @@ async fn system_user(
                     Decision::Permit,
                     format!(
                         "{} is a client of agent system user {id}, which holds the package {}",
-                        party.name, p.urn
+                        named(party),
+                        p.urn
                     ),
                 )),
                 None => Ok(outcome(
@@ -327,6 +331,14 @@ async fn system_user(
                 )),
             }
         }
+    }
+}
+
+/// A party for people: its name and organisation number (a person's identity number stays out).
+fn named(p: &PartyRecord) -> String {
+    match &p.org_no {
+        Some(o) => format!("{} ({o})", p.name),
+        None => p.name.clone(),
     }
 }
 

@@ -89,7 +89,7 @@ engine_tests! {
             ("write", "ske-krav-og-betalinger", org(BAKERY), "Permit", "holds a right"),
             ("read", "skd-skattegrunnlag", org(BAKERY), "Permit", "holds the package urn:altinn:accesspackage:skattegrunnlag"),
             ("read", "skd-mva", org(BAKERY), "NotApplicable", "holds no right on skd-mva"),
-            ("read", "ske-krav-og-betalinger", org(ELECTRIC), "NotApplicable", "acts for 315287138 only"),
+            ("read", "ske-krav-og-betalinger", org(ELECTRIC), "NotApplicable", "acts for its owner 315287138 only, not for Nordlys Elektro AS (312882930)"),
             ("sign", "ske-krav-og-betalinger", org(BAKERY), "NotApplicable", "knows the actions read, write, not 'sign'"),
             ("read", "ske-krav-og-betalinger", json!({"AttributeId": "urn:altinn:partyid", "Value": party}), "Permit", "holds a right"),
             ("read", "no-such-resource", org(BAKERY), "Indeterminate", "no resource 'no-such-resource'"),
