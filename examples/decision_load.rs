@@ -169,7 +169,7 @@ async fn main() {
              INSERT INTO client_delegation (agent_id, client_party, facilitator_party, created_at, created_by) \
              SELECT su.id, c.party_id, su.party_id, 0, 'bench' FROM system_user su \
              JOIN orgs f ON f.party_id = su.party_id JOIN n ON 1 = 1 \
-             JOIN orgs c ON c.rn = (f.rn + n.i - 1) % {orgs} + 1 \
+             JOIN orgs c ON c.rn = (f.rn + n.i) % {orgs} + 1 \
              WHERE su.system_id = '{system_id}' AND su.user_type = 'agent'",
             numbers = numbers.replace("{N}", &clients.to_string()),
         );

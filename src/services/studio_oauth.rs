@@ -34,6 +34,30 @@ const GITEA_SCOPE_CATEGORIES: [&str; 9] = [
     "user",
 ];
 
+/// What a Studio access token may do in the Gitea API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenAccess {
+    /// A token of the platform's own application: what the user may do.
+    Full,
+    /// A token of an application a user registered: only the Gitea scopes granted to it.
+    Scopes(Vec<String>),
+}
+
+impl TokenAccess {
+    /// Whether the token may read (or, with `write`, change) `category` (Gitea's scope
+    /// categories; `write:` includes `read:`, `all` includes everything).
+    pub fn allows(&self, category: &str, write: bool) -> bool {
+        match self {
+            TokenAccess::Full => true,
+            TokenAccess::Scopes(granted) => granted.iter().any(|s| {
+                s == "all"
+                    || *s == format!("write:{category}")
+                    || (!write && *s == format!("read:{category}"))
+            }),
+        }
+    }
+}
+
 /// Whether Studio's provider offers `scope`: an OpenID scope, or one of Gitea's token scopes.
 pub fn is_offered_scope(scope: &str) -> bool {
     SCOPES.contains(&scope)
@@ -571,6 +595,16 @@ impl App {
     }
 
     pub async fn studio_bearer(&self, token: &str) -> Result<Option<Account>, StoreError> {
+        Ok(self.studio_bearer_access(token).await?.map(|(a, _)| a))
+    }
+
+    /// The user a Studio access token speaks for, and what the token may do in the Gitea API:
+    /// everything for the platform's own applications (Altinn Studio), the Gitea scopes the
+    /// user granted for an application a user registered.
+    pub async fn studio_bearer_access(
+        &self,
+        token: &str,
+    ) -> Result<Option<(Account, TokenAccess)>, StoreError> {
         let Ok(caller) = self.verify_issued_by(token, IssuerName::Studio).await else {
             return Ok(None);
         };
@@ -589,7 +623,25 @@ impl App {
         if grant.user_id != user_id {
             return Ok(None);
         }
-        self.store.studio_account(user_id).await
+        let access = match self.store.oauth_app_owner(grant.app_id).await? {
+            None => return Ok(None),
+            Some(None) => TokenAccess::Full,
+            Some(Some(_)) => TokenAccess::Scopes(
+                caller
+                    .claims
+                    .get("scope")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect(),
+            ),
+        };
+        Ok(self
+            .store
+            .studio_account(user_id)
+            .await?
+            .map(|a| (a, access)))
     }
 
     /// OIDC userinfo: Gitea's claims, with `groups` as `org` and `org:team`.

@@ -89,6 +89,18 @@ impl Store {
         Ok(())
     }
 
+    /// The owner of application `id`: `None` when there is no such application, `Some(None)`
+    /// for the platform's own.
+    pub async fn oauth_app_owner(&self, id: i64) -> Result<Option<Option<i64>>, StoreError> {
+        let row = sqlx::query("SELECT owner_id FROM studio_oauth_app WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| r.try_get::<Option<i64>, _>("owner_id"))
+            .transpose()
+            .map_err(StoreError::from)
+    }
+
     pub async fn oauth_app(&self, client_id: &str) -> Result<Option<OauthApp>, StoreError> {
         sqlx::query("SELECT id, client_id, name, secret_hash, redirect_uris, confidential, trusted, owner_id FROM studio_oauth_app WHERE client_id = $1")
             .bind(client_id)

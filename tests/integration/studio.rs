@@ -2084,7 +2084,7 @@ engine_tests! {
         let verifier = "a-verifier-that-is-long-enough-for-pkce-0123456789";
         let challenge = tilgang::secret::pkce_challenge(verifier);
         let authorize = format!(
-            "{}?client_id={client_id}&response_type=code&redirect_uri={}&scope=openid&state=t1&code_challenge={challenge}&code_challenge_method=S256",
+            "{}?client_id={client_id}&response_type=code&redirect_uri={}&scope=openid%20read:user&state=t1&code_challenge={challenge}&code_challenge_method=S256",
             server.url("/studio/login/oauth/authorize"), urlencode(redirect));
         let (_, _, consent) = v.open(&authorize).await;
         assert!(consent.contains("Verktøy"), "the consent page names the application");
@@ -2100,6 +2100,14 @@ engine_tests! {
         let access = res.json::<Value>().await.expect("json")["access_token"].as_str().expect("token").to_owned();
         let me = server.client.get(server.url("/studio/api/v1/user")).bearer_auth(&access).send().await.expect("user");
         assert_eq!(me.status(), 200);
+        // A user's application gets only the Gitea scopes granted to it: read:user does not
+        // change applications or read organisations.
+        let res = server.client.patch(server.url(&format!("/studio/api/v1/user/applications/oauth2/{id}"))).bearer_auth(&access)
+            .json(&json!({"name": "x", "redirect_uris": ["https://evil.example/cb"]})).send().await.expect("patch");
+        assert_eq!(res.status(), 403);
+        assert!(res.json::<Value>().await.expect("json")["message"].as_str().expect("message").contains("write:user"));
+        let res = server.client.get(server.url("/studio/api/v1/user/orgs")).bearer_auth(&access).send().await.expect("orgs");
+        assert_eq!(res.status(), 403);
 
         // A change gives a new secret; the old one stops working.
         let res = api(reqwest::Method::PATCH, &format!("/{id}"), Some(json!({"name": "Verktøy 2", "redirect_uris": [redirect], "confidential_client": true}))).await;

@@ -133,6 +133,29 @@ fn gitea_token(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
+/// The Gitea scope category of an API route and whether the call changes something (as
+/// Gitea's `tokenRequiresScopes`); `None` for routes that need no scope.
+fn scope_category(method: &axum::http::Method, path: &str) -> Option<(&'static str, bool)> {
+    let rest = path.strip_prefix("/studio/api/v1/")?;
+    let category = if rest.starts_with("user/repos") || rest.starts_with("repos") {
+        "repository"
+    } else if rest.starts_with("user/orgs")
+        || rest.starts_with("user/teams")
+        || rest.starts_with("orgs")
+        || rest.starts_with("teams")
+    {
+        "organization"
+    } else if rest.starts_with("admin") {
+        "admin"
+    } else if rest.starts_with("user") {
+        "user"
+    } else {
+        return None;
+    };
+    let write = !matches!(*method, axum::http::Method::GET | axum::http::Method::HEAD);
+    Some((category, write))
+}
+
 /// The authenticated caller: a Studio user, or an operator with a platform token.
 pub enum Caller {
     User(Account),
@@ -177,8 +200,21 @@ impl FromRequestParts<AppState> for Caller {
         let unauthorized = || ApiError(StatusCode::UNAUTHORIZED, "token is required".into());
         let headers: &HeaderMap = &parts.headers;
         let user = if let Some(token) = bearer(headers).or_else(|| gitea_token(headers)) {
-            match state.app.studio_bearer(token).await? {
-                Some(u) => u,
+            match state.app.studio_bearer_access(token).await? {
+                Some((u, access)) => {
+                    if let Some((category, write)) = scope_category(&parts.method, parts.uri.path())
+                        && !access.allows(category, write)
+                    {
+                        let mode = if write { "write" } else { "read" };
+                        return Err(ApiError(
+                            StatusCode::FORBIDDEN,
+                            format!(
+                                "token does not have at least one of required scope(s): [{mode}:{category}]"
+                            ),
+                        ));
+                    }
+                    u
+                }
                 None => {
                     // A platform token with the operator scope works for the admin endpoints.
                     if let Ok(c) = state.app.verify_bearer(token).await
