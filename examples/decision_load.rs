@@ -178,6 +178,15 @@ async fn main() {
                 .execute(store.pool())
                 .await
                 .expect("client delegations");
+            // Each client has the facilitator as its accountant, which gives the package.
+            sqlx::raw_sql(
+                "INSERT INTO party_role (from_party, role, to_party, created_at) \
+                 SELECT client_party, 'regnskapsforer', facilitator_party, 0 FROM client_delegation \
+                 WHERE created_by = 'bench' ON CONFLICT (from_party, role, to_party) DO NOTHING",
+            )
+            .execute(store.pool())
+            .await
+            .expect("client roles");
         }
         println!(
             "stored {standard} standard and {agents} agent system users with {} client delegations in {:.1} s",

@@ -188,8 +188,8 @@ impl Config {
         let decision_max_requests = m.decision_max_requests.parse(|n| {
             n.parse::<usize>()
                 .ok()
-                .filter(|n| (1..=100_000).contains(n))
-                .ok_or_else(|| format!("'{n}' is not a number from 1 to 100000"))
+                .filter(|n| (1..=10_000).contains(n))
+                .ok_or_else(|| format!("'{n}' is not a number from 1 to 10000"))
         })?;
         let decision_audit_rate = m.decision_audit_rate.parse(|r| {
             r.trim()

@@ -33,6 +33,15 @@ impl ClientRelation {
                 .any(|r| CLIENT_ROLES.contains(&r.as_str()))
     }
 
+    /// Whether the relation gives a package with these client roles, or delegated as `urn`.
+    pub fn gives_with(&self, urn: &str, client_roles: &[super::reference::ClientRole]) -> bool {
+        self.delegated.iter().any(|d| d == urn)
+            || self.roles.iter().any(|r| {
+                CLIENT_ROLES.contains(&r.as_str())
+                    && client_roles.iter().any(|c| c.grants(r, &self.org_form))
+            })
+    }
+
     /// Whether the relation gives the package `urn`.
     pub fn gives(&self, urn: &str, catalogue: &[AccessPackage]) -> bool {
         self.delegated.iter().any(|d| d == urn)

@@ -3,6 +3,8 @@
 //! the questions tilgang can answer, and the response as Altinn writes it (camelCase, nulls
 //! kept). Pure: no store, no HTTP.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
@@ -127,9 +129,77 @@ pub struct Individual {
     pub echo: Vec<ResultCategory>,
 }
 
+/// At most this many attributes in one category.
+pub const MAX_ATTRIBUTES: usize = 32;
+/// Longest attribute id, category id or reference id, in bytes.
+pub const MAX_ID_LEN: usize = 256;
+/// Longest attribute value, in bytes.
+pub const MAX_VALUE_LEN: usize = 1024;
+
+/// Why a request is not split into individual requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// More than `max` individual requests or categories of one kind.
+    TooMany,
+    /// Outside the bounds on attributes and ids: where and what.
+    OutOfBounds(String),
+}
+
+/// Checks the bounds that keep a decision call's memory and time proportional to its body.
+fn check_bounds(request: &Request, max: usize) -> Result<(), Refused> {
+    for (kind, cats) in [
+        ("AccessSubject", &request.access_subject),
+        ("Action", &request.action),
+        ("Resource", &request.resource),
+    ] {
+        if cats.len() > max {
+            return Err(Refused::TooMany);
+        }
+        for (i, c) in cats.iter().enumerate() {
+            let at = format!("Request.{kind}[{i}]");
+            if c.id.as_ref().is_some_and(|id| id.len() > MAX_ID_LEN) {
+                return Err(Refused::OutOfBounds(format!(
+                    "{at}.Id is longer than {MAX_ID_LEN} bytes"
+                )));
+            }
+            if c.attribute.len() > MAX_ATTRIBUTES {
+                return Err(Refused::OutOfBounds(format!(
+                    "{at}.Attribute has {} attributes; at most {MAX_ATTRIBUTES}",
+                    c.attribute.len()
+                )));
+            }
+            for (j, a) in c.attribute.iter().enumerate() {
+                let value_len = match &a.value {
+                    Value::String(v) => v.len(),
+                    _ => 0,
+                };
+                if a.attribute_id.len() > MAX_ID_LEN || value_len > MAX_VALUE_LEN {
+                    return Err(Refused::OutOfBounds(format!(
+                        "{at}.Attribute[{j}]: ids are at most {MAX_ID_LEN} bytes, values at most {MAX_VALUE_LEN}"
+                    )));
+                }
+            }
+        }
+    }
+    if let Some(m) = &request.multi_requests {
+        if m.request_reference.len() > max {
+            return Err(Refused::TooMany);
+        }
+        for (i, r) in m.request_reference.iter().enumerate() {
+            if r.reference_id.len() > 8 || r.reference_id.iter().any(|id| id.len() > MAX_ID_LEN) {
+                return Err(Refused::OutOfBounds(format!(
+                    "Request.MultiRequests.RequestReference[{i}]: at most 8 ids of at most {MAX_ID_LEN} bytes"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Splits a request into its individual requests, in the order of `MultiRequests` (two or more
-/// references), or the one request its categories make. `None` when there are more than `max`.
-pub fn individual_requests(request: &Request, max: usize) -> Option<Vec<Individual>> {
+/// references), or the one request its categories make, within the bounds ([`Refused`]).
+pub fn individual_requests(request: &Request, max: usize) -> Result<Vec<Individual>, Refused> {
+    check_bounds(request, max)?;
     let refs = request
         .multi_requests
         .as_ref()
@@ -151,27 +221,38 @@ pub fn individual_requests(request: &Request, max: usize) -> Option<Vec<Individu
             all(&request.action),
             all(&request.resource),
         );
-        return Some(vec![individual(s.first(), a.first(), r.first())]);
+        return Ok(vec![individual(s.first(), a.first(), r.first())]);
     }
-    if refs.len() > max {
-        return None;
-    }
-    let find = |cats: &'_ [Category], ids: &[String]| -> Option<Category> {
+    // Categories by id (the last one wins, as in Altinn).
+    let index = |cats: &[Category]| -> HashMap<String, usize> {
         cats.iter()
-            .rev()
-            .find(|c| c.id.as_ref().is_some_and(|id| ids.contains(id)))
-            .cloned()
+            .enumerate()
+            .filter_map(|(i, c)| c.id.clone().map(|id| (id, i)))
+            .collect()
     };
-    Some(
-        refs.iter()
-            .map(|r| {
-                let s = find(&request.access_subject, &r.reference_id);
-                let a = find(&request.action, &r.reference_id);
-                let res = find(&request.resource, &r.reference_id);
-                individual(s.as_ref(), a.as_ref(), res.as_ref())
-            })
-            .collect(),
-    )
+    let (subjects, actions, resources) = (
+        index(&request.access_subject),
+        index(&request.action),
+        index(&request.resource),
+    );
+    let find =
+        |cats: &'_ [Category], by_id: &HashMap<String, usize>, ids: &[String]| -> Option<usize> {
+            ids.iter()
+                .filter_map(|id| by_id.get(id).copied())
+                .max()
+                .filter(|&i| i < cats.len())
+        };
+    Ok(refs
+        .iter()
+        .map(|r| {
+            let s = find(&request.access_subject, &subjects, &r.reference_id)
+                .map(|i| &request.access_subject[i]);
+            let a = find(&request.action, &actions, &r.reference_id).map(|i| &request.action[i]);
+            let res =
+                find(&request.resource, &resources, &r.reference_id).map(|i| &request.resource[i]);
+            individual(s, a, res)
+        })
+        .collect())
 }
 
 fn individual(
@@ -556,9 +637,22 @@ mod tests {
         assert_eq!(r[1].question.as_ref().unwrap().action, "read");
         assert_eq!(r[2].question.as_ref().unwrap_err().status, STATUS_MISSING);
         let root: RequestRoot = serde_json::from_value(json!({"Request": {"MultiRequests": {"RequestReference": [{"ReferenceId": []}, {"ReferenceId": []}, {"ReferenceId": []}]}}})).unwrap();
-        assert!(
-            individual_requests(&root.request, 2).is_none(),
+        assert_eq!(
+            individual_requests(&root.request, 2).unwrap_err(),
+            Refused::TooMany,
             "over the cap"
+        );
+        let many = vec![json!({"AttributeId": ORG_ID, "Value": "910493353"}); MAX_ATTRIBUTES + 1];
+        let root: RequestRoot =
+            serde_json::from_value(json!({"Request": {"Resource": [{"Attribute": many}]}}))
+                .unwrap();
+        assert!(
+            matches!(individual_requests(&root.request, 2), Err(Refused::OutOfBounds(m)) if m.contains("Request.Resource[0].Attribute has 33"))
+        );
+        let long = "x".repeat(MAX_VALUE_LEN + 1);
+        let root: RequestRoot = serde_json::from_value(json!({"Request": {"Action": [{"Attribute": [{"AttributeId": ACTION_ID, "Value": long}]}]}})).unwrap();
+        assert!(
+            matches!(individual_requests(&root.request, 2), Err(Refused::OutOfBounds(m)) if m.contains("Request.Action[0].Attribute[0]"))
         );
     }
 

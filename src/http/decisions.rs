@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
 
 use crate::domain::xacml::{
-    Decision, DecisionResponse, DecisionResult, RequestRoot, individual_requests,
+    Decision, DecisionResponse, DecisionResult, Refused, RequestRoot, individual_requests,
 };
 use crate::http::AppState;
 use crate::http::auth::{Authorize, Scoped};
@@ -47,10 +47,12 @@ async fn authorize(
         }
     };
     let max = state.app.config.decision_max_requests;
-    let individuals = individual_requests(&root.request, max).ok_or_else(|| {
-        Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large").with_detail(format!(
-            "at most {max} individual requests per call (decision-max-requests); split the MultiRequests"
-        ))
+    let individuals = individual_requests(&root.request, max).map_err(|why| match why {
+        Refused::TooMany => Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large")
+            .with_detail(format!(
+                "at most {max} individual requests (and categories of each kind) per call (decision-max-requests); split the MultiRequests"
+            )),
+        Refused::OutOfBounds(what) => Problem::bad_request(what),
     })?;
     let mut response = Vec::with_capacity(individuals.len());
     for individual in individuals {

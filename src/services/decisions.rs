@@ -313,7 +313,26 @@ async fn system_user(
                     format!("{} is not a client of agent system user {id}", named(party)),
                 ));
             }
-            match first_held(policy, held) {
+            // The client must still give the package: a role ended or a package delegation
+            // withdrawn in the register ends the agent's access with it.
+            let relation = app
+                .store
+                .client_relations(su.party_id, &[party.party_id])
+                .await?
+                .remove(&party.party_id)
+                .unwrap_or_default();
+            let still = |p: &PolicyPackage| held(p) && relation.gives_with(&p.urn, &p.client_roles);
+            if first_held(policy, held).is_some() && first_held(policy, still).is_none() {
+                return Ok(outcome(
+                    Decision::NotApplicable,
+                    format!(
+                        "{} no longer gives {} the packages agent system user {id} holds for this resource (its client role or package delegation ended)",
+                        named(party),
+                        su.party_org_no
+                    ),
+                ));
+            }
+            match first_held(policy, still) {
                 Some(p) => Ok(outcome(
                     Decision::Permit,
                     format!(

@@ -176,6 +176,17 @@ engine_tests! {
         assert!(why.contains("not for it"), "{why}");
         let (got, _) = decide(&s, &pep, one(system_user(&agent), "read", "skd-skattegrunnlag", org(BAKERY))).await;
         assert_eq!(got, "NotApplicable");
+        // The bakery's accountant role for the firm ends in the register: no more Permit, though
+        // the delegation is still there; the role back, the Permit is back.
+        let (bakery, firm) = (party_id(&s, BAKERY).await, party_id(&s, FIRM).await);
+        let mut tx = s.app.store.begin().await.unwrap();
+        assert!(tilgang::store::reference::delete_role(&mut tx, bakery, "regnskapsforer", firm).await.unwrap());
+        tx.commit().await.unwrap();
+        let (got, why) = decide(&s, &pep, mva()).await;
+        assert_eq!(got, "NotApplicable", "{why}");
+        assert!(why.contains("no longer gives"), "{why}");
+        s.import_as_operator(&json!({"roles": [{"role": "regnskapsforer", "from": BAKERY, "to": FIRM}]})).await;
+        assert_eq!(decide(&s, &pep, mva()).await.0, "Permit");
         // The client removed in the portal: the next decision says no.
         assert_eq!(send(&s, reqwest::Method::DELETE, &clients, &write).await.status(), 200);
         let (got, _) = decide(&s, &pep, mva()).await;
@@ -198,6 +209,15 @@ engine_tests! {
         problem(s.post_json(PDP, &pep, &json!([])).await, 400).await;
         let res = s.client.post(s.url(PDP)).bearer_auth(&pep).body("{}").send().await.unwrap();
         assert_eq!(res.status(), 415);
+        // Bounded: 33 attributes in a category, or a value of 2 KiB, is refused by its path.
+        let wide = one(subject("urn:altinn:userid", "1"), "read", "x", org(BAKERY));
+        let mut wide = wide;
+        wide["Request"]["Resource"][0]["Attribute"] = json!(vec![org(BAKERY); 33]);
+        let p = problem(s.post_json(PDP, &pep, &wide).await, 400).await;
+        assert!(p["detail"].as_str().unwrap().contains("Request.Resource[0].Attribute has 33"), "{p}");
+        let long = one(subject("urn:altinn:userid", &"1".repeat(2048)), "read", "x", org(BAKERY));
+        let p = problem(s.post_json(PDP, &pep, &long).await, 400).await;
+        assert!(p["detail"].as_str().unwrap().contains("Request.AccessSubject[0].Attribute[0]"), "{p}");
         let p = problem(s.post_json(&format!("{PDP}?explain=yes"), &pep, &body).await, 400).await;
         assert!(p["detail"].as_str().unwrap().contains("explain"), "{p}");
         // 1,000 multi-requests are answered; 1,001 are refused with 413.
