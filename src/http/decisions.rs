@@ -25,26 +25,27 @@ pub fn routes() -> Router<AppState> {
     )
 }
 
-#[derive(serde::Deserialize)]
-struct ExplainQuery {
-    #[serde(default)]
-    explain: Option<String>,
-}
-
 async fn authorize(
     State(state): State<AppState>,
-    _caller: Scoped<Authorize>,
-    Query(q): Query<ExplainQuery>,
+    caller: Scoped<Authorize>,
+    Query(query): Query<Vec<(String, String)>>,
     ApiJson(root): ApiJson<RequestRoot>,
 ) -> Result<Response, Problem> {
-    let explain = match q.explain.as_deref() {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(other) => {
+    let explain = match query
+        .iter()
+        .filter(|(k, _)| k == "explain")
+        .map(|(_, v)| v.as_str())
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] | ["false"] => false,
+        ["true"] => true,
+        [other] => {
             return Err(Problem::bad_request(format!(
                 "explain must be true or false, not '{other}'"
             )));
         }
+        _ => return Err(Problem::bad_request("give explain once")),
     };
     let max = state.app.config.decision_max_requests;
     let individuals = individual_requests(&root.request, max).map_err(|why| match why {
@@ -54,11 +55,19 @@ async fn authorize(
             )),
         Refused::OutOfBounds(what) => Problem::bad_request(what),
     })?;
+    let asker = state
+        .app
+        .decision_asker(
+            caller.0.consumer_org().as_ref(),
+            caller.0.has_scope(crate::domain::scopes::AUTHORIZE_ADMIN),
+            caller.0.audit_name(),
+        )
+        .await?;
     let mut response = Vec::with_capacity(individuals.len());
     for individual in individuals {
         let mut result = match &individual.question {
             Ok(question) => {
-                let out = state.app.decide(question).await?;
+                let out = state.app.decide(question, &asker).await?;
                 let mut r =
                     DecisionResult::new(out.decision, out.status, out.message, individual.echo);
                 if explain {

@@ -55,6 +55,17 @@ fn indeterminate(message: impl Into<String>) -> Outcome {
     }
 }
 
+/// Who asks for decisions: a resource owner (by its org code) or Altinn's administrators.
+#[derive(Debug, Clone)]
+pub struct Asker {
+    /// The caller's service-owner code (`None`: the caller owns no resource).
+    pub owner_code: Option<String>,
+    /// `altinn:authorization/authorize.admin`: may ask about every resource.
+    pub admin: bool,
+    /// The caller as the audit log names it.
+    pub audit_name: String,
+}
+
 /// How many decisions of each kind were made (for `/metrics`).
 #[derive(Debug, Default)]
 pub struct DecisionCounts([AtomicU64; 4]);
@@ -98,24 +109,52 @@ fn package_list(policy: &ResourcePolicyRow) -> String {
 }
 
 impl App {
-    /// Decides one question, counts it, and audits a sample of decisions.
-    pub async fn decide(&self, q: &Question) -> Result<Outcome, StoreError> {
-        let out = self.evaluate(q).await?;
+    /// Who `org` is as a caller of the decision API.
+    pub async fn decision_asker(
+        &self,
+        org: Option<&crate::domain::OrgNumber>,
+        admin: bool,
+        audit_name: String,
+    ) -> Result<Asker, StoreError> {
+        let owner_code = match org {
+            Some(o) => self.store.service_owner_code(o.as_str()).await?,
+            None => None,
+        };
+        Ok(Asker {
+            owner_code,
+            admin,
+            audit_name,
+        })
+    }
+
+    /// Decides one question for `asker`, counts it, and audits a sample of decisions.
+    pub async fn decide(&self, q: &Question, asker: &Asker) -> Result<Outcome, StoreError> {
+        let out = self.evaluate(q, asker).await?;
         self.decisions.count(out.decision);
         let rate = self.config.decision_audit_rate;
         if rate > 0.0 && rand_unit() < rate {
-            self.audit_decision(q, &out).await?;
+            self.audit_decision(q, &out, asker).await?;
         }
         Ok(out)
     }
 
-    async fn evaluate(&self, q: &Question) -> Result<Outcome, StoreError> {
+    async fn evaluate(&self, q: &Question, asker: &Asker) -> Result<Outcome, StoreError> {
         let Some(policy) = self.store.resource_policy(&q.resource).await? else {
             return Ok(indeterminate(format!(
                 "no resource '{}' is in the resource registry",
                 q.resource
             )));
         };
+        // A resource owner asks about its own resources (Altinn's administrators about any).
+        if let Some(owner) = &policy.owner
+            && !asker.admin
+            && asker.owner_code.as_ref() != Some(owner)
+        {
+            return Ok(indeterminate(format!(
+                "resource '{}' belongs to the service owner '{owner}'; ask with its token",
+                q.resource
+            )));
+        }
         if !policy.actions.contains(&q.action) {
             return Ok(outcome(
                 Decision::NotApplicable,
@@ -221,15 +260,21 @@ impl App {
         ))
     }
 
-    async fn audit_decision(&self, q: &Question, out: &Outcome) -> Result<(), StoreError> {
+    async fn audit_decision(
+        &self,
+        q: &Question,
+        out: &Outcome,
+        asker: &Asker,
+    ) -> Result<(), StoreError> {
         let mut conn = self.store.begin().await?;
         crate::store::audit::record(
             &mut conn,
             &crate::store::audit::AuditEntry {
-                actor: &subject_text(&q.subject),
+                actor: &asker.audit_name,
                 action: "authorization.decision",
                 target: &format!("resource:{}", q.resource),
                 details: serde_json::json!({
+                    "subject": subject_text(&q.subject),
                     "action": q.action,
                     "party": party_text(&q.party),
                     "decision": out.decision.as_str(),

@@ -369,6 +369,11 @@ impl App {
         if let Some(bad) = scopes.iter().find(|s| !is_scope_token(s)) {
             return Err(invalid(format!("'{bad}' is not a scope")));
         }
+        if let Some(own) = scopes.iter().find(|s| s.starts_with("idporten:dcr")) {
+            return Err(invalid(format!(
+                "'{own}' cannot be delegated: the self-service API is for an organisation's own clients"
+            )));
+        }
         scopes.sort();
         scopes.dedup();
         if self.store.organization(&supplier).await?.is_none() {

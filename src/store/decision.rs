@@ -22,6 +22,8 @@ pub struct PolicyPackage {
 
 #[derive(Debug, Clone)]
 pub struct ResourcePolicyRow {
+    /// The service owner's org code, when the resource names one.
+    pub owner: Option<String>,
     pub actions: Vec<String>,
     pub packages: Vec<PolicyPackage>,
 }
@@ -42,7 +44,7 @@ const PARTY_COLUMNS: &str = "party_id, party_uuid, kind, org_no, pid, name, org_
 impl Store {
     pub async fn resource_policy(&self, id: &str) -> Result<Option<ResourcePolicyRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT r.actions AS actions, rp.package AS package, ap.urn AS known, \
+            "SELECT r.owner AS owner, r.actions AS actions, rp.package AS package, ap.urn AS known, \
                ap.is_assignable AS is_assignable, ap.client_roles AS client_roles \
              FROM resource r LEFT JOIN resource_package rp ON rp.resource_id = r.id \
              LEFT JOIN access_package ap ON ap.urn = rp.package WHERE r.id = $1",
@@ -54,6 +56,7 @@ impl Store {
             return Ok(None);
         };
         let mut policy = ResourcePolicyRow {
+            owner: first.try_get("owner")?,
             actions: json_column("actions", &first.try_get::<String, _>("actions")?)?,
             packages: Vec::new(),
         };
@@ -105,8 +108,11 @@ impl Store {
         id: &str,
     ) -> Result<Option<DecisionSystemUser>, StoreError> {
         let Some(row) = sqlx::query(
-            "SELECT user_type, party_id, party_org_no, rights, access_packages, is_deleted \
-             FROM system_user WHERE id = $1",
+            "SELECT su.user_type AS user_type, su.party_id AS party_id, su.party_org_no AS party_org_no, \
+               su.rights AS rights, su.access_packages AS access_packages, \
+               CAST(CASE WHEN su.is_deleted <> 0 OR sr.is_deleted <> 0 THEN 1 ELSE 0 END AS BIGINT) AS is_deleted \
+             FROM system_user su JOIN system_register sr ON sr.internal_id = su.system_internal_id \
+             WHERE su.id = $1",
         )
         .bind(id)
         .fetch_optional(self.pool())
@@ -123,6 +129,7 @@ impl Store {
                 "access_packages",
                 &row.try_get::<String, _>("access_packages")?,
             )?,
+            // A system user of a deleted system acts for no one.
             is_deleted: row.try_get::<i64, _>("is_deleted")? != 0,
         }))
     }

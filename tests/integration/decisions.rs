@@ -100,6 +100,14 @@ engine_tests! {
             assert!(why.contains(words), "{action} {resource}: {why}");
         }
 
+        // A resource owner asks about its own resources only; Altinn's administrators about any.
+        let stranger = s.enterprise_token(ELECTRIC, "altinn:authorization/authorize").await;
+        let (got, why) = decide(&s, &stranger, one(system_user(&su), "read", "ske-krav-og-betalinger", org(BAKERY))).await;
+        assert_eq!(got, "Indeterminate", "{why}");
+        assert!(why.contains("belongs to the service owner 'skd'"), "{why}");
+        let admin = s.enterprise_token(ELECTRIC, "altinn:authorization/authorize.admin").await;
+        assert_eq!(decide(&s, &admin, one(system_user(&su), "read", "ske-krav-og-betalinger", org(BAKERY))).await.0, "Permit");
+
         // Persons: Kari is daglig leder (every assignable package), Siri holds nothing.
         let kari_party = s.app.store.person(&KARI.parse().unwrap()).await.unwrap().unwrap().party_id;
         for (who, resource, want, words) in [
@@ -354,6 +362,12 @@ engine_tests! {
         let mut forged = token.clone();
         forged.replace_range(forged.len() - 4.., "AAAA");
         assert_eq!(call(format!("/api/ske-krav-og-betalinger/{BAKERY}"), Some(forged)).await, 401);
+
+        // The vendor deletes its system: the token it still holds is refused at once.
+        let register = s.enterprise_token(crate::system_users::VENDOR, "altinn:authentication/systemregister.write").await;
+        let res = send(&s, reqwest::Method::DELETE, &format!("/authentication/api/v1/systemregister/vendor/{}", crate::system_users::SYSTEM), &register).await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        assert_eq!(call(format!("/api/ske-krav-og-betalinger/{BAKERY}"), Some(token.clone())).await, 403);
 
         // An agent system user of the accounting firm, and one of its clients.
         let vendor = vendor_with_client_system(&s, "317219253_pep", &[SIGNING]).await;

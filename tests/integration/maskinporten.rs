@@ -888,6 +888,7 @@ engine_tests! {
             (json!({"supplier_orgno": OTHER_ORG, "scopes": [READ]}), "itself"),
             (json!({"supplier_orgno": "310000000", "scopes": [READ]}), "holds no organisation"),
             (json!({"supplier_orgno": VENDOR, "scopes": ["a b"]}), "is not a scope"),
+            (json!({"supplier_orgno": VENDOR, "scopes": ["idporten:dcr.write"]}), "cannot be delegated"),
         ] {
             let p = problem(s.post_json("/selvbetjening/api/v1/delegations", &consumer, &body).await, 400).await;
             assert!(p["detail"].as_str().unwrap().contains(words), "{words}: {p}");

@@ -40,6 +40,11 @@ pub fn routes() -> Router<AppState> {
 
 /// The organisation that owns the caller's clients.
 fn owner(caller: &Caller) -> Result<OrgNumber, Problem> {
+    if caller.claims.contains_key("supplier") {
+        return Err(Problem::forbidden(
+            "a token on another organisation's behalf (it names a supplier) cannot manage that organisation's clients or delegations",
+        ));
+    }
     caller
         .consumer_org()
         .ok_or_else(|| Problem::forbidden("the token names no organisation (consumer claim)"))
