@@ -12,7 +12,10 @@
 //! The action must be one the resource knows. Everything is read at the time of the decision,
 //! so a deleted system user or a removed client is refused by the next decision.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::domain::request::SystemUserType;
 use crate::domain::xacml::{Decision, Party, Question, STATUS_OK, STATUS_PROCESSING, Subject};
@@ -66,6 +69,49 @@ pub struct Asker {
     pub audit_name: String,
 }
 
+/// Resource policies and callers' service-owner codes, kept for [`POLICY_TTL`]: they change only
+/// by import, which clears them in this instance; another instance's import shows within the
+/// TTL. Subjects (system users, delegations, roles) are never cached.
+#[derive(Debug, Default)]
+pub struct PolicyCache {
+    resources: Timed<Option<Arc<ResourcePolicyRow>>>,
+    owners: Timed<Option<String>>,
+}
+
+/// Values by key with the time they were read.
+type Timed<T> = Mutex<HashMap<String, (Instant, T)>>;
+
+pub const POLICY_TTL: Duration = Duration::from_secs(5);
+const POLICY_CACHE_MAX: usize = 10_000;
+
+fn cached<T: Clone>(map: &Timed<T>, key: &str) -> Option<T> {
+    let map = map.lock().ok()?;
+    map.get(key)
+        .filter(|(at, _)| at.elapsed() < POLICY_TTL)
+        .map(|(_, v)| v.clone())
+}
+
+fn keep<T>(map: &Timed<T>, key: &str, value: T) {
+    if let Ok(mut map) = map.lock() {
+        if map.len() >= POLICY_CACHE_MAX {
+            map.clear();
+        }
+        map.insert(key.to_owned(), (Instant::now(), value));
+    }
+}
+
+impl PolicyCache {
+    /// Forgets everything (after an import).
+    pub fn clear(&self) {
+        if let Ok(mut m) = self.resources.lock() {
+            m.clear();
+        }
+        if let Ok(mut m) = self.owners.lock() {
+            m.clear();
+        }
+    }
+}
+
 /// How many decisions of each kind were made (for `/metrics`).
 #[derive(Debug, Default)]
 pub struct DecisionCounts([AtomicU64; 4]);
@@ -117,7 +163,14 @@ impl App {
         audit_name: String,
     ) -> Result<Asker, StoreError> {
         let owner_code = match org {
-            Some(o) => self.store.service_owner_code(o.as_str()).await?,
+            Some(o) => match cached(&self.decision_cache.owners, o.as_str()) {
+                Some(code) => code,
+                None => {
+                    let code = self.store.service_owner_code(o.as_str()).await?;
+                    keep(&self.decision_cache.owners, o.as_str(), code.clone());
+                    code
+                }
+            },
             None => None,
         };
         Ok(Asker {
@@ -139,7 +192,15 @@ impl App {
     }
 
     async fn evaluate(&self, q: &Question, asker: &Asker) -> Result<Outcome, StoreError> {
-        let Some(policy) = self.store.resource_policy(&q.resource).await? else {
+        let policy = match cached(&self.decision_cache.resources, &q.resource) {
+            Some(p) => p,
+            None => {
+                let p = self.store.resource_policy(&q.resource).await?.map(Arc::new);
+                keep(&self.decision_cache.resources, &q.resource, p.clone());
+                p
+            }
+        };
+        let Some(policy) = policy else {
             return Ok(indeterminate(format!(
                 "no resource '{}' is in the resource registry",
                 q.resource

@@ -64,6 +64,8 @@ pub struct App {
     pub jobs: Arc<jobs::JobStats>,
     /// How many decisions of each kind the decision API made.
     pub decisions: Arc<decisions::DecisionCounts>,
+    /// Resource policies and service-owner codes as the decision API reads them.
+    pub decision_cache: Arc<decisions::PolicyCache>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -130,6 +132,7 @@ impl App {
             load: Arc::new(load::Load::for_this_machine()),
             jobs: Arc::new(jobs::JobStats::default()),
             decisions: Arc::new(decisions::DecisionCounts::default()),
+            decision_cache: Arc::new(decisions::PolicyCache::default()),
             limits: Arc::new(studio::RateLimits::default()),
         };
         app.register_embedded_clients().await?;

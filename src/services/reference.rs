@@ -36,7 +36,9 @@ impl App {
         policy: ImportPolicy,
         by: ImportActor<'_>,
     ) -> Result<ImportCounts, ImportError> {
-        super::import::import(&self.store, &self.clock, doc, policy, by).await
+        let counts = super::import::import(&self.store, &self.clock, doc, policy, by).await?;
+        self.decision_cache.clear();
+        Ok(counts)
     }
 
     /// What the operator's overview counts, and every system in the register.
