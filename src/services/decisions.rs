@@ -413,20 +413,18 @@ async fn system_user(
                     ),
                 ));
             }
-            if !app.store.has_client_delegation(id, party.party_id).await? {
+            let Some(relation) = app
+                .store
+                .agent_client(id, su.party_id, party.party_id)
+                .await?
+            else {
                 return Ok(outcome(
                     Decision::NotApplicable,
                     format!("{} is not a client of agent system user {id}", named(party)),
                 ));
-            }
+            };
             // The client must still give the package: a role ended or a package delegation
             // withdrawn in the register ends the agent's access with it.
-            let relation = app
-                .store
-                .client_relations(su.party_id, &[party.party_id])
-                .await?
-                .remove(&party.party_id)
-                .unwrap_or_default();
             let still = |p: &PolicyPackage| held(p) && relation.gives_with(&p.urn, &p.client_roles);
             if first_held(policy, held).is_some() && first_held(policy, still).is_none() {
                 return Ok(outcome(

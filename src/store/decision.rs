@@ -6,6 +6,7 @@ use sqlx::Row;
 
 use super::reference::{PartyRecord, party_from_row};
 use super::{Store, StoreError, json_column};
+use crate::domain::agent::ClientRelation;
 use crate::domain::reference::ClientRole;
 use crate::domain::system::{PackageRef, Right};
 use crate::domain::xacml::Party;
@@ -134,20 +135,52 @@ impl Store {
         }))
     }
 
-    /// Whether the agent system user has the client (a live client delegation).
-    pub async fn has_client_delegation(
+    /// Whether the agent system user has the client (a client delegation), and what the client
+    /// gives the facilitator now (its roles towards it and its direct package delegations), in
+    /// one query.
+    pub async fn agent_client(
         &self,
         agent_id: &str,
-        client_party: i64,
-    ) -> Result<bool, StoreError> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM client_delegation WHERE agent_id = $1 AND client_party = $2",
+        facilitator: i64,
+        client: i64,
+    ) -> Result<Option<ClientRelation>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT CAST(CASE WHEN d.agent_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS delegated, \
+               COALESCE(c.org_form, '') AS org_form, r.role AS role, pd.package AS package \
+             FROM party c \
+             LEFT JOIN client_delegation d ON d.agent_id = $1 AND d.client_party = c.party_id \
+             LEFT JOIN party_role r ON r.from_party = c.party_id AND r.to_party = $2 \
+             LEFT JOIN package_delegation pd ON pd.from_party = c.party_id AND pd.to_party = $2 \
+             WHERE c.party_id = $3",
         )
         .bind(agent_id)
-        .bind(client_party)
-        .fetch_optional(self.pool())
+        .bind(facilitator)
+        .bind(client)
+        .fetch_all(self.pool())
         .await?;
-        Ok(found.is_some())
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        if first.try_get::<i64, _>("delegated")? == 0 {
+            return Ok(None);
+        }
+        let mut relation = ClientRelation {
+            org_form: first.try_get("org_form")?,
+            ..ClientRelation::default()
+        };
+        for row in &rows {
+            if let Some(role) = row.try_get::<Option<String>, _>("role")?
+                && !relation.roles.contains(&role)
+            {
+                relation.roles.push(role);
+            }
+            if let Some(p) = row.try_get::<Option<String>, _>("package")?
+                && !relation.delegated.contains(&p)
+            {
+                relation.delegated.push(p);
+            }
+        }
+        Ok(Some(relation))
     }
 
     /// The roles the person party holds for the organisation party.
