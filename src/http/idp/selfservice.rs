@@ -2,20 +2,22 @@
 //! parties of the embedded ID-porten and Ansattporten with their keys or secrets, and
 //! Maskinporten scope delegations, owned by the organisation of the caller's token.
 
+use std::marker::PhantomData;
+
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use serde_json::Value;
 
 use crate::domain::OrgNumber;
 use crate::http::AppState;
-use crate::http::auth::{DcrRead, DcrWrite, Scoped};
+use crate::http::auth::{DcrRead, DcrWrite, ScopeSet, Scoped};
 use crate::http::problem::{ApiJson, Problem};
 use crate::services::keys::JsonWebKeySet;
 use crate::services::maskinporten::{ClientInput, DelegationInput, SelfServiceError};
-use crate::services::tokens::Caller;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -38,152 +40,109 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// The organisation that owns the caller's clients.
-fn owner(caller: &Caller) -> Result<OrgNumber, Problem> {
-    if caller.claims.contains_key("supplier") {
-        return Err(Problem::forbidden(
-            "a token on another organisation's behalf (it names a supplier) cannot manage that organisation's clients or delegations",
-        ));
+/// The organisation that owns the caller's clients: the consumer of a token with one of `S`'s
+/// scopes. A token on another organisation's behalf (one naming a supplier) speaks for no one
+/// here.
+struct Owner<S: ScopeSet>(OrgNumber, PhantomData<S>);
+
+impl<S: ScopeSet> FromRequestParts<AppState> for Owner<S> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let caller = Scoped::<S>::from_request_parts(parts, state).await?.0;
+        if caller.claims.contains_key("supplier") {
+            return Err(Problem::forbidden(
+                "a token on another organisation's behalf (it names a supplier) cannot manage that organisation's clients or delegations",
+            ));
+        }
+        let org = caller.consumer_org().ok_or_else(|| {
+            Problem::forbidden("the token names no organisation (consumer claim)")
+        })?;
+        Ok(Owner(org, PhantomData))
     }
-    caller
-        .consumer_org()
-        .ok_or_else(|| Problem::forbidden("the token names no organisation (consumer claim)"))
 }
 
-fn problem(e: SelfServiceError) -> Response {
-    match e {
-        SelfServiceError::Invalid(m) => Problem::bad_request(m).into_response(),
-        SelfServiceError::NotFound(_) => Problem::not_found(e.to_string()).into_response(),
-        SelfServiceError::Store(s) => Problem::from(s).into_response(),
+impl From<SelfServiceError> for Problem {
+    fn from(e: SelfServiceError) -> Self {
+        match e {
+            SelfServiceError::Invalid(m) => Problem::bad_request(m),
+            SelfServiceError::NotFound(_) => Problem::not_found(e.to_string()),
+            SelfServiceError::Store(s) => Problem::from(s),
+        }
     }
 }
+
+type Answer = Result<Response, Problem>;
 
 async fn create(
     State(state): State<AppState>,
-    scoped: Scoped<DcrWrite>,
+    Owner(org, _): Owner<DcrWrite>,
     ApiJson(input): ApiJson<ClientInput>,
-) -> Response {
-    let org = match owner(&scoped.0) {
-        Ok(o) => o,
-        Err(p) => return p.into_response(),
-    };
-    match state.app.create_client(&org, input).await {
-        Ok(c) => (StatusCode::CREATED, Json(c)).into_response(),
-        Err(e) => problem(e),
-    }
+) -> Answer {
+    let c = state.app.create_client(&org, input).await?;
+    Ok((StatusCode::CREATED, Json(c)).into_response())
 }
 
-async fn list(State(state): State<AppState>, scoped: Scoped<DcrRead>) -> Response {
-    let org = match owner(&scoped.0) {
-        Ok(o) => o,
-        Err(p) => return p.into_response(),
-    };
-    match state.app.clients_of(&org).await {
-        Ok(list) => Json(list).into_response(),
-        Err(e) => problem(e),
-    }
+async fn list(State(state): State<AppState>, Owner(org, _): Owner<DcrRead>) -> Answer {
+    Ok(Json(state.app.clients_of(&org).await?).into_response())
 }
 
 async fn read(
     State(state): State<AppState>,
-    scoped: Scoped<DcrRead>,
+    Owner(org, _): Owner<DcrRead>,
     Path(client_id): Path<String>,
-) -> Response {
-    let org = match owner(&scoped.0) {
-        Ok(o) => o,
-        Err(p) => return p.into_response(),
-    };
-    match state.app.owned_client(&org, &client_id).await {
-        Ok(c) => Json(c.record()).into_response(),
-        Err(e) => problem(e),
-    }
+) -> Answer {
+    let c = state.app.owned_client(&org, &client_id).await?;
+    Ok(Json(c.record()).into_response())
 }
 
 async fn remove(
     State(state): State<AppState>,
-    scoped: Scoped<DcrWrite>,
+    Owner(org, _): Owner<DcrWrite>,
     Path(client_id): Path<String>,
-) -> Response {
-    let org = match owner(&scoped.0) {
-        Ok(o) => o,
-        Err(p) => return p.into_response(),
-    };
-    match state.app.delete_client(&org, &client_id).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => problem(e),
-    }
+) -> Answer {
+    state.app.delete_client(&org, &client_id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn set_keys(
     State(state): State<AppState>,
-    scoped: Scoped<DcrWrite>,
+    Owner(org, _): Owner<DcrWrite>,
     Path(client_id): Path<String>,
     ApiJson(body): ApiJson<Value>,
-) -> Response {
-    let org = match owner(&scoped.0) {
-        Ok(o) => o,
-        Err(p) => return p.into_response(),
-    };
-    match state.app.set_client_keys(&org, &client_id, &body).await {
-        Ok(keys) => (StatusCode::CREATED, Json(JsonWebKeySet { keys })).into_response(),
-        Err(e) => problem(e),
-    }
+) -> Answer {
+    let keys = state.app.set_client_keys(&org, &client_id, &body).await?;
+    Ok((StatusCode::CREATED, Json(JsonWebKeySet { keys })).into_response())
 }
 
 async fn keys(
     State(state): State<AppState>,
-    scoped: Scoped<DcrRead>,
+    Owner(org, _): Owner<DcrRead>,
     Path(client_id): Path<String>,
-) -> Response {
-    let org = match owner(&scoped.0) {
-        Ok(o) => o,
-        Err(p) => return p.into_response(),
-    };
-    match state.app.client_keys_of(&org, &client_id).await {
-        Ok(keys) => Json(JsonWebKeySet { keys }).into_response(),
-        Err(e) => problem(e),
-    }
+) -> Answer {
+    let keys = state.app.client_keys_of(&org, &client_id).await?;
+    Ok(Json(JsonWebKeySet { keys }).into_response())
 }
 
 async fn new_secret(
     State(state): State<AppState>,
-    scoped: Scoped<DcrWrite>,
+    Owner(org, _): Owner<DcrWrite>,
     Path(client_id): Path<String>,
-) -> Response {
-    let org = match owner(&scoped.0) {
-        Ok(o) => o,
-        Err(p) => return p.into_response(),
-    };
-    match state.app.rotate_client_secret(&org, &client_id).await {
-        Ok(c) => Json(c).into_response(),
-        Err(e) => problem(e),
-    }
+) -> Answer {
+    Ok(Json(state.app.rotate_client_secret(&org, &client_id).await?).into_response())
 }
 
 async fn delegate(
     State(state): State<AppState>,
-    scoped: Scoped<DcrWrite>,
+    Owner(org, _): Owner<DcrWrite>,
     ApiJson(input): ApiJson<DelegationInput>,
-) -> Response {
-    let org = match owner(&scoped.0) {
-        Ok(o) => o,
-        Err(p) => return p.into_response(),
-    };
-    match state.app.delegate_mp_scopes(&org, input).await {
-        Ok(list) => (StatusCode::CREATED, Json(list)).into_response(),
-        Err(e) => problem(e),
-    }
+) -> Answer {
+    let list = state.app.delegate_mp_scopes(&org, input).await?;
+    Ok((StatusCode::CREATED, Json(list)).into_response())
 }
 
-async fn delegations(State(state): State<AppState>, scoped: Scoped<DcrRead>) -> Response {
-    let org = match owner(&scoped.0) {
-        Ok(o) => o,
-        Err(p) => return p.into_response(),
-    };
-    match state.app.mp_delegations(&org).await {
-        Ok(lists) => Json(lists).into_response(),
-        Err(e) => problem(e),
-    }
+async fn delegations(State(state): State<AppState>, Owner(org, _): Owner<DcrRead>) -> Answer {
+    Ok(Json(state.app.mp_delegations(&org).await?).into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -194,23 +153,17 @@ struct WithdrawQuery {
 
 async fn withdraw(
     State(state): State<AppState>,
-    scoped: Scoped<DcrWrite>,
+    Owner(org, _): Owner<DcrWrite>,
     Query(q): Query<WithdrawQuery>,
-) -> Response {
-    let org = match owner(&scoped.0) {
-        Ok(o) => o,
-        Err(p) => return p.into_response(),
-    };
+) -> Answer {
     let (Some(supplier), Some(scope)) = (q.supplier_orgno, q.scope) else {
-        return Problem::bad_request("name the delegation: ?supplier_orgno=…&scope=…")
-            .into_response();
+        return Err(Problem::bad_request(
+            "name the delegation: ?supplier_orgno=…&scope=…",
+        ));
     };
-    match state
+    state
         .app
         .withdraw_mp_delegation(&org, &supplier, &scope)
-        .await
-    {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => problem(e),
-    }
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
