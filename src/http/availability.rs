@@ -3,7 +3,6 @@
 //! instead of each waiting for the pool's time-out. Liveness and metrics still answer.
 
 use axum::extract::{FromRequestParts, Request};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
@@ -20,12 +19,7 @@ pub async fn require_database(state: &AppState, req: Request) -> Result<Request,
     {
         return Ok(req);
     }
-    let wants_page = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
-    if wants_page {
+    if super::html::wants_page(req.headers()) {
         let (mut parts, _) = req.into_parts();
         let lang = match Lang::from_request_parts(&mut parts, state).await {
             Ok(l) => l,

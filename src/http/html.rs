@@ -106,7 +106,73 @@ texts! {
             "Test instance: every person and organisation here is synthetic (fictional).",
         ],
         switch_language: ["Språk", "Språk", "Language"],
+        not_found: ["Fant ikke siden", "Fann ikkje sida", "Page not found"],
+        not_found_text: [
+            "Det finnes ingen side på denne adressen. Sjekk at adressen er riktig, eller gå til forsiden.",
+            "Det finst inga side på denne adressa. Sjekk at adressa er rett, eller gå til framsida.",
+            "There is no page at this address. Check that the address is right, or go to the front page.",
+        ],
+        front_page: ["Til forsiden", "Til framsida", "To the front page"],
     }
+}
+
+/// Whether the request comes from a browser that wants a page (`Accept: text/html`).
+pub fn wants_page(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+/// The answer for an address nothing answers: a page in the person's language for browsers, a
+/// problem document for API clients.
+pub async fn not_found(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    lang: Lang,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if !wants_page(&headers) {
+        return crate::http::problem::Problem::not_found(
+            "there is nothing at this address; see /docs for the API",
+        )
+        .into_response();
+    }
+    let t = FrameTexts::of(lang);
+    message(
+        &state,
+        lang,
+        StatusCode::NOT_FOUND,
+        t.not_found,
+        t.not_found_text,
+        vec![Link::new("/", t.front_page)],
+    )
+}
+
+/// Keeps no copy of any page answered to a signed-in browser (a session cookie on the request),
+/// so that an organisation's data is not readable from the back/forward cache after log-out.
+pub async fn no_store_when_signed_in(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let signed_in = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|c| c.trim_start().starts_with("tilgang_session="));
+    let mut response = next.run(req).await;
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if signed_in && is_page {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 /// What the layout (`templates/layout.html`) needs from every page: the language, the title,

@@ -56,15 +56,14 @@ pub fn router(app: App) -> Router {
         started: Instant::now(),
     };
     routes(state.app.config.profile)
-        .fallback(|| async {
-            Problem::not_found("there is nothing at this address; see /docs for the API")
-        })
+        .fallback(html::not_found)
         .method_not_allowed_fallback(|| async {
             Problem::new(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
                 .with_detail("this address does not answer that method; see /docs")
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(input::reject_nul))
+        .layer(middleware::from_fn(html::no_store_when_signed_in))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }

@@ -133,6 +133,8 @@ async fn approve_a_system_user_request_in_the_browser() {
     browser.click_css("button[value=approve]").await;
     browser.wait_text("Systemtilgangen er godkjent").await;
     browser.screenshot("approval-receipt").await;
+    // The receipt stays until the person goes on (WCAG 2.2.1: no page leaves by itself).
+    browser.click_css("#continue").await;
     browser.wait_url(|u| u.ends_with("from=vendor")).await;
 
     let status: Value = s

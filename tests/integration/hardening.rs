@@ -474,3 +474,28 @@ async fn a_write_while_another_process_holds_sqlite_is_503() {
     );
     s.stop().await;
 }
+
+engine_tests! {
+    /// Issue 17: an unknown address is a page in the person's language for a browser and a
+    /// problem document for an API client; a signed-in person's pages are never stored.
+    async fn unknown_addresses_and_signed_in_pages(engine: Engine) {
+        let s = TestServer::start(engine).await;
+        let page = s.client.get(s.url("/accessmanagement/ui/nothing-here")).header("accept", "text/html,application/xhtml+xml").send().await.unwrap();
+        assert_eq!(page.status(), 404);
+        assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Fant ikke siden") && html.contains("href=\"/\""), "{html}");
+        let english = s.client.get(s.url("/nothing-here?lang=en")).header("accept", "text/html").send().await.unwrap();
+        assert!(english.text().await.unwrap().contains("Page not found"));
+        let api = s.client.get(s.url("/authentication/api/v1/nothing")).send().await.unwrap();
+        assert_eq!(api.status(), 404);
+        assert_eq!(api.headers()["content-type"], "application/problem+json");
+
+        let cookie = s.login_as(crate::system_users::KARI).await;
+        for path in ["/", "/accessmanagement/ui/systemuser/?org=315287138", "/nothing-here"] {
+            let res = s.browser.get(s.url(path)).header("cookie", &cookie).header("accept", "text/html").send().await.unwrap();
+            assert_eq!(res.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "{path}");
+        }
+        s.stop().await;
+    }
+}
