@@ -172,6 +172,11 @@ texts! {
         substantial: ["betydelig", "betydeleg", "substantial"],
         log_out: ["Logg ut", "Logg ut", "Log out"],
         not_logged_in: ["Du er ikke logget inn", "Du er ikkje logga inn", "You are not logged in"],
+        session_gone: [
+            "Innloggingen din er utløpt, så ingenting ble gjort. Logg inn igjen, så kommer du tilbake til siden du var på.",
+            "Innlogginga di har gått ut, så ingenting vart gjort. Logg inn igjen, så kjem du tilbake til sida du var på.",
+            "Your log-in has expired, so nothing was done. Log in again and you come back to the page you were on.",
+        ],
         log_in_for: [
             "Logg inn for å se og godkjenne systemtilganger, eller for å bruke Altinn Studio.",
             "Logg inn for å sjå og godkjenne systemtilgangar, eller for å bruke Altinn Studio.",
@@ -464,10 +469,35 @@ pub fn checked_form<T: CsrfForm>(
     session: Option<(String, WebSession)>,
     form: Result<Form<T>, FormRejection>,
 ) -> Result<(WebSession, T), Response> {
+    checked_form_back(state, lang, session, form, |_| "/".to_owned())
+}
+
+/// As [`checked_form`]; when the session is gone, the page links to a new log-in that comes
+/// back to `back(form)` (the page the form was on), instead of a reload that posts again.
+#[allow(clippy::result_large_err)]
+pub fn checked_form_back<T: CsrfForm>(
+    state: &AppState,
+    lang: Lang,
+    session: Option<(String, WebSession)>,
+    form: Result<Form<T>, FormRejection>,
+    back: impl FnOnce(&T) -> String,
+) -> Result<(WebSession, T), Response> {
     let t = LoginTexts::of(lang);
     let refuse = |status, title| Err(message_page(lang, state, status, title, t.reload, None));
     let Some((_, session)) = session else {
-        return refuse(StatusCode::UNAUTHORIZED, t.not_logged_in);
+        let to = form
+            .as_ref()
+            .map_or_else(|_| "/".to_owned(), |Form(f)| back(f));
+        let again =
+            crate::services::studio_oauth::with_query("/auth/login/idporten", &[("goto", &to)]);
+        return Err(message_page(
+            lang,
+            state,
+            StatusCode::UNAUTHORIZED,
+            t.not_logged_in,
+            t.session_gone,
+            Some(&again),
+        ));
     };
     let Ok(Form(form)) = form else {
         return refuse(StatusCode::BAD_REQUEST, t.invalid_form);

@@ -491,6 +491,21 @@ engine_tests! {
         assert_eq!(api.status(), 404);
         assert_eq!(api.headers()["content-type"], "application/problem+json");
 
+        // A session gone at "Godkjenn": nothing is done, and the page leads to a new log-in
+        // that comes back to the request (not a reload that posts again).
+        for (path, page) in [
+            ("/accessmanagement/ui/systemuser/request/decide", "/accessmanagement/ui/systemuser/request"),
+            ("/accessmanagement/ui/systemuser/agentrequest/decide", "/accessmanagement/ui/systemuser/agentrequest"),
+            ("/accessmanagement/ui/systemuser/changerequest/decide", "/accessmanagement/ui/systemuser/changerequest"),
+        ] {
+            let res = s.browser.post(s.url(path)).form(&[("id", "abc-123"), ("csrf", "x"), ("decision", "approve")]).send().await.unwrap();
+            assert_eq!(res.status(), 401, "{path}");
+            let html = res.text().await.unwrap();
+            let again = format!("/auth/login/idporten?goto={}", page.replace('/', "%2F") + "%3Fid%3Dabc-123");
+            assert!(html.contains(&again), "{path}: {html}");
+            assert!(html.contains("ingenting ble gjort"), "{path}");
+        }
+
         let cookie = s.login_as(crate::system_users::KARI).await;
         for path in ["/", "/accessmanagement/ui/systemuser/?org=315287138", "/nothing-here"] {
             let res = s.browser.get(s.url(path)).header("cookie", &cookie).header("accept", "text/html").send().await.unwrap();

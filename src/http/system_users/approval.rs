@@ -16,7 +16,8 @@ use crate::domain::problem_codes as codes;
 use crate::domain::request::{RequestStatus, SystemUserType};
 use crate::http::AppState;
 use crate::http::html::{Frame, Lang, Link, PageResult, message, private, render, texts};
-use crate::http::login::{MaybeSession, checked_form, csrf_forms};
+use crate::http::login::{MaybeSession, checked_form_back, csrf_forms};
+use crate::services::studio_oauth::with_query;
 use crate::services::system_user_queries::Standing;
 use crate::services::system_users::RequestRecord;
 use crate::services::system_users::SuError;
@@ -35,7 +36,7 @@ pub fn routes_of<K: Kind>() -> Router<AppState> {
     Router::new()
         .route(page, get(show::<K>))
         .route(&format!("{page}/decide"), post(decide::<K>))
-        .route(&format!("{page}/escalate"), post(escalate))
+        .route(&format!("{page}/escalate"), post(escalate::<K>))
 }
 
 pub fn routes() -> Router<AppState> {
@@ -317,7 +318,9 @@ async fn decide<K: Kind>(
     MaybeSession(session): MaybeSession,
     form: Result<Form<DecideForm>, FormRejection>,
 ) -> PageResult {
-    let (session, form) = checked_form(&state, lang, session, form)?;
+    let (session, form) = checked_form_back(&state, lang, session, form, |f| {
+        with_query(page_of(K::KIND), &[("id", &f.id)])
+    })?;
     let t = ApprovalTexts::of(lang);
     let approve = match form.decision.as_str() {
         "approve" => true,
@@ -374,13 +377,15 @@ struct EscalateForm {
     csrf: String,
 }
 
-async fn escalate(
+async fn escalate<K: Kind>(
     State(state): State<AppState>,
     lang: Lang,
     MaybeSession(session): MaybeSession,
     form: Result<Form<EscalateForm>, FormRejection>,
 ) -> PageResult {
-    let (session, form) = checked_form(&state, lang, session, form)?;
+    let (session, form) = checked_form_back(&state, lang, session, form, |f| {
+        with_query(page_of(K::KIND), &[("id", &f.id)])
+    })?;
     let t = ApprovalTexts::of(lang);
     match state.app.escalate_request(&session.pid, &form.id).await {
         Ok(true) => Ok(note(

@@ -17,7 +17,7 @@ use crate::domain::problem_codes as codes;
 use crate::domain::request::RequestStatus;
 use crate::http::AppState;
 use crate::http::html::{Frame, Lang, PageResult, private, render, texts};
-use crate::http::login::{MaybeSession, checked_form, csrf_forms};
+use crate::http::login::{MaybeSession, checked_form_back, csrf_forms};
 use crate::services::system_users::SuError;
 use crate::services::system_users::changes::ChangeRequestRecord;
 
@@ -219,7 +219,9 @@ async fn decide(
     MaybeSession(session): MaybeSession,
     form: Result<Form<DecideForm>, FormRejection>,
 ) -> PageResult {
-    let (session, form) = checked_form(&state, lang, session, form)?;
+    let (session, form) = checked_form_back(&state, lang, session, form, |f| {
+        crate::services::studio_oauth::with_query(PAGE, &[("id", &f.id)])
+    })?;
     let t = ChangeTexts::of(lang);
     let approve = match form.decision.as_str() {
         "approve" => true,
