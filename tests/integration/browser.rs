@@ -349,6 +349,7 @@ engine_tests! {
         b.screenshot("change-request").await;
         b.click_css("button[value=approve]").await;
         b.wait_text("Endringen er godkjent").await;
+        b.click_css("#continue").await;
         b.wait_url(|u| u.ends_with("from=vendor")).await;
 
         let (ok, out) = run_script(&s, "vendor_change.py", &state, "status").await;
@@ -395,6 +396,7 @@ engine_tests! {
         b.screenshot("agent-request").await;
         b.click_css("button[value=approve]").await;
         b.wait_text("Systemtilgangen er godkjent").await;
+        b.click_css("#continue").await;
         b.wait_url(|u| u.ends_with("from=vendor")).await;
         let (ok, out) = run_script(&s, "vendor_agent.py", &state, "status").await;
         assert!(ok && out.trim() == "Accepted", "{out}");

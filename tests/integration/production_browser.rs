@@ -98,6 +98,7 @@ async fn a_daglig_leder_approves_a_request_through_an_independent_openid_provide
     browser.screenshot("production-approval-request").await;
     browser.click_css("button[value=approve]").await;
     browser.wait_text("Systemtilgangen er godkjent").await;
+    browser.click_css("#continue").await;
     browser.wait_url(|u| u.ends_with("from=vendor")).await;
 
     let status: Value = s
