@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
 
 use crate::domain::xacml::{
-    Decision, DecisionResponse, DecisionResult, Refused, RequestRoot, individual_requests,
+    DecisionResponse, DecisionResult, Refused, RequestRoot, individual_requests,
 };
 use crate::http::AppState;
 use crate::http::auth::{Authorize, Scoped};
@@ -65,32 +65,14 @@ async fn authorize(
         .await?;
     let mut response = Vec::with_capacity(individuals.len());
     for individual in individuals {
-        let mut result = match &individual.question {
-            Ok(question) => {
-                let out = state.app.decide(question, &asker).await?;
-                let mut r =
-                    DecisionResult::new(out.decision, out.status, out.message, individual.echo);
-                if explain {
-                    r.explanation = Some(out.explanation);
-                }
-                r
-            }
-            Err(why) => {
-                state.app.decisions.count(Decision::Indeterminate);
-                let mut r = DecisionResult::new(
-                    Decision::Indeterminate,
-                    why.status,
-                    Some(why.message.clone()),
-                    individual.echo,
-                );
-                if explain {
-                    r.explanation = Some(why.message.clone());
-                }
-                r
-            }
+        let out = match &individual.question {
+            Ok(question) => state.app.decide(question, &asker).await?,
+            Err(why) => state.app.unanswerable(why),
         };
-        if result.decision != Decision::Indeterminate {
-            result.status.status_message = None;
+        let mut result =
+            DecisionResult::new(out.decision, out.status, out.message, individual.echo);
+        if explain {
+            result.explanation = Some(out.explanation);
         }
         response.push(result);
     }

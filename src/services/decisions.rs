@@ -180,6 +180,17 @@ impl App {
         })
     }
 
+    /// The Indeterminate of a request that is no question (counted like every decision).
+    pub fn unanswerable(&self, why: &crate::domain::xacml::Unanswerable) -> Outcome {
+        self.decisions.count(Decision::Indeterminate);
+        Outcome {
+            decision: Decision::Indeterminate,
+            status: why.status,
+            message: Some(why.message.clone()),
+            explanation: why.message.clone(),
+        }
+    }
+
     /// Decides one question for `asker`, counts it, and audits a sample of decisions.
     pub async fn decide(&self, q: &Question, asker: &Asker) -> Result<Outcome, StoreError> {
         let out = self.evaluate(q, asker).await?;

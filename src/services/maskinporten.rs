@@ -274,52 +274,50 @@ impl Owned {
 /// Checks a key set for a client: RSA signing keys of at least 2048 bits, public parts only,
 /// each with a distinct `kid`; returns them by `kid`, cleaned of unknown members.
 fn checked_keys(jwks: &Value) -> Result<Vec<(String, Value)>, SelfServiceError> {
-    {
-        let keys = jwks
-            .get("keys")
-            .and_then(Value::as_array)
-            .ok_or_else(|| invalid("the body must be {\"keys\": [JWK, …]}"))?;
-        if keys.is_empty() || keys.len() > MAX_KEYS_PER_CLIENT {
-            return Err(invalid(format!("give 1 to {MAX_KEYS_PER_CLIENT} keys")));
-        }
-        let mut stored: Vec<(String, Value)> = Vec::new();
-        for (i, jwk) in keys.iter().enumerate() {
-            let at = |m: &str| invalid(format!("keys[{i}]: {m}"));
-            let public = RsaVerifyingKey::from_jwk(jwk)
-                .ok_or_else(|| at("must be an RSA key (kty RSA) with base64url n and e"))?;
-            let kid = jwk
-                .get("kid")
-                .and_then(Value::as_str)
-                .filter(|k| !k.is_empty() && k.len() <= 200)
-                .ok_or_else(|| at("needs a kid of 1 to 200 characters"))?;
-            if ["d", "p", "q", "dp", "dq", "qi"]
-                .iter()
-                .any(|f| jwk.get(f).is_some())
-            {
-                return Err(at("holds a private key; send only the public key"));
-            }
-            if public.n.len() * 8 < 2048 {
-                return Err(at("is shorter than 2048 bits"));
-            }
-            if jwk
-                .get("use")
-                .and_then(Value::as_str)
-                .is_some_and(|u| u != "sig")
-            {
-                return Err(at("must be for signing (use: sig)"));
-            }
-            if stored.iter().any(|(k, _)| k == kid) {
-                return Err(at(&format!("kid '{kid}' appears twice")));
-            }
-            let mut clean = public.jwk();
-            clean["kid"] = json!(kid);
-            if let Some(alg) = jwk.get("alg") {
-                clean["alg"] = alg.clone();
-            }
-            stored.push((kid.to_owned(), clean));
-        }
-        Ok(stored)
+    let keys = jwks
+        .get("keys")
+        .and_then(Value::as_array)
+        .ok_or_else(|| invalid("the body must be {\"keys\": [JWK, …]}"))?;
+    if keys.is_empty() || keys.len() > MAX_KEYS_PER_CLIENT {
+        return Err(invalid(format!("give 1 to {MAX_KEYS_PER_CLIENT} keys")));
     }
+    let mut stored: Vec<(String, Value)> = Vec::new();
+    for (i, jwk) in keys.iter().enumerate() {
+        let at = |m: &str| invalid(format!("keys[{i}]: {m}"));
+        let public = RsaVerifyingKey::from_jwk(jwk)
+            .ok_or_else(|| at("must be an RSA key (kty RSA) with base64url n and e"))?;
+        let kid = jwk
+            .get("kid")
+            .and_then(Value::as_str)
+            .filter(|k| !k.is_empty() && k.len() <= 200)
+            .ok_or_else(|| at("needs a kid of 1 to 200 characters"))?;
+        if ["d", "p", "q", "dp", "dq", "qi"]
+            .iter()
+            .any(|f| jwk.get(f).is_some())
+        {
+            return Err(at("holds a private key; send only the public key"));
+        }
+        if public.n.len() * 8 < 2048 {
+            return Err(at("is shorter than 2048 bits"));
+        }
+        if jwk
+            .get("use")
+            .and_then(Value::as_str)
+            .is_some_and(|u| u != "sig")
+        {
+            return Err(at("must be for signing (use: sig)"));
+        }
+        if stored.iter().any(|(k, _)| k == kid) {
+            return Err(at(&format!("kid '{kid}' appears twice")));
+        }
+        let mut clean = public.jwk();
+        clean["kid"] = json!(kid);
+        if let Some(alg) = jwk.get("alg") {
+            clean["alg"] = alg.clone();
+        }
+        stored.push((kid.to_owned(), clean));
+    }
+    Ok(stored)
 }
 
 // ---------------------------------------------------------------------------------------------

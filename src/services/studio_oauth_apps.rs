@@ -8,7 +8,8 @@ use super::App;
 use crate::secret;
 use crate::services::studio_directory::Account;
 use crate::store::StoreError;
-use crate::store::studio_oauth::{UserApp, UserAppSpec};
+pub use crate::store::studio_oauth::UserApp;
+use crate::store::studio_oauth::UserAppSpec;
 
 /// At most this many applications per user.
 pub const MAX_APPS_PER_USER: i64 = 50;
@@ -79,9 +80,21 @@ fn checked(input: &AppInput) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Gitea's prefix for OAuth2 client secrets.
-fn new_secret() -> String {
-    format!("gto_{}", secret::random_token())
+/// A checked application and a new secret for it (Gitea's `gto_` prefix) with its hash.
+fn prepared(input: &AppInput) -> Result<(String, String), AppError> {
+    checked(input)?;
+    let client_secret = format!("gto_{}", secret::random_token());
+    let hash = secret::hash(&client_secret);
+    Ok((client_secret, hash))
+}
+
+fn spec<'a>(input: &'a AppInput, secret_hash: &'a str) -> UserAppSpec<'a> {
+    UserAppSpec {
+        name: input.name.trim(),
+        redirect_uris: &input.redirect_uris,
+        confidential: input.confidential_client,
+        secret_hash,
+    }
 }
 
 impl App {
@@ -90,21 +103,13 @@ impl App {
         owner: &Account,
         input: &AppInput,
     ) -> Result<(UserApp, String), AppError> {
-        checked(input)?;
-        let client_secret = new_secret();
-        let hash = secret::hash(&client_secret);
-        let spec = UserAppSpec {
-            name: input.name.trim(),
-            redirect_uris: &input.redirect_uris,
-            confidential: input.confidential_client,
-            secret_hash: &hash,
-        };
+        let (client_secret, hash) = prepared(input)?;
         let app = self
             .store
             .insert_user_app(
                 owner.id,
                 &Uuid::new_v4().to_string(),
-                &spec,
+                &spec(input, &hash),
                 MAX_APPS_PER_USER,
                 self.clock.now(),
             )
@@ -131,18 +136,10 @@ impl App {
         id: i64,
         input: &AppInput,
     ) -> Result<(UserApp, String), AppError> {
-        checked(input)?;
-        let client_secret = new_secret();
-        let hash = secret::hash(&client_secret);
-        let spec = UserAppSpec {
-            name: input.name.trim(),
-            redirect_uris: &input.redirect_uris,
-            confidential: input.confidential_client,
-            secret_hash: &hash,
-        };
+        let (client_secret, hash) = prepared(input)?;
         if !self
             .store
-            .update_user_app(owner.id, id, &spec, self.clock.now())
+            .update_user_app(owner.id, id, &spec(input, &hash), self.clock.now())
             .await?
         {
             return Err(AppError::NotFound);

@@ -397,6 +397,29 @@ pub struct UserAppSpec<'a> {
     pub secret_hash: &'a str,
 }
 
+/// Audits a change by `owner` to its application `id`.
+async fn audit_app(
+    conn: &mut super::Conn,
+    owner: i64,
+    action: &str,
+    id: i64,
+    details: serde_json::Value,
+    now: Micros,
+) -> Result<(), StoreError> {
+    super::audit::record(
+        conn,
+        &super::audit::AuditEntry {
+            actor: &format!("studio-user:{owner}"),
+            action,
+            target: &format!("oauth-app:{id}"),
+            details,
+            trace_id: None,
+        },
+        now,
+    )
+    .await
+}
+
 const USER_APP_SELECT: &str = "SELECT id, client_id, name, secret_hash, redirect_uris, confidential, trusted, owner_id, created_at \
      FROM studio_oauth_app";
 
@@ -445,15 +468,12 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get("id")?;
-        super::audit::record(
+        audit_app(
             &mut tx,
-            &super::audit::AuditEntry {
-                actor: &format!("studio-user:{owner}"),
-                action: "studio.oauth_app.create",
-                target: &format!("oauth-app:{id}"),
-                details: serde_json::json!({"name": spec.name, "redirect_uris": spec.redirect_uris}),
-                trace_id: None,
-            },
+            owner,
+            "studio.oauth_app.create",
+            id,
+            serde_json::json!({"name": spec.name, "redirect_uris": spec.redirect_uris}),
             now,
         )
         .await?;
@@ -510,15 +530,12 @@ impl Store {
         .rows_affected()
             == 1;
         if found {
-            super::audit::record(
+            audit_app(
                 &mut tx,
-                &super::audit::AuditEntry {
-                    actor: &format!("studio-user:{owner}"),
-                    action: "studio.oauth_app.update",
-                    target: &format!("oauth-app:{id}"),
-                    details: serde_json::json!({"name": spec.name, "redirect_uris": spec.redirect_uris}),
-                    trace_id: None,
-                },
+                owner,
+                "studio.oauth_app.update",
+                id,
+                serde_json::json!({"name": spec.name, "redirect_uris": spec.redirect_uris}),
                 now,
             )
             .await?;
@@ -561,15 +578,12 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        super::audit::record(
+        audit_app(
             &mut tx,
-            &super::audit::AuditEntry {
-                actor: &format!("studio-user:{owner}"),
-                action: "studio.oauth_app.delete",
-                target: &format!("oauth-app:{id}"),
-                details: serde_json::json!({}),
-                trace_id: None,
-            },
+            owner,
+            "studio.oauth_app.delete",
+            id,
+            serde_json::json!({}),
             now,
         )
         .await?;

@@ -308,7 +308,10 @@ pub struct OAuth2Application {
 }
 
 impl OAuth2Application {
-    pub fn of(a: &crate::store::studio_oauth::UserApp, client_secret: Option<String>) -> Self {
+    pub fn of(
+        a: &crate::services::studio_oauth_apps::UserApp,
+        client_secret: Option<String>,
+    ) -> Self {
         OAuth2Application {
             id: a.app.id,
             name: a.app.name.clone(),
