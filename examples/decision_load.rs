@@ -7,7 +7,10 @@
 //!
 //! Usage: cargo run --release --example decision_load -- URL DATABASE_URL
 //!        [--standard 100000] [--agents 1000] [--clients 1000] [--seconds 10] [--concurrency 16]
-//! The server must run in the local profile on DATABASE_URL, with the demo data.
+//!        [--churn 0]
+//! The server must run in the local profile on DATABASE_URL, with the demo data. `--churn N`
+//! changes a party's row N times a second while measuring (another process's commit, which
+//! starts the server's decision cache over each time).
 
 #[path = "support/load.rs"]
 mod load;
@@ -33,8 +36,8 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let url = args.next().expect("URL of the running server");
     let db_url = args.next().expect("the server's database URL");
-    let (mut standard, mut agents, mut clients, mut seconds, mut concurrency) =
-        (100_000u64, 1_000u64, 1_000u64, 10u64, 16u64);
+    let (mut standard, mut agents, mut clients, mut seconds, mut concurrency, mut churn) =
+        (100_000u64, 1_000u64, 1_000u64, 10u64, 16u64, 0u64);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--standard" => standard = option(&mut args, "--standard"),
@@ -42,6 +45,7 @@ async fn main() {
             "--clients" => clients = option(&mut args, "--clients"),
             "--seconds" => seconds = option(&mut args, "--seconds"),
             "--concurrency" => concurrency = option(&mut args, "--concurrency"),
+            "--churn" => churn = option(&mut args, "--churn"),
             other => panic!("unknown option {other}"),
         }
     }
@@ -209,7 +213,19 @@ async fn main() {
     .fetch_all(store.pool())
     .await
     .expect("client delegations");
-    store.close().await;
+    let churning = (churn > 0).then(|| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_micros(1_000_000 / churn));
+            loop {
+                tick.tick().await;
+                sqlx::query("UPDATE party SET name = name WHERE party_id = (SELECT MIN(party_id) FROM party)")
+                    .execute(store.pool())
+                    .await
+                    .expect("churn");
+            }
+        })
+    });
     println!(
         "asking about {} standard and {} agent pairs",
         standard_pairs.len(),
@@ -258,13 +274,17 @@ async fn main() {
         (endpoint.clone(), Some(bodies[i].clone()))
     });
     let run = load::run_requests(&http, &pdp, concurrency as usize, seconds, target).await;
+    if let Some(churning) = churning {
+        churning.abort();
+    }
+    store.close().await;
     println!(
         "{}",
         run.report(
             "authorize",
             "decisions",
             &format!(
-                "concurrency {concurrency}, {standard} standard system users, {} client delegations",
+                "concurrency {concurrency}, {standard} standard system users, {} client delegations, {churn} changes/s",
                 agents * clients
             )
         )

@@ -91,7 +91,7 @@ pub enum Subject {
 }
 
 /// For whom.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Party {
     Org(OrgNumber),
     PartyId(i64),

@@ -147,10 +147,12 @@ pub async fn serve(
     let load = app.load.clone();
     let settings = connections::Settings::of(&app.config);
     let watch = app.watch_database();
+    let changes = app.store.follow_changes();
     let served = connections::serve(router(app), listener, load, settings, shutdown).await;
     if let Some(watch) = watch {
         watch.abort();
     }
+    changes.abort();
     served
 }
 

@@ -9,13 +9,12 @@
 //!   main administrator (daglig leder, styreleder, innehaver) holds every assignable package, and
 //!   a role a package names as client role gives that package.
 //!
-//! The action must be one the resource knows. Everything is read at the time of the decision,
-//! so a deleted system user or a removed client is refused by the next decision.
+//! The action must be one the resource knows. What a decision reads is kept in the
+//! [`DecisionCache`] only while the store's change feed says nothing changed, so a deleted
+//! system user or a removed client is refused by the next decision.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use crate::domain::request::SystemUserType;
 use crate::domain::xacml::{Decision, Party, Question, STATUS_OK, STATUS_PROCESSING, Subject};
@@ -24,6 +23,7 @@ use crate::store::decision::{DecisionSystemUser, PolicyPackage, ResourcePolicyRo
 use crate::store::reference::PartyRecord;
 
 use super::App;
+pub use super::decision_cache::DecisionCache;
 
 /// Roles that hold every assignable package of their organisation (DESIGN §7).
 const MAIN_ADMIN_ROLES: [&str; 3] = ["daglig-leder", "styreleder", "innehaver"];
@@ -67,49 +67,6 @@ pub struct Asker {
     pub admin: bool,
     /// The caller as the audit log names it.
     pub audit_name: String,
-}
-
-/// Resource policies and callers' service-owner codes, kept for [`POLICY_TTL`]: they change only
-/// by import, which clears them in this instance; another instance's import shows within the
-/// TTL. Subjects (system users, delegations, roles) are never cached.
-#[derive(Debug, Default)]
-pub struct PolicyCache {
-    resources: Timed<Option<Arc<ResourcePolicyRow>>>,
-    owners: Timed<Option<String>>,
-}
-
-/// Values by key with the time they were read.
-type Timed<T> = Mutex<HashMap<String, (Instant, T)>>;
-
-pub const POLICY_TTL: Duration = Duration::from_secs(5);
-const POLICY_CACHE_MAX: usize = 10_000;
-
-fn cached<T: Clone>(map: &Timed<T>, key: &str) -> Option<T> {
-    let map = map.lock().ok()?;
-    map.get(key)
-        .filter(|(at, _)| at.elapsed() < POLICY_TTL)
-        .map(|(_, v)| v.clone())
-}
-
-fn keep<T>(map: &Timed<T>, key: &str, value: T) {
-    if let Ok(mut map) = map.lock() {
-        if map.len() >= POLICY_CACHE_MAX {
-            map.clear();
-        }
-        map.insert(key.to_owned(), (Instant::now(), value));
-    }
-}
-
-impl PolicyCache {
-    /// Forgets everything (after an import).
-    pub fn clear(&self) {
-        if let Ok(mut m) = self.resources.lock() {
-            m.clear();
-        }
-        if let Ok(mut m) = self.owners.lock() {
-            m.clear();
-        }
-    }
 }
 
 /// How many decisions of each kind were made (for `/metrics`).
@@ -163,14 +120,16 @@ impl App {
         audit_name: String,
     ) -> Result<Asker, StoreError> {
         let owner_code = match org {
-            Some(o) => match cached(&self.decision_cache.owners, o.as_str()) {
-                Some(code) => code,
-                None => {
-                    let code = self.store.service_owner_code(o.as_str()).await?;
-                    keep(&self.decision_cache.owners, o.as_str(), code.clone());
-                    code
-                }
-            },
+            Some(o) => {
+                self.decision_cache
+                    .owners
+                    .get_or_load(
+                        self.store.changes(),
+                        o.as_str().to_owned(),
+                        self.store.service_owner_code(o.as_str()),
+                    )
+                    .await?
+            }
             None => None,
         };
         Ok(Asker {
@@ -203,14 +162,13 @@ impl App {
     }
 
     async fn evaluate(&self, q: &Question, asker: &Asker) -> Result<Outcome, StoreError> {
-        let policy = match cached(&self.decision_cache.resources, &q.resource) {
-            Some(p) => p,
-            None => {
-                let p = self.store.resource_policy(&q.resource).await?.map(Arc::new);
-                keep(&self.decision_cache.resources, &q.resource, p.clone());
-                p
-            }
-        };
+        let (cache, feed) = (&self.decision_cache, self.store.changes());
+        let policy = cache
+            .resources
+            .get_or_load(feed, q.resource.clone(), async {
+                Ok(self.store.resource_policy(&q.resource).await?.map(Arc::new))
+            })
+            .await?;
         let Some(policy) = policy else {
             return Ok(indeterminate(format!(
                 "no resource '{}' is in the resource registry",
@@ -238,18 +196,24 @@ impl App {
                 ),
             ));
         }
-        let Some(party) = self.store.decision_party(&q.party).await? else {
+        let Some(party) = self.party(&q.party).await? else {
             return Ok(indeterminate(format!(
                 "the register has no party {}",
                 party_text(&q.party)
             )));
         };
         match &q.subject {
-            Subject::SystemUser(id) => {
-                let id = id.to_string();
-                match self.store.decision_system_user(&id).await? {
+            Subject::SystemUser(uuid) => {
+                let id = uuid.to_string();
+                let su = cache
+                    .system_users
+                    .get_or_load(feed, *uuid, async {
+                        Ok(self.store.decision_system_user(&id).await?.map(Arc::new))
+                    })
+                    .await?;
+                match su {
                     Some(su) if !su.is_deleted => {
-                        Ok(system_user(&id, &su, q, &policy, &party, self).await?)
+                        Ok(system_user(*uuid, &su, q, &policy, &party, self).await?)
                     }
                     _ => Ok(outcome(
                         Decision::Deny,
@@ -257,14 +221,19 @@ impl App {
                     )),
                 }
             }
-            Subject::Person(pid) => match self.store.person(pid).await? {
+            Subject::Person(pid) => match cache
+                .persons
+                .get_or_load(feed, pid.clone(), async {
+                    Ok(self.store.person(pid).await?.map(Arc::new))
+                })
+                .await?
+            {
                 Some(person) => self.person_decision(&person, &policy, &party).await,
                 None => Ok(outcome(Decision::Deny, "the register has no such person")),
             },
             Subject::UserId(id) => {
                 match self
-                    .store
-                    .decision_party(&Party::PartyId(*id))
+                    .party(&Party::PartyId(*id))
                     .await?
                     .filter(|p| p.pid.is_some())
                 {
@@ -285,8 +254,19 @@ impl App {
         party: &PartyRecord,
     ) -> Result<Outcome, StoreError> {
         let roles = self
-            .store
-            .roles_for(party.party_id, person.party_id)
+            .decision_cache
+            .roles
+            .get_or_load(
+                self.store.changes(),
+                (party.party_id, person.party_id),
+                async {
+                    Ok(Arc::new(
+                        self.store
+                            .roles_for(party.party_id, person.party_id)
+                            .await?,
+                    ))
+                },
+            )
             .await?;
         let org_form = party.org_form.as_deref().unwrap_or_default();
         if let Some(role) = roles
@@ -303,7 +283,7 @@ impl App {
                 ),
             ));
         }
-        for role in &roles {
+        for role in roles.iter() {
             if let Some(p) = first_held(policy, |p| {
                 p.client_roles.iter().any(|c| c.grants(role, org_form))
             }) {
@@ -332,13 +312,30 @@ impl App {
         ))
     }
 
+    /// The party a request names.
+    async fn party(&self, party: &Party) -> Result<Option<Arc<PartyRecord>>, StoreError> {
+        self.decision_cache
+            .parties
+            .get_or_load(self.store.changes(), party.clone(), async {
+                Ok(self.store.decision_party(party).await?.map(Arc::new))
+            })
+            .await
+    }
+
     async fn audit_decision(
         &self,
         q: &Question,
         out: &Outcome,
         asker: &Asker,
     ) -> Result<(), StoreError> {
-        let mut conn = self.store.begin().await?;
+        // One statement outside a transaction: an audit entry changes nothing a decision reads,
+        // so it must not move the change feed (which would start the decision cache over).
+        let mut conn = self
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(StoreError::from)?;
         crate::store::audit::record(
             &mut conn,
             &crate::store::audit::AuditEntry {
@@ -356,20 +353,19 @@ impl App {
             },
             self.clock.now(),
         )
-        .await?;
-        conn.commit().await?;
-        Ok(())
+        .await
     }
 }
 
 async fn system_user(
-    id: &str,
+    uuid: uuid::Uuid,
     su: &DecisionSystemUser,
     q: &Question,
     policy: &ResourcePolicyRow,
     party: &PartyRecord,
     app: &App,
 ) -> Result<Outcome, StoreError> {
+    let id = uuid.to_string();
     let held = |p: &PolicyPackage| su.access_packages.iter().any(|h| h.urn == p.urn);
     let kind: SystemUserType = su
         .user_type
@@ -424,11 +420,19 @@ async fn system_user(
                     ),
                 ));
             }
-            let Some(relation) = app
-                .store
-                .agent_client(id, su.party_id, party.party_id)
-                .await?
-            else {
+            let key = (uuid, su.party_id, party.party_id);
+            let relation = app
+                .decision_cache
+                .clients
+                .get_or_load(app.store.changes(), key, async {
+                    Ok(app
+                        .store
+                        .agent_client(&id, su.party_id, party.party_id)
+                        .await?
+                        .map(Arc::new))
+                })
+                .await?;
+            let Some(relation) = relation else {
                 return Ok(outcome(
                     Decision::NotApplicable,
                     format!("{} is not a client of agent system user {id}", named(party)),

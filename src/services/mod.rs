@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod audit;
+pub mod decision_cache;
 pub mod decisions;
 pub mod demo;
 pub mod idp;
@@ -65,7 +66,7 @@ pub struct App {
     /// How many decisions of each kind the decision API made.
     pub decisions: Arc<decisions::DecisionCounts>,
     /// Resource policies and service-owner codes as the decision API reads them.
-    pub decision_cache: Arc<decisions::PolicyCache>,
+    pub decision_cache: Arc<decisions::DecisionCache>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,7 +133,7 @@ impl App {
             load: Arc::new(load::Load::for_this_machine()),
             jobs: Arc::new(jobs::JobStats::default()),
             decisions: Arc::new(decisions::DecisionCounts::default()),
-            decision_cache: Arc::new(decisions::PolicyCache::default()),
+            decision_cache: Arc::new(decisions::DecisionCache::default()),
             limits: Arc::new(studio::RateLimits::default()),
         };
         app.register_embedded_clients().await?;

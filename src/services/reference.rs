@@ -36,9 +36,7 @@ impl App {
         policy: ImportPolicy,
         by: ImportActor<'_>,
     ) -> Result<ImportCounts, ImportError> {
-        let counts = super::import::import(&self.store, &self.clock, doc, policy, by).await?;
-        self.decision_cache.clear();
-        Ok(counts)
+        super::import::import(&self.store, &self.clock, doc, policy, by).await
     }
 
     /// What the operator's overview counts, and every system in the register.

@@ -120,6 +120,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0018_decisions.sql"),
         postgres: include_str!("../../migrations/postgres/0018_decisions.sql"),
     },
+    Migration {
+        version: 19,
+        name: "decision_change_feed",
+        sqlite: include_str!("../../migrations/sqlite/0019_decision_change_feed.sql"),
+        postgres: include_str!("../../migrations/postgres/0019_decision_change_feed.sql"),
+    },
 ];
 
 /// The PostgreSQL advisory lock that serialises migrations of instances starting together.

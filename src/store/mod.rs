@@ -6,6 +6,7 @@ pub mod agent;
 pub mod audit;
 pub mod catalogue;
 pub mod change_request;
+pub mod changes;
 pub mod decision;
 pub mod mail;
 pub mod maskinporten;
@@ -40,11 +41,16 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Tx {
     inner: Transaction<'static, Any>,
     _turn: Option<OwnedSemaphorePermit>,
+    changes: Arc<changes::ChangeFeed>,
 }
 
 impl Tx {
+    /// Commits, and tells the change feed (whether or not the commit succeeded: a commit
+    /// whose answer was lost may have happened).
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.inner.commit().await
+        let result = self.inner.commit().await;
+        self.changes.moved();
+        result
     }
 }
 
@@ -179,6 +185,7 @@ pub struct Store {
     /// How to open a connection of one's own (the outage watch).
     options: AnyConnectOptions,
     watch: Arc<watch::DatabaseWatch>,
+    changes: Arc<changes::ChangeFeed>,
 }
 
 impl Store {
@@ -249,6 +256,7 @@ impl Store {
             write_turn: Arc::new(Semaphore::new(1)),
             options: watch_options,
             watch: Arc::default(),
+            changes: Arc::default(),
         })
     }
 
@@ -274,6 +282,23 @@ impl Store {
         })
     }
 
+    /// Whether what decisions read may have changed (see [`changes`]).
+    pub fn changes(&self) -> &changes::ChangeFeed {
+        &self.changes
+    }
+
+    /// Follows other processes' changes (see [`changes`]) until the task is aborted.
+    pub fn follow_changes(&self) -> tokio::task::JoinHandle<()> {
+        let (feed, options) = (self.changes.clone(), self.options.clone());
+        match self.engine {
+            Engine::Postgres => {
+                let url = options.database_url.to_string();
+                tokio::spawn(async move { feed.follow_postgres(url).await })
+            }
+            Engine::Sqlite => tokio::spawn(async move { feed.follow_sqlite(options).await }),
+        }
+    }
+
     /// Starts a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`) so
     /// that two writers wait for each other instead of failing on lock upgrade.
     /// On SQLite the writers of this process take turns first (in arrival order, without a
@@ -289,11 +314,13 @@ impl Store {
                 Tx {
                     inner: self.pool.begin_with("BEGIN IMMEDIATE").await?,
                     _turn: Some(turn),
+                    changes: self.changes.clone(),
                 }
             }
             Engine::Postgres => Tx {
                 inner: self.pool.begin().await?,
                 _turn: None,
+                changes: self.changes.clone(),
             },
         })
     }

@@ -58,6 +58,34 @@ async fn ask(s: &TestServer, token: &str, body: &Value) -> Vec<Value> {
 }
 
 /// The decision and the explanation of a single request.
+/// A standard system user for Fjellbekk Bakeri, approved by Kari: its id and the bakery's
+/// party id.
+async fn approved_standard(s: &TestServer) -> (String, i64) {
+    let vendor = vendor_with_system(s).await;
+    let mp = vendor.access_token(s).await;
+    let created = json_of(
+        s.post_json(
+            "/authentication/api/v1/systemuser/request/vendor",
+            &mp,
+            &request_body(BAKERY),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let su = created["id"].as_str().unwrap().to_owned();
+    let party = party_id(s, BAKERY).await;
+    let res = send(
+        s,
+        reqwest::Method::POST,
+        &format!("/authentication/api/v1/systemuser/request/{party}/{su}/approve"),
+        &person_token(s, KARI).await,
+    )
+    .await;
+    assert_eq!(json_of(res, 200).await, json!(true));
+    (su, party)
+}
+
 async fn decide(s: &TestServer, token: &str, body: Value) -> (String, String) {
     let r = ask(s, token, &body).await;
     assert_eq!(r.len(), 1);
@@ -73,14 +101,7 @@ engine_tests! {
         s.import_as_operator(&policy_doc()).await;
         let pep = s.enterprise_token(SKD, "altinn:authorization/authorize").await;
 
-        // A standard system user for Fjellbekk Bakeri, approved by Kari.
-        let vendor = vendor_with_system(&s).await;
-        let mp = vendor.access_token(&s).await;
-        let created = json_of(s.post_json("/authentication/api/v1/systemuser/request/vendor", &mp, &request_body(BAKERY)).await, 201).await;
-        let su = created["id"].as_str().unwrap().to_owned();
-        let party = party_id(&s, BAKERY).await;
-        let res = send(&s, reqwest::Method::POST, &format!("/authentication/api/v1/systemuser/request/{party}/{su}/approve"), &person_token(&s, KARI).await).await;
-        assert_eq!(json_of(res, 200).await, json!(true));
+        let (su, party) = approved_standard(&s).await;
 
         // Its right (no action named: every action of the resource), its package, its own
         // organisation only, and only actions the resource knows.
@@ -157,6 +178,44 @@ engine_tests! {
         // Counted in /metrics.
         let metrics = s.get("/metrics").await.text().await.unwrap();
         assert!(metrics.lines().any(|l| l.starts_with("tilgang_decisions_total{decision=\"Permit\"}") && !l.ends_with(" 0")), "{metrics}");
+        s.stop().await;
+    }
+
+    async fn a_change_by_another_process_reaches_cached_decisions(engine: Engine) {
+        let s = TestServer::start(engine).await;
+        s.import_as_operator(&policy_doc()).await;
+        let pep = s.enterprise_token(SKD, "altinn:authorization/authorize").await;
+        let (su, party) = approved_standard(&s).await;
+        let question = || one(system_user(&su), "read", "ske-krav-og-betalinger", org(BAKERY));
+        // The feed listens, so decisions are cached (without it every decision reads the
+        // database and this test would prove nothing).
+        for _ in 0..100 {
+            if s.app.store.changes().generation().is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(s.app.store.changes().generation().is_some(), "the change feed listens");
+        // Asked twice: the second answer comes from the decision cache.
+        assert_eq!(decide(&s, &pep, question()).await.0, "Permit");
+        assert_eq!(decide(&s, &pep, question()).await.0, "Permit");
+
+        // Another instance (or an operator's SQL) deletes the system user behind this server's
+        // back: PostgreSQL's trigger notifies, SQLite's data_version moves, and the cached
+        // Permit goes.
+        let other = tilgang::store::Store::connect(&s.database_url).await.unwrap();
+        sqlx::query("UPDATE system_user SET is_deleted = 1 WHERE id = $1").bind(&su).execute(other.pool()).await.unwrap();
+        other.close().await;
+        let mut answer = decide(&s, &pep, question()).await;
+        for _ in 0..100 {
+            if answer.0 != "Permit" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            answer = decide(&s, &pep, question()).await;
+        }
+        assert_eq!(answer.0, "Deny", "{}", answer.1);
+        assert!(answer.1.contains("unknown or deleted"), "{}", answer.1);
         s.stop().await;
     }
 
