@@ -18,3 +18,9 @@ BEGIN
     END LOOP;
 END
 $$;
+-- A Studio organisation marked as service owner gives its org code to decision callers; only
+-- the columns that decide it (not every log-in's update of a user).
+CREATE TRIGGER decision_change AFTER INSERT OR DELETE OR TRUNCATE ON studio_user
+    FOR EACH STATEMENT EXECUTE FUNCTION tilgang_decision_change();
+CREATE TRIGGER decision_change_update AFTER UPDATE OF kind, name, org_number, service_owner ON studio_user
+    FOR EACH STATEMENT EXECUTE FUNCTION tilgang_decision_change();

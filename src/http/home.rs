@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -19,11 +19,18 @@ pub fn routes() -> Router<AppState> {
         .route("/lang/{code}", get(set_language))
 }
 
-/// Remembers the chosen language in a cookie and goes back to the page the person came from
+#[derive(serde::Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+/// Remembers the chosen language in a cookie and goes back to the step the page showed
+/// (`?back=`, see [`super::html::remember_step`]), or else to the page the person came from
 /// (only a page of this server).
 async fn set_language(
     State(state): State<AppState>,
     Path(code): Path<String>,
+    Query(Back { back }): Query<Back>,
     headers: HeaderMap,
 ) -> Response {
     let code = match code.as_str() {
@@ -32,11 +39,16 @@ async fn set_language(
         _ => "nb",
     };
     let base = &state.app.config.public_url;
-    let back = headers
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|r| r.strip_prefix(base.as_str()))
-        .filter(|path| path.starts_with('/') && !path.starts_with("//"))
+    let referer = || {
+        headers
+            .get(header::REFERER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|r| r.strip_prefix(base.as_str()))
+            .map(str::to_owned)
+    };
+    let back = back
+        .or_else(referer)
+        .filter(|path| super::html::is_local_path(path))
         .map(|path| {
             // Drop an explicit ?lang= so the cookie decides.
             path.replace("lang=en", "")

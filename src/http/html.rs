@@ -175,22 +175,63 @@ pub async fn no_store_when_signed_in(
     response
 }
 
+tokio::task_local! {
+    /// Where the language switch of the page being answered comes back to (set by
+    /// [`remember_step`]).
+    static STEP: String;
+}
+
+/// Remembers the step a page shows, for its language switch: a GET's own address, and for a
+/// page that answers a form (a POST, whose address is no page) the page the form was on, from
+/// the Referer. Switching language then keeps the person on the same step instead of sending
+/// the browser to a GET of a POST-only address.
+pub async fn remember_step(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let step =
+        if req.method() == axum::http::Method::GET || req.method() == axum::http::Method::HEAD {
+            req.uri().path_and_query().map(|p| p.as_str().to_owned())
+        } else {
+            req.headers()
+                .get(header::REFERER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|r| r.strip_prefix(state.app.config.public_url.as_str()))
+                .map(str::to_owned)
+        };
+    let step = step
+        .filter(|s| is_local_path(s))
+        .unwrap_or_else(|| "/".into());
+    STEP.scope(step, next.run(req)).await
+}
+
+/// A path of this server (not `//host` or `/\host`, which browsers take for another site).
+pub fn is_local_path(path: &str) -> bool {
+    path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\")
+}
+
 /// What the layout (`templates/layout.html`) needs from every page: the language, the title,
-/// and whether to show the test-instance banner. Each page's template struct has it as `f`.
+/// whether to show the test-instance banner, and the step the language switch comes back to.
+/// Each page's template struct has it as `f`.
 pub struct Frame {
     pub lang: Lang,
     pub title: String,
     pub test_instance: bool,
     pub t: &'static FrameTexts,
+    /// The page's step, percent-encoded for the switch's `?back=`.
+    pub back: String,
 }
 
 impl Frame {
     pub fn new(state: &AppState, lang: Lang, title: &str) -> Self {
+        let step = STEP.try_with(Clone::clone).unwrap_or_else(|_| "/".into());
         Frame {
             lang,
             title: title.to_owned(),
             test_instance: state.app.config.profile == Profile::Local,
             t: FrameTexts::of(lang),
+            back: crate::services::idp::percent_encode(&step),
         }
     }
 

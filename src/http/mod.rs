@@ -64,6 +64,10 @@ pub fn router(app: App) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(input::reject_nul))
         .layer(middleware::from_fn(html::no_store_when_signed_in))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            html::remember_step,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }

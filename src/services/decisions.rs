@@ -329,7 +329,8 @@ impl App {
         asker: &Asker,
     ) -> Result<(), StoreError> {
         // One statement outside a transaction: an audit entry changes nothing a decision reads,
-        // so it must not move the change feed (which would start the decision cache over).
+        // so it does not move this instance's change feed. (On SQLite its commit still moves
+        // `data_version`, so there a sampled audit costs cache hits; BENCHMARKS.md.)
         let mut conn = self
             .store
             .pool()

@@ -10,7 +10,8 @@
 //! - on SQLite, every commit by another connection (its `data_version`), polled every
 //!   [`SQLITE_POLL`].
 //!
-//! While the feed cannot listen (before it has connected, or after its connection broke), it
+//! While the feed cannot listen (before it has connected, after its connection broke, when a
+//! heartbeat it sends itself does not come back, or when a trigger is missing or disabled), it
 //! is not trusted: [`ChangeFeed::generation`] answers `None` and callers read the database.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -21,10 +22,31 @@ use sqlx::any::AnyConnectOptions;
 
 /// The PostgreSQL channel the decision tables' triggers notify.
 pub const CHANNEL: &str = "tilgang_decision_change";
+/// The payload of the feed's own heartbeat (the triggers send table names).
+const PING: &str = "tilgang:ping";
 /// How often SQLite's `data_version` is read.
 pub const SQLITE_POLL: Duration = Duration::from_millis(100);
 /// How long to wait before connecting again after the feed's connection failed.
 const RETRY: Duration = Duration::from_secs(1);
+/// After this long without a notification the feed sends itself one, and takes the
+/// connection for dead (a silently dropped or half-open one) when it does not come back
+/// within the same time.
+const HEARTBEAT: Duration = Duration::from_secs(5);
+/// The triggers migration 19 creates (`decision_change*`), all of which must be enabled for
+/// the feed to be trusted.
+const TRIGGERS: i64 = 12;
+
+#[derive(Debug, thiserror::Error)]
+enum FeedError {
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error(
+        "{0} of the {TRIGGERS} decision_change triggers are enabled (a table re-created, or its triggers disabled)"
+    )]
+    Triggers(i64),
+    #[error("no notification came back within {HEARTBEAT:?} (the connection is dead)")]
+    Silent,
+}
 
 #[derive(Debug, Default)]
 pub struct ChangeFeed {
@@ -79,15 +101,42 @@ impl ChangeFeed {
         }
     }
 
-    async fn listen_postgres(&self, url: &str) -> Result<(), sqlx::Error> {
+    async fn listen_postgres(&self, url: &str) -> Result<(), FeedError> {
         let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+        let enabled: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_trigger WHERE tgname LIKE 'decision\\_change%' AND tgenabled <> 'D'",
+        )
+        .fetch_one(&mut listener)
+        .await?;
+        if enabled != TRIGGERS {
+            return Err(FeedError::Triggers(enabled));
+        }
         listener.listen(CHANNEL).await?;
         self.listening(true);
-        // `None`: the connection was lost (notifications may have been missed).
-        while listener.try_recv().await?.is_some() {
-            self.moved();
+        let mut pinged = false;
+        loop {
+            match tokio::time::timeout(HEARTBEAT, listener.try_recv()).await {
+                // `None`: the connection was lost (notifications may have been missed).
+                Ok(Ok(None)) => return Ok(()),
+                Ok(Ok(Some(n))) if n.payload() == PING => pinged = false,
+                Ok(Ok(Some(_))) => {
+                    self.moved();
+                    pinged = false;
+                }
+                Ok(Err(e)) => return Err(e.into()),
+                Err(_) if pinged => return Err(FeedError::Silent),
+                Err(_) => {
+                    let ping = sqlx::query("SELECT pg_notify($1, $2)")
+                        .bind(CHANNEL)
+                        .bind(PING)
+                        .execute(&mut listener);
+                    tokio::time::timeout(HEARTBEAT, ping)
+                        .await
+                        .map_err(|_| FeedError::Silent)??;
+                    pinged = true;
+                }
+            }
         }
-        Ok(())
     }
 
     /// Polls SQLite's `data_version` until the task is aborted.
@@ -104,7 +153,7 @@ impl ChangeFeed {
         }
     }
 
-    async fn poll_sqlite(&self, options: &AnyConnectOptions) -> Result<(), sqlx::Error> {
+    async fn poll_sqlite(&self, options: &AnyConnectOptions) -> Result<(), FeedError> {
         let mut conn = options.connect().await?;
         let mut seen: i64 = sqlx::query_scalar("PRAGMA data_version")
             .fetch_one(&mut conn)

@@ -71,6 +71,25 @@ async fn the_language_switch_keeps_the_page() {
     );
     browser.click_link("Norsk (bokmål)").await;
     browser.wait_text("Velg en testperson").await;
+
+    // On a page that answered a form (a typo in the number), the switch keeps the step: the
+    // log-in page again, in English, not a GET of the form's POST-only address.
+    browser.type_into("#pid-input", "01818520031").await;
+    browser.click_css("button[value=custom]").await;
+    browser.wait_text("Ugyldig fødselsnummer").await;
+    assert!(
+        browser.url().await.ends_with("/authorize/login"),
+        "answered by the form's address"
+    );
+    browser.click_link("English").await;
+    browser.wait_text("Choose a test person").await;
+    assert!(
+        browser.url().await.contains("/idporten/authorize?"),
+        "{}",
+        browser.url().await
+    );
+    browser.click_link("Norsk (bokmål)").await;
+    browser.wait_text("Velg en testperson").await;
     browser.quit().await;
     s.stop().await;
 }

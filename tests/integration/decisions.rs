@@ -185,7 +185,7 @@ engine_tests! {
         let s = TestServer::start(engine).await;
         s.import_as_operator(&policy_doc()).await;
         let pep = s.enterprise_token(SKD, "altinn:authorization/authorize").await;
-        let (su, party) = approved_standard(&s).await;
+        let (su, _) = approved_standard(&s).await;
         let question = || one(system_user(&su), "read", "ske-krav-og-betalinger", org(BAKERY));
         // The feed listens, so decisions are cached (without it every decision reads the
         // database and this test would prove nothing).
