@@ -201,6 +201,7 @@ mod tests {
                 title: "Aktiver".into(),
                 test_instance: true,
                 t: FrameTexts::of(Lang::Nb),
+                back: "/".into(),
             },
             t: MailTexts::of(Lang::Nb),
             mail: &mail,
