@@ -54,6 +54,7 @@ pub enum Field {
     Email,
     Password,
     Retype,
+    Captcha,
 }
 
 /// What is wrong with a field, by Gitea's message key.
@@ -71,6 +72,7 @@ pub enum Problem {
     PasswordComplexity(Vec<CharClass>),
     UsernameTaken,
     EmailUsed,
+    CaptchaIncorrect,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +98,7 @@ impl Problem {
             Problem::PasswordComplexity(_) => "form.password_complexity",
             Problem::UsernameTaken => "form.username_been_taken",
             Problem::EmailUsed => "form.email_been_used",
+            Problem::CaptchaIncorrect => "form.captcha_incorrect",
         }
     }
 
@@ -135,6 +138,10 @@ impl Problem {
             Problem::PasswordNotMatch => {
                 t("Passordene er ikke like.", "The passwords do not match.")
             }
+            Problem::CaptchaIncorrect => t(
+                "Kontrollen av at du er et menneske er ikke bestått eller er utløpt. Prøv igjen.",
+                "The check that you are human was not passed or has expired. Try again.",
+            ),
             Problem::PasswordTooShort(n) => {
                 if en {
                     format!("The password must be at least {n} characters.")

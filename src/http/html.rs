@@ -113,7 +113,20 @@ texts! {
             "There is no page at this address. Check that the address is right, or go to the front page.",
         ],
         front_page: ["Til forsiden", "Til framsida", "To the front page"],
+        error_prefix: ["Feil", "Feil", "Error"],
+        error_summary: [
+            "Skjemaet har feil. Rett dem og send på nytt:",
+            "Skjemaet har feil. Rett dei og send på nytt:",
+            "The form has errors. Correct them and send it again:",
+        ],
     }
+}
+
+/// A wrong field of a form, for the error summary (`templates/parts/error_summary.html`):
+/// the message, linking to the field's element id.
+pub struct FieldError {
+    pub id: &'static str,
+    pub message: String,
 }
 
 /// Whether the request comes from a browser that wants a page (`Accept: text/html`).
@@ -233,6 +246,15 @@ impl Frame {
             t: FrameTexts::of(lang),
             back: crate::services::idp::percent_encode(&step),
         }
+    }
+
+    /// The frame of a form that came back with errors: the title says so first ("Feil: …"),
+    /// as screen readers announce the title before anything else.
+    pub fn with_errors(mut self, errors: bool) -> Self {
+        if errors {
+            self.title = format!("{}: {}", self.t.error_prefix, self.title);
+        }
+        self
     }
 
     /// The other languages, each as (code, name in its own language), for the switch.

@@ -60,6 +60,9 @@ pub struct StudioSecrets {
 pub enum StudioError {
     #[error("{}", .1.message(true))]
     Field(Field, Problem),
+    /// Every field of a form that is wrong, in the form's order.
+    #[error("{}", .0.iter().map(|(_, p)| p.message(true)).collect::<Vec<_>>().join(" "))]
+    Fields(Vec<(Field, Problem)>),
     #[error("the captcha was not solved")]
     Captcha,
     #[error("the user name or password is incorrect")]
@@ -355,6 +358,73 @@ impl App {
             .await
     }
 
+    /// Every problem of the registration form at once (Gitea's checks: required fields and
+    /// lengths, the captcha, the password rules, the name and e-mail formats, then whether they
+    /// are free), or the name and e-mail to create. The captcha is spent whatever else is wrong:
+    /// the page that reports the problems carries a new one.
+    async fn checked_signup(&self, form: &Signup<'_>) -> Result<(Username, Email), StudioError> {
+        let mut problems: Vec<(Field, Problem)> = Vec::new();
+        let mut bound = |f: Field, v: &str, max: usize| {
+            let p = if v.is_empty() {
+                Some(Problem::Required)
+            } else if v.chars().count() > max {
+                Some(Problem::TooLong(max))
+            } else {
+                None
+            };
+            let ok = p.is_none();
+            problems.extend(p.map(|p| (f, p)));
+            ok
+        };
+        let name_bound = bound(Field::Username, form.user_name.trim(), studio::MAX_USERNAME);
+        let email_bound = bound(Field::Email, form.email.trim(), studio::MAX_EMAIL);
+        let password_bound = bound(Field::Password, form.password, studio::MAX_PASSWORD)
+            & bound(Field::Retype, form.retype, studio::MAX_PASSWORD);
+        match self.spend_captcha(form.captcha).await {
+            Ok(()) => {}
+            Err(StudioError::Captcha) => problems.push((Field::Captcha, Problem::CaptchaIncorrect)),
+            Err(e) => return Err(e),
+        }
+        if password_bound
+            && let Err(p) =
+                studio::check_password(form.password, form.retype, studio::DEFAULT_MIN_PASSWORD)
+        {
+            problems.push(p);
+        }
+        let mut name = None;
+        if name_bound {
+            match Username::parse(form.user_name) {
+                Ok(n)
+                    if self
+                        .store
+                        .studio_account_by_name(n.as_str())
+                        .await?
+                        .is_some() =>
+                {
+                    problems.push((Field::Username, Problem::UsernameTaken))
+                }
+                Ok(n) => name = Some(n),
+                Err(p) => problems.push((Field::Username, p)),
+            }
+        }
+        let mut email = None;
+        if email_bound {
+            match Email::parse(form.email) {
+                Ok(e) if self.store.studio_user_by_email(e.as_str()).await?.is_some() => {
+                    problems.push((Field::Email, Problem::EmailUsed))
+                }
+                Ok(e) => email = Some(e),
+                Err(p) => problems.push((Field::Email, p)),
+            }
+        }
+        // In the form's order, whatever order they were found in.
+        problems.sort_by_key(|(f, _)| *f as u8);
+        match (name, email) {
+            (Some(n), Some(e)) if problems.is_empty() => Ok((n, e)),
+            _ => Err(StudioError::Fields(problems)),
+        }
+    }
+
     /// The registration form (spec §2.4): checks in Gitea's order, creates the inactive user
     /// linked to the identity and sends the activation mail.
     pub async fn studio_signup(
@@ -369,49 +439,7 @@ impl App {
         {
             return Err(StudioError::RateLimited);
         }
-        let field = |f, p| Err(StudioError::Field(f, p));
-        // 1. Binding: required fields and lengths.
-        for (f, v, max) in [
-            (Field::Username, form.user_name.trim(), studio::MAX_USERNAME),
-            (Field::Email, form.email.trim(), studio::MAX_EMAIL),
-            (Field::Password, form.password, studio::MAX_PASSWORD),
-            (Field::Retype, form.retype, studio::MAX_PASSWORD),
-        ] {
-            if v.is_empty() {
-                return field(f, Problem::Required);
-            }
-            if v.chars().count() > max {
-                return field(f, Problem::TooLong(max));
-            }
-        }
-        // 2. Captcha.
-        self.spend_captcha(form.captcha).await?;
-        // 3. Password.
-        if let Err((f, p)) =
-            studio::check_password(form.password, form.retype, studio::DEFAULT_MIN_PASSWORD)
-        {
-            return field(f, p);
-        }
-        // 4. Name and e-mail.
-        let name =
-            Username::parse(form.user_name).map_err(|p| StudioError::Field(Field::Username, p))?;
-        let email = Email::parse(form.email).map_err(|p| StudioError::Field(Field::Email, p))?;
-        if self
-            .store
-            .studio_account_by_name(name.as_str())
-            .await?
-            .is_some()
-        {
-            return field(Field::Username, Problem::UsernameTaken);
-        }
-        if self
-            .store
-            .studio_user_by_email(email.as_str())
-            .await?
-            .is_some()
-        {
-            return field(Field::Email, Problem::EmailUsed);
-        }
+        let (name, email) = self.checked_signup(form).await?;
         let passwd = hash_password_blocking(&self.load, form.password).await?;
         let rands = random_hex(16);
         let mut tx = self.store.begin().await?;
@@ -442,9 +470,15 @@ impl App {
                     .await?
                     .is_some()
                 {
-                    field(Field::Username, Problem::UsernameTaken)
+                    Err(StudioError::Fields(vec![(
+                        Field::Username,
+                        Problem::UsernameTaken,
+                    )]))
                 } else {
-                    field(Field::Email, Problem::EmailUsed)
+                    Err(StudioError::Fields(vec![(
+                        Field::Email,
+                        Problem::EmailUsed,
+                    )]))
                 };
             }
             Err(e) => return Err(e.into()),

@@ -221,7 +221,21 @@ engine_tests! {
             );
             page = next;
         }
-        // A wrong or reused captcha.
+        // An empty form: every field at once, each by its field, in an error summary that
+        // takes focus, and a title that says so first.
+        let (_, status, next) = v.sign_up(&page, "", "", "", "").await;
+        assert_eq!(status, 200);
+        assert!(next.contains("<title>Feil: Registrer konto"), "{next}");
+        let summary = next.split("id=\"error-summary\"").nth(1).expect("an error summary").split("</div>").next().unwrap_or_default();
+        for field in ["user_name", "email", "password", "retype"] {
+            assert!(summary.contains(&format!("<a href=\"#{field}\">Feltet kan ikke være tomt.</a>")), "{field}: {summary}");
+            assert!(next.contains(&format!("id=\"{field}\" name=\"{field}\"")), "{field}");
+        }
+        assert!(next.contains("autofocus"), "the summary takes focus");
+        assert_eq!(next.matches("aria-invalid=\"true\"").count(), 4, "every field is marked");
+        page = next;
+
+        // A wrong or reused captcha: said at the captcha, not at the user name.
         let csrf = input_value(&page, "_csrf").expect("csrf");
         let answer = common::studio::solve_captcha(&page);
         let form = |captcha: &str| {
@@ -242,12 +256,10 @@ engine_tests! {
             .send()
             .await
             .expect("post");
-        assert!(
-            res.text()
-                .await
-                .expect("body")
-                .contains("Captcha-koden er feil")
-        );
+        let wrong = res.text().await.expect("body");
+        assert!(wrong.contains("<p class=\"error\" id=\"captcha-error\">Kontrollen av at du er et menneske er ikke bestått"), "{wrong}");
+        assert!(wrong.contains("<a href=\"#captcha\">"), "{wrong}");
+        assert!(!wrong.contains("aria-describedby=\"user_name-error\""), "not at the user name");
         let res = server
             .browser
             .post(server.url("/studio/user/link_account_signup"))
@@ -273,7 +285,7 @@ engine_tests! {
             .expect("post");
         let page2 = res.text().await.expect("body");
         assert!(
-            page2.contains("Captcha-koden er feil"),
+            page2.contains("id=\"captcha-error\""),
             "a used answer is refused"
         );
         // A form without the session's CSRF token changes nothing.

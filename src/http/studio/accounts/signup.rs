@@ -19,7 +19,7 @@ use super::{
 use crate::domain::studio::Field;
 use crate::http::AppState;
 use crate::http::connections::ClientAddr;
-use crate::http::html::{Frame, Lang, PageResult, texts};
+use crate::http::html::{FieldError, Frame, Lang, PageResult, texts};
 use crate::http::login::MaybeSession;
 use crate::services::idp::ANSATTPORTEN;
 use crate::services::studio::{
@@ -91,11 +91,6 @@ texts! {
             "Already have an Altinn Studio user? Log in with it to link it to Ansattporten.",
         ],
         link_account: ["Koble til konto", "Kople til konto", "Link account"],
-        captcha_wrong: [
-            "Captcha-koden er feil. Vent til bekreftelsen er ferdig, og prøv igjen.",
-            "Captcha-koden er feil. Vent til stadfestinga er ferdig, og prøv igjen.",
-            "The CAPTCHA code is incorrect. Wait for the check to finish and try again.",
-        ],
         login_expired: ["Innloggingen er utløpt", "Innlogginga har gått ut", "The log-in has expired"],
         login_again: [
             "Logg inn med Ansattporten på nytt for å registrere deg.",
@@ -120,6 +115,9 @@ struct LinkAccountPage<'a> {
     t: &'static SignupTexts,
     person: &'a str,
     flash: Option<&'a str>,
+    /// Every wrong field of the registration, for the error summary.
+    errors: Vec<FieldError>,
+    captcha_error: Option<&'a str>,
     csrf: &'a str,
     challenge: Safe<String>,
     signup: [Input<'a>; 4],
@@ -273,15 +271,28 @@ fn pending_of(s: &AccountSession) -> Option<PendingIdentity> {
         .and_then(|p| serde_json::from_value(p.clone()).ok())
 }
 
-/// What the registration/link form shows again: the values kept, and what went wrong (a
-/// field of the registration, or the link's log-in).
+/// What the registration/link form shows again: the values kept, and what went wrong (the
+/// registration's wrong fields, a problem with the registration as a whole, or the link's
+/// log-in).
 #[derive(Default)]
 struct SignupView<'a> {
     user_name: &'a str,
     email: &'a str,
-    error: Option<(Field, String)>,
+    errors: Vec<(Field, String)>,
+    flash: Option<String>,
     signin_error: Option<String>,
     signin_name: &'a str,
+}
+
+/// The element a field's error summary entry links to.
+fn element_of(field: Field) -> &'static str {
+    match field {
+        Field::Username => "user_name",
+        Field::Email => "email",
+        Field::Password => "password",
+        Field::Retype => "retype",
+        Field::Captcha => "captcha",
+    }
 }
 
 /// The captcha challenge as the value of `data-challenge`: JSON with its quotes and
@@ -308,21 +319,31 @@ fn link_account_response(
     let t = SignupTexts::of(lang);
     let c = AccountTexts::of(lang);
     let challenge = serde_json::to_string(&state.app.new_captcha()).unwrap_or_default();
-    let error_on = |field: Field| match &v.error {
-        Some((f, m)) if *f == field => Some(m.as_str()),
-        _ => None,
+    let error_on = |field: Field| {
+        v.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
     };
-    let flash = match (&v.error, &v.signin_error) {
-        (Some((_, m)), _) | (None, Some(m)) => Some(m.as_str()),
-        _ => None,
-    };
+    let errors: Vec<FieldError> = v
+        .errors
+        .iter()
+        .map(|(f, m)| FieldError {
+            id: element_of(*f),
+            message: m.clone(),
+        })
+        .collect();
+    let flash = v.flash.as_deref().or(v.signin_error.as_deref());
+    let wrong = !errors.is_empty() || flash.is_some();
     studio(
         status,
         &LinkAccountPage {
-            f: Frame::new(state, lang, t.title),
+            f: Frame::new(state, lang, t.title).with_errors(wrong),
             t,
             person: &who.name,
             flash,
+            errors,
+            captcha_error: error_on(Field::Captcha),
             csrf: &s.session.csrf,
             challenge: challenge_attribute(&challenge),
             signup: [
@@ -437,7 +458,7 @@ pub(super) async fn link_signup(
             },
         )
         .await;
-    let again = |error: (Field, String), status: StatusCode| {
+    let again = |errors: Vec<(Field, String)>, flash: Option<String>, status: StatusCode| {
         link_account_response(
             &state,
             lang,
@@ -446,7 +467,8 @@ pub(super) async fn link_signup(
             &SignupView {
                 user_name: form_field(&f, "user_name"),
                 email: form_field(&f, "email"),
-                error: Some(error),
+                errors,
+                flash,
                 ..SignupView::default()
             },
             status,
@@ -468,20 +490,18 @@ pub(super) async fn link_signup(
                 Err(e) => server_error(&state, lang, &e),
             }
         }
-        Err(StudioError::Field(field, problem)) => {
-            again((field, problem.message(lang == Lang::En)), StatusCode::OK)
-        }
-        Err(StudioError::Captcha) => again(
-            (
-                Field::Username,
-                SignupTexts::of(lang).captcha_wrong.to_owned(),
-            ),
+        Err(StudioError::Fields(problems)) => again(
+            problems
+                .into_iter()
+                .map(|(field, p)| (field, p.message(lang == Lang::En)))
+                .collect(),
+            None,
             StatusCode::OK,
         ),
         Err(StudioError::Credentials) => Redirect::to("/studio/user/login").into_response(),
         Err(e) => match not_checked(lang, &e) {
             Some((text, status)) => {
-                with_retry_after(again((Field::Username, text.to_owned()), status))
+                with_retry_after(again(Vec::new(), Some(text.to_owned()), status))
             }
             None => server_error(&state, lang, &e),
         },
