@@ -6,6 +6,7 @@ pub mod agent;
 pub mod captcha;
 pub mod change_request;
 pub mod grant;
+pub mod image_captcha;
 pub mod import;
 pub mod localized;
 pub mod org_number;

@@ -83,7 +83,11 @@ pub struct Signup<'a> {
     pub email: &'a str,
     pub password: &'a str,
     pub retype: &'a str,
+    /// The proof-of-work answer (browsers with JavaScript) …
     pub captcha: &'a str,
+    /// … or the image captcha's token and the typed answer (without JavaScript).
+    pub captcha_token: &'a str,
+    pub captcha_text: &'a str,
     pub ip: Option<&'a str>,
     pub agent: Option<&'a str>,
 }
@@ -346,6 +350,38 @@ impl App {
         }
     }
 
+    /// A new image captcha (the form's path without JavaScript).
+    pub fn new_image_captcha(&self) -> crate::domain::image_captcha::Puzzle {
+        let expires = self.clock.now() / 1_000_000 + CAPTCHA_LIFETIME_SECS;
+        crate::domain::image_captcha::create(&self.studio.key, &random_hex(12), expires)
+    }
+
+    /// The image of a puzzle this server made and that has not expired (SVG).
+    pub fn image_captcha_svg(&self, token: &str) -> Option<String> {
+        let key = &self.studio.key;
+        let (nonce, _) =
+            crate::domain::image_captcha::open(key, token, self.clock.now() / 1_000_000).ok()?;
+        Some(crate::domain::image_captcha::svg(key, &nonce))
+    }
+
+    /// Checks an image captcha's answer and spends the puzzle (each counts once).
+    pub async fn spend_image_captcha(&self, token: &str, answer: &str) -> Result<(), StudioError> {
+        let now = self.clock.now();
+        let nonce =
+            crate::domain::image_captcha::check(&self.studio.key, token, answer, now / 1_000_000)
+                .map_err(|_| StudioError::Captcha)?;
+        let expires = now + CAPTCHA_LIFETIME_SECS * 1_000_000;
+        if self
+            .store
+            .use_captcha(&format!("image:{nonce}"), expires)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(StudioError::Captcha)
+        }
+    }
+
     // ---- sign-up, link, log-in ------------------------------------------------------------
 
     /// The Studio user linked to an eID identity, if any.
@@ -380,7 +416,13 @@ impl App {
         let email_bound = bound(Field::Email, form.email.trim(), studio::MAX_EMAIL);
         let password_bound = bound(Field::Password, form.password, studio::MAX_PASSWORD)
             & bound(Field::Retype, form.retype, studio::MAX_PASSWORD);
-        match self.spend_captcha(form.captcha).await {
+        let captcha = if form.captcha.is_empty() && !form.captcha_token.is_empty() {
+            self.spend_image_captcha(form.captcha_token, form.captcha_text)
+                .await
+        } else {
+            self.spend_captcha(form.captcha).await
+        };
+        match captcha {
             Ok(()) => {}
             Err(StudioError::Captcha) => problems.push((Field::Captcha, Problem::CaptchaIncorrect)),
             Err(e) => return Err(e),

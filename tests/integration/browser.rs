@@ -291,6 +291,63 @@ async fn create_a_user_in_altinn_studio() {
     s.stop().await;
 }
 
+/// Without JavaScript a person signs up through the image captcha's text alternative (the
+/// question in words), after a wrong answer that is said at the captcha.
+#[tokio::test]
+async fn sign_up_for_studio_without_javascript() {
+    let Some(b) = Browser::start_with(&["--blink-settings=scriptEnabled=false"]).await else {
+        return;
+    };
+    let s = TestServer::start(Engine::Sqlite).await;
+    b.goto(&s.url("/studio/user/sign_up")).await;
+    b.click_link("Logg inn med Ansattporten").await;
+    b.wait_url(|u| u.contains("/ansattporten/authorize")).await;
+    b.click_css("button[value=\"05827536549\"]").await;
+    b.wait_url(|u| u.ends_with("/studio/user/link_account"))
+        .await;
+    b.wait_text("Nettleseren din kjører ikke JavaScript").await;
+    // The image is there and is an image.
+    let page = b.source().await;
+    let src = page
+        .split("src=\"/studio/captcha/image/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the captcha image");
+    let image = s.get(&format!("/studio/captcha/image/{src}")).await;
+    assert_eq!(image.headers()["content-type"], "image/svg+xml");
+    let fill = |answer: String| {
+        let b = &b;
+        async move {
+            b.type_into("#user_name", "kari").await;
+            b.type_into("#email", "kari@example.no").await;
+            b.type_into("#password", "Sterkt-Passord1").await;
+            b.type_into("#retype", "Sterkt-Passord1").await;
+            b.type_into("#captcha_text", &answer).await;
+            b.click_css("#signup-submit").await;
+        }
+    };
+    fill("0".into()).await;
+    b.wait_text("Feil: Registrer konto").await;
+    assert!(b.text_of("#captcha-error").await.contains("ikke bestått"));
+    // The question in words, answered in digits.
+    let question = b.text_of("#captcha-question").await;
+    let words = [
+        "en", "to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni",
+    ];
+    let terms: Vec<usize> = question
+        .trim_end_matches('?')
+        .split_whitespace()
+        .filter_map(|w| words.iter().position(|x| *x == w).map(|i| i + 1))
+        .collect();
+    assert_eq!(terms.len(), 2, "{question}");
+    b.clear("#user_name").await;
+    b.clear("#email").await;
+    fill((terms[0] + terms[1]).to_string()).await;
+    b.wait_text("Aktiver kontoen din").await;
+    b.quit().await;
+    s.stop().await;
+}
+
 /// Runs a vendor script of the README (`examples/<script>`) against `s`.
 /// The script runs on a thread of its own, so that the server keeps answering it.
 /// The test server's clock stands still unless moved; the script signs with the wall clock, so

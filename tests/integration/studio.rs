@@ -258,7 +258,7 @@ engine_tests! {
             .expect("post");
         let wrong = res.text().await.expect("body");
         assert!(wrong.contains("<p class=\"error\" id=\"captcha-error\">Kontrollen av at du er et menneske er ikke bestått"), "{wrong}");
-        assert!(wrong.contains("<a href=\"#captcha\">"), "{wrong}");
+        assert!(wrong.contains("<a href=\"#captcha-field\">"), "{wrong}");
         assert!(!wrong.contains("aria-describedby=\"user_name-error\""), "not at the user name");
         let res = server
             .browser

@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/studio", get(|| async { Redirect::permanent("/studio/") }))
         .route("/studio/", get(login::start_page))
         .route("/studio/captcha.js", get(signup::captcha_js))
+        .route("/studio/captcha/image/{token}", get(signup::captcha_image))
         .route(
             "/studio/user/sign_up",
             get(signup::sign_up_page).post(signup::sign_up_post),

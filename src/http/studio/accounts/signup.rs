@@ -91,6 +91,19 @@ texts! {
             "Already have an Altinn Studio user? Log in with it to link it to Ansattporten.",
         ],
         link_account: ["Koble til konto", "Kople til konto", "Link account"],
+        captcha_legend: ["Bekreft at du er et menneske", "Stadfest at du er eit menneske", "Confirm that you are human"],
+        captcha_nojs: [
+            "Nettleseren din kjører ikke JavaScript, så kontrollen skjer ikke av seg selv: skriv tallene i bildet, eller svar på spørsmålet under det.",
+            "Nettlesaren din køyrer ikkje JavaScript, så kontrollen skjer ikkje av seg sjølv: skriv tala i biletet, eller svar på spørsmålet under det.",
+            "Your browser does not run JavaScript, so the check cannot happen by itself: type the digits in the image, or answer the question below it.",
+        ],
+        captcha_image_alt: [
+            "Bilde med fem tall. Ser du det ikke, svar på spørsmålet under.",
+            "Bilete med fem tal. Ser du det ikkje, svar på spørsmålet under.",
+            "An image of five digits. If you cannot see it, answer the question below.",
+        ],
+        captcha_question: ["Eller: hva er {a} pluss {b}?", "Eller: kva er {a} pluss {b}?", "Or: what is {a} plus {b}?"],
+        captcha_answer: ["Tallene i bildet, eller svaret (med tall)", "Tala i biletet, eller svaret (med tal)", "The digits in the image, or the answer (in digits)"],
         login_expired: ["Innloggingen er utløpt", "Innlogginga har gått ut", "The log-in has expired"],
         login_again: [
             "Logg inn med Ansattporten på nytt for å registrere deg.",
@@ -120,6 +133,9 @@ struct LinkAccountPage<'a> {
     captcha_error: Option<&'a str>,
     csrf: &'a str,
     challenge: Safe<String>,
+    /// The image captcha for browsers without JavaScript, and its question in words.
+    puzzle: String,
+    question: String,
     signup: [Input<'a>; 4],
     signin: [Input<'a>; 2],
 }
@@ -291,7 +307,7 @@ fn element_of(field: Field) -> &'static str {
         Field::Email => "email",
         Field::Password => "password",
         Field::Retype => "retype",
-        Field::Captcha => "captcha",
+        Field::Captcha => "captcha-field",
     }
 }
 
@@ -319,6 +335,11 @@ fn link_account_response(
     let t = SignupTexts::of(lang);
     let c = AccountTexts::of(lang);
     let challenge = serde_json::to_string(&state.app.new_captcha()).unwrap_or_default();
+    let puzzle = state.app.new_image_captcha();
+    let question = t
+        .captcha_question
+        .replace("{a}", number_word(lang, puzzle.terms.0))
+        .replace("{b}", number_word(lang, puzzle.terms.1));
     let error_on = |field: Field| {
         v.errors
             .iter()
@@ -346,6 +367,8 @@ fn link_account_response(
             captcha_error: error_on(Field::Captcha),
             csrf: &s.session.csrf,
             challenge: challenge_attribute(&challenge),
+            puzzle: puzzle.token,
+            question,
             signup: [
                 Input::new("user_name", "user_name", c.user_name)
                     .autocomplete("username")
@@ -453,6 +476,8 @@ pub(super) async fn link_signup(
                 password: form_field(&f, "password"),
                 retype: form_field(&f, "retype"),
                 captcha: form_field(&f, "captcha"),
+                captcha_token: form_field(&f, "captcha_token"),
+                captcha_text: form_field(&f, "captcha_text"),
                 ip: Some(&ip),
                 agent: agent.as_deref(),
             },
@@ -560,6 +585,46 @@ pub(super) async fn link_signin(
     )
 }
 
+/// A number from one to nine in words, for the image captcha's question.
+fn number_word(lang: Lang, n: u8) -> &'static str {
+    const NB: [&str; 9] = [
+        "en", "to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni",
+    ];
+    const NN: [&str; 9] = [
+        "ein", "to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni",
+    ];
+    const EN: [&str; 9] = [
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    ];
+    let words = match lang {
+        Lang::Nb => NB,
+        Lang::Nn => NN,
+        Lang::En => EN,
+    };
+    words[usize::from(n.clamp(1, 9) - 1)]
+}
+
+/// The image of an image captcha (`GET /studio/captcha/image/{token}`): SVG, never kept by
+/// caches; 404 for a token this server did not make or that has expired.
+pub(super) async fn captcha_image(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Response {
+    match state.app.image_captcha_svg(&token) {
+        Some(svg) => (
+            [
+                (header::CONTENT_TYPE, "image/svg+xml"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            svg,
+        )
+            .into_response(),
+        None => crate::http::problem::Problem::new(StatusCode::NOT_FOUND, "Not Found")
+            .with_detail("no such captcha, or it has expired: reload the form for a new one")
+            .into_response(),
+    }
+}
+
 /// The proof-of-work solver for the registration form (ALTCHA's scheme: find n with
 /// SHA-256(salt + n) = challenge), with a status line for screen readers.
 pub(super) async fn captcha_js() -> Response {
@@ -576,6 +641,7 @@ pub(super) async fn captcha_js() -> Response {
 const CAPTCHA_JS: &str = r#"(function () {
   var box = document.getElementById('captcha');
   if (!box) return;
+  box.hidden = false;
   var status = document.getElementById('captcha-status');
   var answer = document.getElementById('captcha-answer');
   var submit = document.getElementById('signup-submit');
