@@ -207,6 +207,15 @@ async fn create_a_user_in_altinn_studio() {
             b.click_css("#signup-submit").await;
             b.wait_text("Aktiver kontoen din").await;
             assert!(b.source().await.contains(email));
+            // Post/redirect/get: reloading the page shows it again, and sends nothing again.
+            let here = b.url().await;
+            assert!(
+                here.ends_with("/studio/user/activate?notice=sent"),
+                "{here}"
+            );
+            b.goto(&here).await;
+            b.wait_text("Aktiver kontoen din").await;
+            assert!(!b.source().await.contains("utløpt"));
         }
     };
     let open_newest_mail = || async {

@@ -145,9 +145,18 @@ pub async fn inactive_page(
     activation_prompt(state, lang, user, &s.session.csrf, None)
 }
 
+/// Where a form that sent (or held back) an activation mail goes on: the activation page by
+/// GET, which says what happened (post/redirect/get, so a reload sends nothing again).
+pub(super) fn to_activation_page(sent: bool) -> Response {
+    let notice = if sent { "sent" } else { "limited" };
+    Redirect::to(&format!("/studio/user/activate?notice={notice}")).into_response()
+}
+
 #[derive(serde::Deserialize)]
 pub(super) struct ActivateQuery {
     code: Option<String>,
+    /// What the form before did (see [`to_activation_page`]).
+    notice: Option<String>,
 }
 
 pub(super) async fn activate_get(
@@ -210,7 +219,14 @@ pub(super) async fn activate_get(
     Ok(match &s.user {
         None => Redirect::to("/studio/user/login").into_response(),
         Some(u) if u.is_active => Redirect::to("/studio/login").into_response(),
-        Some(u) => inactive_page(&state, lang, &s, u).await,
+        Some(u) => {
+            let notice = match q.notice.as_deref() {
+                Some("sent") => Some(Notice::Sent),
+                Some("limited") => Some(Notice::Limited),
+                _ => None,
+            };
+            activation_prompt(&state, lang, u, &s.session.csrf, notice)
+        }
     })
 }
 
@@ -237,24 +253,15 @@ pub(super) async fn activate_post(
         .limits
         .allow(&format!("resend:{}", user.id), 10, now)
     {
-        return Ok(activation_prompt(
-            &state,
-            lang,
-            &user,
-            csrf,
-            Some(Notice::Limited),
-        ));
+        return Ok(to_activation_page(false));
     }
-    let sent_or_limited = |sent| if sent { Notice::Sent } else { Notice::Limited };
     Ok(match form_field(&f, "action") {
         "change_email" => match state
             .app
             .studio_change_email(&user, form_field(&f, "email"))
             .await
         {
-            Ok((updated, sent)) => {
-                activation_prompt(&state, lang, &updated, csrf, Some(sent_or_limited(sent)))
-            }
+            Ok((_, sent)) => to_activation_page(sent),
             Err(StudioError::Field(_, p)) => {
                 let error = Notice::Error(p.message(lang == Lang::En));
                 activation_prompt(&state, lang, &user, csrf, Some(error))
@@ -262,7 +269,7 @@ pub(super) async fn activate_post(
             Err(e) => server_error(&state, lang, &e),
         },
         _ => match state.app.send_activation_mail(&user).await {
-            Ok(sent) => activation_prompt(&state, lang, &user, csrf, Some(sent_or_limited(sent))),
+            Ok(sent) => to_activation_page(sent),
             Err(e) => server_error(&state, lang, &e),
         },
     })

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
-use super::activation::{Notice, activation_prompt};
+use super::activation::to_activation_page;
 use super::{
     AccountSession, AccountTexts, Input, MaybeAccount, checked_form, form_field, message,
     not_checked, server_error, sign_in, studio, studio_cookie, with_cookie, with_retry_after,
@@ -508,8 +508,8 @@ pub(super) async fn link_signup(
                 .new_studio_session(KIND_ACCOUNT, Some(user.id), json!({}))
                 .await
             {
-                Ok((id, session)) => with_cookie(
-                    activation_prompt(&state, lang, &user, &session.csrf, Some(Notice::Sent)),
+                Ok((id, _)) => with_cookie(
+                    to_activation_page(true),
                     studio_cookie(&state, ACCOUNT_COOKIE, &id, ACCOUNT_SESSION_SECS),
                 ),
                 Err(e) => server_error(&state, lang, &e),
