@@ -101,6 +101,28 @@ pub fn canonical_uuid(id: &str) -> String {
     uuid::Uuid::parse_str(id.trim()).map_or_else(|_| id.to_owned(), |u| u.to_string())
 }
 
+/// The longest name of an integration (a system user's `integrationTitle`), in characters.
+pub const MAX_INTEGRATION_TITLE: usize = 255;
+
+/// What is wrong with a name given to a system user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TitleProblem {
+    Empty,
+    TooLong,
+}
+
+/// A system user's new name, trimmed: not empty, at most [`MAX_INTEGRATION_TITLE`] characters.
+pub fn integration_title(raw: &str) -> Result<String, TitleProblem> {
+    let t = raw.trim();
+    if t.is_empty() {
+        Err(TitleProblem::Empty)
+    } else if t.chars().count() > MAX_INTEGRATION_TITLE {
+        Err(TitleProblem::TooLong)
+    } else {
+        Ok(t.to_owned())
+    }
+}
+
 /// `externalRef` as stored: a missing or empty one means the customer's org number.
 pub fn effective_external_ref(external_ref: Option<&str>, party_org_no: &str) -> String {
     match external_ref.map(str::trim) {

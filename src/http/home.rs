@@ -97,7 +97,7 @@ fn parts_in(profile: Profile, lang: Lang) -> Vec<(&'static str, &'static str)> {
     let t = PartTexts::of(lang);
     let mut parts = vec![
         ("/auth/session", t.session),
-        ("/accessmanagement/ui/systemuser/", t.portal),
+        ("/accessmanagement/ui/systemuser/overview", t.portal),
         ("/studio/", t.studio),
         ("/admin/studio", t.studio_admin),
         ("/docs", t.docs),

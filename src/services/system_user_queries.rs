@@ -30,6 +30,8 @@ pub struct OrganisationOverview {
     /// The access managers (pid, name), when the person is a main administrator (who may
     /// appoint them); `None` otherwise.
     pub access_managers: Option<Vec<(String, String)>>,
+    /// The vendors' names in the register, by organisation number.
+    pub vendor_names: HashMap<String, String>,
 }
 
 /// The titles of resources and names of access packages, in every language, for showing
@@ -302,7 +304,19 @@ impl App {
         } else {
             None
         };
+        let mut vendor_names = HashMap::new();
+        for u in &users {
+            if vendor_names.contains_key(&u.vendor_org) {
+                continue;
+            }
+            if let Ok(org) = u.vendor_org.parse::<crate::domain::OrgNumber>()
+                && let Some(party) = self.store.organization(&org).await?
+            {
+                vendor_names.insert(u.vendor_org.clone(), party.name);
+            }
+        }
         Ok(OrganisationOverview {
+            vendor_names,
             users,
             system_names,
             pending,

@@ -507,6 +507,26 @@ pub async fn replace_grants(
     Ok(r.rows_affected() == 1)
 }
 
+/// Gives a live system user a new name (`integrationTitle`).
+pub async fn rename_system_user(
+    conn: &mut Conn,
+    id: &str,
+    title: &str,
+    now: Micros,
+) -> Result<bool, StoreError> {
+    let seq = next_seq(&mut *conn).await?;
+    let r = sqlx::query(
+        "UPDATE system_user SET integration_title = $2, updated_at = $3, seq = $4          WHERE id = $1 AND is_deleted = 0",
+    )
+    .bind(id)
+    .bind(title)
+    .bind(now)
+    .bind(seq)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
 /// Marks a `New` request as escalated to the organisation's administrators.
 pub async fn escalate_request(conn: &mut Conn, id: &str, now: Micros) -> Result<bool, StoreError> {
     let r = sqlx::query("UPDATE systemuser_request SET escalated = 1, updated_at = $2 WHERE id = $1 AND status = 'New' AND is_deleted = 0")

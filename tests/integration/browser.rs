@@ -300,6 +300,101 @@ async fn create_a_user_in_altinn_studio() {
     s.stop().await;
 }
 
+/// A system user's own page at Altinn's path, at desktop and phone widths: reached from the
+/// overview (the old address redirects), its facts in words, a rename that fails at the field
+/// and then succeeds, and a delete behind a confirmation step; every page passes axe-core's
+/// WCAG 2.1 A/AA rules and fits the window's width.
+#[tokio::test]
+async fn a_system_user_has_a_page_to_rename_and_delete_it() {
+    use crate::system_users::{
+        BAKERY, KARI, party_id, person_token, request_body, vendor_with_system,
+    };
+    for width in [1280, 390] {
+        let Some(b) = Browser::start_with(&[&format!("--window-size={width},900")]).await else {
+            return;
+        };
+        let s = TestServer::start(Engine::Sqlite).await;
+        let vendor = vendor_with_system(&s).await;
+        let mp = vendor.access_token(&s).await;
+        let created: serde_json::Value = s
+            .post_json(
+                "/authentication/api/v1/systemuser/request/vendor",
+                &mp,
+                &request_body(BAKERY),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let su = created["id"].as_str().unwrap().to_owned();
+        let party = party_id(&s, BAKERY).await;
+        let approve = format!("/authentication/api/v1/systemuser/request/{party}/{su}/approve");
+        let res = s
+            .client
+            .post(s.url(&approve))
+            .bearer_auth(person_token(&s, KARI).await)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let checked = |page: &'static str| {
+            let b = &b;
+            async move {
+                let violations = b.axe().await;
+                assert!(
+                    violations.is_empty(),
+                    "{page} at {width} px: {violations:?}"
+                );
+                assert!(
+                    b.fits_width().await,
+                    "{page} scrolls sideways at {width} px"
+                );
+            }
+        };
+
+        // The address of earlier versions leads to the overview, through the log-in.
+        b.goto(&s.url(&format!("/accessmanagement/ui/systemuser/?org={BAKERY}")))
+            .await;
+        b.wait_url(|u| u.contains("/idporten/authorize")).await;
+        b.click_css(&format!("button[value=\"{KARI}\"]")).await;
+        b.wait_url(|u| u.contains("/accessmanagement/ui/systemuser/overview?org="))
+            .await;
+        b.wait_text("kunde-315287138").await;
+        checked("the overview").await;
+        b.click_css("a.detail").await;
+        b.wait_url(|u| u.contains(&format!("/accessmanagement/ui/systemuser/{su}?org=")))
+            .await;
+        b.wait_text("Organisasjonsnummer").await;
+        assert_eq!(b.text_of("#external-ref").await, "kunde-315287138");
+        assert!(b.text_of("#vendor").await.ends_with("(317 219 253)"));
+        assert!(b.text_of("#created").await.ends_with("UTC"));
+        assert!(b.source().await.contains("315 287 138"));
+        checked("the detail page").await;
+        b.screenshot(&format!("portal-system-user-{width}")).await;
+
+        // An empty name is said at the field, and nothing changes.
+        b.clear("#title").await;
+        b.click_css("#rename").await;
+        b.wait_text("<title>Feil:").await;
+        assert!(b.text_of("#title-error").await.contains("Skriv et navn"));
+        checked("the rename error").await;
+        b.type_into("#title", "Lønn for bakeriet").await;
+        b.click_css("#rename").await;
+        b.wait_text("Navnet er endret.").await;
+        assert!(b.text_of("#name").await.starts_with("Lønn for bakeriet"));
+
+        // Delete: a confirmation step that says what stops, then a message.
+        b.click_css("a.delete").await;
+        b.wait_text("Slette systemtilgangen?").await;
+        checked("the delete confirmation").await;
+        b.click_css("#confirm-delete").await;
+        b.wait_text("Systemtilgangen er slettet.").await;
+        assert!(!b.source().await.contains("Lønn for bakeriet"));
+        b.quit().await;
+        s.stop().await;
+    }
+}
+
 /// Without JavaScript a person signs up through the image captcha's text alternative (the
 /// question in words), after a wrong answer that is said at the captcha.
 #[tokio::test]

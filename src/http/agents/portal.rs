@@ -6,9 +6,9 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
@@ -23,13 +23,16 @@ use crate::services::login::WebSession;
 use crate::services::reference::PartyRecord;
 use crate::services::system_users::{SuError, SystemUserRecord};
 
-const AGENT: &str = "/accessmanagement/ui/systemuser/agent";
+/// An agent's clients (Altinn's path); the page of earlier versions was `…/agent?org=&id=`.
+const AGENT: &str = "/accessmanagement/ui/systemuser/{id}/agentdelegation";
+const OLD_AGENT: &str = "/accessmanagement/ui/systemuser/agent";
 const ADD: &str = "/accessmanagement/ui/systemuser/agent/add";
 const REMOVE: &str = "/accessmanagement/ui/systemuser/agent/remove";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(AGENT, get(agent_page))
+        .route(OLD_AGENT, get(moved_agent_page))
         .route(ADD, get(add_page).post(add))
         .route(REMOVE, get(confirm_remove).post(remove))
 }
@@ -158,6 +161,8 @@ struct AgentPage<'a> {
     clients: Vec<ClientRow>,
     next: Option<String>,
     home: String,
+    /// The page's own path (its search form goes there).
+    path: String,
 }
 
 #[derive(Template)]
@@ -196,13 +201,29 @@ struct AgentQuery {
     client: Option<String>,
 }
 
-/// The agent's page address, with an optional search.
-fn agent_url(org: &str, id: &str) -> String {
+/// The path of the agent's page.
+fn agent_path(id: &str) -> String {
     format!(
-        "{AGENT}?org={}&id={}",
-        percent_encode(org),
+        "/accessmanagement/ui/systemuser/{}/agentdelegation",
         percent_encode(id)
     )
+}
+
+/// The agent's page address for the organisation `org`.
+fn agent_url(org: &str, id: &str) -> String {
+    format!("{}?org={}", agent_path(id), percent_encode(org))
+}
+
+/// The agent page of earlier versions: the same page at Altinn's path.
+async fn moved_agent_page(Query(q): Query<AgentQuery>) -> Redirect {
+    let mut to = agent_url(
+        q.org.as_deref().unwrap_or_default(),
+        q.id.as_deref().unwrap_or_default(),
+    );
+    if let Some(search) = q.search.as_deref().filter(|s| !s.is_empty()) {
+        to.push_str(&format!("&search={}", percent_encode(search)));
+    }
+    Redirect::permanent(&to)
 }
 
 fn add_url(org: &str, id: &str, search: &str) -> String {
@@ -280,9 +301,12 @@ async fn agent_page(
     State(state): State<AppState>,
     lang: Lang,
     MaybeSession(session): MaybeSession,
-    Query(q): Query<AgentQuery>,
+    Path(id): Path<String>,
+    Query(mut q): Query<AgentQuery>,
 ) -> PageResult {
-    let (_session, org_no, agent) = agent_for_page(&state, lang, session, &q, AGENT).await?;
+    let path = agent_path(&id);
+    q.id = Some(id);
+    let (_session, org_no, agent) = agent_for_page(&state, lang, session, &q, &path).await?;
     let query = query_of(&q)?;
     let page = state.app.delegated_clients(&agent, &query).await?;
     let names = state
@@ -316,7 +340,8 @@ async fn agent_page(
             search: &search,
             clients: rows(&page),
             next: next_url(agent_url(&org_no, &agent.id), &search, &page),
-            home: back_home(&org_no),
+            home: crate::http::system_users::portal::detail_url(&org_no, &agent.id),
+            path,
         },
     )))
 }

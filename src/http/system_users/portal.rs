@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -23,17 +23,26 @@ use crate::services::reference::PartyRecord;
 use crate::services::system_users::RequestRecord;
 use crate::services::system_users::SuError;
 
-pub(crate) const HOME: &str = "/accessmanagement/ui/systemuser/";
-const NEW: &str = "/accessmanagement/ui/systemuser/new";
+/// The overview of an organisation's system access (Altinn's path).
+pub(crate) const HOME: &str = "/accessmanagement/ui/systemuser/overview";
+/// Method B: the organisation creates a system user itself.
+const NEW: &str = "/accessmanagement/ui/systemuser/create";
+/// One system user's page; its delete step and rename form are under it.
+const DETAIL: &str = "/accessmanagement/ui/systemuser/{id}";
+const DELETE: &str = "/accessmanagement/ui/systemuser/{id}/delete";
+const RENAME: &str = "/accessmanagement/ui/systemuser/{id}/rename";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(HOME, get(overview))
-        .route(
-            "/accessmanagement/ui/systemuser/delete",
-            get(confirm_delete).post(delete),
-        )
+        .route(DETAIL, get(detail))
+        .route(DELETE, get(confirm_delete).post(delete))
+        .route(RENAME, axum::routing::post(rename))
         .route(NEW, get(choose_system).post(create))
+        // The paths of earlier versions.
+        .route("/accessmanagement/ui/systemuser/", get(moved_overview))
+        .route("/accessmanagement/ui/systemuser/new", get(moved_create))
+        .route("/accessmanagement/ui/systemuser/delete", get(moved_delete))
         .route(
             "/accessmanagement/ui/systemuser/accessmanagers",
             axum::routing::post(access_managers),
@@ -118,6 +127,21 @@ texts! {
             "Verksemda har allereie ein systembrukar for dette systemet.",
             "The organisation already has a system user for this system.",
         ],
+        done_created: ["Systemtilgangen er opprettet.", "Systemtilgangen er oppretta.", "The system access was created."],
+        done_deleted: ["Systemtilgangen er slettet.", "Systemtilgangen er sletta.", "The system access was deleted."],
+        done_renamed: ["Navnet er endret.", "Namnet er endra.", "The name was changed."],
+        reference: ["Referanse", "Referanse", "Reference"],
+        label_system: ["System", "System", "System"],
+        label_vendor: ["Leverandør", "Leverandør", "Vendor"],
+        label_created: ["Opprettet", "Oppretta", "Created"],
+        org_number: ["Organisasjonsnummer", "Organisasjonsnummer", "Organisation number"],
+        show_ids: ["Vis tekniske ID-er", "Vis tekniske ID-ar", "Show technical ids"],
+        rename: ["Endre navn", "Endre namn", "Rename"],
+        new_name: ["Nytt navn", "Nytt namn", "New name"],
+        save_name: ["Lagre navnet", "Lagre namnet", "Save the name"],
+        name_empty: ["Skriv et navn.", "Skriv eit namn.", "Type a name."],
+        name_too_long: ["Navnet kan ikke være lenger enn 255 tegn.", "Namnet kan ikkje vere lenger enn 255 teikn.", "The name cannot be longer than 255 characters."],
+        delete_heading: ["Slett systemtilgangen", "Slett systemtilgangen", "Delete the system access"],
     }
 }
 
@@ -134,10 +158,16 @@ struct ChooseOrgPage<'a> {
 struct UserView<'a> {
     id: &'a str,
     integration_title: &'a str,
+    external_ref: &'a str,
     system_name: String,
-    vendor_org: &'a str,
-    /// The day it was created (`YYYY-MM-DD`).
+    /// The vendor's organisation number, spaced.
+    vendor_org: String,
+    /// The vendor's name in the register (its org number when the register has none).
+    vendor_name: String,
+    /// When it was created (`YYYY-MM-DD HH:MM UTC`).
     created: String,
+    /// Its page.
+    detail: String,
     rights: Vec<Named>,
     packages: Vec<Named>,
     /// An agent system user (its page lists and changes its clients).
@@ -162,6 +192,8 @@ struct OverviewPage<'a> {
     managers: Option<&'a [(String, String)]>,
     show_ids: bool,
     csrf: &'a str,
+    /// What the form before did.
+    done: Option<&'static str>,
 }
 
 /// A system to choose, with its name and description in the reader's language.
@@ -204,6 +236,18 @@ struct ConfirmPage<'a> {
 struct OrgQuery {
     org: Option<String>,
     system: Option<String>,
+    /// What the form before did (`created`, `deleted`, `renamed`), to say so.
+    done: Option<String>,
+}
+
+/// What a `done=` says, in words.
+fn done_text(t: &'static PortalTexts, done: Option<&str>) -> Option<&'static str> {
+    match done? {
+        "created" => Some(t.done_created),
+        "deleted" => Some(t.done_deleted),
+        "renamed" => Some(t.done_renamed),
+        _ => None,
+    }
 }
 
 /// The session and the organisations its person represents; a redirect to log in otherwise.
@@ -235,9 +279,9 @@ fn chosen<'a>(orgs: &'a [PartyRecord], wanted: Option<&str>) -> Option<&'a Party
     }
 }
 
-/// The person and the organisation they act for on a page at `path`: a redirect to log in,
-/// a page saying they represent none, or the chooser when it is not yet clear. The count is
-/// how many organisations they represent.
+/// The person and the organisation they act for on a page at `path` (with its query, where
+/// a log-in comes back to): a redirect to log in, a page saying they represent none, or the
+/// chooser when it is not yet clear. The count is how many organisations they represent.
 pub(crate) async fn chosen_org(
     state: &AppState,
     lang: Lang,
@@ -265,7 +309,7 @@ pub(crate) async fn chosen_org(
                 f: Frame::new(state, lang, t.choose_org),
                 t,
                 orgs: &orgs,
-                path,
+                path: path.split('?').next().unwrap_or(path),
             },
         ))),
     }
@@ -276,6 +320,20 @@ pub(crate) fn back_home(org: &str) -> String {
     format!("{HOME}?org={}", percent_encode(org))
 }
 
+/// The page of the organisation's system user `id`.
+pub(crate) fn detail_url(org: &str, id: &str) -> String {
+    format!(
+        "/accessmanagement/ui/systemuser/{}?org={}",
+        percent_encode(id),
+        percent_encode(org)
+    )
+}
+
+/// The overview after a form did something, saying what (post/redirect/get).
+fn home_after(org: &str, done: &str) -> String {
+    format!("{}&done={done}", back_home(org))
+}
+
 /// A system user as the overview and the delete confirmation show it.
 fn user_view<'a>(
     overview: &'a crate::services::system_user_queries::OrganisationOverview,
@@ -283,18 +341,27 @@ fn user_view<'a>(
     lang: Lang,
 ) -> UserView<'a> {
     let (rights, packages) = named(&overview.names, lang, &u.rights, &u.access_packages);
+    let at = crate::clock::format_micros(u.created_at);
     UserView {
         id: &u.id,
         integration_title: &u.integration_title,
+        external_ref: &u.external_ref,
         system_name: match overview.system_names.get(&u.system_id) {
             Some(name) => localized(name, lang),
             None => u.system_id.clone(),
         },
-        vendor_org: &u.vendor_org,
-        created: crate::clock::format_micros(u.created_at)
-            .get(..10)
-            .unwrap_or_default()
-            .to_owned(),
+        vendor_org: org_no_spaced(&u.vendor_org),
+        vendor_name: overview
+            .vendor_names
+            .get(&u.vendor_org)
+            .cloned()
+            .unwrap_or_else(|| org_no_spaced(&u.vendor_org)),
+        created: format!(
+            "{} {} UTC",
+            at.get(..10).unwrap_or_default(),
+            at.get(11..16).unwrap_or_default()
+        ),
+        detail: detail_url(&u.party_org_no, &u.id),
         rights,
         packages,
         is_agent: u.user_type == crate::domain::request::SystemUserType::Agent,
@@ -318,8 +385,9 @@ async fn overview(
     MaybeSession(session): MaybeSession,
     Query(q): Query<OrgQuery>,
 ) -> PageResult {
+    let here = q.org.as_deref().map_or_else(|| HOME.to_owned(), back_home);
     let (session, org, represented_count) =
-        chosen_org(&state, lang, session, q.org.as_deref(), HOME).await?;
+        chosen_org(&state, lang, session, q.org.as_deref(), &here).await?;
     let org_no = org.org_no.clone().unwrap_or_default();
     let overview = state
         .app
@@ -352,8 +420,245 @@ async fn overview(
             managers: overview.access_managers.as_deref(),
             show_ids: false,
             csrf: &session.csrf,
+            done: done_text(t, q.done.as_deref()),
         },
     )))
+}
+
+/// The organisation's system user `id` as the pages show it, with the overview it is in;
+/// the "not found" page otherwise.
+async fn one_user(
+    state: &AppState,
+    lang: Lang,
+    session: Option<(String, WebSession)>,
+    org: Option<&str>,
+    id: &str,
+    path: &str,
+) -> Result<
+    (
+        WebSession,
+        String,
+        crate::services::system_user_queries::OrganisationOverview,
+    ),
+    Response,
+> {
+    // After a log-in, back to this page for the same organisation.
+    let here = match org {
+        Some(o) => format!("{path}?org={}", percent_encode(o)),
+        None => path.to_owned(),
+    };
+    let (session, org, _) = chosen_org(state, lang, session, org, &here).await?;
+    let org_no = org.org_no.clone().unwrap_or_default();
+    let overview = state
+        .app
+        .organisation_overview(&session.pid, &org_no)
+        .await
+        .map_err(super::su_problem)?;
+    if !overview.users.iter().any(|u| u.id == id) {
+        let t = PortalTexts::of(lang);
+        return Err(message(
+            state,
+            lang,
+            StatusCode::NOT_FOUND,
+            t.not_found,
+            t.not_found_text,
+            vec![Link::new(back_home(&org_no), RightsTexts::of(lang).back)],
+        ));
+    }
+    Ok((session, org_no, overview))
+}
+
+#[derive(Template)]
+#[template(path = "system_users/detail.html")]
+struct DetailPage<'a> {
+    f: Frame,
+    t: &'static PortalTexts,
+    w: &'static RightsTexts,
+    org_no: &'a str,
+    org_no_spaced: String,
+    u: UserView<'a>,
+    show_ids: bool,
+    back: String,
+    csrf: &'a str,
+    done: Option<&'static str>,
+    /// The rename form's value and what is wrong with it.
+    new_name: &'a str,
+    name_error: Option<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+struct DetailQuery {
+    org: Option<String>,
+    done: Option<String>,
+}
+
+/// One system user: what it may do in words, when and by which vendor it was made, its
+/// name to change, and the way to its clients and to deleting it.
+async fn detail(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeSession(session): MaybeSession,
+    Path(id): Path<String>,
+    Query(q): Query<DetailQuery>,
+) -> PageResult {
+    let path = format!("/accessmanagement/ui/systemuser/{}", percent_encode(&id));
+    let (session, org_no, overview) =
+        one_user(&state, lang, session, q.org.as_deref(), &id, &path).await?;
+    let t = PortalTexts::of(lang);
+    Ok(detail_page(
+        &state,
+        lang,
+        &session,
+        &org_no,
+        &overview,
+        &id,
+        done_text(t, q.done.as_deref()),
+        None,
+    ))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn detail_page(
+    state: &AppState,
+    lang: Lang,
+    session: &WebSession,
+    org_no: &str,
+    overview: &crate::services::system_user_queries::OrganisationOverview,
+    id: &str,
+    done: Option<&'static str>,
+    rename: Option<(&str, &'static str)>,
+) -> Response {
+    let t = PortalTexts::of(lang);
+    let Some(u) = overview.users.iter().find(|u| u.id == id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let view = user_view(overview, u, lang);
+    let title = view.integration_title.to_owned();
+    private(render(
+        if rename.is_some() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        },
+        &DetailPage {
+            f: Frame::new(state, lang, &title).with_errors(rename.is_some()),
+            t,
+            w: RightsTexts::of(lang),
+            org_no,
+            org_no_spaced: org_no_spaced(org_no),
+            new_name: rename.map(|(v, _)| v).unwrap_or(&u.integration_title),
+            name_error: rename.map(|(_, e)| e),
+            u: view,
+            show_ids: false,
+            back: back_home(org_no),
+            csrf: &session.csrf,
+            done,
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+struct RenameForm {
+    org: String,
+    title: String,
+    csrf: String,
+}
+
+/// Renames a system user, then shows its page again saying so (post/redirect/get); a bad
+/// name is said at the field, with what was typed kept.
+async fn rename(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeSession(session): MaybeSession,
+    Path(id): Path<String>,
+    form: Result<Form<RenameForm>, FormRejection>,
+) -> PageResult {
+    let (session, form) = checked_form(&state, lang, session, form)?;
+    let t = PortalTexts::of(lang);
+    let problem = match crate::domain::request::integration_title(&form.title) {
+        Ok(_) => None,
+        Err(crate::domain::request::TitleProblem::Empty) => Some(t.name_empty),
+        Err(crate::domain::request::TitleProblem::TooLong) => Some(t.name_too_long),
+    };
+    if let Some(problem) = problem {
+        let path = format!("/accessmanagement/ui/systemuser/{}", percent_encode(&id));
+        let (session, org_no, overview) = one_user(
+            &state,
+            lang,
+            Some((String::new(), session)),
+            Some(&form.org),
+            &id,
+            &path,
+        )
+        .await?;
+        return Ok(detail_page(
+            &state,
+            lang,
+            &session,
+            &org_no,
+            &overview,
+            &id,
+            None,
+            Some((&form.title, problem)),
+        ));
+    }
+    match state
+        .app
+        .rename_system_user(&session.pid, &form.org, &id, &form.title)
+        .await
+    {
+        Ok(()) => Ok(
+            Redirect::to(&format!("{}&done=renamed", detail_url(&form.org, &id))).into_response(),
+        ),
+        Err(SuError::Problem(p)) => Ok(message(
+            &state,
+            lang,
+            StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST),
+            t.not_found,
+            p.text(),
+            vec![Link::new(back_home(&form.org), RightsTexts::of(lang).back)],
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// An organisation number as people read it: `123 456 789`.
+pub(crate) fn org_no_spaced(org_no: &str) -> String {
+    if org_no.len() == 9 && org_no.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{} {} {}", &org_no[..3], &org_no[3..6], &org_no[6..])
+    } else {
+        org_no.to_owned()
+    }
+}
+
+/// The earlier overview address: the same query at Altinn's path.
+async fn moved_overview(uri: axum::http::Uri) -> Redirect {
+    Redirect::permanent(&with_same_query(HOME, &uri))
+}
+
+/// The earlier address of Method B.
+async fn moved_create(uri: axum::http::Uri) -> Redirect {
+    Redirect::permanent(&with_same_query(NEW, &uri))
+}
+
+/// The earlier delete address (`?org=&id=`): the system user's delete step.
+async fn moved_delete(Query(q): Query<DeleteQuery>) -> Redirect {
+    let id = q.id.unwrap_or_default();
+    let mut to = format!(
+        "/accessmanagement/ui/systemuser/{}/delete",
+        percent_encode(&id)
+    );
+    if let Some(org) = q.org {
+        to.push_str(&format!("?org={}", percent_encode(&org)));
+    }
+    Redirect::permanent(&to)
+}
+
+fn with_same_query(path: &str, uri: &axum::http::Uri) -> String {
+    match uri.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_owned(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -413,35 +718,18 @@ async fn confirm_delete(
     State(state): State<AppState>,
     lang: Lang,
     MaybeSession(session): MaybeSession,
-    Query(q): Query<DeleteQuery>,
+    Path(id): Path<String>,
+    Query(q): Query<DetailQuery>,
 ) -> PageResult {
-    let (session, org, _) = chosen_org(
-        &state,
-        lang,
-        session,
-        q.org.as_deref(),
-        "/accessmanagement/ui/systemuser/delete",
-    )
-    .await?;
-    let org_no = org.org_no.clone().unwrap_or_default();
-    let overview = state
-        .app
-        .organisation_overview(&session.pid, &org_no)
-        .await?;
+    let path = format!(
+        "/accessmanagement/ui/systemuser/{}/delete",
+        percent_encode(&id)
+    );
+    let (session, org_no, overview) =
+        one_user(&state, lang, session, q.org.as_deref(), &id, &path).await?;
     let t = PortalTexts::of(lang);
-    let Some(u) = overview
-        .users
-        .iter()
-        .find(|u| Some(u.id.as_str()) == q.id.as_deref())
-    else {
-        return Ok(message(
-            &state,
-            lang,
-            StatusCode::NOT_FOUND,
-            t.not_found,
-            t.not_found_text,
-            vec![Link::new(back_home(&org_no), RightsTexts::of(lang).back)],
-        ));
+    let Some(u) = overview.users.iter().find(|u| u.id == id) else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
     };
     Ok(private(render(
         StatusCode::OK,
@@ -450,9 +738,9 @@ async fn confirm_delete(
             t,
             w: RightsTexts::of(lang),
             org_no: &org_no,
+            back: detail_url(&org_no, &u.id),
             u: user_view(&overview, u, lang),
             show_ids: false,
-            back: back_home(&org_no),
             csrf: &session.csrf,
         },
     )))
@@ -461,7 +749,6 @@ async fn confirm_delete(
 #[derive(Deserialize)]
 struct DeleteForm {
     org: String,
-    id: String,
     csrf: String,
 }
 
@@ -469,15 +756,16 @@ async fn delete(
     State(state): State<AppState>,
     lang: Lang,
     MaybeSession(session): MaybeSession,
+    Path(id): Path<String>,
     form: Result<Form<DeleteForm>, FormRejection>,
 ) -> PageResult {
     let (session, form) = checked_form(&state, lang, session, form)?;
     match state
         .app
-        .delete_system_user(&session.pid, &form.org, &form.id, None)
+        .delete_system_user(&session.pid, &form.org, &id, None)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&back_home(&form.org)).into_response()),
+        Ok(()) => Ok(Redirect::to(&home_after(&form.org, "deleted")).into_response()),
         Err(SuError::Problem(p)) => Ok(message(
             &state,
             lang,
@@ -571,7 +859,7 @@ async fn create(
         .create_system_user_directly(&session.pid, &form.org, &form.system, form.title.as_deref())
         .await
     {
-        Ok(_) => Ok(Redirect::to(&back_home(&form.org)).into_response()),
+        Ok(_) => Ok(Redirect::to(&home_after(&form.org, "created")).into_response()),
         Err(SuError::Problem(p)) => {
             let t = PortalTexts::of(lang);
             let text = if p.code == codes::SYSTEM_USER_ALREADY_EXISTS.code {
@@ -592,4 +880,4 @@ async fn create(
     }
 }
 
-csrf_forms!(ManagerForm, DeleteForm, CreateForm);
+csrf_forms!(ManagerForm, DeleteForm, CreateForm, RenameForm);

@@ -300,6 +300,49 @@ impl App {
     /// U4 and U16: the organisation's representative deletes a system user, its request
     /// and (an agent's) client delegations, in one transaction. With `expect`, a system user
     /// of the other type is refused (AUTH-00036 on U4, AUTH-00034 on U16).
+    /// Gives the organisation's system user `id` a new name (the portal's detail page).
+    pub async fn rename_system_user(
+        &self,
+        pid: &str,
+        org_no: &str,
+        id: &str,
+        title: &str,
+    ) -> Result<(), SuError> {
+        let title = request::integration_title(title).map_err(|e| {
+            SuError::Invalid(match e {
+                request::TitleProblem::Empty => "the name is empty".into(),
+                request::TitleProblem::TooLong => format!(
+                    "the name is longer than {} characters",
+                    request::MAX_INTEGRATION_TITLE
+                ),
+            })
+        })?;
+        if !self.has_authority(pid, org_no).await? {
+            return Err(SuError::NoAuthority);
+        }
+        let u = self
+            .store
+            .system_user(id)
+            .await?
+            .filter(|u| !u.is_deleted && u.party_org_no == org_no)
+            .ok_or_else(|| p(codes::SYSTEM_USER_NOT_FOUND))?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        if !db::rename_system_user(&mut tx, &u.id, &title, now).await? {
+            return Err(p(codes::SYSTEM_USER_NOT_FOUND));
+        }
+        let entry = AuditEntry {
+            actor: &format!("person:{}", pid.get(..6).unwrap_or(pid)),
+            action: "systemuser.rename",
+            target: &format!("systemuser:{}", u.id),
+            details: json!({"from": u.integration_title, "to": title, "partyOrgNo": u.party_org_no}),
+            trace_id: None,
+        };
+        audit::record(&mut tx, &entry, now).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+
     pub async fn delete_system_user(
         &self,
         pid: &str,

@@ -267,6 +267,58 @@ impl Browser {
             .to_owned()
     }
 
+    /// Runs `js` (a function body) in the page and returns what it returns.
+    pub async fn script(&self, js: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": js, "args": []})),
+        )
+        .await
+    }
+
+    /// Whether the page fits its window's width (WCAG 1.4.10: nothing scrolls sideways but
+    /// data tables).
+    pub async fn fits_width(&self) -> bool {
+        self.script("const d = document.documentElement; return d.scrollWidth <= d.clientWidth;")
+            .await
+            == json!(true)
+    }
+
+    /// Runs axe-core (tests/clients/node_modules, `npm ci --prefix tests/clients`) on the page
+    /// with the WCAG 2.1 A and AA rules; returns each violation as `rule: the elements`.
+    pub async fn axe(&self) -> Vec<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/clients/node_modules/axe-core/axe.min.js");
+        let Ok(source) = std::fs::read_to_string(&path) else {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("axe-core is needed for the page tests (npm ci --prefix tests/clients)");
+            }
+            eprintln!("WARNING: axe-core is not installed; skipping the accessibility check");
+            return Vec::new();
+        };
+        let js = format!(
+            "{source}\nconst done = arguments[arguments.length - 1];\n\
+             axe.run(document, {{runOnly: {{type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}}})\n\
+             .then(r => done(r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))))\n\
+             .catch(e => done(['axe failed: ' + e]));"
+        );
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/execute/async",
+                Some(json!({"script": js, "args": []})),
+            )
+            .await;
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_else(|| vec![format!("axe answered {v}")])
+    }
+
     /// Saves a PNG of the page under target/screenshots/.
     pub async fn screenshot(&self, name: &str) {
         use base64::Engine;
