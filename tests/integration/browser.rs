@@ -353,8 +353,10 @@ async fn a_system_user_has_a_page_to_rename_and_delete_it() {
         };
 
         // The address of earlier versions leads to the overview, through the log-in.
-        b.goto(&s.url(&format!("/accessmanagement/ui/systemuser/?org={BAKERY}")))
-            .await;
+        b.goto(&s.url(&format!(
+            "/accessmanagement/ui/systemuser/overview?org={BAKERY}"
+        )))
+        .await;
         b.wait_url(|u| u.contains("/idporten/authorize")).await;
         b.click_css(&format!("button[value=\"{KARI}\"]")).await;
         b.wait_url(|u| u.contains("/accessmanagement/ui/systemuser/overview?org="))
@@ -581,7 +583,7 @@ engine_tests! {
         let (ok, out) = run_script(&s, "vendor_agent.py", &state, "status").await;
         assert!(ok && out.trim() == "Accepted", "{out}");
 
-        b.goto(&s.url("/accessmanagement/ui/systemuser/?org=313564363")).await;
+        b.goto(&s.url("/accessmanagement/ui/systemuser/overview?org=313564363")).await;
         b.click_css("a.manage-clients").await;
         b.wait_text("Ingen klienter er lagt til ennå.").await;
         b.click_css("#add-clients").await;
@@ -619,7 +621,7 @@ engine_tests! {
 
         // The agent is deleted in the portal: its clients go with it, and the vendor's token
         // and lists say so.
-        b.goto(&s.url("/accessmanagement/ui/systemuser/?org=313564363")).await;
+        b.goto(&s.url("/accessmanagement/ui/systemuser/overview?org=313564363")).await;
         b.click_css("a.delete").await;
         b.wait_text("Slette systemtilgangen?").await;
         assert!(b.source().await.contains("Klientene fjernes sammen med systemtilgangen."));

@@ -456,7 +456,7 @@ engine_tests! {
         assert!(nynorsk.contains("Blir fjerna") && nynorsk.contains("Løn og skatt"), "{nynorsk}");
 
         // The organisation's page lists it under the system user.
-        let (_, portal) = page(kari.clone(), s.url(&format!("/accessmanagement/ui/systemuser/?org={BAKERY}"))).await;
+        let (_, portal) = page(kari.clone(), s.url(&format!("/accessmanagement/ui/systemuser/overview?org={BAKERY}"))).await;
         assert!(portal.contains(&format!("changerequest?id={id}")), "{portal}");
 
         // A forged form changes nothing; the real one approves and sends her back to the vendor.
@@ -472,7 +472,7 @@ engine_tests! {
         let (status, html) = page(kari.clone(), confirm.clone()).await;
         assert_eq!(status, 409);
         assert!(html.contains("allerede godkjent"));
-        let (_, portal) = page(kari.clone(), s.url(&format!("/accessmanagement/ui/systemuser/?org={BAKERY}"))).await;
+        let (_, portal) = page(kari.clone(), s.url(&format!("/accessmanagement/ui/systemuser/overview?org={BAKERY}"))).await;
         assert!(!portal.contains("changerequest?id="), "answered: no longer listed");
 
         // Rejected on the page: a receipt, and the system user is unchanged.

@@ -335,7 +335,7 @@ engine_tests! {
         assert_eq!(page("/auth/session").await.unwrap().status(), 200);
         // The database goes away under the running server.
         s.app.store.close().await;
-        for path in ["/auth/session", "/accessmanagement/ui/systemuser/"] {
+        for path in ["/auth/session", "/accessmanagement/ui/systemuser/overview"] {
             let res = page(path).await.unwrap();
             assert_eq!(res.status(), 503, "{engine:?} {path}");
             assert_eq!(res.headers()["retry-after"], "5");
@@ -507,7 +507,7 @@ engine_tests! {
         }
 
         let cookie = s.login_as(crate::system_users::KARI).await;
-        for path in ["/", "/accessmanagement/ui/systemuser/?org=315287138", "/nothing-here"] {
+        for path in ["/", "/accessmanagement/ui/systemuser/overview?org=315287138", "/nothing-here"] {
             let res = s.browser.get(s.url(path)).header("cookie", &cookie).header("accept", "text/html").send().await.unwrap();
             assert_eq!(res.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "{path}");
         }

@@ -825,11 +825,21 @@ engine_tests! {
         let vendor = vendor_with_system(&s).await;
         let mp = vendor.access_token(&s).await;
         let b = &s.browser;
-        let home = s.url("/accessmanagement/ui/systemuser/");
+        let home = s.url("/accessmanagement/ui/systemuser/overview");
         assert!(
             common::location(&b.get(&home).send().await.unwrap())
                 .starts_with("/auth/login/idporten?goto=")
         );
+        // The addresses of earlier versions lead to Altinn's paths, the query kept.
+        for (old, new) in [
+            ("/accessmanagement/ui/systemuser/?org=315287138", "/accessmanagement/ui/systemuser/overview?org=315287138"),
+            ("/accessmanagement/ui/systemuser/new?org=315287138", "/accessmanagement/ui/systemuser/create?org=315287138"),
+            ("/accessmanagement/ui/systemuser/delete?org=315287138&id=x", "/accessmanagement/ui/systemuser/x/delete?org=315287138"),
+            ("/accessmanagement/ui/systemuser/agent?org=315287138&id=x", "/accessmanagement/ui/systemuser/x/agentdelegation?org=315287138"),
+        ] {
+            let res = b.get(s.url(old)).send().await.unwrap();
+            assert_eq!((res.status().as_u16(), common::location(&res)), (308, new.to_owned()), "{old}");
+        }
 
         let kari = s.login_as(KARI).await;
         let html = b
@@ -847,7 +857,7 @@ engine_tests! {
             "{html}"
         );
         let list = b
-            .get(s.url(&format!("/accessmanagement/ui/systemuser/new?org={BAKERY}")))
+            .get(s.url(&format!("/accessmanagement/ui/systemuser/create?org={BAKERY}")))
             .header("cookie", &kari)
             .send()
             .await
@@ -861,7 +871,7 @@ engine_tests! {
         );
         let confirm = b
             .get(s.url(&format!(
-                "/accessmanagement/ui/systemuser/new?org={BAKERY}&system={SYSTEM}"
+                "/accessmanagement/ui/systemuser/create?org={BAKERY}&system={SYSTEM}"
             )))
             .header("cookie", &kari)
             .send()
@@ -876,7 +886,7 @@ engine_tests! {
         );
         let csrf = common::input_value(&confirm, "csrf").unwrap();
         let create = |csrf: String| {
-            b.post(s.url("/accessmanagement/ui/systemuser/new"))
+            b.post(s.url("/accessmanagement/ui/systemuser/create"))
                 .header("cookie", &kari)
                 .form(&[
                     ("org", BAKERY.to_owned()),
@@ -890,7 +900,7 @@ engine_tests! {
         let res = create(csrf.clone()).await.unwrap();
         assert_eq!(
             common::location(&res),
-            format!("/accessmanagement/ui/systemuser/?org={BAKERY}")
+            format!("/accessmanagement/ui/systemuser/overview?org={BAKERY}&done=created")
         );
         let res = create(csrf.clone()).await.unwrap();
         assert_eq!(res.status(), 400);
@@ -925,7 +935,7 @@ engine_tests! {
         // Delete from the portal, after a confirmation page that says what it means.
         let user_id = user["id"].as_str().unwrap();
         let confirm = b
-            .get(s.url(&format!("/accessmanagement/ui/systemuser/delete?org={BAKERY}&id={user_id}")))
+            .get(s.url(&format!("/accessmanagement/ui/systemuser/{user_id}/delete?org={BAKERY}")))
             .header("cookie", &kari)
             .send()
             .await
@@ -937,16 +947,16 @@ engine_tests! {
             "{page}"
         );
         let missing = b
-            .get(s.url(&format!("/accessmanagement/ui/systemuser/delete?org={BAKERY}&id=nope")))
+            .get(s.url(&format!("/accessmanagement/ui/systemuser/nope/delete?org={BAKERY}")))
             .header("cookie", &kari)
             .send()
             .await
             .unwrap();
         assert_eq!(missing.status(), 404);
         let res = b
-            .post(s.url("/accessmanagement/ui/systemuser/delete"))
+            .post(s.url(&format!("/accessmanagement/ui/systemuser/{user_id}/delete")))
             .header("cookie", &kari)
-            .form(&[("org", BAKERY), ("id", user_id), ("csrf", csrf.as_str())])
+            .form(&[("org", BAKERY), ("csrf", csrf.as_str())])
             .send()
             .await
             .unwrap();
@@ -1375,7 +1385,7 @@ engine_tests! {
         let vendor = vendor_with_system(&s).await;
         let mp = vendor.access_token(&s).await;
         let b = &s.browser;
-        let home = s.url(&format!("/accessmanagement/ui/systemuser/?org={BAKERY}"));
+        let home = s.url(&format!("/accessmanagement/ui/systemuser/overview?org={BAKERY}"));
         let id = s
             .post_json(&format!("{REQ}/vendor"), &mp, &request_body(BAKERY))
             .await
@@ -1456,7 +1466,7 @@ engine_tests! {
         );
         // Her session's CSRF token, from a page with a form (the delete confirmation).
         let confirm = b
-            .get(s.url(&format!("/accessmanagement/ui/systemuser/delete?org={BAKERY}&id={id}")))
+            .get(s.url(&format!("/accessmanagement/ui/systemuser/{id}/delete?org={BAKERY}")))
             .header("cookie", &siri)
             .send()
             .await
@@ -1528,8 +1538,9 @@ async fn page_forms_need_a_session_and_a_whole_form() {
     let b = &s.browser;
     for path in [
         "/accessmanagement/ui/systemuser/request/decide",
-        "/accessmanagement/ui/systemuser/new",
-        "/accessmanagement/ui/systemuser/delete",
+        "/accessmanagement/ui/systemuser/create",
+        "/accessmanagement/ui/systemuser/x/delete",
+        "/accessmanagement/ui/systemuser/x/rename",
     ] {
         let res = b
             .post(s.url(path))

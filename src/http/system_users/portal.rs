@@ -794,7 +794,11 @@ async fn choose_system(
     MaybeSession(session): MaybeSession,
     Query(q): Query<OrgQuery>,
 ) -> PageResult {
-    let (session, org, _) = chosen_org(&state, lang, session, q.org.as_deref(), NEW).await?;
+    let here = match q.org.as_deref() {
+        Some(o) => format!("{NEW}?org={}", percent_encode(o)),
+        None => NEW.to_owned(),
+    };
+    let (session, org, _) = chosen_org(&state, lang, session, q.org.as_deref(), &here).await?;
     let org_no = org.org_no.clone().unwrap_or_default();
     let systems = state.app.systems_to_choose().await?;
     let t = PortalTexts::of(lang);
