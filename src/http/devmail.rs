@@ -202,6 +202,8 @@ mod tests {
                 test_instance: true,
                 t: FrameTexts::of(Lang::Nb),
                 back: "/".into(),
+                brand: "tilgang",
+                assets: "test",
             },
             t: MailTexts::of(Lang::Nb),
             mail: &mail,
@@ -212,7 +214,7 @@ mod tests {
         .expect("renders");
         assert!(
             page.contains(
-                "se &#60;b&#62; <a href=\"http://x/a?code=1&#38;b=2\">http://x/a?code=1&#38;b=2</a> nå\nneste</pre>"
+                "se &#60;b&#62; <a class=\"ds-link\" href=\"http://x/a?code=1&#38;b=2\">http://x/a?code=1&#38;b=2</a> nå\nneste</pre>"
             ),
             "{page}"
         );

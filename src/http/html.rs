@@ -234,6 +234,22 @@ pub struct Frame {
     pub t: &'static FrameTexts,
     /// The page's step, percent-encoded for the switch's `?back=`.
     pub back: String,
+    /// The name in the header: the part of the platform the page belongs to.
+    pub brand: &'static str,
+    /// What the stylesheets' addresses end in, so that a new version is fetched anew.
+    pub assets: &'static str,
+}
+
+/// The name a page carries, by the part it belongs to: Altinn Studio's pages say so, the
+/// access-management pages are Altinn's, the rest is tilgang's own.
+fn brand_of(step: &str) -> &'static str {
+    if step.starts_with("/studio") || step.starts_with("/admin/studio") {
+        "Altinn Studio"
+    } else if step.starts_with("/accessmanagement") {
+        "Altinn"
+    } else {
+        "tilgang"
+    }
 }
 
 impl Frame {
@@ -245,6 +261,8 @@ impl Frame {
             test_instance: state.app.config.profile == Profile::Local,
             t: FrameTexts::of(lang),
             back: crate::services::idp::percent_encode(&step),
+            brand: brand_of(&step),
+            assets: env!("CARGO_PKG_VERSION"),
         }
     }
 
@@ -276,7 +294,7 @@ pub fn render(status: StatusCode, template: &impl Template) -> Response {
             response.headers_mut().insert(
                 header::CONTENT_SECURITY_POLICY,
                 HeaderValue::from_static(
-                    "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'",
+                    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
                 ),
             );
             response

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod agents;
+pub mod assets;
 pub mod auth;
 pub mod availability;
 pub mod catalogue;
@@ -76,6 +77,7 @@ pub fn router(app: App) -> Router {
 fn routes(profile: Profile) -> Router<AppState> {
     let router = Router::new()
         .merge(home::routes())
+        .merge(assets::routes())
         .merge(ops::routes())
         .merge(register::routes())
         .merge(catalogue::routes())

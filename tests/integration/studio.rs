@@ -228,7 +228,7 @@ engine_tests! {
         assert!(next.contains("<title>Feil: Registrer konto"), "{next}");
         let summary = next.split("id=\"error-summary\"").nth(1).expect("an error summary").split("</div>").next().unwrap_or_default();
         for field in ["user_name", "email", "password", "retype"] {
-            assert!(summary.contains(&format!("<a href=\"#{field}\">Feltet kan ikke være tomt.</a>")), "{field}: {summary}");
+            assert!(summary.contains(&format!("href=\"#{field}\">Feltet kan ikke være tomt.</a>")), "{field}: {summary}");
             assert!(next.contains(&format!("id=\"{field}\" name=\"{field}\"")), "{field}");
         }
         assert!(next.contains("autofocus"), "the summary takes focus");
@@ -257,8 +257,8 @@ engine_tests! {
             .await
             .expect("post");
         let wrong = res.text().await.expect("body");
-        assert!(wrong.contains("<p class=\"error\" id=\"captcha-error\">Kontrollen av at du er et menneske er ikke bestått"), "{wrong}");
-        assert!(wrong.contains("<a href=\"#captcha-field\">"), "{wrong}");
+        assert!(wrong.contains("id=\"captcha-error\">Kontrollen av at du er et menneske er ikke bestått"), "{wrong}");
+        assert!(wrong.contains("href=\"#captcha-field\">"), "{wrong}");
         assert!(!wrong.contains("aria-describedby=\"user_name-error\""), "not at the user name");
         let res = server
             .browser
@@ -1854,7 +1854,11 @@ async fn the_local_outbox_shows_mail_without_smtp() {
     let (_, _, page) = Visitor::new(&server).open("/dev/mail").await;
     assert!(page.contains("x@example.no") && page.contains("kept"));
     let (_, _, one) = Visitor::new(&server).open(&format!("/dev/mail/{id}")).await;
-    assert!(one.contains("<a href=\"http://127.0.0.1/studio/user/activate?code=abc\">"));
+    assert!(
+        one.contains(
+            "<a class=\"ds-link\" href=\"http://127.0.0.1/studio/user/activate?code=abc\">"
+        )
+    );
     let (_, status, _) = Visitor::new(&server).open("/dev/mail/nope").await;
     assert_eq!(status, 404);
     server.stop().await;
