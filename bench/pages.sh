@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Page render load: wrk against pages that need no log-in, each for a few seconds.
+# Page render load: wrk against pages that need no log-in, then against the portal's pages for a
+# signed-in person (Kari, daglig leder of Fjellbekk Bakeri in the demo data, logged in through
+# the embedded ID-porten with curl), each for a few seconds.
 # Usage: bench/pages.sh [base-url] [seconds] [connections]   (defaults: http://127.0.0.1:8090 10 16)
 # Start the server first, e.g. `target/release/tilgang --listen 127.0.0.1:8090 --log warn`.
 set -euo pipefail
@@ -7,11 +9,38 @@ base=${1:-http://127.0.0.1:8090}
 seconds=${2:-10}
 connections=${3:-16}
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
-for path in / /studio/ /studio/user/login /auth/session; do
-  out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency "$base$path")
+measure() { # path [header]
+  local out
+  if [ -n "${2:-}" ]; then
+    out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency -H "$2" "$base$1")
+  else
+    out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency "$base$1")
+  fi
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
-  printf '%-22s %10s req/s   p50 %-8s p99 %-8s %s\n' "$path" "$rps" "$p50" "$p99" "${non2xx:+non-2xx: $non2xx}"
+  printf '%-62s %10s req/s   p50 %-8s p99 %-8s %s\n' "$1" "$rps" "$p50" "$p99" "${non2xx:+non-2xx: $non2xx}"
+}
+for path in / /studio/ /studio/user/login /auth/session; do
+  measure "$path"
 done
+
+# Signed in: the log-in through the embedded ID-porten, its cookies kept in a jar.
+jar=$(mktemp)
+trap 'rm -f "$jar"' EXIT
+login=$(curl -sS -c "$jar" -b "$jar" -L "$base/auth/login/idporten")
+request_id=$(sed -n 's/.*name="request_id" value="\([^"]*\)".*/\1/p' <<<"$login")
+[ -n "$request_id" ] || { echo "no log-in form at $base/auth/login/idporten" >&2; exit 1; }
+curl -sS -c "$jar" -b "$jar" -L -o /dev/null --data "request_id=$request_id&pid=05827536549" "$base/idporten/authorize/login"
+cookie=$(awk -F'\t' 'NF >= 7 && $1 !~ /^# / {printf "%s%s=%s", sep, $6, $7; sep="; "}' "$jar")
+org=315287138
+id=$(curl -sS -b "$cookie" "$base/accessmanagement/ui/systemuser/overview?org=$org" \
+  | sed -n 's/.*class="ds-link detail" href="\/accessmanagement\/ui\/systemuser\/\([^?"]*\)?.*/\1/p' | head -n1)
+measure "/accessmanagement/ui/systemuser/overview?org=$org" "Cookie: $cookie"
+measure "/accessmanagement/ui/systemuser/create?org=$org" "Cookie: $cookie"
+if [ -n "$id" ]; then
+  measure "/accessmanagement/ui/systemuser/$id?org=$org" "Cookie: $cookie"
+else
+  echo "(the organisation has no system user: no detail page to measure)"
+fi

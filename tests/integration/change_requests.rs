@@ -482,7 +482,7 @@ engine_tests! {
         let csrf = common::input_value(&html, "csrf").unwrap();
         let res = b.post(&decide_url).header("cookie", &kari).form(&[("id", no.as_str()), ("csrf", csrf.as_str()), ("decision", "reject")]).send().await.unwrap();
         assert_eq!(res.status(), 200);
-        assert!(res.text().await.unwrap().contains("Systembrukeren er uendret."));
+        assert!(res.text().await.unwrap().contains("Systemtilgangen er uendret."));
         assert_eq!(holds(&s, &f.system_user).await.0, json!([right(TAXES), right(PAYROLL_REPORT)]));
         assert_eq!(json_of(s.get_auth(&format!("{CR}/vendor/{no}"), &f.token).await, 200).await["status"], "Rejected");
 
@@ -499,7 +499,7 @@ engine_tests! {
         assert_eq!(res.status(), 202);
         let (status, html) = page(kari.clone(), created["confirmUrl"].as_str().unwrap().to_owned()).await;
         assert_eq!(status, 410);
-        assert!(html.contains("Systembrukeren er slettet"), "{html}");
+        assert!(html.contains("Systemtilgangen er slettet"), "{html}");
         s.clock.advance(std::time::Duration::from_secs(10 * 24 * 3600));
         let kari = s.login_as(KARI).await;
         let (status, html) = page(kari, created["confirmUrl"].as_str().unwrap().to_owned()).await;

@@ -853,7 +853,7 @@ engine_tests! {
             .unwrap();
         assert!(
             html.contains("Systemtilganger for Fjellbekk Bakeri AS")
-                && html.contains("ingen systembrukere"),
+                && html.contains("ingen systemtilganger"),
             "{html}"
         );
         let list = b

@@ -46,7 +46,7 @@ pub fn routes() -> Router<AppState> {
 texts! {
     pub struct ApprovalTexts {
         title: ["Forespørsel om systemtilgang", "Førespurnad om systemtilgang", "Request for system access"],
-        asks_for: ["ber om en systembruker for", "ber om ein systembrukar for", "asks for a system user for"],
+        asks_for: ["ber om en systemtilgang for", "ber om ein systemtilgang for", "asks for system access for"],
         integration_name: ["Navn på integrasjonen:", "Namn på integrasjonen:", "Name of the integration:"],
         approve: ["Godkjenn", "Godkjenn", "Approve"],
         reject: ["Avvis", "Avvis", "Reject"],
@@ -66,9 +66,9 @@ texts! {
             "This is a client system. Once you approve, you choose which of the organisation's clients the system may act for, under System access.",
         ],
         agent_approved_text: [
-            "Systembrukeren er opprettet. Velg nå hvilke klienter den skal få handle for, under Systemtilganger.",
-            "Systembrukaren er oppretta. Vel no kva for klientar han skal få handle for, under Systemtilgangar.",
-            "The system user has been created. Now choose which clients it may act for, under System access.",
+            "Systemtilgangen er opprettet. Velg nå hvilke klienter den skal få handle for, under Systemtilganger.",
+            "Systemtilgangen er oppretta. Vel no kva for klientar han skal få handle for, under Systemtilgangar.",
+            "The system access has been created. Now choose which clients it may act for, under System access.",
         ],
         not_found: ["Fant ikke forespørselen", "Fann ikkje førespurnaden", "Request not found"],
         not_found_text: [
@@ -84,9 +84,9 @@ texts! {
         ],
         already_approved: ["Forespørselen er allerede godkjent", "Førespurnaden er allereie godkjend", "The request is already approved"],
         already_approved_text: [
-            "Systembrukeren er opprettet. Du finner den blant virksomhetens systembrukere.",
-            "Systembrukaren er oppretta. Du finn han blant systembrukarane til verksemda.",
-            "The system user has been created. You find it among the organisation's system users.",
+            "Systemtilgangen er opprettet. Du finner den blant virksomhetens systemtilganger.",
+            "Systemtilgangen er oppretta. Du finn han blant systemtilgangane til verksemda.",
+            "The system access has been created. You find it on the organisation's system access page.",
         ],
         already_rejected: ["Forespørselen er allerede avvist", "Førespurnaden er allereie avvist", "The request is already rejected"],
         already_rejected_text: [
@@ -97,9 +97,9 @@ texts! {
         not_answered: ["Forespørselen kunne ikke besvares", "Førespurnaden kunne ikkje svarast på", "The request could not be answered"],
         approved: ["Systemtilgangen er godkjent", "Systemtilgangen er godkjend", "System access approved"],
         approved_text: [
-            "Systembrukeren er opprettet, og leverandøren kan nå bruke den.",
-            "Systembrukaren er oppretta, og leverandøren kan no bruke han.",
-            "The system user has been created, and the vendor can now use it.",
+            "Systemtilgangen er opprettet, og leverandøren kan nå bruke den.",
+            "Systemtilgangen er oppretta, og leverandøren kan no bruke han.",
+            "The system access has been created, and the vendor can now use it.",
         ],
         rejected: ["Forespørselen er avvist", "Førespurnaden er avvist", "The request is rejected"],
         rejected_text: ["Leverandøren får ingen tilgang.", "Leverandøren får ingen tilgang.", "The vendor gets no access."],
