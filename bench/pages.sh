@@ -39,6 +39,21 @@ id=$(curl -sS -b "$cookie" "$base/accessmanagement/ui/systemuser/overview?org=$o
   | sed -n 's/.*class="ds-link detail" href="\/accessmanagement\/ui\/systemuser\/\([^?"]*\)?.*/\1/p' | head -n1)
 measure "/accessmanagement/ui/systemuser/overview?org=$org" "Cookie: $cookie"
 measure "/accessmanagement/ui/systemuser/create?org=$org" "Cookie: $cookie"
+if [ -z "$id" ]; then
+  # Method B: a vendor registers a visible system (test token generator of the local
+  # profile), and the organisation creates a system user for it.
+  system=317219253_pagebench
+  token=$(curl -sS "$base/api/GetEnterpriseToken?orgNo=317219253&scopes=altinn:authentication/systemregister.write")
+  curl -sS -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    --data '{"id":"'"$system"'","vendor":{"ID":"0192:317219253"},"name":{"nb":"Sidemåling","nn":"Sidemåling","en":"Page bench"},"description":{"nb":"Måler sider","nn":"Måler sider","en":"Measures pages"},"rights":[{"resource":[{"id":"urn:altinn:resource","value":"ske-krav-og-betalinger"}]}],"clientId":["page-bench"],"isVisible":true}' \
+    "$base/authentication/api/v1/systemregister/vendor"
+  csrf=$(curl -sS -b "$cookie" "$base/accessmanagement/ui/systemuser/create?org=$org&system=$system" \
+    | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n1)
+  curl -sS -b "$cookie" -o /dev/null --data "org=$org&system=$system&csrf=$csrf&title=Benchmark" \
+    "$base/accessmanagement/ui/systemuser/create"
+  id=$(curl -sS -b "$cookie" "$base/accessmanagement/ui/systemuser/overview?org=$org" \
+    | sed -n 's/.*class="ds-link detail" href="\/accessmanagement\/ui\/systemuser\/\([^?"]*\)?.*/\1/p' | head -n1)
+fi
 if [ -n "$id" ]; then
   measure "/accessmanagement/ui/systemuser/$id?org=$org" "Cookie: $cookie"
 else

@@ -102,68 +102,97 @@ impl Problem {
         }
     }
 
-    /// The message in bokmål (`en = false`) or English.
-    pub fn message(&self, en: bool) -> String {
-        let t = |nb: &str, e: &str| if en { e.to_owned() } else { nb.to_owned() };
+    /// The message in `lang` (`nb`, `nn` or `en`; anything else is bokmål).
+    pub fn message(&self, lang: &str) -> String {
+        let t = |nb: &str, nn: &str, en: &str| match lang {
+            "en" => en.to_owned(),
+            "nn" => nn.to_owned(),
+            _ => nb.to_owned(),
+        };
         match self {
-            Problem::Required => t("Feltet kan ikke være tomt.", "This field cannot be empty."),
-            Problem::TooLong(n) => {
-                if en {
-                    format!("Must be at most {n} characters.")
-                } else {
-                    format!("Kan ikke være lenger enn {n} tegn.")
-                }
-            }
+            Problem::Required => t(
+                "Feltet kan ikke være tomt.",
+                "Feltet kan ikkje vere tomt.",
+                "This field cannot be empty.",
+            ),
+            Problem::TooLong(n) => t(
+                &format!("Kan ikke være lenger enn {n} tegn."),
+                &format!("Kan ikkje vere lenger enn {n} teikn."),
+                &format!("Must be at most {n} characters."),
+            ),
             Problem::UsernameChars => t(
                 "Brukernavnet kan bare inneholde bokstaver (a–z), tall, bindestrek, understrek og punktum, må begynne med bokstav eller tall og kan ikke slutte med eller ha to like skilletegn etter hverandre.",
+                "Brukarnamnet kan berre innehalde bokstavar (a–z), tal, bindestrek, understrek og punktum, må byrje med bokstav eller tal og kan ikkje slutte med eller ha to like skiljeteikn etter kvarandre.",
                 "The user name may only contain letters (a–z), digits, dashes, underscores and dots, must start with a letter or digit, and may not end with or repeat a separator.",
             ),
-            Problem::NameReserved => t("Brukernavnet er reservert.", "This user name is reserved."),
+            Problem::NameReserved => t(
+                "Brukernavnet er reservert.",
+                "Brukarnamnet er reservert.",
+                "This user name is reserved.",
+            ),
             Problem::NamePatternNotAllowed => t(
                 "Brukernavnet kan ikke slutte på .keys, .gpg, .rss, .atom eller .png.",
+                "Brukarnamnet kan ikkje slutte på .keys, .gpg, .rss, .atom eller .png.",
                 "The user name may not end in .keys, .gpg, .rss, .atom or .png.",
             ),
             Problem::EmailInvalid => t(
                 "E-postadressen er ikke gyldig.",
+                "E-postadressa er ikkje gyldig.",
                 "The e-mail address is not valid.",
             ),
             Problem::UsernameTaken => t(
                 "Brukernavnet er allerede tatt.",
+                "Brukarnamnet er allereie teke.",
                 "The user name is already taken.",
             ),
             Problem::EmailUsed => t(
                 "E-postadressen er allerede i bruk.",
+                "E-postadressa er allereie i bruk.",
                 "The e-mail address is already used.",
             ),
-            Problem::PasswordNotMatch => {
-                t("Passordene er ikke like.", "The passwords do not match.")
-            }
+            Problem::PasswordNotMatch => t(
+                "Passordene er ikke like.",
+                "Passorda er ikkje like.",
+                "The passwords do not match.",
+            ),
             Problem::CaptchaIncorrect => t(
                 "Kontrollen av at du er et menneske er ikke bestått eller er utløpt. Prøv igjen.",
+                "Kontrollen av at du er eit menneske er ikkje bestått eller har gått ut. Prøv igjen.",
                 "The check that you are human was not passed or has expired. Try again.",
             ),
-            Problem::PasswordTooShort(n) => {
-                if en {
-                    format!("The password must be at least {n} characters.")
-                } else {
-                    format!("Passordet må ha minst {n} tegn.")
-                }
-            }
+            Problem::PasswordTooShort(n) => t(
+                &format!("Passordet må ha minst {n} tegn."),
+                &format!("Passordet må ha minst {n} teikn."),
+                &format!("The password must be at least {n} characters."),
+            ),
             Problem::PasswordComplexity(missing) => {
                 let parts: Vec<String> = missing
                     .iter()
                     .map(|c| match c {
-                        CharClass::Lower => t("én liten bokstav", "one lowercase letter"),
-                        CharClass::Upper => t("én stor bokstav", "one uppercase letter"),
-                        CharClass::Digit => t("ett tall", "one digit"),
-                        CharClass::Special => t("ett spesialtegn", "one special character"),
+                        CharClass::Lower => t(
+                            "én liten bokstav",
+                            "éin liten bokstav",
+                            "one lowercase letter",
+                        ),
+                        CharClass::Upper => t(
+                            "én stor bokstav",
+                            "éin stor bokstav",
+                            "one uppercase letter",
+                        ),
+                        CharClass::Digit => t("ett tall", "eitt tal", "one digit"),
+                        CharClass::Special => t(
+                            "ett spesialtegn",
+                            "eitt spesialteikn",
+                            "one special character",
+                        ),
                     })
                     .collect();
-                if en {
-                    format!("The password must contain at least {}.", parts.join(", "))
-                } else {
-                    format!("Passordet må inneholde minst {}.", parts.join(", "))
-                }
+                let parts = parts.join(", ");
+                t(
+                    &format!("Passordet må inneholde minst {parts}."),
+                    &format!("Passordet må innehalde minst {parts}."),
+                    &format!("The password must contain at least {parts}."),
+                )
             }
         }
     }
@@ -397,11 +426,11 @@ mod tests {
         );
         assert_eq!(p.key(), "form.password_complexity");
         assert_eq!(
-            p.message(false),
+            p.message("nb"),
             "Passordet må inneholde minst én stor bokstav, ett tall, ett spesialtegn."
         );
         assert_eq!(
-            p.message(true),
+            p.message("en"),
             "The password must contain at least one uppercase letter, one digit, one special character."
         );
         let long = "Aa1!".repeat(64);
@@ -412,7 +441,7 @@ mod tests {
     }
 
     #[test]
-    fn every_problem_has_a_key_and_two_messages() {
+    fn every_problem_has_a_key_and_three_messages() {
         let all = [
             Problem::Required,
             Problem::TooLong(3),
@@ -425,10 +454,15 @@ mod tests {
             Problem::PasswordComplexity(vec![CharClass::Lower]),
             Problem::UsernameTaken,
             Problem::EmailUsed,
+            Problem::CaptchaIncorrect,
         ];
         for p in all {
             assert!(!p.key().is_empty());
-            assert_ne!(p.message(false), p.message(true), "{p:?}");
+            let (nb, nn, en) = (p.message("nb"), p.message("nn"), p.message("en"));
+            assert!(nb != en && nn != en, "{p:?}");
+            // Nynorsk is its own (a few words are the same in both, as for `Required`'s
+            // neighbours; every message here differs somewhere).
+            assert_ne!(nb, nn, "{p:?}");
         }
     }
 }

@@ -229,7 +229,11 @@ async fn start(
             None,
         );
     };
-    match state.app.start_login(idp, q.goto.as_deref()).await {
+    match state
+        .app
+        .start_login(idp, q.goto.as_deref(), lang.code())
+        .await
+    {
         Ok((url, flow)) => to_provider(&state, &url, &flow),
         Err(e) => {
             tracing::error!(error = %e, "cannot start the log-in");

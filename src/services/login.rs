@@ -327,10 +327,12 @@ impl App {
 
     /// Starts a log-in: returns the provider's authorization URL to send the browser to, and
     /// the sealed flow for the cookie that binds the log-in to this browser.
+    /// Starts a log-in at `idp`, in the person's language (`ui_locales`: `nb`, `nn` or `en`).
     pub async fn start_login(
         &self,
         idp: Idp,
         goto: Option<&str>,
+        ui_locales: &str,
     ) -> Result<(String, String), LoginError> {
         let rp = self.relying_party(idp).await?;
         let discovery = self.discovery(&rp.issuer, idp.display_name).await?;
@@ -359,7 +361,7 @@ impl App {
                 ("code_challenge", secret::pkce_challenge(&flow.verifier)),
                 ("code_challenge_method", "S256".into()),
                 ("acr_values", self.config.min_acr.into()),
-                ("ui_locales", "nb".into()),
+                ("ui_locales", ui_locales.into()),
             ],
         );
         Ok((url, self.seal(PURPOSE_LOGIN, flow, FLOW_LIFETIME_SECS)))

@@ -58,10 +58,10 @@ pub struct StudioSecrets {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StudioError {
-    #[error("{}", .1.message(true))]
+    #[error("{}", .1.message("en"))]
     Field(Field, Problem),
     /// Every field of a form that is wrong, in the form's order.
-    #[error("{}", .0.iter().map(|(_, p)| p.message(true)).collect::<Vec<_>>().join(" "))]
+    #[error("{}", .0.iter().map(|(_, p)| p.message("en")).collect::<Vec<_>>().join(" "))]
     Fields(Vec<(Field, Problem)>),
     #[error("the captcha was not solved")]
     Captcha,

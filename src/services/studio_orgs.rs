@@ -34,7 +34,7 @@ impl Actor {
 
 #[derive(Debug, thiserror::Error)]
 pub enum OrgError {
-    #[error("the short name is not valid: {}", .0.message(true))]
+    #[error("the short name is not valid: {}", .0.message("en"))]
     NameInvalid(crate::domain::studio::Problem),
     #[error("the name '{0}' is already used by a user or an organisation")]
     NameTaken(String),
@@ -80,7 +80,7 @@ impl OrgError {
     /// The message in bokmål.
     pub fn message_nb(&self) -> String {
         match self {
-            OrgError::NameInvalid(p) => format!("Kortnavnet er ikke gyldig: {}", p.message(false)),
+            OrgError::NameInvalid(p) => format!("Kortnavnet er ikke gyldig: {}", p.message("nb")),
             OrgError::NameTaken(n) => format!("Navnet «{n}» er allerede brukt av en bruker eller organisasjon."),
             OrgError::FullNameRequired => "Fullt navn må fylles ut.".into(),
             OrgError::TextInvalid(_) => "Teksten kan ikke inneholde kontrolltegn eller tegn som endrer skriveretningen.".into(),

@@ -711,6 +711,18 @@ async fn studio_logs_people_in_through_the_configured_ansattporten() {
         query_param(&authorize, "acr_values").as_deref(),
         Some("idporten-loa-substantial")
     );
+    assert_eq!(query_param(&authorize, "ui_locales").as_deref(), Some("nb"));
+    // The person's language goes to the provider.
+    let english = b
+        .get(s.url("/studio/user/oauth2/ansattporten"))
+        .header("cookie", "lang=en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        query_param(&location(&english), "ui_locales").as_deref(),
+        Some("en")
+    );
     let res = b
         .get(s.url(&grant_for(&p, &authorize, "ansattporten")))
         .header("cookie", &flow)

@@ -263,7 +263,7 @@ pub(super) async fn activate_post(
         {
             Ok((_, sent)) => to_activation_page(sent),
             Err(StudioError::Field(_, p)) => {
-                let error = Notice::Error(p.message(lang == Lang::En));
+                let error = Notice::Error(p.message(lang.code()));
                 activation_prompt(&state, lang, &user, csrf, Some(error))
             }
             Err(e) => server_error(&state, lang, &e),

@@ -190,6 +190,7 @@ pub(super) async fn external_start(
             .start_login(
                 ANSATTPORTEN,
                 Some("/studio/user/oauth2/ansattporten/callback"),
+                lang.code(),
             )
             .await
         {
@@ -518,7 +519,7 @@ pub(super) async fn link_signup(
         Err(StudioError::Fields(problems)) => again(
             problems
                 .into_iter()
-                .map(|(field, p)| (field, p.message(lang == Lang::En)))
+                .map(|(field, p)| (field, p.message(lang.code())))
                 .collect(),
             None,
             StatusCode::OK,
