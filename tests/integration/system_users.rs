@@ -708,8 +708,9 @@ engine_tests! {
             "Regnskap Pluss",
             "Fører regnskap",
             "Regnskapssystemet AS",
-            VENDOR,
+            "org.nr. 317 219 253",
             "Fjellbekk Bakeri AS",
+            "org.nr. 315 287 138",
             "Krav og betalinger",
             "Skattegrunnlag",
         ] {

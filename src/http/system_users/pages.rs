@@ -60,6 +60,7 @@ texts! {
         gets_rights: ["Systemet får disse tilgangene", "Systemet får desse tilgangane", "The system gets these rights"],
         package: ["Tilgangspakke:", "Tilgangspakke:", "Access package:"],
         org_no: ["org.nr.", "org.nr.", "org. no."],
+        show_ids: ["Vis tekniske ID-er", "Vis tekniske ID-ar", "Show technical ids"],
         vendor: ["leverandør", "leverandør", "vendor"],
         back: ["Tilbake", "Tilbake", "Back"],
         cancel: ["Avbryt", "Avbryt", "Cancel"],
