@@ -1426,6 +1426,11 @@ engine_tests! {
             .await
             .unwrap();
         assert_eq!(res.status(), 400, "a bad number is refused");
+        // … on the overview again, in the person's language, at the field, the number kept.
+        let refused = res.text().await.unwrap();
+        assert!(refused.contains("<title>Feil: Systemtilganger"), "{refused}");
+        assert!(refused.contains("id=\"manager-pid-error\">Fødselsnummeret er ikke gyldig"), "{refused}");
+        assert!(refused.contains("value=\"01818520031\""), "the typed number is kept");
         let res = b
             .post(&url)
             .header("cookie", &kari)
@@ -1492,7 +1497,7 @@ engine_tests! {
         let page = res.text().await.unwrap();
         assert!(
             page.contains(
-                "only the daglig leder, styreleder or innehaver may appoint access managers"
+                "Bare daglig leder, styreleder eller innehaver kan utnevne tilgangsstyrere."
             ),
             "the page says why, not only the code's title: {page}"
         );

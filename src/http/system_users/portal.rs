@@ -15,7 +15,9 @@ use super::pages::{Named, RightsTexts, localized, named};
 use crate::domain::problem_codes as codes;
 use crate::domain::system::System;
 use crate::http::AppState;
-use crate::http::html::{Frame, Lang, Link, PageResult, message, private, render, texts};
+use crate::http::html::{
+    FieldError, Frame, Lang, Link, PageResult, message, private, render, texts,
+};
 use crate::http::login::{MaybeSession, checked_form, csrf_forms};
 use crate::services::idp::percent_encode;
 use crate::services::login::WebSession;
@@ -130,6 +132,28 @@ texts! {
         done_created: ["Systemtilgangen er opprettet.", "Systemtilgangen er oppretta.", "The system access was created."],
         done_deleted: ["Systemtilgangen er slettet.", "Systemtilgangen er sletta.", "The system access was deleted."],
         done_renamed: ["Navnet er endret.", "Namnet er endra.", "The name was changed."],
+        done_manager_added: ["Tilgangsstyreren er lagt til.", "Tilgangsstyraren er lagd til.", "The access manager was added."],
+        done_manager_removed: ["Tilgangsstyreren er fjernet.", "Tilgangsstyraren er fjerna.", "The access manager was removed."],
+        manager_pid_invalid: [
+            "Fødselsnummeret er ikke gyldig. Det har 11 siffer.",
+            "Fødselsnummeret er ikkje gyldig. Det har 11 siffer.",
+            "The national identity number is not valid. It has 11 digits.",
+        ],
+        manager_unknown: [
+            "Folkeregisteret har ingen person med dette fødselsnummeret.",
+            "Folkeregisteret har ingen person med dette fødselsnummeret.",
+            "The population register has no person with this number.",
+        ],
+        manager_not_allowed: [
+            "Bare daglig leder, styreleder eller innehaver kan utnevne tilgangsstyrere.",
+            "Berre dagleg leiar, styreleiar eller innehavar kan utnemne tilgangsstyrarar.",
+            "Only the daglig leder, styreleder or innehaver may appoint access managers.",
+        ],
+        manager_refused: [
+            "Endringen ble ikke gjort. Prøv igjen.",
+            "Endringa vart ikkje gjord. Prøv igjen.",
+            "The change was not made. Try again.",
+        ],
         reference: ["Referanse", "Referanse", "Reference"],
         label_system: ["System", "System", "System"],
         label_vendor: ["Leverandør", "Leverandør", "Vendor"],
@@ -194,6 +218,10 @@ struct OverviewPage<'a> {
     csrf: &'a str,
     /// What the form before did.
     done: Option<&'static str>,
+    /// The access-manager form's typed number and why it was refused.
+    manager_pid: &'a str,
+    manager_error: Option<&'static str>,
+    errors: Vec<FieldError>,
 }
 
 /// A system to choose, with its name and description in the reader's language.
@@ -246,6 +274,8 @@ fn done_text(t: &'static PortalTexts, done: Option<&str>) -> Option<&'static str
         "created" => Some(t.done_created),
         "deleted" => Some(t.done_deleted),
         "renamed" => Some(t.done_renamed),
+        "manager_added" => Some(t.done_manager_added),
+        "manager_removed" => Some(t.done_manager_removed),
         _ => None,
     }
 }
@@ -385,9 +415,37 @@ async fn overview(
     MaybeSession(session): MaybeSession,
     Query(q): Query<OrgQuery>,
 ) -> PageResult {
-    let here = q.org.as_deref().map_or_else(|| HOME.to_owned(), back_home);
-    let (session, org, represented_count) =
-        chosen_org(&state, lang, session, q.org.as_deref(), &here).await?;
+    let t = PortalTexts::of(lang);
+    overview_page(
+        &state,
+        lang,
+        session,
+        q.org.as_deref(),
+        done_text(t, q.done.as_deref()),
+        None,
+    )
+    .await
+}
+
+/// A refused access-manager form: what was typed and why, shown at the field.
+struct ManagerError<'a> {
+    pid: &'a str,
+    message: &'static str,
+    status: StatusCode,
+}
+
+/// The overview of the organisation `org`, saying what the form before did (`done`) or, for a
+/// refused access-manager form, why (the overview again, the typed number kept).
+async fn overview_page(
+    state: &AppState,
+    lang: Lang,
+    session: Option<(String, WebSession)>,
+    org: Option<&str>,
+    done: Option<&'static str>,
+    manager_error: Option<ManagerError<'_>>,
+) -> PageResult {
+    let here = org.map_or_else(|| HOME.to_owned(), back_home);
+    let (session, org, represented_count) = chosen_org(state, lang, session, org, &here).await?;
     let org_no = org.org_no.clone().unwrap_or_default();
     let overview = state
         .app
@@ -399,10 +457,17 @@ async fn overview(
         .map(|u| user_view(&overview, u, lang))
         .collect();
     let t = PortalTexts::of(lang);
+    let errors: Vec<FieldError> = manager_error
+        .iter()
+        .map(|e| FieldError {
+            id: "manager-pid",
+            message: e.message.to_owned(),
+        })
+        .collect();
     Ok(private(render(
-        StatusCode::OK,
+        manager_error.as_ref().map_or(StatusCode::OK, |e| e.status),
         &OverviewPage {
-            f: Frame::new(&state, lang, t.title),
+            f: Frame::new(state, lang, t.title).with_errors(!errors.is_empty()),
             t,
             w: RightsTexts::of(lang),
             org_name: &org.name,
@@ -420,7 +485,10 @@ async fn overview(
             managers: overview.access_managers.as_deref(),
             show_ids: false,
             csrf: &session.csrf,
-            done: done_text(t, q.done.as_deref()),
+            done,
+            manager_pid: manager_error.as_ref().map_or("", |e| e.pid),
+            manager_error: manager_error.as_ref().map(|e| e.message),
+            errors,
         },
     )))
 }
@@ -676,20 +744,47 @@ async fn access_managers(
     form: Result<Form<ManagerForm>, FormRejection>,
 ) -> PageResult {
     let (session, form) = checked_form(&state, lang, session, form)?;
+    let grant = form.action == "grant";
+    let t = PortalTexts::of(lang);
     match state
         .app
-        .set_access_manager(&session.pid, &form.org, &form.pid, form.action == "grant")
+        .set_access_manager(&session.pid, &form.org, &form.pid, grant)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&back_home(&form.org)).into_response()),
-        Err(SuError::Problem(p)) => Ok(message(
-            &state,
-            lang,
-            StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST),
-            p.text(),
-            "",
-            vec![Link::new(back_home(&form.org), RightsTexts::of(lang).back)],
-        )),
+        Ok(()) => Ok(Redirect::to(&home_after(
+            &form.org,
+            if grant {
+                "manager_added"
+            } else {
+                "manager_removed"
+            },
+        ))
+        .into_response()),
+        Err(SuError::Problem(p)) => {
+            let message = if p.code == codes::PID_INVALID.code {
+                t.manager_pid_invalid
+            } else if p.code == codes::PERSON_NOT_FOUND.code {
+                t.manager_unknown
+            } else if p.code == codes::DELETE_SYSTEM_USER_NOT_OWNED.code {
+                t.manager_not_allowed
+            } else {
+                t.manager_refused
+            };
+            let error = ManagerError {
+                pid: if grant { &form.pid } else { "" },
+                message,
+                status: StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST),
+            };
+            overview_page(
+                &state,
+                lang,
+                Some((String::new(), session)),
+                Some(&form.org),
+                None,
+                Some(error),
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
