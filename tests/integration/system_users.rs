@@ -771,9 +771,21 @@ engine_tests! {
             .send()
             .await
             .unwrap();
+        // Post/redirect/get: the answer is a redirect to the receipt, a page of its own that a
+        // reload shows again without answering anything again.
+        assert_eq!(res.status(), 303);
+        let to_receipt = common::location(&res);
+        assert_eq!(to_receipt, format!("/accessmanagement/ui/systemuser/request/receipt?id={id}"));
+        let receipt_page = || b.get(s.url(&to_receipt)).header("cookie", &kari).send();
+        let res = receipt_page().await.unwrap();
         assert_eq!(res.status(), 200);
         let receipt = res.text().await.unwrap();
         assert!(receipt.contains("Systemtilgangen er godkjent"));
+        assert_eq!(receipt_page().await.unwrap().status(), 200, "shown again on reload");
+        // Only to people with authority for the organisation.
+        let siri = s.login_as(SIRI).await;
+        let other = b.get(s.url(&to_receipt)).header("cookie", &siri).send().await.unwrap();
+        assert_eq!(other.status(), 404);
         assert!(
             receipt.contains("href=\"https://regnskap.example/ferdig?kunde=1\""),
             "back to the vendor: {receipt}"

@@ -36,6 +36,7 @@ pub fn routes_of<K: Kind>() -> Router<AppState> {
     Router::new()
         .route(page, get(show::<K>))
         .route(&format!("{page}/decide"), post(decide::<K>))
+        .route(&format!("{page}/receipt"), get(receipt::<K>))
         .route(&format!("{page}/escalate"), post(escalate::<K>))
 }
 
@@ -336,24 +337,12 @@ async fn decide<K: Kind>(
         .decide_request(&session.pid, &form.id, K::KIND, approve)
         .await
     {
-        Ok(r) => {
-            let (title, text) = if approve && K::KIND == SystemUserType::Agent {
-                (t.approved, t.agent_approved_text)
-            } else if approve {
-                (t.approved, t.approved_text)
-            } else {
-                (t.rejected, t.rejected_text)
-            };
-            Ok(private(render(
-                StatusCode::OK,
-                &Receipt {
-                    f: Frame::new(&state, lang, title),
-                    t,
-                    text,
-                    redirect_url: r.redirect_url.as_deref(),
-                },
-            )))
-        }
+        // Post/redirect/get: the receipt is a page of its own, so a reload answers nothing again.
+        Ok(r) => Ok(Redirect::to(&with_query(
+            &format!("{}/receipt", page_of(K::KIND)),
+            &[("id", &r.id)],
+        ))
+        .into_response()),
         Err(SuError::Problem(p)) if p.code == codes::REQUEST_STATUS_NOT_NEW.code => {
             let conflict = || note(&state, lang, StatusCode::CONFLICT, p.title, "");
             Ok(match state.app.request_record(&form.id, K::KIND).await? {
@@ -370,6 +359,55 @@ async fn decide<K: Kind>(
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The receipt of an answered request, for a person with authority for its organisation: what
+/// was decided, and the way back to the vendor. A request still waiting goes to its page.
+async fn receipt<K: Kind>(
+    State(state): State<AppState>,
+    lang: Lang,
+    OriginalUri(uri): OriginalUri,
+    MaybeSession(session): MaybeSession,
+    Query(q): Query<ShowQuery>,
+) -> PageResult {
+    let Some((_, session)) = session else {
+        return Ok(to_login(&uri));
+    };
+    let t = ApprovalTexts::of(lang);
+    let id = q.id.unwrap_or_default();
+    let record = state.app.request_record(&id, K::KIND).await?;
+    let Some(r) = record else {
+        return Ok(note(&state, lang, StatusCode::NOT_FOUND, t.not_found, ""));
+    };
+    if !state
+        .app
+        .has_authority(&session.pid, &r.party_org_no)
+        .await
+        .map_err(SuError::from)?
+    {
+        return Ok(note(&state, lang, StatusCode::NOT_FOUND, t.not_found, ""));
+    }
+    let (title, text) = match state.app.request_status(&r) {
+        RequestStatus::Accepted if K::KIND == SystemUserType::Agent => {
+            (t.approved, t.agent_approved_text)
+        }
+        RequestStatus::Accepted => (t.approved, t.approved_text),
+        RequestStatus::Rejected => (t.rejected, t.rejected_text),
+        RequestStatus::New | RequestStatus::Timedout => {
+            return Ok(
+                Redirect::to(&with_query(page_of(K::KIND), &[("id", &r.id)])).into_response(),
+            );
+        }
+    };
+    Ok(private(render(
+        StatusCode::OK,
+        &Receipt {
+            f: Frame::new(&state, lang, title),
+            t,
+            text,
+            redirect_url: r.redirect_url.as_deref(),
+        },
+    )))
 }
 
 #[derive(Deserialize)]
