@@ -28,17 +28,22 @@ async fn log_in_with_idporten_from_the_start_page() {
         .wait_url(|u| u.contains("/idporten/authorize"))
         .await;
     browser.wait_text("Velg en testperson").await;
+    browser.assert_accessible("the embedded ID-porten").await;
     browser.screenshot("idporten-login").await;
 
     // A wrong number first: the page says why and stays.
     browser.type_into("#pid-input", "01818520031").await;
     browser.click_css("button[value=custom]").await;
     browser.wait_text("Ugyldig fødselsnummer").await;
+    browser
+        .assert_accessible("the embedded ID-porten after a typo")
+        .await;
 
     browser.click_css("button[value=\"05827536549\"]").await;
     browser.wait_url(|u| u.ends_with("/auth/session")).await;
     browser.wait_text("person-name").await;
     assert_eq!(browser.text_of("#person-name").await, "Kari Fjellheim");
+    browser.assert_accessible("the session page").await;
     browser.screenshot("logged-in").await;
 
     browser
@@ -148,9 +153,11 @@ async fn approve_a_system_user_request_in_the_browser() {
     browser.wait_text("Forespørsel om systemtilgang").await;
     assert_eq!(browser.text_of("#system-name").await, "Lønn Direkte");
     assert!(browser.source().await.contains("Krav og betalinger"));
+    browser.assert_accessible("the request page").await;
     browser.screenshot("approval-request").await;
     browser.click_css("button[value=approve]").await;
     browser.wait_text("Systemtilgangen er godkjent").await;
+    browser.assert_accessible("the receipt").await;
     browser.screenshot("approval-receipt").await;
     // The receipt stays until the person goes on (WCAG 2.2.1: no page leaves by itself).
     browser.click_css("#continue").await;
@@ -203,6 +210,7 @@ async fn create_a_user_in_altinn_studio() {
             b.type_into("#password", "Sterkt-Passord1").await;
             b.type_into("#retype", "Sterkt-Passord1").await;
             b.wait_text("data-state=\"verified\"").await;
+            b.assert_accessible("Studio's registration form").await;
             b.screenshot("studio-sign-up").await;
             b.click_css("#signup-submit").await;
             b.wait_text("Aktiver kontoen din").await;
@@ -232,10 +240,12 @@ async fn create_a_user_in_altinn_studio() {
     b.wait_text("Kontoen er aktivert").await;
     b.click_css("#continue").await;
     b.wait_text("tilgang til kontoen din").await;
+    b.assert_accessible("Studio's consent page").await;
     b.screenshot("studio-consent").await;
     b.click_css("#authorize").await;
     b.wait_url(|u| u.ends_with("/studio/dashboard")).await;
     b.wait_text("Du har ingen applikasjoner ennå").await;
+    b.assert_accessible("Studio's dashboard").await;
     b.screenshot("studio-empty-dashboard").await;
     b.click_link("Logg ut").await;
     b.click_css("#logout").await;
@@ -273,6 +283,7 @@ async fn create_a_user_in_altinn_studio() {
     b.type_into("#uname", "kari").await;
     b.click_css("#add-member").await;
     b.wait_text("kari er lagt til i Devs").await;
+    b.assert_accessible("a Studio team").await;
     b.screenshot("studio-team").await;
     b.goto(&s.url("/studio/logout")).await;
     b.click_css("#logout").await;
@@ -412,6 +423,8 @@ async fn sign_up_for_studio_without_javascript() {
     b.wait_url(|u| u.ends_with("/studio/user/link_account"))
         .await;
     b.wait_text("Nettleseren din kjører ikke JavaScript").await;
+    // (axe-core needs scripts, so this view is checked by its markup only: the form's own
+    // test runs axe on the same page with scripts.)
     // The image is there and is an image.
     let page = b.source().await;
     let src = page
@@ -528,6 +541,7 @@ engine_tests! {
         assert!(added.contains("Innrapportering av a-melding") && !added.contains("Krav"), "{added}");
         let removed = b.text_of("#removed").await;
         assert!(removed.contains("Skattegrunnlag") && !removed.contains("a-melding"), "{removed}");
+        b.assert_accessible("change-request").await;
         b.screenshot("change-request").await;
         b.click_css("button[value=approve]").await;
         b.wait_text("Endringen er godkjent").await;
@@ -575,6 +589,7 @@ engine_tests! {
         b.click_css("button[value=\"24827748486\"]").await;
         b.wait_text("Forespørsel om systemtilgang for klienter").await;
         assert!(b.source().await.contains("Klientregnskap"));
+        b.assert_accessible("agent-request").await;
         b.screenshot("agent-request").await;
         b.click_css("button[value=approve]").await;
         b.wait_text("Systemtilgangen er godkjent").await;
@@ -599,11 +614,13 @@ engine_tests! {
             b.click_link("Legg til flere").await;
             b.wait_text("(lagt til)").await;
         }
+        b.assert_accessible("agent-add-clients").await;
         b.screenshot("agent-add-clients").await;
         b.click_link("Tilbake til systemtilgangen").await;
         b.wait_text("Solvang Tannklinikk AS").await;
         let page = b.source().await;
         assert!(page.contains("Fjellbekk Bakeri AS") && page.contains("Havbris Sjømat AS"));
+        b.assert_accessible("agent-clients").await;
         b.screenshot("agent-clients").await;
 
         let (ok, out) = run_script(&s, "vendor_agent.py", &state, "token").await;

@@ -319,6 +319,14 @@ impl Browser {
             .unwrap_or_else(|| vec![format!("axe answered {v}")])
     }
 
+    /// Fails the test when the page has a WCAG 2.1 A/AA violation (axe-core) or scrolls
+    /// sideways; `page` names it in the message.
+    pub async fn assert_accessible(&self, page: &str) {
+        let violations = self.axe().await;
+        assert!(violations.is_empty(), "{page}: {violations:?}");
+        assert!(self.fits_width().await, "{page} scrolls sideways");
+    }
+
     /// Saves a PNG of the page under target/screenshots/.
     pub async fn screenshot(&self, name: &str) {
         use base64::Engine;
