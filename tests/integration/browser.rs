@@ -155,6 +155,13 @@ async fn approve_a_system_user_request_in_the_browser() {
     assert!(browser.source().await.contains("Krav og betalinger"));
     browser.assert_accessible("the request page").await;
     browser.screenshot("approval-request").await;
+    // Nothing scrolls sideways on the narrowest phone (WCAG 1.4.10), long ids included.
+    browser.resize(320, 700).await;
+    browser
+        .assert_accessible("the request page at 320 px")
+        .await;
+    browser.screenshot("approval-request-320").await;
+    browser.resize(1200, 900).await;
     browser.click_css("button[value=approve]").await;
     browser.wait_text("Systemtilgangen er godkjent").await;
     browser.assert_accessible("the receipt").await;
@@ -350,17 +357,7 @@ async fn a_system_user_has_a_page_to_rename_and_delete_it() {
         assert_eq!(res.status(), 200);
         let checked = |page: &'static str| {
             let b = &b;
-            async move {
-                let violations = b.axe().await;
-                assert!(
-                    violations.is_empty(),
-                    "{page} at {width} px: {violations:?}"
-                );
-                assert!(
-                    b.fits_width().await,
-                    "{page} scrolls sideways at {width} px"
-                );
-            }
+            async move { b.assert_accessible(&format!("{page} at {width} px")).await }
         };
 
         // The address of earlier versions leads to the overview, through the log-in.

@@ -277,12 +277,34 @@ impl Browser {
         .await
     }
 
-    /// Whether the page fits its window's width (WCAG 1.4.10: nothing scrolls sideways but
-    /// data tables).
-    pub async fn fits_width(&self) -> bool {
-        self.script("const d = document.documentElement; return d.scrollWidth <= d.clientWidth;")
-            .await
-            == json!(true)
+    /// What makes the page wider than its window (WCAG 1.4.10: nothing scrolls sideways but
+    /// data tables): the outermost elements that reach past its right edge; empty when it fits.
+    pub async fn too_wide(&self) -> Vec<String> {
+        let v = self
+            .script(
+                "const d = document.documentElement; if (d.scrollWidth <= d.clientWidth) return [];\n\
+                 const out = [];\n\
+                 for (const e of document.body.querySelectorAll('*')) {\n\
+                   if (e.getBoundingClientRect().right > d.clientWidth && !(e.parentElement && e.parentElement.getBoundingClientRect().right > d.clientWidth)) {\n\
+                     out.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + String(e.className).split(' ').join('.') : '') + ' (' + Math.round(e.getBoundingClientRect().right) + ' > ' + d.clientWidth + ')');\n\
+                   }\n\
+                 }\n\
+                 if (out.length) return out;\n\
+                 for (const e of document.body.querySelectorAll('*')) {\n\
+                   const was = e.style.display; e.style.display = 'none';\n\
+                   const fits = d.scrollWidth <= d.clientWidth; e.style.display = was;\n\
+                   if (fits) out.push('without ' + e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + String(e.className).split(' ').join('.') : '') + ' it fits');\n\
+                 }\n\
+                 return out.length ? out.slice(-3) : ['the page (' + d.scrollWidth + ' > ' + d.clientWidth + ')'];",
+            )
+            .await;
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Runs axe-core (tests/clients/node_modules, `npm ci --prefix tests/clients`) on the page
@@ -319,12 +341,23 @@ impl Browser {
             .unwrap_or_else(|| vec![format!("axe answered {v}")])
     }
 
+    /// Makes the window `width` × `height` CSS pixels (a phone, say).
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+    }
+
     /// Fails the test when the page has a WCAG 2.1 A/AA violation (axe-core) or scrolls
     /// sideways; `page` names it in the message.
     pub async fn assert_accessible(&self, page: &str) {
         let violations = self.axe().await;
         assert!(violations.is_empty(), "{page}: {violations:?}");
-        assert!(self.fits_width().await, "{page} scrolls sideways");
+        let wide = self.too_wide().await;
+        assert!(wide.is_empty(), "{page} scrolls sideways: {wide:?}");
     }
 
     /// Saves a PNG of the page under target/screenshots/.
