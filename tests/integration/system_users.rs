@@ -882,6 +882,22 @@ engine_tests! {
             list.contains("Regnskap Pluss"),
             "the visible system is offered"
         );
+        // A search among the systems: by name (any case) or vendor; none; and one too long.
+        let search = |q: String| {
+            b.get(s.url(&format!("/accessmanagement/ui/systemuser/create?org={BAKERY}&search={q}")))
+                .header("cookie", &kari)
+                .send()
+        };
+        for q in ["regnskap", VENDOR] {
+            let found = search(q.into()).await.unwrap().text().await.unwrap();
+            assert!(found.contains("Regnskap Pluss"), "{q}: {found}");
+        }
+        let none = search("zzz".into()).await.unwrap().text().await.unwrap();
+        assert!(none.contains("Ingen systemer passer søket.") && !none.contains("Regnskap Pluss"));
+        let long = search("x".repeat(101)).await.unwrap();
+        assert_eq!(long.status(), 400);
+        let long = long.text().await.unwrap();
+        assert!(long.contains("<title>Feil:") && long.contains("id=\"search-error\">Søket kan ikke være lenger enn 100 tegn."), "{long}");
         let confirm = b
             .get(s.url(&format!(
                 "/accessmanagement/ui/systemuser/create?org={BAKERY}&system={SYSTEM}"
@@ -897,6 +913,7 @@ engine_tests! {
             confirm.contains("Krav og betalinger") && confirm.contains("Skattegrunnlag"),
             "everything the system gets is shown first"
         );
+        assert!(confirm.contains("id=\"disclaimer\""), "what creating it means is said first");
         let csrf = common::input_value(&confirm, "csrf").unwrap();
         let create = |csrf: String| {
             b.post(s.url("/accessmanagement/ui/systemuser/create"))

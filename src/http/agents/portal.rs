@@ -138,7 +138,9 @@ fn rows(page: &ClientPage) -> Vec<ClientRow> {
         .map(|c| ClientRow {
             uuid: c.party.party_uuid.clone(),
             name: c.party.name.clone(),
-            org_no: c.party.org_no.clone().unwrap_or_default(),
+            org_no: crate::http::system_users::portal::org_no_spaced(
+                c.party.org_no.as_deref().unwrap_or_default(),
+            ),
             eligible: c.eligible,
             delegated: c.delegated,
         })

@@ -20,6 +20,21 @@ struct ChooseSystemPage<'a> {
     org_no: &'a str,
     systems: Vec<SystemView<'a>>,
     path: &'a str,
+    /// The search as typed, and what is wrong with it.
+    search: &'a str,
+    search_error: Option<&'static str>,
+}
+
+/// The longest search among the systems, in characters.
+const MAX_SEARCH: usize = 100;
+
+/// Whether the system matches the search: its name or description in the reader's language,
+/// its id or its vendor's organisation number contain it (ignoring case).
+fn matches(s: &SystemView<'_>, search: &str) -> bool {
+    let search = search.to_lowercase();
+    [s.name.as_str(), s.description.as_str(), s.id, s.vendor_org]
+        .iter()
+        .any(|field| field.to_lowercase().contains(&search))
 }
 
 #[derive(Template)]
@@ -68,15 +83,28 @@ pub(super) async fn choose_system(
         .as_deref()
         .and_then(|id| systems.iter().find(|s| s.system_id == id))
     else {
+        let search = q.search.as_deref().map(str::trim).unwrap_or_default();
+        let too_long = search.chars().count() > MAX_SEARCH;
+        let views = systems
+            .iter()
+            .map(|s| system_view(s, lang))
+            .filter(|s| too_long || search.is_empty() || matches(s, search))
+            .collect();
         return Ok(private(render(
-            StatusCode::OK,
+            if too_long {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::OK
+            },
             &ChooseSystemPage {
-                f: Frame::new(&state, lang, t.choose_system),
+                f: Frame::new(&state, lang, t.choose_system).with_errors(too_long),
                 t,
                 org_name: &org.name,
                 org_no: &org_no,
-                systems: systems.iter().map(|s| system_view(s, lang)).collect(),
+                systems: views,
                 path: NEW,
+                search,
+                search_error: too_long.then_some(t.search_too_long),
             },
         )));
     };

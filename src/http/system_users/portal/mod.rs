@@ -171,6 +171,15 @@ texts! {
         name_empty: ["Skriv et navn.", "Skriv eit namn.", "Type a name."],
         name_too_long: ["Navnet kan ikke være lenger enn 255 tegn.", "Namnet kan ikkje vere lenger enn 255 teikn.", "The name cannot be longer than 255 characters."],
         delete_heading: ["Slett systemtilgangen", "Slett systemtilgangen", "Delete the system access"],
+        search_systems: ["Søk etter system eller leverandør", "Søk etter system eller leverandør", "Search for a system or vendor"],
+        search: ["Søk", "Søk", "Search"],
+        no_match: ["Ingen systemer passer søket.", "Ingen system passar søket.", "No system matches the search."],
+        search_too_long: ["Søket kan ikke være lenger enn 100 tegn.", "Søket kan ikkje vere lenger enn 100 teikn.", "The search cannot be longer than 100 characters."],
+        disclaimer: [
+            "Når du oppretter systemtilgangen, kan systemet handle på vegne av virksomheten med tilgangene under, til den slettes. Sjekk at du stoler på leverandøren, og at systemet ikke får mer enn det trenger.",
+            "Når du opprettar systemtilgangen, kan systemet handle på vegner av verksemda med tilgangane under, til han blir sletta. Sjekk at du stolar på leverandøren, og at systemet ikkje får meir enn det treng.",
+            "When you create the system access, the system may act on the organisation's behalf with the access below until it is deleted. Check that you trust the vendor, and that the system gets no more than it needs.",
+        ],
     }
 }
 
@@ -211,6 +220,8 @@ struct OrgQuery {
     system: Option<String>,
     /// What the form before did (`created`, `deleted`, `renamed`), to say so.
     done: Option<String>,
+    /// Method B's search among the systems.
+    search: Option<String>,
 }
 
 /// What a `done=` says, in words.
