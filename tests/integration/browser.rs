@@ -205,6 +205,7 @@ async fn create_a_user_in_altinn_studio() {
         let s = &s;
         async move {
             b.goto(&s.url("/studio/")).await;
+            b.assert_accessible("Studio's start page").await;
             b.click_link("Opprett ny bruker").await;
             b.wait_text("bare registreres gjennom Ansattporten").await;
             b.click_link("Logg inn med Ansattporten").await;
@@ -230,14 +231,17 @@ async fn create_a_user_in_altinn_studio() {
             );
             b.goto(&here).await;
             b.wait_text("Aktiver kontoen din").await;
+            b.assert_accessible("the activation page").await;
             assert!(!b.source().await.contains("utløpt"));
         }
     };
     let open_newest_mail = || async {
         b.goto(&s.url("/dev/mail")).await;
+        b.assert_accessible("the outbox").await;
         b.click_link("Aktiver kontoen din i Altinn Studio / Please activate your account")
             .await;
         b.wait_text("activate?code=").await;
+        b.assert_accessible("a mail in the outbox").await;
         b.click_css("#body a").await;
     };
 
@@ -277,6 +281,7 @@ async fn create_a_user_in_altinn_studio() {
     b.goto(&s.url("/admin/studio")).await;
     b.click_css("button[value=\"14836835388\"]").await;
     b.wait_url(|u| u.ends_with("/admin/studio")).await;
+    b.assert_accessible("the operator's Studio page").await;
     b.type_into("#name", "fjellbekk").await;
     b.type_into("#full_name", "Fjellbekk Bakeri AS").await;
     b.type_into("#org_number", "315287138").await;
