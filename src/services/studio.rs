@@ -342,8 +342,13 @@ impl App {
         let now = self.clock.now();
         let solution = captcha::verify(&self.studio.key, payload, now / 1_000_000)
             .map_err(|_| StudioError::Captcha)?;
-        let expires = now + CAPTCHA_LIFETIME_SECS * 1_000_000;
-        if self.store.use_captcha(&solution.challenge, expires).await? {
+        self.spend_once(&solution.challenge).await
+    }
+
+    /// Remembers a solved challenge until it expires; one already spent is refused.
+    async fn spend_once(&self, challenge: &str) -> Result<(), StudioError> {
+        let expires = self.clock.now() + CAPTCHA_LIFETIME_SECS * 1_000_000;
+        if self.store.use_captcha(challenge, expires).await? {
             Ok(())
         } else {
             Err(StudioError::Captcha)
@@ -366,20 +371,10 @@ impl App {
 
     /// Checks an image captcha's answer and spends the puzzle (each counts once).
     pub async fn spend_image_captcha(&self, token: &str, answer: &str) -> Result<(), StudioError> {
-        let now = self.clock.now();
-        let nonce =
-            crate::domain::image_captcha::check(&self.studio.key, token, answer, now / 1_000_000)
-                .map_err(|_| StudioError::Captcha)?;
-        let expires = now + CAPTCHA_LIFETIME_SECS * 1_000_000;
-        if self
-            .store
-            .use_captcha(&format!("image:{nonce}"), expires)
-            .await?
-        {
-            Ok(())
-        } else {
-            Err(StudioError::Captcha)
-        }
+        let now = self.clock.now() / 1_000_000;
+        let nonce = crate::domain::image_captcha::check(&self.studio.key, token, answer, now)
+            .map_err(|_| StudioError::Captcha)?;
+        self.spend_once(&format!("image:{nonce}")).await
     }
 
     // ---- sign-up, link, log-in ------------------------------------------------------------

@@ -444,3 +444,48 @@ engine_tests! {
         s.stop().await;
     }
 }
+
+/// The change feed is trusted only while every trigger it relies on is enabled: after its
+/// connection breaks, it does not trust a database where one was disabled, and decisions
+/// read the database; enabled again, the feed is trusted again.
+#[tokio::test]
+async fn the_change_feed_is_not_trusted_without_its_triggers() {
+    let s = TestServer::start(Engine::Postgres).await;
+    let feed = || s.app.store.changes().generation();
+    let wait_for = |trusted: bool| async move {
+        for _ in 0..100 {
+            if feed().is_some() == trusted {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        false
+    };
+    assert!(wait_for(true).await, "the feed listens");
+    let other = tilgang::store::Store::connect(&s.database_url)
+        .await
+        .unwrap();
+    sqlx::raw_sql("ALTER TABLE party DISABLE TRIGGER decision_change")
+        .execute(other.pool())
+        .await
+        .unwrap();
+    // The feed's own connection goes (as in a failover); it connects again and checks.
+    sqlx::raw_sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid() \
+           AND (query LIKE 'LISTEN%' OR query LIKE 'SELECT pg_notify%' OR query LIKE 'SELECT COUNT(*) FROM pg_trigger%')",
+    )
+    .execute(other.pool())
+    .await
+    .unwrap();
+    assert!(wait_for(false).await, "a broken connection is not trusted");
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(feed(), None, "a disabled trigger keeps the feed untrusted");
+    sqlx::raw_sql("ALTER TABLE party ENABLE TRIGGER decision_change")
+        .execute(other.pool())
+        .await
+        .unwrap();
+    other.close().await;
+    assert!(wait_for(true).await, "trusted again with every trigger");
+    s.stop().await;
+}

@@ -2146,3 +2146,54 @@ engine_tests! {
         server.stop().await;
     }
 }
+
+/// The image captcha answers only its own live puzzles, and each counts once.
+#[tokio::test]
+async fn the_image_captcha_answers_only_its_own_live_puzzles_once() {
+    let s = TestServer::start(Engine::Sqlite).await;
+    let puzzle = s.app.new_image_captcha();
+    let image = s
+        .get(&format!("/studio/captcha/image/{}", puzzle.token))
+        .await;
+    assert_eq!(image.status(), 200);
+    assert_eq!(image.headers()["content-type"], "image/svg+xml");
+    assert_eq!(image.headers()["cache-control"], "no-store");
+    // A token this server did not make: a problem, not an image.
+    let forged = s
+        .get("/studio/captcha/image/0123456789abcdef01234567.9999999999.00")
+        .await;
+    assert_eq!(forged.status(), 404);
+    assert!(forged.text().await.unwrap().contains("reload the form"));
+    // Answered with the sum the question asks for: once, not twice.
+    let sum = (puzzle.terms.0 + puzzle.terms.1).to_string();
+    assert!(
+        s.app.spend_image_captcha(&puzzle.token, "0").await.is_err(),
+        "a wrong answer"
+    );
+    assert!(s.app.spend_image_captcha(&puzzle.token, &sum).await.is_ok());
+    assert!(
+        s.app
+            .spend_image_captcha(&puzzle.token, &sum)
+            .await
+            .is_err(),
+        "spent"
+    );
+    // Past its lifetime the image is gone and no answer counts.
+    let late = s.app.new_image_captcha();
+    s.clock.advance(Duration::from_secs(601));
+    assert_eq!(
+        s.get(&format!("/studio/captcha/image/{}", late.token))
+            .await
+            .status(),
+        404
+    );
+    let late_sum = (late.terms.0 + late.terms.1).to_string();
+    assert!(
+        s.app
+            .spend_image_captcha(&late.token, &late_sum)
+            .await
+            .is_err(),
+        "expired"
+    );
+    s.stop().await;
+}

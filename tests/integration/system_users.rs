@@ -962,8 +962,24 @@ engine_tests! {
                 .status(),
             200
         );
-        // Delete from the portal, after a confirmation page that says what it means.
+        // A name over 255 characters is refused at the field, the typed name kept, nothing
+        // renamed; the vendor still sees the old one.
         let user_id = user["id"].as_str().unwrap();
+        let long = "x".repeat(256);
+        let res = b
+            .post(s.url(&format!("/accessmanagement/ui/systemuser/{user_id}/rename")))
+            .header("cookie", &kari)
+            .form(&[("org", BAKERY), ("title", long.as_str()), ("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+        let refused = res.text().await.unwrap();
+        assert!(refused.contains("id=\"title-error\">Navnet kan ikke være lenger enn 255 tegn."), "{refused}");
+        assert!(refused.contains(&format!("value=\"{long}\"")), "the typed name is kept");
+        let unchanged: Value = s.get_auth(&format!("/authentication/api/v1/systemuser/vendor/byquery?system-id={SYSTEM}&orgno={BAKERY}"), &mp).await.json().await.unwrap();
+        assert_eq!(unchanged["integrationTitle"], "Bakeriets regnskap");
+        // Delete from the portal, after a confirmation page that says what it means.
         let confirm = b
             .get(s.url(&format!("/accessmanagement/ui/systemuser/{user_id}/delete?org={BAKERY}")))
             .header("cookie", &kari)

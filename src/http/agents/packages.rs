@@ -59,7 +59,14 @@ async fn packages_page(
     MaybeSession(session): MaybeSession,
     Query(q): Query<OrgOnly>,
 ) -> PageResult {
-    let (session, org, _) = chosen_org(&state, lang, session, q.org.as_deref(), PACKAGES).await?;
+    let (session, org, _) = chosen_org(
+        &state,
+        lang,
+        session.map(|(_, s)| s),
+        q.org.as_deref(),
+        PACKAGES,
+    )
+    .await?;
     let org_no = org.org_no.clone().unwrap_or_default();
     state.app.require_authority(&session.pid, &org_no).await?;
     let view = state.app.package_delegations_of(&org_no).await?;

@@ -249,7 +249,8 @@ async fn agent_for_page(
     q: &AgentQuery,
     path: &str,
 ) -> Result<(WebSession, String, SystemUserRecord), Response> {
-    let (session, org, _) = chosen_org(state, lang, session, q.org.as_deref(), path).await?;
+    let (session, org, _) =
+        chosen_org(state, lang, session.map(|(_, s)| s), q.org.as_deref(), path).await?;
     let org_no = org.org_no.clone().unwrap_or_default();
     let t = AgentTexts::of(lang);
     let home = || vec![Link::new(back_home(&org_no), RightsTexts::of(lang).back)];

@@ -74,7 +74,14 @@ pub(super) async fn choose_system(
         Some(o) => format!("{NEW}?org={}", percent_encode(o)),
         None => NEW.to_owned(),
     };
-    let (session, org, _) = chosen_org(&state, lang, session, q.org.as_deref(), &here).await?;
+    let (session, org, _) = chosen_org(
+        &state,
+        lang,
+        session.map(|(_, s)| s),
+        q.org.as_deref(),
+        &here,
+    )
+    .await?;
     let org_no = org.org_no.clone().unwrap_or_default();
     let systems = state.app.systems_to_choose().await?;
     let t = PortalTexts::of(lang);

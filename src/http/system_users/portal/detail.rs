@@ -3,23 +3,30 @@
 
 use super::*;
 
-/// The organisation's system user `id` as the pages show it, with the overview it is in;
-/// the "not found" page otherwise.
+/// One of the organisation's system users, with the overview it is in (for its names).
+struct OneUser {
+    session: WebSession,
+    org_no: String,
+    overview: crate::services::system_user_queries::OrganisationOverview,
+    /// Where it is in `overview.users`.
+    index: usize,
+}
+
+impl OneUser {
+    fn user(&self) -> &crate::services::system_users::SystemUserRecord {
+        &self.overview.users[self.index]
+    }
+}
+
+/// The organisation's system user `id` as the pages show it; the "not found" page otherwise.
 async fn one_user(
     state: &AppState,
     lang: Lang,
-    session: Option<(String, WebSession)>,
+    session: Option<WebSession>,
     org: Option<&str>,
     id: &str,
     path: &str,
-) -> Result<
-    (
-        WebSession,
-        String,
-        crate::services::system_user_queries::OrganisationOverview,
-    ),
-    Response,
-> {
+) -> Result<OneUser, Response> {
     // After a log-in, back to this page for the same organisation.
     let here = match org {
         Some(o) => format!("{path}?org={}", percent_encode(o)),
@@ -32,7 +39,7 @@ async fn one_user(
         .organisation_overview(&session.pid, &org_no)
         .await
         .map_err(crate::http::system_users::su_problem)?;
-    if !overview.users.iter().any(|u| u.id == id) {
+    let Some(index) = overview.users.iter().position(|u| u.id == id) else {
         let t = PortalTexts::of(lang);
         return Err(message(
             state,
@@ -42,8 +49,13 @@ async fn one_user(
             t.not_found_text,
             vec![Link::new(back_home(&org_no), RightsTexts::of(lang).back)],
         ));
-    }
-    Ok((session, org_no, overview))
+    };
+    Ok(OneUser {
+        session,
+        org_no,
+        overview,
+        index,
+    })
 }
 
 #[derive(Template)]
@@ -80,37 +92,37 @@ pub(super) async fn detail(
     Query(q): Query<DetailQuery>,
 ) -> PageResult {
     let path = format!("/accessmanagement/ui/systemuser/{}", percent_encode(&id));
-    let (session, org_no, overview) =
-        one_user(&state, lang, session, q.org.as_deref(), &id, &path).await?;
+    let one = one_user(
+        &state,
+        lang,
+        session.map(|(_, s)| s),
+        q.org.as_deref(),
+        &id,
+        &path,
+    )
+    .await?;
     let t = PortalTexts::of(lang);
     Ok(detail_page(
         &state,
         lang,
-        &session,
-        &org_no,
-        &overview,
-        &id,
+        &one,
         done_text(t, q.done.as_deref()),
         None,
     ))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The page of `one`, saying what the form before did (`done`), or, for a refused rename,
+/// the typed name and why.
 fn detail_page(
     state: &AppState,
     lang: Lang,
-    session: &WebSession,
-    org_no: &str,
-    overview: &crate::services::system_user_queries::OrganisationOverview,
-    id: &str,
+    one: &OneUser,
     done: Option<&'static str>,
     rename: Option<(&str, &'static str)>,
 ) -> Response {
     let t = PortalTexts::of(lang);
-    let Some(u) = overview.users.iter().find(|u| u.id == id) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let view = user_view(overview, u, lang);
+    let (u, org_no) = (one.user(), one.org_no.as_str());
+    let view = user_view(&one.overview, u, lang);
     let title = view.integration_title.to_owned();
     private(render(
         if rename.is_some() {
@@ -129,7 +141,7 @@ fn detail_page(
             u: view,
             show_ids: false,
             back: back_home(org_no),
-            csrf: &session.csrf,
+            csrf: &one.session.csrf,
             done,
         },
     ))
@@ -160,22 +172,11 @@ pub(super) async fn rename(
     };
     if let Some(problem) = problem {
         let path = format!("/accessmanagement/ui/systemuser/{}", percent_encode(&id));
-        let (session, org_no, overview) = one_user(
-            &state,
-            lang,
-            Some((String::new(), session)),
-            Some(&form.org),
-            &id,
-            &path,
-        )
-        .await?;
+        let one = one_user(&state, lang, Some(session), Some(&form.org), &id, &path).await?;
         return Ok(detail_page(
             &state,
             lang,
-            &session,
-            &org_no,
-            &overview,
-            &id,
+            &one,
             None,
             Some((&form.title, problem)),
         ));
@@ -225,23 +226,28 @@ pub(super) async fn confirm_delete(
         "/accessmanagement/ui/systemuser/{}/delete",
         percent_encode(&id)
     );
-    let (session, org_no, overview) =
-        one_user(&state, lang, session, q.org.as_deref(), &id, &path).await?;
+    let one = one_user(
+        &state,
+        lang,
+        session.map(|(_, s)| s),
+        q.org.as_deref(),
+        &id,
+        &path,
+    )
+    .await?;
     let t = PortalTexts::of(lang);
-    let Some(u) = overview.users.iter().find(|u| u.id == id) else {
-        return Ok(StatusCode::NOT_FOUND.into_response());
-    };
+    let (u, org_no) = (one.user(), one.org_no.as_str());
     Ok(private(render(
         StatusCode::OK,
         &ConfirmDeletePage {
             f: Frame::new(&state, lang, t.confirm_delete),
             t,
             w: RightsTexts::of(lang),
-            org_no: &org_no,
-            back: detail_url(&org_no, &u.id),
-            u: user_view(&overview, u, lang),
+            org_no,
+            back: detail_url(org_no, &u.id),
+            u: user_view(&one.overview, u, lang),
             show_ids: false,
-            csrf: &session.csrf,
+            csrf: &one.session.csrf,
         },
     )))
 }

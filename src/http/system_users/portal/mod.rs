@@ -239,10 +239,10 @@ fn done_text(t: &'static PortalTexts, done: Option<&str>) -> Option<&'static str
 /// The session and the organisations its person represents; a redirect to log in otherwise.
 async fn represented(
     state: &AppState,
-    session: Option<(String, WebSession)>,
+    session: Option<WebSession>,
     back: &str,
 ) -> Result<(WebSession, Vec<PartyRecord>), Response> {
-    let Some((_, session)) = session else {
+    let Some(session) = session else {
         return Err(Redirect::to(&format!(
             "/auth/login/idporten?goto={}",
             percent_encode(back)
@@ -271,7 +271,7 @@ fn chosen<'a>(orgs: &'a [PartyRecord], wanted: Option<&str>) -> Option<&'a Party
 pub(crate) async fn chosen_org(
     state: &AppState,
     lang: Lang,
-    session: Option<(String, WebSession)>,
+    session: Option<WebSession>,
     wanted: Option<&str>,
     path: &str,
 ) -> Result<(WebSession, PartyRecord, usize), Response> {

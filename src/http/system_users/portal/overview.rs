@@ -37,7 +37,7 @@ pub(super) async fn overview(
     overview_page(
         &state,
         lang,
-        session,
+        session.map(|(_, s)| s),
         q.org.as_deref(),
         done_text(t, q.done.as_deref()),
         None,
@@ -57,7 +57,7 @@ struct ManagerError<'a> {
 async fn overview_page(
     state: &AppState,
     lang: Lang,
-    session: Option<(String, WebSession)>,
+    session: Option<WebSession>,
     org: Option<&str>,
     done: Option<&'static str>,
     manager_error: Option<ManagerError<'_>>,
@@ -160,7 +160,7 @@ pub(super) async fn access_managers(
             overview_page(
                 &state,
                 lang,
-                Some((String::new(), session)),
+                Some(session),
                 Some(&form.org),
                 None,
                 Some(error),
