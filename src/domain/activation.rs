@@ -3,14 +3,39 @@
 //! The HMAC covers the user's id, e-mail, name, password hash and random `rands`, with the start
 //! and lifetime, so a code dies when it expires, when the e-mail or password changes, and when
 //! `rands` rotates (activation rotates it, so each link works once). (Groundwork for Studio.)
+//!
+//! The same codes, each bound to its [`Purpose`], confirm a new e-mail address and reset a
+//! forgotten password: a code made for one purpose never works for another.
 
 use aws_lc_rs::hmac;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+/// What a code is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Activating a new account.
+    ActivateAccount,
+    /// Confirming the address in `Subject::email` as the account's new one.
+    ConfirmEmail,
+    /// Setting a new password for a forgotten one.
+    ResetPassword,
+}
+
+impl Purpose {
+    fn tag(self) -> &'static str {
+        match self {
+            Purpose::ActivateAccount => "activate_account",
+            Purpose::ConfirmEmail => "confirm_email",
+            Purpose::ResetPassword => "reset_password",
+        }
+    }
+}
+
 /// What a code is bound to.
 #[derive(Debug, Clone)]
 pub struct Subject<'a> {
+    pub purpose: Purpose,
     pub user_id: i64,
     pub email: &'a str,
     pub name: &'a str,
@@ -24,7 +49,8 @@ fn hex(bytes: &[u8]) -> String {
 
 fn mac(key: &[u8], s: &Subject<'_>, start: &str, minutes: &str) -> String {
     let data = format!(
-        "activate_account|{}|{}|{}|{}|{}|{start}|{minutes}",
+        "{}|{}|{}|{}|{}|{}|{start}|{minutes}",
+        s.purpose.tag(),
         s.user_id,
         s.email.to_lowercase(),
         s.name.to_lowercase(),
@@ -97,6 +123,7 @@ mod tests {
 
     fn subject<'a>(email: &'a str, hash: &'a str, rands: &'a str) -> Subject<'a> {
         Subject {
+            purpose: Purpose::ActivateAccount,
             user_id: 7,
             email,
             name: "Kari",
@@ -136,6 +163,17 @@ mod tests {
             "used once: rands rotates on activation"
         );
         assert!(!verify(b"other key", &code, &s, NOW));
+    }
+
+    #[test]
+    fn a_code_works_only_for_its_purpose() {
+        let s = subject("kari@digdir.no", "h1", "r1");
+        let code = create(KEY, &s, NOW, 180);
+        for purpose in [Purpose::ConfirmEmail, Purpose::ResetPassword] {
+            let other = Subject { purpose, ..s.clone() };
+            assert!(!verify(KEY, &code, &other, NOW), "{purpose:?}");
+            assert!(verify(KEY, &create(KEY, &other, NOW, 180), &other, NOW));
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub const MAX_PASSWORD: usize = 255;
 /// Gitea's default shortest password.
 pub const DEFAULT_MIN_PASSWORD: usize = 8;
 
-const RESERVED: [&str; 29] = [
+const RESERVED: [&str; 34] = [
     ".",
     "..",
     ".well-known",
@@ -43,6 +43,12 @@ const RESERVED: [&str; 29] = [
     "swagger.v1.json",
     "ghost",
     "gitea-actions",
+    // Studio's own pages beside the public profiles (`/studio/{name}`).
+    "admin",
+    "dashboard",
+    "orgs",
+    "logout",
+    "signin-oidc",
 ];
 const RESERVED_SUFFIXES: [&str; 5] = [".keys", ".gpg", ".rss", ".atom", ".png"];
 const SPECIALS: &str = " !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
@@ -55,6 +61,12 @@ pub enum Field {
     Password,
     Retype,
     Captcha,
+    /// The account's password, asked again before a change to the password or address.
+    CurrentPassword,
+    FullName,
+    Website,
+    Location,
+    Description,
 }
 
 /// What is wrong with a field, by Gitea's message key.
@@ -73,6 +85,11 @@ pub enum Problem {
     UsernameTaken,
     EmailUsed,
     CaptchaIncorrect,
+    /// Control characters or text-direction overrides.
+    NotPlainText,
+    WebsiteInvalid,
+    CurrentPasswordWrong,
+    EmailUnchanged,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +116,10 @@ impl Problem {
             Problem::UsernameTaken => "form.username_been_taken",
             Problem::EmailUsed => "form.email_been_used",
             Problem::CaptchaIncorrect => "form.captcha_incorrect",
+            Problem::NotPlainText => "form.invalid_characters",
+            Problem::WebsiteInvalid => "form.url_error",
+            Problem::CurrentPasswordWrong => "settings.password_incorrect",
+            Problem::EmailUnchanged => "settings.email_unchanged",
         }
     }
 
@@ -159,6 +180,26 @@ impl Problem {
                 "Kontrollen av at du er et menneske er ikke bestått eller er utløpt. Prøv igjen.",
                 "Kontrollen av at du er eit menneske er ikkje bestått eller har gått ut. Prøv igjen.",
                 "The check that you are human was not passed or has expired. Try again.",
+            ),
+            Problem::NotPlainText => t(
+                "Teksten kan ikke ha kontrolltegn eller tegn som snur skriveretningen.",
+                "Teksten kan ikkje ha kontrollteikn eller teikn som snur skriveretninga.",
+                "The text may not contain control characters or characters that reverse the writing direction.",
+            ),
+            Problem::WebsiteInvalid => t(
+                "Skriv en hel adresse som begynner med https:// eller http://.",
+                "Skriv ei heil adresse som byrjar med https:// eller http://.",
+                "Enter a whole address starting with https:// or http://.",
+            ),
+            Problem::CurrentPasswordWrong => t(
+                "Passordet er feil.",
+                "Passordet er feil.",
+                "The password is incorrect.",
+            ),
+            Problem::EmailUnchanged => t(
+                "Dette er allerede e-postadressen din.",
+                "Dette er allereie e-postadressa di.",
+                "This is already your e-mail address.",
             ),
             Problem::PasswordTooShort(n) => t(
                 &format!("Passordet må ha minst {n} tegn."),
@@ -467,6 +508,83 @@ mod tests {
     }
 }
 
+/// Longest full name, website, location and description on a profile (Gitea's limits).
+pub const MAX_FULL_NAME: usize = 100;
+pub const MAX_WEBSITE: usize = 255;
+pub const MAX_LOCATION: usize = 50;
+pub const MAX_DESCRIPTION: usize = 255;
+
+/// What a person writes about themselves on their public profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    pub full_name: String,
+    pub website: String,
+    pub location: String,
+    pub description: String,
+}
+
+impl Profile {
+    /// The profile with surrounding blanks trimmed, or every field that is wrong, in the form's
+    /// order.
+    pub fn parse(
+        full_name: &str,
+        website: &str,
+        location: &str,
+        description: &str,
+    ) -> Result<Profile, Vec<(Field, Problem)>> {
+        let mut problems = Vec::new();
+        let mut text = |field: Field, value: &str, max: usize| {
+            let value = value.trim();
+            if value.chars().count() > max {
+                problems.push((field, Problem::TooLong(max)));
+            } else if !is_plain_text(value) {
+                problems.push((field, Problem::NotPlainText));
+            }
+            value.to_owned()
+        };
+        let full_name = text(Field::FullName, full_name, MAX_FULL_NAME);
+        let website = text(Field::Website, website, MAX_WEBSITE);
+        let location = text(Field::Location, location, MAX_LOCATION);
+        let description = text(Field::Description, description, MAX_DESCRIPTION);
+        if !website.is_empty()
+            && !problems.iter().any(|(f, _)| *f == Field::Website)
+            && !is_web_address(&website)
+        {
+            problems.push((Field::Website, Problem::WebsiteInvalid));
+        }
+        problems.sort_by_key(|(f, _)| *f as u8);
+        if problems.is_empty() {
+            Ok(Profile {
+                full_name,
+                website,
+                location,
+                description,
+            })
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+/// An absolute http(s) address with a host and no spaces or quotes (it becomes a link).
+fn is_web_address(s: &str) -> bool {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    let Some(rest) = rest else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    !host.is_empty()
+        && !host.starts_with('.')
+        && host
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '"' | '<' | '>' | '\\' | '`'))
+}
+
 /// Whether `s` is text fit to show others: no control characters (NUL, ESC, …) and no
 /// text-direction overrides or isolates (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F,
 /// U+061C), which can make a name read as something else (CVE-2021-42574, "Trojan Source").
@@ -476,6 +594,37 @@ pub fn is_plain_text(s: &str) -> bool {
             || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
             || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}')
     })
+}
+
+#[cfg(test)]
+mod profile_tests {
+    use super::{Field, Problem, Profile};
+
+    #[test]
+    fn a_profile_is_trimmed_and_every_wrong_field_is_named() {
+        let p = Profile::parse(" Kari Nordmann ", "https://digdir.no/om", "Oslo", "").expect("ok");
+        assert_eq!(p.full_name, "Kari Nordmann");
+        assert_eq!(p.website, "https://digdir.no/om");
+        let wrong = Profile::parse(&"x".repeat(101), "digdir.no", "a\u{202E}b", &"y".repeat(256))
+            .unwrap_err();
+        assert_eq!(
+            wrong,
+            vec![
+                (Field::FullName, Problem::TooLong(100)),
+                (Field::Website, Problem::WebsiteInvalid),
+                (Field::Location, Problem::NotPlainText),
+                (Field::Description, Problem::TooLong(255)),
+            ]
+        );
+        for bad in ["javascript:alert(1)", "https://", "https://a b", "https://x\"y", "ftp://x"] {
+            assert_eq!(
+                Profile::parse("", bad, "", "").unwrap_err(),
+                vec![(Field::Website, Problem::WebsiteInvalid)],
+                "{bad}"
+            );
+        }
+        assert!(Profile::parse("", "", "", "").is_ok(), "everything may be empty");
+    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub mod provider_metadata;
 pub mod reference;
 pub mod relying_parties;
 pub mod studio;
+pub mod studio_account;
 pub mod studio_directory;
 pub mod studio_oauth;
 pub mod studio_oauth_apps;

@@ -19,6 +19,7 @@ use crate::domain::captcha::{self, Challenge};
 use crate::domain::studio::{self, Email, Field, Problem, Username};
 use crate::secret;
 use crate::store::studio::{self as st, Account, NewUser, Session};
+pub use crate::store::studio_account::Device;
 use crate::store::throttle as st_throttle;
 use crate::store::{StoreError, meta_get_or_create};
 
@@ -124,7 +125,7 @@ impl RateLimits {
     }
 }
 
-fn random_hex(bytes: usize) -> String {
+pub(super) fn random_hex(bytes: usize) -> String {
     let mut b = vec![0u8; bytes];
     if SystemRandom::new().fill(&mut b).is_err() {
         return secret::random_token();
@@ -190,7 +191,7 @@ pub fn hash_password(password: &str) -> Result<String, StudioError> {
 }
 
 /// [`hash_password`] on a password thread, when the load gate gives it a turn.
-async fn hash_password_blocking(load: &Load, password: &str) -> Result<String, StudioError> {
+pub(super) async fn hash_password_blocking(load: &Load, password: &str) -> Result<String, StudioError> {
     let password = password.to_owned();
     load.password_work(move || hash_password(&password)).await?
 }
@@ -276,6 +277,7 @@ impl App {
         kind: &str,
         user_id: Option<i64>,
         data: Value,
+        device: &Device,
     ) -> Result<(String, Session), StoreError> {
         let now = self.clock.now();
         let lifetime = match kind {
@@ -298,7 +300,7 @@ impl App {
             expires_at: now + lifetime * 1_000_000,
         };
         self.store
-            .insert_studio_session(&secret::hash(&id), &session, now)
+            .insert_studio_session(&secret::hash(&id), &session, device, now)
             .await?;
         Ok((id, session))
     }
@@ -671,6 +673,7 @@ impl App {
 
     fn activation_subject<'a>(u: &'a Account) -> activation::Subject<'a> {
         activation::Subject {
+            purpose: activation::Purpose::ActivateAccount,
             user_id: u.id,
             email: &u.email,
             name: &u.name,
@@ -799,7 +802,7 @@ static DUMMY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| hash_password("no such user").unwrap_or_default());
 
 /// "3 timer" / "3 hours" for whole hours, else minutes.
-fn lifetime_text(minutes: u32) -> (String, String) {
+pub(super) fn lifetime_text(minutes: u32) -> (String, String) {
     if minutes.is_multiple_of(60) {
         let h = minutes / 60;
         (

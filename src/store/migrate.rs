@@ -126,6 +126,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0019_decision_change_feed.sql"),
         postgres: include_str!("../../migrations/postgres/0019_decision_change_feed.sql"),
     },
+    Migration {
+        version: 20,
+        name: "studio_self_service",
+        sqlite: include_str!("../../migrations/sqlite/0020_studio_self_service.sql"),
+        postgres: include_str!("../../migrations/postgres/0020_studio_self_service.sql"),
+    },
 ];
 
 /// The PostgreSQL advisory lock that serialises migrations of instances starting together.

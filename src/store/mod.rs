@@ -15,6 +15,7 @@ pub mod oidc;
 pub mod reference;
 pub mod relying_party;
 pub mod studio;
+pub mod studio_account;
 pub mod studio_oauth;
 pub mod system;
 pub mod system_user;

@@ -27,6 +27,8 @@ pub struct Account {
     pub is_admin: bool,
     pub login_source: String,
     pub description: String,
+    pub website: String,
+    pub location: String,
     pub org_number: Option<String>,
     pub service_owner: bool,
     pub created_at: Micros,
@@ -100,7 +102,7 @@ pub struct OrgRequest {
     pub created_at: Micros,
 }
 
-const ACCOUNT_COLUMNS: &str = "id, kind, name, full_name, email, passwd, rands, is_active, is_admin, login_source, description, org_number, service_owner, created_at";
+const ACCOUNT_COLUMNS: &str = "id, kind, name, full_name, email, passwd, rands, is_active, is_admin, login_source, description, website, location, org_number, service_owner, created_at";
 
 fn account(row: &AnyRow) -> Result<Account, StoreError> {
     Ok(Account {
@@ -115,6 +117,8 @@ fn account(row: &AnyRow) -> Result<Account, StoreError> {
         is_admin: row.try_get::<i64, _>("is_admin")? != 0,
         login_source: row.try_get("login_source")?,
         description: row.try_get("description")?,
+        website: row.try_get("website")?,
+        location: row.try_get("location")?,
         org_number: row.try_get("org_number")?,
         service_owner: row.try_get::<i64, _>("service_owner")? != 0,
         created_at: row.try_get("created_at")?,
@@ -738,9 +742,10 @@ impl Store {
         &self,
         id_hash: &str,
         s: &Session,
+        device: &super::studio_account::Device,
         now: Micros,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO studio_session (id_hash, kind, user_id, data, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        sqlx::query("INSERT INTO studio_session (id_hash, kind, user_id, data, csrf, created_at, expires_at, user_agent, ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
             .bind(id_hash)
             .bind(&s.kind)
             .bind(s.user_id)
@@ -748,6 +753,8 @@ impl Store {
             .bind(&s.csrf)
             .bind(now)
             .bind(s.expires_at)
+            .bind(&device.user_agent)
+            .bind(&device.ip)
             .execute(self.pool())
             .await?;
         Ok(())

@@ -23,7 +23,7 @@ use crate::http::studio::accounts::{
 };
 use crate::secret;
 use crate::services::keys::IssuerName;
-use crate::services::studio::{DESIGNER_COOKIE, DESIGNER_SESSION_SECS, KIND_DESIGNER};
+use crate::services::studio::{DESIGNER_COOKIE, DESIGNER_SESSION_SECS, Device, KIND_DESIGNER};
 use crate::services::studio_oauth::{DESIGNER_SCOPE, with_query};
 
 const FLOW_COOKIE: &str = "AltinnStudioDesignerFlow";
@@ -106,6 +106,7 @@ async fn designer_callback(
     State(state): State<AppState>,
     lang: Lang,
     headers: HeaderMap,
+    device: Device,
     Query(q): Query<CallbackQuery>,
 ) -> Response {
     let flow: Option<DesignerFlow> =
@@ -189,6 +190,7 @@ async fn designer_callback(
             KIND_DESIGNER,
             Some(user.id),
             json!({"access_token": access}),
+            &device,
         )
         .await
     {

@@ -34,6 +34,9 @@ pub struct User {
     restricted: bool,
     visibility: &'static str,
     created: String,
+    location: String,
+    website: String,
+    description: String,
 }
 
 impl User {
@@ -59,6 +62,9 @@ impl User {
             restricted: false,
             visibility: "public",
             created: format_micros(u.created_at),
+            location: u.location.clone(),
+            website: u.website.clone(),
+            description: u.description.clone(),
         }
     }
 
@@ -78,8 +84,8 @@ pub struct Organization {
     email: &'static str,
     avatar_url: String,
     description: String,
-    website: &'static str,
-    location: &'static str,
+    website: String,
+    location: String,
     visibility: &'static str,
     repo_admin_change_team_access: bool,
     /// tilgang's additions: what Designer reads from altinn-orgs.json.
@@ -99,8 +105,8 @@ impl Organization {
             email: "",
             avatar_url: avatar(state, &o.name),
             description: o.description.clone(),
-            website: "",
-            location: "",
+            website: o.website.clone(),
+            location: o.location.clone(),
             visibility: "public",
             repo_admin_change_team_access: false,
             org_number: o.org_number.clone(),

@@ -17,6 +17,7 @@ use super::{
 use crate::http::AppState;
 use crate::http::html::{Frame, Lang, PageResult, texts};
 use crate::services::studio::{
+    Device,
     ACCOUNT_COOKIE, ACCOUNT_SESSION_SECS, KIND_ACCOUNT, StudioError, activation_lifetime_text,
 };
 use crate::services::studio_directory::Account;
@@ -163,6 +164,7 @@ pub(super) async fn activate_get(
     State(state): State<AppState>,
     lang: Lang,
     MaybeAccount(s): MaybeAccount,
+    device: Device,
     Query(q): Query<ActivateQuery>,
 ) -> PageResult {
     if let Some(code) = q.code.as_deref().filter(|c| !c.is_empty()) {
@@ -205,7 +207,7 @@ pub(super) async fn activate_get(
         let _ = state.app.end_studio_session(&old).await;
         let (id, _) = state
             .app
-            .new_studio_session(KIND_ACCOUNT, Some(user.id), json!({}))
+            .new_studio_session(KIND_ACCOUNT, Some(user.id), json!({}), &device)
             .await
             .map_err(|e| server_error(&state, lang, &e))?;
         return Ok(with_cookie(

@@ -17,7 +17,7 @@ use crate::http::AppState;
 use crate::http::connections::ClientAddr;
 use crate::http::html::{Frame, Lang, PageResult, texts};
 use crate::secret;
-use crate::services::studio::{ACCOUNT_COOKIE, DESIGNER_COOKIE, StudioError};
+use crate::services::studio::{ACCOUNT_COOKIE, DESIGNER_COOKIE, Device, StudioError};
 
 texts! {
     pub struct LoginTexts {
@@ -141,6 +141,7 @@ pub(super) async fn login_post(
     lang: Lang,
     headers: HeaderMap,
     MaybeAccount(current): MaybeAccount,
+    device: Device,
     ClientAddr(addr): ClientAddr,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> PageResult {
@@ -173,7 +174,14 @@ pub(super) async fn login_post(
                 } else {
                     "/studio/user/activate"
                 };
-                sign_in(&state, current.as_ref().map(|c| c.id.as_str()), &user, goto).await
+                sign_in(
+                    &state,
+                    current.as_ref().map(|c| c.id.as_str()),
+                    &user,
+                    goto,
+                    &device,
+                )
+                .await
             }
             Err(StudioError::Credentials) => {
                 again(StatusCode::OK, AccountTexts::of(lang).wrong_credentials)

@@ -33,7 +33,10 @@ use crate::secret;
 use crate::services::studio::{
     ACCOUNT_COOKIE, ACCOUNT_SESSION_SECS, DESIGNER_COOKIE, KIND_ACCOUNT, KIND_DESIGNER, StudioError,
 };
+use crate::domain::studio::Field;
+use crate::services::studio::Device;
 use crate::services::studio_directory::{Account, Session};
+use crate::store::studio_account::MAX_USER_AGENT;
 
 pub const ANON_CSRF_COOKIE: &str = "studio_csrf";
 
@@ -388,6 +391,47 @@ impl FromRequestParts<AppState> for MaybeDesigner {
     }
 }
 
+/// The device a request comes from, kept with the session it starts (the sessions page shows
+/// it): the `User-Agent`, shortened, and the client's address.
+impl FromRequestParts<AppState> for Device {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_USER_AGENT)
+            .collect();
+        Ok(Device {
+            user_agent,
+            ip: client_ip(&parts.extensions).unwrap_or_default(),
+        })
+    }
+}
+
+/// The element a field's error summary entry links to (each form names its inputs so).
+pub(super) fn element_of(field: Field) -> &'static str {
+    match field {
+        Field::Username => "user_name",
+        Field::Email => "email",
+        Field::Password => "password",
+        Field::Retype => "retype",
+        Field::Captcha => "captcha-field",
+        Field::CurrentPassword => "current_password",
+        Field::FullName => "full_name",
+        Field::Website => "website",
+        Field::Location => "location",
+        Field::Description => "description",
+    }
+}
+
 /// The anonymous CSRF token (double-submit cookie) for forms shown before log-in.
 fn anon_csrf(headers: &HeaderMap) -> (String, bool) {
     match cookie_value(headers, ANON_CSRF_COOKIE).filter(|v| v.len() == 43) {
@@ -401,7 +445,13 @@ pub fn form_field<'a>(f: &'a HashMap<String, String>, key: &str) -> &'a str {
 }
 
 /// Starts a new account session for `user` (rotating the id) and sets its cookie.
-async fn sign_in(state: &AppState, old: Option<&str>, user: &Account, goto: &str) -> Response {
+async fn sign_in(
+    state: &AppState,
+    old: Option<&str>,
+    user: &Account,
+    goto: &str,
+    device: &Device,
+) -> Response {
     if let Some(old) = old {
         let _ = state.app.end_studio_session(old).await;
     }
@@ -410,7 +460,7 @@ async fn sign_in(state: &AppState, old: Option<&str>, user: &Account, goto: &str
     }
     match state
         .app
-        .new_studio_session(KIND_ACCOUNT, Some(user.id), json!({}))
+        .new_studio_session(KIND_ACCOUNT, Some(user.id), json!({}), device)
         .await
     {
         Ok((id, _)) => with_cookie(

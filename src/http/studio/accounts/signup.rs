@@ -13,6 +13,7 @@ use serde_json::json;
 
 use super::activation::to_activation_page;
 use super::{
+    element_of,
     AccountSession, AccountTexts, Input, MaybeAccount, checked_form, form_field, message,
     not_checked, server_error, sign_in, studio, studio_cookie, with_cookie, with_retry_after,
 };
@@ -23,6 +24,7 @@ use crate::http::html::{FieldError, Frame, Lang, PageResult, texts};
 use crate::http::login::MaybeSession;
 use crate::services::idp::ANSATTPORTEN;
 use crate::services::studio::{
+    Device,
     ACCOUNT_COOKIE, ACCOUNT_SESSION_SECS, ANSATTPORTEN_SOURCE, KIND_ACCOUNT, PendingIdentity,
     Signup, StudioError,
 };
@@ -218,6 +220,7 @@ pub(super) async fn external_callback(
     Path(provider): Path<String>,
     MaybeSession(web): MaybeSession,
     MaybeAccount(current): MaybeAccount,
+    device: Device,
 ) -> PageResult {
     let Some((web_id, web)) =
         web.filter(|(_, s)| s.provider == ANSATTPORTEN.path && provider == ANSATTPORTEN_SOURCE)
@@ -260,7 +263,7 @@ pub(super) async fn external_callback(
             "/studio/user/activate"
         };
         return Ok(with_cookie(
-            sign_in(&state, old.as_deref(), &user, goto).await,
+            sign_in(&state, old.as_deref(), &user, goto, &device).await,
             clear_web,
         ));
     }
@@ -269,7 +272,7 @@ pub(super) async fn external_callback(
     }
     let (id, _) = state
         .app
-        .new_studio_session(KIND_ACCOUNT, None, json!({"pending": who}))
+        .new_studio_session(KIND_ACCOUNT, None, json!({"pending": who}), &device)
         .await
         .map_err(|e| server_error(&state, lang, &e))?;
     let response = with_cookie(
@@ -301,16 +304,6 @@ struct SignupView<'a> {
     signin_name: &'a str,
 }
 
-/// The element a field's error summary entry links to.
-fn element_of(field: Field) -> &'static str {
-    match field {
-        Field::Username => "user_name",
-        Field::Email => "email",
-        Field::Password => "password",
-        Field::Retype => "retype",
-        Field::Captcha => "captcha-field",
-    }
-}
 
 /// The captcha challenge as the value of `data-challenge`: JSON with its quotes and
 /// ampersands as `&quot;` and `&amp;`, the entities the page has always used (and readers of
@@ -458,6 +451,7 @@ pub(super) async fn link_signup(
     headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
     MaybeAccount(s): MaybeAccount,
+    device: Device,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> PageResult {
     let (s, who) = pending(&state, lang, s)?;
@@ -506,7 +500,7 @@ pub(super) async fn link_signup(
             let _ = state.app.end_studio_session(&s.id).await;
             match state
                 .app
-                .new_studio_session(KIND_ACCOUNT, Some(user.id), json!({}))
+                .new_studio_session(KIND_ACCOUNT, Some(user.id), json!({}), &device)
                 .await
             {
                 Ok((id, _)) => with_cookie(
@@ -539,6 +533,7 @@ pub(super) async fn link_signin(
     lang: Lang,
     ClientAddr(addr): ClientAddr,
     MaybeAccount(s): MaybeAccount,
+    device: Device,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> PageResult {
     let (s, who) = pending(&state, lang, s)?;
@@ -561,7 +556,7 @@ pub(super) async fn link_signin(
                 } else {
                     "/studio/user/activate"
                 };
-                sign_in(&state, Some(&s.id), &user, goto).await
+                sign_in(&state, Some(&s.id), &user, goto, &device).await
             }
             Err(
                 e @ (StudioError::Credentials | StudioError::RateLimited | StudioError::Busy(_)),
