@@ -170,7 +170,10 @@ mod tests {
         let s = subject("kari@digdir.no", "h1", "r1");
         let code = create(KEY, &s, NOW, 180);
         for purpose in [Purpose::ConfirmEmail, Purpose::ResetPassword] {
-            let other = Subject { purpose, ..s.clone() };
+            let other = Subject {
+                purpose,
+                ..s.clone()
+            };
             assert!(!verify(KEY, &code, &other, NOW), "{purpose:?}");
             assert!(verify(KEY, &create(KEY, &other, NOW, 180), &other, NOW));
         }

@@ -54,7 +54,7 @@ const RESERVED_SUFFIXES: [&str; 5] = [".keys", ".gpg", ".rss", ".atom", ".png"];
 const SPECIALS: &str = " !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
 
 /// A form field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
     Username,
     Email,
@@ -605,8 +605,13 @@ mod profile_tests {
         let p = Profile::parse(" Kari Nordmann ", "https://digdir.no/om", "Oslo", "").expect("ok");
         assert_eq!(p.full_name, "Kari Nordmann");
         assert_eq!(p.website, "https://digdir.no/om");
-        let wrong = Profile::parse(&"x".repeat(101), "digdir.no", "a\u{202E}b", &"y".repeat(256))
-            .unwrap_err();
+        let wrong = Profile::parse(
+            &"x".repeat(101),
+            "digdir.no",
+            "a\u{202E}b",
+            &"y".repeat(256),
+        )
+        .unwrap_err();
         assert_eq!(
             wrong,
             vec![
@@ -616,14 +621,23 @@ mod profile_tests {
                 (Field::Description, Problem::TooLong(255)),
             ]
         );
-        for bad in ["javascript:alert(1)", "https://", "https://a b", "https://x\"y", "ftp://x"] {
+        for bad in [
+            "javascript:alert(1)",
+            "https://",
+            "https://a b",
+            "https://x\"y",
+            "ftp://x",
+        ] {
             assert_eq!(
                 Profile::parse("", bad, "", "").unwrap_err(),
                 vec![(Field::Website, Problem::WebsiteInvalid)],
                 "{bad}"
             );
         }
-        assert!(Profile::parse("", "", "", "").is_ok(), "everything may be empty");
+        assert!(
+            Profile::parse("", "", "", "").is_ok(),
+            "everything may be empty"
+        );
     }
 }
 

@@ -294,8 +294,14 @@ pub fn render(status: StatusCode, template: &impl Template) -> Response {
             response.headers_mut().insert(
                 header::CONTENT_SECURITY_POLICY,
                 HeaderValue::from_static(
-                    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+                    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
                 ),
+            );
+            // Links out (a profile's website) carry no address of ours: some carry secrets
+            // (a password-reset link's code).
+            response.headers_mut().insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("same-origin"),
             );
             response
         }

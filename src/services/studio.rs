@@ -191,7 +191,10 @@ pub fn hash_password(password: &str) -> Result<String, StudioError> {
 }
 
 /// [`hash_password`] on a password thread, when the load gate gives it a turn.
-pub(super) async fn hash_password_blocking(load: &Load, password: &str) -> Result<String, StudioError> {
+pub(super) async fn hash_password_blocking(
+    load: &Load,
+    password: &str,
+) -> Result<String, StudioError> {
     let password = password.to_owned();
     load.password_work(move || hash_password(&password)).await?
 }

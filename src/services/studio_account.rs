@@ -29,7 +29,7 @@ const FORGOT_PER_MINUTE: u32 = 10;
 #[derive(Debug)]
 pub enum EmailConfirmation {
     /// The account has the new address now.
-    Confirmed(Account),
+    Confirmed,
     /// The link is unknown, tampered with, expired or used.
     Invalid,
     /// Another account took the address meanwhile.
@@ -93,8 +93,12 @@ impl App {
              ---\n\nHi {name},\n\n{en}\n\nWas it not you? Ask for a new password at {reset} and contact support.\n",
             name = u.name,
         );
-        self.send_mail(to, "Kontoen din i Altinn Studio er endret / Your account changed", &body)
-            .await?;
+        self.send_mail(
+            to,
+            "Kontoen din i Altinn Studio er endret / Your account changed",
+            &body,
+        )
+        .await?;
         Ok(())
     }
 
@@ -127,7 +131,10 @@ impl App {
         ip: Option<&str>,
     ) -> Result<(), StudioError> {
         if current.is_empty() {
-            return Err(StudioError::Field(Field::CurrentPassword, Problem::Required));
+            return Err(StudioError::Field(
+                Field::CurrentPassword,
+                Problem::Required,
+            ));
         }
         match self.studio_check_password(&u.name, current, ip).await {
             Ok(checked) if checked.id == u.id => Ok(()),
@@ -305,14 +312,17 @@ impl App {
         self.notify(
             &u.email,
             &u,
-            &format!("kontoen din i Altinn Studio bruker nå e-postadressen {}.", email.as_str()),
-            &format!("your Altinn Studio account now uses the e-mail address {}.", email.as_str()),
+            &format!(
+                "kontoen din i Altinn Studio bruker nå e-postadressen {}.",
+                email.as_str()
+            ),
+            &format!(
+                "your Altinn Studio account now uses the e-mail address {}.",
+                email.as_str()
+            ),
         )
         .await?;
-        Ok(match self.store.studio_account(u.id).await? {
-            Some(updated) => EmailConfirmation::Confirmed(updated),
-            None => EmailConfirmation::Invalid,
-        })
+        Ok(EmailConfirmation::Confirmed)
     }
 
     /// "Forgot password": a link to set a new one goes to the address of the active account

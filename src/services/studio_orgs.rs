@@ -20,7 +20,7 @@ pub const SERVICE_OWNER_ENVS: [&str; 2] = ["tt02", "production"];
 #[derive(Debug, Clone)]
 pub enum Actor {
     Operator(String),
-    User(Account),
+    User(Box<Account>),
 }
 
 impl Actor {

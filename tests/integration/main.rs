@@ -23,5 +23,6 @@ mod oidc;
 mod production_browser;
 mod production_login;
 mod studio;
+mod studio_settings;
 mod system_register;
 mod system_users;

@@ -158,7 +158,7 @@ fn scope_category(method: &axum::http::Method, path: &str) -> Option<(&'static s
 
 /// The authenticated caller: a Studio user, or an operator with a platform token.
 pub enum Caller {
-    User(Account),
+    User(Box<Account>),
     Operator(String),
 }
 
@@ -255,7 +255,7 @@ impl FromRequestParts<AppState> for Caller {
                 "This account is not activated.".into(),
             ));
         }
-        Ok(Caller::User(user))
+        Ok(Caller::User(Box::new(user)))
     }
 }
 

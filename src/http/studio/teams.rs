@@ -330,7 +330,7 @@ async fn team_action(
     else {
         return render_team(&state, lang, &ctx, &team_name, None).await;
     };
-    let actor = Actor::User(ctx.user.clone());
+    let actor = Actor::User(Box::new(ctx.user.clone()));
     let uname = form_field(&f, "uname").trim();
     let result = match action.as_str() {
         "add" => state

@@ -17,8 +17,8 @@ use super::{
 use crate::http::AppState;
 use crate::http::html::{Frame, Lang, PageResult, texts};
 use crate::services::studio::{
-    Device,
-    ACCOUNT_COOKIE, ACCOUNT_SESSION_SECS, KIND_ACCOUNT, StudioError, activation_lifetime_text,
+    ACCOUNT_COOKIE, ACCOUNT_SESSION_SECS, Device, KIND_ACCOUNT, StudioError,
+    activation_lifetime_text,
 };
 use crate::services::studio_directory::Account;
 

@@ -8,10 +8,7 @@ use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 
-use super::{
-    MaybeAccount, checked_form, expired_form, form_field, inactive_page, server_error, studio,
-    to_start,
-};
+use super::{MaybeAccount, checked_form, expired_form, form_field, server_error, studio, to_start};
 use crate::http::AppState;
 use crate::http::html::{Frame, Lang, PageResult, texts};
 use crate::services::studio_oauth::Grant;
@@ -45,6 +42,7 @@ struct ApplicationsPage<'a> {
     t: &'static ApplicationsTexts,
     grants: Vec<GrantRow<'a>>,
     csrf: &'a str,
+    nav: super::settings::SettingsNav,
 }
 
 fn row(g: &Grant) -> GrantRow<'_> {
@@ -62,18 +60,8 @@ pub(super) async fn applications_page(
     lang: Lang,
     MaybeAccount(s): MaybeAccount,
 ) -> PageResult {
-    let Some(s) = s else {
-        return Ok(Redirect::to(
-            "/studio/user/login?redirect_to=/studio/user/settings/applications",
-        )
-        .into_response());
-    };
-    let Some(user) = s.user.clone() else {
-        return Ok(Redirect::to("/studio/user/login").into_response());
-    };
-    if !user.is_active {
-        return Ok(inactive_page(&state, lang, &s, &user).await);
-    }
+    let here = "/studio/user/settings/applications";
+    let (s, user) = super::settings::active_account(&state, lang, s, here).await?;
     let grants = state
         .app
         .studio_grants_of(user.id)
@@ -87,6 +75,7 @@ pub(super) async fn applications_page(
             t,
             grants: grants.iter().map(row).collect(),
             csrf: &s.session.csrf,
+            nav: super::settings::settings_nav(lang, here),
         },
     ))
 }

@@ -38,6 +38,12 @@ texts! {
             "Or with user name and password",
         ],
         name_or_email: ["Brukernavn eller e-post", "Brukarnamn eller e-post", "User name or e-mail"],
+        forgot: ["Glemt passordet?", "Gløymt passordet?", "Forgot the password?"],
+        password_reset: [
+            "Passordet er endret, og du er logget ut overalt. Logg inn med det nye passordet.",
+            "Passordet er endra, og du er logga ut overalt. Logg inn med det nye passordet.",
+            "The password is changed, and you are logged out everywhere. Log in with the new password.",
+        ],
     }
 }
 
@@ -58,6 +64,7 @@ struct LoginPage<'a> {
     csrf: &'a str,
     redirect_to: &'a str,
     error: Option<&'a str>,
+    notice: Option<&'a str>,
     fields: [Input<'a>; 2],
 }
 
@@ -81,6 +88,15 @@ pub(super) async fn start_page(
     with_cookie(page, studio_cookie(&state, DESIGNER_COOKIE, "", 0))
 }
 
+/// What the log-in page says above the form.
+enum Said<'a> {
+    Nothing,
+    /// What went wrong with the log-in just tried.
+    Error(&'a str),
+    /// What the page before did (a password was reset).
+    Notice(&'a str),
+}
+
 /// The log-in page with the user name kept and what went wrong, if anything.
 fn login_form(
     state: &AppState,
@@ -89,18 +105,24 @@ fn login_form(
     csrf: &str,
     redirect_to: &str,
     user_name: &str,
-    error: Option<&str>,
+    said: Said<'_>,
 ) -> Response {
+    let (error, notice) = match said {
+        Said::Nothing => (None, None),
+        Said::Error(e) => (Some(e), None),
+        Said::Notice(n) => (None, Some(n)),
+    };
     let (t, c) = (LoginTexts::of(lang), AccountTexts::of(lang));
     studio(
         status,
         &LoginPage {
-            f: Frame::new(state, lang, c.log_in),
+            f: Frame::new(state, lang, c.log_in).with_errors(error.is_some()),
             t,
             c,
             csrf,
             redirect_to,
             error,
+            notice,
             fields: [
                 Input::new("user_name", "user_name", t.name_or_email)
                     .autocomplete("username")
@@ -118,6 +140,8 @@ fn login_form(
 #[derive(serde::Deserialize)]
 pub(super) struct RedirectQuery {
     redirect_to: Option<String>,
+    /// What the form before did: `password_reset`.
+    notice: Option<String>,
 }
 
 pub(super) async fn login_page(
@@ -128,7 +152,11 @@ pub(super) async fn login_page(
 ) -> Response {
     let (csrf, new) = anon_csrf(&headers);
     let goto = studio_goto(q.redirect_to.as_deref());
-    let page = login_form(&state, lang, StatusCode::OK, &csrf, &goto, "", None);
+    let said = match q.notice.as_deref() {
+        Some("password_reset") => Said::Notice(LoginTexts::of(lang).password_reset),
+        _ => Said::Nothing,
+    };
+    let page = login_form(&state, lang, StatusCode::OK, &csrf, &goto, "", said);
     if new {
         with_cookie(page, studio_cookie(&state, ANON_CSRF_COOKIE, &csrf, 3600))
     } else {
@@ -161,7 +189,8 @@ pub(super) async fn login_post(
         .await
         .map_err(|e| server_error(&state, lang, &e))?;
     let ip = addr.to_string();
-    let again = |status, error| login_form(&state, lang, status, &csrf, &goto, name, Some(error));
+    let again =
+        |status, error| login_form(&state, lang, status, &csrf, &goto, name, Said::Error(error));
     Ok(
         match state
             .app

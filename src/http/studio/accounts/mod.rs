@@ -9,6 +9,9 @@
 mod activation;
 mod applications;
 mod login;
+mod public_profile;
+mod recover;
+mod settings;
 mod signup;
 
 use std::collections::HashMap;
@@ -25,16 +28,16 @@ use serde_json::json;
 
 pub use activation::inactive_page;
 
+use crate::domain::studio::Field;
 use crate::http::AppState;
 use crate::http::connections::ClientAddr;
 use crate::http::html::{Lang, Link, private, render, texts};
 use crate::http::login::{cookie_value, session_unavailable};
 use crate::secret;
+use crate::services::studio::Device;
 use crate::services::studio::{
     ACCOUNT_COOKIE, ACCOUNT_SESSION_SECS, DESIGNER_COOKIE, KIND_ACCOUNT, KIND_DESIGNER, StudioError,
 };
-use crate::domain::studio::Field;
-use crate::services::studio::Device;
 use crate::services::studio_directory::{Account, Session};
 use crate::store::studio_account::MAX_USER_AGENT;
 
@@ -76,6 +79,40 @@ pub fn routes() -> Router<AppState> {
             get(activation::activate_get).post(activation::activate_post),
         )
         .route("/studio/user/logout", post(login::logout))
+        .route(
+            "/studio/user/settings",
+            get(settings::profile_get).post(settings::profile_post),
+        )
+        .route(
+            "/studio/user/settings/account",
+            get(settings::account_get).post(settings::password_post),
+        )
+        .route(
+            "/studio/user/settings/account/email",
+            post(settings::email_post),
+        )
+        .route("/studio/user/activate_email", get(settings::confirm_email))
+        .route(
+            "/studio/user/settings/sessions",
+            get(settings::sessions_get),
+        )
+        .route(
+            "/studio/user/settings/sessions/end",
+            post(settings::end_session),
+        )
+        .route(
+            "/studio/user/settings/sessions/end_others",
+            post(settings::end_other_sessions),
+        )
+        .route(
+            "/studio/user/forgot_password",
+            get(recover::forgot_get).post(recover::forgot_post),
+        )
+        .route(
+            "/studio/user/recover_account",
+            get(recover::recover_get).post(recover::recover_post),
+        )
+        .route("/studio/{name}", get(public_profile::profile_page))
         .route(
             "/studio/user/settings/applications",
             get(applications::applications_page),

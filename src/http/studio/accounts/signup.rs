@@ -13,9 +13,9 @@ use serde_json::json;
 
 use super::activation::to_activation_page;
 use super::{
-    element_of,
-    AccountSession, AccountTexts, Input, MaybeAccount, checked_form, form_field, message,
-    not_checked, server_error, sign_in, studio, studio_cookie, with_cookie, with_retry_after,
+    AccountSession, AccountTexts, Input, MaybeAccount, checked_form, element_of, form_field,
+    message, not_checked, server_error, sign_in, studio, studio_cookie, with_cookie,
+    with_retry_after,
 };
 use crate::domain::studio::Field;
 use crate::http::AppState;
@@ -24,9 +24,8 @@ use crate::http::html::{FieldError, Frame, Lang, PageResult, texts};
 use crate::http::login::MaybeSession;
 use crate::services::idp::ANSATTPORTEN;
 use crate::services::studio::{
-    Device,
-    ACCOUNT_COOKIE, ACCOUNT_SESSION_SECS, ANSATTPORTEN_SOURCE, KIND_ACCOUNT, PendingIdentity,
-    Signup, StudioError,
+    ACCOUNT_COOKIE, ACCOUNT_SESSION_SECS, ANSATTPORTEN_SOURCE, Device, KIND_ACCOUNT,
+    PendingIdentity, Signup, StudioError,
 };
 
 texts! {
@@ -303,7 +302,6 @@ struct SignupView<'a> {
     signin_error: Option<String>,
     signin_name: &'a str,
 }
-
 
 /// The captcha challenge as the value of `data-challenge`: JSON with its quotes and
 /// ampersands as `&quot;` and `&amp;`, the entities the page has always used (and readers of
