@@ -656,3 +656,110 @@ engine_tests! {
         let _ = std::fs::remove_dir_all(&state);
     }
 }
+
+/// Studio's account settings as a person uses them, at desktop and phone widths: the log-in
+/// page (a wrong password said in an error summary, and a "forgot password" link), the profile
+/// with a wrong website said at its field, the public profile, a wrong current password at the
+/// password form, the sessions list, and a forgotten password reset through the mailed link;
+/// every page passes axe-core and fits the window.
+#[tokio::test]
+async fn manage_a_studio_account_in_the_browser() {
+    use crate::studio::{PASSWORD, new_user, server_with_smtp};
+    for width in [1280, 390] {
+        let Some(b) = Browser::start_with(&[&format!("--window-size={width},900")]).await else {
+            return;
+        };
+        let (s, sink) = server_with_smtp(Engine::Sqlite).await;
+        new_user(&s, &sink, "05827536549", "kari", "kari@example.no").await;
+        s.clock.advance(std::time::Duration::from_secs(181));
+        let checked = |page: &'static str| {
+            let b = &b;
+            async move { b.assert_accessible(&format!("{page} at {width} px")).await }
+        };
+
+        b.goto(&s.url("/studio/user/login?redirect_to=/studio/user/settings"))
+            .await;
+        checked("Studio's log-in page").await;
+        b.type_into("#user_name", "kari").await;
+        b.type_into("#password", "feil").await;
+        b.click_css("form[action='/studio/user/login'] button").await;
+        b.wait_text("<title>Feil: Logg inn").await;
+        assert!(
+            b.text_of("#error-summary")
+                .await
+                .contains("Brukernavnet eller passordet er feil.")
+        );
+        checked("the log-in page after a wrong password").await;
+        b.type_into("#password", PASSWORD).await;
+        b.click_css("form[action='/studio/user/login'] button").await;
+        b.wait_url(|u| u.ends_with("/studio/user/settings")).await;
+        checked("the profile settings").await;
+
+        b.type_into("#website", "digdir.no").await;
+        b.click_css("form[action='/studio/user/settings'] button").await;
+        b.wait_text("<title>Feil: Profil").await;
+        assert!(b.text_of("#website-error").await.contains("https://"));
+        checked("the profile settings with a wrong website").await;
+        b.clear("#website").await;
+        b.type_into("#website", "https://digdir.no").await;
+        b.type_into("#location", "Oslo").await;
+        b.click_css("form[action='/studio/user/settings'] button").await;
+        b.wait_text("Profilen er lagret.").await;
+        b.screenshot(&format!("studio-settings-profile-{width}")).await;
+        b.click_link("Se den offentlige profilen din").await;
+        b.wait_url(|u| u.ends_with("/studio/kari")).await;
+        assert_eq!(b.text_of("#profile-location").await, "Oslo");
+        checked("the public profile").await;
+
+        b.goto(&s.url("/studio/user/settings/account")).await;
+        checked("the account settings").await;
+        b.type_into("#current_password", "feil").await;
+        b.type_into("#password", "Nytt-Passord2").await;
+        b.type_into("#retype", "Nytt-Passord2").await;
+        b.click_css("#password-form button").await;
+        b.wait_text("<title>Feil: Konto").await;
+        assert_eq!(b.text_of("#current_password-error").await, "Passordet er feil.");
+        checked("the account settings with a wrong password").await;
+
+        b.click_link("Aktive økter").await;
+        b.wait_url(|u| u.ends_with("/studio/user/settings/sessions")).await;
+        b.wait_text("Denne økten").await;
+        checked("the sessions").await;
+        b.screenshot(&format!("studio-settings-sessions-{width}")).await;
+        // Logging out this browser's own session is a log-out.
+        b.click_css("#sessions button").await;
+        b.wait_url(|u| u.ends_with("/studio/")).await;
+
+        // Forgotten password: the mailed link, a new password, and a log-in with it.
+        let before = sink.mails.lock().expect("lock").len();
+        b.goto(&s.url("/studio/user/login")).await;
+        b.click_link("Glemt passordet?").await;
+        b.wait_url(|u| u.ends_with("/studio/user/forgot_password")).await;
+        checked("the forgot-password page").await;
+        b.type_into("#who", "kari@example.no").await;
+        b.click_css("form[action='/studio/user/forgot_password'] button").await;
+        b.wait_text("har vi sendt en e-post").await;
+        checked("the forgot-password page after sending").await;
+        let mails = sink.wait_for(before + 1).await;
+        let link = mails[before]
+            .body
+            .split_whitespace()
+            .find(|w| w.contains("/studio/user/recover_account?code="))
+            .expect("a reset link")
+            .to_owned();
+        b.goto(&link).await;
+        b.wait_text("Velg et nytt passord for kari.").await;
+        checked("the new-password page").await;
+        b.type_into("#password", "Nytt-Passord2").await;
+        b.type_into("#retype", "Nytt-Passord2").await;
+        b.click_css("form[action='/studio/user/recover_account'] button").await;
+        b.wait_text("Passordet er endret, og du er logget ut overalt.").await;
+        checked("the log-in page after a reset").await;
+        b.type_into("#user_name", "kari").await;
+        b.type_into("#password", "Nytt-Passord2").await;
+        b.click_css("form[action='/studio/user/login'] button").await;
+        b.wait_url(|u| !u.contains("/studio/user/login")).await;
+        b.quit().await;
+        s.stop().await;
+    }
+}
