@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod problem;
+pub mod problem_pages;
 pub mod register;
 pub mod studio;
 pub mod system_register;
@@ -65,6 +66,10 @@ pub fn router(app: App) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(input::reject_nul))
         .layer(middleware::from_fn(html::no_store_when_signed_in))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            problem_pages::problems_as_pages,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             html::remember_step,

@@ -23,6 +23,19 @@ use crate::store::audit::{self, AuditEntry};
 use crate::store::reference::PartyRecord;
 use crate::store::system_user::{RequestRecord, SystemUserRecord};
 
+/// The most clients "add all" adds in one go, and the most it looks at (a firm with more
+/// presses it again).
+pub const ADD_ALL_LIMIT: usize = 1000;
+pub const ADD_ALL_SCAN: usize = 20_000;
+
+/// What "add all" did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddedAll {
+    pub added: usize,
+    /// Some eligible clients may not have been looked at yet.
+    pub more: bool,
+}
+
 /// Clients per page of the client lists (tilgang's extension; Altinn sends one page).
 pub const CLIENT_PAGE_SIZE: i64 = 100;
 /// The longest search text accepted.
@@ -330,6 +343,74 @@ impl App {
         }
         tx.commit().await.map_err(StoreError::from)?;
         Ok((party, added))
+    }
+
+    /// "Add all": adds every client that gives all of `agent`'s packages and matches `search`,
+    /// a page at a time, each page in one transaction. At most [`ADD_ALL_LIMIT`] are added and
+    /// [`ADD_ALL_SCAN`] looked at in one go; `more` says that some may be left.
+    pub async fn add_all_clients(
+        &self,
+        pid: &str,
+        agent: &SystemUserRecord,
+        search: Option<&str>,
+    ) -> Result<AddedAll, SuError> {
+        let query = ClientQuery::parse(search, None)?;
+        let facilitator = self.facilitator(agent).await?;
+        let catalogue = self.store.access_packages().await?;
+        let grants = agent::grants_for(&agent.access_packages, &catalogue);
+        let actor = person_actor(pid);
+        let (mut added, mut seen) = (0usize, 0usize);
+        let mut after: Option<ClientCursor> = None;
+        loop {
+            let filter = ClientFilter {
+                search: query.search.as_deref(),
+                after: after.as_ref(),
+                limit: CLIENT_PAGE_SIZE + 1,
+            };
+            let mut found = self
+                .store
+                .eligible_clients(facilitator.party_id, &grants, &filter)
+                .await?;
+            let next = split_page(&mut found);
+            let now = self.clock.now();
+            let mut tx = self.store.begin().await?;
+            if !db::lock_live_system_user(&mut tx, &agent.id).await? {
+                return Err(p(codes::SYSTEM_USER_NOT_FOUND));
+            }
+            for party in &found {
+                if added >= ADD_ALL_LIMIT {
+                    break;
+                }
+                if db::insert_client_delegation(
+                    &mut tx,
+                    &agent.id,
+                    party.party_id,
+                    facilitator.party_id,
+                    &actor,
+                    now,
+                )
+                .await?
+                {
+                    audit_client(&mut tx, &actor, "systemuser.client.add", agent, party, now)
+                        .await?;
+                    added += 1;
+                }
+            }
+            tx.commit().await.map_err(StoreError::from)?;
+            seen += found.len();
+            match next {
+                Some(cursor) if added < ADD_ALL_LIMIT && seen < ADD_ALL_SCAN => {
+                    after = Some(cursor)
+                }
+                rest => {
+                    tracing::info!(system_user = %agent.id, added, "clients added in one go");
+                    return Ok(AddedAll {
+                        added,
+                        more: rest.is_some(),
+                    });
+                }
+            }
+        }
     }
 
     /// Removes the client `client` (a party UUID) from `agent`. A client that was never

@@ -822,3 +822,71 @@ engine_tests! {
         s.stop().await;
     }
 }
+
+engine_tests! {
+    async fn add_all_in_the_portal_adds_every_matching_client_a_thousand_at_a_time(engine: Engine) {
+        let s = TestServer::start(engine).await;
+        let big = "328383047"; // Storbyen Regnskapssentral AS, 2,400 clients
+        let leif = "16895243748";
+        let vendor = vendor_with_client_system(&s, SYSTEM, &[SIGNING]).await;
+        let agent = approved_agent(&s, &vendor, SYSTEM, big, leif, &[SIGNING]).await;
+        let cookie = s.login_as(leif).await;
+        let b = &s.browser;
+        let base = format!("/accessmanagement/ui/systemuser/{agent}/agentdelegation");
+        let page = b.get(s.url(&format!("{base}/add?org={big}&search=%C3%85rvoll"))).header("cookie", &cookie).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Legg til alle som passer søket"), "{html}");
+        let csrf = common::input_value(&html, "csrf").expect("a form");
+        let add_all = |search: &str, csrf: &str| {
+            b.post(s.url(&format!("{base}/add_all")))
+                .header("cookie", &cookie)
+                .form(&[("org", big), ("search", search), ("csrf", csrf)])
+                .send()
+        };
+
+        // A forged form and a too-long search change nothing.
+        assert_eq!(add_all("", "forged").await.unwrap().status(), 403);
+        let res = add_all(&"x".repeat(101), &csrf).await.unwrap();
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.unwrap().contains("Ingen endring"));
+        assert_eq!(delegation_rows(&s, &agent).await, 0);
+        // A page raised with `?` (a bad search) is a page for a browser, a problem for an API client.
+        let long = "x".repeat(101);
+        let res = b.get(s.url(&format!("{base}/add?org={big}&search={long}"))).header("cookie", &cookie).header("accept", "text/html").send().await.unwrap();
+        assert_eq!(res.status(), 400);
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        let html = res.text().await.unwrap();
+        assert!(html.contains("Noe er feil i det som ble sendt") && html.contains("search is at most 100 characters"), "{html}");
+        let res = b.get(s.url(&format!("{base}/add?org={big}&search={long}"))).header("cookie", &cookie).send().await.unwrap();
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+
+        // The search's 96 matches, then every client, a thousand at a time.
+        let res = add_all("Årvoll", &csrf).await.unwrap();
+        assert_eq!(common::location(&res), format!("{base}?org={big}&done=added_all&n=96#clients"));
+        let page = b.get(s.url(&common::location(&res))).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("96 klienter er lagt til."), "{page}");
+        assert_eq!(delegation_rows(&s, &agent).await, 96);
+        assert_eq!(audited(&s, "systemuser.client.add").await, 96, "each one audited");
+        for (n, more) in [(1000, true), (1000, true), (304, false), (0, false)] {
+            let res = add_all("", &csrf).await.unwrap();
+            let to = common::location(&res);
+            assert_eq!(to, format!("{base}?org={big}&done=added_all&n={n}{}#clients", if more { "&more=1" } else { "" }));
+            let page = b.get(s.url(&to)).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+            assert_eq!(page.contains("trykk «Legg til alle» igjen"), more, "{n}");
+            if n == 0 {
+                assert!(page.contains("Ingen nye klienter: alle var lagt til fra før."));
+            }
+        }
+        assert_eq!(delegation_rows(&s, &agent).await, 2400);
+        // Nothing left to add: the button is gone.
+        let html = b.get(s.url(&format!("{base}/add?org={big}"))).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+        assert!(!html.contains("id=\"add-all\""));
+
+        // Someone without authority over the firm's clients cannot.
+        let siri = s.login_as(SIRI).await;
+        let html = b.get(s.url(&format!("{base}/add?org={big}"))).header("cookie", &siri).send().await.unwrap();
+        assert_eq!(html.status(), 403);
+        s.stop().await;
+    }
+}

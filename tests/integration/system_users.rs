@@ -849,6 +849,8 @@ engine_tests! {
             ("/accessmanagement/ui/systemuser/new?org=315287138", "/accessmanagement/ui/systemuser/create?org=315287138"),
             ("/accessmanagement/ui/systemuser/delete?org=315287138&id=x", "/accessmanagement/ui/systemuser/x/delete?org=315287138"),
             ("/accessmanagement/ui/systemuser/agent?org=315287138&id=x", "/accessmanagement/ui/systemuser/x/agentdelegation?org=315287138"),
+            ("/accessmanagement/ui/systemuser/agent/add?org=315287138&id=x&search=a%20b", "/accessmanagement/ui/systemuser/x/agentdelegation/add?org=315287138&search=a%20b"),
+            ("/accessmanagement/ui/systemuser/agent/remove?org=315287138&id=x&client=c", "/accessmanagement/ui/systemuser/x/agentdelegation/remove?org=315287138&client=c"),
         ] {
             let res = b.get(s.url(old)).send().await.unwrap();
             assert_eq!((res.status().as_u16(), common::location(&res)), (308, new.to_owned()), "{old}");

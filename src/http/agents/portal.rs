@@ -1,15 +1,16 @@
-//! The portal's pages for agent system users: a facilitator's administrator sees an agent's
-//! clients, finds more among the organisation's clients (search, paging — a firm has
-//! thousands) and adds or removes them, each change confirmed on screen. The texts are shared
-//! with the package pages (`packages.rs`).
+//! The portal's pages for agent system users, at Altinn's path `…/{id}/agentdelegation`: a
+//! facilitator's administrator sees an agent's clients, finds more among the organisation's
+//! clients (search, paging — a firm has thousands) and adds them one by one or all at once,
+//! or removes one after a confirmation; every change comes back to a page that says what it
+//! did (post/redirect/get). The texts are shared with the package pages (`packages.rs`).
 
 use askama::Template;
 use axum::Router;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Redirect, Response};
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::http::AppState;
@@ -23,18 +24,25 @@ use crate::services::login::WebSession;
 use crate::services::reference::PartyRecord;
 use crate::services::system_users::{SuError, SystemUserRecord};
 
-/// An agent's clients (Altinn's path); the page of earlier versions was `…/agent?org=&id=`.
+/// An agent's clients (Altinn's path) and its steps; the pages of earlier versions were
+/// `…/agent?org=&id=`, `…/agent/add` and `…/agent/remove`.
 const AGENT: &str = "/accessmanagement/ui/systemuser/{id}/agentdelegation";
+const ADD: &str = "/accessmanagement/ui/systemuser/{id}/agentdelegation/add";
+const ADD_ALL: &str = "/accessmanagement/ui/systemuser/{id}/agentdelegation/add_all";
+const REMOVE: &str = "/accessmanagement/ui/systemuser/{id}/agentdelegation/remove";
 const OLD_AGENT: &str = "/accessmanagement/ui/systemuser/agent";
-const ADD: &str = "/accessmanagement/ui/systemuser/agent/add";
-const REMOVE: &str = "/accessmanagement/ui/systemuser/agent/remove";
+const OLD_ADD: &str = "/accessmanagement/ui/systemuser/agent/add";
+const OLD_REMOVE: &str = "/accessmanagement/ui/systemuser/agent/remove";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(AGENT, get(agent_page))
-        .route(OLD_AGENT, get(moved_agent_page))
         .route(ADD, get(add_page).post(add))
+        .route(ADD_ALL, post(add_all))
         .route(REMOVE, get(confirm_remove).post(remove))
+        .route(OLD_AGENT, get(moved_agent_page))
+        .route(OLD_ADD, get(moved_add_page).post(old_add))
+        .route(OLD_REMOVE, get(moved_remove_page).post(old_remove))
 }
 
 texts! {
@@ -80,7 +88,19 @@ texts! {
             "Systemet kan no handle for klienten med tilgangspakkane til systemtilgangen.",
             "The system may now act for the client with the system access's packages.",
         ],
-        add_more: ["Legg til flere", "Legg til fleire", "Add more"],
+        add_all: ["Legg til alle", "Legg til alle", "Add all"],
+        add_all_matching: ["Legg til alle som passer søket", "Legg til alle som passar søket", "Add every match of the search"],
+        added_all: ["{n} klienter er lagt til.", "{n} klientar er lagde til.", "{n} clients added."],
+        added_all_more: [
+            "Det kan være flere: trykk «Legg til alle» igjen for å fortsette.",
+            "Det kan vere fleire: trykk «Legg til alle» igjen for å halde fram.",
+            "There may be more: press “Add all” again to go on.",
+        ],
+        added_none: [
+            "Ingen nye klienter: alle var lagt til fra før.",
+            "Ingen nye klientar: alle var lagde til frå før.",
+            "No new clients: every one was added before.",
+        ],
         back_to_agent: ["Tilbake til systemtilgangen", "Tilbake til systemtilgangen", "Back to the system access"],
         confirm_remove: ["Fjerne klienten?", "Fjerne klienten?", "Remove the client?"],
         remove_effect: [
@@ -159,6 +179,7 @@ struct AgentPage<'a> {
     rights: Vec<Named>,
     packages: Vec<Named>,
     show_ids: bool,
+    done: Option<String>,
     search: &'a str,
     clients: Vec<ClientRow>,
     next: Option<String>,
@@ -171,9 +192,12 @@ struct AgentPage<'a> {
 #[template(path = "agents/add.html")]
 struct AddPage<'a> {
     f: Frame,
+    done: Option<String>,
+    /// Some client on the page is not added yet ("add all" is offered).
+    addable: bool,
+    agent_path: String,
     t: &'static AgentTexts,
     org_no: &'a str,
-    agent: &'a SystemUserRecord,
     search: &'a str,
     clients: Vec<ClientRow>,
     next: Option<String>,
@@ -185,6 +209,7 @@ struct AddPage<'a> {
 #[template(path = "agents/confirm_remove.html")]
 struct ConfirmRemovePage<'a> {
     f: Frame,
+    agent_path: String,
     t: &'static AgentTexts,
     w: &'static RightsTexts,
     org_no: &'a str,
@@ -201,6 +226,10 @@ struct AgentQuery {
     search: Option<String>,
     token: Option<String>,
     client: Option<String>,
+    /// What the form before did: `added`, `added_all` (with `n` and `more`) or `removed`.
+    done: Option<String>,
+    n: Option<usize>,
+    more: Option<String>,
 }
 
 /// The path of the agent's page.
@@ -229,15 +258,76 @@ async fn moved_agent_page(Query(q): Query<AgentQuery>) -> Redirect {
 }
 
 fn add_url(org: &str, id: &str, search: &str) -> String {
-    let mut url = format!(
-        "{ADD}?org={}&id={}",
-        percent_encode(org),
-        percent_encode(id)
-    );
+    let mut url = format!("{}/add?org={}", agent_path(id), percent_encode(org));
     if !search.is_empty() {
         url.push_str(&format!("&search={}", percent_encode(search)));
     }
     url
+}
+
+/// A step of earlier versions (`…/agent/add?org=&id=…`): the same step at Altinn's path.
+fn moved_step(step: &str, q: &AgentQuery) -> Redirect {
+    let mut to = format!(
+        "{}/{step}?org={}",
+        agent_path(q.id.as_deref().unwrap_or_default()),
+        percent_encode(q.org.as_deref().unwrap_or_default())
+    );
+    for (key, value) in [("search", &q.search), ("client", &q.client)] {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            to.push_str(&format!("&{key}={}", percent_encode(v)));
+        }
+    }
+    Redirect::permanent(&to)
+}
+
+async fn moved_add_page(Query(q): Query<AgentQuery>) -> Redirect {
+    moved_step("add", &q)
+}
+
+async fn moved_remove_page(Query(q): Query<AgentQuery>) -> Redirect {
+    moved_step("remove", &q)
+}
+
+/// What the form before did, in words, for the page it came back to.
+async fn done_text(
+    state: &AppState,
+    lang: Lang,
+    q: &AgentQuery,
+) -> Result<Option<String>, SuError> {
+    let t = AgentTexts::of(lang);
+    let client = match (q.done.as_deref(), q.client.as_deref()) {
+        (Some("added" | "removed"), Some(c)) => state.app.party_by_uuid(c).await?,
+        _ => None,
+    };
+    let named = |c: &PartyRecord| {
+        format!(
+            "{} ({})",
+            c.name,
+            crate::http::system_users::portal::org_no_spaced(
+                c.org_no.as_deref().unwrap_or_default()
+            )
+        )
+    };
+    Ok(match (q.done.as_deref(), client) {
+        (Some("added"), Some(c)) => Some(format!("{}: {}. {}", t.added, named(&c), t.added_text)),
+        (Some("removed"), Some(c)) => {
+            Some(format!("{}: {}. {}", t.removed, named(&c), t.removed_text))
+        }
+        (Some("added_all"), _) => {
+            let n = q.n.unwrap_or(0);
+            let mut text = if n == 0 {
+                t.added_none.to_owned()
+            } else {
+                t.added_all.replace("{n}", &n.to_string())
+            };
+            if q.more.is_some() {
+                text.push(' ');
+                text.push_str(t.added_all_more);
+            }
+            Some(text)
+        }
+        _ => None,
+    })
 }
 
 /// The person, the organisation and its agent system user `id`; the page that explains
@@ -328,9 +418,11 @@ async fn agent_page(
     };
     let search = query.search.clone().unwrap_or_default();
     let t = AgentTexts::of(lang);
+    let done = done_text(&state, lang, &q).await?;
     Ok(private(render(
         StatusCode::OK,
         &AgentPage {
+            done,
             f: Frame::new(&state, lang, &agent.integration_title),
             t,
             w: RightsTexts::of(lang),
@@ -353,21 +445,28 @@ async fn add_page(
     State(state): State<AppState>,
     lang: Lang,
     MaybeSession(session): MaybeSession,
-    Query(q): Query<AgentQuery>,
+    Path(id): Path<String>,
+    Query(mut q): Query<AgentQuery>,
 ) -> PageResult {
-    let (session, org_no, agent) = agent_for_page(&state, lang, session, &q, ADD).await?;
+    let path = format!("{}/add", agent_path(&id));
+    q.id = Some(id);
+    let (session, org_no, agent) = agent_for_page(&state, lang, session, &q, &path).await?;
     let query = query_of(&q)?;
     let page = state.app.available_clients(&agent, &query).await?;
     let search = query.search.clone().unwrap_or_default();
     let t = AgentTexts::of(lang);
     let title = format!("{} {}", t.add_title, agent.integration_title);
+    let done = done_text(&state, lang, &q).await?;
+    let addable = page.clients.iter().any(|c| !c.delegated);
     Ok(private(render(
         StatusCode::OK,
         &AddPage {
             f: Frame::new(&state, lang, &title),
+            done,
+            addable,
+            agent_path: agent_path(&agent.id),
             t,
             org_no: &org_no,
-            agent: &agent,
             search: &search,
             clients: rows(&page),
             next: next_url(add_url(&org_no, &agent.id, &search), &search, &page),
@@ -380,44 +479,119 @@ async fn add_page(
 #[derive(Deserialize)]
 struct ClientForm {
     org: String,
+    /// The agent, in the forms of earlier versions (now in the path).
+    #[serde(default)]
     id: String,
+    #[serde(default)]
     client: String,
     csrf: String,
     #[serde(default)]
     search: String,
 }
 
-/// The page after adding or removing a client: what changed, or why nothing did.
-fn changed(
+async fn add(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeSession(session): MaybeSession,
+    Path(id): Path<String>,
+    form: Result<Form<ClientForm>, FormRejection>,
+) -> PageResult {
+    let (session, form) = checked_form(&state, lang, session, form)?;
+    add_one(&state, lang, &session, &id, &form).await
+}
+
+/// The add form of earlier versions, with the agent in the form.
+async fn old_add(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeSession(session): MaybeSession,
+    form: Result<Form<ClientForm>, FormRejection>,
+) -> PageResult {
+    let (session, form) = checked_form(&state, lang, session, form)?;
+    add_one(&state, lang, &session, &form.id, &form).await
+}
+
+/// Adds one client, then back to the add page (with the same search) that says so.
+async fn add_one(
     state: &AppState,
     lang: Lang,
-    result: Result<PartyRecord, SuError>,
-    title: &str,
-    text: &str,
-    links: Vec<Link>,
-) -> Result<Response, SuError> {
-    match result {
-        Ok(client) => Ok(outcome(
-            state,
-            lang,
-            StatusCode::OK,
-            title,
-            &format!(
-                "{} ({}): {text}",
-                client.name,
-                client.org_no.unwrap_or_default()
-            ),
-            links,
-        )),
-        Err(SuError::Problem(p)) => Ok(outcome(
+    session: &WebSession,
+    id: &str,
+    form: &ClientForm,
+) -> PageResult {
+    state
+        .app
+        .require_client_admin(&session.pid, &form.org)
+        .await?;
+    let agent = state.app.agent_of(&form.org, id).await?;
+    match state
+        .app
+        .add_client(&session.pid, &agent, &form.client)
+        .await
+    {
+        Ok((client, _)) => Ok(Redirect::to(&format!(
+            "{}&done=added&client={}",
+            add_url(&form.org, &agent.id, &form.search),
+            percent_encode(&client.party_uuid)
+        ))
+        .into_response()),
+        Err(e) => Ok(not_changed(state, lang, e, &form.org, &agent.id)),
+    }
+}
+
+/// "Add all" (with the add page's search), then back to the agent's page that says how many.
+async fn add_all(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeSession(session): MaybeSession,
+    Path(id): Path<String>,
+    form: Result<Form<ClientForm>, FormRejection>,
+) -> PageResult {
+    let (session, form) = checked_form(&state, lang, session, form)?;
+    state
+        .app
+        .require_client_admin(&session.pid, &form.org)
+        .await?;
+    let agent = state.app.agent_of(&form.org, &id).await?;
+    let search = Some(form.search.as_str()).filter(|s| !s.is_empty());
+    match state
+        .app
+        .add_all_clients(&session.pid, &agent, search)
+        .await
+    {
+        Ok(done) => Ok(Redirect::to(&format!(
+            "{}&done=added_all&n={}{}#clients",
+            agent_url(&form.org, &agent.id),
+            done.added,
+            if done.more { "&more=1" } else { "" }
+        ))
+        .into_response()),
+        Err(e) => Ok(not_changed(&state, lang, e, &form.org, &agent.id)),
+    }
+}
+
+/// The page for a change that was refused (a client that does not qualify, a deleted agent),
+/// with the way back; other errors as they are.
+fn not_changed(state: &AppState, lang: Lang, e: SuError, org: &str, id: &str) -> Response {
+    let t = AgentTexts::of(lang);
+    match e {
+        SuError::Problem(p) => outcome(
             state,
             lang,
             StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST),
-            AgentTexts::of(lang).not_changed,
+            t.not_changed,
             p.text(),
-            links,
-        )),
-        Err(e) => Err(e),
+            vec![Link::new(agent_url(org, id), t.back_to_agent)],
+        ),
+        SuError::Invalid(detail) => outcome(
+            state,
+            lang,
+            StatusCode::BAD_REQUEST,
+            t.not_changed,
+            &detail,
+            vec![Link::new(agent_url(org, id), t.back_to_agent)],
+        ),
+        e => crate::http::system_users::su_problem(e),
     }
 }
 
@@ -433,38 +607,16 @@ pub(super) fn outcome(
     private(message(state, lang, status, title, text, links))
 }
 
-async fn add(
-    State(state): State<AppState>,
-    lang: Lang,
-    MaybeSession(session): MaybeSession,
-    form: Result<Form<ClientForm>, FormRejection>,
-) -> PageResult {
-    let (session, form) = checked_form(&state, lang, session, form)?;
-    let t = AgentTexts::of(lang);
-    let links = vec![
-        Link::new(add_url(&form.org, &form.id, &form.search), t.add_more),
-        Link::new(agent_url(&form.org, &form.id), t.back_to_agent),
-    ];
-    state
-        .app
-        .require_client_admin(&session.pid, &form.org)
-        .await?;
-    let agent = state.app.agent_of(&form.org, &form.id).await?;
-    let result = state
-        .app
-        .add_client(&session.pid, &agent, &form.client)
-        .await
-        .map(|(client, _)| client);
-    Ok(changed(&state, lang, result, t.added, t.added_text, links)?)
-}
-
 async fn confirm_remove(
     State(state): State<AppState>,
     lang: Lang,
     MaybeSession(session): MaybeSession,
-    Query(q): Query<AgentQuery>,
+    Path(id): Path<String>,
+    Query(mut q): Query<AgentQuery>,
 ) -> PageResult {
-    let (session, org_no, agent) = agent_for_page(&state, lang, session, &q, REMOVE).await?;
+    let path = format!("{}/remove", agent_path(&id));
+    q.id = Some(id);
+    let (session, org_no, agent) = agent_for_page(&state, lang, session, &q, &path).await?;
     let t = AgentTexts::of(lang);
     let client = match q.client.as_deref() {
         Some(c) => state.app.party_by_uuid(c).await?,
@@ -484,6 +636,7 @@ async fn confirm_remove(
         StatusCode::OK,
         &ConfirmRemovePage {
             f: Frame::new(&state, lang, t.confirm_remove),
+            agent_path: agent_path(&agent.id),
             t,
             w: RightsTexts::of(lang),
             org_no: &org_no,
@@ -499,28 +652,50 @@ async fn remove(
     State(state): State<AppState>,
     lang: Lang,
     MaybeSession(session): MaybeSession,
+    Path(id): Path<String>,
     form: Result<Form<ClientForm>, FormRejection>,
 ) -> PageResult {
     let (session, form) = checked_form(&state, lang, session, form)?;
-    let t = AgentTexts::of(lang);
-    let links = vec![Link::new(agent_url(&form.org, &form.id), t.back_to_agent)];
+    remove_one(&state, lang, &session, &id, &form).await
+}
+
+/// The remove form of earlier versions, with the agent in the form.
+async fn old_remove(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeSession(session): MaybeSession,
+    form: Result<Form<ClientForm>, FormRejection>,
+) -> PageResult {
+    let (session, form) = checked_form(&state, lang, session, form)?;
+    remove_one(&state, lang, &session, &form.id, &form).await
+}
+
+/// Removes one client, then back to the agent's page that says so.
+async fn remove_one(
+    state: &AppState,
+    lang: Lang,
+    session: &WebSession,
+    id: &str,
+    form: &ClientForm,
+) -> PageResult {
     state
         .app
         .require_client_admin(&session.pid, &form.org)
         .await?;
-    let agent = state.app.agent_of(&form.org, &form.id).await?;
-    let result = state
+    let agent = state.app.agent_of(&form.org, id).await?;
+    match state
         .app
         .remove_client(&session.pid, &agent, &form.client)
-        .await;
-    Ok(changed(
-        &state,
-        lang,
-        result,
-        t.removed,
-        t.removed_text,
-        links,
-    )?)
+        .await
+    {
+        Ok(client) => Ok(Redirect::to(&format!(
+            "{}&done=removed&client={}#clients",
+            agent_url(&form.org, &agent.id),
+            percent_encode(&client.party_uuid)
+        ))
+        .into_response()),
+        Err(e) => Ok(not_changed(state, lang, e, &form.org, &agent.id)),
+    }
 }
 
 csrf_forms!(ClientForm);
