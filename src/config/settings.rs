@@ -243,7 +243,7 @@ settings! {
     /// Sender of e-mail
     mail_from: Option<String> = "mail-from", env "TILGANG_MAIL_FROM",
         default "Altinn Studio <studio@altinn.no>", file String;
-    /// How long an Altinn Studio activation link works, e.g. `180m`, `3h`
+    /// How long a link Altinn Studio mails works (activation, new e-mail address, password reset), e.g. `180m`, `3h`
     activation_lifetime: Option<Duration> = "activation-lifetime",
         env "TILGANG_ACTIVATION_LIFETIME",
         default "180m", file String, clap(value_parser = super::parse_duration);

@@ -779,3 +779,92 @@ async fn manage_a_studio_account_in_the_browser() {
         s.stop().await;
     }
 }
+
+/// The pages no other browser test walks through, at desktop, phone and the narrowest width
+/// (320 px): the front page, the API documentation, Studio's start, log-in and forgot-password
+/// pages, the "not found" page, the embedded ID-porten, Method B's system list, its search
+/// error and its confirmation, the packages page and the overview. Each passes axe-core's WCAG
+/// 2.1 A/AA rules and fits the window.
+#[tokio::test]
+async fn every_other_page_passes_axe_at_every_width() {
+    use crate::system_users::{BAKERY, KARI, SYSTEM, vendor_with_system};
+    for width in [1280, 390, 320] {
+        let Some(b) = Browser::start_with(&[&format!("--window-size={width},900")]).await else {
+            return;
+        };
+        let s = TestServer::start(Engine::Sqlite).await;
+        vendor_with_system(&s).await;
+        let visit = |path: String, page: &'static str, text: &'static str| {
+            let b = &b;
+            let s = &s;
+            async move {
+                b.goto(&s.url(&path)).await;
+                b.wait_text(text).await;
+                b.assert_accessible(&format!("{page} at {width} px")).await;
+            }
+        };
+        visit("/".into(), "the front page", "</main>").await;
+        visit("/docs".into(), "the API documentation", "</main>").await;
+        visit("/studio/".into(), "Studio's start page", "Ansattporten").await;
+        visit(
+            "/studio/user/login".into(),
+            "Studio's log-in page",
+            "Glemt passordet?",
+        )
+        .await;
+        visit(
+            "/studio/user/forgot_password".into(),
+            "the forgot-password page",
+            "Send lenke",
+        )
+        .await;
+        visit(
+            "/nothing-here".into(),
+            "the not-found page",
+            "Fant ikke siden",
+        )
+        .await;
+
+        // Method B, through the embedded ID-porten.
+        let create = format!("/accessmanagement/ui/systemuser/create?org={BAKERY}");
+        b.goto(&s.url(&create)).await;
+        b.wait_url(|u| u.contains("/idporten/authorize")).await;
+        b.assert_accessible(&format!("the embedded ID-porten at {width} px"))
+            .await;
+        b.click_css(&format!("button[value=\"{KARI}\"]")).await;
+        b.wait_url(|u| u.contains("/accessmanagement/ui/systemuser/create?org="))
+            .await;
+        b.wait_text("Regnskap Pluss").await;
+        b.assert_accessible(&format!("Method B's system list at {width} px"))
+            .await;
+        visit(
+            format!("{create}&search={}", "x".repeat(101)),
+            "Method B's search error",
+            "id=\"search-error\"",
+        )
+        .await;
+        visit(
+            format!("{create}&system={SYSTEM}"),
+            "Method B's confirmation",
+            "id=\"disclaimer\"",
+        )
+        .await;
+        visit(
+            format!("/accessmanagement/ui/systemuser/packages?org={BAKERY}"),
+            "the packages page",
+            "</main>",
+        )
+        .await;
+        visit(
+            format!("/accessmanagement/ui/systemuser/overview?org={BAKERY}"),
+            "the overview",
+            "Systemtilganger",
+        )
+        .await;
+        if width == 320 {
+            b.screenshot("portal-create-320").await;
+        }
+        b.quit().await;
+        s.stop().await;
+    }
+}

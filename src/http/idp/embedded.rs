@@ -272,7 +272,8 @@ async fn login_page(
     Ok(render(
         status,
         &LoginPage {
-            f: Frame::new(state, lang, &format!("{} – {}", t.log_in, idp.display_name)),
+            f: Frame::new(state, lang, &format!("{} – {}", t.log_in, idp.display_name))
+                .with_errors(error.is_some()),
             t,
             idp_name: idp.display_name,
             path: idp.path,

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use super::dashboard::{Flash, org_error_text};
+use super::dashboard::{Flash, org_error_field, org_error_text};
 use crate::http::AppState;
 use crate::http::html::{Frame, Lang, PageResult, message, private, render, texts};
 use crate::http::login::MaybeSession;
@@ -135,7 +135,7 @@ async fn show(
     Ok(private(render(
         StatusCode::OK,
         &AdminPage {
-            f: Frame::new(state, lang, "Altinn Studio"),
+            f: Frame::new(state, lang, "Altinn Studio").with_errors(Flash::is_error(&flash)),
             t: AdminTexts::of(lang),
             flash,
             csrf: &s.csrf,
@@ -193,19 +193,13 @@ async fn create_org(
     {
         Ok(o) => {
             let text = [t.created_before, &o.name, t.created_after].concat();
-            let flash = Flash {
-                text: &text,
-                ok: true,
-            };
+            let flash = Flash::done(&text);
             show(&state, lang, &s, &HashMap::new(), Some(flash)).await
         }
         Err(OrgError::Store(e)) => Ok(server_error(&state, lang, &e)),
         Err(e) => {
             let text = org_error_text(lang, &e);
-            let flash = Flash {
-                text: &text,
-                ok: false,
-            };
+            let flash = Flash::wrong(&text, org_error_field(&e, "admin"));
             let mut r = show(&state, lang, &s, &f, Some(flash)).await?;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
@@ -239,19 +233,13 @@ async fn decide(
         Ok(r) => {
             let outcome = if approve { t.approved } else { t.declined };
             let text = [r.short_name.as_str(), outcome].concat();
-            let flash = Flash {
-                text: &text,
-                ok: true,
-            };
+            let flash = Flash::done(&text);
             show(&state, lang, &s, &HashMap::new(), Some(flash)).await
         }
         Err(OrgError::Store(e)) => Ok(server_error(&state, lang, &e)),
         Err(e) => {
             let text = org_error_text(lang, &e);
-            let flash = Flash {
-                text: &text,
-                ok: false,
-            };
+            let flash = Flash::wrong(&text, None);
             show(&state, lang, &s, &HashMap::new(), Some(flash)).await
         }
     }

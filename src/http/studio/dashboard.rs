@@ -109,6 +109,46 @@ texts! {
 pub struct Flash<'a> {
     pub text: &'a str,
     pub ok: bool,
+    /// The input an error is about: the error summary links to it.
+    pub field: Option<&'static str>,
+}
+
+impl<'a> Flash<'a> {
+    pub fn done(text: &'a str) -> Self {
+        Flash {
+            text,
+            ok: true,
+            field: None,
+        }
+    }
+
+    pub fn wrong(text: &'a str, field: Option<&'static str>) -> Self {
+        Flash {
+            text,
+            ok: false,
+            field,
+        }
+    }
+
+    /// Whether the page shows an error (its title then says so).
+    pub fn is_error(flash: &Option<Flash<'_>>) -> bool {
+        flash.as_ref().is_some_and(|f| !f.ok)
+    }
+}
+
+/// The input of a Studio form an organisation error is about; the forms name their inputs
+/// alike (`name`, `full_name`, `org_number`), and `user_field` is the form's user-name input.
+pub fn org_error_field(e: &OrgError, user_field: &'static str) -> Option<&'static str> {
+    match e {
+        OrgError::NameInvalid(_) | OrgError::NameTaken(_) => Some("name"),
+        OrgError::FullNameRequired | OrgError::TextInvalid(_) => Some("full_name"),
+        OrgError::OrgNumberInvalid(_) => Some("org_number"),
+        OrgError::UserNotExist(_) | OrgError::AlreadyMember(_) | OrgError::NotMember(_) => {
+            Some(user_field)
+        }
+        OrgError::RepoNameInvalid | OrgError::RepoExists(_) => Some("app-name"),
+        _ => None,
+    }
 }
 
 /// An error of the organisation service in the reader's words (the service has bokmål and
@@ -306,16 +346,16 @@ fn request_form(
     lang: Lang,
     csrf: &str,
     f: &HashMap<String, String>,
-    error: Option<&str>,
+    error: Option<(&str, Option<&'static str>)>,
     mine: Vec<OrgRequest>,
 ) -> Response {
     let t = RequestTexts::of(lang);
     private(render(
         StatusCode::OK,
         &RequestPage {
-            f: Frame::new(state, lang, t.title),
+            f: Frame::new(state, lang, t.title).with_errors(error.is_some()),
             t,
-            flash: error.map(|text| Flash { text, ok: false }),
+            flash: error.map(|(text, field)| Flash::wrong(text, field)),
             csrf,
             name: form_field(f, "name"),
             full_name: form_field(f, "full_name"),
@@ -388,7 +428,7 @@ async fn request_post(
                 lang,
                 &d.session.csrf,
                 &f,
-                Some(&text),
+                Some((&text, org_error_field(&e, "admin"))),
                 Vec::new(),
             ))
         }

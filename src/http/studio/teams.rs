@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use super::dashboard::{DashboardTexts, Flash, org_error_text};
+use super::dashboard::{DashboardTexts, Flash, org_error_field, org_error_text};
 use crate::http::AppState;
 use crate::http::html::{Frame, Lang, Link, PageResult, message, private, render, texts};
 use crate::http::studio::accounts::{
@@ -279,7 +279,7 @@ async fn render_team(
     Ok(private(render(
         StatusCode::OK,
         &TeamPage {
-            f: Frame::new(state, lang, &team.name),
+            f: Frame::new(state, lang, &team.name).with_errors(Flash::is_error(&flash)),
             t,
             org: &ctx.org.name,
             team_lower: team.name.to_lowercase(),
@@ -313,10 +313,7 @@ async fn team_action(
     let ctx = org_context(&state, lang, s, &org).await?;
     let t = TeamsTexts::of(lang);
     let Ok(Form(f)) = form else {
-        let flash = Flash {
-            text: t.invalid_form,
-            ok: false,
-        };
+        let flash = Flash::wrong(t.invalid_form, None);
         return render_team(&state, lang, &ctx, &team_name, Some(flash)).await;
     };
     if !secret::constant_time_eq(form_field(&f, "_csrf"), &ctx.csrf) {
@@ -352,19 +349,13 @@ async fn team_action(
     };
     match result {
         Ok(text) => {
-            let flash = Flash {
-                text: &text,
-                ok: true,
-            };
+            let flash = Flash::done(&text);
             render_team(&state, lang, &ctx, &team_name, Some(flash)).await
         }
         Err(OrgError::Store(e)) => Ok(server_error(&state, lang, &e)),
         Err(e) => {
             let text = org_error_text(lang, &e);
-            let flash = Flash {
-                text: &text,
-                ok: false,
-            };
+            let flash = Flash::wrong(&text, org_error_field(&e, "uname"));
             let mut r = render_team(&state, lang, &ctx, &team_name, Some(flash)).await?;
             if matches!(e, OrgError::Forbidden) {
                 *r.status_mut() = StatusCode::FORBIDDEN;

@@ -346,7 +346,15 @@ fn link_account_response(
             message: m.clone(),
         })
         .collect();
-    let flash = v.flash.as_deref().or(v.signin_error.as_deref());
+    // A failed link log-in is said at its user name, and in the summary like a wrong field.
+    let mut errors = errors;
+    if let Some(e) = &v.signin_error {
+        errors.push(FieldError {
+            id: "link_user_name",
+            message: e.clone(),
+        });
+    }
+    let flash = v.flash.as_deref();
     let wrong = !errors.is_empty() || flash.is_some();
     studio(
         status,
@@ -386,7 +394,8 @@ fn link_account_response(
             signin: [
                 Input::new("link_user_name", "user_name", c.user_name)
                     .autocomplete("username")
-                    .value(v.signin_name),
+                    .value(v.signin_name)
+                    .error(v.signin_error.as_deref()),
                 Input::new("link_password", "password", c.password)
                     .kind("password")
                     .autocomplete("current-password"),
