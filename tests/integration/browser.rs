@@ -333,7 +333,7 @@ async fn a_system_user_has_a_page_to_rename_and_delete_it() {
         BAKERY, KARI, party_id, person_token, request_body, vendor_with_system,
     };
     for width in [1280, 390] {
-        let Some(b) = Browser::start_with(&[&format!("--window-size={width},900")]).await else {
+        let Some(b) = Browser::at_width(width).await else {
             return;
         };
         let s = TestServer::start(Engine::Sqlite).await;
@@ -667,7 +667,7 @@ engine_tests! {
 async fn manage_a_studio_account_in_the_browser() {
     use crate::studio::{PASSWORD, new_user, server_with_smtp};
     for width in [1280, 390] {
-        let Some(b) = Browser::start_with(&[&format!("--window-size={width},900")]).await else {
+        let Some(b) = Browser::at_width(width).await else {
             return;
         };
         let (s, sink) = server_with_smtp(Engine::Sqlite).await;
@@ -789,7 +789,7 @@ async fn manage_a_studio_account_in_the_browser() {
 async fn every_other_page_passes_axe_at_every_width() {
     use crate::system_users::{BAKERY, KARI, SYSTEM, vendor_with_system};
     for width in [1280, 390, 320] {
-        let Some(b) = Browser::start_with(&[&format!("--window-size={width},900")]).await else {
+        let Some(b) = Browser::at_width(width).await else {
             return;
         };
         let s = TestServer::start(Engine::Sqlite).await;

@@ -341,14 +341,29 @@ impl Browser {
             .unwrap_or_else(|| vec![format!("axe answered {v}")])
     }
 
-    /// Makes the window `width` × `height` CSS pixels (a phone, say).
+    /// Makes the viewport exactly `width` × `height` CSS pixels (a phone, say). Chromium's
+    /// window cannot be narrower than about 500 pixels, so this emulates the device's screen
+    /// (DevTools' device metrics) rather than resizing the window.
     pub async fn resize(&self, width: u32, height: u32) {
         self.call(
             reqwest::Method::POST,
-            "/window/rect",
-            Some(json!({"width": width, "height": height})),
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
+                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}})),
         )
         .await;
+        let seen = self.script("return document.documentElement.clientWidth").await;
+        assert!(
+            seen.as_u64().is_some_and(|w| w <= u64::from(width)),
+            "the viewport is {seen}, not {width} px wide"
+        );
+    }
+
+    /// A browser whose viewport is `width` CSS pixels wide (see [`Browser::resize`]).
+    pub async fn at_width(width: u32) -> Option<Browser> {
+        let b = Self::start().await?;
+        b.resize(width, 900).await;
+        Some(b)
     }
 
     /// Fails the test when the page has a WCAG 2.1 A/AA violation (axe-core) or scrolls
