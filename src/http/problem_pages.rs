@@ -1,7 +1,7 @@
 //! Problems shown to people as pages: a handler that ends with a problem document
 //! (`application/problem+json`, say a storage outage, a missing authority or a bad search
-//! raised with `?`) answers a browser that asked for a page (`Accept: text/html`) with a page
-//! in the person's language instead: what happened, in words, the problem's own detail for the
+//! raised with `?`) answers a browser that navigated to the address (see [`is_navigation`])
+//! with a page in the person's language instead: what happened, in words, the problem's own detail for the
 //! 4xx answers, the trace id to quote to support, and a way on. The status and the headers that
 //! matter (`Retry-After`, `WWW-Authenticate`, cookies) stay. API clients get the problem as
 //! before.
@@ -13,7 +13,7 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::AppState;
-use super::html::{Lang, Link, message, private, texts, wants_page};
+use super::html::{Lang, Link, message, private, texts};
 
 /// The most of a problem document read (they are a few hundred bytes).
 const MAX_PROBLEM: usize = 64 * 1024;
@@ -37,6 +37,19 @@ texts! {
         what_said: ["Dette svarte tjenesten:", "Dette svarte tenesta:", "The service said:"],
         trace: ["Sporingskode", "Sporingskode", "Trace code"],
         back: ["Til forsiden", "Til framsida", "To the front page"],
+    }
+}
+
+/// Whether a person's browser navigated here: Fetch Metadata says so (`Sec-Fetch-Dest:
+/// document`, every current browser), or, from a browser without it, `Accept` names XHTML
+/// (browsers do; HTTP libraries that merely list `text/html`, such as the JDK's, do not).
+pub fn is_navigation(headers: &axum::http::HeaderMap) -> bool {
+    match headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok()) {
+        Some(dest) => dest.eq_ignore_ascii_case("document"),
+        None => headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("application/xhtml+xml")),
     }
 }
 
@@ -69,13 +82,19 @@ pub async fn problems_as_pages(
     req: Request,
     next: Next,
 ) -> Response {
-    if !wants_page(req.headers()) {
-        return next.run(req).await;
-    }
+    let navigation = is_navigation(req.headers());
     let (mut parts, body) = req.into_parts();
     let Ok(lang) = Lang::from_request_parts(&mut parts, &state).await;
-    let response = next.run(Request::from_parts(parts, body)).await;
+    let mut response = next.run(Request::from_parts(parts, body)).await;
     if !is_problem(&response) {
+        return response;
+    }
+    // The same address answers a page or a problem: caches must tell them apart.
+    response.headers_mut().insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Sec-Fetch-Dest"),
+    );
+    if !navigation {
         return response;
     }
     let (head, body) = response.into_parts();
@@ -123,14 +142,49 @@ pub async fn problems_as_pages(
             page.headers_mut().append(name.clone(), value.clone());
         }
     }
-    page.headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    page.headers_mut().insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Sec-Fetch-Dest"),
+    );
     page
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_browser_navigation_gets_a_page() {
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut h = axum::http::HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(*k, HeaderValue::from_static(v));
+            }
+            h
+        };
+        let chromium = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+        assert!(is_navigation(&headers(&[
+            ("accept", chromium),
+            ("sec-fetch-dest", "document")
+        ])));
+        assert!(
+            is_navigation(&headers(&[("accept", chromium)])),
+            "an older browser"
+        );
+        assert!(
+            !is_navigation(&headers(&[
+                ("accept", chromium),
+                ("sec-fetch-dest", "empty")
+            ])),
+            "fetch() from a page"
+        );
+        let jdk = "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2";
+        assert!(
+            !is_navigation(&headers(&[("accept", jdk)])),
+            "the JDK's default"
+        );
+        assert!(!is_navigation(&headers(&[])));
+    }
 
     #[test]
     fn every_status_has_a_heading_in_words() {

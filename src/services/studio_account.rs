@@ -177,14 +177,15 @@ impl App {
         self.notify(
             &u.email,
             u,
-            "passordet til kontoen din i Altinn Studio er endret, og du er logget ut på alle andre enheter.",
-            "the password of your Altinn Studio account was changed, and you are logged out on every other device.",
+            "passordet til kontoen din i Altinn Studio er endret. Du er logget ut på alle andre enheter, og applikasjoner du har gitt tilgang, må be om den på nytt.",
+            "the password of your Altinn Studio account was changed. You are logged out on every other device, and applications you gave access must ask for it again.",
         )
         .await?;
         Ok(())
     }
 
-    /// Sets a password (rotating `rands`) and ends the user's sessions but `keep`.
+    /// Sets a password (rotating `rands`), ends the user's sessions but `keep` and every
+    /// application's grant, and lifts the account's log-in lockout.
     async fn set_password(
         &self,
         u: &Account,
@@ -192,16 +193,32 @@ impl App {
         keep: Option<&str>,
     ) -> Result<(), StudioError> {
         let hash = hash_password_blocking(&self.load, password).await?;
-        if !self
+        let Some(done) = self
             .store
-            .set_studio_password(u.id, &u.rands, &hash, &random_hex(16), self.clock.now())
+            .set_studio_password(
+                u.id,
+                &u.rands,
+                &hash,
+                &random_hex(16),
+                keep,
+                self.clock.now(),
+            )
             .await?
-        {
+        else {
             // The account changed meanwhile (another tab, a link): ask again.
             return Err(StudioError::Credentials);
+        };
+        for name in [&u.name, &u.email] {
+            self.store
+                .clear_login_failures("account", &secret::hash(&name.to_lowercase()))
+                .await?;
         }
-        let ended = self.store.delete_studio_sessions_but(u.id, keep).await?;
-        tracing::info!(user = %u.name, sessions_ended = ended, "Studio password set");
+        tracing::info!(
+            user = %u.name,
+            sessions_ended = done.sessions,
+            grants_revoked = done.grants,
+            "Studio password set"
+        );
         Ok(())
     }
 
@@ -215,32 +232,35 @@ impl App {
         current: &str,
         ip: Option<&str>,
     ) -> Result<bool, StudioError> {
+        // The password first: only its owner learns whether an address is taken.
+        let format = Email::parse(email);
         let mut problems = Vec::new();
-        let parsed = match Email::parse(email) {
-            Ok(e) if e.as_str() == u.email.to_lowercase() => {
-                problems.push((Field::Email, Problem::EmailUnchanged));
-                None
-            }
-            Ok(e) => match self.store.studio_user_by_email(e.as_str()).await? {
-                Some(other) if other.id != u.id => {
-                    problems.push((Field::Email, Problem::EmailUsed));
-                    None
-                }
-                _ => Some(e),
-            },
-            Err(p) => {
-                problems.push((Field::Email, p));
-                None
-            }
-        };
+        if let Err(p) = &format {
+            problems.push((Field::Email, p.clone()));
+        }
         match self.recheck_password(u, current, ip).await {
             Ok(()) => {}
             Err(StudioError::Field(f, p)) => problems.push((f, p)),
             Err(e) => return Err(e),
         }
-        let Some(email) = parsed.filter(|_| problems.is_empty()) else {
-            return Err(StudioError::Fields(problems));
+        let email = match format {
+            Ok(e) if problems.is_empty() => e,
+            _ => return Err(StudioError::Fields(problems)),
         };
+        if email.as_str() == u.email.to_lowercase() {
+            return Err(StudioError::Fields(vec![(
+                Field::Email,
+                Problem::EmailUnchanged,
+            )]));
+        }
+        if let Some(other) = self.store.studio_user_by_email(email.as_str()).await?
+            && other.id != u.id
+        {
+            return Err(StudioError::Fields(vec![(
+                Field::Email,
+                Problem::EmailUsed,
+            )]));
+        }
         let now = self.clock.now();
         if !self
             .store
@@ -275,28 +295,42 @@ impl App {
         Ok(true)
     }
 
-    /// Opens a link mailed to confirm a new address: the account takes it (once), and the old
-    /// address is told.
+    /// The account a link mailed to confirm the address `email` is for, while the link works
+    /// (opening it changes nothing: mail scanners open links).
+    pub async fn studio_email_link(
+        &self,
+        code: &str,
+        email: &str,
+    ) -> Result<Option<Account>, StoreError> {
+        let Ok(email) = Email::parse(email) else {
+            return Ok(None);
+        };
+        let Some(u) = self.account_of_code(code).await? else {
+            return Ok(None);
+        };
+        let ok = activation::verify(
+            &self.studio.key,
+            code,
+            &subject(Purpose::ConfirmEmail, &u, email.as_str()),
+            self.clock.now() / 1_000_000,
+        );
+        Ok(ok.then_some(u))
+    }
+
+    /// Confirms a new address with the mailed link (the person pressed the button on the page
+    /// the link opens): the account takes it, once, and the old address is told.
     pub async fn studio_confirm_email(
         &self,
         code: &str,
         email: &str,
     ) -> Result<EmailConfirmation, StoreError> {
+        let Some(u) = self.studio_email_link(code, email).await? else {
+            return Ok(EmailConfirmation::Invalid);
+        };
         let Ok(email) = Email::parse(email) else {
             return Ok(EmailConfirmation::Invalid);
         };
-        let Some(u) = self.account_of_code(code).await? else {
-            return Ok(EmailConfirmation::Invalid);
-        };
         let now = self.clock.now();
-        if !activation::verify(
-            &self.studio.key,
-            code,
-            &subject(Purpose::ConfirmEmail, &u, email.as_str()),
-            now / 1_000_000,
-        ) {
-            return Ok(EmailConfirmation::Invalid);
-        }
         match self
             .store
             .confirm_studio_email(u.id, &u.rands, email.as_str(), &random_hex(16), now)
@@ -361,6 +395,21 @@ impl App {
             tracing::info!("password reset asked for an unknown or inactive account");
             return Ok(());
         };
+        // The mail goes out after the answer, so that the answer takes as long whether or not
+        // the account exists.
+        let app = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = app.mail_reset_link(&u).await {
+                tracing::error!(error = %e, user = %u.name, "the password-reset mail could not be queued");
+            }
+        });
+        Ok(())
+    }
+
+    /// Mails a password-reset link to the account's address, unless a mail went to it in the
+    /// last [`RESEND_LIMIT_SECS`].
+    async fn mail_reset_link(&self, u: &Account) -> Result<(), StoreError> {
+        let now = self.clock.now();
         if !self
             .store
             .claim_studio_mail(u.id, now, now - RESEND_LIMIT_SECS * 1_000_000)
@@ -368,7 +417,7 @@ impl App {
         {
             return Ok(());
         }
-        let code = self.mailed_code(&subject(Purpose::ResetPassword, &u, &u.email));
+        let code = self.mailed_code(&subject(Purpose::ResetPassword, u, &u.email));
         let link = self
             .config
             .url(&format!("/studio/user/recover_account?code={code}"));
@@ -390,7 +439,7 @@ impl App {
             &body,
         )
         .await?;
-        self.audit_account(&u, "studio.user.password_reset_mailed")
+        self.audit_account(u, "studio.user.password_reset_mailed")
             .await?;
         Ok(())
     }
@@ -431,8 +480,8 @@ impl App {
         self.notify(
             &u.email,
             &u,
-            "passordet til kontoen din i Altinn Studio er satt på nytt med en lenke fra e-post, og du er logget ut overalt.",
-            "the password of your Altinn Studio account was reset with a mailed link, and you are logged out everywhere.",
+            "passordet til kontoen din i Altinn Studio er satt på nytt med en lenke fra e-post. Du er logget ut overalt, og applikasjoner du har gitt tilgang, må be om den på nytt.",
+            "the password of your Altinn Studio account was reset with a mailed link. You are logged out everywhere, and applications you gave access must ask for it again.",
         )
         .await?;
         Ok(self.store.studio_account(u.id).await?)

@@ -26,6 +26,13 @@ pub struct SessionInfo {
     pub expires_at: Micros,
 }
 
+/// What setting a new password ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordSet {
+    pub sessions: u64,
+    pub grants: u64,
+}
+
 /// Longest `User-Agent` kept with a session.
 pub const MAX_USER_AGENT: usize = 200;
 
@@ -52,15 +59,20 @@ impl Store {
     }
 
     /// Sets a new password hash if `rands` is still `old_rands`, rotating it (so a reset link
-    /// works once and every earlier mailed link dies); false when something changed meanwhile.
+    /// works once and every earlier mailed link dies), and in the same transaction ends every
+    /// session of the user but `keep` and removes every application's grant (with its codes and
+    /// refresh tokens, so their access tokens stop too): whoever knew the old password keeps
+    /// nothing. `None` when the account changed meanwhile.
     pub async fn set_studio_password(
         &self,
         id: i64,
         old_rands: &str,
         passwd: &str,
         new_rands: &str,
+        keep: Option<&str>,
         now: Micros,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<PasswordSet>, StoreError> {
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE studio_user SET passwd = $1, rands = $2, updated_at = $3 \
              WHERE id = $4 AND rands = $5 AND kind = 0",
@@ -70,9 +82,33 @@ impl Store {
         .bind(now)
         .bind(id)
         .bind(old_rands)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            return Ok(None);
+        }
+        let sessions =
+            sqlx::query("DELETE FROM studio_session WHERE user_id = $1 AND id_hash <> $2")
+                .bind(id)
+                .bind(keep.unwrap_or(""))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        for table in ["studio_oauth_code", "studio_oauth_refresh"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE grant_id IN (SELECT id FROM studio_oauth_grant WHERE user_id = $1)"
+            )))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let grants = sqlx::query("DELETE FROM studio_oauth_grant WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(Some(PasswordSet { sessions, grants }))
     }
 
     /// Makes a confirmed address the account's, if `rands` is still `old_rands` (rotating it);

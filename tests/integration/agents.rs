@@ -853,13 +853,14 @@ engine_tests! {
         assert_eq!(delegation_rows(&s, &agent).await, 0);
         // A page raised with `?` (a bad search) is a page for a browser, a problem for an API client.
         let long = "x".repeat(101);
-        let res = b.get(s.url(&format!("{base}/add?org={big}&search={long}"))).header("cookie", &cookie).header("accept", "text/html").send().await.unwrap();
+        let res = b.get(s.url(&format!("{base}/add?org={big}&search={long}"))).header("cookie", &cookie).header("accept", "text/html,application/xhtml+xml").header("sec-fetch-dest", "document").send().await.unwrap();
         assert_eq!(res.status(), 400);
         assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
         let html = res.text().await.unwrap();
         assert!(html.contains("Noe er feil i det som ble sendt") && html.contains("search is at most 100 characters"), "{html}");
-        let res = b.get(s.url(&format!("{base}/add?org={big}&search={long}"))).header("cookie", &cookie).send().await.unwrap();
-        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let res = b.get(s.url(&format!("{base}/add?org={big}&search={long}"))).header("cookie", &cookie).header("accept", "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2").send().await.unwrap();
+        assert_eq!(res.headers()["content-type"], "application/problem+json", "an HTTP library that lists text/html");
+        assert_eq!(res.headers()["vary"], "Accept, Sec-Fetch-Dest");
 
         // The search's 96 matches, then every client, a thousand at a time.
         let res = add_all("Årvoll", &csrf).await.unwrap();

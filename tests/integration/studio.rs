@@ -53,7 +53,7 @@ pub(crate) async fn new_user<'a>(
 }
 
 /// Authorises Altinn Studio (consent if asked) and returns the dashboard page.
-async fn open_studio(v: &mut Visitor<'_>) -> String {
+pub(crate) async fn open_studio(v: &mut Visitor<'_>) -> String {
     let (url, _, page) = v.open("/studio/login").await;
     if url.contains("/studio/login/oauth/authorize") {
         let csrf = input_value(&page, "_csrf").expect("csrf");

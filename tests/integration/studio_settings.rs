@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::common;
-use crate::studio::{PASSWORD, new_user, server_with_smtp};
+use crate::studio::{PASSWORD, new_user, open_studio, server_with_smtp};
 use common::studio::{SmtpSink, Visitor};
 use common::{Engine, input_value, location};
 
@@ -53,6 +53,15 @@ async fn next_mail(sink: &SmtpSink, seen: &mut usize) -> common::studio::Receive
 
 fn mail_count(sink: &SmtpSink) -> usize {
     sink.mails.lock().expect("lock").len()
+}
+
+/// Presses "confirm" on the page a link mailed to a new address opens.
+async fn confirm_address(v: &mut Visitor<'_>, code: &str, email: &str) -> reqwest::Response {
+    v.post(
+        "/studio/user/activate_email",
+        &[("code", code), ("email", email)],
+    )
+    .await
 }
 
 /// Whether the visitor's account session still works (the settings page answers 200).
@@ -177,6 +186,10 @@ engine_tests! {
     async fn a_new_password_needs_the_old_one_and_ends_other_sessions(engine: Engine) {
         let (server, sink) = server_with_smtp(engine).await;
         let mut kari = new_user(&server, &sink, KARI, "kari", "kari@digdir.no").await;
+        // Kari has authorised Altinn Studio (a grant with a refresh token).
+        open_studio(&mut kari).await;
+        let id = server.app.studio_account_named("kari").await.expect("store").expect("kari").id;
+        assert_eq!(server.app.studio_grants_of(id).await.expect("grants").len(), 1);
         let mut seen = mail_count(&sink);
         let mut laptop = Visitor::new(&server);
         assert_eq!(password_login(&mut laptop, "kari", PASSWORD).await, (303, "/studio/login".into()));
@@ -205,12 +218,18 @@ engine_tests! {
         assert!(signed_in(&mut laptop).await);
         assert_eq!(password_login(&mut Visitor::new(&server), "kari", PASSWORD).await.0, 303);
 
+        let before = kari.jar.get("i_like_gitea").cloned();
         let form = change(PASSWORD, NEW_PASSWORD, NEW_PASSWORD);
         let res = kari.post("/studio/user/settings/account", &form.each_ref().map(|(k, v)| (*k, v.as_str()))).await;
         assert_eq!(location(&res), "/studio/user/settings/account?done=password");
         let (_, _, page) = kari.follow(res).await;
         assert!(page.contains("Passordet er endret."));
-        assert!(signed_in(&mut kari).await, "this browser stays signed in");
+        assert!(signed_in(&mut kari).await, "this browser stays signed in (with a new session id)");
+        assert_ne!(kari.jar.get("i_like_gitea").cloned(), before, "the session id is new");
+        assert!(
+            server.app.studio_grants_of(id).await.expect("grants").is_empty(),
+            "every application must ask again"
+        );
         assert!(!signed_in(&mut laptop).await, "the other session has ended");
         let (status, body) = password_login(&mut Visitor::new(&server), "kari", PASSWORD).await;
         assert_eq!(status, 200, "the old password no longer works");
@@ -242,6 +261,8 @@ engine_tests! {
             ("KARI@digdir.no", PASSWORD, "new_email", "Dette er allerede e-postadressen din."),
             ("kari@nav.no", "feil", "email_current_password", "Passordet er feil."),
             ("kari@nav.no", "", "email_current_password", "Feltet kan ikke være tomt."),
+            // Only the account's owner learns that an address is taken.
+            ("anders@digdir.no", "feil", "email_current_password", "Passordet er feil."),
         ] {
             let form = post(email, password);
             let res = kari
@@ -253,6 +274,11 @@ engine_tests! {
             assert!(page.contains(&format!("value=\"{email}\"")), "the typed address is kept");
         }
         assert_eq!(mail_count(&sink), seen, "no mail for a refused change");
+        let form = post("anders@digdir.no", "feil");
+        let res = kari
+            .post("/studio/user/settings/account/email", &form.each_ref().map(|(k, v)| (*k, v.as_str())))
+            .await;
+        assert!(!res.text().await.expect("body").contains("allerede i bruk"));
 
         let form = post("kari@nav.no", PASSWORD);
         let res = kari
@@ -278,10 +304,20 @@ engine_tests! {
         let (_, status, page) = phone.open(&tampered).await;
         assert_eq!(status, 400);
         assert!(page.contains("Lenken virker ikke"));
-        // Opened on another device, not signed in: the address changes, and the old one is told.
+        // Opened on another device, not signed in: a page asks to confirm (a mail scanner that
+        // opens the link changes nothing), then the address changes and the old one is told.
         let (_, status, page) = phone.open(&link).await;
         assert_eq!(status, 200, "{page}");
-        assert!(page.contains("E-postadressen er endret"));
+        assert!(page.contains("Kontoen kari skal bruke e-postadressen kari@nav.no."), "{page}");
+        let (_, _, settings) = kari.open("/studio/user/settings/account").await;
+        assert!(settings.contains("<strong id=\"current-email\">kari@digdir.no</strong>"));
+        let code = input_value(&page, "code").expect("code");
+        let email = input_value(&page, "email").expect("email");
+        let res = confirm_address(&mut phone, &code, "mallory@evil.no").await;
+        assert_eq!(res.status(), 400, "the code is bound to its address");
+        let res = confirm_address(&mut phone, &code, &email).await;
+        assert_eq!(res.status(), 200);
+        assert!(res.text().await.expect("page").contains("E-postadressen er endret"));
         let (_, _, page) = kari.open("/studio/user/settings/account").await;
         assert!(page.contains("<strong id=\"current-email\">kari@nav.no</strong>"));
         let notice = next_mail(&sink, &mut seen).await;
@@ -290,6 +326,7 @@ engine_tests! {
         // Once only.
         let (_, status, _) = phone.open(&link).await;
         assert_eq!(status, 400);
+        assert_eq!(confirm_address(&mut phone, &code, &email).await.status(), 400);
         // The new address logs in.
         assert_eq!(password_login(&mut Visitor::new(&server), "kari@nav.no", PASSWORD).await.0, 303);
     }
@@ -334,6 +371,11 @@ engine_tests! {
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(mail_count(&sink), seen, "nothing went to the unknown address");
 
+        // Someone guessing locked the account meanwhile; the reset lifts the lock.
+        for _ in 0..10 {
+            password_login(&mut Visitor::new(&server), "kari", "feil").await;
+        }
+        assert_eq!(password_login(&mut Visitor::new(&server), "kari", PASSWORD).await.0, 429);
         // The link opens a form; a weak password is said at its field and the link still works.
         let (_, status, page) = stranger.open(&link).await;
         assert_eq!(status, 200);

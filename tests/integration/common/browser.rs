@@ -348,11 +348,15 @@ impl Browser {
         self.call(
             reqwest::Method::POST,
             "/goog/cdp/execute",
-            Some(json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
-                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}})),
+            Some(
+                json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
+                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}}),
+            ),
         )
         .await;
-        let seen = self.script("return document.documentElement.clientWidth").await;
+        let seen = self
+            .script("return document.documentElement.clientWidth")
+            .await;
         assert!(
             seen.as_u64().is_some_and(|w| w <= u64::from(width)),
             "the viewport is {seen}, not {width} px wide"

@@ -91,7 +91,10 @@ pub fn routes() -> Router<AppState> {
             "/studio/user/settings/account/email",
             post(settings::email_post),
         )
-        .route("/studio/user/activate_email", get(settings::confirm_email))
+        .route(
+            "/studio/user/activate_email",
+            get(settings::confirm_email_page).post(settings::confirm_email),
+        )
         .route(
             "/studio/user/settings/sessions",
             get(settings::sessions_get),

@@ -21,7 +21,7 @@ use crate::http::AppState;
 use crate::http::connections::ClientAddr;
 use crate::http::html::{FieldError, Frame, Lang, PageResult, texts};
 use crate::secret;
-use crate::services::studio::{KIND_DESIGNER, StudioError};
+use crate::services::studio::{Device, KIND_DESIGNER, StudioError};
 use crate::services::studio_account::EmailConfirmation;
 use crate::services::studio_directory::Account;
 use crate::store::studio_account::SessionInfo;
@@ -49,9 +49,9 @@ texts! {
         profile_saved: ["Profilen er lagret.", "Profilen er lagra.", "The profile is saved."],
         password_heading: ["Endre passord", "Endre passord", "Change password"],
         password_intro: [
-            "Når du endrer passordet, blir du logget ut på alle andre enheter.",
-            "Når du endrar passordet, blir du logga ut på alle andre einingar.",
-            "When you change the password, you are logged out on every other device.",
+            "Når du endrer passordet, blir du logget ut på alle andre enheter, og applikasjoner du har gitt tilgang, må be om den på nytt.",
+            "Når du endrar passordet, blir du logga ut på alle andre einingar, og applikasjonar du har gitt tilgang, må be om han på nytt.",
+            "When you change the password, you are logged out on every other device, and applications you gave access must ask for it again.",
         ],
         current_password: ["Nåværende passord", "Noverande passord", "Current password"],
         new_password: ["Nytt passord", "Nytt passord", "New password"],
@@ -98,6 +98,13 @@ texts! {
             "Another account has taken the address meanwhile. Choose another address.",
         ],
         to_account: ["Til kontoinnstillingene", "Til kontoinnstillingane", "To the account settings"],
+        confirm_email_title: ["Bekreft ny e-postadresse", "Stadfest ny e-postadresse", "Confirm the new e-mail address"],
+        confirm_email_text: [
+            "Kontoen {name} skal bruke e-postadressen {email}. Bekreft at det er riktig.",
+            "Kontoen {name} skal bruke e-postadressa {email}. Stadfest at det er rett.",
+            "The account {name} is to use the e-mail address {email}. Confirm that this is right.",
+        ],
+        confirm_email: ["Bekreft adressen", "Stadfest adressa", "Confirm the address"],
         sessions_intro: [
             "Her er enhetene der du er logget inn i Altinn Studio. Logg ut en enhet du ikke kjenner igjen, og endre passordet.",
             "Her er einingane der du er logga inn i Altinn Studio. Logg ut ei eining du ikkje kjenner att, og endre passordet.",
@@ -503,6 +510,7 @@ pub(super) async fn password_post(
     lang: Lang,
     MaybeAccount(s): MaybeAccount,
     ClientAddr(addr): ClientAddr,
+    device: Device,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> PageResult {
     let (s, user) = active_account(&state, lang, s, "/studio/user/settings/account").await?;
@@ -520,7 +528,17 @@ pub(super) async fn password_post(
         )
         .await;
     Ok(match result {
-        Ok(()) => Redirect::to("/studio/user/settings/account?done=password").into_response(),
+        // This browser goes on with a new session id (and form token).
+        Ok(()) => {
+            super::sign_in(
+                &state,
+                Some(&s.id),
+                &user,
+                "/studio/user/settings/account?done=password",
+                &device,
+            )
+            .await
+        }
         Err(StudioError::Fields(problems)) => account_page(
             &state,
             lang,
@@ -581,20 +599,74 @@ pub(super) struct ConfirmEmailQuery {
     email: Option<String>,
 }
 
+#[derive(Template)]
+#[template(path = "studio/confirm_email.html")]
+struct ConfirmEmailPage<'a> {
+    f: Frame,
+    t: &'static SettingsTexts,
+    text: String,
+    code: &'a str,
+    email: &'a str,
+}
+
+fn email_link_invalid(state: &AppState, lang: Lang) -> Response {
+    let t = SettingsTexts::of(lang);
+    message(
+        state,
+        lang,
+        StatusCode::BAD_REQUEST,
+        t.email_link_invalid,
+        t.email_link_invalid_text,
+        Some(("/studio/user/settings/account", t.to_account)),
+    )
+}
+
 /// `GET /studio/user/activate_email?code=…&email=…` (Gitea's path): the link mailed to a new
-/// address. It works without being signed in (it is often opened on another device).
-pub(super) async fn confirm_email(
+/// address opens a page that asks to confirm; opening it changes nothing (mail scanners open
+/// links). It works without being signed in (it is often opened on another device).
+pub(super) async fn confirm_email_page(
     State(state): State<AppState>,
     lang: Lang,
     Query(q): Query<ConfirmEmailQuery>,
 ) -> PageResult {
     let t = SettingsTexts::of(lang);
+    let (code, email) = (q.code.unwrap_or_default(), q.email.unwrap_or_default());
+    let account = state
+        .app
+        .studio_email_link(&code, &email)
+        .await
+        .map_err(|e| server_error(&state, lang, &e))?;
+    let Some(account) = account else {
+        return Ok(email_link_invalid(&state, lang));
+    };
+    Ok(studio(
+        StatusCode::OK,
+        &ConfirmEmailPage {
+            f: Frame::new(&state, lang, t.confirm_email_title),
+            t,
+            text: t
+                .confirm_email_text
+                .replace("{name}", &account.name)
+                .replace("{email}", &email),
+            code: &code,
+            email: &email,
+        },
+    ))
+}
+
+/// The confirmation: the form carries the mailed code, which is its own proof.
+pub(super) async fn confirm_email(
+    State(state): State<AppState>,
+    lang: Lang,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> PageResult {
+    let t = SettingsTexts::of(lang);
+    let Ok(Form(f)) = form else {
+        return Ok(email_link_invalid(&state, lang));
+    };
     let confirmed = state
         .app
-        .studio_confirm_email(
-            q.code.as_deref().unwrap_or(""),
-            q.email.as_deref().unwrap_or(""),
-        )
+        .studio_confirm_email(form_field(&f, "code"), form_field(&f, "email"))
         .await
         .map_err(|e| server_error(&state, lang, &e))?;
     let back = Some(("/studio/user/settings/account", t.to_account));
@@ -607,14 +679,7 @@ pub(super) async fn confirm_email(
             t.email_changed_text,
             back,
         ),
-        EmailConfirmation::Invalid => message(
-            &state,
-            lang,
-            StatusCode::BAD_REQUEST,
-            t.email_link_invalid,
-            t.email_link_invalid_text,
-            back,
-        ),
+        EmailConfirmation::Invalid => email_link_invalid(&state, lang),
         EmailConfirmation::Taken => message(
             &state,
             lang,
