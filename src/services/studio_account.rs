@@ -19,7 +19,7 @@ use crate::domain::studio::{self, Email, Field, Problem, Profile, Username};
 use crate::secret;
 use crate::store::StoreError;
 use crate::store::studio::{self as st, Account};
-use crate::store::studio_account::SessionInfo;
+use crate::store::studio_account::{LinkedIdentity, SessionInfo};
 
 /// How many password-reset requests one address may make a minute (the mail itself goes out
 /// at most every [`RESEND_LIMIT_SECS`] per account).
@@ -485,6 +485,34 @@ impl App {
         )
         .await?;
         Ok(self.store.studio_account(u.id).await?)
+    }
+
+    /// The eID identities that log in to the account without its password.
+    pub async fn studio_identities_of(
+        &self,
+        user_id: i64,
+    ) -> Result<Vec<LinkedIdentity>, StoreError> {
+        self.store.studio_identities_of(user_id).await
+    }
+
+    /// Unlinks one of the user's eID identities (someone who linked their own would otherwise
+    /// keep logging in after a reset); false when it is not theirs or gone. The next log-in
+    /// with it asks to link an account again.
+    pub async fn studio_unlink_identity(
+        &self,
+        u: &Account,
+        source: &str,
+        external_id: &str,
+    ) -> Result<bool, StoreError> {
+        let unlinked = self
+            .store
+            .delete_studio_identity(u.id, source, external_id)
+            .await?;
+        if unlinked {
+            self.audit_account(u, "studio.user.identity_unlinked")
+                .await?;
+        }
+        Ok(unlinked)
     }
 
     /// The user's live sessions, the newest first.

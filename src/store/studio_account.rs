@@ -26,6 +26,14 @@ pub struct SessionInfo {
     pub expires_at: Micros,
 }
 
+/// An eID identity linked to an account (it logs in without the password).
+#[derive(Debug, Clone)]
+pub struct LinkedIdentity {
+    pub source: String,
+    pub external_id: String,
+    pub created_at: Micros,
+}
+
 /// What setting a new password ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PasswordSet {
@@ -164,6 +172,47 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The eID identities linked to a user, the oldest first.
+    pub async fn studio_identities_of(
+        &self,
+        user_id: i64,
+    ) -> Result<Vec<LinkedIdentity>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT source, external_id, created_at FROM studio_external_login \
+             WHERE user_id = $1 ORDER BY created_at, source, external_id LIMIT 100",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LinkedIdentity {
+                    source: r.try_get("source")?,
+                    external_id: r.try_get("external_id")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Unlinks one of a user's eID identities; false when the user has no such link.
+    pub async fn delete_studio_identity(
+        &self,
+        user_id: i64,
+        source: &str,
+        external_id: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM studio_external_login WHERE user_id = $1 AND source = $2 AND external_id = $3",
+        )
+        .bind(user_id)
+        .bind(source)
+        .bind(external_id)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Ends one session of a user; false when the user has no such session.

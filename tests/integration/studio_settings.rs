@@ -498,3 +498,42 @@ engine_tests! {
         assert!(!signed_in(&mut phone).await);
     }
 }
+
+engine_tests! {
+    async fn a_linked_eid_is_listed_and_can_be_unlinked(engine: Engine) {
+        let (server, sink) = server_with_smtp(engine).await;
+        let mut kari = new_user(&server, &sink, KARI, "kari", "kari@digdir.no").await;
+        let (_, _, page) = kari.open("/studio/user/settings/account").await;
+        assert!(page.contains("<ul id=\"identities\">") && page.contains("Ansattporten (koblet til"), "{page}");
+        let csrf = input_value(&page, "_csrf").expect("csrf");
+        let source = input_value(&page, "source").expect("source");
+        let external = input_value(&page, "external_id").expect("external_id");
+        // A forged form and someone else's link change nothing.
+        let res = kari
+            .post("/studio/user/settings/account/unlink", &[("_csrf", "forged"), ("source", &source), ("external_id", &external)])
+            .await;
+        assert_eq!(res.status(), 403);
+        let mut anders = new_user(&server, &sink, ANDERS, "anders", "anders@digdir.no").await;
+        let (_, _, theirs) = anders.open("/studio/user/settings/account").await;
+        let their_csrf = input_value(&theirs, "_csrf").expect("csrf");
+        let res = anders
+            .post("/studio/user/settings/account/unlink", &[("_csrf", &their_csrf), ("source", &source), ("external_id", &external)])
+            .await;
+        assert_eq!(res.status(), 303);
+        let (_, _, page) = kari.open("/studio/user/settings/account").await;
+        assert!(page.contains("<ul id=\"identities\">"), "Kari's link stays");
+
+        let res = kari
+            .post("/studio/user/settings/account/unlink", &[("_csrf", &csrf), ("source", &source), ("external_id", &external)])
+            .await;
+        assert_eq!(location(&res), "/studio/user/settings/account?done=unlinked");
+        let (_, _, page) = kari.follow(res).await;
+        assert!(page.contains("Koblingen er fjernet.") && page.contains("id=\"no-identities\""));
+        // Ansattporten no longer logs in to the account: it asks to link one.
+        let mut again = Visitor::new(&server);
+        let (url, _, _) = again.ansattporten(KARI).await;
+        assert!(url.ends_with("/studio/user/link_account"), "{url}");
+        // The password still does.
+        assert_eq!(password_login(&mut Visitor::new(&server), "kari", PASSWORD).await.0, 303);
+    }
+}

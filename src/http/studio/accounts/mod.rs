@@ -92,6 +92,10 @@ pub fn routes() -> Router<AppState> {
             post(settings::email_post),
         )
         .route(
+            "/studio/user/settings/account/unlink",
+            post(settings::unlink_identity),
+        )
+        .route(
             "/studio/user/activate_email",
             get(settings::confirm_email_page).post(settings::confirm_email),
         )

@@ -24,7 +24,7 @@ use crate::secret;
 use crate::services::studio::{Device, KIND_DESIGNER, StudioError};
 use crate::services::studio_account::EmailConfirmation;
 use crate::services::studio_directory::Account;
-use crate::store::studio_account::SessionInfo;
+use crate::store::studio_account::{LinkedIdentity, SessionInfo};
 
 texts! {
     pub struct SettingsTexts {
@@ -105,6 +105,20 @@ texts! {
             "The account {name} is to use the e-mail address {email}. Confirm that this is right.",
         ],
         confirm_email: ["Bekreft adressen", "Stadfest adressa", "Confirm the address"],
+        identities_heading: ["Innlogging med eID", "Innlogging med eID", "Log-in with eID"],
+        identities_intro: [
+            "Disse eID-ene logger inn på kontoen uten passord. Fjern en du ikke kjenner igjen.",
+            "Desse eID-ane loggar inn på kontoen utan passord. Fjern ein du ikkje kjenner att.",
+            "These eIDs log in to the account without the password. Remove one you do not recognise.",
+        ],
+        no_identities: ["Ingen eID er koblet til kontoen.", "Ingen eID er kopla til kontoen.", "No eID is linked to the account."],
+        linked_on: ["koblet til", "kopla til", "linked on"],
+        unlink: ["Fjern koblingen", "Fjern koplinga", "Remove the link"],
+        unlinked: [
+            "Koblingen er fjernet. Neste innlogging med den eID-en ber om å koble til en konto på nytt.",
+            "Koplinga er fjerna. Neste innlogging med den eID-en ber om å kople til ein konto på nytt.",
+            "The link is removed. The next log-in with that eID asks to link an account again.",
+        ],
         sessions_intro: [
             "Her er enhetene der du er logget inn i Altinn Studio. Logg ut en enhet du ikke kjenner igjen, og endre passordet.",
             "Her er einingane der du er logga inn i Altinn Studio. Logg ut ei eining du ikkje kjenner att, og endre passordet.",
@@ -383,6 +397,49 @@ struct AccountPage<'a> {
     email: &'a str,
     password_fields: [Input<'a>; 3],
     email_fields: [Input<'a>; 2],
+    identities: Vec<IdentityRow>,
+}
+
+/// A linked eID as the account page lists it.
+struct IdentityRow {
+    source: String,
+    external_id: String,
+    /// The eID's name ("Ansattporten").
+    name: String,
+    /// The day it was linked (YYYY-MM-DD).
+    date: String,
+}
+
+fn identity_rows(identities: &[LinkedIdentity]) -> Vec<IdentityRow> {
+    identities
+        .iter()
+        .map(|i| {
+            let mut date = format_micros(i.created_at);
+            date.truncate(10);
+            IdentityRow {
+                source: i.source.clone(),
+                external_id: i.external_id.clone(),
+                name: match i.source.as_str() {
+                    "ansattporten" => "Ansattporten".to_owned(),
+                    other => other.to_owned(),
+                },
+                date,
+            }
+        })
+        .collect()
+}
+
+/// The account page's list of linked eIDs.
+async fn identities_of(
+    state: &AppState,
+    lang: Lang,
+    user: &Account,
+) -> Result<Vec<LinkedIdentity>, Response> {
+    state
+        .app
+        .studio_identities_of(user.id)
+        .await
+        .map_err(|e| server_error(state, lang, &e))
 }
 
 /// Which of the account page's forms a problem belongs to.
@@ -408,6 +465,7 @@ fn account_page(
     user: &Account,
     outcome: Outcome<'_, AccountForm>,
     new_email: &str,
+    identities: &[LinkedIdentity],
 ) -> Response {
     let (t, c) = (SettingsTexts::of(lang), AccountTexts::of(lang));
     let (errors, at) = match outcome {
@@ -460,6 +518,7 @@ fn account_page(
                     .required()
                     .error(on(AccountForm::Email, Field::CurrentPassword)),
             ],
+            identities: identity_rows(identities),
         },
     )
 }
@@ -476,8 +535,10 @@ pub(super) async fn account_get(
         Some("password") => Some(t.password_changed),
         Some("email_sent") => Some(t.email_sent),
         Some("email_limited") => Some(t.email_limited),
+        Some("unlinked") => Some(t.unlinked),
         _ => None,
     };
+    let identities = identities_of(&state, lang, &user).await?;
     Ok(account_page(
         &state,
         lang,
@@ -485,6 +546,7 @@ pub(super) async fn account_get(
         &user,
         Outcome::Shown(done),
         "",
+        &identities,
     ))
 }
 
@@ -546,6 +608,7 @@ pub(super) async fn password_post(
             &user,
             Outcome::Wrong(AccountForm::Password, &problems),
             "",
+            &identities_of(&state, lang, &user).await?,
         ),
         Err(StudioError::Credentials) => {
             // The account changed meanwhile (another tab): show it afresh.
@@ -585,12 +648,35 @@ pub(super) async fn email_post(
             &user,
             Outcome::Wrong(AccountForm::Email, &problems),
             email,
+            &identities_of(&state, lang, &user).await?,
         ),
         Err(e) => match not_made(&state, lang, &e) {
             Some(page) => page,
             None => server_error(&state, lang, &e),
         },
     })
+}
+
+/// Unlinks one of the account's eIDs (`source`, `external_id`), then back to the account page.
+pub(super) async fn unlink_identity(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeAccount(s): MaybeAccount,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> PageResult {
+    let (s, user) = active_account(&state, lang, s, "/studio/user/settings/account").await?;
+    let f = checked_form(&state, lang, form, &s.session.csrf)?;
+    state
+        .app
+        .studio_unlink_identity(
+            &user,
+            form_field(&f, "source"),
+            form_field(&f, "external_id"),
+        )
+        .await
+        .map_err(|e| server_error(&state, lang, &e))?;
+    // Gone already or not theirs: the page shows the links as they are.
+    Ok(Redirect::to("/studio/user/settings/account?done=unlinked").into_response())
 }
 
 #[derive(serde::Deserialize)]
