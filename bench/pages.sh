@@ -22,7 +22,7 @@ measure() { # path [header]
   non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
   printf '%-62s %10s req/s   p50 %-8s p99 %-8s %s\n' "$1" "$rps" "$p50" "$p99" "${non2xx:+non-2xx: $non2xx}"
 }
-for path in / /studio/ /studio/user/login /auth/session; do
+for path in / /docs /studio/ /studio/user/login /studio/user/forgot_password /auth/session; do
   measure "$path"
 done
 
