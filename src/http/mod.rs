@@ -49,10 +49,14 @@ pub struct AppState {
     pub app: App,
     pub metrics: Arc<metrics::Metrics>,
     pub started: Instant,
+    /// The OpenAPI description of this server (its URL and profile), made once: `/openapi.json`
+    /// and `/docs` serve it.
+    pub openapi: Arc<serde_json::Value>,
 }
 
 pub fn router(app: App) -> Router {
     let state = AppState {
+        openapi: Arc::new(openapi::document(&app.config)),
         app,
         metrics: Arc::new(metrics::Metrics::default()),
         started: Instant::now(),

@@ -69,12 +69,8 @@ async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-fn openapi_document(state: &AppState) -> Value {
-    super::openapi::document(&state.app.config)
-}
-
-async fn openapi(State(state): State<AppState>) -> Json<Value> {
-    Json(openapi_document(&state))
+async fn openapi(State(state): State<AppState>) -> Response {
+    Json(state.openapi.as_ref()).into_response()
 }
 
 texts! {
@@ -187,7 +183,7 @@ fn groups(doc: &Value) -> Vec<Group<'_>> {
 
 /// A readable page of the OpenAPI description, rendered on the server (no scripts).
 async fn docs(State(state): State<AppState>, lang: Lang) -> Response {
-    let doc = openapi_document(&state);
+    let doc = state.openapi.as_ref();
     let t = DocsTexts::of(lang);
     render(
         StatusCode::OK,
@@ -195,7 +191,7 @@ async fn docs(State(state): State<AppState>, lang: Lang) -> Response {
             f: Frame::new(&state, lang, t.title),
             t,
             description: doc["info"]["description"].as_str().unwrap_or_default(),
-            groups: groups(&doc),
+            groups: groups(doc),
         },
     )
 }
