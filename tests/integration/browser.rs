@@ -882,11 +882,14 @@ async fn reset_a_forgotten_password_without_javascript() {
     let before = sink.mails.lock().expect("lock").len();
     b.goto(&s.url("/studio/user/login")).await;
     b.click_link("Glemt passordet?").await;
-    b.wait_url(|u| u.ends_with("/studio/user/forgot_password")).await;
-    b.click_css("form[action='/studio/user/forgot_password'] button").await;
+    b.wait_url(|u| u.ends_with("/studio/user/forgot_password"))
+        .await;
+    b.click_css("form[action='/studio/user/forgot_password'] button")
+        .await;
     b.wait_text("<title>Feil: Glemt passord").await;
     b.type_into("#who", "kari").await;
-    b.click_css("form[action='/studio/user/forgot_password'] button").await;
+    b.click_css("form[action='/studio/user/forgot_password'] button")
+        .await;
     b.wait_text("har vi sendt en e-post").await;
     let mails = sink.wait_for(before + 1).await;
     let link = mails[before]
@@ -898,15 +901,19 @@ async fn reset_a_forgotten_password_without_javascript() {
     b.goto(&link).await;
     b.type_into("#password", "Nytt-Passord2").await;
     b.type_into("#retype", "Annet-Passord3").await;
-    b.click_css("form[action='/studio/user/recover_account'] button").await;
+    b.click_css("form[action='/studio/user/recover_account'] button")
+        .await;
     b.wait_text("Passordene er ikke like.").await;
     b.type_into("#password", "Nytt-Passord2").await;
     b.type_into("#retype", "Nytt-Passord2").await;
-    b.click_css("form[action='/studio/user/recover_account'] button").await;
-    b.wait_text("Passordet er endret, og du er logget ut overalt.").await;
+    b.click_css("form[action='/studio/user/recover_account'] button")
+        .await;
+    b.wait_text("Passordet er endret, og du er logget ut overalt.")
+        .await;
     b.type_into("#user_name", "kari").await;
     b.type_into("#password", "Nytt-Passord2").await;
-    b.click_css("form[action='/studio/user/login'] button").await;
+    b.click_css("form[action='/studio/user/login'] button")
+        .await;
     b.wait_url(|u| !u.contains("/studio/user/login")).await;
     b.quit().await;
     s.stop().await;
