@@ -21,6 +21,9 @@ use crate::store::StoreError;
 use crate::store::studio::{self as st, Account};
 use crate::store::studio_account::{LinkedIdentity, SessionInfo};
 
+/// The subject of a notice that the account changed.
+const CHANGED: &str = "Kontoen din i Altinn Studio er endret / Your account changed";
+
 /// How many password-reset requests one address may make a minute (the mail itself goes out
 /// at most every [`RESEND_LIMIT_SECS`] per account).
 const FORGOT_PER_MINUTE: u32 = 10;
@@ -87,18 +90,25 @@ impl App {
     /// A notice to the account's address that something changed, with what to do if it was
     /// not them.
     async fn notify(&self, to: &str, u: &Account, nb: &str, en: &str) -> Result<(), StoreError> {
+        self.notify_as(to, u, CHANGED, nb, en).await
+    }
+
+    /// [`App::notify`] with its own subject.
+    async fn notify_as(
+        &self,
+        to: &str,
+        u: &Account,
+        subject: &str,
+        nb: &str,
+        en: &str,
+    ) -> Result<(), StoreError> {
         let reset = self.config.url("/studio/user/forgot_password");
         let body = format!(
             "Hei {name},\n\n{nb}\n\nVar det ikke deg? Be om et nytt passord på {reset} og kontakt brukerstøtte.\n\n\
              ---\n\nHi {name},\n\n{en}\n\nWas it not you? Ask for a new password at {reset} and contact support.\n",
             name = u.name,
         );
-        self.send_mail(
-            to,
-            "Kontoen din i Altinn Studio er endret / Your account changed",
-            &body,
-        )
-        .await?;
+        self.send_mail(to, subject, &body).await?;
         Ok(())
     }
 
@@ -290,6 +300,21 @@ impl App {
             email.as_str(),
             "Bekreft e-postadressen din i Altinn Studio / Confirm your e-mail address",
             &body,
+        )
+        .await?;
+        // A heads-up to the address in use, while nothing has changed yet.
+        self.notify_as(
+            &u.email,
+            u,
+            "Ny e-postadresse for kontoen din i Altinn Studio? / A new address for your account?",
+            &format!(
+                "noen har bedt om å flytte kontoen din i Altinn Studio til e-postadressen {}. Adressen byttes først når lenken som er sendt dit, blir bekreftet.",
+                email.as_str()
+            ),
+            &format!(
+                "someone asked to move your Altinn Studio account to the e-mail address {}. The address changes only when the link sent there is confirmed.",
+                email.as_str()
+            ),
         )
         .await?;
         Ok(true)
