@@ -639,6 +639,16 @@ engine_tests! {
         let (ok, out) = run_script(&s, "vendor_agent.py", &state, "clients").await;
         assert!(ok && out.contains("2 clients") && !out.contains("Havbris"), "{out}");
 
+        // "Legg til alle": every eligible client at once, and the page says how many.
+        b.wait_text("Klienten er fjernet").await;
+        b.assert_accessible("agent-clients-after-remove").await;
+        b.click_css("#add-clients").await;
+        b.wait_text("id=\"add-all\"").await;
+        b.click_css("#add-all").await;
+        b.wait_text("klienter er lagt til.").await;
+        assert!(b.source().await.contains("Havbris Sjømat AS"), "added again");
+        b.assert_accessible("agent-clients-after-add-all").await;
+
         // The agent is deleted in the portal: its clients go with it, and the vendor's token
         // and lists say so.
         b.goto(&s.url("/accessmanagement/ui/systemuser/overview?org=313564363")).await;
