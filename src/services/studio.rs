@@ -33,9 +33,13 @@ pub const KIND_DESIGNER: &str = "designer";
 pub const RESEND_LIMIT_SECS: i64 = 180;
 const CAPTCHA_LIFETIME_SECS: i64 = 600;
 pub const ANSATTPORTEN_SOURCE: &str = "ansattporten";
-/// Failed log-ins on one account, each within [`LOCKOUT_SECS`] of the last, before attempts
-/// on it are refused for [`LOCKOUT_SECS`].
+/// Failed log-ins on one account from one source address, each within [`LOCKOUT_SECS`] of the
+/// last, before attempts on it from there are refused for [`LOCKOUT_SECS`]. Other addresses
+/// (the account's owner) are not locked out by someone else's guessing.
 pub const ACCOUNT_FAILURES: i64 = 10;
+/// Failed log-ins on one account from every address together before it is locked for all
+/// (guessing spread over many addresses).
+pub const ACCOUNT_ALL_SOURCES_FAILURES: i64 = 100;
 /// The same for one source address (many accounts tried from one place).
 pub const SOURCE_FAILURES: i64 = 50;
 pub const LOCKOUT_SECS: i64 = 300;
@@ -599,11 +603,12 @@ impl App {
         Ok(user)
     }
 
-    /// Checks a user name and password. Failures are counted per account and per source in
-    /// the database; after [`ACCOUNT_FAILURES`] failed attempts on an account (or
-    /// [`SOURCE_FAILURES`] from one address) within [`LOCKOUT_SECS`] of each other, attempts
-    /// are refused unchecked until [`LOCKOUT_SECS`] after the last failure — then the right
-    /// password works again. Successful checks are never counted.
+    /// Checks a user name and password. Failures are counted in the database per account and
+    /// source address together, per account and per source; after [`ACCOUNT_FAILURES`] failed
+    /// attempts on an account from one address (or [`ACCOUNT_ALL_SOURCES_FAILURES`] on it from
+    /// all, or [`SOURCE_FAILURES`] from one address on any) within [`LOCKOUT_SECS`] of each
+    /// other, attempts are refused unchecked until [`LOCKOUT_SECS`] after the last failure —
+    /// then the right password works again. Successful checks are never counted.
     pub async fn studio_check_password(
         &self,
         user_name: &str,
@@ -614,13 +619,17 @@ impl App {
         let lower = user_name.trim().to_lowercase();
         let account = secret::hash(&lower);
         let source = secret::hash(ip.unwrap_or("-"));
+        let pair = account_from_source(&lower, ip);
         let window = LOCKOUT_SECS * 1_000_000;
         let locked = |f: Option<st_throttle::Failures>, max: i64| {
             f.is_some_and(|f| f.count >= max && now - f.last < window)
         };
         if locked(
-            self.store.login_failures("account", &account).await?,
+            self.store.login_failures("account_source", &pair).await?,
             ACCOUNT_FAILURES,
+        ) || locked(
+            self.store.login_failures("account", &account).await?,
+            ACCOUNT_ALL_SOURCES_FAILURES,
         ) || locked(
             self.store.login_failures("source", &source).await?,
             SOURCE_FAILURES,
@@ -641,10 +650,17 @@ impl App {
         match user {
             Some(u) if ok => {
                 self.store.clear_login_failures("account", &account).await?;
+                self.store
+                    .clear_login_failures("account_source", &pair)
+                    .await?;
                 Ok(u)
             }
             _ => {
-                for (scope, subject) in [("account", &account), ("source", &source)] {
+                for (scope, subject) in [
+                    ("account_source", &pair),
+                    ("account", &account),
+                    ("source", &source),
+                ] {
                     self.store
                         .record_login_failure(scope, subject, now, now - window)
                         .await?;
@@ -798,6 +814,12 @@ impl App {
         let sent = self.send_activation_mail(&updated).await?;
         Ok((updated, sent))
     }
+}
+
+/// The throttle's key for log-ins on one account (its lower-case name) from one address: a
+/// hash of the two as a JSON array, so no name and address can stand for another pair.
+pub(super) fn account_from_source(lower_name: &str, ip: Option<&str>) -> String {
+    secret::hash(&serde_json::json!([lower_name, ip.unwrap_or("-")]).to_string())
 }
 
 /// A hash to check against when the user does not exist (the same work either way).

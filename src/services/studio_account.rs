@@ -12,7 +12,8 @@ use serde_json::json;
 use super::App;
 use super::idp::percent_encode;
 use super::studio::{
-    RESEND_LIMIT_SECS, StudioError, hash_password_blocking, lifetime_text, random_hex,
+    RESEND_LIMIT_SECS, StudioError, account_from_source, hash_password_blocking, lifetime_text,
+    random_hex,
 };
 use crate::domain::activation::{self, Purpose};
 use crate::domain::studio::{self, Email, Field, Problem, Profile, Username};
@@ -180,7 +181,7 @@ impl App {
         if !problems.is_empty() {
             return Err(StudioError::Fields(problems));
         }
-        self.set_password(u, password, Some(&secret::hash(current_session)))
+        self.set_password(u, password, Some(&secret::hash(current_session)), ip)
             .await?;
         self.audit_account(u, "studio.user.password_changed")
             .await?;
@@ -201,6 +202,7 @@ impl App {
         u: &Account,
         password: &str,
         keep: Option<&str>,
+        ip: Option<&str>,
     ) -> Result<(), StudioError> {
         let hash = hash_password_blocking(&self.load, password).await?;
         let Some(done) = self
@@ -218,9 +220,15 @@ impl App {
             // The account changed meanwhile (another tab, a link): ask again.
             return Err(StudioError::Credentials);
         };
-        for name in [&u.name, &u.email] {
+        self.store
+            .clear_login_failures("account", &secret::hash(&u.name.to_lowercase()))
+            .await?;
+        if let Some(ip) = ip {
             self.store
-                .clear_login_failures("account", &secret::hash(&name.to_lowercase()))
+                .clear_login_failures(
+                    "account_source",
+                    &account_from_source(&u.name.to_lowercase(), Some(ip)),
+                )
                 .await?;
         }
         tracing::info!(
@@ -490,13 +498,14 @@ impl App {
         code: &str,
         password: &str,
         retype: &str,
+        ip: Option<&str>,
     ) -> Result<Option<Account>, StudioError> {
         let Some(u) = self.studio_reset_account(code).await? else {
             return Ok(None);
         };
         studio::check_password(password, retype, studio::DEFAULT_MIN_PASSWORD)
             .map_err(|(f, p)| StudioError::Fields(vec![(f, p)]))?;
-        match self.set_password(&u, password, None).await {
+        match self.set_password(&u, password, None, ip).await {
             Ok(()) => {}
             Err(StudioError::Credentials) => return Ok(None),
             Err(e) => return Err(e),

@@ -2197,3 +2197,39 @@ async fn the_image_captcha_answers_only_its_own_live_puzzles_once() {
     );
     s.stop().await;
 }
+
+engine_tests! {
+    /// Someone guessing from one address locks only that address out of the account: its
+    /// owner, elsewhere, still logs in; guessing spread over many addresses locks it for all.
+    async fn guessing_from_elsewhere_does_not_lock_the_owner_out(engine: Engine) {
+        use tilgang::services::studio::{ACCOUNT_ALL_SOURCES_FAILURES, ACCOUNT_FAILURES, StudioError};
+        let (s, sink) = server_with_smtp(engine).await;
+        let _kari = new_user(&s, &sink, KARI, "kari", "kari@example.no").await;
+        let check = |password: &'static str, ip: String| {
+            let app = s.app.clone();
+            async move { app.studio_check_password("kari", password, Some(&ip)).await }
+        };
+        for _ in 0..ACCOUNT_FAILURES {
+            assert!(matches!(check("feil", "10.0.0.1".into()).await, Err(StudioError::Credentials)));
+        }
+        assert!(matches!(check(PASSWORD, "10.0.0.1".into()).await, Err(StudioError::RateLimited)), "the guesser's address is locked");
+        assert!(check(PASSWORD, "10.0.0.2".into()).await.is_ok(), "the owner, elsewhere, is not");
+        // A success clears only the all-addresses count and its own address's.
+        assert!(matches!(check(PASSWORD, "10.0.0.1".into()).await, Err(StudioError::RateLimited)));
+
+        // Spread over many addresses, the guessing locks the account for everyone.
+        let mut failures = 0;
+        let mut host = 10;
+        while failures < ACCOUNT_ALL_SOURCES_FAILURES {
+            for _ in 0..ACCOUNT_FAILURES {
+                if failures < ACCOUNT_ALL_SOURCES_FAILURES {
+                    let _ = check("feil", format!("10.0.1.{host}")).await;
+                    failures += 1;
+                }
+            }
+            host += 1;
+        }
+        assert!(matches!(check(PASSWORD, "10.0.0.3".into()).await, Err(StudioError::RateLimited)));
+        s.stop().await;
+    }
+}

@@ -271,6 +271,7 @@ pub(super) async fn recover_get(
 pub(super) async fn recover_post(
     State(state): State<AppState>,
     lang: Lang,
+    ClientAddr(addr): ClientAddr,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> PageResult {
     let Ok(Form(f)) = form else {
@@ -279,7 +280,12 @@ pub(super) async fn recover_post(
     let code = form_field(&f, "code");
     let result = state
         .app
-        .studio_reset_password(code, form_field(&f, "password"), form_field(&f, "retype"))
+        .studio_reset_password(
+            code,
+            form_field(&f, "password"),
+            form_field(&f, "retype"),
+            Some(&addr.to_string()),
+        )
         .await;
     Ok(match result {
         Ok(Some(_)) => Redirect::to("/studio/user/login?notice=password_reset").into_response(),
