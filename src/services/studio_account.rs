@@ -439,13 +439,14 @@ impl App {
         Ok(())
     }
 
-    /// Mails a password-reset link to the account's address, unless a mail went to it in the
-    /// last [`RESEND_LIMIT_SECS`].
+    /// Mails a password-reset link to the account's address, unless a reset mail went to it in
+    /// the last [`RESEND_LIMIT_SECS`] (a pause of its own: someone asking for resets for a
+    /// person does not hold back that person's other mails).
     async fn mail_reset_link(&self, u: &Account) -> Result<(), StoreError> {
         let now = self.clock.now();
         if !self
             .store
-            .claim_studio_mail(u.id, now, now - RESEND_LIMIT_SECS * 1_000_000)
+            .claim_studio_reset_mail(u.id, now, now - RESEND_LIMIT_SECS * 1_000_000)
             .await?
         {
             return Ok(());

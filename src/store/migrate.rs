@@ -132,6 +132,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0020_studio_self_service.sql"),
         postgres: include_str!("../../migrations/postgres/0020_studio_self_service.sql"),
     },
+    Migration {
+        version: 21,
+        name: "studio_reset_mail",
+        sqlite: include_str!("../../migrations/sqlite/0021_studio_reset_mail.sql"),
+        postgres: include_str!("../../migrations/postgres/0021_studio_reset_mail.sql"),
+    },
 ];
 
 /// The PostgreSQL advisory lock that serialises migrations of instances starting together.

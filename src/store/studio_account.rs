@@ -174,6 +174,27 @@ impl Store {
             .collect()
     }
 
+    /// Claims the right to send a password-reset mail now: true unless one was sent after
+    /// `not_after` (its own resend pause, apart from the activation and new-address mails'),
+    /// atomically across instances.
+    pub async fn claim_studio_reset_mail(
+        &self,
+        id: i64,
+        now: Micros,
+        not_after: Micros,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE studio_user SET last_reset_mail_at = $1 \
+             WHERE id = $2 AND (last_reset_mail_at IS NULL OR last_reset_mail_at <= $3)",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(not_after)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// The eID identities linked to a user, the oldest first.
     pub async fn studio_identities_of(
         &self,

@@ -64,6 +64,17 @@ async fn confirm_address(v: &mut Visitor<'_>, code: &str, email: &str) -> reqwes
     .await
 }
 
+/// Asks for a password-reset mail for Kari on the forgot-password page; the status.
+async fn ask_for_reset(v: &mut Visitor<'_>, csrf: &str) -> u16 {
+    v.post(
+        "/studio/user/forgot_password",
+        &[("_csrf", csrf), ("who", "kari")],
+    )
+    .await
+    .status()
+    .as_u16()
+}
+
 /// Whether the visitor's account session still works (the settings page answers 200).
 async fn signed_in(v: &mut Visitor<'_>) -> bool {
     v.get("/studio/user/settings").await.status() == 200
@@ -540,5 +551,35 @@ engine_tests! {
         assert!(url.ends_with("/studio/user/link_account"), "{url}");
         // The password still does.
         assert_eq!(password_login(&mut Visitor::new(&server), "kari", PASSWORD).await.0, 303);
+    }
+}
+
+engine_tests! {
+    async fn reset_requests_by_someone_else_do_not_hold_back_the_owners_mails(engine: Engine) {
+        let (server, sink) = server_with_smtp(engine).await;
+        let mut kari = new_user(&server, &sink, KARI, "kari", "kari@digdir.no").await;
+        server.clock.advance(Duration::from_secs(181));
+        let mut stranger = Visitor::new(&server);
+        let (_, _, page) = stranger.open("/studio/user/forgot_password").await;
+        let anon = input_value(&page, "_csrf").expect("csrf");
+        let before = mail_count(&sink);
+        assert_eq!(ask_for_reset(&mut stranger, &anon).await, 303);
+        sink.wait_for(before + 1).await;
+        // Kari's own new-address mail goes out at once all the same.
+        let (_, _, page) = kari.open("/studio/user/settings/account").await;
+        let csrf = input_value(&page, "_csrf").expect("csrf");
+        let res = kari
+            .post("/studio/user/settings/account/email", &[("_csrf", &csrf), ("email", "kari@nav.no"), ("current_password", PASSWORD)])
+            .await;
+        assert_eq!(location(&res), "/studio/user/settings/account?done=email_sent");
+        // A second reset at once is answered alike but held back by its own pause.
+        assert_eq!(ask_for_reset(&mut stranger, &anon).await, 303);
+        let mails = sink.wait_for(before + 3).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let resets = sink.mails.lock().expect("lock")[before..]
+            .iter()
+            .filter(|m| m.body.contains("/studio/user/recover_account?code="))
+            .count();
+        assert_eq!((resets, mails.len() - before), (1, 3), "one reset mail, the new-address link and its heads-up");
     }
 }
