@@ -143,6 +143,7 @@ impl Config {
                 "activation-lifetime",
                 format_duration(self.activation_lifetime),
             ),
+            ("reset-lifetime", format_duration(self.reset_lifetime)),
             ("captcha-difficulty", self.captcha_difficulty.to_string()),
             ("job-interval", format_duration(self.job_interval)),
             (
@@ -200,6 +201,7 @@ impl fmt::Debug for Config {
             smtp,
             mail_from,
             activation_lifetime,
+            reset_lifetime,
             captcha_difficulty,
             job_interval,
             header_read_timeout,
@@ -233,6 +235,7 @@ impl fmt::Debug for Config {
             .field("smtp", smtp)
             .field("mail_from", mail_from)
             .field("activation_lifetime", activation_lifetime)
+            .field("reset_lifetime", reset_lifetime)
             .field("captcha_difficulty", captcha_difficulty)
             .field("job_interval", job_interval)
             .field("header_read_timeout", header_read_timeout)

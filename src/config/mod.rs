@@ -91,6 +91,8 @@ pub struct Config {
     pub mail_from: String,
     /// How long an activation link works (Gitea's ACTIVE_CODE_LIVE_MINUTES).
     pub activation_lifetime: Duration,
+    /// How long a password-reset link works (Gitea's RESET_PASSWD_CODE_LIVE_MINUTES).
+    pub reset_lifetime: Duration,
     pub captcha_difficulty: u64,
     pub job_interval: Duration,
     pub header_read_timeout: Duration,

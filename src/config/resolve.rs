@@ -156,7 +156,7 @@ impl Config {
                 message: format!("'{mail_from}' is not an e-mail address"),
             });
         }
-        let activation_lifetime = m.activation_lifetime.parse(|t| {
+        let at_least_a_minute = |t: &str| {
             parse_duration(t).and_then(|d| {
                 if d.as_secs() >= 60 {
                     Ok(d)
@@ -164,7 +164,9 @@ impl Config {
                     Err("must be at least one minute".into())
                 }
             })
-        })?;
+        };
+        let activation_lifetime = m.activation_lifetime.parse(at_least_a_minute)?;
+        let reset_lifetime = m.reset_lifetime.parse(at_least_a_minute)?;
         let captcha_difficulty = m.captcha_difficulty.parse(|d| {
             d.parse::<u64>()
                 .ok()
@@ -236,6 +238,7 @@ impl Config {
             smtp,
             mail_from,
             activation_lifetime,
+            reset_lifetime,
             captcha_difficulty,
             job_interval,
             header_read_timeout,

@@ -243,10 +243,14 @@ settings! {
     /// Sender of e-mail
     mail_from: Option<String> = "mail-from", env "TILGANG_MAIL_FROM",
         default "Altinn Studio <studio@altinn.no>", file String;
-    /// How long a link Altinn Studio mails works (activation, new e-mail address, password reset), e.g. `180m`, `3h`
+    /// How long an Altinn Studio activation or new-address link works, e.g. `180m`, `3h`
     activation_lifetime: Option<Duration> = "activation-lifetime",
         env "TILGANG_ACTIVATION_LIFETIME",
         default "180m", file String, clap(value_parser = super::parse_duration);
+    /// How long an Altinn Studio password-reset link works, e.g. `60m`, `15m`
+    reset_lifetime: Option<Duration> = "reset-lifetime",
+        env "TILGANG_RESET_LIFETIME",
+        default "60m", file String, clap(value_parser = super::parse_duration);
     /// Captcha difficulty: the largest secret number the browser's proof of work searches for
     captcha_difficulty: Option<u64> = "captcha-difficulty", env "TILGANG_CAPTCHA_DIFFICULTY",
         default "50000", file u64;

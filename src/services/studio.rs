@@ -839,6 +839,11 @@ pub(super) fn lifetime_text(minutes: u32) -> (String, String) {
     }
 }
 
+/// How long a password-reset link works, in words ("1 time" / "1 hour").
+pub fn reset_lifetime_text(app: &App) -> (String, String) {
+    lifetime_text(u32::try_from(app.config.reset_lifetime.as_secs() / 60).unwrap_or(60))
+}
+
 pub fn activation_lifetime_text(app: &App) -> (String, String) {
     lifetime_text(u32::try_from(app.config.activation_lifetime.as_secs() / 60).unwrap_or(180))
 }

@@ -52,8 +52,13 @@ fn subject<'a>(purpose: Purpose, u: &'a Account, email: &'a str) -> activation::
 }
 
 impl App {
-    fn link_minutes(&self) -> u32 {
-        u32::try_from(self.config.activation_lifetime.as_secs() / 60).unwrap_or(180)
+    /// How long a mailed link for `purpose` works, in minutes.
+    fn link_minutes(&self, purpose: Purpose) -> u32 {
+        let lifetime = match purpose {
+            Purpose::ResetPassword => self.config.reset_lifetime,
+            Purpose::ActivateAccount | Purpose::ConfirmEmail => self.config.activation_lifetime,
+        };
+        u32::try_from(lifetime.as_secs() / 60).unwrap_or(60)
     }
 
     fn mailed_code(&self, subject: &activation::Subject<'_>) -> String {
@@ -61,7 +66,7 @@ impl App {
             &self.studio.key,
             subject,
             self.clock.now() / 1_000_000,
-            self.link_minutes(),
+            self.link_minutes(subject.purpose),
         )
     }
 
@@ -292,7 +297,7 @@ impl App {
             "/studio/user/activate_email?code={code}&email={}",
             percent_encode(email.as_str())
         ));
-        let (nb, en) = lifetime_text(self.link_minutes());
+        let (nb, en) = lifetime_text(self.link_minutes(Purpose::ConfirmEmail));
         let body = format!(
             "Hei {name},\n\n\
              du har bedt om å bruke denne adressen for kontoen din i Altinn Studio. Bekreft den ved å åpne lenken innen {nb}:\n\n\
@@ -455,7 +460,7 @@ impl App {
         let link = self
             .config
             .url(&format!("/studio/user/recover_account?code={code}"));
-        let (nb, en) = lifetime_text(self.link_minutes());
+        let (nb, en) = lifetime_text(self.link_minutes(Purpose::ResetPassword));
         let body = format!(
             "Hei {name},\n\n\
              noen (forhåpentligvis du) har bedt om et nytt passord for kontoen din i Altinn Studio. Velg et nytt ved å åpne lenken innen {nb}; den virker én gang:\n\n\

@@ -21,7 +21,7 @@ use crate::http::AppState;
 use crate::http::connections::ClientAddr;
 use crate::http::html::{FieldError, Frame, Lang, PageResult, texts};
 use crate::secret;
-use crate::services::studio::{StudioError, activation_lifetime_text};
+use crate::services::studio::{StudioError, reset_lifetime_text};
 
 texts! {
     pub struct RecoverTexts {
@@ -86,7 +86,7 @@ fn forgot_page(
             message: m.clone(),
         })
         .collect();
-    let (nb, en) = activation_lifetime_text(&state.app);
+    let (nb, en) = reset_lifetime_text(&state.app);
     let sent = sent.then(|| t.sent.replace("{nb}", &nb).replace("{en}", &en));
     studio(
         status,
