@@ -20,7 +20,7 @@ use crate::domain::studio::{self, Email, Field, Problem, Profile, Username};
 use crate::secret;
 use crate::store::StoreError;
 use crate::store::studio::{self as st, Account};
-use crate::store::studio_account::{LinkedIdentity, SessionInfo};
+pub use crate::store::studio_account::{LinkedIdentity, MAX_USER_AGENT, SessionInfo};
 
 /// The subject of a notice that the account changed.
 const CHANGED: &str = "Kontoen din i Altinn Studio er endret / Your account changed";
@@ -339,7 +339,7 @@ impl App {
         &self,
         code: &str,
         email: &str,
-    ) -> Result<Option<Account>, StoreError> {
+    ) -> Result<Option<(Account, Email)>, StoreError> {
         let Ok(email) = Email::parse(email) else {
             return Ok(None);
         };
@@ -352,7 +352,7 @@ impl App {
             &subject(Purpose::ConfirmEmail, &u, email.as_str()),
             self.clock.now() / 1_000_000,
         );
-        Ok(ok.then_some(u))
+        Ok(ok.then_some((u, email)))
     }
 
     /// Confirms a new address with the mailed link (the person pressed the button on the page
@@ -362,10 +362,7 @@ impl App {
         code: &str,
         email: &str,
     ) -> Result<EmailConfirmation, StoreError> {
-        let Some(u) = self.studio_email_link(code, email).await? else {
-            return Ok(EmailConfirmation::Invalid);
-        };
-        let Ok(email) = Email::parse(email) else {
+        let Some((u, email)) = self.studio_email_link(code, email).await? else {
             return Ok(EmailConfirmation::Invalid);
         };
         let now = self.clock.now();

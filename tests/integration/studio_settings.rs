@@ -583,3 +583,71 @@ engine_tests! {
         assert_eq!((resets, mails.len() - before), (1, 3), "one reset mail, the new-address link and its heads-up");
     }
 }
+
+engine_tests! {
+    async fn refusals_of_the_settings_forms_are_said_and_change_nothing(engine: Engine) {
+        let (server, sink) = server_with_smtp(engine).await;
+        let mut kari = new_user(&server, &sink, KARI, "kari", "kari@digdir.no").await;
+        let mut anders = new_user(&server, &sink, ANDERS, "anders", "anders@digdir.no").await;
+        server.clock.advance(Duration::from_secs(181));
+
+        // Both ask for the same free address; the first to confirm gets it, the other is told.
+        let seen = mail_count(&sink);
+        for v in [&mut kari, &mut anders] {
+            let (_, _, page) = v.open("/studio/user/settings/account").await;
+            let csrf = input_value(&page, "_csrf").expect("csrf");
+            let res = v
+                .post("/studio/user/settings/account/email", &[("_csrf", &csrf), ("email", "felles@digdir.no"), ("current_password", PASSWORD)])
+                .await;
+            assert_eq!(location(&res), "/studio/user/settings/account?done=email_sent");
+        }
+        let mails = sink.wait_for(seen + 4).await[seen..].to_vec();
+        let links: Vec<String> = mails
+            .iter()
+            .filter(|m| m.to == "felles@digdir.no")
+            .map(|m| link_in(&m.body, "/studio/user/activate_email?code="))
+            .collect();
+        assert_eq!(links.len(), 2);
+        let mut phone = Visitor::new(&server);
+        let mut answers = Vec::new();
+        for link in &links {
+            let (_, _, page) = phone.open(link).await;
+            let code = input_value(&page, "code").expect("code");
+            let res = confirm_address(&mut phone, &code, "felles@digdir.no").await;
+            answers.push((res.status().as_u16(), res.text().await.expect("page")));
+        }
+        assert_eq!(answers[0].0, 200);
+        assert_eq!(answers[1].0, 409);
+        assert!(answers[1].1.contains("En annen konto har tatt i bruk adressen"), "{}", answers[1].1);
+
+        // Guessing the current password on the password form locks it like the log-in.
+        let (_, _, page) = kari.open("/studio/user/settings/account").await;
+        let csrf = input_value(&page, "_csrf").expect("csrf");
+        let change = |current: &'static str| {
+            [("_csrf", csrf.clone()), ("current_password", current.into()), ("password", NEW_PASSWORD.into()), ("retype", NEW_PASSWORD.into())]
+        };
+        for _ in 0..tilgang::services::studio::ACCOUNT_FAILURES {
+            let form = change("feil");
+            let res = kari.post("/studio/user/settings/account", &form.each_ref().map(|(k, v)| (*k, v.as_str()))).await;
+            assert_eq!(res.status(), 422);
+        }
+        let form = change(PASSWORD);
+        let res = kari.post("/studio/user/settings/account", &form.each_ref().map(|(k, v)| (*k, v.as_str()))).await;
+        assert_eq!(res.status(), 429);
+        assert!(res.headers().contains_key("retry-after"));
+        assert!(res.text().await.expect("page").contains("For mange forsøk"));
+        // Nothing changed: the old password is still the one (from another address).
+        assert!(server.app.studio_check_password("kari", PASSWORD, Some("10.0.0.7")).await.is_ok());
+
+        // Asking for reset links is limited per address.
+        let mut stranger = Visitor::new(&server);
+        let (_, _, page) = stranger.open("/studio/user/forgot_password").await;
+        let anon = input_value(&page, "_csrf").expect("csrf");
+        let mut statuses = Vec::new();
+        for _ in 0..11 {
+            statuses.push(ask_for_reset(&mut stranger, &anon).await);
+        }
+        assert_eq!(statuses[..10], [303; 10]);
+        assert_eq!(statuses[10], 429);
+    }
+}

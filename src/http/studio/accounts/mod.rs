@@ -31,15 +31,15 @@ pub use activation::inactive_page;
 use crate::domain::studio::Field;
 use crate::http::AppState;
 use crate::http::connections::ClientAddr;
-use crate::http::html::{Lang, Link, private, render, texts};
+use crate::http::html::{FieldError, Lang, Link, private, render, texts};
 use crate::http::login::{cookie_value, session_unavailable};
 use crate::secret;
 use crate::services::studio::Device;
 use crate::services::studio::{
     ACCOUNT_COOKIE, ACCOUNT_SESSION_SECS, DESIGNER_COOKIE, KIND_ACCOUNT, KIND_DESIGNER, StudioError,
 };
+use crate::services::studio_account::MAX_USER_AGENT;
 use crate::services::studio_directory::{Account, Session};
-use crate::store::studio_account::MAX_USER_AGENT;
 
 pub const ANON_CSRF_COOKIE: &str = "studio_csrf";
 
@@ -474,6 +474,27 @@ pub(super) fn element_of(field: Field) -> &'static str {
         Field::Location => "location",
         Field::Description => "description",
     }
+}
+
+/// The error summary's entries and each field's message, from the problems a service found.
+pub(super) fn field_errors(
+    lang: Lang,
+    problems: &[(Field, crate::domain::studio::Problem)],
+    element: impl Fn(Field) -> &'static str,
+) -> (Vec<FieldError>, HashMap<Field, String>) {
+    let code = lang.code();
+    let summary = problems
+        .iter()
+        .map(|(f, p)| FieldError {
+            id: element(*f),
+            message: p.message(code),
+        })
+        .collect();
+    let at = problems
+        .iter()
+        .map(|(f, p)| (*f, p.message(code)))
+        .collect();
+    (summary, at)
 }
 
 /// The anonymous CSRF token (double-submit cookie) for forms shown before log-in.

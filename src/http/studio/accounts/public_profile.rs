@@ -10,8 +10,7 @@ use axum::response::Response;
 use super::{server_error, studio};
 use crate::http::AppState;
 use crate::http::html::{Frame, Lang, PageResult, not_found, texts};
-use crate::services::studio_directory::Account;
-use crate::store::studio::KIND_ORG;
+use crate::services::studio_directory::{Account, KIND_ORG};
 
 texts! {
     pub struct ProfileTexts {

@@ -12,8 +12,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::{
-    ANON_CSRF_COOKIE, AccountTexts, Input, anon_csrf, element_of, expired_form, form_field,
-    message, not_checked, server_error, studio, studio_cookie, to_start, with_cookie,
+    ANON_CSRF_COOKIE, AccountTexts, Input, anon_csrf, element_of, expired_form, field_errors,
+    form_field, message, not_checked, server_error, studio, studio_cookie, to_start, with_cookie,
     with_retry_after,
 };
 use crate::domain::studio::{Field, Problem};
@@ -194,20 +194,8 @@ fn recover_page(
     problems: &[(Field, Problem)],
 ) -> Response {
     let t = RecoverTexts::of(lang);
-    let on = |field: Field| {
-        problems
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, p)| p.message(lang.code()))
-    };
-    let (password_error, retype_error) = (on(Field::Password), on(Field::Retype));
-    let errors = problems
-        .iter()
-        .map(|(f, p)| FieldError {
-            id: element_of(*f),
-            message: p.message(lang.code()),
-        })
-        .collect::<Vec<_>>();
+    let (errors, at) = field_errors(lang, problems, element_of);
+    let on = |field: Field| at.get(&field).map(String::as_str);
     studio(
         status,
         &RecoverPage {
@@ -221,12 +209,12 @@ fn recover_page(
                     .kind("password")
                     .autocomplete("new-password")
                     .required()
-                    .error(password_error.as_deref()),
+                    .error(on(Field::Password)),
                 Input::new("retype", "retype", t.retype)
                     .kind("password")
                     .autocomplete("new-password")
                     .required()
-                    .error(retype_error.as_deref()),
+                    .error(on(Field::Retype)),
             ],
         },
     )

@@ -10,22 +10,20 @@ use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{
-    DoneQuery, Outcome, SettingsNav, SettingsTexts, active_account, field_errors, settings_nav,
-};
+use super::{DoneQuery, Outcome, SettingsNav, SettingsTexts, active_account, settings_nav};
 use crate::clock::format_micros;
 use crate::domain::studio::Field;
 use crate::http::AppState;
 use crate::http::connections::ClientAddr;
 use crate::http::html::{FieldError, Frame, Lang, PageResult};
 use crate::http::studio::accounts::{
-    AccountSession, AccountTexts, Input, MaybeAccount, checked_form, element_of, form_field,
-    message, not_checked, server_error, studio, with_retry_after,
+    AccountSession, AccountTexts, Input, MaybeAccount, checked_form, element_of, field_errors,
+    form_field, message, not_checked, server_error, studio, with_retry_after,
 };
 use crate::services::studio::{Device, StudioError};
 use crate::services::studio_account::EmailConfirmation;
+use crate::services::studio_account::LinkedIdentity;
 use crate::services::studio_directory::Account;
-use crate::store::studio_account::LinkedIdentity;
 
 #[derive(Template)]
 #[template(path = "studio/settings_account.html")]
@@ -364,7 +362,7 @@ pub(in crate::http::studio::accounts) async fn confirm_email_page(
         .studio_email_link(&code, &email)
         .await
         .map_err(|e| server_error(&state, lang, &e))?;
-    let Some(account) = account else {
+    let Some((account, _)) = account else {
         return Ok(email_link_invalid(&state, lang));
     };
     Ok(studio(

@@ -5,15 +5,13 @@
 //! applications (`…/settings/applications`) are in `../applications.rs`. This module holds what
 //! they share: the texts, the sub-navigation, the signed-in check and the form's outcome.
 
-use std::collections::HashMap;
-
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::{AccountSession, inactive_page};
 use crate::domain::studio::{Field, Problem};
 use crate::http::AppState;
-use crate::http::html::{FieldError, Lang, texts};
+use crate::http::html::{Lang, texts};
 use crate::services::studio_directory::Account;
 
 mod account;
@@ -201,27 +199,6 @@ pub(super) async fn active_account(
         return Err(inactive_page(state, lang, &s, &user).await);
     }
     Ok((s, user))
-}
-
-/// The error summary's entries and each field's message, from the problems a service found.
-fn field_errors(
-    lang: Lang,
-    problems: &[(Field, Problem)],
-    element: impl Fn(Field) -> &'static str,
-) -> (Vec<FieldError>, HashMap<Field, String>) {
-    let code = lang.code();
-    let summary = problems
-        .iter()
-        .map(|(f, p)| FieldError {
-            id: element(*f),
-            message: p.message(code),
-        })
-        .collect();
-    let at = problems
-        .iter()
-        .map(|(f, p)| (*f, p.message(code)))
-        .collect();
-    (summary, at)
 }
 
 /// What a settings page shows besides its form: what the form before did (after a redirect),

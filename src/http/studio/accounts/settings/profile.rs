@@ -8,14 +8,13 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{
-    DoneQuery, Outcome, SettingsNav, SettingsTexts, active_account, field_errors, settings_nav,
-};
+use super::{DoneQuery, Outcome, SettingsNav, SettingsTexts, active_account, settings_nav};
 use crate::domain::studio::Field;
 use crate::http::AppState;
 use crate::http::html::{FieldError, Frame, Lang, PageResult};
 use crate::http::studio::accounts::{
-    AccountSession, Input, MaybeAccount, checked_form, element_of, form_field, server_error, studio,
+    AccountSession, Input, MaybeAccount, checked_form, element_of, field_errors, form_field,
+    server_error, studio,
 };
 use crate::services::studio::StudioError;
 use crate::services::studio_directory::Account;

@@ -18,7 +18,7 @@ use crate::http::studio::accounts::{
 };
 use crate::secret;
 use crate::services::studio::KIND_DESIGNER;
-use crate::store::studio_account::SessionInfo;
+use crate::services::studio_account::SessionInfo;
 
 /// One session as the page lists it.
 struct SessionRow {
